@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration files (wg's format) into a device change.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "error.h"
+#include "key.h"
+#include "model.h"
+#include "value.h"
+
+enum key_id {
+	K_PRIVATE_KEY,
+	K_LISTEN_PORT,
+	K_FWMARK,
+	K_PUBLIC_KEY,
+	K_PRESHARED_KEY,
+	K_ALLOWED_IPS,
+	K_ENDPOINT,
+	K_KEEPALIVE,
+	K_COUNT
+};
+
+static const struct {
+	const char *name;
+	bool of_peer;
+} keys[K_COUNT] = {
+	[K_PRIVATE_KEY] = { "PrivateKey", false },
+	[K_LISTEN_PORT] = { "ListenPort", false },
+	[K_FWMARK] = { "FwMark", false },
+	[K_PUBLIC_KEY] = { "PublicKey", true },
+	[K_PRESHARED_KEY] = { "PresharedKey", true },
+	[K_ALLOWED_IPS] = { "AllowedIPs", true },
+	[K_ENDPOINT] = { "Endpoint", true },
+	[K_KEEPALIVE] = { "PersistentKeepalive", true },
+};
+
+enum section { S_NONE, S_INTERFACE, S_PEER };
+
+struct parser {
+	struct nt_device *dev;
+	enum section section;
+	unsigned int line;
+	unsigned int interface_line;
+	unsigned int key_line[K_COUNT];	/* where each key was seen, 0 = not */
+	unsigned int *peer_lines;	/* the [Peer] line of each peer */
+};
+
+static bool section_start(struct parser *p, const char *text)
+{
+	uint8_t zero[NOISETUN_KEY_LEN] = { 0 };
+	unsigned int *lines;
+
+	if (!strcasecmp(text, "[Interface]")) {
+		if (p->interface_line) {
+			nt_error("'[Interface]' appears twice (first on line %u)",
+				 p->interface_line);
+			return false;
+		}
+		if (p->dev->peers_len) {
+			nt_error("'[Interface]' must come before the first [Peer] (line %u)",
+				 p->peer_lines[0]);
+			return false;
+		}
+		p->interface_line = p->line;
+		p->section = S_INTERFACE;
+	} else if (!strcasecmp(text, "[Peer]")) {
+		if (!nt_model_peer_add(p->dev, zero))
+			goto err_nomem;
+		lines = realloc(p->peer_lines,
+				p->dev->peers_cap * sizeof(*lines));
+		if (!lines)
+			goto err_nomem;
+		p->peer_lines = lines;
+		p->peer_lines[p->dev->peers_len - 1] = p->line;
+		p->dev->peers[p->dev->peers_len - 1].flags |=
+			NT_PEER_REPLACE_ALLOWEDIPS;
+		p->section = S_PEER;
+	} else {
+		nt_error("unknown section '%s'; expected [Interface] or [Peer]",
+			 text);
+		return false;
+	}
+	memset(p->key_line, 0, sizeof(p->key_line));
+	return true;
+err_nomem:
+	nt_error("out of memory");
+	return false;
+}
+
+static int lookup_key(const char *name)
+{
+	int i;
+
+	for (i = 0; i < K_COUNT; i++) {
+		if (!strcasecmp(keys[i].name, name))
+			return i;
+	}
+	return -1;
+}
+
+static bool assign(struct parser *p, enum key_id k, const char *value)
+{
+	struct nt_device *dev = p->dev;
+	struct nt_peer *peer = dev->peers_len ?
+			       &dev->peers[dev->peers_len - 1] : NULL;
+	const char *name = keys[k].name;
+
+	switch (k) {
+	case K_PRIVATE_KEY:
+		dev->flags |= NT_DEVICE_HAS_PRIVATE_KEY;
+		return nt_value_key(name, value, dev->private_key, true);
+	case K_LISTEN_PORT:
+		dev->flags |= NT_DEVICE_HAS_LISTEN_PORT;
+		return nt_value_port(name, value, &dev->listen_port);
+	case K_FWMARK:
+		dev->flags |= NT_DEVICE_HAS_FWMARK;
+		return nt_value_fwmark(name, value, &dev->fwmark);
+	case K_PUBLIC_KEY:
+		peer->flags |= NT_PEER_HAS_PUBLIC_KEY;
+		return nt_value_key(name, value, peer->public_key, false);
+	case K_PRESHARED_KEY:
+		peer->flags |= NT_PEER_HAS_PRESHARED_KEY;
+		return nt_value_key(name, value, peer->preshared_key, true);
+	case K_ALLOWED_IPS:
+		if (!*value) {
+			nt_error("'%s' expects [+|-]IP[/CIDR][,...], got ''",
+				 name);
+			return false;
+		}
+		return nt_value_allowedips(name, value, peer);
+	case K_ENDPOINT:
+		peer->flags |= NT_PEER_HAS_ENDPOINT;
+		return nt_value_endpoint(name, value, &peer->endpoint);
+	case K_KEEPALIVE:
+		peer->flags |= NT_PEER_HAS_KEEPALIVE;
+		return nt_value_keepalive(name, value, &peer->keepalive_seconds);
+	case K_COUNT:
+		break;
+	}
+	return false;
+}
+
+/* One line with its comment cut and its whitespace removed. */
+static bool process(struct parser *p, char *text)
+{
+	char *eq;
+	int k;
+
+	if (text[0] == '[')
+		return section_start(p, text);
+	eq = strchr(text, '=');
+	if (!eq) {
+		nt_error("expected 'Key = Value' or a [Section], got '%s'", text);
+		return false;
+	}
+	*eq = '\0';
+	k = lookup_key(text);
+	if (k < 0) {
+		nt_error("unknown key '%s'; expected %s", text,
+			 p->section == S_PEER ?
+			 "PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive" :
+			 "PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive in [Peer]");
+		return false;
+	}
+	if (p->section == S_NONE) {
+		nt_error("'%s' must be inside an %s section", keys[k].name,
+			 keys[k].of_peer ? "[Peer]" : "[Interface]");
+		return false;
+	}
+	if (keys[k].of_peer != (p->section == S_PEER)) {
+		nt_error("'%s' belongs in %s, not in %s", keys[k].name,
+			 keys[k].of_peer ? "[Peer]" : "[Interface]",
+			 keys[k].of_peer ? "[Interface]" : "[Peer]");
+		return false;
+	}
+	if (k != K_ALLOWED_IPS && p->key_line[k]) {
+		nt_error("'%s' is given twice in this section (first on line %u)",
+			 keys[k].name, p->key_line[k]);
+		return false;
+	}
+	p->key_line[k] = p->line;
+	return assign(p, k, eq + 1);
+}
+
+static int compare_peers(const void *a, const void *b, void *devp)
+{
+	const struct nt_device *dev = devp;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int r = memcmp(dev->peers[i].public_key, dev->peers[j].public_key,
+		       NOISETUN_KEY_LEN);
+
+	if (r)
+		return r;
+	return i < j ? -1 : i > j;
+}
+
+/* Every [Peer] has a key, and no key is used twice. */
+static bool finish(struct parser *p, const char *where)
+{
+	struct nt_device *dev = p->dev;
+	char pos[512], b64[NT_KEY_B64_LEN + 1];
+	size_t *order, i;
+	bool ok = true;
+
+	for (i = 0; i < dev->peers_len; i++) {
+		if (!(dev->peers[i].flags & NT_PEER_HAS_PUBLIC_KEY)) {
+			snprintf(pos, sizeof(pos), "%s:%u", where,
+				 p->peer_lines[i]);
+			nt_error_where = pos;
+			nt_error("this [Peer] has no PublicKey");
+			nt_error_where = NULL;
+			return false;
+		}
+	}
+	if (dev->peers_len < 2)
+		return true;
+	order = malloc(dev->peers_len * sizeof(*order));
+	if (!order) {
+		nt_error("out of memory");
+		return false;
+	}
+	for (i = 0; i < dev->peers_len; i++)
+		order[i] = i;
+	qsort_r(order, dev->peers_len, sizeof(*order), compare_peers, dev);
+	for (i = 1; i < dev->peers_len; i++) {
+		const struct nt_peer *a = &dev->peers[order[i - 1]];
+		const struct nt_peer *b = &dev->peers[order[i]];
+
+		if (memcmp(a->public_key, b->public_key, NOISETUN_KEY_LEN))
+			continue;
+		nt_key_to_base64(b64, b->public_key);
+		snprintf(pos, sizeof(pos), "%s:%u", where,
+			 p->peer_lines[order[i]]);
+		nt_error_where = pos;
+		nt_error("PublicKey '%s' is already used by the [Peer] on line %u",
+			 b64, p->peer_lines[order[i - 1]]);
+		nt_error_where = NULL;
+		ok = false;
+		break;
+	}
+	free(order);
+	return ok;
+}
+
+struct nt_device *nt_config_parse(const char *where, const char *text,
+				  size_t len, bool append)
+{
+	struct parser p = { 0 };
+	char pos[512], *line = NULL;
+	size_t start, end, i, n;
+	bool ok = true;
+
+	p.dev = nt_model_device_new();
+	if (!p.dev) {
+		nt_error("out of memory");
+		return NULL;
+	}
+	if (!append)
+		p.dev->flags |= NT_DEVICE_REPLACE_PEERS |
+				NT_DEVICE_HAS_PRIVATE_KEY |
+				NT_DEVICE_HAS_LISTEN_PORT |
+				NT_DEVICE_HAS_FWMARK;
+	line = malloc(len + 1);
+	if (!line) {
+		nt_error("out of memory");
+		goto err;
+	}
+	for (start = 0; ok && start < len; start = end + 1) {
+		for (end = start; end < len && text[end] != '\n'; end++)
+			;
+		p.line++;
+		snprintf(pos, sizeof(pos), "%s:%u", where, p.line);
+		nt_error_where = pos;
+		n = 0;
+		for (i = start; i < end && text[i] != '#'; i++) {
+			char c = text[i];
+
+			if (c == '\0') {
+				nt_error("a NUL byte is not allowed");
+				ok = false;
+				break;
+			}
+			if (c != ' ' && c != '\t' && c != '\r' && c != '\v' &&
+			    c != '\f')
+				line[n++] = c;
+		}
+		line[n] = '\0';
+		if (ok && n)
+			ok = process(&p, line);
+	}
+	nt_error_where = NULL;
+	if (line) {
+		sodium_memzero(line, len + 1);
+		free(line);
+	}
+	if (!ok || !finish(&p, where))
+		goto err;
+	free(p.peer_lines);
+	return p.dev;
+err:
+	nt_error_where = NULL;
+	free(p.peer_lines);
+	nt_model_device_free(p.dev);
+	return NULL;
+}
+
+struct nt_device *nt_config_parse_file(const char *path, bool append)
+{
+	struct nt_device *dev;
+	char *text = NULL;
+	size_t len = 0, cap = 0, got;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		nt_error("cannot open configuration file '%s': %s", path,
+			 strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *grown;
+
+			cap = cap ? cap * 2 : 4096;
+			grown = malloc(cap);
+			if (!grown) {
+				nt_error("out of memory");
+				goto err;
+			}
+			if (text) {
+				memcpy(grown, text, len);
+				sodium_memzero(text, len);
+				free(text);
+			}
+			text = grown;
+		}
+		got = fread(text + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		nt_error("cannot read configuration file '%s': %s", path,
+			 strerror(errno));
+		goto err;
+	}
+	fclose(f);
+	dev = nt_config_parse(path, text, len, append);
+	sodium_memzero(text, len);
+	free(text);
+	return dev;
+err:
+	if (text) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+	fclose(f);
+	return NULL;
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tab-separated `show IFACE FIELD` forms and `dump`, in wg's format:
+ * "(none)" for a missing key, endpoint or allowed-IP list, "off" for a
+ * zero fwmark or keepalive, 0 for "never" and for empty counters.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <string.h>
+
+#include "key.h"
+#include "model.h"
+#include "print.h"
+
+const char nt_print_field_list[] =
+	"public-key, private-key, listen-port, fwmark, peers, preshared-keys, endpoints, allowed-ips, latest-handshakes, persistent-keepalive, transfer, dump";
+
+static const char *const fields[] = {
+	"public-key", "private-key", "listen-port", "fwmark", "peers",
+	"preshared-keys", "endpoints", "allowed-ips", "latest-handshakes",
+	"persistent-keepalive", "transfer", "dump",
+};
+
+bool nt_print_is_field(const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!strcmp(fields[i], field))
+			return true;
+	}
+	return false;
+}
+
+char *nt_print_endpoint(char *buf, size_t len, const union nt_endpoint *ep)
+{
+	char host[NI_MAXHOST], service[NI_MAXSERV];
+	socklen_t alen = ep->sa.sa_family == AF_INET6 ?
+			 sizeof(struct sockaddr_in6) :
+			 sizeof(struct sockaddr_in);
+	int ret;
+
+	/* getnameinfo() as wg, so that IPv6 scopes print the same. */
+	ret = getnameinfo(&ep->sa, alen, host, sizeof(host), service,
+			  sizeof(service),
+			  NI_DGRAM | NI_NUMERICSERV | NI_NUMERICHOST);
+	if (ret)
+		snprintf(buf, len, "%s", gai_strerror(ret));
+	else if (ep->sa.sa_family == AF_INET6 && strchr(host, ':'))
+		snprintf(buf, len, "[%s]:%s", host, service);
+	else
+		snprintf(buf, len, "%s:%s", host, service);
+	return buf;
+}
+
+char *nt_print_allowedip(char *buf, size_t len, const struct nt_allowedip *aip)
+{
+	if (!inet_ntop(aip->family, &aip->addr, buf, len) && len)
+		buf[0] = '\0';
+	return buf;
+}
+
+static const char *key_or_none(char *buf, const uint8_t key[NOISETUN_KEY_LEN],
+			       bool present)
+{
+	if (!present)
+		return "(none)";
+	nt_key_to_base64(buf, key);
+	return buf;
+}
+
+static void allowedips(FILE *out, const struct nt_peer *peer, char sep,
+		       char end)
+{
+	char text[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if (!peer->allowedips_len) {
+		fprintf(out, "(none)%c", end);
+		return;
+	}
+	for (i = 0; i < peer->allowedips_len; i++)
+		fprintf(out, "%s/%u%c",
+			nt_print_allowedip(text, sizeof(text),
+					   &peer->allowedips[i]),
+			peer->allowedips[i].cidr,
+			i + 1 < peer->allowedips_len ? sep : end);
+}
+
+static void endpoint(FILE *out, const struct nt_peer *peer, char end)
+{
+	char text[NI_MAXHOST + NI_MAXSERV + 4];
+
+	if (peer->flags & NT_PEER_HAS_ENDPOINT)
+		fprintf(out, "%s%c",
+			nt_print_endpoint(text, sizeof(text), &peer->endpoint),
+			end);
+	else
+		fprintf(out, "(none)%c", end);
+}
+
+static void fwmark(FILE *out, uint32_t mark)
+{
+	if (mark)
+		fprintf(out, "0x%x\n", mark);
+	else
+		fputs("off\n", out);
+}
+
+static void keepalive(FILE *out, uint16_t seconds)
+{
+	if (seconds)
+		fprintf(out, "%u\n", seconds);
+	else
+		fputs("off\n", out);
+}
+
+static void dump(FILE *out, const struct nt_device *dev, const char *prefix)
+{
+	char b64[NT_KEY_B64_LEN + 1];
+	size_t i;
+
+	fprintf(out, "%s%s\t", prefix,
+		key_or_none(b64, dev->private_key,
+			    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY));
+	fprintf(out, "%s\t%u\t",
+		key_or_none(b64, dev->public_key,
+			    dev->flags & NT_DEVICE_HAS_PUBLIC_KEY),
+		dev->listen_port);
+	fwmark(out, dev->fwmark);
+	for (i = 0; i < dev->peers_len; i++) {
+		const struct nt_peer *peer = &dev->peers[i];
+
+		nt_key_to_base64(b64, peer->public_key);
+		fprintf(out, "%s%s\t", prefix, b64);
+		fprintf(out, "%s\t",
+			key_or_none(b64, peer->preshared_key,
+				    peer->flags & NT_PEER_HAS_PRESHARED_KEY));
+		endpoint(out, peer, '\t');
+		allowedips(out, peer, ',', '\t');
+		fprintf(out, "%llu\t%" PRIu64 "\t%" PRIu64 "\t",
+			(unsigned long long)peer->last_handshake_sec,
+			peer->rx_bytes, peer->tx_bytes);
+		keepalive(out, peer->keepalive_seconds);
+	}
+}
+
+void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
+		    bool with_name)
+{
+	char prefix[IFNAMSIZ + 1] = "", b64[NT_KEY_B64_LEN + 1];
+	size_t i;
+
+	if (with_name)
+		snprintf(prefix, sizeof(prefix), "%s\t", dev->name);
+
+	if (!strcmp(field, "dump")) {
+		dump(out, dev, prefix);
+	} else if (!strcmp(field, "public-key")) {
+		fprintf(out, "%s%s\n", prefix,
+			key_or_none(b64, dev->public_key,
+				    dev->flags & NT_DEVICE_HAS_PUBLIC_KEY));
+	} else if (!strcmp(field, "private-key")) {
+		fprintf(out, "%s%s\n", prefix,
+			key_or_none(b64, dev->private_key,
+				    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY));
+	} else if (!strcmp(field, "listen-port")) {
+		fprintf(out, "%s%u\n", prefix, dev->listen_port);
+	} else if (!strcmp(field, "fwmark")) {
+		fputs(prefix, out);
+		fwmark(out, dev->fwmark);
+	} else {
+		/* The per-peer fields: one line per peer. */
+		for (i = 0; i < dev->peers_len; i++) {
+			const struct nt_peer *peer = &dev->peers[i];
+
+			nt_key_to_base64(b64, peer->public_key);
+			fprintf(out, "%s%s", prefix, b64);
+			if (!strcmp(field, "peers")) {
+				fputc('\n', out);
+			} else if (!strcmp(field, "preshared-keys")) {
+				fprintf(out, "\t%s\n",
+					key_or_none(b64, peer->preshared_key,
+						    peer->flags & NT_PEER_HAS_PRESHARED_KEY));
+			} else if (!strcmp(field, "endpoints")) {
+				fputc('\t', out);
+				endpoint(out, peer, '\n');
+			} else if (!strcmp(field, "allowed-ips")) {
+				fputc('\t', out);
+				allowedips(out, peer, ' ', '\n');
+			} else if (!strcmp(field, "latest-handshakes")) {
+				fprintf(out, "\t%llu\n",
+					(unsigned long long)peer->last_handshake_sec);
+			} else if (!strcmp(field, "transfer")) {
+				fprintf(out, "\t%" PRIu64 "\t%" PRIu64 "\n",
+					peer->rx_bytes, peer->tx_bytes);
+			} else if (!strcmp(field, "persistent-keepalive")) {
+				fputc('\t', out);
+				keepalive(out, peer->keepalive_seconds);
+			}
+		}
+	}
+}

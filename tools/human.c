@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The human `show` printer, in wg's words, layout and ANSI colours.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "key.h"
+#include "model.h"
+#include "print.h"
+
+#define RESET "\x1b[0m"
+#define BOLD "\x1b[1m"
+#define RED "\x1b[31m"
+#define GREEN "\x1b[32m"
+#define YELLOW "\x1b[33m"
+#define CYAN "\x1b[36m"
+
+struct human {
+	FILE *out;
+	bool colour;
+};
+
+/* An escape sequence, or nothing without colour. */
+static const char *esc(const struct human *h, const char *code)
+{
+	return h->colour ? code : "";
+}
+
+bool nt_print_colour_wanted(FILE *out)
+{
+	const char *mode = getenv("WG_COLOR_MODE");
+
+	if (mode && !strcmp(mode, "always"))
+		return true;
+	if (mode && !strcmp(mode, "never"))
+		return false;
+	return isatty(fileno(out));
+}
+
+/* "1 year, 2 days, 1 hour, 5 minutes, 1 second"; nothing for 0. */
+static void duration(const struct human *h, unsigned long long left)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long seconds;
+	} units[] = {
+		{ "year", 365ULL * 24 * 60 * 60 },
+		{ "day", 24 * 60 * 60 },
+		{ "hour", 60 * 60 },
+		{ "minute", 60 },
+		{ "second", 1 },
+	};
+	bool first = true;
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		unsigned long long n = left / units[i].seconds;
+
+		left %= units[i].seconds;
+		if (!n)
+			continue;
+		fprintf(h->out, "%s%llu %s%s%s%s", first ? "" : ", ", n,
+			esc(h, CYAN), units[i].unit, n == 1 ? "" : "s",
+			esc(h, RESET));
+		first = false;
+	}
+}
+
+static void ago(const struct human *h, int64_t then)
+{
+	int64_t now = time(NULL);
+
+	if (now == then) {
+		fputs("Now", h->out);
+	} else if (now < then) {
+		fprintf(h->out, "(%sSystem clock wound backward; connection problems may ensue.%s)",
+			esc(h, RED), esc(h, RESET));
+	} else {
+		duration(h, (unsigned long long)(now - then));
+		fputs(" ago", h->out);
+	}
+}
+
+static void bytes(const struct human *h, uint64_t b)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = b;
+	unsigned int u = 0;
+
+	if (b < 1024) {
+		fprintf(h->out, "%u %sB%s", (unsigned int)b, esc(h, CYAN),
+			esc(h, RESET));
+		return;
+	}
+	v /= 1024;
+	while (u < 3 && b >= 1024ULL << (10 * (u + 1))) {
+		v /= 1024;
+		u++;
+	}
+	fprintf(h->out, "%.2f %s%s%s", v, esc(h, CYAN), units[u], esc(h, RESET));
+}
+
+static const char *secret(char *buf, const uint8_t key[NOISETUN_KEY_LEN])
+{
+	const char *mode = getenv("WG_HIDE_KEYS");
+
+	if (mode && !strcmp(mode, "never")) {
+		nt_key_to_base64(buf, key);
+		return buf;
+	}
+	return "(hidden)";
+}
+
+static int newer_first(const void *a, const void *b, void *devp)
+{
+	const struct nt_device *dev = devp;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct nt_peer *p = &dev->peers[i], *q = &dev->peers[j];
+	bool p_never = !p->last_handshake_sec && !p->last_handshake_nsec;
+	bool q_never = !q->last_handshake_sec && !q->last_handshake_nsec;
+
+	if (p_never != q_never)
+		return p_never ? 1 : -1;
+	if (p->last_handshake_sec != q->last_handshake_sec)
+		return p->last_handshake_sec > q->last_handshake_sec ? -1 : 1;
+	if (p->last_handshake_nsec != q->last_handshake_nsec)
+		return p->last_handshake_nsec > q->last_handshake_nsec ? -1 : 1;
+	return i < j ? -1 : i > j;	/* keep the kernel's order */
+}
+
+static void print_peer(const struct human *h, const struct nt_peer *peer)
+{
+	char b64[NT_KEY_B64_LEN + 1], text[INET6_ADDRSTRLEN + 64];
+	size_t i;
+
+	nt_key_to_base64(b64, peer->public_key);
+	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
+		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
+	if (peer->flags & NT_PEER_HAS_PRESHARED_KEY)
+		fprintf(h->out, "  %spreshared key%s: %s\n", esc(h, BOLD),
+			esc(h, RESET), secret(b64, peer->preshared_key));
+	if (peer->flags & NT_PEER_HAS_ENDPOINT)
+		fprintf(h->out, "  %sendpoint%s: %s\n", esc(h, BOLD),
+			esc(h, RESET),
+			nt_print_endpoint(text, sizeof(text), &peer->endpoint));
+	fprintf(h->out, "  %sallowed ips%s: ", esc(h, BOLD), esc(h, RESET));
+	for (i = 0; i < peer->allowedips_len; i++)
+		fprintf(h->out, "%s%s/%s%u%s",
+			nt_print_allowedip(text, sizeof(text),
+					   &peer->allowedips[i]),
+			esc(h, CYAN), esc(h, RESET), peer->allowedips[i].cidr,
+			i + 1 < peer->allowedips_len ? ", " : "\n");
+	if (!peer->allowedips_len)
+		fputs("(none)\n", h->out);
+	if (peer->last_handshake_sec) {
+		fprintf(h->out, "  %slatest handshake%s: ", esc(h, BOLD),
+			esc(h, RESET));
+		ago(h, peer->last_handshake_sec);
+		fputc('\n', h->out);
+	}
+	if (peer->rx_bytes || peer->tx_bytes) {
+		fprintf(h->out, "  %stransfer%s: ", esc(h, BOLD), esc(h, RESET));
+		bytes(h, peer->rx_bytes);
+		fputs(" received, ", h->out);
+		bytes(h, peer->tx_bytes);
+		fputs(" sent\n", h->out);
+	}
+	if (peer->keepalive_seconds) {
+		fprintf(h->out, "  %spersistent keepalive%s: every ",
+			esc(h, BOLD), esc(h, RESET));
+		duration(h, peer->keepalive_seconds);
+		fputc('\n', h->out);
+	}
+}
+
+void nt_print_human(FILE *out, const struct nt_device *dev, bool colour)
+{
+	const struct human h = { .out = out, .colour = colour };
+	char b64[NT_KEY_B64_LEN + 1];
+	size_t *order, i;
+
+	fprintf(out, "%s%s%sinterface%s: %s%s%s\n", esc(&h, RESET),
+		esc(&h, GREEN), esc(&h, BOLD), esc(&h, RESET), esc(&h, GREEN),
+		dev->name, esc(&h, RESET));
+	if (dev->flags & NT_DEVICE_HAS_PUBLIC_KEY) {
+		nt_key_to_base64(b64, dev->public_key);
+		fprintf(out, "  %spublic key%s: %s\n", esc(&h, BOLD),
+			esc(&h, RESET), b64);
+	}
+	if (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY)
+		fprintf(out, "  %sprivate key%s: %s\n", esc(&h, BOLD),
+			esc(&h, RESET), secret(b64, dev->private_key));
+	if (dev->listen_port)
+		fprintf(out, "  %slistening port%s: %u\n", esc(&h, BOLD),
+			esc(&h, RESET), dev->listen_port);
+	if (dev->fwmark)
+		fprintf(out, "  %sfwmark%s: 0x%x\n", esc(&h, BOLD),
+			esc(&h, RESET), dev->fwmark);
+	if (!dev->peers_len)
+		return;
+	fputc('\n', out);
+
+	order = malloc(dev->peers_len * sizeof(*order));
+	for (i = 0; i < dev->peers_len; i++) {
+		if (order)
+			order[i] = i;
+	}
+	if (order)
+		qsort_r(order, dev->peers_len, sizeof(*order), newer_first,
+			(void *)dev);
+	for (i = 0; i < dev->peers_len; i++) {
+		print_peer(&h, &dev->peers[order ? order[i] : i]);
+		if (i + 1 < dev->peers_len)
+			fputc('\n', out);
+	}
+	free(order);
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-memory device model: allocation, growth and wiping.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "model.h"
+
+struct nt_device *nt_model_device_new(void)
+{
+	return calloc(1, sizeof(struct nt_device));
+}
+
+void nt_model_device_free(struct nt_device *dev)
+{
+	size_t i;
+
+	if (!dev)
+		return;
+	for (i = 0; i < dev->peers_len; i++)
+		free(dev->peers[i].allowedips);
+	if (dev->peers) {
+		/* The preshared keys live inside the array. */
+		sodium_memzero(dev->peers, dev->peers_cap * sizeof(*dev->peers));
+		free(dev->peers);
+	}
+	sodium_memzero(dev, sizeof(*dev));
+	free(dev);
+}
+
+struct nt_peer *nt_model_peer_add(struct nt_device *dev,
+				  const uint8_t public_key[NOISETUN_KEY_LEN])
+{
+	struct nt_peer *peer;
+
+	if (dev->peers_len == dev->peers_cap) {
+		size_t cap = dev->peers_cap ? dev->peers_cap * 2 : 8;
+		struct nt_peer *grown;
+
+		if (cap > SIZE_MAX / sizeof(*grown)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		/*
+		 * Not realloc(): it would leave a copy of the preshared keys
+		 * behind in freed memory.
+		 */
+		grown = calloc(cap, sizeof(*grown));
+		if (!grown)
+			return NULL;
+		if (dev->peers) {
+			memcpy(grown, dev->peers,
+			       dev->peers_len * sizeof(*grown));
+			sodium_memzero(dev->peers,
+				       dev->peers_cap * sizeof(*grown));
+			free(dev->peers);
+		}
+		dev->peers = grown;
+		dev->peers_cap = cap;
+	}
+	peer = &dev->peers[dev->peers_len++];
+	memset(peer, 0, sizeof(*peer));
+	memcpy(peer->public_key, public_key, NOISETUN_KEY_LEN);
+	return peer;
+}
+
+int nt_model_allowedip_add(struct nt_peer *peer, const struct nt_allowedip *aip)
+{
+	if (peer->allowedips_len == peer->allowedips_cap) {
+		size_t cap = peer->allowedips_cap ? peer->allowedips_cap * 2 : 4;
+		struct nt_allowedip *grown;
+
+		if (cap > SIZE_MAX / sizeof(*grown))
+			return -ENOMEM;
+		grown = realloc(peer->allowedips, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		peer->allowedips = grown;
+		peer->allowedips_cap = cap;
+	}
+	peer->allowedips[peer->allowedips_len++] = *aip;
+	return 0;
+}
+
+struct nt_peer *nt_model_peer_find(const struct nt_device *dev,
+				   const uint8_t public_key[NOISETUN_KEY_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < dev->peers_len; i++) {
+		if (!memcmp(dev->peers[i].public_key, public_key,
+			    NOISETUN_KEY_LEN))
+			return &dev->peers[i];
+	}
+	return NULL;
+}
+
+bool nt_model_key_is_zero(const uint8_t key[NOISETUN_KEY_LEN])
+{
+	return sodium_is_zero(key, NOISETUN_KEY_LEN);
+}
+
+/* Indexed by enum noisetun_drop_attr; the names are the uapi's. */
+static const char *const drop_names[NOISETUN_A_DROP_MAX + 1] = {
+	[NOISETUN_A_DROP_BAD_HEADER] = "bad_header",
+	[NOISETUN_A_DROP_BAD_TYPE] = "bad_type",
+	[NOISETUN_A_DROP_BAD_SIZE] = "bad_size",
+	[NOISETUN_A_DROP_BAD_MAC1] = "bad_mac1",
+	[NOISETUN_A_DROP_RATELIMITED] = "ratelimited",
+	[NOISETUN_A_DROP_HANDSHAKE_QUEUE_FULL] = "handshake_queue_full",
+	[NOISETUN_A_DROP_HANDSHAKE_INVALID] = "handshake_invalid",
+	[NOISETUN_A_DROP_HANDSHAKE_REPLAY] = "handshake_replay",
+	[NOISETUN_A_DROP_HANDSHAKE_FLOOD] = "handshake_flood",
+	[NOISETUN_A_DROP_UNKNOWN_INDEX] = "unknown_index",
+	[NOISETUN_A_DROP_BAD_STATE] = "bad_state",
+	[NOISETUN_A_DROP_COOKIE_INVALID] = "cookie_invalid",
+	[NOISETUN_A_DROP_BAD_KEYPAIR] = "bad_keypair",
+	[NOISETUN_A_DROP_AUTH_FAIL] = "auth_fail",
+	[NOISETUN_A_DROP_REPLAY] = "replay",
+	[NOISETUN_A_DROP_TOO_OLD] = "too_old",
+	[NOISETUN_A_DROP_INNER_PROTOCOL] = "inner_protocol",
+	[NOISETUN_A_DROP_INNER_LENGTH] = "inner_length",
+	[NOISETUN_A_DROP_SOURCE_NOT_ALLOWED] = "source_not_allowed",
+	[NOISETUN_A_DROP_RX_QUEUE_FULL] = "rx_queue_full",
+	[NOISETUN_A_DROP_NO_PEER] = "no_peer",
+	[NOISETUN_A_DROP_NO_ENDPOINT] = "no_endpoint",
+	[NOISETUN_A_DROP_NO_ROUTE] = "no_route",
+	[NOISETUN_A_DROP_STAGED_OVERFLOW] = "staged_overflow",
+	[NOISETUN_A_DROP_TX_QUEUE_FULL] = "tx_queue_full",
+	[NOISETUN_A_DROP_BAD_PACKET] = "bad_packet",
+	[NOISETUN_A_DROP_NO_MEMORY] = "no_memory",
+};
+
+const char *nt_model_drop_name(unsigned int attr)
+{
+	if (attr > NOISETUN_A_DROP_MAX)
+		return NULL;
+	return drop_names[attr];
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-memory model of one noisetun device.
+ *
+ * Every input (argv words, a config file, a netlink reply) is parsed into
+ * this model first and every output (human, dump, JSON, showconf, a SET
+ * request) is produced from it, so that validation happens completely
+ * before anything is sent to the kernel.
+ *
+ * The same structure describes a device as read back from the kernel
+ * (the HAS_* flags say which attributes were present) and a change to be
+ * applied (the HAS_* flags say which attributes to send).
+ */
+#ifndef TUNCTL_MODEL_H
+#define TUNCTL_MODEL_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../module/uapi/noisetun.h"
+
+/* Length of a base64 key without its terminating NUL. */
+#define NT_KEY_B64_LEN 44
+
+enum nt_device_has {
+	NT_DEVICE_HAS_PRIVATE_KEY = 1U << 0,
+	NT_DEVICE_HAS_PUBLIC_KEY = 1U << 1,
+	NT_DEVICE_HAS_LISTEN_PORT = 1U << 2,
+	NT_DEVICE_HAS_FWMARK = 1U << 3,
+	NT_DEVICE_REPLACE_PEERS = 1U << 4,
+	NT_DEVICE_HAS_DROPS = 1U << 5,
+};
+
+enum nt_peer_has {
+	NT_PEER_HAS_PRESHARED_KEY = 1U << 0,
+	NT_PEER_HAS_KEEPALIVE = 1U << 1,
+	NT_PEER_HAS_ENDPOINT = 1U << 2,
+	NT_PEER_REMOVE = 1U << 3,
+	NT_PEER_REPLACE_ALLOWEDIPS = 1U << 4,
+	NT_PEER_UPDATE_ONLY = 1U << 5,
+	NT_PEER_HAS_DROPS = 1U << 6,
+	NT_PEER_HAS_PUBLIC_KEY = 1U << 7,
+};
+
+/**
+ * struct nt_allowedip - one allowed-IP range of a peer
+ * @family: AF_INET or AF_INET6
+ * @cidr: prefix length, at most 32 or 128 by @family
+ * @remove: in a change, remove this range instead of adding it
+ * @addr: the address, in network byte order
+ */
+struct nt_allowedip {
+	uint16_t family;
+	uint8_t cidr;
+	bool remove;
+	union {
+		struct in_addr ip4;
+		struct in6_addr ip6;
+	} addr;
+};
+
+/**
+ * union nt_endpoint - a peer's UDP endpoint, IPv4 or IPv6
+ */
+union nt_endpoint {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
+/**
+ * struct nt_peer - one peer
+ * @public_key: the peer's static public key, its identity
+ * @preshared_key: secret; meaningful with NT_PEER_HAS_PRESHARED_KEY
+ * @flags: enum nt_peer_has bits
+ * @endpoint: meaningful with NT_PEER_HAS_ENDPOINT
+ * @keepalive_seconds: persistent keepalive interval, 0 = off
+ * @last_handshake_sec: wall clock of the latest handshake, 0 = never
+ * @last_handshake_nsec: nanoseconds part of the same
+ * @rx_bytes: bytes received from the peer
+ * @tx_bytes: bytes sent to the peer
+ * @rx_packets: packets received (noisetun only)
+ * @tx_packets: packets sent (noisetun only)
+ * @handshake_attempts: handshake initiations sent (noisetun only)
+ * @drops: drop counters indexed by enum noisetun_drop_attr
+ * @allowedips: array of @allowedips_len ranges
+ * @allowedips_len: number of ranges in use
+ * @allowedips_cap: allocated length of @allowedips
+ */
+struct nt_peer {
+	uint8_t public_key[NOISETUN_KEY_LEN];
+	uint8_t preshared_key[NOISETUN_KEY_LEN];
+	uint32_t flags;
+	union nt_endpoint endpoint;
+	uint16_t keepalive_seconds;
+	int64_t last_handshake_sec;
+	int64_t last_handshake_nsec;
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t rx_packets;
+	uint64_t tx_packets;
+	uint64_t handshake_attempts;
+	uint64_t drops[NOISETUN_A_DROP_MAX + 1];
+	struct nt_allowedip *allowedips;
+	size_t allowedips_len;
+	size_t allowedips_cap;
+};
+
+/**
+ * struct nt_device - one device and its peers
+ * @name: interface name
+ * @ifindex: interface index, 0 when unknown
+ * @flags: enum nt_device_has bits
+ * @private_key: secret; meaningful with NT_DEVICE_HAS_PRIVATE_KEY
+ * @public_key: meaningful with NT_DEVICE_HAS_PUBLIC_KEY
+ * @listen_port: UDP port, 0 = pick a free one
+ * @fwmark: mark of outgoing packets, 0 = off
+ * @drops: device-wide drop counters indexed by enum noisetun_drop_attr
+ * @peers: array of @peers_len peers
+ * @peers_len: number of peers in use
+ * @peers_cap: allocated length of @peers
+ */
+struct nt_device {
+	char name[IFNAMSIZ];
+	uint32_t ifindex;
+	uint32_t flags;
+	uint8_t private_key[NOISETUN_KEY_LEN];
+	uint8_t public_key[NOISETUN_KEY_LEN];
+	uint16_t listen_port;
+	uint32_t fwmark;
+	uint64_t drops[NOISETUN_A_DROP_MAX + 1];
+	struct nt_peer *peers;
+	size_t peers_len;
+	size_t peers_cap;
+};
+
+/**
+ * nt_model_device_new() - allocate an empty device
+ *
+ * Return: the device, or NULL with errno set.
+ */
+struct nt_device *nt_model_device_new(void);
+
+/**
+ * nt_model_device_free() - wipe the keys of a device and its peers, free it
+ * @dev: the device, may be NULL
+ */
+void nt_model_device_free(struct nt_device *dev);
+
+/**
+ * nt_model_peer_add() - append a zeroed peer
+ * @dev: the device
+ * @public_key: the new peer's public key
+ *
+ * Growing the array moves the peers; pointers to earlier peers are stale
+ * afterwards. The old array is wiped before it is freed.
+ *
+ * Return: the new peer, or NULL with errno set.
+ */
+struct nt_peer *nt_model_peer_add(struct nt_device *dev,
+				  const uint8_t public_key[NOISETUN_KEY_LEN]);
+
+/**
+ * nt_model_allowedip_add() - append an allowed-IP range to a peer
+ * @peer: the peer
+ * @aip: the range to copy
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int nt_model_allowedip_add(struct nt_peer *peer, const struct nt_allowedip *aip);
+
+/**
+ * nt_model_peer_find() - find a peer by public key
+ * @dev: the device
+ * @public_key: the key to look for
+ *
+ * Return: the first peer with that key, or NULL.
+ */
+struct nt_peer *nt_model_peer_find(const struct nt_device *dev,
+				   const uint8_t public_key[NOISETUN_KEY_LEN]);
+
+/**
+ * nt_model_key_is_zero() - whether a key is all zeros (meaning "unset")
+ * @key: the key
+ *
+ * Return: true if every byte is zero.
+ */
+bool nt_model_key_is_zero(const uint8_t key[NOISETUN_KEY_LEN]);
+
+/**
+ * nt_model_drop_name() - the output name of a drop counter
+ * @attr: an enum noisetun_drop_attr value
+ *
+ * Return: the name given in the uapi comments, or NULL for UNSPEC or an
+ * unknown value.
+ */
+const char *nt_model_drop_name(unsigned int attr);
+
+#endif /* TUNCTL_MODEL_H */

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunctl set IFACE WORDS...: the whole line is parsed and checked
+ * before anything is sent.
+ */
+#include <stdio.h>
+
+#include "error.h"
+#include "ipc.h"
+#include "model.h"
+#include "setargs.h"
+#include "subcommands.h"
+
+int nt_set_main(int argc, const char *argv[])
+{
+	struct nt_device *dev;
+	int ret;
+
+	if (nt_subcommand_wants_help(argc, argv)) {
+		nt_subcommand_usage(stdout, "set");
+		return 0;
+	}
+	if (argc < 2) {
+		nt_error("expects an interface name");
+		nt_subcommand_usage(stderr, "set");
+		return 1;
+	}
+	if (!nt_ipc_check_name(argv[1]))
+		return 1;
+	dev = nt_setargs_parse(argc - 2, argv + 2);
+	if (!dev)
+		return 1;
+	snprintf(dev->name, sizeof(dev->name), "%s", argv[1]);
+	ret = nt_ipc_set_device(dev);
+	nt_model_device_free(dev);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `tunctl set` words into a device change.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "error.h"
+#include "model.h"
+#include "setargs.h"
+#include "value.h"
+
+enum word {
+	W_LISTEN_PORT,
+	W_FWMARK,
+	W_PRIVATE_KEY,
+	W_PEER,
+	W_REMOVE,
+	W_PRESHARED_KEY,
+	W_ENDPOINT,
+	W_KEEPALIVE,
+	W_ALLOWED_IPS,
+	W_COUNT
+};
+
+static const struct {
+	const char *word;
+	bool of_peer;		/* needs a `peer PUBKEY` before it */
+	const char *expects;	/* NULL: takes no value */
+} words[W_COUNT] = {
+	[W_LISTEN_PORT] = { "listen-port", false, "a port 0-65535" },
+	[W_FWMARK] = { "fwmark", false, "a mark 0-4294967295 (decimal or 0x hex) or 'off'" },
+	[W_PRIVATE_KEY] = { "private-key", false, "a key file" },
+	[W_PEER] = { "peer", false, "a base64 public key" },
+	[W_REMOVE] = { "remove", true, NULL },
+	[W_PRESHARED_KEY] = { "preshared-key", true, "a key file" },
+	[W_ENDPOINT] = { "endpoint", true, "HOST:PORT or [IPv6]:PORT" },
+	[W_KEEPALIVE] = { "persistent-keepalive", true, "seconds 0-65535 or 'off'" },
+	[W_ALLOWED_IPS] = { "allowed-ips", true, "[+|-]IP[/CIDR][,...]" },
+};
+
+static int lookup(const char *word)
+{
+	int i;
+
+	for (i = 0; i < W_COUNT; i++) {
+		if (!strcmp(words[i].word, word))
+			return i;
+	}
+	return -1;
+}
+
+/* Apply word @w with value @value (NULL for `remove`) to the change. */
+static bool apply(struct nt_device *dev, struct nt_peer *peer, enum word w,
+		  const char *value)
+{
+	const char *name = words[w].word;
+	char *stripped;
+	bool ok;
+
+	switch (w) {
+	case W_LISTEN_PORT:
+		dev->flags |= NT_DEVICE_HAS_LISTEN_PORT;
+		return nt_value_port(name, value, &dev->listen_port);
+	case W_FWMARK:
+		dev->flags |= NT_DEVICE_HAS_FWMARK;
+		return nt_value_fwmark(name, value, &dev->fwmark);
+	case W_PRIVATE_KEY:
+		dev->flags |= NT_DEVICE_HAS_PRIVATE_KEY;
+		return nt_value_keyfile(name, value, dev->private_key);
+	case W_REMOVE:
+		peer->flags |= NT_PEER_REMOVE;
+		return true;
+	case W_PRESHARED_KEY:
+		peer->flags |= NT_PEER_HAS_PRESHARED_KEY;
+		return nt_value_keyfile(name, value, peer->preshared_key);
+	case W_ENDPOINT:
+		peer->flags |= NT_PEER_HAS_ENDPOINT;
+		return nt_value_endpoint(name, value, &peer->endpoint);
+	case W_KEEPALIVE:
+		peer->flags |= NT_PEER_HAS_KEEPALIVE;
+		return nt_value_keepalive(name, value, &peer->keepalive_seconds);
+	case W_ALLOWED_IPS:
+		/* wg drops the spaces of "10.0.0.1/32, 10.0.0.2/32" too. */
+		stripped = nt_value_strip_spaces(value);
+		if (!stripped) {
+			nt_error("out of memory");
+			return false;
+		}
+		ok = nt_value_allowedips(name, stripped, peer);
+		free(stripped);
+		return ok;
+	case W_PEER:
+	case W_COUNT:
+		break;
+	}
+	return false;
+}
+
+struct nt_device *nt_setargs_parse(int argc, const char *const argv[])
+{
+	struct nt_device *dev = nt_model_device_new();
+	struct nt_peer *peer = NULL;
+	unsigned int seen = 0;	/* words given for the device or current peer */
+	uint8_t key[NOISETUN_KEY_LEN];
+	int i, w;
+
+	if (!dev) {
+		nt_error("out of memory");
+		return NULL;
+	}
+	for (i = 0; i < argc; i++) {
+		const char *value = NULL;
+
+		w = lookup(argv[i]);
+		if (w < 0) {
+			nt_error("unknown word '%s'; expected %s", argv[i],
+				 peer ? "remove, preshared-key, endpoint, persistent-keepalive, allowed-ips or peer" :
+					"listen-port, fwmark, private-key or peer");
+			goto err;
+		}
+		if (words[w].expects) {
+			if (i + 1 >= argc) {
+				nt_error("'%s' expects %s, got nothing",
+					 argv[i], words[w].expects);
+				goto err;
+			}
+			value = argv[++i];
+		}
+		if (w == W_PEER) {
+			if (!nt_value_key(argv[i - 1], value, key, false))
+				goto err;
+			peer = nt_model_peer_add(dev, key);
+			if (!peer) {
+				nt_error("out of memory");
+				goto err;
+			}
+			peer->flags |= NT_PEER_HAS_PUBLIC_KEY;
+			seen = 0;
+			continue;
+		}
+		if (!words[w].of_peer && peer) {
+			nt_error("'%s' is a device setting; put it before the first 'peer'",
+				 words[w].word);
+			goto err;
+		}
+		if (words[w].of_peer && !peer) {
+			nt_error("'%s' is a peer setting; put 'peer PUBKEY' before it",
+				 words[w].word);
+			goto err;
+		}
+		if (seen & (1U << w)) {
+			nt_error("'%s' is given twice for the same %s",
+				 words[w].word, peer ? "peer" : "device");
+			goto err;
+		}
+		seen |= 1U << w;
+		if (!apply(dev, peer, w, value))
+			goto err;
+	}
+	return dev;
+err:
+	sodium_memzero(key, sizeof(key));
+	nt_model_device_free(dev);
+	return NULL;
+}

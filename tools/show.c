@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunctl show [{IFACE | all | interfaces} [FIELD]] [--json]
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "ipc.h"
+#include "model.h"
+#include "print.h"
+#include "subcommands.h"
+
+static int usage_error(void)
+{
+	nt_subcommand_usage(stderr, "show");
+	return 1;
+}
+
+static int show_interfaces(bool json)
+{
+	char **names;
+	size_t i;
+
+	if (nt_ipc_list_devices(&names))
+		return 1;
+	if (json) {
+		nt_print_json_names(stdout, names);
+	} else {
+		for (i = 0; names[i]; i++)
+			printf("%s%c", names[i], names[i + 1] ? ' ' : '\n');
+	}
+	nt_ipc_free_list(names);
+	return 0;
+}
+
+static int show_all(const char *field, bool json)
+{
+	struct nt_device **devs = NULL;
+	size_t count = 0, i;
+	char **names;
+	int status = 0;
+
+	if (nt_ipc_list_devices(&names))
+		return 1;
+	for (i = 0; names[i]; i++)
+		;
+	devs = calloc(i + 1, sizeof(*devs));
+	if (!devs) {
+		nt_error("out of memory");
+		nt_ipc_free_list(names);
+		return 1;
+	}
+	for (i = 0; names[i]; i++) {
+		struct nt_device *dev;
+		int ret = nt_ipc_get_device(names[i], &dev);
+
+		if (ret) {
+			/* A device deleted since the listing is not an error. */
+			if (ret != -ENODEV)
+				status = 1;
+			continue;
+		}
+		if (json) {
+			devs[count++] = dev;
+			continue;
+		}
+		if (field) {
+			nt_print_field(stdout, dev, field, true);
+		} else {
+			if (count++)
+				putchar('\n');
+			nt_print_human(stdout, dev, nt_print_colour_wanted(stdout));
+		}
+		nt_model_device_free(dev);
+	}
+	if (json)
+		nt_print_json(stdout, devs, count);
+	for (i = 0; json && i < count; i++)
+		nt_model_device_free(devs[i]);
+	free(devs);
+	nt_ipc_free_list(names);
+	return status;
+}
+
+int nt_show_main(int argc, const char *argv[])
+{
+	const char *words[2] = { NULL, NULL };
+	struct nt_device *dev;
+	bool json = false;
+	int i, n = 0;
+
+	if (nt_subcommand_wants_help(argc, argv)) {
+		nt_subcommand_usage(stdout, "show");
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+			continue;
+		}
+		if (n == 2) {
+			nt_error("too many arguments, starting at '%s'", argv[i]);
+			return usage_error();
+		}
+		words[n++] = argv[i];
+	}
+	if (words[1] && !nt_print_is_field(words[1])) {
+		nt_error("unknown field '%s'; expected one of %s", words[1],
+			 nt_print_field_list);
+		return usage_error();
+	}
+	if (words[1] && json) {
+		nt_error("'--json' prints whole devices; it cannot be combined with '%s'",
+			 words[1]);
+		return usage_error();
+	}
+	if (!words[0] || !strcmp(words[0], "all"))
+		return show_all(words[1], json);
+	if (!strcmp(words[0], "interfaces")) {
+		if (words[1]) {
+			nt_error("'interfaces' takes no field, got '%s'", words[1]);
+			return usage_error();
+		}
+		return show_interfaces(json);
+	}
+	if (nt_ipc_get_device(words[0], &dev))
+		return 1;
+	if (json)
+		nt_print_json(stdout, &dev, 1);
+	else if (words[1])
+		nt_print_field(stdout, dev, words[1], false);
+	else
+		nt_print_human(stdout, dev, nt_print_colour_wanted(stdout));
+	nt_model_device_free(dev);
+	return 0;
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunctl showconf IFACE: the configuration as a file setconf accepts,
+ * in wg's exact layout.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <sodium.h>
+
+#include "error.h"
+#include "ipc.h"
+#include "key.h"
+#include "model.h"
+#include "print.h"
+#include "subcommands.h"
+
+void nt_print_showconf(FILE *out, const struct nt_device *dev)
+{
+	char b64[NT_KEY_B64_LEN + 1], text[NI_MAXHOST + NI_MAXSERV + 4];
+	size_t i, j;
+
+	fputs("[Interface]\n", out);
+	if (dev->listen_port)
+		fprintf(out, "ListenPort = %u\n", dev->listen_port);
+	if (dev->fwmark)
+		fprintf(out, "FwMark = 0x%x\n", dev->fwmark);
+	if (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) {
+		nt_key_to_base64(b64, dev->private_key);
+		fprintf(out, "PrivateKey = %s\n", b64);
+	}
+	fputc('\n', out);
+	for (i = 0; i < dev->peers_len; i++) {
+		const struct nt_peer *peer = &dev->peers[i];
+
+		nt_key_to_base64(b64, peer->public_key);
+		fprintf(out, "[Peer]\nPublicKey = %s\n", b64);
+		if (peer->flags & NT_PEER_HAS_PRESHARED_KEY) {
+			nt_key_to_base64(b64, peer->preshared_key);
+			fprintf(out, "PresharedKey = %s\n", b64);
+		}
+		for (j = 0; j < peer->allowedips_len; j++)
+			fprintf(out, "%s%s/%u", j ? ", " : "AllowedIPs = ",
+				nt_print_allowedip(text, sizeof(text),
+						   &peer->allowedips[j]),
+				peer->allowedips[j].cidr);
+		if (peer->allowedips_len)
+			fputc('\n', out);
+		if (peer->flags & NT_PEER_HAS_ENDPOINT)
+			fprintf(out, "Endpoint = %s\n",
+				nt_print_endpoint(text, sizeof(text),
+						  &peer->endpoint));
+		if (peer->keepalive_seconds)
+			fprintf(out, "PersistentKeepalive = %u\n",
+				peer->keepalive_seconds);
+		if (i + 1 < dev->peers_len)
+			fputc('\n', out);
+	}
+	sodium_memzero(b64, sizeof(b64));
+}
+
+int nt_showconf_main(int argc, const char *argv[])
+{
+	struct nt_device *dev;
+
+	if (nt_subcommand_wants_help(argc, argv)) {
+		nt_subcommand_usage(stdout, "showconf");
+		return 0;
+	}
+	if (argc != 2) {
+		nt_error("expects exactly one interface name");
+		nt_subcommand_usage(stderr, "showconf");
+		return 1;
+	}
+	if (nt_ipc_get_device(argv[1], &dev))
+		return 1;
+	nt_print_showconf(stdout, dev);
+	nt_model_device_free(dev);
+	return 0;
+}

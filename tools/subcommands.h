@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The subcommands. Each takes its own name as argv[0], returns the exit
+ * status, and has a usage line used by `--help` and by its errors.
+ */
+#ifndef TUNCTL_SUBCOMMANDS_H
+#define TUNCTL_SUBCOMMANDS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/**
+ * struct nt_subcommand - one entry of the dispatch table
+ * @name: the word on the command line
+ * @run: its function
+ * @args: its arguments, for the usage text
+ * @description: one line for the usage text
+ */
+struct nt_subcommand {
+	const char *name;
+	int (*run)(int argc, const char *argv[]);
+	const char *args;
+	const char *description;
+};
+
+/**
+ * nt_subcommand_usage() - print "Usage: tunctl NAME ARGS" for a subcommand
+ * @out: the stream
+ * @name: the subcommand's name
+ */
+void nt_subcommand_usage(FILE *out, const char *name);
+
+/**
+ * nt_subcommand_wants_help() - whether the arguments are just a help word
+ * @argc: argument count including the subcommand name
+ * @argv: the arguments
+ *
+ * Return: true for "-h", "--help" or "help" as the only argument.
+ */
+bool nt_subcommand_wants_help(int argc, const char *argv[]);
+
+int nt_show_main(int argc, const char *argv[]);
+int nt_showconf_main(int argc, const char *argv[]);
+int nt_set_main(int argc, const char *argv[]);
+int nt_setconf_main(int argc, const char *argv[]);
+int nt_genkey_main(int argc, const char *argv[]);
+int nt_pubkey_main(int argc, const char *argv[]);
+
+#endif /* TUNCTL_SUBCOMMANDS_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Parsers of single values (ports, marks, keys, endpoints, allowed IPs),
+ * shared by the argv parser (setargs.c) and the config parser (config.c).
+ *
+ * Each takes the name of the setting as the user spelled it ("listen-port"
+ * on the command line, "ListenPort" in a file) so that its error message
+ * names the word, quotes the bad value and says what was expected, e.g.
+ *   'listen-port' expects a port 0-65535, got '70000'
+ * Each returns true on success; on failure it has reported the error and
+ * left its output in an unspecified (but wiped, for keys) state.
+ */
+#ifndef TUNCTL_VALUE_H
+#define TUNCTL_VALUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/**
+ * nt_value_port() - a UDP port, 0-65535, decimal
+ * @name: the setting's name, for messages
+ * @text: the value
+ * @port: receives the port
+ *
+ * Return: true on success.
+ */
+bool nt_value_port(const char *name, const char *text, uint16_t *port);
+
+/**
+ * nt_value_fwmark() - a mark, 0-0xffffffff in decimal or 0x hex, or "off"
+ * @name: the setting's name, for messages
+ * @text: the value
+ * @mark: receives the mark (0 for "off")
+ *
+ * Return: true on success.
+ */
+bool nt_value_fwmark(const char *name, const char *text, uint32_t *mark);
+
+/**
+ * nt_value_keepalive() - seconds 0-65535 in decimal, or "off"
+ * @name: the setting's name, for messages
+ * @text: the value
+ * @seconds: receives the interval (0 for "off")
+ *
+ * Return: true on success.
+ */
+bool nt_value_keepalive(const char *name, const char *text, uint16_t *seconds);
+
+/**
+ * nt_value_key() - a base64 key
+ * @name: the setting's name, for messages
+ * @text: the value
+ * @key: receives the key
+ * @secret: true for private and preshared keys, whose text is not echoed
+ *
+ * Return: true on success.
+ */
+bool nt_value_key(const char *name, const char *text,
+		  uint8_t key[NOISETUN_KEY_LEN], bool secret);
+
+/**
+ * nt_value_keyfile() - a key read from a file, as wg reads one
+ * @name: the setting's name, for messages
+ * @path: the file; an empty file (such as /dev/null) gives the zero key
+ * @key: receives the key
+ *
+ * The file holds the 44 characters of the key, then optionally whitespace.
+ *
+ * Return: true on success.
+ */
+bool nt_value_keyfile(const char *name, const char *path,
+		      uint8_t key[NOISETUN_KEY_LEN]);
+
+/**
+ * nt_value_endpoint() - HOST:PORT or [IPv6]:PORT, names resolved
+ * @name: the setting's name, for messages
+ * @text: the value
+ * @endpoint: receives the address
+ *
+ * Return: true on success.
+ */
+bool nt_value_endpoint(const char *name, const char *text,
+		       union nt_endpoint *endpoint);
+
+/**
+ * nt_value_allowedips() - a comma-separated list of [+|-]IP[/CIDR]
+ * @name: the setting's name, for messages
+ * @text: the value, without whitespace; empty means "no ranges"
+ * @peer: receives the ranges; a '+' or '-' on any range turns the list
+ *        into an incremental change (no NT_PEER_REPLACE_ALLOWEDIPS)
+ *
+ * Without a prefix length an address means a single host (/32 or /128).
+ * Host bits beyond the prefix are accepted with a warning (the kernel
+ * clears them), as wg does.
+ *
+ * Return: true on success.
+ */
+bool nt_value_allowedips(const char *name, const char *text,
+			 struct nt_peer *peer);
+
+/**
+ * nt_value_strip_spaces() - copy a string without its whitespace
+ * @text: the input
+ *
+ * Return: a new string to free(), or NULL on allocation failure.
+ */
+char *nt_value_strip_spaces(const char *text);
+
+#endif /* TUNCTL_VALUE_H */
