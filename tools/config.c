@@ -171,8 +171,8 @@ static bool process(struct parser *p, char *text)
 		return false;
 	}
 	if (p->section == S_NONE) {
-		nt_error("'%s' must be inside an %s section", keys[k].name,
-			 keys[k].of_peer ? "[Peer]" : "[Interface]");
+		nt_error("'%s' must be inside %s section", keys[k].name,
+			 keys[k].of_peer ? "a [Peer]" : "an [Interface]");
 		return false;
 	}
 	if (keys[k].of_peer != (p->section == S_PEER)) {

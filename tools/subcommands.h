@@ -7,6 +7,7 @@
 #define TUNCTL_SUBCOMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /**
@@ -22,6 +23,16 @@ struct nt_subcommand {
 	const char *args;
 	const char *description;
 };
+
+/* The dispatch table, and its length. */
+extern const struct nt_subcommand nt_subcommands[];
+extern const size_t nt_subcommand_count;
+
+/**
+ * nt_subcommand_list() - print the general usage: every subcommand
+ * @out: the stream
+ */
+void nt_subcommand_list(FILE *out);
 
 /**
  * nt_subcommand_usage() - print "Usage: tunctl NAME ARGS" for a subcommand

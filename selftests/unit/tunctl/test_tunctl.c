@@ -1,0 +1,1035 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of tunctl's pure logic, printing KTAP:
+ *  - the config parser and the `set` word parser on good input, and on
+ *    bad input with the exact error message expected;
+ *  - the showconf, dump, field, human and JSON printers on known models
+ *    (JSON checked with python3 -m json.tool);
+ *  - key handling against `wg pubkey` and the tunctl binary;
+ *  - the SET message builder: 1000 peers x 100 allowed IPs built into
+ *    messages and parsed back with libmnl, at several buffer sizes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <libmnl/libmnl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "error.h"
+#include "ipc.h"
+#include "key.h"
+#include "model.h"
+#include "print.h"
+#include "setargs.h"
+
+static int test_count, failures;
+static const char *tunctl_bin;
+
+static void report(bool pass, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void report(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", pass ? "" : "not ", ++test_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!pass)
+		failures++;
+}
+
+static void diag_diff(const char *want, const char *got)
+{
+	printf("# expected:\n# %s\n# got:\n# %s\n", want, got ? got : "(null)");
+}
+
+/* Fixed keys made with wg genkey / wg pubkey. */
+#define PRIV1 "uKZ7OilsoTmfYzoMX/UhOya8S5taTTKAl3ZEFOyd5l8="
+#define PUB1 "P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQ="
+#define PRIV2 "QI7rK+HIk32GozYrMK+r0w9okWNDufMXsl9A3P+B7Xg="
+#define PUB2 "SZlASiUkFE36ZPNDXtqQ6HHoltmPkODKyNC+B+9JAjY="
+#define PUB3 "TLHbMxTj4uibbpdNEtW4BQlvzOp0icdu07lHSnVBPR0="
+#define PSK "0KKOf1Tzq6ArM0IjUVhoJvrjm7y1qnvmraiCQYZDgpA="
+
+/* ---- capturing errors ---- */
+
+static char *captured;
+static size_t captured_len;
+
+static void capture_start(void)
+{
+	free(captured);
+	captured = NULL;
+	nt_error_stream = open_memstream(&captured, &captured_len);
+}
+
+static const char *capture_end(void)
+{
+	fclose(nt_error_stream);
+	nt_error_stream = NULL;
+	/* Only the first line: the message that names the fault. */
+	if (captured && strchr(captured, '\n'))
+		*strchr(captured, '\n') = '\0';
+	return captured ? captured : "";
+}
+
+static struct nt_device *parse_conf(const char *text, bool append)
+{
+	return nt_config_parse("t.conf", text, strlen(text), append);
+}
+
+/* ---- config parser: bad inputs ---- */
+
+static const struct {
+	const char *what;
+	const char *text;
+	const char *error;
+} bad_configs[] = {
+	{ "short private key", "[Interface]\nPrivateKey = abc\n",
+	  "tunctl: setconf: t.conf:2: 'PrivateKey' expects a base64 key (44 characters ending in '='), got a value (not echoed: it is secret) that is not 44 characters long" },
+	{ "long public key", "[Peer]\nPublicKey = " PUB1 "AAAA\n",
+	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got '" PUB1 "AAAA' (not 44 characters long)" },
+	{ "public key with a bad base64 character",
+	  "[Peer]\nPublicKey = P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l!EwKW2ZQQ=\n",
+	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l!EwKW2ZQQ=' (a character outside the base64 alphabet)" },
+	{ "public key with non-canonical padding bits",
+	  "[Peer]\nPublicKey = P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=\n",
+	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=' (non-canonical base64: the character before '=' must be one of AEIMQUYcgkosw048)" },
+	{ "public key without '=' padding",
+	  "[Peer]\nPublicKey = P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQA\n",
+	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQA' (does not end in '=')" },
+	{ "preshared key of the wrong length",
+	  "[Peer]\nPublicKey = " PUB1 "\nPresharedKey = AAAA=\n",
+	  "tunctl: setconf: t.conf:3: 'PresharedKey' expects a base64 key (44 characters ending in '='), got a value (not echoed: it is secret) that is not 44 characters long" },
+	{ "IPv4 prefix /33", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.0/33\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
+	{ "IPv6 prefix /129", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = fd00::/129\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got 'fd00::/129' (the IPv6 prefix length must be 0-128)" },
+	{ "garbage allowed IP", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/32, banana\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got 'banana' (not an IPv4 address)" },
+	{ "allowed IP with an empty prefix length", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.1/' (the IPv4 prefix length must be 0-32)" },
+	{ "allowed IP with a negative prefix length", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/-1\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.1/-1' (the IPv4 prefix length must be 0-32)" },
+	{ "allowed IPs with an empty entry", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/32,,10.0.0.2/32\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.1/32,,10.0.0.2/32' (an empty entry)" },
+	{ "empty AllowedIPs", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs =\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got ''" },
+	{ "IPv4 with three parts", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.1/24\n",
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.1/24' (not an IPv4 address)" },
+	{ "port 70000", "[Interface]\nListenPort = 70000\n",
+	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got '70000'" },
+	{ "port -1", "[Interface]\nListenPort = -1\n",
+	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got '-1'" },
+	{ "port abc", "[Interface]\nListenPort = abc\n",
+	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got 'abc'" },
+	{ "empty port", "[Interface]\nListenPort =\n",
+	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got ''" },
+	{ "fwmark beyond 32 bits", "[Interface]\nFwMark = 0x100000000\n",
+	  "tunctl: setconf: t.conf:2: 'FwMark' expects a mark 0-4294967295 (decimal or 0x hex) or 'off', got '0x100000000'" },
+	{ "fwmark 'on'", "[Interface]\nFwMark = on\n",
+	  "tunctl: setconf: t.conf:2: 'FwMark' expects a mark 0-4294967295 (decimal or 0x hex) or 'off', got 'on'" },
+	{ "keepalive 65536", "[Peer]\nPublicKey = " PUB1 "\nPersistentKeepalive = 65536\n",
+	  "tunctl: setconf: t.conf:3: 'PersistentKeepalive' expects seconds 0-65535 or 'off', got '65536'" },
+	{ "endpoint without a port", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1\n",
+	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1' (no ':PORT')" },
+	{ "endpoint with an empty port", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1:\n",
+	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:' (the port must be 1-65535)" },
+	{ "endpoint without a closing bracket", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = [2001:db8::1:51820\n",
+	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '[2001:db8::1:51820' (no closing ']')" },
+	{ "endpoint with no colon after the bracket", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = [2001:db8::1]51820\n",
+	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '[2001:db8::1]51820' (no ':PORT' after ']')" },
+	{ "IPv6 endpoint without brackets", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 2001:db8::1:51820\n",
+	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '2001:db8::1:51820' (an IPv6 address needs brackets: [ADDRESS]:PORT)" },
+	{ "endpoint port 0", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1:0\n",
+	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:0' (the port must be 1-65535)" },
+	{ "unknown key in [Interface]", "[Interface]\nAddress = 10.0.0.1/24\n",
+	  "tunctl: setconf: t.conf:2: unknown key 'Address'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive in [Peer]" },
+	{ "unknown key in [Peer]", "[Peer]\nPublicKey = " PUB1 "\nKeepalive = 25\n",
+	  "tunctl: setconf: t.conf:3: unknown key 'Keepalive'; expected PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive" },
+	{ "unknown section", "[Peers]\n",
+	  "tunctl: setconf: t.conf:1: unknown section '[Peers]'; expected [Interface] or [Peer]" },
+	{ "truncated section line", "[Interface]\nListenPort = 1\n[Peer\n",
+	  "tunctl: setconf: t.conf:3: unknown section '[Peer'; expected [Interface] or [Peer]" },
+	{ "truncated key line", "[Peer]\nPublicKey\n",
+	  "tunctl: setconf: t.conf:2: expected 'Key = Value' or a [Section], got 'PublicKey'" },
+	{ "[Interface] after [Peer]", "[Peer]\nPublicKey = " PUB1 "\n[Interface]\nListenPort = 1\n",
+	  "tunctl: setconf: t.conf:3: '[Interface]' must come before the first [Peer] (line 1)" },
+	{ "[Interface] twice", "[Interface]\nListenPort = 1\n[Interface]\n",
+	  "tunctl: setconf: t.conf:3: '[Interface]' appears twice (first on line 1)" },
+	{ "key before any section", "ListenPort = 1\n[Interface]\n",
+	  "tunctl: setconf: t.conf:1: 'ListenPort' must be inside an [Interface] section" },
+	{ "peer key before any section", "# comment\nPublicKey = " PUB1 "\n",
+	  "tunctl: setconf: t.conf:2: 'PublicKey' must be inside a [Peer] section" },
+	{ "interface key inside [Peer]", "[Peer]\nPublicKey = " PUB1 "\nListenPort = 1\n",
+	  "tunctl: setconf: t.conf:3: 'ListenPort' belongs in [Interface], not in [Peer]" },
+	{ "key given twice", "[Interface]\nListenPort = 1\nlistenport = 2\n",
+	  "tunctl: setconf: t.conf:3: 'ListenPort' is given twice in this section (first on line 2)" },
+	{ "[Peer] without PublicKey", "[Peer]\nAllowedIPs = 10.0.0.1/32\n",
+	  "tunctl: setconf: t.conf:1: this [Peer] has no PublicKey" },
+	{ "the same peer twice", "[Peer]\nPublicKey = " PUB1 "\n[Peer]\nPublicKey = " PUB2 "\n[Peer]\nPublicKey = " PUB1 "\n",
+	  "tunctl: setconf: t.conf:5: PublicKey '" PUB1 "' is already used by the [Peer] on line 1" },
+};
+
+static void test_bad_configs(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
+		struct nt_device *dev;
+		const char *got;
+		bool pass;
+
+		capture_start();
+		dev = parse_conf(bad_configs[i].text, false);
+		got = capture_end();
+		pass = !dev && !strcmp(got, bad_configs[i].error);
+		report(pass, "config refuses %s", bad_configs[i].what);
+		if (!pass)
+			diag_diff(bad_configs[i].error, got);
+		nt_model_device_free(dev);
+	}
+}
+
+/* ---- config parser: good input ---- */
+
+static bool key_is(const uint8_t key[NOISETUN_KEY_LEN], const char *b64)
+{
+	char text[NT_KEY_B64_LEN + 1];
+
+	nt_key_to_base64(text, key);
+	return !strcmp(text, b64);
+}
+
+static bool aip_is(const struct nt_allowedip *aip, const char *text)
+{
+	char buf[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
+
+	snprintf(buf, sizeof(buf), "%s/%u",
+		 nt_print_allowedip(addr, sizeof(addr), aip), aip->cidr);
+	return !strcmp(buf, text);
+}
+
+static const char good_config[] =
+	"# a comment line\n"
+	"  [interface]   # sections are case-insensitive\n"
+	"PRIVATEKEY=" PRIV1 "\n"
+	"\tListen Port = 51820\r\n"
+	"FwMark = 0x20\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " PUB2 "\n"
+	"PresharedKey = " PSK "\n"
+	"AllowedIPs = 10.1.0.0/16, 192.0.2.7\n"
+	"AllowedIPs = fd00::/64,fd00:1::5\n"
+	"Endpoint = 192.0.2.1:51820\n"
+	"PersistentKeepalive = 25\n"
+	"[Peer]\n"
+	"PublicKey = " PUB3 "\n"
+	"Endpoint = [2001:db8::1]:4500\n"
+	"PersistentKeepalive = off\n";
+
+static void test_good_config(void)
+{
+	struct nt_device *dev;
+	const char *got;
+	struct nt_peer *p;
+
+	capture_start();
+	dev = parse_conf(good_config, false);
+	got = capture_end();
+	report(dev && !*got, "config accepts a full file with comments, odd case and whitespace");
+	if (!dev) {
+		diag_diff("(no error)", got);
+		return;
+	}
+	report(dev->flags == (NT_DEVICE_REPLACE_PEERS | NT_DEVICE_HAS_PRIVATE_KEY |
+			      NT_DEVICE_HAS_LISTEN_PORT | NT_DEVICE_HAS_FWMARK) &&
+	       key_is(dev->private_key, PRIV1) && dev->listen_port == 51820 &&
+	       dev->fwmark == 0x20, "config: device fields and setconf flags");
+	report(dev->peers_len == 2, "config: two peers");
+	if (dev->peers_len != 2)
+		goto out;
+	p = &dev->peers[0];
+	report(key_is(p->public_key, PUB2) && key_is(p->preshared_key, PSK) &&
+	       (p->flags & NT_PEER_HAS_PRESHARED_KEY) &&
+	       (p->flags & NT_PEER_REPLACE_ALLOWEDIPS) &&
+	       p->keepalive_seconds == 25 && (p->flags & NT_PEER_HAS_KEEPALIVE),
+	       "config: first peer keys, keepalive, replace-allowed-ips");
+	report(p->allowedips_len == 4 && aip_is(&p->allowedips[0], "10.1.0.0/16") &&
+	       aip_is(&p->allowedips[1], "192.0.2.7/32") &&
+	       aip_is(&p->allowedips[2], "fd00::/64") &&
+	       aip_is(&p->allowedips[3], "fd00:1::5/128"),
+	       "config: AllowedIPs accumulate over lines; no mask means /32 or /128");
+	report(p->endpoint.sa.sa_family == AF_INET &&
+	       ntohs(p->endpoint.sin.sin_port) == 51820 &&
+	       p->endpoint.sin.sin_addr.s_addr == htonl(0xc0000201),
+	       "config: IPv4 endpoint");
+	p = &dev->peers[1];
+	report(p->endpoint.sa.sa_family == AF_INET6 &&
+	       ntohs(p->endpoint.sin6.sin6_port) == 4500 &&
+	       p->keepalive_seconds == 0 && (p->flags & NT_PEER_HAS_KEEPALIVE) &&
+	       !(p->flags & NT_PEER_HAS_PRESHARED_KEY),
+	       "config: IPv6 endpoint in brackets, keepalive off");
+out:
+	nt_model_device_free(dev);
+
+	dev = parse_conf("[Peer]\nPublicKey=" PUB1 "\n", true);
+	report(dev && dev->flags == 0 && dev->peers_len == 1,
+	       "config: addconf sets only what the file names");
+	nt_model_device_free(dev);
+
+	dev = parse_conf("", false);
+	report(dev && dev->peers_len == 0 &&
+	       (dev->flags & NT_DEVICE_REPLACE_PEERS) &&
+	       nt_model_key_is_zero(dev->private_key),
+	       "config: an empty file for setconf resets everything");
+	nt_model_device_free(dev);
+
+	capture_start();
+	dev = parse_conf("[Peer]\nPublicKey=" PUB1 "\nAllowedIPs=10.0.0.5/8\n", false);
+	got = capture_end();
+	report(dev && dev->peers_len == 1 &&
+	       aip_is(&dev->peers[0].allowedips[0], "10.0.0.0/8") &&
+	       !strcmp(got, "tunctl: setconf: t.conf:3: warning: 'AllowedIPs': '10.0.0.5/8' has host bits set; it means 10.0.0.0/8"),
+	       "config: host bits are cleared with a warning");
+	nt_model_device_free(dev);
+
+	dev = parse_conf("[Peer]\nPublicKey=" PUB1 "\nEndpoint=localhost:1234\n", false);
+	report(dev && (dev->peers[0].flags & NT_PEER_HAS_ENDPOINT) &&
+	       (dev->peers[0].endpoint.sa.sa_family == AF_INET ||
+		dev->peers[0].endpoint.sa.sa_family == AF_INET6),
+	       "config: an endpoint by DNS name (localhost) is resolved");
+	nt_model_device_free(dev);
+
+	dev = parse_conf("[Interface]\nFwMark=4294967295\n", false);
+	report(dev && dev->fwmark == 0xffffffffU, "config: fwmark 4294967295 (decimal)");
+	nt_model_device_free(dev);
+	dev = parse_conf("[Interface]\nFwMark=Off\nListenPort=0\n", false);
+	report(dev && dev->fwmark == 0 && dev->listen_port == 0,
+	       "config: fwmark off, port 0");
+	nt_model_device_free(dev);
+}
+
+/* ---- set words ---- */
+
+static char keyfile_good[64], keyfile_bad[64], keyfile_empty[64];
+
+static void make_keyfiles(void)
+{
+	FILE *f;
+
+	snprintf(keyfile_good, sizeof(keyfile_good), "/tmp/tunctl-test-%d-good", getpid());
+	snprintf(keyfile_bad, sizeof(keyfile_bad), "/tmp/tunctl-test-%d-bad", getpid());
+	snprintf(keyfile_empty, sizeof(keyfile_empty), "/tmp/tunctl-test-%d-empty", getpid());
+	f = fopen(keyfile_good, "w");
+	fputs(PRIV1 "\n\n", f);
+	fclose(f);
+	f = fopen(keyfile_bad, "w");
+	fputs(PRIV1 " " PRIV2 "\n", f);
+	fclose(f);
+	f = fopen(keyfile_empty, "w");
+	fclose(f);
+}
+
+static void remove_keyfiles(void)
+{
+	unlink(keyfile_good);
+	unlink(keyfile_bad);
+	unlink(keyfile_empty);
+}
+
+#define MAX_WORDS 16
+
+struct bad_set {
+	const char *what;
+	const char *words[MAX_WORDS];
+	const char *error;
+};
+
+static void test_bad_set(void)
+{
+	static char err_bad_file[512];
+	const struct bad_set cases[] = {
+		{ "an unknown word", { "listenport", "1" },
+		  "tunctl: set: unknown word 'listenport'; expected listen-port, fwmark, private-key or peer" },
+		{ "an unknown peer word", { "peer", PUB1, "keepalive", "5" },
+		  "tunctl: set: unknown word 'keepalive'; expected remove, preshared-key, endpoint, persistent-keepalive, allowed-ips or peer" },
+		{ "a word without its value", { "listen-port" },
+		  "tunctl: set: 'listen-port' expects a port 0-65535, got nothing" },
+		{ "listen-port 70000", { "listen-port", "70000" },
+		  "tunctl: set: 'listen-port' expects a port 0-65535, got '70000'" },
+		{ "listen-port with a sign", { "listen-port", "+5" },
+		  "tunctl: set: 'listen-port' expects a port 0-65535, got '+5'" },
+		{ "fwmark of 36 bits", { "fwmark", "0xfffffffff" },
+		  "tunctl: set: 'fwmark' expects a mark 0-4294967295 (decimal or 0x hex) or 'off', got '0xfffffffff'" },
+		{ "a peer setting before any peer", { "endpoint", "192.0.2.1:1" },
+		  "tunctl: set: 'endpoint' is a peer setting; put 'peer PUBKEY' before it" },
+		{ "a device setting after a peer", { "peer", PUB1, "fwmark", "1" },
+		  "tunctl: set: 'fwmark' is a device setting; put it before the first 'peer'" },
+		{ "a device setting twice", { "listen-port", "1", "listen-port", "2" },
+		  "tunctl: set: 'listen-port' is given twice for the same device" },
+		{ "a peer setting twice", { "peer", PUB1, "remove", "remove" },
+		  "tunctl: set: 'remove' is given twice for the same peer" },
+		{ "a bad peer key", { "peer", "P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=" },
+		  "tunctl: set: 'peer' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=' (non-canonical base64: the character before '=' must be one of AEIMQUYcgkosw048)" },
+		{ "a missing key file", { "private-key", "/nonexistent/key" },
+		  "tunctl: set: 'private-key' expects a readable key file, got '/nonexistent/key' (No such file or directory)" },
+		{ "a key file holding two keys", { "private-key", keyfile_bad }, err_bad_file },
+		{ "a bad allowed IP in a list", { "peer", PUB1, "allowed-ips", "10.0.0.0/8, zzz" },
+		  "tunctl: set: 'allowed-ips' expects [+|-]IP[/CIDR][,...], got 'zzz' (not an IPv4 address)" },
+		{ "a bad IPv6 allowed IP", { "peer", PUB1, "allowed-ips", "fd00:::1/64" },
+		  "tunctl: set: 'allowed-ips' expects [+|-]IP[/CIDR][,...], got 'fd00:::1/64' (not an IPv6 address)" },
+		{ "a negative keepalive", { "peer", PUB1, "persistent-keepalive", "-5" },
+		  "tunctl: set: 'persistent-keepalive' expects seconds 0-65535 or 'off', got '-5'" },
+		{ "an endpoint port beyond 65535", { "peer", PUB1, "endpoint", "192.0.2.1:65536" },
+		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:65536' (the port must be 1-65535)" },
+		{ "an endpoint with an empty host", { "peer", PUB1, "endpoint", ":51820" },
+		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got ':51820' (no host)" },
+		{ "an IPv4 address in brackets", { "peer", PUB1, "endpoint", "[192.0.2.1]:1" },
+		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got '[192.0.2.1]:1' (brackets are for IPv6 addresses)" },
+	};
+	size_t i, n;
+
+	snprintf(err_bad_file, sizeof(err_bad_file),
+		 "tunctl: set: 'private-key' expects a file holding one base64 key, got '%s' (it holds more than one key (characters after the 44th))",
+		 keyfile_bad);
+	nt_error_subcommand = "set";
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nt_device *dev;
+		const char *got;
+		bool pass;
+
+		for (n = 0; n < MAX_WORDS && cases[i].words[n]; n++)
+			;
+		capture_start();
+		dev = nt_setargs_parse(n, cases[i].words);
+		got = capture_end();
+		pass = !dev && !strcmp(got, cases[i].error);
+		report(pass, "set refuses %s", cases[i].what);
+		if (!pass)
+			diag_diff(cases[i].error, got);
+		nt_model_device_free(dev);
+	}
+	nt_error_subcommand = "setconf";
+}
+
+static struct nt_device *parse_words(const char *const *words)
+{
+	size_t n;
+
+	for (n = 0; words[n]; n++)
+		;
+	return nt_setargs_parse(n, words);
+}
+
+static void test_good_set(void)
+{
+	const char *full[] = { "listen-port", "51820", "fwmark", "0x1f",
+			       "private-key", keyfile_good, "peer", PUB1,
+			       "preshared-key", keyfile_good, "endpoint",
+			       "[::1]:7", "persistent-keepalive", "off",
+			       "allowed-ips", "10.0.0.1/32, fd00::/8", NULL };
+	const char *clear[] = { "private-key", keyfile_empty, "peer", PUB1,
+				"allowed-ips", "", "peer", PUB2, "remove", NULL };
+	const char *incr[] = { "peer", PUB1, "allowed-ips", "+10.0.0.2,-10.0.0.3/32",
+			       NULL };
+	struct nt_device *dev;
+	const struct nt_peer *p;
+
+	nt_error_subcommand = "set";
+	dev = parse_words(full);
+	report(dev && dev->listen_port == 51820 && dev->fwmark == 0x1f &&
+	       key_is(dev->private_key, PRIV1) && dev->peers_len == 1 &&
+	       (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
+	       !(dev->flags & NT_DEVICE_REPLACE_PEERS),
+	       "set: device words");
+	if (dev && dev->peers_len == 1) {
+		p = &dev->peers[0];
+		report(key_is(p->public_key, PUB1) &&
+		       key_is(p->preshared_key, PRIV1) &&
+		       p->endpoint.sa.sa_family == AF_INET6 &&
+		       (p->flags & NT_PEER_HAS_KEEPALIVE) && !p->keepalive_seconds &&
+		       p->allowedips_len == 2 &&
+		       aip_is(&p->allowedips[1], "fd00::/8") &&
+		       (p->flags & NT_PEER_REPLACE_ALLOWEDIPS),
+		       "set: peer words, spaces inside allowed-ips ignored");
+	} else {
+		report(false, "set: peer words, spaces inside allowed-ips ignored");
+	}
+	nt_model_device_free(dev);
+
+	dev = parse_words(clear);
+	report(dev && (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
+	       nt_model_key_is_zero(dev->private_key) && dev->peers_len == 2 &&
+	       dev->peers[0].allowedips_len == 0 &&
+	       (dev->peers[0].flags & NT_PEER_REPLACE_ALLOWEDIPS) &&
+	       (dev->peers[1].flags & NT_PEER_REMOVE),
+	       "set: an empty key file clears the key; allowed-ips '' clears the list; remove");
+	nt_model_device_free(dev);
+
+	dev = parse_words(incr);
+	report(dev && dev->peers_len == 1 && dev->peers[0].allowedips_len == 2 &&
+	       !(dev->peers[0].flags & NT_PEER_REPLACE_ALLOWEDIPS) &&
+	       !dev->peers[0].allowedips[0].remove &&
+	       dev->peers[0].allowedips[1].remove,
+	       "set: +/- allowed IPs are an incremental change");
+	nt_model_device_free(dev);
+	nt_error_subcommand = "setconf";
+}
+
+/* ---- printers ---- */
+
+static char *print_to_string(void (*fn)(FILE *, const void *), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(f, arg);
+	fclose(f);
+	return buf;
+}
+
+static void showconf_fn(FILE *f, const void *dev)
+{
+	nt_print_showconf(f, dev);
+}
+
+static const char canonical_conf[] =
+	"[Interface]\n"
+	"ListenPort = 51820\n"
+	"FwMark = 0x20\n"
+	"PrivateKey = " PRIV1 "\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " PUB2 "\n"
+	"PresharedKey = " PSK "\n"
+	"AllowedIPs = 10.1.0.0/16, 192.0.2.7/32, fd00::/64, fd00:1::5/128\n"
+	"Endpoint = 192.0.2.1:51820\n"
+	"PersistentKeepalive = 25\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " PUB3 "\n"
+	"Endpoint = [2001:db8::1]:4500\n";
+
+static void test_showconf(void)
+{
+	struct nt_device *dev = parse_conf(good_config, false), *again;
+	char *text, *text2;
+
+	text = dev ? print_to_string(showconf_fn, dev) : NULL;
+	report(text && !strcmp(text, canonical_conf),
+	       "showconf prints wg's layout");
+	if (text && strcmp(text, canonical_conf))
+		diag_diff(canonical_conf, text);
+	again = text ? parse_conf(text, false) : NULL;
+	text2 = again ? print_to_string(showconf_fn, again) : NULL;
+	report(text2 && !strcmp(text, text2),
+	       "showconf output parses back to the same configuration");
+	free(text);
+	free(text2);
+	nt_model_device_free(dev);
+	nt_model_device_free(again);
+
+	dev = nt_model_device_new();
+	text = print_to_string(showconf_fn, dev);
+	report(!strcmp(text, "[Interface]\n\n"), "showconf of an empty device");
+	free(text);
+	nt_model_device_free(dev);
+}
+
+/* A device as the kernel would report it, with state. */
+static struct nt_device *live_device(void)
+{
+	struct nt_device *dev = parse_conf(good_config, false);
+
+	snprintf(dev->name, sizeof(dev->name), "nt0");
+	dev->flags = NT_DEVICE_HAS_PRIVATE_KEY | NT_DEVICE_HAS_PUBLIC_KEY |
+		     NT_DEVICE_HAS_LISTEN_PORT | NT_DEVICE_HAS_FWMARK;
+	nt_key_from_base64(dev->public_key, PUB1);
+	dev->ifindex = 7;
+	dev->peers[0].last_handshake_sec = 1700000000;
+	dev->peers[0].rx_bytes = 1372;
+	dev->peers[0].tx_bytes = 5 * 1024 * 1024 + 123;
+	dev->peers[0].rx_packets = 11;
+	dev->peers[0].drops[NOISETUN_A_DROP_REPLAY] = 3;
+	dev->peers[1].last_handshake_sec = 1700000100;	/* newer: first */
+	dev->drops[NOISETUN_A_DROP_BAD_MAC1] = 9;
+	return dev;
+}
+
+struct field_arg {
+	const struct nt_device *dev;
+	const char *field;
+	bool with_name;
+};
+
+static void field_fn(FILE *f, const void *arg)
+{
+	const struct field_arg *a = arg;
+
+	nt_print_field(f, a->dev, a->field, a->with_name);
+}
+
+static void test_fields(void)
+{
+	struct nt_device *dev = live_device();
+	static const struct {
+		const char *field;
+		bool with_name;
+		const char *want;
+	} cases[] = {
+		{ "dump", false,
+		  PRIV1 "\t" PUB1 "\t51820\t0x20\n"
+		  PUB2 "\t" PSK "\t192.0.2.1:51820\t10.1.0.0/16,192.0.2.7/32,fd00::/64,fd00:1::5/128\t1700000000\t1372\t5243003\t25\n"
+		  PUB3 "\t(none)\t[2001:db8::1]:4500\t(none)\t1700000100\t0\t0\toff\n" },
+		{ "dump", true,
+		  "nt0\t" PRIV1 "\t" PUB1 "\t51820\t0x20\n"
+		  "nt0\t" PUB2 "\t" PSK "\t192.0.2.1:51820\t10.1.0.0/16,192.0.2.7/32,fd00::/64,fd00:1::5/128\t1700000000\t1372\t5243003\t25\n"
+		  "nt0\t" PUB3 "\t(none)\t[2001:db8::1]:4500\t(none)\t1700000100\t0\t0\toff\n" },
+		{ "public-key", false, PUB1 "\n" },
+		{ "private-key", true, "nt0\t" PRIV1 "\n" },
+		{ "listen-port", false, "51820\n" },
+		{ "fwmark", false, "0x20\n" },
+		{ "peers", false, PUB2 "\n" PUB3 "\n" },
+		{ "preshared-keys", false, PUB2 "\t" PSK "\n" PUB3 "\t(none)\n" },
+		{ "endpoints", false, PUB2 "\t192.0.2.1:51820\n" PUB3 "\t[2001:db8::1]:4500\n" },
+		{ "allowed-ips", false,
+		  PUB2 "\t10.1.0.0/16 192.0.2.7/32 fd00::/64 fd00:1::5/128\n" PUB3 "\t(none)\n" },
+		{ "latest-handshakes", false, PUB2 "\t1700000000\n" PUB3 "\t1700000100\n" },
+		{ "transfer", true, "nt0\t" PUB2 "\t1372\t5243003\n" "nt0\t" PUB3 "\t0\t0\n" },
+		{ "persistent-keepalive", false, PUB2 "\t25\n" PUB3 "\toff\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct field_arg a = { dev, cases[i].field, cases[i].with_name };
+		char *got = print_to_string(field_fn, &a);
+		bool pass = !strcmp(got, cases[i].want);
+
+		report(pass, "show %s%s prints wg's format",
+		       cases[i].with_name ? "all " : "", cases[i].field);
+		if (!pass)
+			diag_diff(cases[i].want, got);
+		free(got);
+	}
+
+	/* An empty device: (none) and off, as wg prints them. */
+	nt_model_device_free(dev);
+	dev = nt_model_device_new();
+	{
+		struct field_arg a = { dev, "dump", false };
+		char *got = print_to_string(field_fn, &a);
+
+		report(!strcmp(got, "(none)\t(none)\t0\toff\n"),
+		       "dump of an empty device");
+		free(got);
+	}
+	nt_model_device_free(dev);
+}
+
+static bool colour_flag;
+
+static void human_fn(FILE *f, const void *dev)
+{
+	nt_print_human(f, dev, colour_flag);
+}
+
+static void test_human(void)
+{
+	struct nt_device *dev = live_device();
+	char *got, *expected;
+	time_t now = time(NULL);
+
+	/* Handshakes 62 s and 3725 s ago; the newer peer comes first. */
+	dev->peers[0].last_handshake_sec = now - 3725;
+	dev->peers[1].last_handshake_sec = now - 62;
+	unsetenv("WG_HIDE_KEYS");
+	colour_flag = false;
+	got = print_to_string(human_fn, dev);
+	if (asprintf(&expected,
+		     "interface: nt0\n"
+		     "  public key: " PUB1 "\n"
+		     "  private key: (hidden)\n"
+		     "  listening port: 51820\n"
+		     "  fwmark: 0x20\n"
+		     "\n"
+		     "peer: " PUB3 "\n"
+		     "  endpoint: [2001:db8::1]:4500\n"
+		     "  allowed ips: (none)\n"
+		     "  latest handshake: 1 minute, 2 seconds ago\n"
+		     "\n"
+		     "peer: " PUB2 "\n"
+		     "  preshared key: (hidden)\n"
+		     "  endpoint: 192.0.2.1:51820\n"
+		     "  allowed ips: 10.1.0.0/16, 192.0.2.7/32, fd00::/64, fd00:1::5/128\n"
+		     "  latest handshake: 1 hour, 2 minutes, 5 seconds ago\n"
+		     "  transfer: 1.34 KiB received, 5.00 MiB sent\n"
+		     "  persistent keepalive: every 25 seconds\n") < 0)
+		expected = NULL;
+	report(expected && !strcmp(got, expected),
+	       "human show: wg's words, peers by latest handshake");
+	if (expected && strcmp(got, expected))
+		diag_diff(expected, got);
+	free(got);
+	free(expected);
+
+	colour_flag = true;
+	got = print_to_string(human_fn, dev);
+	report(!strncmp(got, "\x1b[0m\x1b[32m\x1b[1minterface\x1b[0m: \x1b[32mnt0\x1b[0m\n", 40) &&
+	       strstr(got, "\x1b[33m\x1b[1mpeer\x1b[0m: \x1b[33m") &&
+	       strstr(got, "10.1.0.0\x1b[36m/\x1b[0m16") &&
+	       strstr(got, "1 \x1b[36mminute\x1b[0m, 2 \x1b[36mseconds\x1b[0m ago"),
+	       "human show: wg's ANSI colours when asked for");
+	free(got);
+	nt_model_device_free(dev);
+}
+
+static void test_json(void)
+{
+	struct nt_device *devs[2] = { live_device(), nt_model_device_new() };
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&doc, &len), *py;
+	int status;
+
+	snprintf(devs[1]->name, sizeof(devs[1]->name), "we\"ird\\");
+	nt_print_json(f, devs, 2);
+	fclose(f);
+	py = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
+		   "i=d[\"interfaces\"]; p=i[0][\"peers\"]; "
+		   "assert i[0][\"name\"]==\"nt0\" and i[0][\"listen_port\"]==51820; "
+		   "assert i[0][\"drops\"][\"bad_mac1\"]==9; "
+		   "assert p[0][\"drops\"][\"replay\"]==3 and p[0][\"rx_packets\"]==11; "
+		   "assert p[0][\"allowed_ips\"][1]==\"192.0.2.7/32\"; "
+		   "assert p[1][\"preshared_key\"] is None and p[1][\"persistent_keepalive\"]==0; "
+		   "assert i[1][\"name\"]==\"we\\\"ird\\\\\" and i[1][\"public_key\"] is None; "
+		   "assert len(i[1][\"drops\"])==27'", "w");
+	fputs(doc, py);
+	status = pclose(py);
+	report(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "JSON document parses (python3 json) and holds the model");
+	py = popen("python3 -m json.tool > /dev/null", "w");
+	fputs(doc, py);
+	status = pclose(py);
+	report(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "JSON document passes python3 -m json.tool");
+	free(doc);
+
+	doc = NULL;
+	f = open_memstream(&doc, &len);
+	nt_print_json(f, devs, 0);
+	fclose(f);
+	report(!strcmp(doc, "{\n  \"interfaces\": []\n}\n"), "JSON with no devices");
+	free(doc);
+	nt_model_device_free(devs[0]);
+	nt_model_device_free(devs[1]);
+}
+
+/* ---- keys ---- */
+
+static bool run_capture(const char *cmd, const char *input, char *out, size_t len)
+{
+	char path[64];
+	FILE *f;
+	int status;
+	char *full;
+
+	snprintf(path, sizeof(path), "/tmp/tunctl-test-%d-in", getpid());
+	f = fopen(path, "w");
+	fputs(input, f);
+	fclose(f);
+	if (asprintf(&full, "%s < %s", cmd, path) < 0)
+		return false;
+	f = popen(full, "r");
+	free(full);
+	if (!f)
+		return false;
+	if (!fgets(out, len, f))
+		out[0] = '\0';
+	status = pclose(f);
+	unlink(path);
+	out[strcspn(out, "\n")] = '\0';
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void test_keys(void)
+{
+	uint8_t priv[NOISETUN_KEY_LEN], pub[NOISETUN_KEY_LEN], back[NOISETUN_KEY_LEN];
+	char b64[NT_KEY_B64_LEN + 1], pubtext[NT_KEY_B64_LEN + 1], input[64];
+	char wg_out[128], ours[512], cmd[512];
+	bool have_wg = !system("wg --version > /dev/null 2>&1");
+	int i, same = 0, roundtrip = 0, clamped = 0, cli_same = 0;
+	const int rounds = 20;
+
+	for (i = 0; i < rounds; i++) {
+		nt_key_generate_private(priv);
+		nt_key_to_base64(b64, priv);
+		if (nt_key_from_base64(back, b64) == NT_KEY_OK &&
+		    !memcmp(back, priv, sizeof(priv)))
+			roundtrip++;
+		if ((priv[0] & 7) == 0 && (priv[31] & 0xc0) == 0x40)
+			clamped++;
+		nt_key_public_from_private(pub, priv);
+		nt_key_to_base64(pubtext, pub);
+		if (have_wg) {
+			snprintf(input, sizeof(input), "%s\n", b64);
+			if (run_capture("wg pubkey", input, wg_out, sizeof(wg_out)) &&
+			    !strcmp(wg_out, pubtext))
+				same++;
+			snprintf(cmd, sizeof(cmd), "%s pubkey", tunctl_bin);
+			if (run_capture(cmd, input, ours, sizeof(ours)) &&
+			    !strcmp(ours, wg_out))
+				cli_same++;
+		}
+	}
+	report(roundtrip == rounds, "base64 round trip of %d generated keys", rounds);
+	report(clamped == rounds, "generated private keys are clamped");
+	if (have_wg) {
+		report(same == rounds, "public keys equal wg pubkey's for %d keys", rounds);
+		report(cli_same == rounds, "tunctl pubkey prints what wg pubkey prints");
+	} else {
+		printf("ok %d # SKIP wg is not installed\n", ++test_count);
+		printf("ok %d # SKIP wg is not installed\n", ++test_count);
+	}
+
+	/* Fixed pair from wg. */
+	nt_key_from_base64(priv, PRIV2);
+	nt_key_public_from_private(pub, priv);
+	report(key_is(pub, PUB2), "known pair: pubkey(" PRIV2 ")");
+
+	/* Unclamped private key: wg pubkey clamps before multiplying. */
+	memset(priv, 0xff, sizeof(priv));
+	nt_key_to_base64(b64, priv);
+	nt_key_public_from_private(pub, priv);
+	nt_key_to_base64(pubtext, pub);
+	if (have_wg) {
+		snprintf(input, sizeof(input), "%s", b64);	/* no newline */
+		report(run_capture("wg pubkey", input, wg_out, sizeof(wg_out)) &&
+		       !strcmp(wg_out, pubtext),
+		       "an unclamped private key gives wg's public key");
+	}
+
+	snprintf(cmd, sizeof(cmd), "%s genkey | %s pubkey | %s pubkey > /dev/null 2>&1",
+		 tunctl_bin, tunctl_bin, tunctl_bin);
+	report(system(cmd) == 0, "tunctl genkey | pubkey | pubkey works (any 32 bytes are a private key)");
+	snprintf(cmd, sizeof(cmd), "echo garbage | %s pubkey > /dev/null 2>&1", tunctl_bin);
+	report(system(cmd) != 0, "tunctl pubkey refuses garbage");
+	snprintf(cmd, sizeof(cmd), "%s genpsk", tunctl_bin);
+	report(run_capture(cmd, "", ours, sizeof(ours)) &&
+	       nt_key_from_base64(back, ours) == NT_KEY_OK,
+	       "tunctl genpsk prints a key");
+	snprintf(cmd, sizeof(cmd), "%s show nt0 bogus-field 2>&1", tunctl_bin);
+	report(!run_capture(cmd, "", ours, sizeof(ours)) &&
+	       !strcmp(ours, "tunctl: show: unknown field 'bogus-field'; expected one of public-key, private-key, listen-port, fwmark, peers, preshared-keys, endpoints, allowed-ips, latest-handshakes, persistent-keepalive, transfer, dump"),
+	       "tunctl show refuses an unknown field before asking the kernel");
+}
+
+/* ---- netlink ---- */
+
+static struct nt_device *big_device(size_t peers, size_t ips)
+{
+	struct nt_device *dev = nt_model_device_new();
+	uint8_t key[NOISETUN_KEY_LEN];
+	size_t i, j;
+
+	snprintf(dev->name, sizeof(dev->name), "nt0");
+	dev->flags = NT_DEVICE_REPLACE_PEERS | NT_DEVICE_HAS_PRIVATE_KEY |
+		     NT_DEVICE_HAS_LISTEN_PORT | NT_DEVICE_HAS_FWMARK;
+	nt_key_from_base64(dev->private_key, PRIV1);
+	dev->listen_port = 51820;
+	dev->fwmark = 7;
+	for (i = 0; i < peers; i++) {
+		struct nt_peer *p;
+
+		memset(key, 0, sizeof(key));
+		memcpy(key, &i, sizeof(i));
+		key[31] = 0x42;
+		p = nt_model_peer_add(dev, key);
+		p->flags = NT_PEER_HAS_PUBLIC_KEY | NT_PEER_REPLACE_ALLOWEDIPS |
+			   NT_PEER_HAS_KEEPALIVE | NT_PEER_HAS_ENDPOINT;
+		if (i % 3 == 0) {
+			p->flags |= NT_PEER_HAS_PRESHARED_KEY;
+			memset(p->preshared_key, 0x11, NOISETUN_KEY_LEN);
+		}
+		p->keepalive_seconds = i % 65536;
+		p->endpoint.sin.sin_family = AF_INET;
+		p->endpoint.sin.sin_port = htons(1000 + i % 60000);
+		p->endpoint.sin.sin_addr.s_addr = htonl(0xc0000000 + i);
+		for (j = 0; j < ips; j++) {
+			struct nt_allowedip a = { 0 };
+
+			if (j % 2) {
+				a.family = AF_INET6;
+				a.cidr = 128;
+				a.addr.ip6.s6_addr[0] = 0xfd;
+				memcpy(&a.addr.ip6.s6_addr[4], &i, 4);
+				memcpy(&a.addr.ip6.s6_addr[12], &j, 4);
+			} else {
+				a.family = AF_INET;
+				a.cidr = 32;
+				a.addr.ip4.s_addr = htonl((10U << 24) | (uint32_t)(i * ips + j));
+			}
+			nt_model_allowedip_add(p, &a);
+		}
+	}
+	return dev;
+}
+
+static bool same_model(const struct nt_device *a, const struct nt_device *b)
+{
+	size_t i;
+
+	if (a->peers_len != b->peers_len || a->listen_port != b->listen_port ||
+	    a->fwmark != b->fwmark ||
+	    memcmp(a->private_key, b->private_key, NOISETUN_KEY_LEN) ||
+	    strcmp(a->name, b->name))
+		return false;
+	for (i = 0; i < a->peers_len; i++) {
+		const struct nt_peer *p = &a->peers[i], *q = &b->peers[i];
+		uint32_t mask = NT_PEER_HAS_PRESHARED_KEY | NT_PEER_HAS_KEEPALIVE |
+				NT_PEER_HAS_ENDPOINT | NT_PEER_REPLACE_ALLOWEDIPS |
+				NT_PEER_REMOVE;
+
+		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN) ||
+		    (p->flags & mask) != (q->flags & mask) ||
+		    p->keepalive_seconds != q->keepalive_seconds ||
+		    memcmp(&p->endpoint.sin, &q->endpoint.sin, sizeof(p->endpoint.sin)) ||
+		    p->allowedips_len != q->allowedips_len ||
+		    ((p->flags & NT_PEER_HAS_PRESHARED_KEY) &&
+		     memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN)))
+			return false;
+		if (memcmp(p->allowedips, q->allowedips,
+			   p->allowedips_len * sizeof(*p->allowedips)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Build every SET message of @dev in @size-byte buffers and parse each
+ * back. Checks the rules of the split: only the first message has the
+ * device attributes and REPLACE_PEERS; a continued peer repeats only its
+ * key and allowed IPs.
+ */
+static void check_split(const struct nt_device *dev, size_t size, const char *what)
+{
+	struct nt_ipc_set_cursor cur = { 0 };
+	struct nt_device *merged = nt_model_device_new();
+	uint8_t *buf = malloc(size);
+	size_t messages = 0, biggest = 0;
+	bool rules = true, parsed = true;
+	uint8_t last_key[NOISETUN_KEY_LEN];
+	bool have_last = false;
+	int more;
+
+	do {
+		struct nt_device *one = nt_model_device_new();
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		more = nt_ipc_build_set(dev, 0x42, messages, buf, size, &cur);
+		if (more < 0) {
+			parsed = false;
+			nt_model_device_free(one);
+			break;
+		}
+		messages++;
+		if (nlh->nlmsg_len > biggest)
+			biggest = nlh->nlmsg_len;
+		if (nt_ipc_parse_device(nlh, one) || nt_ipc_parse_device(nlh, merged))
+			parsed = false;
+		if (messages > 1 && (one->flags & (NT_DEVICE_REPLACE_PEERS |
+						   NT_DEVICE_HAS_PRIVATE_KEY |
+						   NT_DEVICE_HAS_LISTEN_PORT |
+						   NT_DEVICE_HAS_FWMARK)))
+			rules = false;
+		if (one->peers_len && have_last &&
+		    !memcmp(one->peers[0].public_key, last_key, NOISETUN_KEY_LEN) &&
+		    (one->peers[0].flags & (NT_PEER_REPLACE_ALLOWEDIPS |
+					    NT_PEER_HAS_PRESHARED_KEY |
+					    NT_PEER_HAS_ENDPOINT | NT_PEER_HAS_KEEPALIVE)))
+			rules = false;
+		if (one->peers_len) {
+			memcpy(last_key, one->peers[one->peers_len - 1].public_key,
+			       NOISETUN_KEY_LEN);
+			have_last = true;
+		}
+		nt_model_device_free(one);
+	} while (more > 0);
+
+	report(parsed && same_model(dev, merged),
+	       "%s: %zu-byte messages (%zu of them) parse back to the whole change",
+	       what, size, messages);
+	report(biggest <= size, "%s: every message fits its %zu-byte buffer (largest %zu)",
+	       what, size, biggest);
+	report(rules, "%s: split rules at %zu bytes (device attributes first only, continuations repeat only the key)",
+	       what, size);
+	free(buf);
+	nt_model_device_free(merged);
+}
+
+static void test_netlink(void)
+{
+	struct nt_device *dev = big_device(1000, 100), *empty;
+	struct nt_ipc_set_cursor cur = { 0 };
+	uint8_t buf[512];
+	size_t total = 0, i;
+
+	for (i = 0; i < dev->peers_len; i++)
+		total += dev->peers[i].allowedips_len;
+	report(total == 100000, "model holds 1000 peers x 100 allowed IPs");
+	check_split(dev, NT_IPC_SET_BUFFER_SIZE, "1000x100");
+	check_split(dev, 4096, "1000x100");
+	check_split(dev, 300, "1000x100");
+	nt_model_device_free(dev);
+
+	dev = big_device(1, 20000);
+	check_split(dev, 4096, "1 peer x 20000");
+	nt_model_device_free(dev);
+
+	empty = nt_model_device_new();
+	snprintf(empty->name, sizeof(empty->name), "nt0");
+	report(nt_ipc_build_set(empty, 0x42, 1, buf, sizeof(buf), &cur) == 0,
+	       "an empty change is one message");
+	report(nt_ipc_build_set(empty, 0x42, 1, buf, 16, &cur) == -EMSGSIZE,
+	       "a buffer too small is refused");
+	nt_model_device_free(empty);
+}
+
+int main(int argc, char *argv[])
+{
+	tunctl_bin = argc > 1 ? argv[1] : "../../../tools/tunctl";
+	if (sodium_init() < 0)
+		return 1;
+	printf("KTAP version 1\n");
+	nt_error_subcommand = "setconf";
+	make_keyfiles();
+	test_bad_configs();
+	test_good_config();
+	test_bad_set();
+	test_good_set();
+	test_showconf();
+	test_fields();
+	test_human();
+	test_json();
+	test_keys();
+	test_netlink();
+	remove_keyfiles();
+	printf("1..%d\n", test_count);
+	printf("# %d passed, %d failed\n", test_count - failures, failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The table of subcommands: it dispatches them and generates the usage.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "subcommands.h"
+
+const struct nt_subcommand nt_subcommands[] = {
+	{ "show", nt_show_main,
+	  "[{ <interface> | all | interfaces } [public-key | private-key | listen-port | fwmark | peers | preshared-keys | endpoints | allowed-ips | latest-handshakes | persistent-keepalive | transfer | dump]] [--json]",
+	  "Shows the current configuration and device information" },
+	{ "showconf", nt_showconf_main, "<interface>",
+	  "Shows the current configuration of a given noisetun interface, for use with `setconf'" },
+	{ "set", nt_set_main,
+	  "<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] ]...",
+	  "Change the current configuration, add peers, remove peers, or change peers" },
+	{ "setconf", nt_setconf_main, "<interface> <configuration filename>",
+	  "Applies a configuration file to a noisetun interface" },
+	{ "addconf", nt_setconf_main, "<interface> <configuration filename>",
+	  "Appends a configuration file to a noisetun interface" },
+	{ "syncconf", nt_setconf_main, "<interface> <configuration filename>",
+	  "Synchronizes a configuration file to a noisetun interface" },
+	{ "genkey", nt_genkey_main, "",
+	  "Generates a new private key and writes it to stdout" },
+	{ "genpsk", nt_genkey_main, "",
+	  "Generates a new preshared key and writes it to stdout" },
+	{ "pubkey", nt_pubkey_main, "",
+	  "Reads a private key from stdin and writes a public key to stdout" },
+};
+
+const size_t nt_subcommand_count = sizeof(nt_subcommands) / sizeof(nt_subcommands[0]);
+
+void nt_subcommand_list(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "Usage: tunctl <cmd> [<args>]\n\n");
+	fprintf(out, "Available subcommands:\n");
+	for (i = 0; i < nt_subcommand_count; i++)
+		fprintf(out, "  %s: %s\n", nt_subcommands[i].name,
+			nt_subcommands[i].description);
+	fprintf(out, "You may pass `--help' to any of these subcommands to view usage.\n");
+}
+
+void nt_subcommand_usage(FILE *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nt_subcommand_count; i++) {
+		if (!strcmp(nt_subcommands[i].name, name))
+			fprintf(out, "Usage: tunctl %s%s%s\n", name,
+				*nt_subcommands[i].args ? " " : "",
+				nt_subcommands[i].args);
+	}
+}
+
+bool nt_subcommand_wants_help(int argc, const char *argv[])
+{
+	return argc == 2 && (!strcmp(argv[1], "-h") ||
+			     !strcmp(argv[1], "--help") ||
+			     !strcmp(argv[1], "help"));
+}
