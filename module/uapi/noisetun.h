@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * noisetun generic netlink uAPI, version 1.
+ *
+ * This header is the documentation of the API. It is shared verbatim by the
+ * kernel module (module/netlink.c) and by tunctl (tools/). The YAML spec in
+ * noisetun.yaml describes the same family for machine consumption.
+ *
+ * Family "noisetun", version NOISETUN_GENL_VERSION. Both commands require
+ * CAP_NET_ADMIN in the network namespace of the device.
+ *
+ * For the subset shared with WireGuard the attribute meanings are those of
+ * WireGuard's uAPI, so that a user's mental model carries over; what noisetun
+ * adds (per-peer packet counters, drop counters by reason) comes after.
+ *
+ * NOISETUN_CMD_GET_DEVICE
+ * -----------------------
+ * A dump (NLM_F_DUMP is required; a plain request gets -EOPNOTSUPP). The
+ * request names the device with exactly one of:
+ *
+ *    NOISETUN_A_DEVICE_IFINDEX: NLA_U32
+ *    NOISETUN_A_DEVICE_IFNAME: NLA_NUL_STRING, at most IFNAMSIZ - 1 chars
+ *
+ * The reply is one or more messages, each carrying a subset of:
+ *
+ *    NOISETUN_A_DEVICE_IFINDEX: NLA_U32
+ *    NOISETUN_A_DEVICE_IFNAME: NLA_NUL_STRING
+ *    NOISETUN_A_DEVICE_PRIVATE_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
+ *                                   (absent when no key is set)
+ *    NOISETUN_A_DEVICE_PUBLIC_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
+ *                                  (absent when no key is set)
+ *    NOISETUN_A_DEVICE_LISTEN_PORT: NLA_U16, the port actually bound
+ *    NOISETUN_A_DEVICE_FWMARK: NLA_U32, 0 when unset
+ *    NOISETUN_A_DEVICE_DROPS: NLA_NESTED, device-wide drop counters:
+ *        NOISETUN_A_DROP_*: NLA_U64 each, see enum noisetun_drop_attr
+ *    NOISETUN_A_DEVICE_PEERS: NLA_NESTED
+ *        0: NLA_NESTED  (the attribute type of each element is its index)
+ *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
+ *            NOISETUN_A_PEER_PRESHARED_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN,
+ *                                           all zeros when unset
+ *            NOISETUN_A_PEER_ENDPOINT: struct sockaddr_in or sockaddr_in6
+ *            NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL: NLA_U16, seconds,
+ *                                                           0 = off
+ *            NOISETUN_A_PEER_LAST_HANDSHAKE_TIME: struct __kernel_timespec,
+ *                                                 wall clock; 0 = never
+ *            NOISETUN_A_PEER_RX_BYTES: NLA_U64
+ *            NOISETUN_A_PEER_TX_BYTES: NLA_U64
+ *            NOISETUN_A_PEER_ALLOWEDIPS: NLA_NESTED
+ *                0: NLA_NESTED
+ *                    NOISETUN_A_ALLOWEDIP_FAMILY: NLA_U16, AF_INET or AF_INET6
+ *                    NOISETUN_A_ALLOWEDIP_IPADDR: struct in_addr or in6_addr
+ *                    NOISETUN_A_ALLOWEDIP_CIDR_MASK: NLA_U8
+ *                1: NLA_NESTED ...
+ *            NOISETUN_A_PEER_PROTOCOL_VERSION: NLA_U32, always 1
+ *            NOISETUN_A_PEER_RX_PACKETS: NLA_U64
+ *            NOISETUN_A_PEER_TX_PACKETS: NLA_U64
+ *            NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS: NLA_U64, initiations sent
+ *            NOISETUN_A_PEER_DROPS: NLA_NESTED, this peer's drop counters:
+ *                NOISETUN_A_DROP_*: NLA_U64 each
+ *        1: NLA_NESTED ...
+ *
+ * A peer whose allowed IPs do not fit in one message is continued in the
+ * next: the next message repeats NOISETUN_A_PEER_PUBLIC_KEY and carries only
+ * further NOISETUN_A_PEER_ALLOWEDIPS. The device attributes appear in the
+ * first message only. If the configuration changes while a dump is in
+ * progress, the kernel sets NLM_F_DUMP_INTR on the next message and the
+ * caller must restart the dump.
+ *
+ * NOISETUN_CMD_SET_DEVICE
+ * -----------------------
+ * Changes the device named by exactly one of IFINDEX or IFNAME (neither or
+ * both: -EBADR). The whole request is validated before anything is applied:
+ * a request that fails leaves the configuration unchanged.
+ *
+ *    NOISETUN_A_DEVICE_IFINDEX: NLA_U32
+ *    NOISETUN_A_DEVICE_IFNAME: NLA_NUL_STRING
+ *    NOISETUN_A_DEVICE_FLAGS: NLA_U32, 0 or NOISETUN_DEVICE_F_REPLACE_PEERS
+ *                             to remove every peer not named in this request
+ *    NOISETUN_A_DEVICE_PRIVATE_KEY: NLA_EXACT_LEN, all zeros removes the key.
+ *                                   A peer whose public key equals the new
+ *                                   device public key is removed.
+ *    NOISETUN_A_DEVICE_LISTEN_PORT: NLA_U16, 0 picks a free port
+ *    NOISETUN_A_DEVICE_FWMARK: NLA_U32, 0 disables
+ *    NOISETUN_A_DEVICE_PEERS: NLA_NESTED
+ *        0: NLA_NESTED
+ *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, required
+ *            NOISETUN_A_PEER_FLAGS: NLA_U32, any of NOISETUN_PEER_F_*
+ *            NOISETUN_A_PEER_PRESHARED_KEY: NLA_EXACT_LEN, all zeros removes
+ *            NOISETUN_A_PEER_ENDPOINT: struct sockaddr_in or sockaddr_in6
+ *                                      (any other length or family: -EINVAL;
+ *                                      WireGuard ignores such an endpoint)
+ *            NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL: NLA_U16, 0 = off
+ *            NOISETUN_A_PEER_ALLOWEDIPS: NLA_NESTED
+ *                0: NLA_NESTED
+ *                    NOISETUN_A_ALLOWEDIP_FAMILY: NLA_U16
+ *                    NOISETUN_A_ALLOWEDIP_IPADDR: 4 or 16 bytes by family
+ *                    NOISETUN_A_ALLOWEDIP_CIDR_MASK: NLA_U8, <= 32 or 128;
+ *                                                    host bits are cleared
+ *                    NOISETUN_A_ALLOWEDIP_FLAGS: NLA_U32, 0 or
+ *                                  NOISETUN_ALLOWEDIP_F_REMOVE_ME
+ *                1: NLA_NESTED ...
+ *            NOISETUN_A_PEER_PROTOCOL_VERSION: NLA_U32, 1 if present
+ *                                              (else -EPFNOSUPPORT)
+ *        1: NLA_NESTED ...
+ *
+ * Attributes that are read-only (public key, byte and packet counters, last
+ * handshake time, drops, attempts) are refused in SET with -EINVAL and an
+ * extack message naming them. Unknown flag bits get -EOPNOTSUPP.
+ *
+ * A SET too large for one message may be split: the first message carries
+ * the device attributes and the first peers; later messages carry further
+ * peers (a peer may be repeated to add more allowed IPs, without
+ * NOISETUN_PEER_F_REPLACE_ALLOWEDIPS). Only the first message may carry
+ * NOISETUN_DEVICE_F_REPLACE_PEERS.
+ *
+ * Multicast group "events" (NOISETUN_MCGRP_EVENTS) is reserved for
+ * notifications (handshakes, endpoint changes, peer changes, expiries).
+ */
+
+#ifndef _UAPI_NOISETUN_H
+#define _UAPI_NOISETUN_H
+
+#define NOISETUN_GENL_NAME "noisetun"
+#define NOISETUN_GENL_VERSION 1
+#define NOISETUN_MCGRP_EVENTS "events"
+
+#define NOISETUN_KEY_LEN 32
+
+/* The largest number of peers one device holds (-ENOSPC beyond it). */
+#define NOISETUN_MAX_PEERS (1U << 20)
+
+enum noisetun_cmd {
+	NOISETUN_CMD_UNSPEC,
+	NOISETUN_CMD_GET_DEVICE,
+	NOISETUN_CMD_SET_DEVICE,
+	__NOISETUN_CMD_MAX
+};
+#define NOISETUN_CMD_MAX (__NOISETUN_CMD_MAX - 1)
+
+enum noisetun_device_flag {
+	NOISETUN_DEVICE_F_REPLACE_PEERS = 1U << 0,
+	__NOISETUN_DEVICE_F_ALL = NOISETUN_DEVICE_F_REPLACE_PEERS
+};
+
+enum noisetun_device_attr {
+	NOISETUN_A_DEVICE_UNSPEC,
+	NOISETUN_A_DEVICE_IFINDEX,
+	NOISETUN_A_DEVICE_IFNAME,
+	NOISETUN_A_DEVICE_PRIVATE_KEY,
+	NOISETUN_A_DEVICE_PUBLIC_KEY,
+	NOISETUN_A_DEVICE_FLAGS,
+	NOISETUN_A_DEVICE_LISTEN_PORT,
+	NOISETUN_A_DEVICE_FWMARK,
+	NOISETUN_A_DEVICE_PEERS,
+	/* beyond WireGuard */
+	NOISETUN_A_DEVICE_DROPS,
+	__NOISETUN_A_DEVICE_MAX
+};
+#define NOISETUN_A_DEVICE_MAX (__NOISETUN_A_DEVICE_MAX - 1)
+
+enum noisetun_peer_flag {
+	NOISETUN_PEER_F_REMOVE_ME = 1U << 0,
+	NOISETUN_PEER_F_REPLACE_ALLOWEDIPS = 1U << 1,
+	NOISETUN_PEER_F_UPDATE_ONLY = 1U << 2,
+	__NOISETUN_PEER_F_ALL = NOISETUN_PEER_F_REMOVE_ME |
+				NOISETUN_PEER_F_REPLACE_ALLOWEDIPS |
+				NOISETUN_PEER_F_UPDATE_ONLY
+};
+
+enum noisetun_peer_attr {
+	NOISETUN_A_PEER_UNSPEC,
+	NOISETUN_A_PEER_PUBLIC_KEY,
+	NOISETUN_A_PEER_PRESHARED_KEY,
+	NOISETUN_A_PEER_FLAGS,
+	NOISETUN_A_PEER_ENDPOINT,
+	NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+	NOISETUN_A_PEER_LAST_HANDSHAKE_TIME,
+	NOISETUN_A_PEER_RX_BYTES,
+	NOISETUN_A_PEER_TX_BYTES,
+	NOISETUN_A_PEER_ALLOWEDIPS,
+	NOISETUN_A_PEER_PROTOCOL_VERSION,
+	/* beyond WireGuard */
+	NOISETUN_A_PEER_RX_PACKETS,
+	NOISETUN_A_PEER_TX_PACKETS,
+	NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
+	NOISETUN_A_PEER_DROPS,
+	__NOISETUN_A_PEER_MAX
+};
+#define NOISETUN_A_PEER_MAX (__NOISETUN_A_PEER_MAX - 1)
+
+enum noisetun_allowedip_flag {
+	NOISETUN_ALLOWEDIP_F_REMOVE_ME = 1U << 0,
+	__NOISETUN_ALLOWEDIP_F_ALL = NOISETUN_ALLOWEDIP_F_REMOVE_ME
+};
+
+enum noisetun_allowedip_attr {
+	NOISETUN_A_ALLOWEDIP_UNSPEC,
+	NOISETUN_A_ALLOWEDIP_FAMILY,
+	NOISETUN_A_ALLOWEDIP_IPADDR,
+	NOISETUN_A_ALLOWEDIP_CIDR_MASK,
+	NOISETUN_A_ALLOWEDIP_FLAGS,
+	__NOISETUN_A_ALLOWEDIP_MAX
+};
+#define NOISETUN_A_ALLOWEDIP_MAX (__NOISETUN_A_ALLOWEDIP_MAX - 1)
+
+/*
+ * Drop counters, one NLA_U64 each inside NOISETUN_A_DEVICE_DROPS (every drop
+ * of the device) and NOISETUN_A_PEER_DROPS (drops attributed to that peer).
+ * The names in parentheses are the keys tunctl uses in its output.
+ */
+enum noisetun_drop_attr {
+	NOISETUN_A_DROP_UNSPEC,
+	/* receive: outer message checks, before any key is known */
+	NOISETUN_A_DROP_BAD_HEADER,		/* (bad_header) truncated IP/UDP */
+	NOISETUN_A_DROP_BAD_TYPE,		/* (bad_type) type or reserved */
+	NOISETUN_A_DROP_BAD_SIZE,		/* (bad_size) size for the type */
+	NOISETUN_A_DROP_BAD_MAC1,		/* (bad_mac1) */
+	NOISETUN_A_DROP_RATELIMITED,		/* (ratelimited) per source */
+	NOISETUN_A_DROP_HANDSHAKE_QUEUE_FULL,	/* (handshake_queue_full) */
+	/* receive: handshake messages */
+	NOISETUN_A_DROP_HANDSHAKE_INVALID,	/* (handshake_invalid) */
+	NOISETUN_A_DROP_HANDSHAKE_REPLAY,	/* (handshake_replay) timestamp */
+	NOISETUN_A_DROP_HANDSHAKE_FLOOD,	/* (handshake_flood) per peer */
+	NOISETUN_A_DROP_UNKNOWN_INDEX,		/* (unknown_index) */
+	NOISETUN_A_DROP_BAD_STATE,		/* (bad_state) */
+	NOISETUN_A_DROP_COOKIE_INVALID,		/* (cookie_invalid) */
+	/* receive: transport data */
+	NOISETUN_A_DROP_BAD_KEYPAIR,		/* (bad_keypair) expired/unknown */
+	NOISETUN_A_DROP_AUTH_FAIL,		/* (auth_fail) AEAD open failed */
+	NOISETUN_A_DROP_REPLAY,			/* (replay) counter seen */
+	NOISETUN_A_DROP_TOO_OLD,		/* (too_old) left of window */
+	NOISETUN_A_DROP_INNER_PROTOCOL,		/* (inner_protocol) not IPv4/6 */
+	NOISETUN_A_DROP_INNER_LENGTH,		/* (inner_length) IP length */
+	NOISETUN_A_DROP_SOURCE_NOT_ALLOWED,	/* (source_not_allowed) */
+	NOISETUN_A_DROP_RX_QUEUE_FULL,		/* (rx_queue_full) */
+	/* transmit */
+	NOISETUN_A_DROP_NO_PEER,		/* (no_peer) no allowed IP */
+	NOISETUN_A_DROP_NO_ENDPOINT,		/* (no_endpoint) */
+	NOISETUN_A_DROP_NO_ROUTE,		/* (no_route) outer route */
+	NOISETUN_A_DROP_STAGED_OVERFLOW,	/* (staged_overflow) */
+	NOISETUN_A_DROP_TX_QUEUE_FULL,		/* (tx_queue_full) */
+	NOISETUN_A_DROP_BAD_PACKET,		/* (bad_packet) odd local skb */
+	NOISETUN_A_DROP_NO_MEMORY,		/* (no_memory) */
+	__NOISETUN_A_DROP_MAX
+};
+#define NOISETUN_A_DROP_MAX (__NOISETUN_A_DROP_MAX - 1)
+
+#endif /* _UAPI_NOISETUN_H */
