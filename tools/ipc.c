@@ -630,7 +630,9 @@ static int transact(struct request *req, struct nlmsghdr *msg, reply_cb cb,
 			ret = -errno;
 			break;
 		}
-		for (len = (int)got; ret > 0 && mnl_nlmsg_ok(nlh, len);
+		/* mnl_nlmsg_ok() alone lets nlmsg_len > INT_MAX through. */
+		for (len = (int)got; ret > 0 && mnl_nlmsg_ok(nlh, len) &&
+		     nlh->nlmsg_len <= (unsigned int)len;
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (!mnl_nlmsg_seq_ok(nlh, seq) ||
 			    !mnl_nlmsg_portid_ok(nlh, portid))

@@ -23,6 +23,8 @@
 #include "key.h"
 #include "value.h"
 
+bool nt_value_resolve_names = true;
+
 /* Plain unsigned number in @base (10 or 16), no sign, at most @max. */
 static bool parse_unsigned(const char *text, int base, uint64_t max,
 			   uint64_t *out)
@@ -264,6 +266,8 @@ bool nt_value_endpoint(const char *name, const char *text,
 	 * Like wg, retry resolution failures that may be transient (no
 	 * network yet at boot), WG_ENDPOINT_RESOLUTION_RETRIES times.
 	 */
+	if (!nt_value_resolve_names)
+		hints.ai_flags |= AI_NUMERICHOST;
 	retries = resolution_retries();
 	for (;;) {
 		ret = getaddrinfo(host, port, &hints, &res);

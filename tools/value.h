@@ -18,6 +18,12 @@
 
 #include "model.h"
 
+/*
+ * Whether endpoints may name hosts to resolve (true by default). The
+ * fuzzers turn it off so that random names never reach a DNS server.
+ */
+extern bool nt_value_resolve_names;
+
 /**
  * nt_value_port() - a UDP port, 0-65535, decimal
  * @name: the setting's name, for messages

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write seed inputs for a tunctl fuzzer: seeds.py {config|setargs|uapi} DIR"""
+import os
+import socket
+import struct
+import sys
+
+PRIV = "uKZ7OilsoTmfYzoMX/UhOya8S5taTTKAl3ZEFOyd5l8="
+PUB = "P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQ="
+PUB2 = "SZlASiUkFE36ZPNDXtqQ6HHoltmPkODKyNC+B+9JAjY="
+
+CONFIGS = [
+    "[Interface]\nPrivateKey = %s\nListenPort = 51820\nFwMark = 0x20\n" % PRIV,
+    "[Interface]\nListenPort=1\n\n[Peer]\nPublicKey = %s\nPresharedKey = %s\n"
+    "AllowedIPs = 10.0.0.0/8, fd00::/64\nEndpoint = 192.0.2.1:51820\n"
+    "PersistentKeepalive = 25\n" % (PUB, PRIV),
+    "# comment\n[peer]\npublickey=%s\nendpoint=[2001:db8::1]:4500\n"
+    "allowedips=+10.1.0.0/16,-10.2.0.0/16\n[Peer]\nPublicKey=%s\n" % (PUB, PUB2),
+]
+
+WORDS = [
+    ["listen-port", "51820", "fwmark", "off", "private-key", "f"],
+    ["peer", PUB, "remove", "peer", PUB2, "endpoint", "192.0.2.1:1",
+     "persistent-keepalive", "25", "allowed-ips", "10.0.0.1/32, fd00::1"],
+    ["peer", PUB, "preshared-key", "f", "allowed-ips", "+10.9.0.0/16,-::/0"],
+]
+
+
+def attr(kind, payload):
+    length = 4 + len(payload)
+    return struct.pack("=HH", length, kind) + payload + b"\0" * ((4 - length % 4) % 4)
+
+
+def nest(kind, *parts):
+    return attr(kind | 0x8000, b"".join(parts))
+
+
+def key(text):
+    import base64
+    return base64.b64decode(text)
+
+
+def message(*attrs, flags=0):
+    body = struct.pack("=BBH", 1, 1, 0) + b"".join(attrs)
+    return struct.pack("=IHHII", 16 + len(body), 0x20, flags, 1, 0) + body
+
+
+def sockaddr_in(addr, port):
+    return struct.pack("=H", socket.AF_INET) + struct.pack("!H", port) + \
+        socket.inet_aton(addr) + b"\0" * 8
+
+
+def allowedip(family, addr, cidr):
+    raw = socket.inet_pton(family, addr)
+    return nest(0, attr(1, struct.pack("=H", family)), attr(2, raw),
+                attr(3, struct.pack("=B", cidr)))
+
+
+def uapi_seeds():
+    peer1 = nest(0, attr(1, key(PUB)), attr(2, key(PRIV)),
+                 attr(4, sockaddr_in("192.0.2.1", 51820)),
+                 attr(5, struct.pack("=H", 25)),
+                 attr(6, struct.pack("=qq", 1700000000, 5)),
+                 attr(7, struct.pack("=Q", 1372)), attr(8, struct.pack("=Q", 1428)),
+                 nest(9, allowedip(socket.AF_INET, "10.0.0.0", 8),
+                      allowedip(socket.AF_INET6, "fd00::", 64)),
+                 attr(10, struct.pack("=I", 1)),
+                 attr(11, struct.pack("=Q", 10)), attr(12, struct.pack("=Q", 11)),
+                 attr(13, struct.pack("=Q", 2)),
+                 nest(14, attr(14, struct.pack("=Q", 3))))
+    first = message(attr(1, struct.pack("=I", 5)), attr(2, b"nt0\0"),
+                    attr(3, key(PRIV)), attr(4, key(PUB2)),
+                    attr(6, struct.pack("=H", 51820)), attr(7, struct.pack("=I", 0x20)),
+                    nest(9, attr(2, struct.pack("=Q", 7))),
+                    nest(8, peer1), flags=2)
+    # The same peer continued in a second message, with one more range.
+    cont = message(nest(8, nest(0, attr(1, key(PUB)),
+                                nest(9, allowedip(socket.AF_INET, "192.0.2.7", 32)))),
+                   flags=2)
+    done = struct.pack("=IHHIIi", 20, 3, 2, 1, 0, 0)
+    return [first, first + cont, first + cont + done]
+
+
+def main():
+    kind, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    if kind == "config":
+        seeds = [c.encode() for c in CONFIGS]
+    elif kind == "setargs":
+        seeds = ["\n".join(w).encode() for w in WORDS]
+    elif kind == "uapi":
+        seeds = uapi_seeds()
+    else:
+        sys.exit("unknown fuzzer " + kind)
+    for i, seed in enumerate(seeds):
+        with open(os.path.join(out, "seed-%d" % i), "wb") as f:
+            f.write(seed)
+
+
+if __name__ == "__main__":
+    main()
