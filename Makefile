@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# noisetun: the human entry point. Kbuild holds the object list and flags;
+# this file names every gate. `make help` lists the targets.
+
+# Kernel to build for: `uname -r` when its headers are installed, else the
+# newest installed Debian kernel headers (scripts/kver.sh).
+ifeq ($(origin KVER),undefined)
+KVER := $(shell $(CURDIR)/scripts/kver.sh)
+endif
+ifeq ($(origin KDIR),undefined)
+KDIR := $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)) \
+		    /lib/modules/$(KVER)/build)
+endif
+
+# git describe, or the VERSION file outside git (scripts/version.sh).
+ifeq ($(origin NOISETUN_VERSION),undefined)
+NOISETUN_VERSION := $(shell $(CURDIR)/scripts/version.sh)
+endif
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+DKMS_ARGS ?=
+
+# Passed to kbuild. W=1 and C=1/2 given on our command line reach kbuild
+# by themselves (command-line variables travel in MAKEFLAGS).
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) NOISETUN_VERSION=$(NOISETUN_VERSION)
+ifneq ($(filter 1 y yes,$(DEBUG)),)
+KBUILD_ARGS += CONFIG_NOISETUN_DEBUG=y
+endif
+
+export KVER KDIR NOISETUN_VERSION
+
+.PHONY: all module tools deps lint check demo initramfs install \
+	install-module install-tools dkms-install dkms-uninstall clean distclean \
+	help version
+
+all: module tools
+
+module:
+	@test -e $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR) (make deps, or make KVER=...)"; exit 1; }
+	@echo "  MODULE  noisetun.ko $(NOISETUN_VERSION) for $(KVER)$(if $(filter 1 y yes,$(DEBUG)), DEBUG)"
+	$(MAKE) $(KBUILD_ARGS) modules
+
+tools:
+	@if [ -f tools/Makefile ]; then \
+		$(MAKE) -C tools; \
+	else \
+		echo "  TOOLS   tools/Makefile does not exist yet: skipping tunctl"; \
+	fi
+
+version:
+	@echo $(NOISETUN_VERSION)
+
+deps:
+	@scripts/deps.sh
+
+lint:
+	@scripts/lint.sh
+
+# The one test command: see README.md "Tests". T=regex runs only matching
+# scenarios, host tests and unit tests.
+check: deps
+	@scripts/check.sh
+
+demo: deps
+	@scripts/demo.sh
+
+initramfs: module tools
+	selftests/vm/build-initramfs.sh --kver $(KVER) --out .cache/vm/initramfs.cpio.gz
+
+install: install-module install-tools
+
+install-module: module
+	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+install-tools: tools
+	@if [ ! -f tools/Makefile ]; then \
+		echo "  TOOLS   tools/Makefile does not exist yet: nothing to install"; \
+	elif grep -q '^install:' tools/Makefile; then \
+		$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR); \
+	else \
+		install -D -m 0755 tools/tunctl $(DESTDIR)$(PREFIX)/bin/tunctl && \
+		if [ -f tools/tunctl.8 ]; then \
+			install -D -m 0644 tools/tunctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/tunctl.8; \
+		fi; \
+	fi
+
+# Copies the module sources to /usr/src/noisetun-$(NOISETUN_VERSION) and runs
+# dkms add/build/install for $(KVER). DKMS_ARGS passes extra dkms options
+# (e.g. --dkmstree/--sourcetree/--installtree for a private tree).
+dkms-install:
+	@scripts/dkms-install.sh install
+
+dkms-uninstall:
+	@scripts/dkms-install.sh uninstall
+
+clean:
+	@if [ -e $(KDIR)/Makefile ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	else \
+		find . -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod' \
+			-o -name '*.mod.c' | grep -v '^./.git/' | xargs rm -f; \
+		rm -f Module.symvers modules.order; \
+	fi
+	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
+	rm -rf .cache/vm .cache/check .cache/demo
+
+distclean: clean
+	rm -rf .cache
+
+help:
+	@echo "make [KVER=...] [DEBUG=1] [W=1]  build noisetun.ko and tools/tunctl"
+	@echo "make module | tools              build one of them"
+	@echo "make deps                        install the Debian packages needed (root)"
+	@echo "make lint                        checkpatch --strict and sparse; fails on any warning"
+	@echo "make check [T=regex]             build, host tests, boot QEMU, run scenarios (KTAP)"
+	@echo "make demo                        boot QEMU and show two tunnels configured by tunctl"
+	@echo "make install [DESTDIR= PREFIX=]  modules_install + tunctl and its man page"
+	@echo "make dkms-install                register, build and install with DKMS for KVER"
+	@echo "make dkms-uninstall              remove this version from DKMS"
+	@echo "make clean | distclean           remove build output (| and the .cache/)"
+	@echo "make version                     print the version string"

@@ -1,0 +1,266 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build, run the host-side tests, boot the test kernel under
+# QEMU and run the netns scenarios there; print one KTAP document and a
+# last line "N passed, N failed, N skipped". Exit 1 on any failure.
+#
+# Stages (each is one top-level KTAP test; its subtests are "leaves"):
+#   build/module   noisetun.ko with DEBUG=1 W=1: builds; no compiler warning
+#   build/tools    tools/tunctl (skipped while tools/Makefile is missing)
+#   unit/NAME      make -C selftests/unit/NAME run (its KTAP lines)
+#   host/NAME.sh   bash selftests/host/NAME.sh (its KTAP lines)
+#   build/initramfs
+#   NN-story.sh    each VM scenario (its nt_check lines), then
+#   kernel-health  the VM's global checks (log patterns, taint)
+# A stage that fails to build does not stop the run: later stages that
+# need it fail or skip with a reason, and the summary is still printed.
+#
+# The totals count leaves: every subtest line of every stage. A stage or
+# scenario that printed no result line of its own gets one synthesized
+# leaf (e.g. "exited with status 2"), so nothing fails silently.
+#
+# Environment: T (extended regex: run only scenarios, unit and host tests
+# whose name matches), KVER, NOISETUN_VERSION (from the Makefile),
+# NT_VM_TIMEOUT (seconds, default 1080), NT_ACCEL (kvm|tcg|auto).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+: "${MAKE:=make}"
+: "${KVER:=$(scripts/kver.sh)}"
+: "${T:=}"
+: "${NT_VM_TIMEOUT:=1080}"
+out=$top/.cache/check
+rm -rf "$out"
+mkdir -p "$out"
+doc=$out/ktap		# the top-level tests, collected as they finish
+: >"$doc"
+ntests=0 npass=0 nfail=0 nskip=0
+timing=()
+t_start=$(date +%s)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+progress() {
+	echo "# [check] $*"
+}
+
+matches() {	# matches NAME: NAME passes the T filter
+	[ -z "$T" ] || printf '%s\n' "$1" | grep -q -E -- "$T"
+}
+
+# add_test NAME LEAFFILE: one top-level test from a file of result lines
+# ("ok N - desc", "not ok N - desc [# SKIP why]") and "#" diagnostics, in
+# any numbering; leaves are renumbered 1..n and counted.
+add_test() {
+	local name=$1 file=$2 n=0 bad=0 skipped=0 line status directive=
+	local body=$out/body.$$
+	: >"$body"
+	while IFS= read -r line; do
+		if [[ $line =~ ^(not\ )?ok\ [0-9]+\ *(-\ )?(.*)$ ]]; then
+			n=$((n + 1))
+			local rest=${BASH_REMATCH[3]} st=ok
+			[ -n "${BASH_REMATCH[1]}" ] && st="not ok"
+			if [[ $rest =~ \#[[:space:]]*[Ss][Kk][Ii][Pp] ]]; then
+				skipped=$((skipped + 1)); nskip=$((nskip + 1))
+			elif [ "$st" = ok ]; then
+				npass=$((npass + 1))
+			else
+				bad=$((bad + 1)); nfail=$((nfail + 1))
+			fi
+			echo "    $st $n - $rest" >>"$body"
+		elif [[ $line =~ ^[[:space:]]*# ]]; then
+			echo "    # ${line#*#}" | sed 's/^    #  /    # /' >>"$body"
+		elif [ -n "$line" ]; then
+			echo "    # $line" >>"$body"
+		fi
+	done <"$file"
+	if [ "$n" -eq 0 ]; then
+		n=1; bad=1; nfail=$((nfail + 1))
+		echo "    not ok 1 - $name reported no result" >>"$body"
+	fi
+	ntests=$((ntests + 1))
+	if [ "$bad" -gt 0 ]; then
+		status="not ok"
+	else
+		status=ok
+		[ "$skipped" -eq "$n" ] && directive=" # SKIP"
+	fi
+	{
+		echo "    KTAP version 1"
+		echo "    # Subtest: $name"
+		echo "    1..$n"
+		cat "$body"
+		echo "$status $ntests - $name$directive"
+	} >>"$doc"
+	rm -f "$body"
+	progress "$status - $name ($((n - bad - skipped)) passed, $bad failed, $skipped skipped)"
+}
+
+# run_ktap NAME LOG CMD...: run a host-side test that prints KTAP; its
+# result lines become the leaves; a non-zero exit with no failed line, or
+# no line at all, adds a failed leaf.
+run_ktap() {
+	local name=$1 log=$2 rc t0
+	shift 2
+	t0=$(date +%s)
+	progress "running $name"
+	"$@" </dev/null >"$log" 2>&1
+	rc=$?
+	local leaves=$out/leaves.$$
+	# Keep the top level of the test's KTAP: unindented result lines.
+	grep -E '^((not )?ok [0-9]+|#)' "$log" >"$leaves"
+	local nres nbad
+	nres=$(grep -c -E '^(not )?ok [0-9]+' "$leaves")
+	nbad=$(grep -c -E '^not ok [0-9]+' "$leaves")
+	if [ "$rc" -ne 0 ] && [ "$nbad" -eq 0 ]; then
+		echo "not ok 0 - $name exited with status $rc" >>"$leaves"
+		tail -n 30 "$log" | sed 's/^/# /' >>"$leaves"
+	elif [ "$rc" -eq 0 ] && [ "$nres" -eq 0 ]; then
+		echo "ok 0 - $name exited 0 (printed no KTAP result)" >>"$leaves"
+	fi
+	add_test "$name" "$leaves"
+	rm -f "$leaves"
+	timing+=("$name $(($(date +%s) - t0))s")
+}
+
+# --- build/module -------------------------------------------------------------
+have_module=0
+t0=$(date +%s)
+progress "building noisetun.ko for $KVER (DEBUG=1 W=1)"
+leaves=$out/module.leaves
+: >"$leaves"
+if $MAKE --no-print-directory -j"$jobs" module DEBUG=1 W=1 >"$out/module.log" 2>&1 && [ -f noisetun.ko ]; then
+	have_module=1
+	echo "ok 1 - noisetun.ko builds for $KVER (DEBUG=1 W=1)" >>"$leaves"
+	nwarn=$(grep -c -E 'warning:' "$out/module.log")
+	if [ "$nwarn" -eq 0 ]; then
+		echo "ok 2 - no compiler warnings (W=1)" >>"$leaves"
+	else
+		echo "not ok 2 - no compiler warnings (W=1): $nwarn" >>"$leaves"
+		grep -E 'warning:' "$out/module.log" | head -n 30 | sed 's/^/# /' >>"$leaves"
+	fi
+else
+	echo "not ok 1 - noisetun.ko builds for $KVER (DEBUG=1 W=1)" >>"$leaves"
+	{ grep -E 'error|Error|warning:|\*\*\*' "$out/module.log" || tail -n 30 "$out/module.log"; } |
+		head -n 40 | sed 's/^/# /' >>"$leaves"
+	echo "# full log: .cache/check/module.log" >>"$leaves"
+fi
+add_test build/module "$leaves"
+timing+=("module $(($(date +%s) - t0))s")
+
+# --- build/tools --------------------------------------------------------------
+have_tunctl=0
+t0=$(date +%s)
+leaves=$out/tools.leaves
+if [ -f tools/Makefile ]; then
+	progress "building tools"
+	if $MAKE --no-print-directory -j"$jobs" tools >"$out/tools.log" 2>&1 && [ -x tools/tunctl ]; then
+		have_tunctl=1
+		echo "ok 1 - tools/tunctl builds" >"$leaves"
+		grep -E 'warning:' "$out/tools.log" | head -n 20 | sed 's/^/# /' >>"$leaves"
+	else
+		echo "not ok 1 - tools/tunctl builds" >"$leaves"
+		tail -n 30 "$out/tools.log" | sed 's/^/# /' >>"$leaves"
+	fi
+else
+	echo "ok 1 - tools/tunctl builds # SKIP tools/Makefile does not exist yet" >"$leaves"
+fi
+add_test build/tools "$leaves"
+timing+=("tools $(($(date +%s) - t0))s")
+
+# --- host unit tests and host tests -----------------------------------------
+for mk in selftests/unit/*/Makefile; do
+	[ -e "$mk" ] || continue
+	d=$(dirname "$mk")
+	n=$(basename "$d")
+	matches "$n" || continue
+	run_ktap "unit/$n" "$out/unit-$n.log" $MAKE --no-print-directory -C "$d" run
+done
+for t in selftests/host/*.sh; do
+	[ -e "$t" ] || continue
+	n=$(basename "$t")
+	matches "$n" || continue
+	run_ktap "host/$n" "$out/host-$n.log" bash "$t"
+done
+
+# --- the VM -------------------------------------------------------------------
+scenarios=()
+for f in selftests/netns/[0-9]*.sh; do
+	[ -e "$f" ] || continue
+	matches "$(basename "$f")" && scenarios+=("$(basename "$f")")
+done
+
+if [ ${#scenarios[@]} -eq 0 ]; then
+	progress "no scenario matches T='$T': not booting the VM"
+else
+	t0=$(date +%s)
+	progress "building the initramfs (${#scenarios[@]} scenario(s))"
+	initrd=$out/initramfs.cpio.gz
+	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T")
+	[ "$have_module" = 1 ] && args+=(--module "$top/noisetun.ko")
+	[ "$have_tunctl" = 1 ] && args+=(--tunctl "$top/tools/tunctl")
+	leaves=$out/initramfs.leaves
+	if selftests/vm/build-initramfs.sh "${args[@]}" >"$out/initramfs.log" 2>&1; then
+		echo "ok 1 - initramfs built: $(tail -n 1 "$out/initramfs.log" | sed 's/^build-initramfs: //')" >"$leaves"
+		grep 'note:' "$out/initramfs.log" | sed 's/^/# /' >>"$leaves"
+		ok_initrd=1
+	else
+		echo "not ok 1 - initramfs built" >"$leaves"
+		tail -n 30 "$out/initramfs.log" | sed 's/^/# /' >>"$leaves"
+		ok_initrd=0
+	fi
+	add_test build/initramfs "$leaves"
+	timing+=("initramfs $(($(date +%s) - t0))s")
+
+	if [ "$ok_initrd" = 1 ]; then
+		t0=$(date +%s)
+		progress "booting $KVER under QEMU"
+		selftests/vm/run-qemu.sh --kver "$KVER" --initrd "$initrd" \
+			--results "$out/results.ktap" --console "$out/console.log" \
+			--timeout "$NT_VM_TIMEOUT" | tee "$out/qemu.log"
+		vm_ok=${PIPESTATUS[0]}
+		timing+=("vm $(($(date +%s) - t0))s")
+		boot=$(grep -a -m1 '^# nt-init: kernel' "$out/console.log" | sed -n 's/.*up \([0-9.]*\) s.*/\1/p')
+		[ -n "$boot" ] && timing+=("(kernel reached /init after ${boot}s)")
+
+		# Split the VM's document into its top-level tests. Lines
+		# indented by four spaces belong to the test whose "ok N - name"
+		# line closes them.
+		cur=$out/cur.leaves
+		: >"$cur"
+		running=
+		while IFS= read -r line; do
+			case "$line" in
+			"# nt-running: "*) running=${line#\# nt-running: } ;;
+			"    KTAP version 1" | "    1.."* | "    # Subtest:"*) ;;
+			"    "*) printf '%s\n' "${line#    }" >>"$cur" ;;
+			"ok "* | "not ok "*)
+				name=$(printf '%s\n' "$line" | sed -E 's/^(not )?ok [0-9]+ - //; s/ # [Ss][Kk][Ii][Pp].*//')
+				add_test "$name" "$cur"
+				: >"$cur"
+				running= ;;
+			esac
+		done <"$out/results.ktap"
+		if [ "$vm_ok" -ne 0 ]; then
+			# The VM died or timed out: blame the scenario it was running.
+			{
+				echo "not ok 1 - the VM died or timed out${running:+ during $running} (kernel panic, oops, WARN or hang)"
+				grep -a -E '^# (qemu|console):' "$out/qemu.log" | tail -n 62
+			} >"$cur"
+			add_test "${running:-vm}" "$cur"
+		fi
+		rm -f "$cur"
+	fi
+fi
+
+# --- report -------------------------------------------------------------------
+timing+=("total $(($(date +%s) - t_start))s")
+echo
+echo "KTAP version 1"
+echo "1..$ntests"
+cat "$doc"
+echo "# timing: ${timing[*]}"
+echo "# logs: .cache/check/ (module.log, console.log, results.ktap, ...)"
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ "$nfail" -eq 0 ]

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The rig itself, without noisetun: the VM has the real tools and the
+# kernel modules the scenarios need, and the reference peers work. Two
+# namespaces joined by a veth ping each other; the in-tree wireguard module
+# handshakes and carries ping, TCP (iperf3, nc) between them; a kernel
+# wireguard device handshakes with wireguard-go; iptables (legacy) loads
+# its NAT, length, mark and conntrack modules.
+#
+#   +------------- ns1-$$ -------------+        +------------- ns2-$$ -------------+
+#   | veth1 192.0.2.1/24               |--------| veth2 192.0.2.2/24               |
+#   | wg0 198.51.100.1/24  udp 51820   |========| wg0 198.51.100.2/24  udp 51820   |  kernel <-> kernel
+#   | wg1 203.0.113.1/24   udp 51821   |========| wggo 203.0.113.2/24  udp 51821   |  kernel <-> wireguard-go
+#   +----------------------------------+        +----------------------------------+
+
+set -e
+source "$(dirname "$0")/../lib.sh"
+
+ns1="rig1-$$"
+ns2="rig2-$$"
+tmp=$(mktemp -d)
+
+cleanup() {
+	nt_cleanup
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+umask 077	# private keys in files
+n1() { ip netns exec "$ns1" "$@"; }
+n2() { ip netns exec "$ns2" "$@"; }
+
+is_real() {	# is_real CMD: CMD resolves to a program that is not busybox
+	local p
+	p=$(command -v "$1") && [ "$(readlink -f "$p")" != /bin/busybox ]
+}
+
+# Test that the scenarios get the real tools, not busybox applets of the same name.
+for c in ip ss wg wireguard-go iperf3 nc iptables ping modprobe timeout; do
+	nt_check "real $c in PATH ($(command -v "$c" || echo none))" is_real "$c"
+done
+if command -v tunctl >/dev/null; then
+	nt_check "our tunctl in PATH" is_real tunctl
+else
+	nt_skip_check "our tunctl in PATH" "tools/tunctl not built"
+fi
+
+# Test that the kernel modules the scenarios need load.
+for m in veth wireguard tun dummy; do
+	nt_check "modprobe $m" modprobe "$m"
+done
+
+nt_netns_new "$ns1" "$ns2"
+ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
+n1 ip addr add 192.0.2.1/24 dev veth1
+n2 ip addr add 192.0.2.2/24 dev veth2
+n1 ip link set veth1 up
+n2 ip link set veth2 up
+
+# Test that the two namespaces reach each other over the veth.
+nt_check "ping over veth" nt_wait_until 10 n1 ping -c 1 -W 1 192.0.2.2
+
+# Kernel <-> kernel: wg0 on both sides.
+for i in 1 2; do
+	wg genkey >"$tmp/key$i"
+	wg pubkey <"$tmp/key$i" >"$tmp/pub$i"
+done
+n1 ip link add wg0 type wireguard
+n2 ip link add wg0 type wireguard
+n1 wg set wg0 private-key "$tmp/key1" listen-port 51820 \
+	peer "$(cat "$tmp/pub2")" endpoint 192.0.2.2:51820 allowed-ips 198.51.100.2/32
+n2 wg set wg0 private-key "$tmp/key2" listen-port 51820 \
+	peer "$(cat "$tmp/pub1")" endpoint 192.0.2.1:51820 allowed-ips 198.51.100.1/32
+n1 ip addr add 198.51.100.1/24 dev wg0
+n2 ip addr add 198.51.100.2/24 dev wg0
+n1 ip link set wg0 up
+n2 ip link set wg0 up
+
+# Test that the in-tree wireguard module handshakes and carries ping.
+nt_check "wireguard: ping through wg0" nt_wait_until 15 n1 ping -c 1 -W 1 198.51.100.2
+hs() { n1 wg show wg0 latest-handshakes | awk '{ exit !($2 > 0) }'; }
+nt_check "wireguard: latest handshake recorded" hs
+
+# Test that TCP flows through the tunnel (iperf3 for 1 s).
+nt_bg n2 iperf3 -s -1 -B 198.51.100.2
+listening() { n2 ss -tln | grep -q '198.51.100.2:5201'; }
+nt_wait_until 10 listening || true
+nt_check "iperf3: 1 s of TCP through wg0" n1 iperf3 -c 198.51.100.2 -t 1
+
+# Test that nc carries a line through the tunnel.
+nt_bg n2 sh -c "exec nc -l 198.51.100.2 9999 >'$tmp/nc.out'"
+nc_listening() { n2 ss -tln | grep -q '198.51.100.2:9999'; }
+nt_wait_until 10 nc_listening || true
+nt_check "nc: send a line through wg0" sh -c "echo hello-rig | ip netns exec '$ns1' nc -N 198.51.100.2 9999"
+nc_got() { grep -q hello-rig "$tmp/nc.out"; }
+nt_check "nc: line received" nt_wait_until 5 nc_got
+
+# Kernel <-> wireguard-go: wg1 <-> wggo. The names must differ: wg(8)
+# prefers a userspace device's socket (/run/wireguard/NAME.sock, visible
+# from every namespace) over a kernel device of the same name.
+for i in 3 4; do
+	wg genkey >"$tmp/key$i"
+	wg pubkey <"$tmp/key$i" >"$tmp/pub$i"
+done
+nt_bg env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns2" wireguard-go -f wggo
+go_up() { n2 wg show wggo >/dev/null; }
+nt_check "wireguard-go: wggo created" nt_wait_until 20 go_up
+n1 ip link add wg1 type wireguard
+n1 wg set wg1 private-key "$tmp/key3" listen-port 51821 \
+	peer "$(cat "$tmp/pub4")" endpoint 192.0.2.2:51821 allowed-ips 203.0.113.2/32
+n2 wg set wggo private-key "$tmp/key4" listen-port 51821 \
+	peer "$(cat "$tmp/pub3")" endpoint 192.0.2.1:51821 allowed-ips 203.0.113.1/32
+n1 ip addr add 203.0.113.1/24 dev wg1
+n2 ip addr add 203.0.113.2/24 dev wggo
+n1 ip link set wg1 up
+n2 ip link set wggo up
+
+# Test that the kernel module and wireguard-go handshake and carry ping.
+nt_check "wireguard-go: ping through wg1 <-> wggo" nt_wait_until 20 n1 ping -c 1 -W 1 203.0.113.2
+hs1() { n2 wg show wggo latest-handshakes | awk '{ exit !($2 > 0) }'; }
+nt_check "wireguard-go: latest handshake recorded" hs1
+
+# Test that iptables (legacy) loads its tables and the matches later tests use.
+nt_check "iptables: nat MASQUERADE" n1 iptables -t nat -A POSTROUTING -o veth1 -j MASQUERADE
+nt_check "iptables: -m length" n1 iptables -A OUTPUT -m length --length 1360 -j DROP
+nt_check "iptables: mangle MARK" n1 iptables -t mangle -A OUTPUT -j MARK --set-mark 1
+nt_check "iptables: -m mark" n1 iptables -A INPUT -m mark --mark 1 -j ACCEPT
+nt_check "iptables: -m conntrack" n1 iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+nt_check "ip6tables: filter" n1 ip6tables -A OUTPUT -p udp --dport 9 -j DROP
+
+# Test that traffic still flows through NAT and the rules.
+nt_check "ping through wg0 with NAT and rules in place" n1 ping -c 2 -W 2 198.51.100.2

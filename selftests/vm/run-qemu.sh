@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel with an initramfs under QEMU and collect results.
+#
+# Usage: run-qemu.sh --kver KVER --initrd FILE --results FILE --console FILE
+#                    [--timeout SECONDS] [--quiet-boot]
+#
+# The console (ttyS0) is copied to --console and shown live (without
+# escape sequences); the second serial port (ttyS1) is the results file,
+# which the VM's runner fills with KTAP ending in "# nt-end". Exit 0 when
+# that marker arrived; 1 when the VM died first (panic, oops, WARN with
+# panic_on_warn, init failure) or the whole-VM timeout hit, after printing
+# the console's last lines; 2 on a usage or setup error.
+#
+# Accelerator: NT_ACCEL=kvm|tcg|auto (default auto). auto uses KVM only if
+# /dev/kvm is usable and a probe boot under KVM actually reaches the kernel
+# (nested KVM can exist and hang); the answer is cached per host boot in
+# .cache/vm/accel.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver= initrd= results= console= timeout=900
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kver) kver=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--console) console=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) echo "run-qemu: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$kver" ] && [ -n "$initrd" ] && [ -n "$results" ] && [ -n "$console" ] ||
+	{ echo "usage: $0 --kver KVER --initrd FILE --results FILE --console FILE" >&2; exit 2; }
+
+kernel=
+for k in "/boot/vmlinuz-$kver" "/lib/modules/$kver/vmlinuz" "/usr/lib/modules/$kver/vmlinuz"; do
+	[ -r "$k" ] && { kernel=$k; break; }
+done
+[ -n "$kernel" ] || { echo "run-qemu: no kernel image for $kver (install linux-image-$kver)" >&2; exit 2; }
+qemu=$(command -v qemu-system-x86_64) || { echo "run-qemu: qemu-system-x86_64 missing (make deps)" >&2; exit 2; }
+
+bios=()
+[ -r /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
+
+# Robustness options of the stock-kernel profile (TESTING.md section 4):
+# any WARN, oops, soft lockup or hung task panics, and a panic ends QEMU.
+# log_buf_len keeps a whole run's debug log in the ring.
+cmdline="console=ttyS0 panic_on_warn=1 oops=panic softlockup_panic=1 hung_task_panic=1 panic=-1"
+cmdline+=" slub_debug=FZPU page_poison=1 init_on_free=1 quiet log_buf_len=16M"
+
+kvm_works() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	local cache=$top/.cache/vm/accel boot_id
+	boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
+	if [ -r "$cache" ] && [ "$(head -n 1 "$cache")" = "$boot_id" ]; then
+		[ "$(sed -n 2p "$cache")" = kvm ]
+		return
+	fi
+	local ok=tcg
+	# No initramfs: a working KVM boots to "VFS: Unable to mount root"
+	# and panics within seconds.
+	if timeout 15 "$qemu" -accel kvm -cpu host -m 256M -nographic -no-reboot -nic none \
+		"${bios[@]}" -kernel "$kernel" -append "console=ttyS0 panic=-1" </dev/null 2>&1 |
+		grep -a -q -m1 'Linux version'; then
+		ok=kvm
+	fi
+	mkdir -p "$(dirname "$cache")"
+	printf '%s\n%s\n' "$boot_id" "$ok" >"$cache"
+	[ "$ok" = kvm ]
+}
+
+case "${NT_ACCEL:-auto}" in
+kvm) accel=(-accel kvm -cpu host) ;;
+tcg) accel=(-accel tcg -cpu max) ;;
+*)	if kvm_works; then
+		accel=(-accel kvm -cpu host)
+	else
+		accel=(-accel tcg -cpu max)
+	fi ;;
+esac
+
+rm -f "$results" "$console"
+: >"$results"
+echo "# qemu: ${accel[*]}, kernel $kernel, initramfs $(du -h "$initrd" | cut -f1), timeout ${timeout}s"
+start=$(date +%s)
+# stdin from /dev/null: never put a terminal into raw mode, and work in CI.
+timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp 2 -m 1G -nographic -no-reboot \
+	-nic none "${bios[@]}" -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	-serial mon:stdio -serial "file:$results" </dev/null 2>&1 |
+	tee "$console" |
+	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' |
+	grep -a --line-buffered -v '^$'
+rc=${PIPESTATUS[0]}
+secs=$(($(date +%s) - start))
+sed -i 's/\r$//' "$results"
+
+if grep -q '^# nt-end' "$results"; then
+	echo "# qemu: finished in ${secs}s"
+	exit 0
+fi
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	echo "# qemu: TIMEOUT: the VM was still running after ${timeout}s"
+else
+	echo "# qemu: the VM ended after ${secs}s without finishing (exit $rc): kernel panic, oops or WARN?"
+fi
+echo "# ---- last console lines ----"
+tr -d '\r' <"$console" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | tail -n 60 | sed 's/^/# console: /'
+exit 1

@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# In-VM scenario runner (started by /init). Runs every selected
+# selftests/netns/NN-*.sh with bash under a timeout, each as one KTAP test
+# whose subtests are the scenario's own checks, then the global kernel
+# health checks, and writes one KTAP document to $NT_RESULTS (ttyS1).
+#
+# Per scenario (exit 0 = pass, 1 = fail, 4 = skip, as kselftest):
+# - leaves are the scenario's "ok N - ..." / "not ok N - ..." lines
+#   (selftests/lib.sh prints them);
+# - a synthesized leaf records what the lines cannot: a timeout, a non-zero
+#   exit with no failed check, a skip with no check, an exit 0 with no check;
+# - timeout: selftests/netns/settings "timeout=S", or "# nt-timeout: S" in
+#   the script's first 30 lines.
+#
+# Config (/nt/config): NT_MODE=check|demo, NT_FILTER (extended regex on
+# the file name), NT_TIMEOUT (default per-test seconds).
+set -u
+
+NT_MODE=check NT_FILTER= NT_TIMEOUT=300 NT_KVER=$(uname -r)
+# shellcheck disable=SC1091
+. /nt/config
+export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1
+export NT_HAVE_DATAPLANE=${NT_HAVE_DATAPLANE:-0}
+results=${NT_RESULTS:-/dev/null}
+exec 3>>"$results"
+kmsg=${NT_KMSG:-/run/nt/kmsg.log}
+outdir=/run/nt/out
+mkdir -p "$outdir"
+
+emit() {	# one line of the results document
+	printf '%s\n' "$*" >&3
+}
+
+# --- what to run --------------------------------------------------------------
+tests=()
+if [ "$NT_MODE" = demo ]; then
+	tests=("$NT_SELFTESTS/vm/demo.sh")
+else
+	for f in "$NT_SELFTESTS"/netns/[0-9]*.sh; do
+		[ -e "$f" ] || continue
+		if [ -n "$NT_FILTER" ] && ! basename "$f" | grep -q -E -- "$NT_FILTER"; then
+			continue
+		fi
+		tests+=("$f")
+	done
+fi
+
+default_timeout=$NT_TIMEOUT
+if [ -r "$NT_SELFTESTS/netns/settings" ]; then
+	t=$(sed -n 's/^timeout=\([0-9][0-9]*\).*/\1/p' "$NT_SELFTESTS/netns/settings")
+	[ -n "$t" ] && default_timeout=$t
+fi
+
+# The kmsg sequence number at the start: global checks look at later lines.
+kmsg_seq_start() {
+	tail -n 1 "$kmsg" 2>/dev/null | cut -d, -f2
+}
+
+# Kill what a scenario left behind (its trap should have), so the next one
+# starts clean. Prints what it found as diagnostics.
+reap_leftovers() {
+	local keep=" 1 $$ $BASHPID ${NT_KMSG_PID:-} " pid cmd ns
+	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+		case "$keep" in *" $pid "*) continue ;; esac
+		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+		[ -n "$cmd" ] || continue	# kernel thread or gone
+		echo "# leftover process $pid: $cmd (killed)"
+		kill -9 "$pid" 2>/dev/null
+	done
+	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+		echo "# leftover netns $ns (deleted)"
+		ip netns delete "$ns" 2>/dev/null
+	done
+}
+
+# --- one scenario -----------------------------------------------------------
+npass=0 nfail=0 nskip=0 num=0
+run_one() {
+	local f=$1 name t out rc start secs
+	name=$(basename "$f")
+	num=$((num + 1))
+	t=$(head -n 30 "$f" | sed -n 's/^# nt-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+	[ -n "$t" ] || t=$default_timeout
+	out=$outdir/$name.log
+
+	emit "# nt-running: $name"
+	echo "# ---- [$num/${#tests[@]}] $name (timeout ${t}s) ----"
+	start=$(date +%s)
+	if [ "$NT_MODE" = demo ]; then
+		NT_TEST_NAME=$name timeout -k 10 "$t" bash "$f" </dev/null 2>&1 | tee "$out"
+		rc=${PIPESTATUS[0]}
+	else
+		NT_TEST_NAME=$name timeout -k 10 "$t" bash "$f" </dev/null >"$out" 2>&1 &
+		local pid=$!
+		tail -s 0.3 -n +1 -f --pid="$pid" "$out" | sed -u "s/^/  $name: /"
+		wait "$pid"
+		rc=$?
+	fi
+	secs=$(($(date +%s) - start))
+
+	local leaves
+	leaves=$(grep -E '^(not )?ok [0-9]+' "$out")
+	local n nbad nskipped reason
+	n=$(printf '%s' "$leaves" | grep -c -E '^(not )?ok ')
+	nbad=$(printf '%s' "$leaves" | grep -c -E '^not ok ')
+	reason=$(grep -E '^# SKIP' "$out" | tail -n 1 | sed 's/^# SKIP:\{0,1\} *//')
+	local extra=
+	case "$rc" in
+	0) [ "$n" -eq 0 ] && extra="ok $((n + 1)) - $name exited 0 (no checks recorded)" ;;
+	4) extra="ok $((n + 1)) - ${reason:-skipped} # SKIP ${reason:-exit status 4}" ;;
+	124 | 137) extra="not ok $((n + 1)) - timed out after ${t}s" ;;
+	*) [ "$nbad" -eq 0 ] && extra="not ok $((n + 1)) - exited with status $rc (no failed check recorded; see output)" ;;
+	esac
+	if [ -n "$extra" ]; then
+		leaves=$(printf '%s\n%s' "$leaves" "$extra" | grep .)
+		n=$((n + 1))
+		case "$extra" in not*) nbad=$((nbad + 1)) ;; esac
+	fi
+	nskipped=$(printf '%s\n' "$leaves" | grep -c -i -E '# SKIP')
+
+	local status directive=
+	if [ "$nbad" -gt 0 ]; then
+		status="not ok"
+	else
+		status=ok
+		[ "$nskipped" -eq "$n" ] && directive=" # SKIP ${reason:-all checks skipped}"
+	fi
+
+	local leftovers
+	leftovers=$(reap_leftovers)
+
+	emit "    KTAP version 1"
+	emit "    # Subtest: $name"
+	emit "    1..$n"
+	printf '%s\n' "$leaves" | sed 's/^/    /' >&3
+	if [ "$status" != ok ]; then
+		emit "    # output of $name (last 150 lines):"
+		tail -n 150 "$out" | grep -v -E '^(not )?ok [0-9]+' | sed 's/^#* */    # /' >&3
+	fi
+	[ -n "$leftovers" ] && printf '%s\n' "$leftovers" | sed 's/^/    /' >&3
+	emit "$status $num - $name$directive"
+	[ -n "$leftovers" ] && printf '%s\n' "$leftovers"
+	echo "# $status $num - $name$directive (exit $rc, ${secs}s)"
+}
+
+# --- global checks: TESTING.md section 4, criteria 1 and 2 --------------------------
+bad_log='BUG:|WARNING:|KASAN|UBSAN|KFENCE|general protection|Oops|possible circular locking|suspicious RCU usage|sleeping function called from invalid context|scheduling while atomic|refcount_t:|list_(add|del) corruption|INFO: task .* blocked|rcu.*stall|workqueue lockup|soft lockup|unregister_netdevice: waiting for|kmemleak: .* new suspected|Slab cache still has objects'
+
+global_checks() {
+	local seq0=$1 hits boot_hits taint before allowed=$((4096 | 8192))
+	num=$((num + 1))
+	sleep 1		# let late messages reach the collector
+	hits=$(awk -F';' -v s="$seq0" '{ split($1, h, ","); if (h[2] + 0 > s + 0) print substr($0, index($0, ";") + 1) }' "$kmsg" |
+		grep -E -- "$bad_log")
+	boot_hits=$(awk -F';' -v s="$seq0" '{ split($1, h, ","); if (h[2] + 0 <= s + 0) print substr($0, index($0, ";") + 1) }' "$kmsg" |
+		grep -E -- "$bad_log")
+	taint=$(cat /proc/sys/kernel/tainted)
+	before=$(cat /run/nt/tainted.before 2>/dev/null || echo '?')
+
+	emit "    KTAP version 1"
+	emit "    # Subtest: kernel-health"
+	emit "    1..2"
+	local st1=ok st2=ok
+	if [ -n "$hits" ]; then
+		st1="not ok"
+		printf '%s\n' "$hits" | head -n 40 | sed 's/^/    # kernel: /' >&3
+	fi
+	[ -n "$boot_hits" ] && printf '%s\n' "$boot_hits" | head -n 10 |
+		sed 's/^/    # at boot (before the tests, not counted): /' >&3
+	emit "    $st1 1 - kernel log has no BUG/WARNING/oops/lockup/leak line since the tests started"
+	if [ $((taint & ~allowed)) -ne 0 ]; then
+		st2="not ok"
+	fi
+	emit "    $st2 2 - tainted=$taint (before tests: $before) is within O|E (12288)"
+	local st=ok
+	[ "$st1" = ok ] && [ "$st2" = ok ] || st="not ok"
+	emit "$st $num - kernel-health"
+	echo "# $st $num - kernel-health (tainted=$taint)"
+	[ -n "$hits" ] && printf '%s\n' "$hits" | head -n 20 | sed 's/^/# kernel: /'
+	return 0
+}
+
+# --- main -------------------------------------------------------------------
+seq0=$(kmsg_seq_start)
+[ -n "$seq0" ] || seq0=0
+emit "KTAP version 1"
+emit "1..$((${#tests[@]} + 1))"
+echo "# nt-runner: mode=$NT_MODE, ${#tests[@]} scenario(s), filter='${NT_FILTER}'"
+for f in "${tests[@]}"; do
+	run_one "$f"
+done
+global_checks "$seq0"
+emit "# nt-end"
+exit 0
