@@ -80,7 +80,8 @@ static void ago(const struct human *h, int64_t then)
 		fprintf(h->out, "(%sSystem clock wound backward; connection problems may ensue.%s)",
 			esc(h, RED), esc(h, RESET));
 	} else {
-		duration(h, (unsigned long long)(now - then));
+		/* Unsigned: a wild reply must not overflow the subtraction. */
+		duration(h, (unsigned long long)now - (unsigned long long)then);
 		fputs(" ago", h->out);
 	}
 }
