@@ -246,7 +246,7 @@ else
 			# The VM died or timed out: blame the scenario it was running.
 			{
 				echo "not ok 1 - the VM died or timed out${running:+ during $running} (kernel panic, oops, WARN or hang)"
-				grep -a -E '^# (qemu|console):' "$out/qemu.log" | tail -n 62
+				grep -a -E '^# (qemu|console):' "$out/qemu.log" | tail -n 70
 			} >"$cur"
 			add_test "${running:-vm}" "$cur"
 		fi

@@ -105,6 +105,25 @@ if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 else
 	echo "# qemu: the VM ended after ${secs}s without finishing (exit $rc): kernel panic, oops or WARN?"
 fi
-echo "# ---- last console lines ----"
-tr -d '\r' <"$console" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | tail -n 60 | sed 's/^/# console: /'
+# Show the start of the first report (WARNING:, BUG:, Oops, panic...), which
+# says what went wrong, then the last lines, which say where it ended.
+clean=$(mktemp)
+tr -d '\r' <"$console" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' >"$clean"
+# Search from the start of the last scenario (the runner prints "# ---- [").
+from=$(grep -a -n -E '^# ---- \[' "$clean" | tail -n 1 | cut -d: -f1)
+first=$(tail -n +"${from:-1}" "$clean" |
+	grep -a -n -m1 -E 'BUG:|WARNING:|Oops|general protection|Kernel panic|soft lockup|blocked for more than|rcu.*stall|KASAN|UBSAN' |
+	cut -d: -f1)
+[ -n "$first" ] && first=$((first + ${from:-1} - 1))
+total=$(wc -l <"$clean")
+if [ -n "$first" ] && [ $((total - first)) -gt 60 ]; then
+	echo "# ---- console from the first report (line $first) ----"
+	sed -n "${first},$((first + 34))p" "$clean" | sed 's/^/# console: /'
+	echo "# console: [...]"
+	tail -n 25 "$clean" | sed 's/^/# console: /'
+else
+	echo "# ---- last console lines ----"
+	tail -n 60 "$clean" | sed 's/^/# console: /'
+fi
+rm -f "$clean"
 exit 1

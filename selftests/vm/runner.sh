@@ -109,7 +109,7 @@ run_one() {
 	local extra=
 	case "$rc" in
 	0) [ "$n" -eq 0 ] && extra="ok $((n + 1)) - $name exited 0 (no checks recorded)" ;;
-	4) extra="ok $((n + 1)) - ${reason:-skipped} # SKIP ${reason:-exit status 4}" ;;
+	4) extra="ok $((n + 1)) - $name # SKIP ${reason:-exit status 4}" ;;
 	124 | 137) extra="not ok $((n + 1)) - timed out after ${t}s" ;;
 	*) [ "$nbad" -eq 0 ] && extra="not ok $((n + 1)) - exited with status $rc (no failed check recorded; see output)" ;;
 	esac
