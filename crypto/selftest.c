@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Known-answer self-tests of the crypto layer, run at module load in DEBUG
+ * builds.  The vectors live in selftest_vectors.h, written and re-checked
+ * by selftests/unit/crypto/gen-vectors.py, which names each one's source.
+ * The host unit test (selftests/unit/crypto/) checks the same vectors
+ * against the same code compiled in userspace.
+ *
+ * The kernel library tests its own ciphers when it loads (lib/crypto/
+ * *-selftest.c, unless CRYPTO_MANAGER_DISABLE_TESTS); what we test here is
+ * our side: that the wrappers pass nonces, keys and lengths the protocol's
+ * way, that our constructions (HMAC, KDF, MAC, TAI64N, the handshake) give
+ * the independently computed answers, and that failures are reported.
+ */
+
+#ifdef DEBUG
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "crypto.h"
+
+#include <crypto/blake2s.h>
+#include <crypto/chacha.h>
+#include <crypto/poly1305.h>
+#include <linux/kernel.h>
+#include <linux/printk.h>
+#include <linux/scatterlist.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/time64.h>
+#include <linux/timekeeping.h>
+
+#include "selftest_vectors.h"
+
+/* Each test returns NULL on success or the name of the failing vector. */
+
+static bool same(const u8 *a, const u8 *b, size_t len)
+{
+	return !memcmp(a, b, len);
+}
+
+static bool is_zero(const u8 *a, size_t len)
+{
+	return !memchr_inv(a, 0, len);
+}
+
+static const char *test_blake2s(void)
+{
+	u8 out[NT_CRYPTO_HASH_LEN];
+	size_t i;
+
+	nt_crypto_hash(out, (const u8 *)"abc", 3);
+	if (!same(out, kat_blake2s_abc, sizeof(out)))
+		return "RFC 7693 B: HASH(\"abc\")";
+
+	/* The keyed mode underneath MAC, at its full 32-byte output. */
+	for (i = 0; i < ARRAY_SIZE(kat_blake2s_keyed); i++) {
+		const struct nt_kat_keyed *v = &kat_blake2s_keyed[i];
+
+		blake2s(out, v->in, v->key, sizeof(out), v->in_len, v->key_len);
+		if (!same(out, v->out, sizeof(out)))
+			return v->name;
+	}
+	return NULL;
+}
+
+static const char *test_mac(void)
+{
+	u8 out[NT_CRYPTO_MAC_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kat_mac); i++) {
+		const struct nt_kat_keyed *v = &kat_mac[i];
+
+		nt_crypto_mac(out, v->in, v->in_len, v->key, v->key_len);
+		if (!same(out, v->out, sizeof(out)))
+			return v->name;
+	}
+	return NULL;
+}
+
+static const char *test_hmac(void)
+{
+	u8 out[NT_CRYPTO_HASH_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kat_hmac); i++) {
+		const struct nt_kat_keyed *v = &kat_hmac[i];
+
+		nt_crypto_hmac(out, v->in, v->in_len, v->key, v->key_len);
+		if (!same(out, v->out, sizeof(out)))
+			return v->name;
+	}
+	return NULL;
+}
+
+static const char *test_kdf(void)
+{
+	u8 t1[NT_CRYPTO_HASH_LEN], t2[NT_CRYPTO_HASH_LEN];
+	u8 t3[NT_CRYPTO_HASH_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kat_kdf); i++) {
+		const struct nt_kat_kdf *v = &kat_kdf[i];
+
+		nt_crypto_kdf1(t1, v->key, v->in, v->in_len);
+		if (!same(t1, v->t1, sizeof(t1)))
+			return v->name;
+		nt_crypto_kdf2(t1, t2, v->key, v->in, v->in_len);
+		if (!same(t1, v->t1, sizeof(t1)) || !same(t2, v->t2, sizeof(t2)))
+			return v->name;
+		nt_crypto_kdf3(t1, t2, t3, v->key, v->in, v->in_len);
+		if (!same(t1, v->t1, sizeof(t1)) ||
+		    !same(t2, v->t2, sizeof(t2)) || !same(t3, v->t3, sizeof(t3)))
+			return v->name;
+
+		/* The handshake's in-place forms: C = KDF1(C, x), (C, k) = ... */
+		memcpy(t1, v->key, sizeof(t1));
+		nt_crypto_kdf1(t1, t1, v->in, v->in_len);
+		if (!same(t1, v->t1, sizeof(t1)))
+			return "KDF1 with output aliasing the key";
+		memcpy(t1, v->key, sizeof(t1));
+		nt_crypto_kdf3(t1, t2, t3, t1, v->in, v->in_len);
+		if (!same(t1, v->t1, sizeof(t1)) ||
+		    !same(t2, v->t2, sizeof(t2)) || !same(t3, v->t3, sizeof(t3)))
+			return "KDF3 with output aliasing the key";
+	}
+	return NULL;
+}
+
+static const char *test_wireguard_constants(void)
+{
+	u8 out[NT_CRYPTO_HASH_LEN];
+
+	nt_crypto_hash(out, (const u8 *)NT_CRYPTO_CONSTRUCTION,
+		       sizeof(NT_CRYPTO_CONSTRUCTION) - 1);
+	if (!same(out, kat_wg_ci, sizeof(out)))
+		return "Ci = HASH(CONSTRUCTION)";
+	nt_crypto_hash2(out, out, sizeof(out), (const u8 *)NT_CRYPTO_IDENTIFIER,
+			sizeof(NT_CRYPTO_IDENTIFIER) - 1);
+	if (!same(out, kat_wg_hi, sizeof(out)))
+		return "Hi = HASH(Ci || IDENTIFIER)";
+	nt_crypto_mix_hash(out, kat_wg_responder_pub,
+			   sizeof(kat_wg_responder_pub));
+	if (!same(out, kat_wg_hr, sizeof(out)))
+		return "HASH(Hi || S_r)";
+	nt_crypto_hash2(out, (const u8 *)"mac1----", 8, kat_wg_responder_pub,
+			sizeof(kat_wg_responder_pub));
+	if (!same(out, kat_wg_mac1_key, sizeof(out)))
+		return "HASH(LABEL_MAC1 || S_r)";
+	nt_crypto_hash2(out, (const u8 *)"cookie--", 8, kat_wg_responder_pub,
+			sizeof(kat_wg_responder_pub));
+	if (!same(out, kat_wg_cookie_key, sizeof(out)))
+		return "HASH(LABEL_COOKIE || S_r)";
+	return NULL;
+}
+
+/*
+ * RFC 8439 2.8.2 uses the nonce 07000000 || IV, whose first word is not
+ * zero, so the library's u64-nonce AEAD cannot express it.  Here, for the
+ * test only, the AEAD is composed from the library's ChaCha20 and Poly1305
+ * exactly as RFC 8439 2.8 defines it; the same composition with a zero first
+ * word must then equal nt_crypto_aead_encrypt(), which shows that the
+ * wrapper is RFC 8439's AEAD with the protocol's nonce.
+ */
+static void rfc8439_seal(u8 *dst, const u8 *src, size_t src_len,
+			 const u8 *ad, size_t ad_len, const u8 nonce[12],
+			 const u8 key[CHACHA_KEY_SIZE])
+{
+	static const u8 zeros[16];
+	struct poly1305_desc_ctx poly;
+	u32 state[CHACHA_STATE_WORDS];
+	u32 k[CHACHA_KEY_SIZE / sizeof(u32)];
+	u8 iv[CHACHA_IV_SIZE] = { };	/* block counter 0 || nonce */
+	u8 otk[POLY1305_KEY_SIZE] = { };
+	__le64 lens[2];
+	__le32 word;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		memcpy(&word, key + i * sizeof(word), sizeof(word));
+		k[i] = le32_to_cpu(word);
+	}
+	memcpy(iv + 4, nonce, 12);
+	chacha_init(state, k, iv);
+
+	/* Block 0 keys Poly1305; the message is encrypted from block 1. */
+	chacha20_crypt(state, otk, otk, sizeof(otk));
+	poly1305_init(&poly, otk);
+	poly1305_update(&poly, ad, ad_len);
+	poly1305_update(&poly, zeros, -ad_len & 15);
+	chacha20_crypt(state, dst, src, src_len);
+	poly1305_update(&poly, dst, src_len);
+	poly1305_update(&poly, zeros, -src_len & 15);
+	lens[0] = cpu_to_le64(ad_len);
+	lens[1] = cpu_to_le64(src_len);
+	poly1305_update(&poly, (const u8 *)lens, sizeof(lens));
+	poly1305_final(&poly, dst + src_len);
+
+	memzero_explicit(state, sizeof(state));
+	memzero_explicit(k, sizeof(k));
+	memzero_explicit(otk, sizeof(otk));
+}
+
+static const char *test_rfc8439_282(u8 *buf, u8 *buf2)
+{
+	const size_t len = sizeof(kat_rfc8439_282_plain);
+	u8 nonce[12] = { };
+	__le64 le_counter;
+	u64 counter;
+
+	rfc8439_seal(buf, kat_rfc8439_282_plain, len, kat_rfc8439_282_ad,
+		     sizeof(kat_rfc8439_282_ad), kat_rfc8439_282_nonce,
+		     kat_rfc8439_282_key);
+	if (!same(buf, kat_rfc8439_282_sealed, sizeof(kat_rfc8439_282_sealed)))
+		return "RFC 8439 2.8.2";
+
+	/* Same inputs, first nonce word zero: the wrapper must agree. */
+	memcpy(nonce + 4, kat_rfc8439_282_nonce + 4, 8);
+	memcpy(&le_counter, nonce + 4, sizeof(le_counter));
+	counter = le64_to_cpu(le_counter);
+	rfc8439_seal(buf, kat_rfc8439_282_plain, len, kat_rfc8439_282_ad,
+		     sizeof(kat_rfc8439_282_ad), nonce, kat_rfc8439_282_key);
+	nt_crypto_aead_encrypt(buf2, kat_rfc8439_282_plain, len,
+			       kat_rfc8439_282_ad, sizeof(kat_rfc8439_282_ad),
+			       counter, kat_rfc8439_282_key);
+	if (!same(buf, buf2, NT_CRYPTO_SEALED_LEN(len)))
+		return "RFC 8439 2.8 composition vs nt_crypto_aead_encrypt";
+	return NULL;
+}
+
+static const char *test_aead(u8 *buf)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kat_aead); i++) {
+		const struct nt_kat_aead *v = &kat_aead[i];
+		size_t sealed_len = NT_CRYPTO_SEALED_LEN(v->plain_len);
+
+		nt_crypto_aead_encrypt(buf, v->plain, v->plain_len, v->ad,
+				       v->ad_len, v->nonce, v->key);
+		if (!same(buf, v->sealed, sealed_len))
+			return v->name;
+		if (!nt_crypto_aead_decrypt(buf, v->sealed, sealed_len, v->ad,
+					    v->ad_len, v->nonce, v->key) ||
+		    !same(buf, v->plain, v->plain_len))
+			return v->name;
+
+		/* In place, as the receive path decrypts. */
+		memcpy(buf, v->sealed, sealed_len);
+		if (!nt_crypto_aead_decrypt(buf, buf, sealed_len, v->ad,
+					    v->ad_len, v->nonce, v->key) ||
+		    !same(buf, v->plain, v->plain_len))
+			return v->name;
+
+		/* Must fail: a flipped tag bit, the wrong counter, short input. */
+		memcpy(buf, v->sealed, sealed_len);
+		buf[sealed_len - 1] ^= 0x80;
+		if (nt_crypto_aead_decrypt(buf, buf, sealed_len, v->ad,
+					   v->ad_len, v->nonce, v->key))
+			return "AEAD accepted a flipped tag";
+		if (nt_crypto_aead_decrypt(buf, v->sealed, sealed_len, v->ad,
+					   v->ad_len, v->nonce + 1, v->key))
+			return "AEAD accepted the wrong counter";
+		if (nt_crypto_aead_decrypt(buf, v->sealed,
+					   NT_CRYPTO_AUTHTAG_LEN - 1, v->ad,
+					   v->ad_len, v->nonce, v->key))
+			return "AEAD accepted a truncated tag";
+	}
+	return NULL;
+}
+
+/*
+ * The transmit and receive paths encrypt skbs in place through scatterlists
+ * whose fragments have arbitrary sizes.  Spread RFC 8439 A.5 over separately
+ * allocated fragments whose boundaries fall inside ChaCha and Poly1305
+ * blocks and inside the tag.
+ */
+static const char *test_aead_sg(u8 *buf)
+{
+	static const unsigned int frag_len[] = { 1, 15, 64, 100, 93, 8 };
+	const struct nt_kat_aead *v = &kat_aead[0];
+	const size_t sealed_len = NT_CRYPTO_SEALED_LEN(v->plain_len);
+	struct scatterlist sg[ARRAY_SIZE(frag_len)];
+	u8 *frag[ARRAY_SIZE(frag_len)] = { };
+	const char *err = NULL;
+	size_t i, total = 0;
+
+	for (i = 0; i < ARRAY_SIZE(frag_len); i++)
+		total += frag_len[i];
+	if (WARN_ON(total != sealed_len))
+		return "scatterlist test layout";
+
+	sg_init_table(sg, ARRAY_SIZE(sg));
+	for (i = 0; i < ARRAY_SIZE(frag_len); i++) {
+		frag[i] = kmalloc(frag_len[i], GFP_KERNEL);
+		if (!frag[i]) {
+			err = "scatterlist test: out of memory";
+			goto out;
+		}
+		sg_set_buf(&sg[i], frag[i], frag_len[i]);
+	}
+
+	sg_copy_from_buffer(sg, ARRAY_SIZE(sg), v->plain, v->plain_len);
+	if (!nt_crypto_aead_encrypt_sg(sg, v->plain_len, v->ad, v->ad_len,
+				       v->nonce, v->key)) {
+		err = "RFC 8439 A.5 scatterlist encryption refused";
+		goto out;
+	}
+	sg_copy_to_buffer(sg, ARRAY_SIZE(sg), buf, sealed_len);
+	if (!same(buf, v->sealed, sealed_len)) {
+		err = "RFC 8439 A.5 scatterlist encryption";
+		goto out;
+	}
+	if (!nt_crypto_aead_decrypt_sg(sg, sealed_len, v->ad, v->ad_len,
+				       v->nonce, v->key)) {
+		err = "RFC 8439 A.5 scatterlist decryption";
+		goto out;
+	}
+	sg_copy_to_buffer(sg, ARRAY_SIZE(sg), buf, v->plain_len);
+	if (!same(buf, v->plain, v->plain_len)) {
+		err = "RFC 8439 A.5 scatterlist round trip";
+		goto out;
+	}
+
+	/* Back to ciphertext, then break one bit of a fragment mid-tag. */
+	sg_copy_from_buffer(sg, ARRAY_SIZE(sg), v->sealed, sealed_len);
+	frag[ARRAY_SIZE(frag) - 2][frag_len[ARRAY_SIZE(frag) - 2] - 1] ^= 1;
+	if (nt_crypto_aead_decrypt_sg(sg, sealed_len, v->ad, v->ad_len,
+				      v->nonce, v->key))
+		err = "scatterlist decryption accepted a flipped tag";
+out:
+	for (i = 0; i < ARRAY_SIZE(frag); i++)
+		kfree(frag[i]);
+	return err;
+}
+
+static const char *test_xaead(u8 *buf)
+{
+	const size_t len = sizeof(kat_xaead_plain);
+	const size_t sealed_len = NT_CRYPTO_SEALED_LEN(len);
+
+	nt_crypto_xaead_encrypt(buf, kat_xaead_plain, len, kat_xaead_ad,
+				sizeof(kat_xaead_ad), kat_xaead_nonce,
+				kat_xaead_key);
+	if (!same(buf, kat_xaead_sealed, sealed_len))
+		return "XChaCha20-Poly1305 A.3.1 encryption";
+	if (!nt_crypto_xaead_decrypt(buf, kat_xaead_sealed, sealed_len,
+				     kat_xaead_ad, sizeof(kat_xaead_ad),
+				     kat_xaead_nonce, kat_xaead_key) ||
+	    !same(buf, kat_xaead_plain, len))
+		return "XChaCha20-Poly1305 A.3.1 decryption";
+
+	memcpy(buf, kat_xaead_sealed, sealed_len);
+	buf[len] ^= 1;
+	if (nt_crypto_xaead_decrypt(buf, buf, sealed_len, kat_xaead_ad,
+				    sizeof(kat_xaead_ad), kat_xaead_nonce,
+				    kat_xaead_key))
+		return "XChaCha20-Poly1305 accepted a flipped tag";
+	return NULL;
+}
+
+static const char *test_x25519(void)
+{
+	u8 out[NT_CRYPTO_DH_LEN], k[NT_CRYPTO_DH_LEN], u[NT_CRYPTO_DH_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kat_x25519); i++) {
+		const struct nt_kat_x25519 *v = &kat_x25519[i];
+
+		if (!nt_crypto_dh(out, v->scalar, v->point) ||
+		    !same(out, v->out, sizeof(out)))
+			return v->name;
+	}
+	for (i = 0; i < ARRAY_SIZE(kat_x25519_base); i++) {
+		const struct nt_kat_x25519 *v = &kat_x25519_base[i];
+
+		if (!nt_crypto_pubkey_derive(out, v->scalar) ||
+		    !same(out, v->out, sizeof(out)))
+			return v->name;
+	}
+
+	/* RFC 7748 5.2: k = u = 9; then (k, u) = (X25519(k, u), k). */
+	memset(k, 0, sizeof(k));
+	k[0] = 9;
+	memcpy(u, k, sizeof(u));
+	for (i = 1; i <= 1000; i++) {
+		if (!nt_crypto_dh(out, k, u))
+			return "RFC 7748 5.2 iterations: zero output";
+		memcpy(u, k, sizeof(u));
+		memcpy(k, out, sizeof(k));
+		if (i == 1 && !same(k, kat_x25519_iter1, sizeof(k)))
+			return "RFC 7748 5.2 after 1 iteration";
+		cond_resched();
+	}
+	if (!same(k, kat_x25519_iter1000, sizeof(k)))
+		return "RFC 7748 5.2 after 1000 iterations";
+
+	/* Low-order public keys give an all-zero secret: DH must refuse. */
+	for (i = 0; i < ARRAY_SIZE(kat_x25519_low_order); i++) {
+		memset(out, 0xa5, sizeof(out));
+		if (nt_crypto_dh(out, kat_x25519_scalar2,
+				 kat_x25519_low_order[i]))
+			return "DH accepted a low-order public key";
+		if (!is_zero(out, sizeof(out)))
+			return "rejected DH output is not all zero";
+	}
+
+	memset(k, 0, sizeof(k));
+	if (nt_crypto_pubkey_derive(out, k))
+		return "public key derived from an all-zero private key";
+
+	/* A generated key is clamped and has a public key. */
+	nt_crypto_privkey_generate(k);
+	if ((k[0] & 7) || (k[31] & 0xc0) != 0x40 ||
+	    !nt_crypto_pubkey_derive(out, k))
+		return "generated private key";
+	memset(k, 0xff, sizeof(k));
+	nt_crypto_privkey_clamp(k);
+	if (k[0] != 0xf8 || k[31] != 0x7f)
+		return "clamp";
+	memzero_explicit(k, sizeof(k));
+	return NULL;
+}
+
+static const char *test_tai64n(void)
+{
+	u8 out[NT_CRYPTO_TAI64N_LEN], later[NT_CRYPTO_TAI64N_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kat_tai64n); i++) {
+		const struct nt_kat_tai64n *v = &kat_tai64n[i];
+		struct timespec64 ts = { .tv_sec = v->sec, .tv_nsec = v->nsec };
+
+		nt_crypto_tai64n_encode(out, &ts);
+		if (!same(out, v->out, sizeof(out)))
+			return "TAI64N encoding";
+	}
+
+	/* The clock: coarse nanoseconds, and never going backwards here. */
+	nt_crypto_tai64n_now(out);
+	nt_crypto_tai64n_now(later);
+	if (out[9] || out[10] || out[11] || memcmp(later, out, sizeof(out)) < 0)
+		return "TAI64N of the clock";
+	return NULL;
+}
+
+bool nt_crypto_selftest(void)
+{
+	const char *err;
+	u8 *buf, *buf2;
+
+	/* Room for the longest vector, sealed (RFC 8439 A.5: 265 + 16). */
+	buf = kmalloc(512, GFP_KERNEL);
+	buf2 = kmalloc(512, GFP_KERNEL);
+	if (!buf || !buf2) {
+		err = "out of memory";
+		goto out;
+	}
+	BUILD_BUG_ON(NT_CRYPTO_SEALED_LEN(sizeof(kat_aead_plain0)) > 512);
+
+	err = test_blake2s();
+	if (!err)
+		err = test_mac();
+	if (!err)
+		err = test_hmac();
+	if (!err)
+		err = test_kdf();
+	if (!err)
+		err = test_wireguard_constants();
+	if (!err)
+		err = test_rfc8439_282(buf, buf2);
+	if (!err)
+		err = test_aead(buf);
+	if (!err)
+		err = test_aead_sg(buf);
+	if (!err)
+		err = test_xaead(buf);
+	if (!err)
+		err = test_x25519();
+	if (!err)
+		err = test_tai64n();
+out:
+	kfree(buf);
+	kfree(buf2);
+	if (err) {
+		pr_err("crypto self-test failed: %s\n", err);
+		return false;
+	}
+	pr_info("crypto self-tests: pass\n");
+	return true;
+}
+
+#endif /* DEBUG */
