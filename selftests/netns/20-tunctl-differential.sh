@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Differential test against wg(8) and the in-tree wireguard module: the
+# same configuration applied with `wg setconf` to wg0 and with
+# `tunctl setconf` to nt0 must read back byte for byte the same through
+# every `show IFACE FIELD` form, the human `show`, `showconf` and
+# `show all dump`, once the interface name is replaced. On fresh devices
+# handshakes are never and transfers are zero on both sides, so those
+# fields must match exactly too.
+#
+#   +--------- ntdw-$$ ---------+    +--------- ntdn-$$ ---------+
+#   |  wg0 (wireguard)           |    |  nt0 (noisetun)           |
+#   |  wg setconf wg0 FILE       |    |  tunctl setconf nt0 FILE  |
+#   +----------------------------+    +---------------------------+
+# (two namespaces so that both may bind the same ListenPort)
+
+set -e
+source "$(dirname "$0")/../lib.sh"
+
+nsw="ntdw-$$"
+nsn="ntdn-$$"
+tmp=$(mktemp -d)
+
+cleanup() {
+	rm -rf "$tmp"
+	nt_cleanup
+}
+trap cleanup EXIT
+
+nt_require tunctl wg
+nt_load_module
+modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+nt_netns_new "$nsw" "$nsn"
+ip -n "$nsw" link add wg0 type wireguard
+ip -n "$nsn" link add nt0 type noisetun
+
+TAB=$(printf '\t')
+FIELDS="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump"
+
+# same LABEL WG-CMD... -- NT-CMD...: outputs equal after wg0 -> nt0.
+same() {
+	local label=$1 w n
+	shift
+	local wcmd=() ncmd=()
+	while [ "$1" != -- ]; do wcmd+=("$1"); shift; done
+	shift
+	ncmd=("$@")
+	# Rename only where a name stands, never inside a base64 key.
+	w=$(ip netns exec "$nsw" env WG_COLOR_MODE=never "${wcmd[@]}" 2>&1 |
+		sed -e "s/^wg0$TAB/nt0$TAB/" -e 's/^interface: wg0$/interface: nt0/' \
+		    -e 's/^wg0$/nt0/'; echo "exit ${PIPESTATUS[0]}")
+	n=$(ip netns exec "$nsn" env WG_COLOR_MODE=never "${ncmd[@]}" 2>&1; echo "exit ${PIPESTATUS[0]}")
+	if [ "$w" != "$n" ]; then
+		echo "$label differs"
+		diff <(printf '%s\n' "$w") <(printf '%s\n' "$n") | head -n 30
+		return 1
+	fi
+}
+
+# compare STAGE: every form, on both devices.
+compare() {
+	local f
+	for f in $FIELDS; do
+		nt_check "$1: show IFACE $f matches wg" same "$f" wg show wg0 "$f" -- tunctl show nt0 "$f" || true
+	done
+	nt_check "$1: human show matches wg" same show wg show wg0 -- tunctl show nt0 || true
+	nt_check "$1: showconf matches wg" same showconf wg showconf wg0 -- tunctl showconf nt0 || true
+	for f in dump peers allowed-ips; do
+		nt_check "$1: show all $f matches wg" same "all $f" wg show all "$f" -- tunctl show all "$f" || true
+	done
+	nt_check "$1: show interfaces matches wg" same interfaces wg show interfaces -- tunctl show interfaces || true
+}
+
+# Test that fresh devices read the same.
+compare "fresh"
+
+umask 077
+k() { wg genkey; }
+pubof() { printf '%s\n' "$1" | wg pubkey; }
+priv=$(k)
+p1=$(pubof "$(k)"); p2=$(pubof "$(k)"); p3=$(pubof "$(k)"); p4=$(pubof "$(k)")
+psk1=$(wg genpsk); psk3=$(wg genpsk)
+
+cat > "$tmp/a.conf" <<CONF
+[Interface]
+PrivateKey = $priv
+ListenPort = 51820
+FwMark = 0x1234
+
+[Peer]
+PublicKey = $p1
+PresharedKey = $psk1
+AllowedIPs = 10.0.1.0/24, fd00:1::/64
+Endpoint = 192.0.2.1:51820
+PersistentKeepalive = 25
+
+[Peer]
+PublicKey = $p2
+AllowedIPs = 10.0.2.1/32
+Endpoint = [2001:db8::2]:4500
+
+[Peer]
+PublicKey = $p3
+PresharedKey = $psk3
+AllowedIPs = 0.0.0.0/0, ::/0
+PersistentKeepalive = 65535
+
+[Peer]
+PublicKey = $p4
+CONF
+
+# Test that the same file gives the same view on both.
+nt_check "wg setconf wg0" ip netns exec "$nsw" wg setconf wg0 "$tmp/a.conf"
+nt_check "tunctl setconf nt0" ip netns exec "$nsn" tunctl setconf nt0 "$tmp/a.conf"
+compare "setconf"
+
+# Test that WG_HIDE_KEYS=never shows the same secrets.
+nt_check "human show with WG_HIDE_KEYS=never matches wg" \
+	same show env WG_HIDE_KEYS=never wg show wg0 -- env WG_HIDE_KEYS=never tunctl show nt0 || true
+
+# Test that the same `set` line gives the same view.
+nt_check "wg set" ip netns exec "$nsw" wg set wg0 fwmark 0 listen-port 4000 \
+	peer "$p2" remove peer "$p1" allowed-ips 10.7.0.0/16 persistent-keepalive 0 \
+	peer "$p4" endpoint 198.51.100.9:9
+nt_check "tunctl set" ip netns exec "$nsn" tunctl set nt0 fwmark 0 listen-port 4000 \
+	peer "$p2" remove peer "$p1" allowed-ips 10.7.0.0/16 persistent-keepalive 0 \
+	peer "$p4" endpoint 198.51.100.9:9
+compare "set"
+
+# Test that addconf and syncconf end in the same state as with wg.
+cat > "$tmp/b.conf" <<CONF
+[Peer]
+PublicKey = $p2
+AllowedIPs = 10.0.2.0/24
+CONF
+cat > "$tmp/c.conf" <<CONF
+[Interface]
+PrivateKey = $priv
+ListenPort = 4000
+
+[Peer]
+PublicKey = $p1
+AllowedIPs = 10.0.1.0/24
+
+[Peer]
+PublicKey = $p2
+CONF
+for cmd in addconf:b syncconf:c setconf:b; do
+	nt_check "wg ${cmd%:*}" ip netns exec "$nsw" wg "${cmd%:*}" wg0 "$tmp/${cmd#*:}.conf"
+	nt_check "tunctl ${cmd%:*}" ip netns exec "$nsn" tunctl "${cmd%:*}" nt0 "$tmp/${cmd#*:}.conf"
+	compare "${cmd%:*}"
+done
+
+[ "$NT_FAILED" -eq 0 ]
