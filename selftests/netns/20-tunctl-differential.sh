@@ -152,4 +152,13 @@ for cmd in addconf:b syncconf:c setconf:b; do
 	compare "${cmd%:*}"
 done
 
+# Test that setconf forgets state of the peers it keeps, as wg's does
+# (wg replaces the whole peer set, so an endpoint the file does not name
+# is gone afterwards).
+nt_check "wg set an endpoint, then setconf" ip netns exec "$nsw" sh -c \
+	"wg set wg0 peer $p2 endpoint 192.0.2.99:99 && wg setconf wg0 $tmp/b.conf"
+nt_check "tunctl set an endpoint, then setconf" ip netns exec "$nsn" sh -c \
+	"tunctl set nt0 peer $p2 endpoint 192.0.2.99:99 && tunctl setconf nt0 $tmp/b.conf"
+compare "setconf after set"
+
 [ "$NT_FAILED" -eq 0 ]
