@@ -364,11 +364,11 @@ void nt_crypto_tai64n_now(u8 out[NT_CRYPTO_TAI64N_LEN]);
 /**
  * nt_crypto_selftest() - known-answer tests of the whole crypto layer
  *
- * Runs in DEBUG builds at module load, from process context (it sleeps:
- * allocations, 1000 X25519 iterations with cond_resched()).  Logs
- * "crypto self-tests: pass", or the name of the first failing vector.
- *
- * Return: true if every vector passed; the module must refuse to load if not.
+ * Context: module load in DEBUG builds (without DEBUG, a stub returning
+ * true); process context, sleeps (allocations, 1000 X25519 iterations).
+ * Return: true if every vector passed, after logging "crypto self-tests:
+ * pass"; false after logging the first failing vector, and the module must
+ * then refuse to load.
  */
 bool nt_crypto_selftest(void);
 #else
