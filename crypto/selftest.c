@@ -18,6 +18,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "crypto.h"
+#include "noise_core.h"
 
 #include <crypto/blake2s.h>
 #include <crypto/chacha.h>
@@ -37,7 +38,7 @@
 
 static bool same(const u8 *a, const u8 *b, size_t len)
 {
-	return !memcmp(a, b, len);
+	return !len || !memcmp(a, b, len);	/* empty payloads may be NULL */
 }
 
 static bool is_zero(const u8 *a, size_t len)
@@ -176,7 +177,7 @@ static void rfc8439_seal(u8 *dst, const u8 *src, size_t src_len,
 	u8 otk[POLY1305_KEY_SIZE] = { };
 	__le64 lens[2];
 	__le32 word;
-	int i;
+	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(k); i++) {
 		memcpy(&word, key + i * sizeof(word), sizeof(word));
@@ -446,6 +447,225 @@ static const char *test_tai64n(void)
 	return NULL;
 }
 
+/*
+ * The handshake core against cacophony's Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s
+ * vector (prologue "John Galt", a psk, payloads in both messages, four
+ * transport messages), then the same keys shaped as WireGuard uses them
+ * (prologue IDENTIFIER, TAI64N payload, empty response, no psk, one
+ * keepalive each way) against gen-vectors.py's independent computation.
+ */
+struct noise_message {
+	const u8 *payload;
+	size_t payload_len;
+	const u8 *sealed;
+};
+
+struct noise_vector {
+	const char *name;
+	const u8 *prologue;
+	size_t prologue_len;
+	const u8 *psk;
+	struct noise_message msg1, msg2;
+	const u8 *handshake_hash;
+	const u8 *chaining_key0, *hash0;	/* after init, if checked */
+	struct noise_message transport[4];	/* initiator first */
+	size_t transport_count;
+};
+
+#define MSG(p, m) { p, sizeof(p), m }
+
+static const struct noise_vector noise_vectors[] = {
+	{
+		.name = "cacophony Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s",
+		.prologue = kat_noise_prologue,
+		.prologue_len = sizeof(kat_noise_prologue),
+		.psk = kat_noise_psk,
+		.msg1 = MSG(kat_noise_payload1, kat_noise_msg1),
+		.msg2 = MSG(kat_noise_payload2, kat_noise_msg2),
+		.handshake_hash = kat_noise_handshake_hash,
+		.transport = {
+			MSG(kat_noise_payload3, kat_noise_msg3),
+			MSG(kat_noise_payload4, kat_noise_msg4),
+			MSG(kat_noise_payload5, kat_noise_msg5),
+			MSG(kat_noise_payload6, kat_noise_msg6),
+		},
+		.transport_count = 4,
+	},
+	{
+		.name = "WireGuard-shaped handshake",
+		.prologue = (const u8 *)NT_CRYPTO_IDENTIFIER,
+		.prologue_len = sizeof(NT_CRYPTO_IDENTIFIER) - 1,
+		.psk = NULL,
+		.msg1 = MSG(kat_wg_payload1, kat_wg_msg1),
+		.msg2 = { NULL, 0, kat_wg_msg2 },
+		.handshake_hash = kat_wg_handshake_hash,
+		.chaining_key0 = kat_wg_ci,
+		.hash0 = kat_wg_hr,
+		.transport = {
+			{ NULL, 0, kat_wg_keepalive_i },
+			{ NULL, 0, kat_wg_keepalive_r },
+		},
+		.transport_count = 2,
+	},
+};
+
+static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
+				     u8 *buf2)
+{
+	const size_t len1 = NT_NOISE_CORE_INITIATION_LEN(v->msg1.payload_len);
+	const size_t len2 = NT_NOISE_CORE_RESPONSE_LEN(v->msg2.payload_len);
+	struct nt_noise_core_static_keys ik, rk;
+	struct nt_noise_core_handshake ih, rh;
+	u8 keys[4][NT_CRYPTO_KEY_LEN];	/* i send, i receive, r send, r receive */
+	const char *err = "deriving the static public keys";
+	size_t i;
+
+	memcpy(ik.private_key, kat_noise_init_static, NT_CRYPTO_PRIVATE_KEY_LEN);
+	memcpy(rk.private_key, kat_noise_resp_static, NT_CRYPTO_PRIVATE_KEY_LEN);
+	if (!nt_crypto_pubkey_derive(ik.public_key, ik.private_key) ||
+	    !nt_crypto_pubkey_derive(rk.public_key, rk.private_key))
+		goto out;
+
+	nt_noise_core_init(&ih, v->prologue, v->prologue_len, rk.public_key);
+	nt_noise_core_init(&rh, v->prologue, v->prologue_len, rk.public_key);
+	if (v->chaining_key0 &&
+	    (!same(ih.chaining_key, v->chaining_key0, NT_CRYPTO_HASH_LEN) ||
+	     !same(ih.hash, v->hash0, NT_CRYPTO_HASH_LEN))) {
+		err = "handshake start is not Ci, HASH(Hi || S_r)";
+		goto out;
+	}
+
+	/* Message 1. */
+	if (!nt_noise_core_initiation_create(&ih, &ik, kat_noise_init_ephemeral,
+					     v->msg1.payload,
+					     v->msg1.payload_len, buf) ||
+	    !same(buf, v->msg1.sealed, len1)) {
+		err = "handshake message 1";
+		goto out;
+	}
+	buf[len1 - 1] ^= 1;
+	if (nt_noise_core_initiation_consume(&rh, &rk, buf, len1, buf2) ||
+	    nt_noise_core_initiation_consume(&rh, &rk, buf, len1 - 1, buf2) ||
+	    rh.state != NT_NOISE_CORE_INITIALIZED) {
+		err = "a corrupted message 1 was accepted or changed the state";
+		goto out;
+	}
+	buf[len1 - 1] ^= 1;
+	if (!nt_noise_core_initiation_consume(&rh, &rk, buf, len1, buf2) ||
+	    !same(buf2, v->msg1.payload, v->msg1.payload_len) ||
+	    !same(rh.initiator_static, ik.public_key, NT_CRYPTO_PUBLIC_KEY_LEN)) {
+		err = "reading handshake message 1";
+		goto out;
+	}
+
+	/* Message 2: a wrong psk or a flipped bit must not get through. */
+	if (!nt_noise_core_response_create(&rh, kat_noise_resp_ephemeral,
+					   v->psk, v->msg2.payload,
+					   v->msg2.payload_len, buf) ||
+	    !same(buf, v->msg2.sealed, len2)) {
+		err = "handshake message 2";
+		goto out;
+	}
+	if (nt_noise_core_response_consume(&ih, &ik,
+					   v->psk ? NULL : kat_noise_psk,
+					   buf, len2, buf2)) {
+		err = "message 2 accepted with the wrong psk";
+		goto out;
+	}
+	buf[0] ^= 1;
+	if (nt_noise_core_response_consume(&ih, &ik, v->psk, buf, len2, buf2) ||
+	    ih.state != NT_NOISE_CORE_INITIATION_CREATED) {
+		err = "a corrupted message 2 was accepted or changed the state";
+		goto out;
+	}
+	buf[0] ^= 1;
+	if (!nt_noise_core_response_consume(&ih, &ik, v->psk, buf, len2, buf2) ||
+	    !same(buf2, v->msg2.payload, v->msg2.payload_len)) {
+		err = "reading handshake message 2";
+		goto out;
+	}
+	if (!is_zero(ih.ephemeral_private, NT_CRYPTO_PRIVATE_KEY_LEN)) {
+		err = "the initiator kept its ephemeral key after message 2";
+		goto out;
+	}
+	if (!same(ih.hash, v->handshake_hash, NT_CRYPTO_HASH_LEN) ||
+	    !same(rh.hash, v->handshake_hash, NT_CRYPTO_HASH_LEN)) {
+		err = "handshake hash";
+		goto out;
+	}
+
+	/* Transport: the initiator's messages with its send key, and so on. */
+	if (!nt_noise_core_split(&ih, keys[0], keys[1]) ||
+	    !nt_noise_core_split(&rh, keys[2], keys[3]) ||
+	    !same(keys[0], keys[3], NT_CRYPTO_KEY_LEN) ||
+	    !same(keys[1], keys[2], NT_CRYPTO_KEY_LEN) ||
+	    !same(ih.hash, v->handshake_hash, NT_CRYPTO_HASH_LEN) ||
+	    ih.state != NT_NOISE_CORE_SPLIT) {
+		err = "split";
+		goto out;
+	}
+	for (i = 0; i < v->transport_count; i++) {
+		const struct noise_message *m = &v->transport[i];
+		const u8 *send = keys[i % 2 ? 2 : 0], *recv = keys[i % 2 ? 1 : 3];
+		size_t sealed_len = NT_CRYPTO_SEALED_LEN(m->payload_len);
+
+		nt_crypto_aead_encrypt(buf, m->payload, m->payload_len, NULL, 0,
+				       i / 2, send);
+		if (!same(buf, m->sealed, sealed_len) ||
+		    !nt_crypto_aead_decrypt(buf2, buf, sealed_len, NULL, 0,
+					    i / 2, recv) ||
+		    !same(buf2, m->payload, m->payload_len)) {
+			err = "transport message";
+			goto out;
+		}
+	}
+	err = NULL;
+out:
+	if (err)
+		pr_err("%s: %s\n", v->name, err);
+	nt_noise_core_clear(&ih);
+	nt_noise_core_clear(&rh);
+	memzero_explicit(&ik, sizeof(ik));
+	memzero_explicit(&rk, sizeof(rk));
+	memzero_explicit(keys, sizeof(keys));
+	return err;
+}
+
+static const char *test_noise(u8 *buf, u8 *buf2)
+{
+	struct nt_noise_core_static_keys ik;
+	struct nt_noise_core_handshake hs;
+	const char *err = NULL;
+	u8 key[NT_CRYPTO_KEY_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(noise_vectors) && !err; i++)
+		err = test_noise_vector(&noise_vectors[i], buf, buf2);
+	if (err)
+		return err;
+
+	/* A peer configured with a low-order key cannot be initiated to. */
+	memcpy(ik.private_key, kat_noise_init_static, sizeof(ik.private_key));
+	if (!nt_crypto_pubkey_derive(ik.public_key, ik.private_key))
+		return "initiator key";
+	nt_noise_core_init(&hs, NULL, 0, kat_x25519_low_order[3]);
+	if (nt_noise_core_initiation_create(&hs, &ik, kat_noise_init_ephemeral,
+					    NULL, 0, buf) ||
+	    hs.state != NT_NOISE_CORE_INITIALIZED)
+		err = "initiation to a low-order responder key";
+	/* Steps out of order are refused. */
+	else if (nt_noise_core_split(&hs, key, key) ||
+		 nt_noise_core_response_consume(&hs, &ik, NULL, buf,
+						NT_NOISE_CORE_RESPONSE_LEN(0),
+						NULL) ||
+		 nt_noise_core_response_create(&hs, kat_noise_resp_ephemeral,
+					       NULL, NULL, 0, buf))
+		err = "a handshake step out of order was accepted";
+	nt_noise_core_clear(&hs);
+	memzero_explicit(&ik, sizeof(ik));
+	return err;
+}
+
 bool nt_crypto_selftest(void)
 {
 	const char *err;
@@ -481,6 +701,8 @@ bool nt_crypto_selftest(void)
 		err = test_x25519();
 	if (!err)
 		err = test_tai64n();
+	if (!err)
+		err = test_noise(buf, buf2);
 out:
 	kfree(buf);
 	kfree(buf2);

@@ -37,8 +37,6 @@ except ImportError:
     sys.exit("gen-vectors.py: needs the 'cryptography' package "
              "(Debian: apt-get install python3-cryptography)")
 
-EMIT_NOISE = False
-
 HEADER = pathlib.Path(__file__).resolve().parents[3] / "crypto" / "selftest_vectors.h"
 
 CONSTRUCTION = b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
@@ -681,28 +679,27 @@ array("kat_wg_mac1_key", WG_MAC1_KEY)
 array("kat_wg_cookie_key", WG_COOKIE_KEY)
 emit()
 
-if EMIT_NOISE:
-    emit("/* cacophony vectors/cacophony.txt, Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s;")
-    emit(" * message 1 and 2 are the handshake, 3..6 transport (initiator first).")
-    emit(" */")
-    for k in ("prologue", "psk", "init_static", "init_ephemeral", "resp_static",
-              "resp_ephemeral", "handshake_hash"):
-        array("kat_noise_" + k, CACO[k])
-    for i, (p, c) in enumerate(CACO["messages"]):
-        array("kat_noise_payload%d" % (i + 1), p)
-        array("kat_noise_msg%d" % (i + 1), c)
-    emit()
+emit("/* cacophony vectors/cacophony.txt, Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s;")
+emit(" * message 1 and 2 are the handshake, 3..6 transport (initiator first).")
+emit(" */")
+for k in ("prologue", "psk", "init_static", "init_ephemeral", "resp_static",
+          "resp_ephemeral", "handshake_hash"):
+    array("kat_noise_" + k, CACO[k])
+for i, (p, c) in enumerate(CACO["messages"]):
+    array("kat_noise_payload%d" % (i + 1), p)
+    array("kat_noise_msg%d" % (i + 1), c)
+emit()
 
-    emit("/* The same keys the WireGuard way: prologue IDENTIFIER, TAI64N payload,")
-    emit(" * empty response, psk all zero, then one keepalive each way.")
-    emit(" */")
-    array("kat_wg_payload1", WG_TS)
-    array("kat_wg_msg1", wg_m1)
-    array("kat_wg_msg2", wg_m2)
-    array("kat_wg_handshake_hash", wg_hh)
-    array("kat_wg_keepalive_i", wg_tr[0])
-    array("kat_wg_keepalive_r", wg_tr[1])
-    emit()
+emit("/* The same keys the WireGuard way: prologue IDENTIFIER, TAI64N payload,")
+emit(" * empty response, psk all zero, then one keepalive each way.")
+emit(" */")
+array("kat_wg_payload1", WG_TS)
+array("kat_wg_msg1", wg_m1)
+array("kat_wg_msg2", wg_m2)
+array("kat_wg_handshake_hash", wg_hh)
+array("kat_wg_keepalive_i", wg_tr[0])
+array("kat_wg_keepalive_r", wg_tr[1])
+emit()
 
 emit("#endif /* _NT_CRYPTO_SELFTEST_VECTORS_H */")
 
