@@ -20,6 +20,7 @@
 #include <crypto/blake2s.h>
 
 #include "crypto.h"
+#include "noise_core.h"
 #include "selftest_vectors.h"
 
 static char detail[256];
@@ -37,7 +38,7 @@ static bool fail(const char *fmt, ...)
 
 static bool same(const u8 *a, const u8 *b, size_t len)
 {
-	return !memcmp(a, b, len);
+	return !len || !memcmp(a, b, len);	/* empty payloads may be NULL */
 }
 
 static bool is_zero(const u8 *a, size_t len)
@@ -441,6 +442,82 @@ static bool test_tai64n_now(void)
 	return memcmp(b, a, sizeof(a)) >= 0 || fail("went backwards");
 }
 
+/*
+ * cacophony's Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s, written independently
+ * of crypto/selftest.c's version of the same check: both messages from
+ * both sides, the handshake hash, the four transport messages.
+ */
+static bool test_noise_cacophony(void)
+{
+	static const struct {
+		const u8 *payload, *sealed;
+		size_t len;
+	} tr[] = {
+		{ kat_noise_payload3, kat_noise_msg3, sizeof(kat_noise_payload3) },
+		{ kat_noise_payload4, kat_noise_msg4, sizeof(kat_noise_payload4) },
+		{ kat_noise_payload5, kat_noise_msg5, sizeof(kat_noise_payload5) },
+		{ kat_noise_payload6, kat_noise_msg6, sizeof(kat_noise_payload6) },
+	};
+	struct nt_noise_core_static_keys i_keys, r_keys;
+	struct nt_noise_core_handshake i, r;
+	u8 m1[sizeof(kat_noise_msg1)], m2[sizeof(kat_noise_msg2)], p[128];
+	u8 i_send[32], i_recv[32], r_send[32], r_recv[32], out[64];
+	size_t n;
+
+	memcpy(i_keys.private_key, kat_noise_init_static, 32);
+	memcpy(r_keys.private_key, kat_noise_resp_static, 32);
+	if (!nt_crypto_pubkey_derive(i_keys.public_key, i_keys.private_key) ||
+	    !nt_crypto_pubkey_derive(r_keys.public_key, r_keys.private_key))
+		return fail("static keys");
+	nt_noise_core_init(&i, kat_noise_prologue, sizeof(kat_noise_prologue),
+			   r_keys.public_key);
+	nt_noise_core_init(&r, kat_noise_prologue, sizeof(kat_noise_prologue),
+			   r_keys.public_key);
+
+	if (NT_NOISE_CORE_INITIATION_LEN(sizeof(kat_noise_payload1)) != sizeof(m1) ||
+	    NT_NOISE_CORE_RESPONSE_LEN(sizeof(kat_noise_payload2)) != sizeof(m2))
+		return fail("message sizes");
+	if (!nt_noise_core_initiation_create(&i, &i_keys, kat_noise_init_ephemeral,
+					     kat_noise_payload1,
+					     sizeof(kat_noise_payload1), m1) ||
+	    !same(m1, kat_noise_msg1, sizeof(m1)))
+		return fail("message 1 written");
+	if (!nt_noise_core_initiation_consume(&r, &r_keys, m1, sizeof(m1), p) ||
+	    !same(p, kat_noise_payload1, sizeof(kat_noise_payload1)))
+		return fail("message 1 read");
+	if (!nt_noise_core_response_create(&r, kat_noise_resp_ephemeral,
+					   kat_noise_psk, kat_noise_payload2,
+					   sizeof(kat_noise_payload2), m2) ||
+	    !same(m2, kat_noise_msg2, sizeof(m2)))
+		return fail("message 2 written");
+	if (!nt_noise_core_response_consume(&i, &i_keys, kat_noise_psk, m2,
+					    sizeof(m2), p) ||
+	    !same(p, kat_noise_payload2, sizeof(kat_noise_payload2)))
+		return fail("message 2 read");
+	if (!same(i.hash, kat_noise_handshake_hash, 32) ||
+	    !same(r.hash, kat_noise_handshake_hash, 32))
+		return fail("handshake hash");
+	if (!nt_noise_core_split(&i, i_send, i_recv) ||
+	    !nt_noise_core_split(&r, r_send, r_recv))
+		return fail("split");
+	for (n = 0; n < ARRAY_SIZE(tr); n++) {
+		nt_crypto_aead_encrypt(out, tr[n].payload, tr[n].len, NULL, 0,
+				       n / 2, n % 2 ? r_send : i_send);
+		if (!same(out, tr[n].sealed, NT_CRYPTO_SEALED_LEN(tr[n].len)))
+			return fail("transport message %zu", n + 3);
+		if (!nt_crypto_aead_decrypt(p, out, NT_CRYPTO_SEALED_LEN(tr[n].len),
+					    NULL, 0, n / 2,
+					    n % 2 ? i_recv : r_recv))
+			return fail("transport message %zu not read", n + 3);
+	}
+	return true;
+}
+
+static bool test_module_selftest(void)
+{
+	return nt_crypto_selftest() || fail("%s", nt_shim_last_log);
+}
+
 static bool test_no_warnings(void)
 {
 	return !nt_shim_warnings || fail("%u WARN_ON fired", nt_shim_warnings);
@@ -467,6 +544,8 @@ static const struct {
 	{ "key generation, derivation, clamping", test_keys },
 	{ "TAI64N encoding", test_tai64n },
 	{ "TAI64N of the clock", test_tai64n_now },
+	{ "Noise IKpsk2: cacophony messages 1-6 and handshake hash", test_noise_cacophony },
+	{ "the module's self-test, crypto/selftest.c, run in userspace", test_module_selftest },
 	{ "no WARN_ON fired", test_no_warnings },
 };
 

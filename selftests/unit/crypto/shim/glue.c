@@ -8,12 +8,14 @@
  */
 
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include <crypto/chacha20poly1305.h>
 #include <crypto/curve25519.h>
+#include <crypto/chacha.h>
 
 unsigned int nt_shim_warnings;
 
@@ -177,4 +179,67 @@ void curve25519_base_arch(u8 pub[CURVE25519_KEY_SIZE],
 			  const u8 secret[CURVE25519_KEY_SIZE])
 {
 	abort();
+}
+
+void chacha_init(u32 *state, const u32 *key, const u8 *iv)
+{
+	static const u32 sigma[4] = {
+		0x61707865, 0x3320646e, 0x79622d32, 0x6b206574
+	};
+	int i;
+
+	memcpy(state, sigma, sizeof(sigma));
+	memcpy(state + 4, key, 8 * sizeof(u32));
+	for (i = 0; i < 4; i++) {
+		u32 word;
+
+		memcpy(&word, iv + 4 * i, 4);
+		state[12 + i] = le32toh(word);
+	}
+}
+
+/* state[12] is the block counter, state[13..15] the 96-bit nonce. */
+void chacha20_crypt(u32 *state, u8 *dst, const u8 *src, unsigned int bytes)
+{
+	u8 key[32], nonce[12];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u32 word = htole32(state[4 + i]);
+
+		memcpy(key + 4 * i, &word, 4);
+	}
+	for (i = 0; i < 3; i++) {
+		u32 word = htole32(state[13 + i]);
+
+		memcpy(nonce + 4 * i, &word, 4);
+	}
+	crypto_stream_chacha20_ietf_xor_ic(dst, src, bytes, nonce, state[12],
+					   key);
+	state[12] += DIV_ROUND_UP(bytes, CHACHA_BLOCK_SIZE);
+	sodium_memzero(key, sizeof(key));
+}
+
+void *kmalloc(size_t size, int flags)
+{
+	return malloc(size);
+}
+
+void kfree(const void *p)
+{
+	free((void *)p);
+}
+
+char nt_shim_last_log[256];
+
+void nt_shim_printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(nt_shim_last_log, sizeof(nt_shim_last_log), fmt, ap);
+	va_end(ap);
+	printf("# %s", nt_shim_last_log);
+	if (!strchr(nt_shim_last_log, '\n'))
+		putchar('\n');
 }

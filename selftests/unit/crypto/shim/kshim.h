@@ -156,4 +156,65 @@ static inline void sg_set_buf(struct scatterlist *sg, const void *buf,
 	sg->length = len;
 }
 
+static inline size_t sg_copy_buffer(struct scatterlist *sg, unsigned int nents,
+				    void *buf, size_t len, bool to_buffer)
+{
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = 0; i < nents && done < len; i++) {
+		size_t n = sg[i].length < len - done ? sg[i].length : len - done;
+
+		if (to_buffer)
+			memcpy((u8 *)buf + done, sg[i].buf, n);
+		else
+			memcpy(sg[i].buf, (u8 *)buf + done, n);
+		done += n;
+	}
+	return done;
+}
+
+static inline size_t sg_copy_from_buffer(struct scatterlist *sg,
+					 unsigned int nents, const void *buf,
+					 size_t len)
+{
+	return sg_copy_buffer(sg, nents, (void *)buf, len, false);
+}
+
+static inline size_t sg_copy_to_buffer(struct scatterlist *sg,
+				       unsigned int nents, void *buf,
+				       size_t len)
+{
+	return sg_copy_buffer(sg, nents, buf, len, true);
+}
+
+/* What crypto/selftest.c needs on top: allocation, logging, scheduling. */
+#define GFP_KERNEL 0
+void *kmalloc(size_t size, int flags);
+void kfree(const void *p);
+
+static inline void *memchr_inv(const void *p, int c, size_t n)
+{
+	const u8 *b = p;
+
+	for (; n; n--, b++)
+		if (*b != (u8)c)
+			return (void *)b;
+	return NULL;
+}
+
+static inline void cond_resched(void)
+{
+}
+
+#ifndef pr_fmt
+#define pr_fmt(fmt) fmt
+#endif
+/* Module log lines become KTAP diagnostics; the last one is kept. */
+extern char nt_shim_last_log[256];
+void nt_shim_printk(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+#define pr_info(fmt, ...) nt_shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...) nt_shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
+
 #endif /* NT_KSHIM_H */
