@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peer creation, reference counting and two-phase removal (see peer.h).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/lockdep.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "allowedips.h"
+#include "device.h"
+#include "peer.h"
+#include "peerlookup.h"
+
+static struct kmem_cache *peer_cache;
+
+/* Never reused while the module is loaded, so the debug log pairs up. */
+static atomic64_t peer_counter = ATOMIC64_INIT(0);
+
+static struct nt_peer_stats __percpu *alloc_stats(void)
+{
+	struct nt_peer_stats __percpu *stats;
+	int cpu;
+
+	stats = alloc_percpu_gfp(struct nt_peer_stats, GFP_KERNEL);
+	if (!stats)
+		return NULL;
+	for_each_possible_cpu(cpu) {
+		struct nt_peer_stats *one = per_cpu_ptr(stats, cpu);
+
+		u64_stats_init(&one->syncp);
+		u64_stats_init(&one->drops.syncp);
+	}
+	return stats;
+}
+
+struct nt_peer *nt_peer_create(struct nt_device *ntd,
+			       const u8 public_key[NOISE_PUBLIC_KEY_LEN])
+{
+	struct nt_peer *peer;
+
+	lockdep_assert_held(&ntd->device_update_lock);
+
+	peer = kmem_cache_zalloc(peer_cache, GFP_KERNEL);
+	if (unlikely(!peer))
+		return ERR_PTR(-ENOMEM);
+	peer->stats = alloc_stats();
+	if (unlikely(!peer->stats)) {
+		kmem_cache_free(peer_cache, peer);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	peer->device = ntd;
+	init_rwsem(&peer->handshake.lock);
+	memcpy(peer->handshake.remote_static, public_key, NOISE_PUBLIC_KEY_LEN);
+	rwlock_init(&peer->endpoint_lock);
+	skb_queue_head_init(&peer->staged_packet_queue);
+	kref_init(&peer->refcount);
+	INIT_HLIST_NODE(&peer->pubkey_hash);
+	INIT_LIST_HEAD(&peer->peer_list);
+	INIT_LIST_HEAD(&peer->allowedips_list);
+	peer->internal_id = atomic64_inc_return(&peer_counter);
+
+	pr_debug("%s: Peer %llu created\n", ntd->dev->name, peer->internal_id);
+	return peer;
+}
+
+void nt_peer_add(struct nt_peer *peer)
+{
+	struct nt_device *ntd = peer->device;
+
+	lockdep_assert_held(&ntd->device_update_lock);
+
+	list_add_tail(&peer->peer_list, &ntd->peer_list);
+	++ntd->num_peers;
+	nt_pubkey_hashtable_add(ntd->peer_hashtable, peer,
+				&ntd->device_update_lock);
+	nt_device_bump_generation(ntd);
+}
+
+struct nt_peer *nt_peer_get_maybe_zero(struct nt_peer *peer)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held() && !rcu_read_lock_bh_held(),
+			 "noisetun: peer reference taken outside RCU");
+	if (unlikely(!peer || !kref_get_unless_zero(&peer->refcount)))
+		return NULL;
+	return peer;
+}
+
+static void release_rcu(struct rcu_head *rcu)
+{
+	struct nt_peer *peer = container_of(rcu, struct nt_peer, rcu);
+
+	/*
+	 * The device outlives this callback: its destructor removes every
+	 * peer and then waits for pending callbacks with rcu_barrier().
+	 */
+	pr_debug("%s: Peer %llu destroyed\n", peer->device->dev->name,
+		 peer->internal_id);
+	free_percpu(peer->stats);
+	/* The preshared key, and later all handshake state, lives inline. */
+	memzero_explicit(peer, sizeof(*peer));
+	kmem_cache_free(peer_cache, peer);
+}
+
+static void release(struct kref *refcount)
+{
+	struct nt_peer *peer = container_of(refcount, struct nt_peer, refcount);
+
+	/*
+	 * A transmit that looked the peer up before it died may have staged
+	 * packets after the removal purged the queue; it held a reference,
+	 * so they are all in by now.
+	 */
+	nt_peer_purge_staged_packets(peer);
+	call_rcu(&peer->rcu, release_rcu);
+}
+
+void nt_peer_put(struct nt_peer *peer)
+{
+	if (unlikely(!peer))
+		return;
+	kref_put(&peer->refcount, release);
+}
+
+void nt_peer_make_dead(struct nt_peer *peer, struct list_head *dead)
+{
+	struct nt_device *ntd = peer->device;
+
+	lockdep_assert_held(&ntd->device_update_lock);
+
+	nt_allowedips_remove_by_peer(&ntd->peer_allowedips, peer,
+				     &ntd->device_update_lock);
+	nt_pubkey_hashtable_remove(ntd->peer_hashtable, peer,
+				   &ntd->device_update_lock);
+	list_move_tail(&peer->peer_list, dead);
+	--ntd->num_peers;
+	WRITE_ONCE(peer->is_dead, true);
+	nt_device_bump_generation(ntd);
+}
+
+void nt_peer_remove_dead(struct list_head *dead)
+{
+	struct nt_peer *peer, *next;
+
+	if (list_empty(dead))
+		return;
+
+	/*
+	 * After this, no lookup that could still see a dead peer is running:
+	 * allowed IPs, the public-key table and the device list no longer
+	 * hold them. Whoever already took a reference checks is_dead before
+	 * passing the peer to another context.
+	 */
+	synchronize_net();
+
+	list_for_each_entry_safe(peer, next, dead, peer_list) {
+		lockdep_assert_held(&peer->device->device_update_lock);
+		list_del_init(&peer->peer_list);
+		/*
+		 * The data plane (#3) stops here what still runs for the
+		 * peer: it clears the keypairs (no new ones can appear once
+		 * is_dead is seen), stops the timers, flushes the crypto and
+		 * handshake work and disables and deletes the NAPI context.
+		 */
+		nt_peer_purge_staged_packets(peer);
+		nt_peer_put(peer);
+	}
+}
+
+void nt_peer_remove_all(struct nt_device *ntd)
+{
+	struct nt_peer *peer, *next;
+	LIST_HEAD(dead);
+
+	lockdep_assert_held(&ntd->device_update_lock);
+
+	/* One pass over the trie instead of one walk per peer. */
+	nt_allowedips_free(&ntd->peer_allowedips, &ntd->device_update_lock);
+	list_for_each_entry_safe(peer, next, &ntd->peer_list, peer_list)
+		nt_peer_make_dead(peer, &dead);
+	nt_peer_remove_dead(&dead);
+}
+
+void nt_peer_purge_staged_packets(struct nt_peer *peer)
+{
+	struct sk_buff_head *queue = &peer->staged_packet_queue;
+	struct sk_buff_head purged;
+
+	__skb_queue_head_init(&purged);
+	spin_lock_bh(&queue->lock);
+	skb_queue_splice_init(queue, &purged);
+	spin_unlock_bh(&queue->lock);
+
+	if (skb_queue_empty(&purged))
+		return;
+	DEV_STATS_ADD(peer->device->dev, tx_dropped, skb_queue_len(&purged));
+	__skb_queue_purge(&purged);
+}
+
+void nt_peer_read_traffic(struct nt_peer *peer,
+			  struct nt_peer_traffic *traffic)
+{
+	int cpu;
+
+	memset(traffic, 0, sizeof(*traffic));
+	for_each_possible_cpu(cpu) {
+		const struct nt_peer_stats *one = per_cpu_ptr(peer->stats, cpu);
+		u64 rx_bytes, rx_packets, tx_bytes, tx_packets, attempts;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&one->syncp);
+			rx_bytes = u64_stats_read(&one->rx_bytes);
+			rx_packets = u64_stats_read(&one->rx_packets);
+			tx_bytes = u64_stats_read(&one->tx_bytes);
+			tx_packets = u64_stats_read(&one->tx_packets);
+			attempts = u64_stats_read(&one->handshake_attempts);
+		} while (u64_stats_fetch_retry(&one->syncp, start));
+
+		traffic->rx_bytes += rx_bytes;
+		traffic->rx_packets += rx_packets;
+		traffic->tx_bytes += tx_bytes;
+		traffic->tx_packets += tx_packets;
+		traffic->handshake_attempts += attempts;
+	}
+}
+
+int nt_peer_slab_init(void)
+{
+	peer_cache = KMEM_CACHE(nt_peer, 0);
+	return peer_cache ? 0 : -ENOMEM;
+}
+
+void nt_peer_slab_uninit(void)
+{
+	kmem_cache_destroy(peer_cache);
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A peer: one remote public key the device talks to, with its endpoint,
+ * allowed IPs, counters and (with the data plane, #3) its sessions.
+ *
+ * Lifetime. A peer is reference counted (kref). The device's peer list owns
+ * one reference from nt_peer_add() until removal. Lookups from the data
+ * path (allowed IPs, public key, and later the index table) run under RCU
+ * and take a reference only while the count is not zero
+ * (nt_peer_get_maybe_zero()), so a peer on its way out is never revived.
+ * Removal has two phases: nt_peer_make_dead() unlinks the peer from every
+ * lookup structure and sets is_dead; after one synchronize_net() for the
+ * whole batch, no new lookup can find it, and nt_peer_remove_dead() stops
+ * what still runs for it and drops the list's reference. The memory is
+ * freed one RCU grace period after the last reference goes, with its
+ * secrets zeroed.
+ */
+
+#ifndef _NT_PEER_H
+#define _NT_PEER_H
+
+#include <linux/compiler.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/rwsem.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/time64.h>
+#include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+
+#include "device.h"
+#include "messages.h"
+
+/**
+ * struct nt_endpoint - where a peer is reached, and from which address
+ * @addr: the remote address; sa_family is AF_UNSPEC when unknown
+ * @addr4: the remote address when IPv4
+ * @addr6: the remote address when IPv6
+ * @src4: the local IPv4 source last used to reach it (sticky source, #3);
+ *        0.0.0.0 lets routing choose
+ * @src_ifindex4: the interface @src4 was seen on
+ * @src6: the local IPv6 source last used to reach it; :: lets routing choose
+ */
+struct nt_endpoint {
+	union {
+		struct sockaddr addr;
+		struct sockaddr_in addr4;
+		struct sockaddr_in6 addr6;
+	};
+	union {
+		struct {
+			struct in_addr src4;
+			int src_ifindex4;
+		};
+		struct in6_addr src6;
+	};
+};
+
+/**
+ * struct nt_noise_handshake - a peer's keys for the Noise handshake
+ * @lock: protects @preshared_key and (#3) the handshake state. The data
+ *        plane's noise.c takes this struct over into noise.h and adds the
+ *        ephemeral keys, hash, chaining key and indices, under this lock.
+ * @remote_static: the peer's public key. Set at creation and never changed
+ *                 (it is the peer's identity and hashtable key), so it is
+ *                 read without @lock.
+ * @preshared_key: mixed into the handshake; all zeros when unset. Zeroed
+ *                 when the peer is freed.
+ */
+struct nt_noise_handshake {
+	struct rw_semaphore lock;
+	u8 remote_static[NOISE_PUBLIC_KEY_LEN];
+	u8 preshared_key[NOISE_SYMMETRIC_KEY_LEN];
+};
+
+/**
+ * struct nt_peer_stats - a peer's traffic and drop counters (per CPU)
+ * @rx_bytes: bytes received from the peer, outer messages included
+ * @rx_packets: messages received from the peer
+ * @tx_bytes: bytes sent to the peer, outer messages included
+ * @tx_packets: messages sent to the peer
+ * @handshake_attempts: handshake initiations sent to the peer
+ * @syncp: makes the counts above tear-free on 32-bit machines
+ * @drops: drops attributed to this peer (also counted device-wide)
+ *
+ * Per CPU rather than one set per peer, because the data plane spreads a
+ * busy peer's crypto (and later its receive work) over CPUs: no counter is
+ * shared between CPUs, so none needs an atomic. Update with preemption off
+ * (the data path runs in softirq); read with nt_peer_read_traffic().
+ */
+struct nt_peer_stats {
+	u64_stats_t rx_bytes;
+	u64_stats_t rx_packets;
+	u64_stats_t tx_bytes;
+	u64_stats_t tx_packets;
+	u64_stats_t handshake_attempts;
+	struct u64_stats_sync syncp;
+	struct nt_drop_counters drops;
+};
+
+/**
+ * struct nt_peer_traffic - the sum of a peer's per-CPU counters
+ * @rx_bytes: see struct nt_peer_stats
+ * @rx_packets: see struct nt_peer_stats
+ * @tx_bytes: see struct nt_peer_stats
+ * @tx_packets: see struct nt_peer_stats
+ * @handshake_attempts: see struct nt_peer_stats
+ */
+struct nt_peer_traffic {
+	u64 rx_bytes;
+	u64 rx_packets;
+	u64 tx_bytes;
+	u64 tx_packets;
+	u64 handshake_attempts;
+};
+
+/**
+ * struct nt_peer - a peer of a noisetun device
+ * @device: the device; a peer never moves to another device
+ * @handshake: the public key, the preshared key, and (#3) the handshake
+ * @endpoint_lock: protects @endpoint. Taken for writing by netlink SET and
+ *                 (#3) by roaming on receive, so always with BHs off.
+ * @endpoint: where to send to; also the endpoint netlink reports
+ * @staged_packet_queue: packets waiting for a session, at most
+ *                       MAX_STAGED_PACKETS, oldest dropped first. Its own
+ *                       spinlock (BH) protects it. The data plane (#3)
+ *                       sends from here when a session is up.
+ * @persistent_keepalive_interval: seconds, 0 = off. Written under
+ *                                 device_update_lock; read by the timers
+ *                                 (#3) with READ_ONCE().
+ * @walltime_last_handshake: wall-clock time of the last completed
+ *                           handshake, 0 = never. Written (#3) and read
+ *                           under @handshake's lock.
+ * @stats: traffic and drop counters, per CPU
+ * @is_dead: set once the peer is unlinked from every lookup structure;
+ *           whoever holds a reference and might hand it to another context
+ *           checks it first (READ_ONCE()). Written under device_update_lock.
+ * @refcount: the references; see the top of this file
+ * @rcu: frees the peer after a grace period
+ * @pubkey_hash: entry in the device's public-key table
+ * @peer_list: entry in the device's peer list (device_update_lock); on a
+ *             local list of dead peers between the two removal phases
+ * @allowedips_list: the peer's allowed-IPs nodes, linked by allowedips.c
+ *                   (struct nt_allowedips_node.peer_list), protected by
+ *                   device_update_lock
+ * @internal_id: unique across the module's lifetime, for the debug log
+ *
+ * The data plane (#3) adds the keypairs (previous, current, next) with
+ * their update lock, the per-peer ordered tx and rx queues and the NAPI
+ * context that drains rx, the timers, the latest cookie received from the
+ * peer, and the route cache of the endpoint (next to @endpoint, under
+ * @endpoint_lock).
+ */
+struct nt_peer {
+	struct nt_device *device;
+	struct nt_noise_handshake handshake;
+	rwlock_t endpoint_lock;
+	struct nt_endpoint endpoint;
+	struct sk_buff_head staged_packet_queue;
+	u16 persistent_keepalive_interval;
+	struct timespec64 walltime_last_handshake;
+	struct nt_peer_stats __percpu *stats;
+	bool is_dead;
+	struct kref refcount;
+	struct rcu_head rcu;
+	struct hlist_node pubkey_hash;
+	struct list_head peer_list;
+	struct list_head allowedips_list;
+	u64 internal_id;
+};
+
+/**
+ * nt_peer_create() - allocate a peer for a device, not yet visible
+ * @ntd: the device; caller holds its device_update_lock
+ * @public_key: the peer's public key
+ *
+ * The peer starts with no endpoint, no preshared key (zeros), no allowed
+ * IPs, and one reference owned by the caller. It is not in any lookup
+ * structure until nt_peer_add(); dropping that reference instead frees it.
+ * May sleep.
+ *
+ * Return: the peer, or ERR_PTR(-ENOMEM).
+ */
+struct nt_peer *nt_peer_create(struct nt_device *ntd,
+			       const u8 public_key[NOISE_PUBLIC_KEY_LEN]);
+
+/**
+ * nt_peer_add() - make a created peer part of its device
+ * @peer: from nt_peer_create(); its creation reference passes to the
+ *        device's peer list
+ *
+ * Links the peer into the device's list and public-key table. Never fails.
+ * Caller holds device_update_lock and has checked the device's peer limit.
+ */
+void nt_peer_add(struct nt_peer *peer);
+
+/**
+ * nt_peer_get_maybe_zero() - take a reference unless the peer is going away
+ * @peer: a peer found under RCU, or NULL
+ *
+ * Caller holds rcu_read_lock() or rcu_read_lock_bh(), which keeps the
+ * memory valid even when the count has already dropped to zero.
+ *
+ * Return: @peer with a new reference, or NULL if @peer is NULL or its last
+ * reference is gone.
+ */
+struct nt_peer *__must_check nt_peer_get_maybe_zero(struct nt_peer *peer);
+
+/**
+ * nt_peer_get() - take another reference on a peer
+ * @peer: a peer the caller already holds a reference on (or that is on its
+ *        device's list, with device_update_lock held)
+ *
+ * Return: @peer.
+ */
+static inline struct nt_peer *nt_peer_get(struct nt_peer *peer)
+{
+	kref_get(&peer->refcount);
+	return peer;
+}
+
+/**
+ * nt_peer_put() - drop a reference
+ * @peer: the peer, or NULL
+ *
+ * Any context. The last reference frees the peer after an RCU grace
+ * period, with its secrets zeroed.
+ */
+void nt_peer_put(struct nt_peer *peer);
+
+/**
+ * nt_peer_make_dead() - first removal phase: unlink and mark dead
+ * @peer: a peer on its device's list; caller holds device_update_lock
+ * @dead: a local list that collects the batch; @peer moves onto it
+ *
+ * Removes the peer's allowed IPs and its public-key entry, takes it off the
+ * device's list and sets is_dead. Lookups that started before may still
+ * return it until the caller runs nt_peer_remove_dead() on the batch.
+ */
+void nt_peer_make_dead(struct nt_peer *peer, struct list_head *dead);
+
+/**
+ * nt_peer_remove_dead() - second removal phase, for a whole batch
+ * @dead: peers passed to nt_peer_make_dead(); empty afterwards
+ *
+ * One synchronize_net() for the batch, then for each peer stops what may
+ * still run for it (the data plane's timers, queues and NAPI, #3), drops
+ * its staged packets, and puts the device list's reference. Caller holds
+ * device_update_lock. Sleeps.
+ */
+void nt_peer_remove_dead(struct list_head *dead);
+
+/**
+ * nt_peer_remove_all() - remove every peer of a device
+ * @ntd: the device; caller holds its device_update_lock
+ *
+ * Sleeps (one grace period for all peers).
+ */
+void nt_peer_remove_all(struct nt_device *ntd);
+
+/**
+ * nt_peer_purge_staged_packets() - drop the packets waiting for a session
+ * @peer: the peer
+ *
+ * Counted as tx_dropped of the device. Any context but hard interrupts.
+ */
+void nt_peer_purge_staged_packets(struct nt_peer *peer);
+
+/**
+ * nt_peer_count_drop() - count a drop attributed to a peer
+ * @peer: the peer
+ * @reason: why the packet was dropped, NOISETUN_A_DROP_*
+ *
+ * Counts it for the peer and for the device. Any context.
+ */
+static inline void nt_peer_count_drop(struct nt_peer *peer,
+				      enum noisetun_drop_attr reason)
+{
+	nt_drop_counters_inc(&peer->stats->drops, reason);
+	nt_device_count_drop(peer->device, reason);
+}
+
+/**
+ * nt_peer_read_traffic() - sum a peer's traffic counters over all CPUs
+ * @peer: the peer
+ * @traffic: receives the sums
+ */
+void nt_peer_read_traffic(struct nt_peer *peer,
+			  struct nt_peer_traffic *traffic);
+
+/**
+ * nt_peer_slab_init() - create the peer cache, at module init
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nt_peer_slab_init(void);
+
+/**
+ * nt_peer_slab_uninit() - destroy the peer cache, at module exit
+ *
+ * Every peer must be freed: caller has waited with rcu_barrier().
+ */
+void nt_peer_slab_uninit(void);
+
+#endif /* _NT_PEER_H */
