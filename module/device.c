@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The noisetun net_device: link ops, open/stop, transmit entry, teardown,
+ * and the namespace hooks that keep creating_net valid (device.h).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/if_arp.h>
+#include <linux/inetdevice.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/addrconf.h>
+#include <net/icmp.h>
+#include <net/ip.h>
+#include <net/ip_tunnels.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/rtnetlink.h>
+
+#include "allowedips.h"
+#include "compat.h"
+#include "device.h"
+#include "messages.h"
+#include "peer.h"
+#include "peerlookup.h"
+#include "socket.h"
+
+/**
+ * struct nt_net - what noisetun keeps per network namespace
+ * @device_list: the devices created in this namespace (wherever they live
+ *               now), through nt_device.creating_net_list; under RTNL
+ */
+struct nt_net {
+	struct list_head device_list;
+};
+
+static unsigned int net_id __read_mostly;
+
+static struct nt_net *nt_net(struct net *net)
+{
+	return net_generic(net, net_id);
+}
+
+void nt_device_bump_generation(struct nt_device *ntd)
+{
+	lockdep_assert_held(&ntd->device_update_lock);
+	/* 0 would tell genl_dump_check_consistent() "no dump yet". */
+	if (unlikely(!++ntd->generation))
+		ntd->generation = 1;
+}
+
+void nt_drop_counters_read(struct nt_drop_counters __percpu *drops,
+			   u64 sum[__NOISETUN_A_DROP_MAX])
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(u64) * __NOISETUN_A_DROP_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct nt_drop_counters *one = per_cpu_ptr(drops, cpu);
+		u64 count[__NOISETUN_A_DROP_MAX];
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&one->syncp);
+			for (i = 0; i < __NOISETUN_A_DROP_MAX; ++i)
+				count[i] = u64_stats_read(&one->count[i]);
+		} while (u64_stats_fetch_retry(&one->syncp, start));
+
+		for (i = 0; i < __NOISETUN_A_DROP_MAX; ++i)
+			sum[i] += count[i];
+	}
+}
+
+static int open_device(struct net_device *dev)
+{
+	struct in_device *dev_v4 = __in_dev_get_rtnl(dev);
+	struct inet6_dev *dev_v6 = __in6_dev_get(dev);
+	struct nt_device *ntd = netdev_priv(dev);
+	int ret;
+
+	/*
+	 * Peers reach each other through this device, so forwarding back out
+	 * of it is normal; an ICMP redirect would tell a peer to go direct,
+	 * which it cannot. The "all" setting is ORed with the device's, so it
+	 * has to be cleared as well.
+	 */
+	if (dev_v4) {
+		IN_DEV_CONF_SET(dev_v4, SEND_REDIRECTS, false);
+		IPV4_DEVCONF_ALL(dev_net(dev), SEND_REDIRECTS) = false;
+	}
+	/* No link layer, so no link-local address to derive from one. */
+	if (dev_v6)
+		dev_v6->cnf.addr_gen_mode = IN6_ADDR_GEN_MODE_NONE;
+
+	mutex_lock(&ntd->device_update_lock);
+	ret = nt_socket_open(ntd);
+	if (!ret)
+		nt_device_bump_generation(ntd);
+	/*
+	 * The data plane (#3) sends here the packets staged while the device
+	 * was down, and the first persistent keepalives.
+	 */
+	mutex_unlock(&ntd->device_update_lock);
+	return ret;
+}
+
+static int stop_device(struct net_device *dev)
+{
+	struct nt_device *ntd = netdev_priv(dev);
+	struct nt_peer *peer;
+
+	mutex_lock(&ntd->device_update_lock);
+	list_for_each_entry(peer, &ntd->peer_list, peer_list) {
+		/*
+		 * The data plane (#3) also stops the peer's timers and clears
+		 * its handshake and keypairs here: a session never survives
+		 * the device going down.
+		 */
+		nt_peer_purge_staged_packets(peer);
+	}
+	nt_socket_close(ntd);
+	mutex_unlock(&ntd->device_update_lock);
+	return 0;
+}
+
+/* Does skb->protocol agree with the IP version in the packet? */
+static bool packet_protocol_ok(struct sk_buff *skb)
+{
+	__be16 real = ip_tunnel_parse_protocol(skb);
+
+	return real && skb->protocol == real;
+}
+
+/*
+ * Turn what the stack handed over into a list of packets no larger than
+ * the MTU: a GSO packet is segmented here, so that everything after works
+ * on lists (the data plane encrypts and sends a peer's list in one go).
+ * On failure @skb is untouched and still the caller's.
+ */
+static bool make_packet_list(struct sk_buff *skb, struct nt_peer *peer,
+			     struct sk_buff_head *packets)
+{
+	struct sk_buff *next;
+
+	__skb_queue_head_init(packets);
+	if (skb_is_gso(skb)) {
+		struct sk_buff *segs = skb_gso_segment(skb, 0);
+
+		if (IS_ERR_OR_NULL(segs))
+			return false;
+		consume_skb(skb);
+		skb = segs;
+	} else {
+		skb_mark_not_on_list(skb);
+	}
+
+	skb_list_walk_safe(skb, skb, next) {
+		skb_mark_not_on_list(skb);
+		skb = skb_share_check(skb, GFP_ATOMIC);
+		if (unlikely(!skb)) {
+			nt_peer_count_drop(peer, NOISETUN_A_DROP_NO_MEMORY);
+			continue;
+		}
+		/*
+		 * The inner route is of no use past this point, and a packet
+		 * that waits in a queue must not pin it (nor, through it, a
+		 * namespace that wants to go away).
+		 */
+		skb_dst_drop(skb);
+		__skb_queue_tail(packets, skb);
+	}
+	return true;
+}
+
+/*
+ * Queue packets on their peer until a session can carry them. The oldest
+ * go first when the queue is full; they make room before the new batch
+ * goes in, so the segments of one GSO packet never push each other out and
+ * the queue holds at most the larger of MAX_STAGED_PACKETS and one batch.
+ */
+static void stage_packets(struct nt_peer *peer, struct sk_buff_head *packets)
+{
+	struct sk_buff_head *staged = &peer->staged_packet_queue;
+	struct sk_buff_head overflow;
+	unsigned int dropped;
+
+	__skb_queue_head_init(&overflow);
+	spin_lock_bh(&staged->lock);
+	while (!skb_queue_empty(staged) &&
+	       skb_queue_len(staged) + skb_queue_len(packets) > MAX_STAGED_PACKETS)
+		__skb_queue_tail(&overflow, __skb_dequeue(staged));
+	skb_queue_splice_tail_init(packets, staged);
+	spin_unlock_bh(&staged->lock);
+
+	dropped = skb_queue_len(&overflow);
+	if (likely(!dropped))
+		return;
+	DEV_STATS_ADD(peer->device->dev, tx_dropped, dropped);
+	while (dropped--)
+		nt_peer_count_drop(peer, NOISETUN_A_DROP_STAGED_OVERFLOW);
+	__skb_queue_purge(&overflow);
+}
+
+static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct nt_device *ntd = netdev_priv(dev);
+	enum noisetun_drop_attr reason;
+	struct sk_buff_head packets;
+	struct nt_peer *peer = NULL;
+	sa_family_t family;
+
+	if (unlikely(!packet_protocol_ok(skb))) {
+		reason = NOISETUN_A_DROP_BAD_PACKET;
+		goto err;
+	}
+
+	peer = nt_allowedips_lookup_dst(&ntd->peer_allowedips, skb);
+	if (unlikely(!peer)) {
+		reason = NOISETUN_A_DROP_NO_PEER;
+		goto err_icmp;
+	}
+
+	family = READ_ONCE(peer->endpoint.addr.sa_family);
+	if (unlikely(family != AF_INET && family != AF_INET6)) {
+		reason = NOISETUN_A_DROP_NO_ENDPOINT;
+		goto err_icmp;
+	}
+
+	if (unlikely(!make_packet_list(skb, peer, &packets))) {
+		reason = NOISETUN_A_DROP_BAD_PACKET;
+		goto err;
+	}
+
+	stage_packets(peer, &packets);
+	/*
+	 * The data plane (#3) continues here: it encrypts and sends what is
+	 * staged if the peer has a current session, and otherwise starts a
+	 * handshake. Until then the packets wait, as they would for a
+	 * handshake that does not complete.
+	 */
+	nt_peer_put(peer);
+	return NETDEV_TX_OK;
+
+err_icmp:
+	/* Tell the local sender the destination is unreachable, as a router would. */
+	if (skb->protocol == htons(ETH_P_IP))
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+err:
+	if (peer) {
+		nt_peer_count_drop(peer, reason);
+		nt_peer_put(peer);
+	} else {
+		nt_device_count_drop(ntd, reason);
+	}
+	DEV_STATS_INC(dev, tx_errors);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops netdev_ops = {
+	.ndo_open		= open_device,
+	.ndo_stop		= stop_device,
+	.ndo_start_xmit		= xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+};
+
+/*
+ * The last step of unregistering, once no reference to the net_device is
+ * left: no netlink command and no dump is running on it any more.
+ */
+static void destruct(struct net_device *dev)
+{
+	struct nt_device *ntd = netdev_priv(dev);
+
+	mutex_lock(&ntd->device_update_lock);
+	/* Closed by stop_device() already, when unregistering took it down. */
+	nt_socket_close(ntd);
+	nt_peer_remove_all(ntd);
+	/*
+	 * The data plane (#3) destroys its workqueues and frees its rings
+	 * here, now that no peer is left to feed them.
+	 */
+	mutex_unlock(&ntd->device_update_lock);
+
+	/* The peers' last RCU callbacks print this device's name. */
+	rcu_barrier();
+
+	nt_pubkey_hashtable_free(ntd->peer_hashtable);
+	free_percpu(ntd->drops);
+	free_percpu(dev->tstats);
+	memzero_explicit(ntd->static_identity.private_key,
+			 sizeof(ntd->static_identity.private_key));
+	pr_debug("%s: Interface destroyed\n", dev->name);
+	/* free_netdev() follows: needs_free_netdev is set. */
+}
+
+static const struct device_type device_type = { .name = KBUILD_MODNAME };
+
+static void setup(struct net_device *dev)
+{
+	struct nt_device *ntd = netdev_priv(dev);
+	const netdev_features_t features = NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
+					   NETIF_F_SG | NETIF_F_GSO |
+					   NETIF_F_GSO_SOFTWARE |
+					   NETIF_F_HIGHDMA;
+
+	dev->netdev_ops = &netdev_ops;
+	dev->header_ops = &ip_tunnel_header_ops;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	/* Outer IP and UDP headers and the data message header go in front. */
+	dev->needed_headroom = ALIGN(sizeof(struct ipv6hdr) +
+				     sizeof(struct udphdr) +
+				     sizeof(struct message_data), 4);
+	/* Padding to the next multiple, then the authentication tag. */
+	dev->needed_tailroom = MESSAGE_PADDING_MULTIPLE - 1 + NOISE_AUTHTAG_LEN;
+	dev->type = ARPHRD_NONE;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	nt_compat_set_lltx(dev);
+	dev->features |= features;
+	dev->hw_features |= features;
+	dev->hw_enc_features |= features;
+
+	/*
+	 * 1420: what is left of a 1500-byte outer path after an IPv6 header,
+	 * UDP and the transport message's 32 bytes. The minimum is the
+	 * smallest MTU IPv4 works with: below it the device could carry
+	 * nothing but keepalives, and the data plane need not special-case an
+	 * MTU of 0 when padding. The maximum keeps the outer packet within
+	 * what an IP length field can describe.
+	 */
+	dev->mtu = ETH_DATA_LEN - MESSAGE_OUTER_OVERHEAD;
+	dev->min_mtu = IPV4_MIN_MTU;
+	dev->max_mtu = IP_MAX_MTU - MESSAGE_OUTER_OVERHEAD;
+
+	SET_NETDEV_DEVTYPE(dev, &device_type);
+	/* xmit() needs the inner route to send ICMP errors back. */
+	netif_keep_dst(dev);
+	dev->needs_free_netdev = true;
+
+	memset(ntd, 0, sizeof(*ntd));
+	ntd->dev = dev;
+}
+
+static struct nt_drop_counters __percpu *alloc_drop_counters(void)
+{
+	struct nt_drop_counters __percpu *drops;
+	int cpu;
+
+	drops = alloc_percpu_gfp(struct nt_drop_counters, GFP_KERNEL);
+	if (!drops)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(drops, cpu)->syncp);
+	return drops;
+}
+
+/*
+ * @src_net is the namespace of whoever asked for the device, even when it
+ * is created straight into another one ("ip link add nt0 netns X type
+ * noisetun"): that is where its sockets will live.
+ */
+static int newlink(struct net *src_net, struct net_device *dev,
+		   struct nlattr *tb[], struct nlattr *data[],
+		   struct netlink_ext_ack *extack)
+{
+	struct nt_device *ntd = netdev_priv(dev);
+	int ret = -ENOMEM;
+
+	ntd->creating_net = src_net;
+	init_rwsem(&ntd->static_identity.lock);
+	mutex_init(&ntd->device_update_lock);
+	INIT_LIST_HEAD(&ntd->peer_list);
+	nt_allowedips_init(&ntd->peer_allowedips);
+	ntd->generation = 1;
+
+	ntd->peer_hashtable = nt_pubkey_hashtable_alloc();
+	if (!ntd->peer_hashtable)
+		return ret;
+
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		goto err_free_peer_hashtable;
+
+	ntd->drops = alloc_drop_counters();
+	if (!ntd->drops)
+		goto err_free_tstats;
+
+	ret = register_netdevice(dev);
+	if (ret < 0)
+		goto err_free_drops;
+
+	list_add(&ntd->creating_net_list, &nt_net(src_net)->device_list);
+	/*
+	 * Set only now: a failing register_netdevice() would call it, and
+	 * the ladder below already undoes what it would.
+	 */
+	dev->priv_destructor = destruct;
+
+	pr_debug("%s: Interface created\n", dev->name);
+	return 0;
+
+err_free_drops:
+	free_percpu(ntd->drops);
+err_free_tstats:
+	free_percpu(dev->tstats);
+err_free_peer_hashtable:
+	nt_pubkey_hashtable_free(ntd->peer_hashtable);
+	return ret;
+}
+
+/*
+ * Every deletion goes through here: "ip link del", the death of the
+ * namespace the device lives in (default_device_exit_batch), the death of
+ * its creating namespace (pre_exit below), a failed creation, and module
+ * unload (rtnl_link_unregister). So this is where creating_net stops being
+ * used: from here on the device only goes down and away.
+ */
+static void dellink(struct net_device *dev, struct list_head *head)
+{
+	struct nt_device *ntd = netdev_priv(dev);
+
+	ASSERT_RTNL();
+	list_del_init(&ntd->creating_net_list);
+	ntd->creating_net = NULL;
+	unregister_netdevice_queue(dev, head);
+}
+
+static struct rtnl_link_ops link_ops __read_mostly = {
+	.kind		= KBUILD_MODNAME,
+	.priv_size	= sizeof(struct nt_device),
+	.setup		= setup,
+	.newlink	= newlink,
+	.dellink	= dellink,
+};
+
+bool nt_device_is_noisetun(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &link_ops;
+}
+
+static int __net_init net_init(struct net *net)
+{
+	INIT_LIST_HEAD(&nt_net(net)->device_list);
+	return 0;
+}
+
+/*
+ * A namespace is dying: delete every device created in it, wherever the
+ * device lives now. Their sockets live here and this namespace's memory is
+ * about to go, and creating_net holds no reference to stop that. pre_exit
+ * runs before any of the namespace's own exit work, while its sockets can
+ * still be closed normally, and for each dying namespace in a batch.
+ *
+ * The circular case (TESTING.md §1.1 #24): A creates d1 and moves it to B,
+ * B creates d2 and moves it to A, then both die together. A's pre_exit
+ * deletes d1 (living in B, still intact), B's deletes d2. Nothing holds a
+ * reference on either namespace, so neither waits for the other; whichever
+ * runs first finds the other device still there and deletes its own.
+ */
+static void __net_exit net_pre_exit(struct net *net)
+{
+	struct nt_device *ntd, *next;
+	LIST_HEAD(kill);
+
+	rtnl_lock();
+	list_for_each_entry_safe(ntd, next, &nt_net(net)->device_list,
+				 creating_net_list) {
+		pr_debug("%s: Creating namespace exiting\n", ntd->dev->name);
+		dellink(ntd->dev, &kill);
+	}
+	unregister_netdevice_many(&kill);
+	rtnl_unlock();
+}
+
+static struct pernet_operations pernet_ops = {
+	.init		= net_init,
+	.pre_exit	= net_pre_exit,
+	.id		= &net_id,
+	.size		= sizeof(struct nt_net),
+};
+
+int nt_device_init(void)
+{
+	int ret;
+
+	/* First, so that every namespace has its list before any newlink. */
+	ret = register_pernet_device(&pernet_ops);
+	if (ret)
+		return ret;
+
+	ret = rtnl_link_register(&link_ops);
+	if (ret)
+		goto err_unregister_pernet;
+	return 0;
+
+err_unregister_pernet:
+	unregister_pernet_device(&pernet_ops);
+	return ret;
+}
+
+void nt_device_uninit(void)
+{
+	/* Deletes every device, through dellink(), and waits for them. */
+	rtnl_link_unregister(&link_ops);
+	unregister_pernet_device(&pernet_ops);
+}

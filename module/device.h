@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The noisetun network device: link kind "noisetun", its private state,
+ * and the one lock-order table of the module.
+ *
+ * Lock order (take top to bottom; never take an upper lock while holding a
+ * lower one):
+ *
+ *   genl_mutex                 the netlink core's, around every noisetun
+ *                              command (the family is not parallel_ops)
+ *   rtnl_lock                  netdevice changes: open/stop, register,
+ *                              namespace moves; creating_net; the per-net
+ *                              device lists
+ *   nt_device.device_update_lock
+ *                              all configuration of one device
+ *   nt_static_identity.lock    the device's private/public key (rwsem)
+ *   nt_noise_handshake.lock    a peer's handshake keys (rwsem)
+ *   nt_peer.endpoint_lock      a peer's endpoint (rwlock, BH-safe)
+ *   sk_buff_head.lock          a peer's staged packet queue (BH-safe)
+ *   rcu_read_lock(_bh)         lookups: pubkey table, allowed IPs, sockets
+ *
+ * The data plane (#3) adds, below endpoint_lock: the keypair update lock of
+ * a peer, the index table's lock, and the ring locks of the crypto queues.
+ * None of these may be held while taking a lock above it.
+ */
+
+#ifndef _NT_DEVICE_H
+#define _NT_DEVICE_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+
+#include "allowedips.h"
+#include "messages.h"
+#include "noisetun.h"
+
+struct net;
+struct sock;
+struct nt_pubkey_hashtable;
+
+/**
+ * struct nt_static_identity - the device's own key pair
+ * @lock: protects every member. Readers: the handshake path (#3), netlink
+ *        GET, SET's own-key checks. Writer: SET under device_update_lock.
+ * @private_key: the private key, clamped as X25519 uses it; all zeros when
+ *               unset. Zeroed with memzero_explicit() when replaced.
+ * @public_key: derived from @private_key; all zeros when unset
+ * @has_identity: a private key is set, so @public_key is valid
+ *
+ * The data plane (#3) keeps the precomputed keys derived from the identity
+ * (the cookie checker's mac1/cookie keys) next to it, under the same lock.
+ */
+struct nt_static_identity {
+	struct rw_semaphore lock;
+	u8 private_key[NOISE_PUBLIC_KEY_LEN];
+	u8 public_key[NOISE_PUBLIC_KEY_LEN];
+	bool has_identity;
+};
+
+/**
+ * struct nt_drop_counters - packets dropped, by reason (per CPU)
+ * @count: indexed by enum noisetun_drop_attr; entry 0 stays unused
+ * @syncp: makes the 64-bit counts tear-free to read on 32-bit machines
+ *
+ * One instance per CPU, so that counting a flood of bad packets on every
+ * CPU at once never bounces a cache line. Count with nt_device_count_drop()
+ * or nt_peer_count_drop(); sum with nt_drop_counters_read().
+ */
+struct nt_drop_counters {
+	u64_stats_t count[__NOISETUN_A_DROP_MAX];
+	struct u64_stats_sync syncp;
+};
+
+/**
+ * struct nt_device - the private part of a noisetun net_device
+ * @dev: the net_device this is the private area of
+ * @static_identity: the device's key pair, under its own lock
+ * @device_update_lock: serialises every configuration change of the device
+ *                      (netlink SET, open/stop, teardown) and protects the
+ *                      members marked "config" below. Netlink GET holds it
+ *                      too, for a consistent view of each message.
+ * @peer_list: config; the device's peers in creation order (nt_peer.peer_list)
+ * @num_peers: config; how many peers @peer_list holds
+ * @peer_hashtable: the peers by public key (writers: config; readers: RCU)
+ * @peer_allowedips: the allowed-IPs table (writers: config; readers: RCU)
+ * @sock4: the IPv4 UDP socket; NULL while the device is down. Written under
+ *         device_update_lock, read under RCU by the data path.
+ * @sock6: the IPv6 UDP socket; NULL while down or when IPv6 is disabled
+ * @incoming_port: config; the listen port. The one requested while down;
+ *                 the one actually bound while up (a request for 0 turns
+ *                 into the port the kernel chose, which then sticks).
+ * @fwmark: config; the mark of outgoing packets, 0 for none. Read by the
+ *          data path with READ_ONCE() for route lookups (#3).
+ * @creating_net: the namespace the device was created in, where its UDP
+ *                sockets live even after the device moves to another
+ *                namespace. Holds no reference: the device is deleted when
+ *                that namespace dies (device.c, pre_exit), so the pointer
+ *                is valid from newlink to dellink. Protected by RTNL.
+ * @creating_net_list: entry in the creating namespace's device list, under
+ *                     RTNL
+ * @drops: device-wide drop counters (every drop, with or without a peer)
+ * @generation: config; bumped on every configuration change, never 0, so
+ *              that a multi-message netlink dump can tell it was
+ *              interrupted (genl_dump_check_consistent)
+ *
+ * Where the data plane (#3) puts its state, so that it has a home here:
+ * the handshake receive ring and its per-CPU workers with their queue
+ * length, the encrypt and decrypt rings shared by all peers (each packet
+ * also sits in its peer's ordered queue), the index hashtable of sessions
+ * (peerlookup.h), the cookie checker (under @static_identity's lock), and
+ * a reference on the global handshake rate limiter. Workqueues for
+ * handshakes and crypto go with them; they are created in newlink and
+ * destroyed in the destructor, after the peers are gone.
+ */
+struct nt_device {
+	struct net_device *dev;
+	struct nt_static_identity static_identity;
+	/* Serialises all configuration; see the kernel-doc above. */
+	struct mutex device_update_lock;
+	struct list_head peer_list;
+	unsigned int num_peers;
+	struct nt_pubkey_hashtable *peer_hashtable;
+	struct nt_allowedips peer_allowedips;
+	struct sock __rcu *sock4;
+	struct sock __rcu *sock6;
+	u16 incoming_port;
+	u32 fwmark;
+	struct net *creating_net;
+	struct list_head creating_net_list;
+	struct nt_drop_counters __percpu *drops;
+	unsigned int generation;
+};
+
+/**
+ * nt_drop_counters_inc() - count one drop in a per-CPU counter set
+ * @drops: the counter set
+ * @reason: why the packet was dropped, NOISETUN_A_DROP_*
+ *
+ * Any context, including hard interrupts: the count is per CPU, changed
+ * with preemption off (and on 32-bit machines interrupts off, for @syncp).
+ */
+static inline void nt_drop_counters_inc(struct nt_drop_counters __percpu *drops,
+					enum noisetun_drop_attr reason)
+{
+	struct nt_drop_counters *mine;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(reason <= NOISETUN_A_DROP_UNSPEC ||
+			 reason > NOISETUN_A_DROP_MAX))
+		return;
+	mine = get_cpu_ptr(drops);
+	flags = u64_stats_update_begin_irqsave(&mine->syncp);
+	u64_stats_inc(&mine->count[reason]);
+	u64_stats_update_end_irqrestore(&mine->syncp, flags);
+	put_cpu_ptr(drops);
+}
+
+/**
+ * nt_device_count_drop() - count a drop that no peer is known for
+ * @ntd: the device
+ * @reason: why the packet was dropped, NOISETUN_A_DROP_*
+ *
+ * A drop attributed to a peer goes through nt_peer_count_drop() instead,
+ * which counts it here as well.
+ */
+static inline void nt_device_count_drop(struct nt_device *ntd,
+					enum noisetun_drop_attr reason)
+{
+	nt_drop_counters_inc(ntd->drops, reason);
+}
+
+/**
+ * nt_drop_counters_read() - sum a per-CPU counter set
+ * @drops: the counter set
+ * @sum: receives the totals, indexed by enum noisetun_drop_attr
+ */
+void nt_drop_counters_read(struct nt_drop_counters __percpu *drops,
+			   u64 sum[__NOISETUN_A_DROP_MAX]);
+
+/**
+ * nt_device_bump_generation() - record a configuration change
+ * @ntd: the device; caller holds device_update_lock
+ *
+ * Netlink dumps in progress see the change and flag their next message
+ * NLM_F_DUMP_INTR.
+ */
+void nt_device_bump_generation(struct nt_device *ntd);
+
+/**
+ * nt_device_is_noisetun() - tell whether a net_device is one of ours
+ * @dev: any net_device
+ *
+ * Return: true if @dev was created by this module's link ops, so that
+ * netdev_priv(@dev) is a struct nt_device.
+ */
+bool nt_device_is_noisetun(const struct net_device *dev);
+
+/**
+ * nt_device_init() - register the link kind and the namespace hooks
+ *
+ * Return: 0 or -errno.
+ */
+int nt_device_init(void);
+
+/**
+ * nt_device_uninit() - unregister them; deletes every noisetun device
+ */
+void nt_device_uninit(void);
+
+#endif /* _NT_DEVICE_H */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device's UDP sockets, the checks every received message passes
+ * before anything else looks at it, and the peers' endpoints (socket.h).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ipv6.h>
+#include <linux/lockdep.h>
+#include <linux/net.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/inet_sock.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/udp_tunnel.h>
+
+#include "device.h"
+#include "messages.h"
+#include "peer.h"
+#include "socket.h"
+
+/*
+ * How often a port chosen by the kernel for IPv4 is given up because the
+ * same port is taken for IPv6, before the bind fails.
+ */
+enum { PORT_PICK_RETRIES = 32 };
+
+/*
+ * Check the outer framing of a received message: the UDP header, the
+ * message type and the size the protocol fixes for that type (PROTOCOL.md
+ * "Messages"). Nothing here needs a key. On success skb->data points at
+ * the message, whose fixed header is in the linear area, and the transport
+ * header still locates the UDP header (for the endpoint the data plane
+ * learns from it).
+ *
+ * Return: NOISETUN_A_DROP_UNSPEC (0) for a well-formed message, otherwise
+ * the drop reason.
+ */
+static enum noisetun_drop_attr check_message(struct sk_buff *skb)
+{
+	unsigned int udp_len, len, header_len;
+	int offset = skb_transport_offset(skb);
+	struct udphdr *udp;
+	bool exact = true;
+	__le32 type;
+
+	/* Where the UDP stack left the headers, for the paranoid. */
+	if (unlikely(offset < 0 || offset > U16_MAX ||
+		     !pskb_may_pull(skb, offset + sizeof(*udp))))
+		return NOISETUN_A_DROP_BAD_HEADER;
+	udp = udp_hdr(skb);
+	udp_len = ntohs(udp->len);
+	if (unlikely(udp_len < sizeof(*udp) || udp_len > skb->len - offset))
+		return NOISETUN_A_DROP_BAD_HEADER;
+	/* Drop whatever lower layers padded the datagram with. */
+	if (unlikely(pskb_trim_rcsum(skb, offset + udp_len)))
+		return NOISETUN_A_DROP_NO_MEMORY;
+	offset += sizeof(*udp);
+	len = udp_len - sizeof(*udp);
+
+	if (unlikely(len < sizeof(struct message_header)))
+		return NOISETUN_A_DROP_BAD_TYPE;
+	if (unlikely(!pskb_may_pull(skb, offset + sizeof(struct message_header))))
+		return NOISETUN_A_DROP_NO_MEMORY;
+	type = ((struct message_header *)(skb->data + offset))->type;
+
+	switch (type) {
+	case cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION):
+		header_len = sizeof(struct message_handshake_initiation);
+		break;
+	case cpu_to_le32(MESSAGE_HANDSHAKE_RESPONSE):
+		header_len = sizeof(struct message_handshake_response);
+		break;
+	case cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE):
+		header_len = sizeof(struct message_handshake_cookie);
+		break;
+	case cpu_to_le32(MESSAGE_DATA):
+		/* A keepalive: the header and an empty sealed payload. */
+		header_len = MESSAGE_MINIMUM_LENGTH;
+		exact = false;
+		break;
+	default:
+		/* Includes a valid type byte with non-zero reserved bytes. */
+		return NOISETUN_A_DROP_BAD_TYPE;
+	}
+	if (unlikely(exact ? len != header_len : len < header_len))
+		return NOISETUN_A_DROP_BAD_SIZE;
+	if (unlikely(!pskb_may_pull(skb, offset + header_len)))
+		return NOISETUN_A_DROP_NO_MEMORY;
+	__skb_pull(skb, offset);
+	return NOISETUN_A_DROP_UNSPEC;
+}
+
+/* encap_rcv of both sockets: softirq, under rcu_read_lock(). */
+static int receive(struct sock *sk, struct sk_buff *skb)
+{
+	enum noisetun_drop_attr reason;
+	struct nt_device *ntd;
+
+	/* Cleared by udp_tunnel_sock_release() before a socket goes away. */
+	ntd = rcu_dereference_sk_user_data(sk);
+	if (unlikely(!ntd)) {
+		kfree_skb(skb);
+		return 0;
+	}
+
+	reason = check_message(skb);
+	if (unlikely(reason)) {
+		nt_device_count_drop(ntd, reason);
+		kfree_skb(skb);
+		return 0;
+	}
+
+	/*
+	 * A well-formed message. The data plane (#3) takes it from here:
+	 * handshake messages go to the device's handshake ring (bad_mac1,
+	 * ratelimited and handshake_queue_full are counted there), data
+	 * messages to their keypair's peer. Until then nothing on this device
+	 * can consume a message, so it is freed without being counted as a
+	 * drop: it was not refused, there is just no session layer yet.
+	 */
+	consume_skb(skb);
+	return 0;
+}
+
+static void close_sock(struct sock *sk)
+{
+	if (!sk)
+		return;
+	/* Clears sk_user_data and waits for receive() to be done with it. */
+	udp_tunnel_sock_release(sk->sk_socket);
+}
+
+static void set_sock_opts(struct sock *sk)
+{
+	/* The data plane sends from softirq and from workers (#3). */
+	sk->sk_allocation = GFP_ATOMIC;
+	sk->sk_sndbuf = INT_MAX;
+}
+
+static int create_sock(struct net *net, struct udp_port_cfg *port_cfg,
+		       struct nt_device *ntd, struct sock **sk)
+{
+	struct udp_tunnel_sock_cfg tunnel_cfg = {
+		.sk_user_data = ntd,
+		.encap_type = 1,
+		.encap_rcv = receive,
+	};
+	struct socket *sock;
+	int ret;
+
+	ret = udp_sock_create(net, port_cfg, &sock);
+	if (ret < 0)
+		return ret;
+	set_sock_opts(sock->sk);
+	setup_udp_tunnel_sock(net, sock, &tunnel_cfg);
+	*sk = sock->sk;
+	return 0;
+}
+
+int nt_socket_bind(struct nt_device *ntd, u16 port,
+		   struct nt_socket_pair *pair)
+{
+	struct udp_port_cfg port4 = {
+		.family = AF_INET,
+		.local_ip.s_addr = htonl(INADDR_ANY),
+		.local_udp_port = htons(port),
+		.use_udp_checksums = true,
+	};
+	unsigned int retries = 0;
+	struct net *net;
+	int ret;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ntd->device_update_lock);
+	pair->sock4 = NULL;
+	pair->sock6 = NULL;
+
+	/*
+	 * creating_net is valid (the device is deleted before that namespace
+	 * goes), but it may already be on its way out: binding there would be
+	 * pointless, and the reference keeps it alive while we do.
+	 */
+	net = ntd->creating_net ? maybe_get_net(ntd->creating_net) : NULL;
+	if (unlikely(!net))
+		return -ENONET;
+
+retry:
+	ret = create_sock(net, &port4, ntd, &pair->sock4);
+	if (ret < 0)
+		goto out;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (ipv6_mod_enabled()) {
+		struct udp_port_cfg port6 = {
+			.family = AF_INET6,
+			.local_ip6 = IN6ADDR_ANY_INIT,
+			/* The port IPv4 got, chosen by the kernel or not. */
+			.local_udp_port = inet_sk(pair->sock4)->inet_sport,
+			.use_udp6_tx_checksums = true,
+			.use_udp6_rx_checksums = true,
+			.ipv6_v6only = true,
+		};
+
+		ret = create_sock(net, &port6, ntd, &pair->sock6);
+		if (ret < 0) {
+			close_sock(pair->sock4);
+			pair->sock4 = NULL;
+			if (ret == -EADDRINUSE && !port &&
+			    retries++ < PORT_PICK_RETRIES)
+				goto retry;
+			goto out;
+		}
+	}
+#endif
+	ret = 0;
+out:
+	put_net(net);
+	return ret;
+}
+
+void nt_socket_release(struct nt_socket_pair *pair)
+{
+	close_sock(pair->sock4);
+	close_sock(pair->sock6);
+	pair->sock4 = NULL;
+	pair->sock6 = NULL;
+}
+
+void nt_socket_install(struct nt_device *ntd, struct nt_socket_pair *pair)
+{
+	struct mutex *lock = &ntd->device_update_lock;
+	struct nt_socket_pair old;
+
+	lockdep_assert_held(lock);
+	old.sock4 = rcu_dereference_protected(ntd->sock4,
+					      lockdep_is_held(lock));
+	old.sock6 = rcu_dereference_protected(ntd->sock6,
+					      lockdep_is_held(lock));
+	rcu_assign_pointer(ntd->sock4, pair->sock4);
+	rcu_assign_pointer(ntd->sock6, pair->sock6);
+	if (pair->sock4)
+		ntd->incoming_port = ntohs(inet_sk(pair->sock4)->inet_sport);
+	pair->sock4 = NULL;
+	pair->sock6 = NULL;
+
+	if (!old.sock4 && !old.sock6)
+		return;
+	/* Senders (#3) that picked an old socket under RCU are done after. */
+	synchronize_net();
+	nt_socket_release(&old);
+}
+
+int nt_socket_open(struct nt_device *ntd)
+{
+	struct nt_socket_pair pair;
+	int ret;
+
+	ret = nt_socket_bind(ntd, ntd->incoming_port, &pair);
+	if (ret < 0)
+		return ret;
+	nt_socket_install(ntd, &pair);
+	return 0;
+}
+
+void nt_socket_close(struct nt_device *ntd)
+{
+	struct nt_socket_pair none = { };
+
+	nt_socket_install(ntd, &none);
+}
+
+void nt_socket_set_peer_endpoint(struct nt_peer *peer,
+				 const struct nt_endpoint *endpoint)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	peer->endpoint = *endpoint;
+	/* The data plane (#3) resets the endpoint's route cache here. */
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	/* src6 spans the whole union, src4 and src_ifindex4 included. */
+	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
+	/* The data plane (#3) resets the endpoint's route cache here too. */
+	write_unlock_bh(&peer->endpoint_lock);
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The device's UDP sockets and its peers' endpoints.
+ *
+ * A device has an IPv4 and (unless IPv6 is disabled) an IPv6 socket on the
+ * same port, both in the namespace the device was created in. They exist
+ * while the device is up. Changing the port binds the new pair before the
+ * old one is closed, so a busy port fails the change and leaves the old
+ * sockets working.
+ */
+
+#ifndef _NT_SOCKET_H
+#define _NT_SOCKET_H
+
+#include <linux/types.h>
+
+struct sock;
+struct nt_device;
+struct nt_endpoint;
+struct nt_peer;
+
+/**
+ * struct nt_socket_pair - an IPv4 and an IPv6 socket bound to one port
+ * @sock4: the IPv4 socket, or NULL
+ * @sock6: the IPv6 socket, or NULL (IPv6 disabled)
+ *
+ * Owned by whoever holds it; not shared until nt_socket_install().
+ */
+struct nt_socket_pair {
+	struct sock *sock4;
+	struct sock *sock6;
+};
+
+/**
+ * nt_socket_bind() - create a device's sockets, not yet installed
+ * @ntd: the device; caller holds RTNL and device_update_lock
+ * @port: the port, host byte order; 0 lets the kernel choose one that is
+ *        free for both families
+ * @pair: receives the sockets
+ *
+ * The sockets live in the device's creating namespace and already deliver
+ * what they receive to @ntd. Either install them or release them.
+ *
+ * Return: 0; -EADDRINUSE when @port is taken; -ENONET when the creating
+ * namespace is going away; other -errno from socket creation.
+ */
+int nt_socket_bind(struct nt_device *ntd, u16 port,
+		   struct nt_socket_pair *pair);
+
+/**
+ * nt_socket_install() - make a pair the device's sockets
+ * @ntd: the device; caller holds device_update_lock
+ * @pair: the new sockets (both NULL to close); emptied
+ *
+ * Records the IPv4 socket's port as the device's incoming_port, waits until
+ * no reader uses the old sockets, and closes them. Never fails. Sleeps.
+ */
+void nt_socket_install(struct nt_device *ntd, struct nt_socket_pair *pair);
+
+/**
+ * nt_socket_release() - close a pair that was never installed
+ * @pair: the sockets; emptied. Sleeps.
+ */
+void nt_socket_release(struct nt_socket_pair *pair);
+
+/**
+ * nt_socket_open() - bind and install the sockets at the configured port
+ * @ntd: the device; caller holds RTNL and device_update_lock
+ *
+ * Return: as nt_socket_bind().
+ */
+int nt_socket_open(struct nt_device *ntd);
+
+/**
+ * nt_socket_close() - close the device's sockets
+ * @ntd: the device; caller holds device_update_lock
+ *
+ * The configured port is kept for the next nt_socket_open().
+ */
+void nt_socket_close(struct nt_device *ntd);
+
+/**
+ * nt_socket_set_peer_endpoint() - give a peer a new endpoint
+ * @peer: the peer
+ * @endpoint: the remote address (AF_INET or AF_INET6); its source part is
+ *            copied too (zeros let routing choose)
+ *
+ * Takes the peer's endpoint_lock. Any context but hard interrupts.
+ */
+void nt_socket_set_peer_endpoint(struct nt_peer *peer,
+				 const struct nt_endpoint *endpoint);
+
+/**
+ * nt_socket_clear_peer_endpoint_src() - forget a peer's sticky source
+ * @peer: the peer
+ *
+ * Called when the port or fwmark changes, since the source address that
+ * routing chose before may no longer be the right one.
+ */
+void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer);
+
+#endif /* _NT_SOCKET_H */
