@@ -1,0 +1,1318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "noisetun": GET_DEVICE (a resumable dump) and
+ * SET_DEVICE (validated whole, then applied whole). uapi/noisetun.h is the
+ * reference for every attribute.
+ *
+ * Validation. Every command is strict (resv_start_op): the core rejects
+ * unknown attributes, trailing bytes, missing NLA_F_NESTED and wrong
+ * lengths before a handler runs, and it validates the whole nested tree of
+ * a SET through the nested-array policies below, so a handler never
+ * rechecks what a policy checked. What a policy cannot say (one attribute
+ * depending on another) is checked in the first pass of SET.
+ *
+ * SET in two passes. The first pass reads the whole request into a plan:
+ * it decides for every element of PEERS what will happen to which peer
+ * (replaying the request's own order on a shadow of the peer set, so that
+ * a peer removed and added again in one request, REPLACE_PEERS, and the
+ * peer that a new private key displaces all come out as they would one by
+ * one), checks every rule, and acquires everything that can fail: new
+ * peers, the allowed-IPs nodes, and a new socket pair for a port change,
+ * bound last so that a busy port fails before anything changed. The
+ * second pass applies the plan and cannot fail. So a request that fails
+ * leaves the configuration as it was (TESTING.md N16).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/algapi.h>
+#include <crypto/curve25519.h>
+#include <linux/if.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "allowedips.h"
+#include "compat.h"
+#include "device.h"
+#include "messages.h"
+#include "netlink.h"
+#include "noisetun.h"
+#include "peer.h"
+#include "peerlookup.h"
+#include "socket.h"
+
+static struct genl_family genl_family;
+
+/* Policies: validation functions for what a plain type cannot express. */
+
+static int validate_device_flags(const struct nlattr *attr,
+				 struct netlink_ext_ack *extack)
+{
+	if (nla_get_u32(attr) & ~__NOISETUN_DEVICE_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "unknown bits in device FLAGS");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int validate_peer_flags(const struct nlattr *attr,
+			       struct netlink_ext_ack *extack)
+{
+	if (nla_get_u32(attr) & ~__NOISETUN_PEER_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "unknown bits in peer FLAGS");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int validate_allowedip_flags(const struct nlattr *attr,
+				    struct netlink_ext_ack *extack)
+{
+	if (nla_get_u32(attr) & ~__NOISETUN_ALLOWEDIP_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "unknown bits in allowed IP FLAGS");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int validate_protocol_version(const struct nlattr *attr,
+				     struct netlink_ext_ack *extack)
+{
+	if (nla_get_u32(attr) != 1) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "peer PROTOCOL_VERSION must be 1");
+		return -EPFNOSUPPORT;
+	}
+	return 0;
+}
+
+/*
+ * WireGuard silently ignores an endpoint of any other size or family; we
+ * refuse it (TESTING.md N12), since the caller surely meant something.
+ */
+static int validate_endpoint(const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	const struct sockaddr *addr = nla_data(attr);
+	int len = nla_len(attr);
+
+	if ((len == sizeof(struct sockaddr_in) && addr->sa_family == AF_INET) ||
+	    (len == sizeof(struct sockaddr_in6) && addr->sa_family == AF_INET6))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "peer ENDPOINT must be a sockaddr_in or sockaddr_in6");
+	return -EINVAL;
+}
+
+#define READ_ONLY(name) \
+	{ .type = NLA_REJECT, .reject_message = name " is read-only" }
+
+/*
+ * IPADDR and CIDR_MASK are checked against FAMILY by the first pass of SET,
+ * with -EINVAL as WireGuard gives (TESTING.md N10), rather than by a range
+ * policy, which would answer -ERANGE for some of the same mistakes.
+ */
+static const struct nla_policy allowedip_policy[NOISETUN_A_ALLOWEDIP_MAX + 1] = {
+	[NOISETUN_A_ALLOWEDIP_FAMILY]	 = { .type = NLA_U16 },
+	[NOISETUN_A_ALLOWEDIP_IPADDR]	 = { .type = NLA_BINARY },
+	[NOISETUN_A_ALLOWEDIP_CIDR_MASK] = { .type = NLA_U8 },
+	[NOISETUN_A_ALLOWEDIP_FLAGS]	 =
+		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_allowedip_flags),
+};
+
+static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
+	[NOISETUN_A_PEER_PUBLIC_KEY]	=
+		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
+	[NOISETUN_A_PEER_PRESHARED_KEY]	=
+		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
+	[NOISETUN_A_PEER_FLAGS]		=
+		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_peer_flags),
+	[NOISETUN_A_PEER_ENDPOINT]	=
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint),
+	[NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+	[NOISETUN_A_PEER_LAST_HANDSHAKE_TIME] =
+		READ_ONLY("peer LAST_HANDSHAKE_TIME"),
+	[NOISETUN_A_PEER_RX_BYTES]	= READ_ONLY("peer RX_BYTES"),
+	[NOISETUN_A_PEER_TX_BYTES]	= READ_ONLY("peer TX_BYTES"),
+	[NOISETUN_A_PEER_ALLOWEDIPS]	=
+		NLA_POLICY_NESTED_ARRAY(allowedip_policy),
+	[NOISETUN_A_PEER_PROTOCOL_VERSION] =
+		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_protocol_version),
+	[NOISETUN_A_PEER_RX_PACKETS]	= READ_ONLY("peer RX_PACKETS"),
+	[NOISETUN_A_PEER_TX_PACKETS]	= READ_ONLY("peer TX_PACKETS"),
+	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] =
+		READ_ONLY("peer HANDSHAKE_ATTEMPTS"),
+	[NOISETUN_A_PEER_DROPS]		= READ_ONLY("peer DROPS"),
+};
+
+static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
+	[NOISETUN_A_DEVICE_IFINDEX]	= { .type = NLA_U32 },
+	[NOISETUN_A_DEVICE_IFNAME]	= { .type = NLA_NUL_STRING,
+					    .len = IFNAMSIZ - 1 },
+	[NOISETUN_A_DEVICE_PRIVATE_KEY]	=
+		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
+	[NOISETUN_A_DEVICE_PUBLIC_KEY]	= READ_ONLY("device PUBLIC_KEY"),
+	[NOISETUN_A_DEVICE_FLAGS]	=
+		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_device_flags),
+	[NOISETUN_A_DEVICE_LISTEN_PORT]	= { .type = NLA_U16 },
+	[NOISETUN_A_DEVICE_FWMARK]	= { .type = NLA_U32 },
+	[NOISETUN_A_DEVICE_PEERS]	= NLA_POLICY_NESTED_ARRAY(peer_policy),
+	[NOISETUN_A_DEVICE_DROPS]	= READ_ONLY("device DROPS"),
+};
+
+/* A GET request names the device and nothing else. */
+static const struct nla_policy get_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
+	[NOISETUN_A_DEVICE_IFINDEX]	= { .type = NLA_U32 },
+	[NOISETUN_A_DEVICE_IFNAME]	= { .type = NLA_NUL_STRING,
+					    .len = IFNAMSIZ - 1 },
+	[NOISETUN_A_DEVICE_PRIVATE_KEY ... NOISETUN_A_DEVICE_MAX] = {
+		.type = NLA_REJECT,
+		.reject_message = "GET_DEVICE takes only IFINDEX or IFNAME",
+	},
+};
+
+/*
+ * Find the device a request names, with a reference the caller drops with
+ * dev_put(). Only this module's devices qualify: anything else, even the
+ * in-tree wireguard, gets -EOPNOTSUPP as WireGuard answers for a foreign
+ * kind.
+ */
+static struct nt_device *lookup_device(struct net *net, struct nlattr **attrs,
+				       struct netlink_ext_ack *extack)
+{
+	struct nlattr *which = attrs[NOISETUN_A_DEVICE_IFINDEX];
+	struct net_device *dev;
+
+	if (!attrs[NOISETUN_A_DEVICE_IFINDEX] ==
+	    !attrs[NOISETUN_A_DEVICE_IFNAME]) {
+		NL_SET_ERR_MSG(extack,
+			       "name the device with exactly one of IFINDEX or IFNAME");
+		return ERR_PTR(-EBADR);
+	}
+	if (which) {
+		dev = dev_get_by_index(net, nla_get_u32(which));
+	} else {
+		which = attrs[NOISETUN_A_DEVICE_IFNAME];
+		dev = dev_get_by_name(net, nla_data(which));
+	}
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, which, "no such device");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!nt_device_is_noisetun(dev)) {
+		dev_put(dev);
+		NL_SET_ERR_MSG_ATTR(extack, which, "not a noisetun device");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return netdev_priv(dev);
+}
+
+/* GET_DEVICE */
+
+/**
+ * struct dump_ctx - where a GET dump stands between two messages
+ * @ntd: the device, with a net_device reference held from start to done
+ * @next_peer: the peer the next message starts with, referenced; NULL
+ *             before the first message
+ * @next_allowedip: the node of @next_peer's allowed IPs the next message
+ *                  starts with, or NULL to start with the peer's own
+ *                  attributes. Not referenced: it is only followed while
+ *                  @generation and @allowedips_seq are unchanged, which
+ *                  proves that no allowed IP was freed since.
+ * @allowedips_seq: the allowed-IPs table's seq when the dump started
+ * @generation: the device's generation when the dump started
+ * @started: the first message (device attributes) went out
+ */
+struct dump_ctx {
+	struct nt_device *ntd;
+	struct nt_peer *next_peer;
+	struct nt_allowedips_node *next_allowedip;
+	u64 allowedips_seq;
+	unsigned int generation;
+	bool started;
+};
+
+static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct dump_ctx) > sizeof(cb->ctx));
+	return (struct dump_ctx *)cb->ctx;
+}
+
+static int put_drops(struct sk_buff *skb, int attrtype,
+		     struct nt_drop_counters __percpu *drops)
+{
+	u64 sum[__NOISETUN_A_DROP_MAX];
+	struct nlattr *nest;
+	int reason;
+
+	nt_drop_counters_read(drops, sum);
+	nest = nla_nest_start(skb, attrtype);
+	if (!nest)
+		return -EMSGSIZE;
+	for (reason = NOISETUN_A_DROP_UNSPEC + 1;
+	     reason <= NOISETUN_A_DROP_MAX; ++reason) {
+		if (nla_put_u64_64bit(skb, reason, sum[reason],
+				      NOISETUN_A_DROP_UNSPEC)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd)
+{
+	struct nt_static_identity *identity = &ntd->static_identity;
+	int ret = 0;
+
+	ASSERT_RTNL(); /* for the name */
+	if (nla_put_u32(skb, NOISETUN_A_DEVICE_IFINDEX, ntd->dev->ifindex) ||
+	    nla_put_string(skb, NOISETUN_A_DEVICE_IFNAME, ntd->dev->name) ||
+	    nla_put_u16(skb, NOISETUN_A_DEVICE_LISTEN_PORT,
+			ntd->incoming_port) ||
+	    nla_put_u32(skb, NOISETUN_A_DEVICE_FWMARK, ntd->fwmark))
+		return -EMSGSIZE;
+
+	/* The caller has CAP_NET_ADMIN, like the one who set the key. */
+	down_read(&identity->lock);
+	if (identity->has_identity &&
+	    (nla_put(skb, NOISETUN_A_DEVICE_PRIVATE_KEY, NOISETUN_KEY_LEN,
+		     identity->private_key) ||
+	     nla_put(skb, NOISETUN_A_DEVICE_PUBLIC_KEY, NOISETUN_KEY_LEN,
+		     identity->public_key)))
+		ret = -EMSGSIZE;
+	up_read(&identity->lock);
+	if (ret)
+		return ret;
+
+	return put_drops(skb, NOISETUN_A_DEVICE_DROPS, ntd->drops);
+}
+
+static int put_allowedip(struct sk_buff *skb,
+			 const struct nt_allowedips_node *node, int index)
+{
+	u8 ip[16] __aligned(__alignof__(u64));
+	struct nlattr *nest;
+	int family;
+	u8 cidr;
+
+	family = nt_allowedips_read_node(node, ip, &cidr);
+	nest = nla_nest_start(skb, index);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, NOISETUN_A_ALLOWEDIP_FAMILY, family) ||
+	    nla_put(skb, NOISETUN_A_ALLOWEDIP_IPADDR,
+		    family == AF_INET6 ? sizeof(struct in6_addr) :
+					 sizeof(struct in_addr), ip) ||
+	    nla_put_u8(skb, NOISETUN_A_ALLOWEDIP_CIDR_MASK, cidr)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A peer's own attributes: everything but its public key and allowed IPs. */
+static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer)
+{
+	struct __kernel_timespec last_handshake;
+	struct nt_peer_traffic traffic;
+	int ret = 0;
+
+	down_read(&peer->handshake.lock);
+	if (nla_put(skb, NOISETUN_A_PEER_PRESHARED_KEY, NOISETUN_KEY_LEN,
+		    peer->handshake.preshared_key))
+		ret = -EMSGSIZE;
+	last_handshake.tv_sec = peer->walltime_last_handshake.tv_sec;
+	last_handshake.tv_nsec = peer->walltime_last_handshake.tv_nsec;
+	up_read(&peer->handshake.lock);
+	if (ret)
+		return ret;
+
+	nt_peer_read_traffic(peer, &traffic);
+	if (nla_put(skb, NOISETUN_A_PEER_LAST_HANDSHAKE_TIME,
+		    sizeof(last_handshake), &last_handshake) ||
+	    nla_put_u16(skb, NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+			READ_ONCE(peer->persistent_keepalive_interval)) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_RX_BYTES, traffic.rx_bytes,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_TX_BYTES, traffic.tx_bytes,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_RX_PACKETS,
+			      traffic.rx_packets, NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_TX_PACKETS,
+			      traffic.tx_packets, NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
+			      traffic.handshake_attempts,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u32(skb, NOISETUN_A_PEER_PROTOCOL_VERSION, 1))
+		return -EMSGSIZE;
+
+	read_lock_bh(&peer->endpoint_lock);
+	if (peer->endpoint.addr.sa_family == AF_INET)
+		ret = nla_put(skb, NOISETUN_A_PEER_ENDPOINT,
+			      sizeof(peer->endpoint.addr4),
+			      &peer->endpoint.addr4);
+	else if (peer->endpoint.addr.sa_family == AF_INET6)
+		ret = nla_put(skb, NOISETUN_A_PEER_ENDPOINT,
+			      sizeof(peer->endpoint.addr6),
+			      &peer->endpoint.addr6);
+	read_unlock_bh(&peer->endpoint_lock);
+	if (ret)
+		return ret;
+
+	return put_drops(skb, NOISETUN_A_PEER_DROPS, &peer->stats->drops);
+}
+
+enum put_peer_result {
+	PEER_NOTHING = -EMSGSIZE,	/* nothing of the peer fitted */
+	PEER_COMPLETE = 0,		/* the peer is done */
+	PEER_PARTIAL = 1		/* some of it went out, more follows */
+};
+
+/*
+ * Put one peer, or its continuation when ctx->next_allowedip says where its
+ * allowed IPs resume (then only the public key and further allowed IPs).
+ * Updates ctx->next_allowedip for the next message.
+ */
+static enum put_peer_result put_peer(struct sk_buff *skb, struct dump_ctx *ctx,
+				     struct nt_peer *peer, int index)
+{
+	struct nt_allowedips_node *node = ctx->next_allowedip;
+	bool fresh = !node;
+	struct nlattr *nest, *ips;
+	int count = 0;
+
+	nest = nla_nest_start(skb, index);
+	if (!nest)
+		return PEER_NOTHING;
+	if (nla_put(skb, NOISETUN_A_PEER_PUBLIC_KEY, NOISETUN_KEY_LEN,
+		    peer->handshake.remote_static))
+		goto err_cancel;
+	if (fresh) {
+		if (put_peer_attrs(skb, peer))
+			goto err_cancel;
+		node = list_first_entry_or_null(&peer->allowedips_list,
+						struct nt_allowedips_node,
+						peer_list);
+		if (!node)
+			goto complete;
+	}
+
+	ips = nla_nest_start(skb, NOISETUN_A_PEER_ALLOWEDIPS);
+	if (ips) {
+		list_for_each_entry_from(node, &peer->allowedips_list,
+					 peer_list) {
+			if (put_allowedip(skb, node, count))
+				break;
+			++count;
+		}
+		if (count)
+			nla_nest_end(skb, ips);
+		else
+			nla_nest_cancel(skb, ips);
+		if (list_entry_is_head(node, &peer->allowedips_list, peer_list))
+			goto complete;
+	}
+	/* Out of room with allowed IPs left: resume at @node. */
+	if (!fresh && !count)
+		goto err_cancel;
+	nla_nest_end(skb, nest);
+	ctx->next_allowedip = node;
+	return PEER_PARTIAL;
+
+complete:
+	nla_nest_end(skb, nest);
+	ctx->next_allowedip = NULL;
+	return PEER_COMPLETE;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return PEER_NOTHING;
+}
+
+/*
+ * Put the peers from @peer on, as many as fit.
+ *
+ * Return: the peer the next message must start with, NULL when all are
+ * out, or an ERR_PTR when not even a part of one peer fits an empty
+ * message (which cannot happen with the sizes involved, but must not loop).
+ */
+static struct nt_peer *put_peers(struct sk_buff *skb, struct dump_ctx *ctx,
+				 struct nt_peer *peer, bool first)
+{
+	struct nt_device *ntd = ctx->ntd;
+	enum put_peer_result result;
+	struct nlattr *nest;
+	int index = 0;
+
+	nest = nla_nest_start(skb, NOISETUN_A_DEVICE_PEERS);
+	if (!nest)
+		return first ? peer : ERR_PTR(-EMSGSIZE);
+
+	list_for_each_entry_from(peer, &ntd->peer_list, peer_list) {
+		result = put_peer(skb, ctx, peer, index);
+		if (result == PEER_COMPLETE) {
+			++index;
+			continue;
+		}
+		if (result == PEER_PARTIAL)
+			++index;
+		if (!index) {
+			nla_nest_cancel(skb, nest);
+			return first ? peer : ERR_PTR(-EMSGSIZE);
+		}
+		nla_nest_end(skb, nest);
+		return peer;
+	}
+	if (index)
+		nla_nest_end(skb, nest);
+	else
+		nla_nest_cancel(skb, nest);
+	return NULL;
+}
+
+static int get_device_start(struct netlink_callback *cb)
+{
+	struct nt_device *ntd;
+
+	/* cb->extack is NULL here on 6.1 (compat.h); errnos still apply. */
+	ntd = lookup_device(sock_net(cb->skb->sk), nt_compat_dump_attrs(cb),
+			    cb->extack);
+	if (IS_ERR(ntd))
+		return PTR_ERR(ntd);
+	dump_ctx(cb)->ntd = ntd;
+	return 0;
+}
+
+/*
+ * One message of the dump. The first carries the device attributes and is
+ * built under RTNL too (for the name). Each message is built under
+ * device_update_lock, so it is consistent in itself; across messages the
+ * device's generation tells whether anything changed, and if so the
+ * message is flagged NLM_F_DUMP_INTR and the dump ends there: the caller
+ * must restart anyway, and the cursor may point at a removed peer or a
+ * freed allowed IP, which are then never touched (the dead peer is still
+ * referenced, only its is_dead flag is read). The device is reached
+ * through the context, never through a peer (CVE-2024-26950/26951).
+ */
+static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+	struct nt_device *ntd = ctx->ntd;
+	bool first = !ctx->started;
+	struct nt_peer *peer, *next;
+	int ret;
+	void *hdr;
+
+	if (first)
+		rtnl_lock();
+	mutex_lock(&ntd->device_update_lock);
+
+	cb->seq = ntd->generation;
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &genl_family, NLM_F_MULTI, NOISETUN_CMD_GET_DEVICE);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genl_dump_check_consistent(cb, hdr);
+
+	if (first) {
+		ret = put_device_attrs(skb, ntd);
+		if (ret) {
+			genlmsg_cancel(skb, hdr);
+			goto out;
+		}
+		ctx->started = true;
+		ctx->generation = ntd->generation;
+		ctx->allowedips_seq = ntd->peer_allowedips.seq;
+		peer = list_first_entry_or_null(&ntd->peer_list,
+						struct nt_peer, peer_list);
+	} else if (ctx->generation != ntd->generation ||
+		   ctx->allowedips_seq != ntd->peer_allowedips.seq ||
+		   !ctx->next_peer || READ_ONCE(ctx->next_peer->is_dead)) {
+		peer = NULL;
+	} else {
+		peer = ctx->next_peer;
+	}
+
+	next = peer ? put_peers(skb, ctx, peer, first) : NULL;
+	if (IS_ERR(next)) {
+		ret = PTR_ERR(next);
+		genlmsg_cancel(skb, hdr);
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+
+	/* The list holds a reference on @next, so taking one is safe. */
+	if (next != ctx->next_peer) {
+		nt_peer_put(ctx->next_peer);
+		ctx->next_peer = next ? nt_peer_get(next) : NULL;
+	}
+	/* 0 ends the dump after this message; >0 asks for another call. */
+	ret = next ? skb->len : 0;
+out:
+	mutex_unlock(&ntd->device_update_lock);
+	if (first)
+		rtnl_unlock();
+	return ret;
+}
+
+static int get_device_done(struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+
+	nt_peer_put(ctx->next_peer);
+	if (ctx->ntd)
+		dev_put(ctx->ntd->dev);
+	return 0;
+}
+
+/* SET_DEVICE */
+
+/**
+ * enum peer_action - what applying one element of PEERS does
+ * @PEER_SKIP: nothing (removing or updating an unknown peer, or adding one
+ *             with the device's own public key: TESTING.md N9)
+ * @PEER_ADD: link a peer created by the first pass, then update it
+ * @PEER_UPDATE: change an existing peer
+ * @PEER_REMOVE: remove a peer
+ */
+enum peer_action {
+	PEER_SKIP,
+	PEER_ADD,
+	PEER_UPDATE,
+	PEER_REMOVE
+};
+
+/**
+ * struct peer_step - one element of PEERS, decided
+ * @action: what to do
+ * @peer: the peer it applies to. For PEER_ADD, owns the creation reference
+ *        until the peer is added; otherwise a peer that the plan's key
+ *        table keeps referenced.
+ * @flags: the element's NOISETUN_PEER_F_* flags
+ * @preshared_key: the attribute, or NULL to leave the key alone
+ * @endpoint: the attribute, or NULL
+ * @keepalive: the attribute, or NULL
+ * @allowedips: the attribute, or NULL
+ */
+struct peer_step {
+	enum peer_action action;
+	struct nt_peer *peer;
+	u32 flags;
+	const struct nlattr *preshared_key;
+	const struct nlattr *endpoint;
+	const struct nlattr *keepalive;
+	const struct nlattr *allowedips;
+};
+
+/**
+ * struct plan_key - one public key the request names, however often
+ * @node: entry in the plan's key table
+ * @public_key: the key, inside the request
+ * @existing: the device's peer with this key before the request,
+ *            referenced, or NULL
+ * @present: the peer holding this key at the current point of the request
+ *           (@existing, a peer added by it, or NULL)
+ */
+struct plan_key {
+	struct hlist_node node;
+	const u8 *public_key;
+	struct nt_peer *existing;
+	struct nt_peer *present;
+};
+
+/**
+ * struct set_plan - a SET request, validated and ready to apply
+ * @ntd: the device
+ * @flags: the request's NOISETUN_DEVICE_F_* flags
+ * @set_identity: the private key changes
+ * @private_key: the new private key, clamped; zeroed when the plan is freed
+ * @public_key: its public key
+ * @has_identity: @private_key is not all zeros
+ * @displaced: the peer whose public key is the new device public key, which
+ *             the key change removes (referenced), or NULL
+ * @set_fwmark: FWMARK is present
+ * @fwmark: its value
+ * @set_port: LISTEN_PORT is present and differs from the current port
+ * @port: its value
+ * @sockets: the sockets bound to @port when the device is up
+ * @steps: one per element of PEERS, in request order
+ * @num_steps: how many
+ * @keys: storage for the key table entries, one per step at most
+ * @num_keys: how many are used
+ * @buckets: the key table, a power of two of buckets
+ * @bucket_bits: log2 of their number
+ * @hash_key: random key of the table's hash
+ * @num_peers: the device's peer count at the current point of the request
+ * @inserts: allowed-IP insertions the apply pass will make
+ * @pool: nodes for them, allocated in advance
+ * @applied: the apply pass ran; the plan owns nothing it must undo
+ */
+struct set_plan {
+	struct nt_device *ntd;
+	u32 flags;
+	bool set_identity;
+	u8 private_key[NOISE_PUBLIC_KEY_LEN];
+	u8 public_key[NOISE_PUBLIC_KEY_LEN];
+	bool has_identity;
+	struct nt_peer *displaced;
+	bool set_fwmark;
+	u32 fwmark;
+	bool set_port;
+	u16 port;
+	struct nt_socket_pair sockets;
+	struct peer_step *steps;
+	unsigned int num_steps;
+	struct plan_key *keys;
+	unsigned int num_keys;
+	struct hlist_head *buckets;
+	unsigned int bucket_bits;
+	siphash_key_t hash_key;
+	unsigned int num_peers;
+	unsigned int inserts;
+	struct nt_allowedips_pool pool;
+	bool applied;
+};
+
+static struct hlist_head *plan_bucket(struct set_plan *plan,
+				      const u8 *public_key)
+{
+	u64 hash = siphash(public_key, NOISE_PUBLIC_KEY_LEN, &plan->hash_key);
+
+	return &plan->buckets[hash & ((1U << plan->bucket_bits) - 1)];
+}
+
+/*
+ * The entry of a public key, made on first sight with the key's state at
+ * the start of the peer list: the existing peer, unless REPLACE_PEERS or
+ * the new private key has removed it by then.
+ */
+static struct plan_key *plan_key(struct set_plan *plan, const u8 *public_key)
+{
+	struct hlist_head *bucket = plan_bucket(plan, public_key);
+	struct nt_device *ntd = plan->ntd;
+	struct plan_key *key;
+
+	hlist_for_each_entry(key, bucket, node) {
+		if (!memcmp(key->public_key, public_key, NOISE_PUBLIC_KEY_LEN))
+			return key;
+	}
+
+	key = &plan->keys[plan->num_keys++];
+	key->public_key = public_key;
+	if (!(plan->flags & NOISETUN_DEVICE_F_REPLACE_PEERS))
+		key->existing = nt_pubkey_hashtable_lookup(ntd->peer_hashtable,
+							   public_key);
+	key->present = key->existing != plan->displaced ? key->existing : NULL;
+	hlist_add_head(&key->node, bucket);
+	return key;
+}
+
+/* Is @public_key the device's own, as it will be after this request? */
+static bool is_own_key(struct set_plan *plan, const u8 *public_key)
+{
+	struct nt_static_identity *identity = &plan->ntd->static_identity;
+	bool own;
+
+	if (plan->set_identity)
+		return plan->has_identity &&
+		       !memcmp(plan->public_key, public_key,
+			       NOISE_PUBLIC_KEY_LEN);
+	down_read(&identity->lock);
+	own = identity->has_identity &&
+	      !memcmp(identity->public_key, public_key, NOISE_PUBLIC_KEY_LEN);
+	up_read(&identity->lock);
+	return own;
+}
+
+/*
+ * Check one allowed IP against the rules its policy cannot express.
+ *
+ * Return: 1 if it is to be inserted, 0 if removed, or -EINVAL.
+ */
+static int check_allowedip(const struct nlattr *nest,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NOISETUN_A_ALLOWEDIP_MAX + 1];
+	unsigned int max_cidr, len;
+	int ret;
+
+	ret = nla_parse_nested(tb, NOISETUN_A_ALLOWEDIP_MAX, nest,
+			       allowedip_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[NOISETUN_A_ALLOWEDIP_FAMILY] ||
+	    !tb[NOISETUN_A_ALLOWEDIP_IPADDR] ||
+	    !tb[NOISETUN_A_ALLOWEDIP_CIDR_MASK]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "allowed IP needs FAMILY, IPADDR and CIDR_MASK");
+		return -EINVAL;
+	}
+
+	switch (nla_get_u16(tb[NOISETUN_A_ALLOWEDIP_FAMILY])) {
+	case AF_INET:
+		len = sizeof(struct in_addr);
+		max_cidr = 32;
+		break;
+	case AF_INET6:
+		len = sizeof(struct in6_addr);
+		max_cidr = 128;
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, tb[NOISETUN_A_ALLOWEDIP_FAMILY],
+				    "allowed IP FAMILY must be AF_INET or AF_INET6");
+		return -EINVAL;
+	}
+	if (nla_len(tb[NOISETUN_A_ALLOWEDIP_IPADDR]) != len) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NOISETUN_A_ALLOWEDIP_IPADDR],
+				    "allowed IP IPADDR length does not match FAMILY");
+		return -EINVAL;
+	}
+	if (nla_get_u8(tb[NOISETUN_A_ALLOWEDIP_CIDR_MASK]) > max_cidr) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NOISETUN_A_ALLOWEDIP_CIDR_MASK],
+				    "allowed IP CIDR_MASK too long for FAMILY");
+		return -EINVAL;
+	}
+	if (tb[NOISETUN_A_ALLOWEDIP_FLAGS] &&
+	    (nla_get_u32(tb[NOISETUN_A_ALLOWEDIP_FLAGS]) &
+	     NOISETUN_ALLOWEDIP_F_REMOVE_ME))
+		return 0;
+	return 1;
+}
+
+/* Decide one element of PEERS, as if every earlier one had been applied. */
+static int plan_peer(struct set_plan *plan, struct peer_step *step,
+		     const struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NOISETUN_A_PEER_MAX + 1];
+	unsigned int inserts = 0;
+	struct plan_key *key;
+	struct nlattr *attr;
+	int ret, rem;
+
+	ret = nla_parse_nested(tb, NOISETUN_A_PEER_MAX, nest, peer_policy,
+			       extack);
+	if (ret)
+		return ret;
+	if (!tb[NOISETUN_A_PEER_PUBLIC_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "peer needs PUBLIC_KEY");
+		NL_SET_ERR_ATTR_MISS(extack, nest, NOISETUN_A_PEER_PUBLIC_KEY);
+		return -EINVAL;
+	}
+	if (tb[NOISETUN_A_PEER_FLAGS])
+		step->flags = nla_get_u32(tb[NOISETUN_A_PEER_FLAGS]);
+	step->preshared_key = tb[NOISETUN_A_PEER_PRESHARED_KEY];
+	step->endpoint = tb[NOISETUN_A_PEER_ENDPOINT];
+	step->keepalive = tb[NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL];
+	step->allowedips = tb[NOISETUN_A_PEER_ALLOWEDIPS];
+
+	/* Checked whatever happens to the peer: a bad request is refused. */
+	if (step->allowedips) {
+		nla_for_each_nested(attr, step->allowedips, rem) {
+			ret = check_allowedip(attr, extack);
+			if (ret < 0)
+				return ret;
+			inserts += ret;
+		}
+	}
+
+	key = plan_key(plan, nla_data(tb[NOISETUN_A_PEER_PUBLIC_KEY]));
+	if (!key->present) {
+		if (step->flags & (NOISETUN_PEER_F_REMOVE_ME |
+				   NOISETUN_PEER_F_UPDATE_ONLY) ||
+		    is_own_key(plan, key->public_key)) {
+			step->action = PEER_SKIP;
+			return 0;
+		}
+		if (plan->num_peers >= MAX_PEERS_PER_DEVICE) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "device already has NOISETUN_MAX_PEERS peers");
+			return -ENOSPC;
+		}
+		step->peer = nt_peer_create(plan->ntd, key->public_key);
+		if (IS_ERR(step->peer)) {
+			ret = PTR_ERR(step->peer);
+			step->peer = NULL;
+			return ret;
+		}
+		step->action = PEER_ADD;
+		key->present = step->peer;
+		++plan->num_peers;
+	}
+
+	if (step->flags & NOISETUN_PEER_F_REMOVE_ME) {
+		/* Maybe a peer added by an earlier element: it goes again. */
+		step->action = PEER_REMOVE;
+		step->peer = key->present;
+		key->present = NULL;
+		--plan->num_peers;
+		return 0;
+	}
+
+	if (step->action != PEER_ADD) {
+		step->action = PEER_UPDATE;
+		step->peer = key->present;
+	}
+	plan->inserts += inserts;
+	return 0;
+}
+
+static int plan_peers(struct set_plan *plan, const struct nlattr *peers,
+		      struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr;
+	unsigned int i = 0;
+	int ret, rem;
+
+	nla_for_each_nested(attr, peers, rem)
+		++plan->num_steps;
+	if (!plan->num_steps)
+		return 0;
+
+	plan->steps = kvcalloc(plan->num_steps, sizeof(*plan->steps),
+			       GFP_KERNEL);
+	plan->keys = kvcalloc(plan->num_steps, sizeof(*plan->keys),
+			      GFP_KERNEL);
+	plan->bucket_bits = order_base_2(plan->num_steps);
+	plan->buckets = kvcalloc(1U << plan->bucket_bits,
+				 sizeof(*plan->buckets), GFP_KERNEL);
+	if (!plan->steps || !plan->keys || !plan->buckets)
+		return -ENOMEM;
+	get_random_bytes(&plan->hash_key, sizeof(plan->hash_key));
+
+	nla_for_each_nested(attr, peers, rem) {
+		ret = plan_peer(plan, &plan->steps[i++], attr, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The device-wide attributes, decided before the peers. */
+static int plan_device(struct set_plan *plan, struct sk_buff *skb,
+		       struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct nt_device *ntd = plan->ntd;
+	struct nlattr *attr;
+
+	if (attrs[NOISETUN_A_DEVICE_FLAGS])
+		plan->flags = nla_get_u32(attrs[NOISETUN_A_DEVICE_FLAGS]);
+
+	/* The sockets live in creating_net: its admin decides about them. */
+	attr = attrs[NOISETUN_A_DEVICE_LISTEN_PORT] ?:
+	       attrs[NOISETUN_A_DEVICE_FWMARK];
+	if (attr && !netlink_ns_capable(skb, ntd->creating_net->user_ns,
+					CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "LISTEN_PORT and FWMARK need CAP_NET_ADMIN where the device was created");
+		return -EPERM;
+	}
+	if (attrs[NOISETUN_A_DEVICE_FWMARK]) {
+		plan->set_fwmark = true;
+		plan->fwmark = nla_get_u32(attrs[NOISETUN_A_DEVICE_FWMARK]);
+	}
+	if (attrs[NOISETUN_A_DEVICE_LISTEN_PORT]) {
+		plan->port = nla_get_u16(attrs[NOISETUN_A_DEVICE_LISTEN_PORT]);
+		plan->set_port = plan->port != ntd->incoming_port;
+	}
+
+	plan->num_peers = ntd->num_peers;
+	if (plan->flags & NOISETUN_DEVICE_F_REPLACE_PEERS)
+		plan->num_peers = 0;
+
+	attr = attrs[NOISETUN_A_DEVICE_PRIVATE_KEY];
+	if (attr) {
+		struct nt_static_identity *identity = &ntd->static_identity;
+
+		memcpy(plan->private_key, nla_data(attr), NOISE_PUBLIC_KEY_LEN);
+		curve25519_clamp_secret(plan->private_key);
+		/* All zeros (clamped) stays all zeros' public key: none. */
+		if (memchr_inv(nla_data(attr), 0, NOISE_PUBLIC_KEY_LEN))
+			plan->has_identity =
+				curve25519_generate_public(plan->public_key,
+							   plan->private_key);
+		else
+			memset(plan->private_key, 0, NOISE_PUBLIC_KEY_LEN);
+
+		down_read(&identity->lock);
+		plan->set_identity = crypto_memneq(identity->private_key,
+						   plan->private_key,
+						   NOISE_PUBLIC_KEY_LEN);
+		up_read(&identity->lock);
+
+		/* A peer cannot have our own key: the new key displaces it. */
+		if (plan->set_identity && plan->has_identity &&
+		    !(plan->flags & NOISETUN_DEVICE_F_REPLACE_PEERS)) {
+			plan->displaced =
+				nt_pubkey_hashtable_lookup(ntd->peer_hashtable,
+							   plan->public_key);
+			if (plan->displaced)
+				--plan->num_peers;
+		}
+	}
+	return 0;
+}
+
+/* First pass: everything that can fail. */
+static int plan_request(struct set_plan *plan, struct sk_buff *skb,
+			struct genl_info *info)
+{
+	struct nt_device *ntd = plan->ntd;
+	int ret;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ntd->device_update_lock);
+
+	if (ntd->dev->reg_state != NETREG_REGISTERED) {
+		NL_SET_ERR_MSG(info->extack, "device is being deleted");
+		return -ENODEV;
+	}
+
+	ret = plan_device(plan, skb, info);
+	if (ret)
+		return ret;
+
+	if (info->attrs[NOISETUN_A_DEVICE_PEERS]) {
+		ret = plan_peers(plan, info->attrs[NOISETUN_A_DEVICE_PEERS],
+				 info->extack);
+		if (ret)
+			return ret;
+	}
+
+	ret = nt_allowedips_pool_fill(&plan->pool, plan->inserts);
+	if (ret)
+		return ret;
+
+	/* Last: once bound, the new port already receives. */
+	if (plan->set_port && netif_running(ntd->dev)) {
+		ret = nt_socket_bind(ntd, plan->port, &plan->sockets);
+		if (ret == -EADDRINUSE)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[NOISETUN_A_DEVICE_LISTEN_PORT],
+					    "LISTEN_PORT is in use");
+		else if (ret)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[NOISETUN_A_DEVICE_LISTEN_PORT],
+					    "cannot bind LISTEN_PORT");
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Apply the allowed IPs of one element. The request was checked by the
+ * first pass, so the attributes are read without parsing again, and the
+ * insertions take their nodes from the pool that pass filled.
+ */
+static void apply_allowedips(struct set_plan *plan, struct nt_peer *peer,
+			     const struct nlattr *allowedips)
+{
+	struct nt_device *ntd = plan->ntd;
+	const struct nlattr *nest, *attr;
+	int rem, rem_nest;
+
+	nla_for_each_nested(nest, allowedips, rem_nest) {
+		const void *addr = NULL;
+		bool remove = false;
+		u16 family = 0;
+		u8 cidr = 0;
+		int ret = 0;
+
+		nla_for_each_nested(attr, nest, rem) {
+			switch (nla_type(attr)) {
+			case NOISETUN_A_ALLOWEDIP_FAMILY:
+				family = nla_get_u16(attr);
+				break;
+			case NOISETUN_A_ALLOWEDIP_IPADDR:
+				addr = nla_data(attr);
+				break;
+			case NOISETUN_A_ALLOWEDIP_CIDR_MASK:
+				cidr = nla_get_u8(attr);
+				break;
+			case NOISETUN_A_ALLOWEDIP_FLAGS:
+				remove = nla_get_u32(attr) &
+					 NOISETUN_ALLOWEDIP_F_REMOVE_ME;
+				break;
+			}
+		}
+
+		if (family == AF_INET && remove)
+			nt_allowedips_remove_v4(&ntd->peer_allowedips, addr,
+						cidr, peer,
+						&ntd->device_update_lock);
+		else if (family == AF_INET)
+			ret = nt_allowedips_insert_v4(&ntd->peer_allowedips,
+						      addr, cidr, peer,
+						      &plan->pool,
+						      &ntd->device_update_lock);
+		else if (remove)
+			nt_allowedips_remove_v6(&ntd->peer_allowedips, addr,
+						cidr, peer,
+						&ntd->device_update_lock);
+		else
+			ret = nt_allowedips_insert_v6(&ntd->peer_allowedips,
+						      addr, cidr, peer,
+						      &plan->pool,
+						      &ntd->device_update_lock);
+		/* Impossible: the pool holds two nodes per insertion. */
+		WARN_ON(ret);
+	}
+}
+
+static void apply_step(struct set_plan *plan, struct peer_step *step,
+		       struct list_head *dead)
+{
+	struct nt_device *ntd = plan->ntd;
+	struct nt_peer *peer = step->peer;
+
+	switch (step->action) {
+	case PEER_SKIP:
+		return;
+	case PEER_REMOVE:
+		nt_peer_make_dead(peer, dead);
+		return;
+	case PEER_ADD:
+		nt_peer_add(peer);
+		break;
+	case PEER_UPDATE:
+		break;
+	}
+
+	if (step->preshared_key) {
+		down_write(&peer->handshake.lock);
+		memcpy(peer->handshake.preshared_key,
+		       nla_data(step->preshared_key), NOISE_SYMMETRIC_KEY_LEN);
+		up_write(&peer->handshake.lock);
+	}
+
+	if (step->endpoint) {
+		struct nt_endpoint endpoint = { };
+
+		/* Checked by validate_endpoint(): a whole sockaddr_in(6). */
+		memcpy(&endpoint.addr, nla_data(step->endpoint),
+		       nla_len(step->endpoint));
+		nt_socket_set_peer_endpoint(peer, &endpoint);
+	}
+
+	if (step->flags & NOISETUN_PEER_F_REPLACE_ALLOWEDIPS)
+		nt_allowedips_remove_by_peer(&ntd->peer_allowedips, peer,
+					     &ntd->device_update_lock);
+	if (step->allowedips)
+		apply_allowedips(plan, peer, step->allowedips);
+
+	if (step->keepalive) {
+		/*
+		 * The data plane (#3) sends a keepalive at once when this
+		 * turns the persistent keepalive on for a running device.
+		 */
+		WRITE_ONCE(peer->persistent_keepalive_interval,
+			   nla_get_u16(step->keepalive));
+	}
+
+	if (step->action == PEER_ADD)
+		step->action = PEER_UPDATE; /* The device owns it now. */
+}
+
+/* Second pass: cannot fail. Same order as WireGuard applies a request. */
+static void apply_plan(struct set_plan *plan)
+{
+	struct nt_device *ntd = plan->ntd;
+	struct nt_peer *peer, *next;
+	unsigned int i;
+	LIST_HEAD(dead);
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ntd->device_update_lock);
+
+	if (plan->set_fwmark) {
+		WRITE_ONCE(ntd->fwmark, plan->fwmark);
+		list_for_each_entry(peer, &ntd->peer_list, peer_list)
+			nt_socket_clear_peer_endpoint_src(peer);
+	}
+
+	if (plan->set_port) {
+		if (netif_running(ntd->dev))
+			nt_socket_install(ntd, &plan->sockets);
+		else
+			ntd->incoming_port = plan->port;
+		list_for_each_entry(peer, &ntd->peer_list, peer_list)
+			nt_socket_clear_peer_endpoint_src(peer);
+	}
+
+	if (plan->flags & NOISETUN_DEVICE_F_REPLACE_PEERS) {
+		nt_allowedips_free(&ntd->peer_allowedips,
+				   &ntd->device_update_lock);
+		list_for_each_entry_safe(peer, next, &ntd->peer_list,
+					 peer_list)
+			nt_peer_make_dead(peer, &dead);
+	}
+
+	if (plan->set_identity) {
+		struct nt_static_identity *identity = &ntd->static_identity;
+
+		if (plan->displaced)
+			nt_peer_make_dead(plan->displaced, &dead);
+		down_write(&identity->lock);
+		memzero_explicit(identity->private_key,
+				 sizeof(identity->private_key));
+		memcpy(identity->private_key, plan->private_key,
+		       NOISE_PUBLIC_KEY_LEN);
+		memcpy(identity->public_key, plan->public_key,
+		       NOISE_PUBLIC_KEY_LEN);
+		identity->has_identity = plan->has_identity;
+		/*
+		 * The data plane (#3) recomputes here, under this lock, the
+		 * cookie checker's keys and every peer's static-static DH,
+		 * expires the current sessions, and sends the packets staged
+		 * while the device had no key.
+		 */
+		up_write(&identity->lock);
+	}
+
+	for (i = 0; i < plan->num_steps; ++i)
+		apply_step(plan, &plan->steps[i], &dead);
+
+	nt_device_bump_generation(ntd);
+	plan->applied = true;
+	nt_peer_remove_dead(&dead);
+}
+
+static void free_plan(struct set_plan *plan)
+{
+	unsigned int i;
+
+	/* Peers created for a request that failed: never added, freed. */
+	for (i = 0; i < plan->num_steps; ++i) {
+		if (plan->steps[i].action == PEER_ADD)
+			nt_peer_put(plan->steps[i].peer);
+	}
+	for (i = 0; i < plan->num_keys; ++i)
+		nt_peer_put(plan->keys[i].existing);
+	nt_peer_put(plan->displaced);
+	nt_allowedips_pool_drain(&plan->pool);
+	nt_socket_release(&plan->sockets);
+	kvfree(plan->buckets);
+	kvfree(plan->keys);
+	kvfree(plan->steps);
+	kfree_sensitive(plan);
+}
+
+/* Key bytes do not outlive the request in the message either. */
+static void wipe_keys(struct nlattr **attrs)
+{
+	struct nlattr *peer, *psk;
+	int rem;
+
+	if (attrs[NOISETUN_A_DEVICE_PRIVATE_KEY])
+		memzero_explicit(nla_data(attrs[NOISETUN_A_DEVICE_PRIVATE_KEY]),
+				 nla_len(attrs[NOISETUN_A_DEVICE_PRIVATE_KEY]));
+	if (!attrs[NOISETUN_A_DEVICE_PEERS])
+		return;
+	nla_for_each_nested(peer, attrs[NOISETUN_A_DEVICE_PEERS], rem) {
+		psk = nla_find_nested(peer, NOISETUN_A_PEER_PRESHARED_KEY);
+		if (psk)
+			memzero_explicit(nla_data(psk), nla_len(psk));
+	}
+}
+
+static int set_device(struct sk_buff *skb, struct genl_info *info)
+{
+	struct set_plan *plan;
+	struct nt_device *ntd;
+	int ret;
+
+	ntd = lookup_device(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ntd)) {
+		ret = PTR_ERR(ntd);
+		goto out_wipe;
+	}
+
+	plan = kzalloc(sizeof(*plan), GFP_KERNEL);
+	if (!plan) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	plan->ntd = ntd;
+	nt_allowedips_pool_init(&plan->pool);
+
+	rtnl_lock();
+	mutex_lock(&ntd->device_update_lock);
+	ret = plan_request(plan, skb, info);
+	if (!ret)
+		apply_plan(plan);
+	free_plan(plan);
+	mutex_unlock(&ntd->device_update_lock);
+	rtnl_unlock();
+
+out_put:
+	dev_put(ntd->dev);
+out_wipe:
+	wipe_keys(info->attrs);
+	return ret;
+}
+
+static const struct genl_ops genl_ops[] = {
+	{
+		.cmd = NOISETUN_CMD_GET_DEVICE,
+		.start = get_device_start,
+		.dumpit = get_device_dump,
+		.done = get_device_done,
+		.policy = get_device_policy,
+		.maxattr = NOISETUN_A_DEVICE_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NOISETUN_CMD_SET_DEVICE,
+		.doit = set_device,
+		.policy = set_device_policy,
+		.maxattr = NOISETUN_A_DEVICE_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group genl_mcgrps[] = {
+	{
+		.name = NOISETUN_MCGRP_EVENTS,
+#ifdef NT_HAVE_GENL_MCAST_CAP
+		/* Events name peers and endpoints: not for everyone. */
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
+	},
+};
+
+static struct genl_family genl_family __ro_after_init = {
+	.name = NOISETUN_GENL_NAME,
+	.version = NOISETUN_GENL_VERSION,
+	.module = THIS_MODULE,
+	.netnsok = true,
+	.ops = genl_ops,
+	.n_ops = ARRAY_SIZE(genl_ops),
+	/* Every command is new, so every command gets strict validation. */
+	.resv_start_op = NOISETUN_CMD_GET_DEVICE,
+	.mcgrps = genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(genl_mcgrps),
+};
+
+int __init nt_genetlink_init(void)
+{
+	return genl_register_family(&genl_family);
+}
+
+void nt_genetlink_uninit(void)
+{
+	genl_unregister_family(&genl_family);
+}
