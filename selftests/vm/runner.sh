@@ -58,13 +58,22 @@ kmsg_seq_start() {
 	tail -n 1 "$kmsg" 2>/dev/null | cut -d, -f2
 }
 
+uptime_s() {
+	local u
+	read -r u _ </proc/uptime
+	echo "${u%.*}"
+}
+
 # Kill what a scenario left behind (its trap should have), so the next one
 # starts clean. Prints what it found as diagnostics.
 reap_leftovers() {
-	local keep=" 1 $$ $BASHPID ${NT_KMSG_PID:-} " pid cmd ns
-	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+	# Builtins only in the loop: a fork per process costs seconds under TCG.
+	local keep=" 1 $$ $BASHPID ${NT_KMSG_PID:-} " d pid cmd ns
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
 		case "$keep" in *" $pid "*) continue ;; esac
-		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+		cmd=
+		{ IFS= read -r -d '' cmd <"$d/cmdline"; } 2>/dev/null
 		[ -n "$cmd" ] || continue	# kernel thread or gone
 		echo "# leftover process $pid: $cmd (killed)"
 		kill -9 "$pid" 2>/dev/null
@@ -86,7 +95,7 @@ run_one() {
 	out=$outdir/$name.log
 
 	emit "# nt-running: $name"
-	echo "# ---- [$num/${#tests[@]}] $name (timeout ${t}s) ----"
+	echo "# ---- [$num/${#tests[@]}] $name (timeout ${t}s, uptime $(uptime_s)s) ----"
 	start=$(date +%s)
 	if [ "$NT_MODE" = demo ]; then
 		NT_TEST_NAME=$name timeout -k 10 "$t" bash "$f" </dev/null 2>&1 | tee "$out"
@@ -142,7 +151,7 @@ run_one() {
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers" | sed 's/^/    /' >&3
 	emit "$status $num - $name$directive"
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers"
-	echo "# $status $num - $name$directive (exit $rc, ${secs}s)"
+	echo "# $status $num - $name$directive (exit $rc, ${secs}s, uptime $(uptime_s)s)"
 }
 
 # --- global checks: TESTING.md section 4, criteria 1 and 2 --------------------------
