@@ -22,7 +22,7 @@
 #
 # Environment: T (extended regex: run only scenarios, unit and host tests
 # whose name matches), KVER, NOISETUN_VERSION (from the Makefile),
-# NT_VM_TIMEOUT (seconds, default 1080), NT_ACCEL (kvm|tcg|auto).
+# NT_VM_TIMEOUT (seconds, default 900), NT_ACCEL (kvm|tcg|auto).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +30,7 @@ cd "$top"
 : "${MAKE:=make}"
 : "${KVER:=$(scripts/kver.sh)}"
 : "${T:=}"
-: "${NT_VM_TIMEOUT:=1080}"
+: "${NT_VM_TIMEOUT:=900}"
 out=$top/.cache/check
 rm -rf "$out"
 mkdir -p "$out"
