@@ -135,6 +135,7 @@ enum noisetun_cmd {
 	NOISETUN_CMD_SET_DEVICE,
 	__NOISETUN_CMD_MAX
 };
+
 #define NOISETUN_CMD_MAX (__NOISETUN_CMD_MAX - 1)
 
 enum noisetun_device_flag {
@@ -156,6 +157,7 @@ enum noisetun_device_attr {
 	NOISETUN_A_DEVICE_DROPS,
 	__NOISETUN_A_DEVICE_MAX
 };
+
 #define NOISETUN_A_DEVICE_MAX (__NOISETUN_A_DEVICE_MAX - 1)
 
 enum noisetun_peer_flag {
@@ -186,6 +188,7 @@ enum noisetun_peer_attr {
 	NOISETUN_A_PEER_DROPS,
 	__NOISETUN_A_PEER_MAX
 };
+
 #define NOISETUN_A_PEER_MAX (__NOISETUN_A_PEER_MAX - 1)
 
 enum noisetun_allowedip_flag {
@@ -201,6 +204,7 @@ enum noisetun_allowedip_attr {
 	NOISETUN_A_ALLOWEDIP_FLAGS,
 	__NOISETUN_A_ALLOWEDIP_MAX
 };
+
 #define NOISETUN_A_ALLOWEDIP_MAX (__NOISETUN_A_ALLOWEDIP_MAX - 1)
 
 /*
@@ -243,6 +247,7 @@ enum noisetun_drop_attr {
 	NOISETUN_A_DROP_NO_MEMORY,		/* (no_memory) */
 	__NOISETUN_A_DROP_MAX
 };
+
 #define NOISETUN_A_DROP_MAX (__NOISETUN_A_DROP_MAX - 1)
 
 #endif /* _UAPI_NOISETUN_H */
