@@ -10,7 +10,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 : "${MAKE:=make}"
 : "${KVER:=$(scripts/kver.sh)}"
 out=$top/.cache/demo

@@ -18,7 +18,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 : "${MAKE:=make}"
 cache=.cache/checkpatch
 src_tar=/usr/src/linux-source-6.1.tar.xz

@@ -21,7 +21,7 @@ set -euo pipefail
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver= out= module= tunctl=
+kver='' out='' module='' tunctl=''
 config=()
 while [ $# -gt 0 ]; do
 	case "$1" in

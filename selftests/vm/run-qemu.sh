@@ -20,7 +20,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver= initrd= results= console= timeout=900
+kver='' initrd='' results='' console='' timeout=900
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;

@@ -18,7 +18,7 @@
 # the file name), NT_TIMEOUT (default per-test seconds).
 set -u
 
-NT_MODE=check NT_FILTER= NT_TIMEOUT=300 NT_KVER=$(uname -r)
+NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r)
 # shellcheck disable=SC1091
 . /nt/config
 export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1
@@ -85,7 +85,7 @@ reap_leftovers() {
 }
 
 # --- one scenario -----------------------------------------------------------
-npass=0 nfail=0 nskip=0 num=0
+num=0
 run_one() {
 	local f=$1 name t out rc start secs
 	name=$(basename "$f")
