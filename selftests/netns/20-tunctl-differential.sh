@@ -141,11 +141,16 @@ ListenPort = 4000
 
 [Peer]
 PublicKey = $p1
+PresharedKey = $psk1
 AllowedIPs = 10.0.1.0/24
 
 [Peer]
 PublicKey = $p2
 CONF
+# (p1 keeps its preshared key in c.conf: wg 1.0.20210914, Debian 12's,
+# leaves a preshared key the file omits in place on syncconf, which later
+# wg releases and tunctl reset, as setconf would. 20-tunctl-confsync
+# checks tunctl's behaviour.)
 for cmd in addconf:b syncconf:c setconf:b; do
 	nt_check "wg ${cmd%:*}" ip netns exec "$nsw" wg "${cmd%:*}" wg0 "$tmp/${cmd#*:}.conf"
 	nt_check "tunctl ${cmd%:*}" ip netns exec "$nsn" tunctl "${cmd%:*}" nt0 "$tmp/${cmd#*:}.conf"
