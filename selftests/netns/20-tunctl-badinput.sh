@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-timeout: 600
 #
 # Bad input through `tunctl set` and `tunctl setconf`: each must exit
 # non-zero with a message that names the offending word, and leave the

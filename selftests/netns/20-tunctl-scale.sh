@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-timeout: 600
 #
 # Large configurations cross the netlink message size both ways: 1000
 # peers x 100 allowed IPs set with `tunctl setconf` (split over many SET
