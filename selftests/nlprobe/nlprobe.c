@@ -1,0 +1,1098 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlprobe: a raw client of the noisetun generic netlink family, for the
+ * netns scenarios. It sends what tunctl never would (malformed requests,
+ * read-only attributes, wrong lengths, missing NLA_F_NESTED) and reports
+ * the exact errno and extack message; it reads a device back in a
+ * canonical text form that scenarios compare before and after; and it
+ * generates and verifies configurations of thousands of peers.
+ *
+ * Usage (see usage() for details):
+ *   nlprobe [OPTIONS] get DEV              canonical dump of DEV
+ *   nlprobe [OPTIONS] set ATTRIBUTES...    one SET_DEVICE built from words
+ *   nlprobe [OPTIONS] gen DEV PEERS IPS    PEERS peers, IPS allowed IPs
+ *   nlprobe [OPTIONS] summary DEV          count a dump; check continuity
+ *
+ * Exit status: 0 on success (or when --expect matched), 1 when the kernel
+ * answered otherwise than expected, 2 on a usage or local error.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libmnl/libmnl.h>
+#include <linux/capability.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "noisetun.h"
+
+#define KEY_LEN NOISETUN_KEY_LEN
+#define B64_LEN 44
+
+static const char *prog = "nlprobe";
+
+/* Options. */
+static bool opt_dump;		/* `set`: add NLM_F_DUMP to the request */
+static bool opt_no_dump;	/* `get`: leave NLM_F_DUMP out */
+static bool opt_stats;		/* print counters in `get` */
+static bool opt_drop_caps;	/* drop every capability first */
+static const char *opt_expect;	/* expected result: "0" or an errno name */
+static int opt_cmd = -1;	/* command number for `set` (default SET) */
+static uint16_t opt_nlflags;	/* extra nlmsg_flags */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* ---- errno names -------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int value;
+} errnos[] = {
+	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EINTR", EINTR },
+	{ "ENOMEM", ENOMEM }, { "EBUSY", EBUSY }, { "EEXIST", EEXIST },
+	{ "ENODEV", ENODEV }, { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC },
+	{ "ERANGE", ERANGE }, { "EMSGSIZE", EMSGSIZE },
+	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EPFNOSUPPORT", EPFNOSUPPORT },
+	{ "EAFNOSUPPORT", EAFNOSUPPORT }, { "EADDRINUSE", EADDRINUSE },
+	{ "ENONET", ENONET }, { "EBADR", EBADR }, { "ENOBUFS", ENOBUFS },
+	{ "EPROTONOSUPPORT", EPROTONOSUPPORT }, { "ENOTSUP", ENOTSUP },
+};
+
+static const char *errno_name(int e)
+{
+	static char buf[16];
+	size_t i;
+
+	if (!e)
+		return "0";
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].value == e)
+			return errnos[i].name;
+	snprintf(buf, sizeof(buf), "%d", e);
+	return buf;
+}
+
+static int errno_value(const char *name)
+{
+	size_t i;
+
+	if (!strcmp(name, "0"))
+		return 0;
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (!strcmp(errnos[i].name, name))
+			return errnos[i].value;
+	die("unknown errno name %s", name);
+}
+
+/* ---- base64 (the wg key format) ----------------------------------------- */
+
+static const char b64_chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void key_to_b64(char out[B64_LEN + 1], const uint8_t key[KEY_LEN])
+{
+	unsigned int i, o = 0, v;
+
+	for (i = 0; i < KEY_LEN; i += 3) {
+		v = key[i] << 16;
+		if (i + 1 < KEY_LEN)
+			v |= key[i + 1] << 8;
+		if (i + 2 < KEY_LEN)
+			v |= key[i + 2];
+		out[o++] = b64_chars[(v >> 18) & 63];
+		out[o++] = b64_chars[(v >> 12) & 63];
+		out[o++] = i + 1 < KEY_LEN ? b64_chars[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < KEY_LEN ? b64_chars[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+static int b64_value(char c)
+{
+	const char *p = strchr(b64_chars, c);
+
+	return c && p ? (int)(p - b64_chars) : -1;
+}
+
+static bool key_from_b64(uint8_t key[KEY_LEN], const char *s)
+{
+	unsigned int i, o = 0, v;
+	int a, b, c, d;
+
+	if (strlen(s) != B64_LEN || s[B64_LEN - 1] != '=')
+		return false;
+	for (i = 0; i < B64_LEN; i += 4) {
+		a = b64_value(s[i]);
+		b = b64_value(s[i + 1]);
+		c = b64_value(s[i + 2]);
+		d = s[i + 3] == '=' ? 0 : b64_value(s[i + 3]);
+		if (a < 0 || b < 0 || c < 0 || d < 0)
+			return false;
+		v = a << 18 | b << 12 | c << 6 | d;
+		key[o++] = v >> 16;
+		if (o < KEY_LEN)
+			key[o++] = v >> 8;
+		if (o < KEY_LEN)
+			key[o++] = v;
+	}
+	return true;
+}
+
+static size_t hex_decode(uint8_t *out, size_t max, const char *s)
+{
+	size_t n = 0;
+	unsigned int byte;
+
+	if (strlen(s) % 2)
+		die("odd-length hex %s", s);
+	while (*s) {
+		if (n >= max || sscanf(s, "%2x", &byte) != 1)
+			die("bad hex near %s", s);
+		out[n++] = byte;
+		s += 2;
+	}
+	return n;
+}
+
+/* ---- netlink plumbing --------------------------------------------------- */
+
+static struct mnl_socket *nl;
+static uint16_t family_id;
+static unsigned int seq;
+
+static void drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data))
+		die("capset: %s", strerror(errno));
+}
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
+		*(uint16_t *)data = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb,
+			      data);
+}
+
+static void open_netlink(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh;
+	int one = 1, ret;
+
+	if (opt_drop_caps)
+		drop_caps();
+	nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		die("netlink socket: %s", strerror(errno));
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = CTRL_CMD_GETFAMILY;
+	genl->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NOISETUN_GENL_NAME);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		die("send: %s", strerror(errno));
+	do {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret <= 0)
+			break;
+		ret = mnl_cb_run(buf, ret, seq, mnl_socket_get_portid(nl),
+				 family_cb, &family_id);
+	} while (ret > 0);
+	if (!family_id)
+		die("family %s not found (module not loaded?)",
+		    NOISETUN_GENL_NAME);
+}
+
+static struct nlmsghdr *start_msg(void *buf, uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = NOISETUN_GENL_VERSION;
+	return nlh;
+}
+
+/* The result of a request: errno (0 on success) and the extack message. */
+struct result {
+	int error;
+	char extack[256];
+	bool intr;
+	unsigned int messages;
+};
+
+static void read_extack(const struct nlmsghdr *nlh, struct result *res)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*err);
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG)
+			snprintf(res->extack, sizeof(res->extack), "%s",
+				 mnl_attr_get_str(attr));
+	}
+}
+
+typedef void (*msg_fn)(const struct nlmsghdr *nlh, void *data);
+
+/*
+ * Receive until the request is answered: an NLMSG_ERROR (ack or error),
+ * or for a dump NLMSG_DONE. Data messages go to @fn.
+ */
+static void receive(struct result *res, unsigned int want_seq, msg_fn fn,
+		    void *data)
+{
+	static char buf[1 << 20];
+	const struct nlmsghdr *nlh;
+	int len;
+
+	memset(res, 0, sizeof(*res));
+	for (;;) {
+		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (len < 0)
+			die("recv: %s", strerror(errno));
+		for (nlh = (void *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != want_seq)
+				continue;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				res->intr = true;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err =
+					mnl_nlmsg_get_payload(nlh);
+
+				res->error = -err->error;
+				read_extack(nlh, res);
+				return;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				int *err = mnl_nlmsg_get_payload(nlh);
+
+				res->error = -*err;
+				return;
+			}
+			res->messages++;
+			if (fn)
+				fn(nlh, data);
+		}
+	}
+}
+
+/* Report a result; with --expect, compare. Returns the exit status. */
+static int report(const struct result *res)
+{
+	if (res->error)
+		printf("error %s%s%s\n", errno_name(res->error),
+		       res->extack[0] ? ": " : "", res->extack);
+	if (!opt_expect)
+		return res->error ? 1 : 0;
+	if (errno_value(opt_expect) == res->error) {
+		printf("expected %s: ok\n", opt_expect);
+		return 0;
+	}
+	printf("expected %s, got %s\n", opt_expect, errno_name(res->error));
+	return 1;
+}
+
+/* ---- the attribute tree ------------------------------------------------- */
+
+struct attr_name {
+	const char *name;
+	int type;
+	const struct attr_table *child;	/* a nest: the table inside it */
+};
+
+struct attr_table {
+	const char *what;
+	bool indexed;			/* array: elements named by number */
+	const struct attr_table *element;
+	const struct attr_name *names;
+};
+
+static const struct attr_name allowedip_names[] = {
+	{ "family", NOISETUN_A_ALLOWEDIP_FAMILY },
+	{ "ipaddr", NOISETUN_A_ALLOWEDIP_IPADDR },
+	{ "cidr_mask", NOISETUN_A_ALLOWEDIP_CIDR_MASK },
+	{ "flags", NOISETUN_A_ALLOWEDIP_FLAGS },
+	{ NULL }
+};
+static const struct attr_table allowedip_table = {
+	"allowed IP", false, NULL, allowedip_names
+};
+static const struct attr_table allowedips_table = {
+	"allowed IPs", true, &allowedip_table, NULL
+};
+static const struct attr_name drop_names[] = { { NULL } };
+static const struct attr_table drops_table = {
+	"drops", false, NULL, drop_names
+};
+static const struct attr_name peer_names[] = {
+	{ "public_key", NOISETUN_A_PEER_PUBLIC_KEY },
+	{ "preshared_key", NOISETUN_A_PEER_PRESHARED_KEY },
+	{ "flags", NOISETUN_A_PEER_FLAGS },
+	{ "endpoint", NOISETUN_A_PEER_ENDPOINT },
+	{ "persistent_keepalive_interval",
+	  NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL },
+	{ "last_handshake_time", NOISETUN_A_PEER_LAST_HANDSHAKE_TIME },
+	{ "rx_bytes", NOISETUN_A_PEER_RX_BYTES },
+	{ "tx_bytes", NOISETUN_A_PEER_TX_BYTES },
+	{ "allowedips", NOISETUN_A_PEER_ALLOWEDIPS, &allowedips_table },
+	{ "protocol_version", NOISETUN_A_PEER_PROTOCOL_VERSION },
+	{ "rx_packets", NOISETUN_A_PEER_RX_PACKETS },
+	{ "tx_packets", NOISETUN_A_PEER_TX_PACKETS },
+	{ "handshake_attempts", NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS },
+	{ "drops", NOISETUN_A_PEER_DROPS, &drops_table },
+	{ NULL }
+};
+static const struct attr_table peer_table = { "peer", false, NULL, peer_names };
+static const struct attr_table peers_table = {
+	"peers", true, &peer_table, NULL
+};
+static const struct attr_name device_names[] = {
+	{ "ifindex", NOISETUN_A_DEVICE_IFINDEX },
+	{ "ifname", NOISETUN_A_DEVICE_IFNAME },
+	{ "private_key", NOISETUN_A_DEVICE_PRIVATE_KEY },
+	{ "public_key", NOISETUN_A_DEVICE_PUBLIC_KEY },
+	{ "flags", NOISETUN_A_DEVICE_FLAGS },
+	{ "listen_port", NOISETUN_A_DEVICE_LISTEN_PORT },
+	{ "fwmark", NOISETUN_A_DEVICE_FWMARK },
+	{ "peers", NOISETUN_A_DEVICE_PEERS, &peers_table },
+	{ "drops", NOISETUN_A_DEVICE_DROPS, &drops_table },
+	{ NULL }
+};
+static const struct attr_table device_table = {
+	"device", false, NULL, device_names
+};
+
+/* Resolve a name (or a number) in @table; *child gets the nest's table. */
+static int resolve(const struct attr_table *table, const char *word,
+		   const struct attr_table **child)
+{
+	const struct attr_name *n;
+	char *end;
+	long v;
+
+	*child = table && table->indexed ? table->element : NULL;
+	v = strtol(word, &end, 0);
+	if (*word && !*end && v >= 0 && v <= 0x3fff)
+		return (int)v;
+	if (!table || table->indexed)
+		die("%s: a number is expected here", word);
+	for (n = table->names; n->name; n++) {
+		if (!strcmp(n->name, word)) {
+			*child = n->child;
+			return n->type;
+		}
+	}
+	die("%s: no such %s attribute", word, table->what);
+}
+
+static void put_sockaddr(struct nlmsghdr *nlh, int type, const char *s)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(s, ':');
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	size_t hlen;
+
+	if (!colon)
+		die("%s: HOST:PORT expected", s);
+	hlen = (size_t)(colon - s);
+	if (hlen >= sizeof(host))
+		die("%s: host too long", s);
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &sin6.sin6_addr) != 1)
+			die("%s: bad IPv6 address", s);
+		sin6.sin6_port = htons((uint16_t)atoi(colon + 1));
+		mnl_attr_put(nlh, type, sizeof(sin6), &sin6);
+	} else {
+		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+			die("%s: bad IPv4 address", s);
+		sin.sin_port = htons((uint16_t)atoi(colon + 1));
+		mnl_attr_put(nlh, type, sizeof(sin), &sin);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+"usage: %s [--expect ERRNO|0] [--dump] [--no-dump] [--cmd N] [--nlflags N]\n"
+"               [--drop-caps] [--stats] COMMAND ...\n"
+"  get DEV                 dump DEV (NLM_F_DUMP unless --no-dump), print it\n"
+"  summary DEV             dump DEV, print 'peers=N allowedips=M ...'\n"
+"  gen DEV PEERS IPS [v6]  add PEERS peers with IPS allowed IPs in total\n"
+"  set WORD...             one SET_DEVICE request (or --cmd N; --dump adds\n"
+"                          NLM_F_DUMP) built from:\n"
+"     NAME TYPE VALUE      an attribute; NAME from the current level\n"
+"                          (device, peer, allowed IP) or a number;\n"
+"                          TYPE: u8 u16 u32 u64 str (no NUL) strz key (base64)\n"
+"                          hex ip (4 or 16 bytes) sa (sockaddr from\n"
+"                          A.B.C.D:PORT or [V6]:PORT) empty\n"
+"     nest NAME            open a nest (elements of peers/allowedips: 0,1..)\n"
+"     flatnest NAME        the same without NLA_F_NESTED\n"
+"     end                  close it\n"
+"     raw TYPE LEN HEX     an attribute header claiming nla_len LEN, then HEX\n"
+"     garbage HEX          raw bytes in the current nest\n",
+		prog);
+	exit(2);
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	static char buf[1 << 20];
+	const struct attr_table *tables[16], *child;
+	struct nlattr *nests[16];
+	struct nlmsghdr *nlh;
+	struct result res;
+	int depth = 0, i = 0;
+	uint8_t bytes[4096];
+
+	nlh = start_msg(buf, opt_cmd < 0 ? NOISETUN_CMD_SET_DEVICE : opt_cmd,
+			NLM_F_ACK | opt_nlflags | (opt_dump ? NLM_F_DUMP : 0));
+	tables[0] = &device_table;
+
+	while (i < argc) {
+		const char *word = argv[i++];
+
+		if (!strcmp(word, "end")) {
+			if (!depth)
+				die("end without nest");
+			mnl_attr_nest_end(nlh, nests[--depth]);
+			continue;
+		}
+		if (!strcmp(word, "nest") || !strcmp(word, "flatnest")) {
+			int type;
+
+			if (i >= argc || depth >= 15)
+				usage();
+			type = resolve(tables[depth], argv[i++], &child);
+			nests[depth] = mnl_attr_nest_start(nlh, type);
+			if (word[0] == 'f')
+				nests[depth]->nla_type &= ~NLA_F_NESTED;
+			tables[++depth] = child;
+			continue;
+		}
+		if (!strcmp(word, "garbage")) {
+			size_t n;
+
+			if (i >= argc)
+				usage();
+			n = hex_decode(bytes, sizeof(bytes), argv[i++]);
+			memcpy((char *)nlh + nlh->nlmsg_len, bytes, n);
+			nlh->nlmsg_len += n;
+			continue;
+		}
+		if (!strcmp(word, "raw")) {
+			struct nlattr *attr;
+			size_t n;
+
+			if (i + 3 > argc)
+				usage();
+			attr = (struct nlattr *)((char *)nlh + nlh->nlmsg_len);
+			attr->nla_type = (uint16_t)strtoul(argv[i++], NULL, 0);
+			attr->nla_len = (uint16_t)strtoul(argv[i++], NULL, 0);
+			n = hex_decode(bytes, sizeof(bytes), argv[i++]);
+			memcpy(attr + 1, bytes, n);
+			nlh->nlmsg_len += sizeof(*attr) + n;
+			continue;
+		}
+
+		/* NAME TYPE VALUE */
+		if (i + 2 > argc)
+			usage();
+		{
+			int type = resolve(tables[depth], word, &child);
+			const char *kind = argv[i++], *value = argv[i++];
+			uint8_t key[KEY_LEN];
+
+			if (!strcmp(kind, "u8"))
+				mnl_attr_put_u8(nlh, type, strtoul(value, NULL, 0));
+			else if (!strcmp(kind, "u16"))
+				mnl_attr_put_u16(nlh, type, strtoul(value, NULL, 0));
+			else if (!strcmp(kind, "u32"))
+				mnl_attr_put_u32(nlh, type, strtoul(value, NULL, 0));
+			else if (!strcmp(kind, "u64"))
+				mnl_attr_put_u64(nlh, type, strtoull(value, NULL, 0));
+			else if (!strcmp(kind, "str"))
+				mnl_attr_put_str(nlh, type, value);
+			else if (!strcmp(kind, "strz"))
+				mnl_attr_put_strz(nlh, type, value);
+			else if (!strcmp(kind, "key")) {
+				if (!key_from_b64(key, value))
+					die("%s: not a base64 key", value);
+				mnl_attr_put(nlh, type, KEY_LEN, key);
+			} else if (!strcmp(kind, "hex"))
+				mnl_attr_put(nlh, type,
+					     hex_decode(bytes, sizeof(bytes), value),
+					     bytes);
+			else if (!strcmp(kind, "ip")) {
+				if (inet_pton(AF_INET, value, bytes) == 1)
+					mnl_attr_put(nlh, type, 4, bytes);
+				else if (inet_pton(AF_INET6, value, bytes) == 1)
+					mnl_attr_put(nlh, type, 16, bytes);
+				else
+					die("%s: not an IP address", value);
+			} else if (!strcmp(kind, "sa"))
+				put_sockaddr(nlh, type, value);
+			else if (!strcmp(kind, "empty"))
+				mnl_attr_put(nlh, type, 0, NULL);
+			else
+				die("%s: unknown value type", kind);
+		}
+	}
+	if (depth)
+		die("%d nest(s) left open", depth);
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		die("send: %s", strerror(errno));
+	receive(&res, nlh->nlmsg_seq, NULL, NULL);
+	return report(&res);
+}
+
+/* ---- reading a dump ------------------------------------------------------ */
+
+static const char *drop_key[] = {
+	[NOISETUN_A_DROP_BAD_HEADER] = "bad_header",
+	[NOISETUN_A_DROP_BAD_TYPE] = "bad_type",
+	[NOISETUN_A_DROP_BAD_SIZE] = "bad_size",
+	[NOISETUN_A_DROP_BAD_MAC1] = "bad_mac1",
+	[NOISETUN_A_DROP_RATELIMITED] = "ratelimited",
+	[NOISETUN_A_DROP_HANDSHAKE_QUEUE_FULL] = "handshake_queue_full",
+	[NOISETUN_A_DROP_HANDSHAKE_INVALID] = "handshake_invalid",
+	[NOISETUN_A_DROP_HANDSHAKE_REPLAY] = "handshake_replay",
+	[NOISETUN_A_DROP_HANDSHAKE_FLOOD] = "handshake_flood",
+	[NOISETUN_A_DROP_UNKNOWN_INDEX] = "unknown_index",
+	[NOISETUN_A_DROP_BAD_STATE] = "bad_state",
+	[NOISETUN_A_DROP_COOKIE_INVALID] = "cookie_invalid",
+	[NOISETUN_A_DROP_BAD_KEYPAIR] = "bad_keypair",
+	[NOISETUN_A_DROP_AUTH_FAIL] = "auth_fail",
+	[NOISETUN_A_DROP_REPLAY] = "replay",
+	[NOISETUN_A_DROP_TOO_OLD] = "too_old",
+	[NOISETUN_A_DROP_INNER_PROTOCOL] = "inner_protocol",
+	[NOISETUN_A_DROP_INNER_LENGTH] = "inner_length",
+	[NOISETUN_A_DROP_SOURCE_NOT_ALLOWED] = "source_not_allowed",
+	[NOISETUN_A_DROP_RX_QUEUE_FULL] = "rx_queue_full",
+	[NOISETUN_A_DROP_NO_PEER] = "no_peer",
+	[NOISETUN_A_DROP_NO_ENDPOINT] = "no_endpoint",
+	[NOISETUN_A_DROP_NO_ROUTE] = "no_route",
+	[NOISETUN_A_DROP_STAGED_OVERFLOW] = "staged_overflow",
+	[NOISETUN_A_DROP_TX_QUEUE_FULL] = "tx_queue_full",
+	[NOISETUN_A_DROP_BAD_PACKET] = "bad_packet",
+	[NOISETUN_A_DROP_NO_MEMORY] = "no_memory",
+};
+
+/* State carried across the messages of one dump. */
+struct dump_state {
+	bool print;			/* `get`: print; `summary`: count */
+	uint8_t last_key[KEY_LEN];	/* the last peer of the last message */
+	bool have_last;
+	unsigned long peers, allowedips, continuations, errors;
+	uint64_t checksum;		/* order-free hash of (peer, range) */
+	bool in_peer_block;
+};
+
+static uint64_t fnv1a(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t range_hash(const uint8_t key[KEY_LEN], int family,
+			   const uint8_t *ip, int cidr)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint8_t c = (uint8_t)cidr;
+
+	h = fnv1a(key, KEY_LEN, h);
+	h = fnv1a(ip, family == AF_INET6 ? 16 : 4, h);
+	return fnv1a(&c, 1, h);
+}
+
+static void print_drops(const char *indent, const struct nlattr *nest)
+{
+	const struct nlattr *attr;
+
+	printf("%sdrops", indent);
+	mnl_attr_for_each_nested(attr, nest) {
+		unsigned int t = mnl_attr_get_type(attr);
+
+		if (t && t < sizeof(drop_key) / sizeof(drop_key[0]) &&
+		    drop_key[t])
+			printf(" %s=%" PRIu64, drop_key[t],
+			       mnl_attr_get_u64(attr));
+	}
+	printf("\n");
+}
+
+static void walk_allowedips(struct dump_state *st, const uint8_t *key,
+			    const struct nlattr *nest)
+{
+	const struct nlattr *elem, *attr;
+
+	mnl_attr_for_each_nested(elem, nest) {
+		const uint8_t *ip = NULL;
+		int family = 0, cidr = -1;
+		char text[INET6_ADDRSTRLEN];
+
+		mnl_attr_for_each_nested(attr, elem) {
+			switch (mnl_attr_get_type(attr)) {
+			case NOISETUN_A_ALLOWEDIP_FAMILY:
+				family = mnl_attr_get_u16(attr);
+				break;
+			case NOISETUN_A_ALLOWEDIP_IPADDR:
+				ip = mnl_attr_get_payload(attr);
+				break;
+			case NOISETUN_A_ALLOWEDIP_CIDR_MASK:
+				cidr = mnl_attr_get_u8(attr);
+				break;
+			}
+		}
+		if (!ip || cidr < 0 || (family != AF_INET && family != AF_INET6)) {
+			st->errors++;
+			continue;
+		}
+		st->allowedips++;
+		st->checksum += range_hash(key, family, ip, cidr);
+		if (st->print) {
+			inet_ntop(family, ip, text, sizeof(text));
+			printf("  allowedip %s/%d\n", text, cidr);
+		}
+	}
+}
+
+static void walk_peer(struct dump_state *st, const struct nlattr *nest,
+		      bool first_in_message)
+{
+	const struct nlattr *attr, *allowedips = NULL;
+	const uint8_t *key = NULL;
+	unsigned int others = 0;
+	char b64[B64_LEN + 1];
+
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case NOISETUN_A_PEER_PUBLIC_KEY:
+			key = mnl_attr_get_payload(attr);
+			break;
+		case NOISETUN_A_PEER_ALLOWEDIPS:
+			allowedips = attr;
+			break;
+		default:
+			others++;
+		}
+	}
+	if (!key) {
+		st->errors++;
+		return;
+	}
+
+	/* A continuation: same key as the last peer, only allowed IPs. */
+	if (first_in_message && st->have_last && !others &&
+	    !memcmp(key, st->last_key, KEY_LEN)) {
+		st->continuations++;
+	} else {
+		if (!others)
+			st->errors++;	/* a fresh peer always has its attrs */
+		st->peers++;
+		if (st->print) {
+			key_to_b64(b64, key);
+			printf("peer %s\n", b64);
+			mnl_attr_for_each_nested(attr, nest) {
+				unsigned int t = mnl_attr_get_type(attr);
+
+				switch (t) {
+				case NOISETUN_A_PEER_PRESHARED_KEY:
+					key_to_b64(b64, mnl_attr_get_payload(attr));
+					printf("  preshared_key %s\n", b64);
+					break;
+				case NOISETUN_A_PEER_ENDPOINT: {
+					const struct sockaddr *sa =
+						mnl_attr_get_payload(attr);
+					char text[INET6_ADDRSTRLEN];
+
+					if (sa->sa_family == AF_INET) {
+						const struct sockaddr_in *s4 = (const void *)sa;
+
+						inet_ntop(AF_INET, &s4->sin_addr, text, sizeof(text));
+						printf("  endpoint %s:%u\n", text, ntohs(s4->sin_port));
+					} else {
+						const struct sockaddr_in6 *s6 = (const void *)sa;
+
+						inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof(text));
+						printf("  endpoint [%s]:%u\n", text, ntohs(s6->sin6_port));
+					}
+					break;
+				}
+				case NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
+					printf("  persistent_keepalive %u\n",
+					       mnl_attr_get_u16(attr));
+					break;
+				case NOISETUN_A_PEER_PROTOCOL_VERSION:
+					printf("  protocol_version %u\n",
+					       mnl_attr_get_u32(attr));
+					break;
+				case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
+				case NOISETUN_A_PEER_RX_BYTES:
+				case NOISETUN_A_PEER_TX_BYTES:
+				case NOISETUN_A_PEER_RX_PACKETS:
+				case NOISETUN_A_PEER_TX_PACKETS:
+				case NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS:
+					if (!opt_stats)
+						break;
+					if (t == NOISETUN_A_PEER_LAST_HANDSHAKE_TIME) {
+						const int64_t *ts = mnl_attr_get_payload(attr);
+
+						printf("  last_handshake %" PRId64 ".%09" PRId64 "\n",
+						       ts[0], ts[1]);
+					} else {
+						printf("  counter%u %" PRIu64 "\n", t,
+						       mnl_attr_get_u64(attr));
+					}
+					break;
+				case NOISETUN_A_PEER_DROPS:
+					if (opt_stats)
+						print_drops("  ", attr);
+					break;
+				}
+			}
+		}
+	}
+	memcpy(st->last_key, key, KEY_LEN);
+	st->have_last = true;
+	if (allowedips)
+		walk_allowedips(st, key, allowedips);
+}
+
+static void dump_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_state *st = data;
+	const struct nlattr *attr, *elem;
+	char b64[B64_LEN + 1];
+	bool first = true;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		unsigned int t = mnl_attr_get_type(attr);
+
+		if (t == NOISETUN_A_DEVICE_PEERS) {
+			mnl_attr_for_each_nested(elem, attr) {
+				walk_peer(st, elem, first);
+				first = false;
+			}
+			continue;
+		}
+		if (!st->print)
+			continue;
+		switch (t) {
+		case NOISETUN_A_DEVICE_IFINDEX:
+			/* Differs between runs; shown only with --stats. */
+			if (opt_stats)
+				printf("ifindex %u\n", mnl_attr_get_u32(attr));
+			break;
+		case NOISETUN_A_DEVICE_IFNAME:
+			printf("ifname %s\n", mnl_attr_get_str(attr));
+			break;
+		case NOISETUN_A_DEVICE_PRIVATE_KEY:
+			key_to_b64(b64, mnl_attr_get_payload(attr));
+			printf("private_key %s\n", b64);
+			break;
+		case NOISETUN_A_DEVICE_PUBLIC_KEY:
+			key_to_b64(b64, mnl_attr_get_payload(attr));
+			printf("public_key %s\n", b64);
+			break;
+		case NOISETUN_A_DEVICE_LISTEN_PORT:
+			printf("listen_port %u\n", mnl_attr_get_u16(attr));
+			break;
+		case NOISETUN_A_DEVICE_FWMARK:
+			printf("fwmark %u\n", mnl_attr_get_u32(attr));
+			break;
+		case NOISETUN_A_DEVICE_DROPS:
+			if (opt_stats)
+				print_drops("", attr);
+			break;
+		}
+	}
+}
+
+static void put_device_name(struct nlmsghdr *nlh, const char *dev)
+{
+	mnl_attr_put_strz(nlh, NOISETUN_A_DEVICE_IFNAME, dev);
+}
+
+static int cmd_dump(const char *dev, bool print)
+{
+	static char buf[8192];
+	struct dump_state st = { .print = print };
+	struct nlmsghdr *nlh;
+	struct result res;
+	int ret;
+
+	nlh = start_msg(buf, NOISETUN_CMD_GET_DEVICE,
+			(opt_no_dump ? 0 : NLM_F_DUMP) | opt_nlflags);
+	put_device_name(nlh, dev);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		die("send: %s", strerror(errno));
+	receive(&res, nlh->nlmsg_seq, dump_msg, &st);
+	ret = report(&res);
+	if (res.error)
+		return ret;
+	if (!print)
+		printf("peers=%lu allowedips=%lu messages=%u continuations=%lu checksum=%016" PRIx64 " errors=%lu intr=%d\n",
+		       st.peers, st.allowedips, res.messages, st.continuations,
+		       st.checksum, st.errors, res.intr);
+	else if (res.intr)
+		printf("intr\n");
+	return st.errors || (res.intr && !print) ? 1 : ret;
+}
+
+/* ---- generating a large configuration ------------------------------------ */
+
+/* Deterministic 32-byte keys: splitmix64 of the peer number. */
+static void gen_key(uint8_t key[KEY_LEN], uint64_t n)
+{
+	uint64_t z = n * 0x9e3779b97f4a7c15ULL + 0x1234567;
+	int i;
+
+	for (i = 0; i < KEY_LEN / 8; i++) {
+		uint64_t x;
+
+		z += 0x9e3779b97f4a7c15ULL;
+		x = z;
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+		x ^= x >> 31;
+		memcpy(key + 8 * i, &x, 8);
+	}
+}
+
+struct gen {
+	char *buf;
+	size_t size;
+	struct nlmsghdr *nlh;
+	struct nlattr *peers, *peer, *ips;
+	unsigned int peer_index, ip_index;
+	const char *dev;
+	unsigned long messages;
+};
+
+static void gen_flush(struct gen *g)
+{
+	struct result res;
+
+	if (!g->nlh)
+		return;
+	if (g->ips)
+		mnl_attr_nest_end(g->nlh, g->ips);
+	if (g->peer)
+		mnl_attr_nest_end(g->nlh, g->peer);
+	mnl_attr_nest_end(g->nlh, g->peers);
+	if (mnl_socket_sendto(nl, g->nlh, g->nlh->nlmsg_len) < 0)
+		die("send: %s", strerror(errno));
+	receive(&res, g->nlh->nlmsg_seq, NULL, NULL);
+	if (res.error) {
+		report(&res);
+		exit(1);
+	}
+	g->messages++;
+	g->nlh = NULL;
+	g->peer = g->ips = NULL;
+}
+
+static void gen_open(struct gen *g)
+{
+	g->nlh = start_msg(g->buf, NOISETUN_CMD_SET_DEVICE, NLM_F_ACK);
+	put_device_name(g->nlh, g->dev);
+	g->peers = mnl_attr_nest_start(g->nlh, NOISETUN_A_DEVICE_PEERS);
+	g->peer_index = 0;
+}
+
+/* Room for a peer header and one allowed IP, with margin. */
+#define GEN_SLACK 256
+
+static void gen_peer(struct gen *g, const uint8_t key[KEY_LEN])
+{
+	if (!g->nlh || g->nlh->nlmsg_len + GEN_SLACK > g->size) {
+		gen_flush(g);
+		gen_open(g);
+	}
+	if (g->ips)
+		mnl_attr_nest_end(g->nlh, g->ips);
+	if (g->peer)
+		mnl_attr_nest_end(g->nlh, g->peer);
+	g->peer = mnl_attr_nest_start(g->nlh, g->peer_index++);
+	mnl_attr_put(g->nlh, NOISETUN_A_PEER_PUBLIC_KEY, KEY_LEN, key);
+	g->ips = NULL;
+}
+
+static void gen_ip(struct gen *g, const uint8_t key[KEY_LEN], int family,
+		   const uint8_t *ip, int cidr)
+{
+	if (g->nlh->nlmsg_len + GEN_SLACK > g->size) {
+		/* Continue the peer in the next message: repeat its key. */
+		gen_flush(g);
+		gen_open(g);
+		gen_peer(g, key);
+	}
+	if (!g->ips) {
+		g->ips = mnl_attr_nest_start(g->nlh, NOISETUN_A_PEER_ALLOWEDIPS);
+		g->ip_index = 0;
+	}
+	{
+		struct nlattr *nest = mnl_attr_nest_start(g->nlh, g->ip_index++);
+
+		mnl_attr_put_u16(g->nlh, NOISETUN_A_ALLOWEDIP_FAMILY, family);
+		mnl_attr_put(g->nlh, NOISETUN_A_ALLOWEDIP_IPADDR,
+			     family == AF_INET6 ? 16 : 4, ip);
+		mnl_attr_put_u8(g->nlh, NOISETUN_A_ALLOWEDIP_CIDR_MASK, cidr);
+		mnl_attr_nest_end(g->nlh, nest);
+	}
+}
+
+/*
+ * PEERS peers, IPS allowed IPs spread evenly (the first peers take the
+ * remainder). Ranges are /32s from 10.0.0.0/8 up (or /128s under
+ * fd00::/16 with "v6"), unique, so the table holds exactly IPS ranges.
+ * Messages are 32 KiB, so peers and even one peer's ranges span many.
+ */
+static int cmd_gen(const char *dev, unsigned long npeers, unsigned long nips,
+		   bool v6)
+{
+	static char buf[32768];
+	struct gen g = { .buf = buf, .size = sizeof(buf), .dev = dev };
+	unsigned long p, i, ip_no = 0;
+	uint64_t checksum = 0;
+	uint8_t key[KEY_LEN];
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (p = 0; p < npeers; p++) {
+		unsigned long mine = nips / npeers + (p < nips % npeers);
+
+		gen_key(key, p);
+		gen_peer(&g, key);
+		for (i = 0; i < mine; i++, ip_no++) {
+			uint8_t addr[16] = { 0 };
+			uint32_t v = 0x0a000000 + (uint32_t)ip_no;
+
+			if (v6) {
+				addr[0] = 0xfd;
+				addr[12] = ip_no >> 24;
+				addr[13] = ip_no >> 16;
+				addr[14] = ip_no >> 8;
+				addr[15] = ip_no;
+			} else {
+				addr[0] = v >> 24;
+				addr[1] = v >> 16;
+				addr[2] = v >> 8;
+				addr[3] = v;
+			}
+			gen_ip(&g, key, v6 ? AF_INET6 : AF_INET, addr,
+			       v6 ? 128 : 32);
+			checksum += range_hash(key, v6 ? AF_INET6 : AF_INET,
+					       addr, v6 ? 128 : 32);
+		}
+	}
+	gen_flush(&g);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("peers=%lu allowedips=%lu checksum=%016" PRIx64 " messages=%lu ms=%ld\n",
+	       npeers, nips, checksum, g.messages,
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+		      (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--expect") && i + 1 < argc)
+			opt_expect = argv[++i];
+		else if (!strcmp(argv[i], "--dump"))
+			opt_dump = true;
+		else if (!strcmp(argv[i], "--no-dump"))
+			opt_no_dump = true;
+		else if (!strcmp(argv[i], "--cmd") && i + 1 < argc)
+			opt_cmd = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--nlflags") && i + 1 < argc)
+			opt_nlflags = (uint16_t)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--drop-caps"))
+			opt_drop_caps = true;
+		else if (!strcmp(argv[i], "--stats"))
+			opt_stats = true;
+		else
+			usage();
+	}
+	if (i >= argc)
+		usage();
+	if (opt_expect)
+		errno_value(opt_expect);	/* dies on a bad name */
+
+	open_netlink();
+	if (!strcmp(argv[i], "get") && i + 2 == argc)
+		return cmd_dump(argv[i + 1], true);
+	if (!strcmp(argv[i], "summary") && i + 2 == argc)
+		return cmd_dump(argv[i + 1], false);
+	if (!strcmp(argv[i], "gen") && (i + 4 == argc || i + 5 == argc))
+		return cmd_gen(argv[i + 1], strtoul(argv[i + 2], NULL, 0),
+			       strtoul(argv[i + 3], NULL, 0),
+			       i + 5 == argc && !strcmp(argv[i + 4], "v6"));
+	if (!strcmp(argv[i], "set"))
+		return cmd_set(argc - i - 1, argv + i + 1);
+	usage();
+}
