@@ -794,6 +794,18 @@ static int check_allowedip(const struct nlattr *nest,
 	return 1;
 }
 
+/*
+ * The core validates each element of a nested array but lets bytes after
+ * the last one pass (nla_validate_array() has no trailing check, unlike
+ * the parser of a nest's attributes). Strict means strict here too.
+ */
+static int trailing_bytes(const struct nlattr *array,
+			  struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG_ATTR(extack, array, "bytes left after the last element");
+	return -EINVAL;
+}
+
 /* Decide one element of PEERS, as if every earlier one had been applied. */
 static int plan_peer(struct set_plan *plan, struct peer_step *step,
 		     const struct nlattr *nest, struct netlink_ext_ack *extack)
@@ -828,6 +840,8 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 				return ret;
 			inserts += ret;
 		}
+		if (rem > 0)
+			return trailing_bytes(step->allowedips, extack);
 	}
 
 	key = plan_key(plan, nla_data(tb[NOISETUN_A_PEER_PUBLIC_KEY]));
@@ -880,6 +894,8 @@ static int plan_peers(struct set_plan *plan, const struct nlattr *peers,
 
 	nla_for_each_nested(attr, peers, rem)
 		++plan->num_steps;
+	if (rem > 0)
+		return trailing_bytes(peers, extack);
 	if (!plan->num_steps)
 		return 0;
 
