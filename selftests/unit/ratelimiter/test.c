@@ -388,10 +388,12 @@ static void *collect_thread(void *arg)
 {
 	unsigned int *runs = arg;
 
-	while (!__atomic_load_n(&threads_done, __ATOMIC_ACQUIRE)) {
+	do {
 		*runs += shim_run_delayed_work(&shared_table.gc_work);
 		shim_rcu_quiesce();
-	}
+	} while (!__atomic_load_n(&threads_done, __ATOMIC_ACQUIRE));
+	/* Once more after the offers, in case this thread started late. */
+	*runs += shim_run_delayed_work(&shared_table.gc_work);
 	return NULL;
 }
 
