@@ -288,8 +288,7 @@ struct nt_device *nt_config_parse(const char *where, const char *text,
 				ok = false;
 				break;
 			}
-			if (c != ' ' && c != '\t' && c != '\r' && c != '\v' &&
-			    c != '\f')
+			if (!nt_value_is_space(c))
 				line[n++] = c;
 		}
 		line[n] = '\0';

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "key.h"
 #include "subcommands.h"
+#include "value.h"
 
 int nt_genkey_main(int argc, const char *argv[])
 {
@@ -46,10 +47,9 @@ int nt_genkey_main(int argc, const char *argv[])
 int nt_pubkey_main(int argc, const char *argv[])
 {
 	uint8_t priv[NOISETUN_KEY_LEN], pub[NOISETUN_KEY_LEN];
-	char text[NT_KEY_B64_LEN + 2];
-	enum nt_key_fault fault;
-	size_t got;
-	int c, ret = 1;
+	char text[NT_KEY_B64_LEN + 1];
+	const char *why;
+	int ret = 1;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
 		nt_subcommand_usage(stdout, argv[0]);
@@ -61,19 +61,10 @@ int nt_pubkey_main(int argc, const char *argv[])
 		nt_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
-	got = fread(text, 1, NT_KEY_B64_LEN, stdin);
-	text[got] = '\0';
-	/* The key, then only whitespace, as wg pubkey accepts. */
-	while ((c = getchar()) != EOF) {
-		if (!strchr(" \t\n\r\v\f", c)) {
-			nt_error("expects one private key on stdin, but more follows it");
-			goto out;
-		}
-	}
-	fault = nt_key_from_base64(priv, text);
-	if (fault != NT_KEY_OK) {
-		nt_error("expects a base64 private key on stdin (44 characters ending in '='), got a value (not echoed: it is secret) that is %s",
-			 nt_key_fault_explain(fault));
+	why = nt_value_read_key(stdin, priv, false);
+	if (why) {
+		nt_error("expects one base64 private key on standard input (44 characters ending in '='), got input not shown here (it is secret): %s",
+			 why);
 		goto out;
 	}
 	if (nt_key_public_from_private(pub, priv)) {
@@ -85,6 +76,5 @@ int nt_pubkey_main(int argc, const char *argv[])
 	ret = fflush(stdout) ? 1 : 0;
 out:
 	sodium_memzero(priv, sizeof(priv));
-	sodium_memzero(text, sizeof(text));
 	return ret;
 }

@@ -109,7 +109,7 @@ const char *nt_key_fault_explain(enum nt_key_fault fault)
 	case NT_KEY_BAD_LENGTH:
 		return "not 44 characters long";
 	case NT_KEY_BAD_PADDING:
-		return "does not end in '='";
+		return "no '=' at the end";
 	case NT_KEY_BAD_CHAR:
 		return "a character outside the base64 alphabet";
 	case NT_KEY_NOT_CANONICAL:

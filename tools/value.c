@@ -111,7 +111,7 @@ bool nt_value_key(const char *name, const char *text,
 	if (fault == NT_KEY_OK)
 		return true;
 	if (secret)
-		nt_error("'%s' expects a base64 key (44 characters ending in '='), got a value (not echoed: it is secret) that is %s",
+		nt_error("'%s' expects a base64 key (44 characters ending in '='), got a value not shown here (it is secret): %s",
 			 name, nt_key_fault_explain(fault));
 	else
 		nt_error("'%s' expects a base64 key (44 characters ending in '='), got '%s' (%s)",
@@ -119,42 +119,39 @@ bool nt_value_key(const char *name, const char *text,
 	return false;
 }
 
-static bool is_space(int c)
+bool nt_value_is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 	       c == '\v' || c == '\f';
 }
 
-bool nt_value_keyfile(const char *name, const char *path,
-		      uint8_t key[NOISETUN_KEY_LEN])
+const char *nt_value_read_key(FILE *f, uint8_t key[NOISETUN_KEY_LEN],
+			      bool empty_ok)
 {
 	char text[NT_KEY_B64_LEN + 1];
 	const char *why = NULL;
 	enum nt_key_fault fault;
 	size_t got;
-	FILE *f;
 	int c;
 
-	f = fopen(path, "r");
-	if (!f) {
-		nt_error("'%s' expects a readable key file, got '%s' (%s)",
-			 name, path, strerror(errno));
-		return false;
-	}
 	got = fread(text, 1, NT_KEY_B64_LEN, f);
 	text[got] = '\0';
-	if (got == 0 && !ferror(f)) {
+	if (ferror(f)) {
+		why = strerror(errno);
+		goto out;
+	}
+	if (got == 0 && empty_ok) {
 		/* An empty file, such as /dev/null, clears the key. */
 		sodium_memzero(key, NOISETUN_KEY_LEN);
 		goto out;
 	}
 	if (got < NT_KEY_B64_LEN) {
-		why = "it holds fewer than 44 characters";
+		why = "fewer than 44 characters";
 		goto out;
 	}
 	while ((c = getc(f)) != EOF) {
-		if (!is_space(c)) {
-			why = "it holds more than one key (characters after the 44th)";
+		if (!nt_value_is_space(c)) {
+			why = "more characters after the key";
 			goto out;
 		}
 	}
@@ -167,6 +164,22 @@ bool nt_value_keyfile(const char *name, const char *path,
 		why = nt_key_fault_explain(fault);
 out:
 	sodium_memzero(text, sizeof(text));
+	return why;
+}
+
+bool nt_value_keyfile(const char *name, const char *path,
+		      uint8_t key[NOISETUN_KEY_LEN])
+{
+	const char *why;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		nt_error("'%s' expects a readable key file, got '%s' (%s)",
+			 name, path, strerror(errno));
+		return false;
+	}
+	why = nt_value_read_key(f, key, true);
 	fclose(f);
 	if (why) {
 		nt_error("'%s' expects a file holding one base64 key, got '%s' (%s)",
@@ -435,7 +448,7 @@ char *nt_value_strip_spaces(const char *text)
 	if (!out)
 		return NULL;
 	for (o = out; *text; text++) {
-		if (!is_space((unsigned char)*text))
+		if (!nt_value_is_space((unsigned char)*text))
 			*o++ = *text;
 	}
 	*o = '\0';

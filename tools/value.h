@@ -14,6 +14,7 @@
 #define TUNCTL_VALUE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -78,6 +79,29 @@ bool nt_value_key(const char *name, const char *text,
  */
 bool nt_value_keyfile(const char *name, const char *path,
 		      uint8_t key[NOISETUN_KEY_LEN]);
+
+/**
+ * nt_value_read_key() - read one base64 key from a stream: its 44
+ * characters, then nothing but whitespace (how wg reads key files and
+ * `pubkey` input)
+ * @f: the stream
+ * @key: receives the key
+ * @empty_ok: an empty stream gives the zero key ("remove the key")
+ *
+ * Return: NULL on success, else a phrase saying what is wrong (never the
+ * key's text).
+ */
+const char *nt_value_read_key(FILE *f, uint8_t key[NOISETUN_KEY_LEN],
+			      bool empty_ok);
+
+/**
+ * nt_value_is_space() - the whitespace that config lines and key files
+ * may hold: space, \t, \n, \r, \v, \f
+ * @c: the character
+ *
+ * Return: true for whitespace.
+ */
+bool nt_value_is_space(int c);
 
 /**
  * nt_value_endpoint() - HOST:PORT or [IPv6]:PORT, names resolved
