@@ -1119,9 +1119,18 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 	if (step->endpoint) {
 		struct nt_endpoint endpoint = { };
 
-		/* Checked by validate_endpoint(): a whole sockaddr_in(6). */
-		memcpy(&endpoint.addr, nla_data(step->endpoint),
-		       nla_len(step->endpoint));
+		/*
+		 * Checked by validate_endpoint(): a whole sockaddr_in(6). Copy
+		 * into the member of that size: a sockaddr_in6 into the
+		 * 16-byte struct sockaddr is a field-spanning write that
+		 * FORTIFY_SOURCE rightly WARNs about.
+		 */
+		if (nla_len(step->endpoint) == sizeof(endpoint.addr6))
+			memcpy(&endpoint.addr6, nla_data(step->endpoint),
+			       sizeof(endpoint.addr6));
+		else
+			memcpy(&endpoint.addr4, nla_data(step->endpoint),
+			       sizeof(endpoint.addr4));
 		nt_socket_set_peer_endpoint(peer, &endpoint);
 	}
 
