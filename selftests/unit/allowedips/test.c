@@ -22,10 +22,13 @@
  *  4. the data-path lookups on packets, with references and dead peers;
  *  5. an allocation failing at every point of an insertion leaves the
  *     table exactly as it was, and a pool filled beforehand never fails;
- *  6. lookups from 2 reader threads while a writer churns (300 000
+ *  6. lookups from 2 reader threads while a writer churns (200 000
  *     changes), with real grace periods and injected stalls (see
  *     shim/nt_shim.h): ranges that never change must always be found, and
- *     addresses outside every range never.
+ *     addresses outside every range never;
+ *  7. the same, deterministically: no threads, but every pointer store the
+ *     writer makes is followed by lookups of every stable range, so that
+ *     each intermediate state a reader could meet is checked.
  */
 
 #include "allowedips.c"
@@ -335,71 +338,97 @@ struct concurrency {
 	bool stop;
 	unsigned long lookups;
 	unsigned long wrong;
+};
+
+struct reader_arg {
+	struct concurrency *c;
 	u64 seed;
 };
 
-static void *reader(void *arg)
+/* One lookup of a random address inside stable range @i (or, one time in
+ * eight, outside every range); returns whether the answer was wrong.
+ */
+static bool check_one(struct concurrency *c, struct rnd_state *rnd,
+		      unsigned int i)
 {
-	struct concurrency *c = arg;
-	struct shim_rcu_reader self;
-	struct rnd_state rnd;
-	struct nt_peer *peer;
-	unsigned long lookups = 0, wrong = 0;
+	u8 bits = c->bits[i], cidr = stable[i].cidr;
+	u64 addr[2], mask[2] = { ~0ULL, ~0ULL };
 	struct in6_addr ip6;
 	struct in_addr ip4;
-	unsigned int i;
-	u64 addr[2];
-	u8 cidr, bits;
+	struct nt_peer *peer;
+	bool wrong;
+
+	addr[0] = (u64)prandom_u32_state(rnd) << 32 | prandom_u32_state(rnd);
+	addr[1] = (u64)prandom_u32_state(rnd) << 32 | prandom_u32_state(rnd);
+	key_mask(addr, bits);
+	if (prandom_u32_state(rnd) % 8) {
+		key_mask(mask, cidr);
+		addr[0] = c->keys[i][0] | (addr[0] & ~mask[0]);
+		addr[1] = c->keys[i][1] | (addr[1] & ~mask[1]);
+	} else {
+		/* Outside 10/8 or 2001:db8::/32. */
+		if (bits == 32)
+			addr[0] = (addr[0] & ~(0xffULL << 56)) | (11ULL << 56);
+		else
+			addr[0] = (addr[0] & ~(0xffffffffULL << 32)) |
+				  (0x20010db9ULL << 32);
+		cidr = 0;
+	}
+	rcu_read_lock();
+	if (bits == 32) {
+		key_to_v4(&ip4, addr);
+		peer = nt_allowedips_lookup_v4(&c->t->table, &ip4);
+	} else {
+		key_to_v6(&ip6, addr);
+		peer = nt_allowedips_lookup_v6(&c->t->table, &ip6);
+	}
+	/* The peers are static: comparing after the lookup is safe. */
+	if (!cidr)
+		wrong = peer != NULL;
+	else if (stable[i].exact)
+		wrong = peer != c->t->peers[stable[i].peer];
+	else
+		wrong = peer == NULL;
+	rcu_read_unlock();
+	return wrong;
+}
+
+static void *reader(void *arg)
+{
+	struct reader_arg *ra = arg;
+	struct concurrency *c = ra->c;
+	unsigned long lookups = 0, wrong = 0;
+	struct shim_rcu_reader self;
+	struct rnd_state rnd;
 
 	shim_rcu_register_thread(&self);
-	prandom_seed_state(&rnd, c->seed);
+	prandom_seed_state(&rnd, ra->seed);
 	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
-		i = prandom_u32_state(&rnd) % ARRAY_SIZE(stable);
-		bits = c->bits[i];
-		cidr = stable[i].cidr;
-		addr[0] = (u64)prandom_u32_state(&rnd) << 32 | prandom_u32_state(&rnd);
-		addr[1] = (u64)prandom_u32_state(&rnd) << 32 | prandom_u32_state(&rnd);
-		key_mask(addr, bits);
-		if (prandom_u32_state(&rnd) % 8) {
-			/* Inside the stable range. */
-			u64 m[2] = { ~0ULL, ~0ULL };
-
-			key_mask(m, cidr);
-			addr[0] = c->keys[i][0] | (addr[0] & ~m[0]);
-			addr[1] = c->keys[i][1] | (addr[1] & ~m[1]);
-		} else {
-			/* Outside 10/8 or 2001:db8::/32: never matches. */
-			if (bits == 32)
-				addr[0] = (addr[0] & ~(0xffULL << 56)) | (11ULL << 56);
-			else
-				addr[0] = (addr[0] & ~(0xffffffffULL << 32)) |
-					  (0x20010db9ULL << 32);
-			cidr = 0;
-		}
-		rcu_read_lock();
-		if (bits == 32) {
-			key_to_v4(&ip4, addr);
-			peer = nt_allowedips_lookup_v4(&c->t->table, &ip4);
-		} else {
-			key_to_v6(&ip6, addr);
-			peer = nt_allowedips_lookup_v6(&c->t->table, &ip6);
-		}
-		/* Reading the peer after the lookup: a freed node would
-		 * have been caught by ASan already; the peer is static.
-		 */
-		if (!cidr)
-			wrong += peer != NULL;
-		else if (stable[i].exact)
-			wrong += peer != c->t->peers[stable[i].peer];
-		else
-			wrong += peer == NULL;
-		rcu_read_unlock();
+		wrong += check_one(c, &rnd,
+				   prandom_u32_state(&rnd) % ARRAY_SIZE(stable));
 		++lookups;
 	}
 	shim_rcu_unregister_thread();
 	__atomic_add_fetch(&c->lookups, lookups, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->wrong, wrong, __ATOMIC_RELAXED);
 	return NULL;
+}
+
+/* The deterministic twin of the reader threads: after every pointer store
+ * the writer makes, look up every stable range, so that each state a
+ * reader could ever see is checked.
+ */
+static struct concurrency *hook_ctx;
+static struct rnd_state hook_rnd;
+
+static void publish_hook(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(stable); ++i) {
+		hook_ctx->wrong += check_one(hook_ctx, &hook_rnd, i);
+		++hook_ctx->lookups;
+	}
 }
 
 /* A churn route must not land inside a range marked exact. */
@@ -420,14 +449,17 @@ static bool inside_exact(struct concurrency *c, u8 bits, const u64 key[2],
 	return false;
 }
 
-static bool test_concurrency(u64 seed, unsigned int writer_ops)
+/* With @readers threads, or with none and the publication hook. */
+static bool test_concurrency(u64 seed, unsigned int writer_ops,
+			     unsigned int readers)
 {
-	enum { READERS = 2, CHURN = 4096 };
+	enum { MAX_READERS = 4, CHURN = 4096 };
 	struct { u64 key[2]; u8 cidr, bits, peer; bool in; } *churn;
+	struct reader_arg args[MAX_READERS];
+	pthread_t threads[MAX_READERS];
 	struct nt_allowedips_pool pool;
 	struct concurrency c = { 0 };
-	pthread_t threads[READERS];
-	unsigned int i, j, inserted = 0;
+	unsigned int i, j, k, base, inserted = 0;
 	struct selftest t;
 	double t0;
 	u8 bits, cidr;
@@ -437,7 +469,6 @@ static bool test_concurrency(u64 seed, unsigned int writer_ops)
 	if (!churn || !selftest_begin(&t, 8, seed))
 		return false;
 	c.t = &t;
-	c.seed = seed;
 	nt_allowedips_pool_init(&pool);
 	mutex_lock(&t.lock);
 	for (i = 0; i < ARRAY_SIZE(stable); ++i) {
@@ -447,26 +478,35 @@ static bool test_concurrency(u64 seed, unsigned int writer_ops)
 	}
 	mutex_unlock(&t.lock);
 
-	for (i = 0; i < READERS; ++i) {
-		c.seed = seed + i + 1;
-		pthread_create(&threads[i], NULL, reader, &c);
+	readers = min(readers, (unsigned int)MAX_READERS);
+	for (i = 0; i < readers; ++i) {
+		args[i].c = &c;
+		args[i].seed = seed + i + 1;
+		pthread_create(&threads[i], NULL, reader, &args[i]);
+	}
+	if (!readers) {
+		hook_ctx = &c;
+		prandom_seed_state(&hook_rnd, seed - 1);
+		shim_rcu_publish_hook = publish_hook;
 	}
 	t0 = now();
 	for (i = 0; i < writer_ops; ++i) {
 		j = rand_below(&t, CHURN);
 		mutex_lock(&t.lock);
 		if (!churn[j].in) {
-			bits = rand_below(&t, 2) ? 128 : 32;
-			rand_key(&t, key, bits);
-			/* Somewhere in 10/8 or 2001:db8::/32, longer prefix. */
-			if (bits == 32) {
-				key[0] = (key[0] & ~(0xffULL << 56)) | (10ULL << 56);
-				cidr = 9 + rand_below(&t, 24);
-			} else {
-				key[0] = (key[0] & ~(0xffffffffULL << 32)) |
-					 (0x20010db8ULL << 32);
-				cidr = 33 + rand_below(&t, 96);
-			}
+			/* Somewhere in 10/8 or 2001:db8::/32, longer prefix,
+			 * and half the time sharing a long prefix with a
+			 * stable range, so that the nodes joining the two sit
+			 * on the readers' paths.
+			 */
+			k = rand_below(&t, ARRAY_SIZE(stable));
+			bits = c.bits[k];
+			base = bits == 32 ? 8 : 32;
+			memcpy(key, c.keys[k], sizeof(key));
+			rand_key_from(&t, key, rand_below(&t, 2) ? base :
+				      base + rand_below(&t, stable[k].cidr - base + 1),
+				      bits);
+			cidr = base + 1 + rand_below(&t, bits - base);
 			key_mask(key, cidr);
 			if (!inside_exact(&c, bits, key, cidr)) {
 				churn[j].bits = bits;
@@ -498,10 +538,13 @@ static bool test_concurrency(u64 seed, unsigned int writer_ops)
 		mutex_unlock(&t.lock);
 	}
 	__atomic_store_n(&c.stop, true, __ATOMIC_RELAXED);
-	for (i = 0; i < READERS; ++i)
+	for (i = 0; i < readers; ++i)
 		pthread_join(threads[i], NULL);
-	printf("# concurrency: %u writer ops (%u inserts), %lu reader lookups in %.1f s, %lu wrong\n",
-	       writer_ops, inserted, c.lookups, now() - t0, c.wrong);
+	shim_rcu_publish_hook = NULL;
+	printf("# %u writer ops (%u inserts), %lu lookups %s in %.1f s, %lu wrong\n",
+	       writer_ops, inserted, c.lookups,
+	       readers ? "from reader threads" : "after each pointer store",
+	       now() - t0, c.wrong);
 	expect(&t, !c.wrong, "a stable range was not found", c.wrong);
 	expect(&t, c.lookups > 1000, "readers did not run", c.lookups);
 	mutex_lock(&t.lock);
@@ -579,6 +622,47 @@ static int bench(u64 seed)
 		printf("# bench: lookup_dst %s (packet, reference): %.1f M/s\n",
 		       f ? "IPv6" : "IPv4", lookups / dt / 1e6);
 	}
+
+	/* A typical server: each of 1 000 peers owns a /32 and a /128 in the
+	 * tunnel's subnets and a /24 and a /64 behind it.
+	 */
+	mutex_lock(&t.lock);
+	nt_allowedips_free(&t.table, &t.lock);
+	for (i = 0; i < 1000; ++i) {
+		u64 k4[2] = { (u64)(0x0a000000 + i) << 32, 0 };
+		u64 n4[2] = { (u64)(0xac100000 + (i << 8)) << 32, 0 };
+		u64 k6[2] = { 0xfd00000000000000ULL, i };
+		u64 n6[2] = { 0x20010db800000000ULL + ((u64)i << 16), 0 };
+
+		t_insert(&t, 32, k4, 32, t.peers[i], NULL);
+		t_insert(&t, 32, n4, 24, t.peers[i], NULL);
+		t_insert(&t, 128, k6, 128, t.peers[i], NULL);
+		t_insert(&t, 128, n6, 64, t.peers[i], NULL);
+	}
+	mutex_unlock(&t.lock);
+	for (f = 0; f < 2; ++f) {
+		u8 bits = f ? 128 : 32;
+
+		for (i = 0; i < lookups; ++i) {
+			u32 p = rand_below(&t, 1000), r = prandom_u32_state(&t.rnd);
+
+			if (bits == 32) {
+				addrs[i][0] = (u64)(r & 1 ? 0x0a000000 + p :
+					      0xac100000 + (p << 8) + (r >> 24)) << 32;
+				addrs[i][1] = 0;
+			} else {
+				addrs[i][0] = r & 1 ? 0xfd00000000000000ULL :
+					      0x20010db800000000ULL + ((u64)p << 16);
+				addrs[i][1] = r & 1 ? p : r;
+			}
+		}
+		t0 = now();
+		for (i = 0; i < lookups; ++i)
+			sink += (uintptr_t)t_lookup(&t, bits, addrs[i]);
+		dt = now() - t0;
+		printf("# bench: raw %s lookups, 1000-peer server table: %.1f M/s (%.0f ns each)\n",
+		       f ? "IPv6" : "IPv4", lookups / dt / 1e6, dt / lookups * 1e9);
+	}
 	(void)sink;
 	set_refcounts(&t, 0);
 	ref_uninit(&ref[0]);
@@ -603,7 +687,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "bench"))
 		return bench(seed);
 
-	printf("KTAP version 1\n1..6\n# seed %llu (./test %llu repeats this run)\n",
+	printf("KTAP version 1\n1..7\n# seed %llu (./test %llu repeats this run)\n",
 	       (unsigned long long)seed, (unsigned long long)seed);
 #define RUN(desc, call) do { \
 		t0 = now(); \
@@ -617,7 +701,9 @@ int main(int argc, char **argv)
 	RUN("data-path lookups, references and dead peers", test_data_path(get_random_u64()));
 	RUN("allocation failures change nothing; a filled pool never fails",
 	    test_alloc_failure(get_random_u64()));
-	RUN("lockless lookups during concurrent changes", test_concurrency(get_random_u64(), 300000));
+	RUN("lockless lookups during concurrent changes", test_concurrency(get_random_u64(), 200000, 2));
+	RUN("every state a reader can see finds the stable ranges",
+	    test_concurrency(get_random_u64(), 100000, 0));
 #undef RUN
 	nt_allowedips_slab_uninit();
 	if (shim_cache_leaked) {

@@ -484,12 +484,31 @@ static inline void shim_rcu_writer_stall(void)
 			;
 }
 
+/* Called after every pointer store when set: the test uses it to look at
+ * each state that a reader could find the trie in.
+ */
+static void (*shim_rcu_publish_hook)(void);
+
+static inline void shim_rcu_published(void)
+{
+	static bool running;
+
+	if (shim_rcu_publish_hook && !running) {
+		running = true;
+		shim_rcu_publish_hook();
+		running = false;
+	}
+}
+
 #define rcu_assign_pointer(p, v) do { \
 	__atomic_store_n(&(p), (__typeof__(p))(v), __ATOMIC_RELEASE); \
 	shim_rcu_writer_stall(); \
+	shim_rcu_published(); \
 } while (0)
-#define RCU_INIT_POINTER(p, v) \
-	__atomic_store_n(&(p), (__typeof__(p))(v), __ATOMIC_RELAXED)
+#define RCU_INIT_POINTER(p, v) do { \
+	__atomic_store_n(&(p), (__typeof__(p))(v), __ATOMIC_RELAXED); \
+	shim_rcu_published(); \
+} while (0)
 
 /* Memory. */
 
