@@ -33,7 +33,7 @@ export KVER KDIR NOISETUN_VERSION
 
 .PHONY: all module tools deps lint check demo initramfs install \
 	install-module install-tools dkms-install dkms-uninstall clean distclean \
-	help version
+	help version testprogs
 
 all: module tools
 
@@ -48,6 +48,13 @@ tools:
 	else \
 		echo "  TOOLS   tools/Makefile does not exist yet: skipping tunctl"; \
 	fi
+
+# Programs the scenarios run inside the VM (selftests/*/Makefile with an
+# `all` target that builds a binary: nlprobe, the raw netlink client).
+TESTPROGS := $(patsubst %/Makefile,%,$(wildcard selftests/nlprobe/Makefile))
+
+testprogs:
+	@set -e; for d in $(TESTPROGS); do $(MAKE) -C $$d; done
 
 version:
 	@echo $(NOISETUN_VERSION)
@@ -105,6 +112,7 @@ clean:
 		rm -f Module.symvers modules.order; \
 	fi
 	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
+	@for d in $(TESTPROGS); do $(MAKE) -C $$d clean; done
 	rm -rf .cache/vm .cache/check .cache/demo
 
 distclean: clean

@@ -8,6 +8,7 @@
 # Stages (each is one top-level KTAP test; its subtests are "leaves"):
 #   build/module   noisetun.ko with DEBUG=1 W=1: builds; no compiler warning
 #   build/tools    tools/tunctl (skipped while tools/Makefile is missing)
+#   build/testprogs  the scenarios' programs (selftests/nlprobe)
 #   unit/NAME      make -C selftests/unit/NAME run (its KTAP lines)
 #   host/NAME.sh   bash selftests/host/NAME.sh (its KTAP lines)
 #   build/initramfs
@@ -168,6 +169,21 @@ else
 fi
 add_test build/tools "$leaves"
 timing+=("tools $(($(date +%s) - t0))s")
+
+# --- build/testprogs ----------------------------------------------------------
+# The scenarios' own programs (selftests/nlprobe); a scenario whose program
+# is missing would only skip, so a build failure here is a failure.
+t0=$(date +%s)
+leaves=$out/testprogs.leaves
+progress "building test programs"
+if $MAKE --no-print-directory testprogs >"$out/testprogs.log" 2>&1; then
+	echo "ok 1 - test programs build" >"$leaves"
+else
+	echo "not ok 1 - test programs build" >"$leaves"
+	tail -n 30 "$out/testprogs.log" | sed 's/^/# /' >>"$leaves"
+fi
+add_test build/testprogs "$leaves"
+timing+=("testprogs $(($(date +%s) - t0))s")
 
 # --- host unit tests and host tests -----------------------------------------
 for mk in selftests/unit/*/Makefile; do
