@@ -18,6 +18,8 @@
 #include "netlink.h"
 #include "noisetun.h"
 #include "peer.h"
+#include "ratelimiter.h"
+#include "replay.h"
 
 /* Kbuild passes the version from git describe; it may be empty. */
 #ifndef NOISETUN_VERSION
@@ -35,7 +37,8 @@ static int __init nt_mod_init(void)
 
 #ifdef DEBUG
 	/* A module whose own logic fails its checks must not carry traffic. */
-	if (!nt_allowedips_selftest() || !nt_crypto_selftest()) {
+	if (!nt_allowedips_selftest() || !nt_crypto_selftest() ||
+	    !nt_replay_selftest() || !nt_ratelimiter_selftest()) {
 		ret = -ENOTRECOVERABLE;
 		goto err_uninit_allowedips;
 	}

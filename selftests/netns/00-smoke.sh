@@ -25,6 +25,13 @@ nt_netns_new "$ns1"
 # Test that the module loads.
 nt_check "modprobe noisetun" nt_load_module
 
+# Test that every in-module self-test ran at load and passed (make check
+# builds with DEBUG=1, which runs them; a failing one refuses the load).
+for t in allowedips crypto replay ratelimiter; do
+	nt_check "$t self-tests passed at load" \
+		grep -q "noisetun: $t self-tests: pass" <(nt_kmsg)
+done
+
 # Test that the link kind exists and a device can be created.
 nt_check "ip link add nt0 type noisetun" ip -n "$ns1" link add nt0 type noisetun
 
