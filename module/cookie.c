@@ -9,6 +9,8 @@
  * when a birthday is set "in the past" of an early boot clock and wraps.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/algapi.h>
 
 #include <linux/build_bug.h>
@@ -450,9 +452,11 @@ struct cookie_test {
 
 #define TEST_CHECK(t, cond, ...)					\
 	do {								\
-		++(t)->checks;						\
+		struct cookie_test *test_ = (t);			\
+									\
+		++test_->checks;					\
 		if (!(cond)) {						\
-			++(t)->failures;				\
+			++test_->failures;				\
 			pr_err("cookie self-tests: FAIL: " __VA_ARGS__);	\
 		}							\
 	} while (0)
@@ -483,7 +487,8 @@ static bool test_reply(struct cookie_test *t, bool v6, u8 host, u16 port)
 	skb = test_skb(&t->msg, sizeof(t->msg), v6, host, port);
 	if (!skb)
 		return false;
-	ok = nt_cookie_message_create(&t->reply, skb, cpu_to_le32(0x2a), &t->checker);
+	ok = nt_cookie_message_create(&t->reply, skb, cpu_to_le32(0x2a),
+				      &t->checker);
 	kfree_skb(skb);
 	return ok;
 }
@@ -651,10 +656,8 @@ bool nt_cookie_selftest(void)
 	bool pass;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t) {
-		pr_err("cookie self-tests: out of memory\n");
+	if (!t)
 		return false;
-	}
 	init_rwsem(&t->ntd.static_identity.lock);
 	test_public_key(t->ntd.static_identity.public_key);
 	t->ntd.static_identity.has_identity = true;

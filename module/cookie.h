@@ -67,7 +67,8 @@ struct nt_cookie_checker {
 
 /**
  * struct nt_cookie - the sender's side, one per peer
- * @lock: protects every member
+ * @lock: protects every member but the two keys, which are written once by
+ *        nt_cookie_init() and only read afterwards
  * @birthday_ns: when @cookie arrived (boot-time clock)
  * @is_valid: @cookie holds a cookie; it is used for mac2 only while younger
  *            than COOKIE_SECRET_MAX_AGE - COOKIE_SECRET_LATENCY, since the
@@ -137,7 +138,8 @@ void nt_cookie_checker_uninit(struct nt_cookie_checker *checker);
  * Context: caller holds the device's nt_static_identity.lock (for reading
  * or writing); takes @checker->lock.
  */
-void nt_cookie_checker_precompute_device_keys(struct nt_cookie_checker *checker);
+void
+nt_cookie_checker_precompute_device_keys(struct nt_cookie_checker *checker);
 
 /**
  * nt_cookie_validate_packet() - check mac1, and mac2 when asked
