@@ -25,6 +25,7 @@
 #include "allowedips.h"
 #include "compat.h"
 #include "device.h"
+#include "indexhash.h"
 #include "messages.h"
 #include "peer.h"
 #include "peerlookup.h"
@@ -117,10 +118,11 @@ static int stop_device(struct net_device *dev)
 	mutex_lock(&ntd->device_update_lock);
 	list_for_each_entry(peer, &ntd->peer_list, peer_list) {
 		/*
-		 * The data plane (#3) also stops the peer's timers and clears
-		 * its handshake and keypairs here: a session never survives
-		 * the device going down.
+		 * A session never survives the device going down. The data
+		 * plane (#3) also stops the peer's timers here.
 		 */
+		nt_noise_keypairs_clear(&peer->keypairs);
+		nt_noise_handshake_clear(&peer->handshake);
 		nt_peer_purge_staged_packets(peer);
 	}
 	nt_socket_close(ntd);
@@ -292,11 +294,13 @@ static void destruct(struct net_device *dev)
 	/* The peers' last RCU callbacks print this device's name. */
 	rcu_barrier();
 
+	nt_index_hashtable_free(ntd->index_hashtable);
 	nt_pubkey_hashtable_free(ntd->peer_hashtable);
 	free_percpu(ntd->drops);
 	free_percpu(dev->tstats);
 	memzero_explicit(ntd->static_identity.private_key,
 			 sizeof(ntd->static_identity.private_key));
+	nt_cookie_checker_uninit(&ntd->cookie_checker);
 	pr_debug("%s: Interface destroyed\n", dev->name);
 	/* free_netdev() follows: needs_free_netdev is set. */
 }
@@ -377,6 +381,7 @@ static int newlink(struct net *src_net, struct net_device *dev,
 
 	ntd->creating_net = src_net;
 	init_rwsem(&ntd->static_identity.lock);
+	nt_cookie_checker_init(&ntd->cookie_checker, ntd);
 	mutex_init(&ntd->device_update_lock);
 	INIT_LIST_HEAD(&ntd->peer_list);
 	nt_allowedips_init(&ntd->peer_allowedips);
@@ -386,9 +391,13 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->peer_hashtable)
 		return ret;
 
+	ntd->index_hashtable = nt_index_hashtable_alloc();
+	if (!ntd->index_hashtable)
+		goto err_free_peer_hashtable;
+
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
-		goto err_free_peer_hashtable;
+		goto err_free_index_hashtable;
 
 	ntd->drops = alloc_drop_counters();
 	if (!ntd->drops)
@@ -412,6 +421,8 @@ err_free_drops:
 	free_percpu(ntd->drops);
 err_free_tstats:
 	free_percpu(dev->tstats);
+err_free_index_hashtable:
+	nt_index_hashtable_free(ntd->index_hashtable);
 err_free_peer_hashtable:
 	nt_pubkey_hashtable_free(ntd->peer_hashtable);
 	return ret;

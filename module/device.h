@@ -36,12 +36,14 @@
 #include <linux/u64_stats_sync.h>
 
 #include "allowedips.h"
+#include "cookie.h"
 #include "messages.h"
 #include "noisetun.h"
 
 struct net;
 struct sock;
 struct nt_pubkey_hashtable;
+struct nt_index_hashtable;
 
 /**
  * struct nt_static_identity - the device's own key pair
@@ -80,6 +82,8 @@ struct nt_drop_counters {
  * struct nt_device - the private part of a noisetun net_device
  * @dev: the net_device this is the private area of
  * @static_identity: the device's key pair, under its own lock
+ * @cookie_checker: mac1/mac2 checks and cookie replies (cookie.h); its keys
+ *                  are recomputed under @static_identity's lock
  * @device_update_lock: serialises every configuration change of the device
  *                      (netlink SET, open/stop, teardown) and protects the
  *                      members marked "config" below. Netlink GET holds it
@@ -87,6 +91,8 @@ struct nt_drop_counters {
  * @peer_list: config; the device's peers in creation order (nt_peer.peer_list)
  * @num_peers: config; how many peers @peer_list holds
  * @peer_hashtable: the peers by public key (writers: config; readers: RCU)
+ * @index_hashtable: the receiver indices of handshakes and keypairs
+ *                   (indexhash.h; its own lock, readers RCU)
  * @peer_allowedips: the allowed-IPs table (writers: config; readers: RCU)
  * @sock4: the IPv4 UDP socket; NULL while the device is down. Written under
  *         device_update_lock, read under RCU by the data path.
@@ -111,20 +117,21 @@ struct nt_drop_counters {
  * Where the data plane (#3) puts its state, so that it has a home here:
  * the handshake receive ring and its per-CPU workers with their queue
  * length, the encrypt and decrypt rings shared by all peers (each packet
- * also sits in its peer's ordered queue), the index hashtable of sessions
- * (peerlookup.h), the cookie checker (under @static_identity's lock), and
- * a reference on the global handshake rate limiter. Workqueues for
+ * also sits in its peer's ordered queue), and a reference on the global
+ * handshake rate limiter. Workqueues for
  * handshakes and crypto go with them; they are created in newlink and
  * destroyed in the destructor, after the peers are gone.
  */
 struct nt_device {
 	struct net_device *dev;
 	struct nt_static_identity static_identity;
+	struct nt_cookie_checker cookie_checker;
 	/* Serialises all configuration; see the kernel-doc above. */
 	struct mutex device_update_lock;
 	struct list_head peer_list;
 	unsigned int num_peers;
 	struct nt_pubkey_hashtable *peer_hashtable;
+	struct nt_index_hashtable *index_hashtable;
 	struct nt_allowedips peer_allowedips;
 	struct sock __rcu *sock4;
 	struct sock __rcu *sock6;

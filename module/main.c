@@ -13,9 +13,11 @@
 #include <linux/rcupdate.h>
 
 #include "allowedips.h"
+#include "cookie.h"
 #include "crypto.h"
 #include "device.h"
 #include "netlink.h"
+#include "noise.h"
 #include "noisetun.h"
 #include "peer.h"
 #include "ratelimiter.h"
@@ -38,7 +40,8 @@ static int __init nt_mod_init(void)
 #ifdef DEBUG
 	/* A module whose own logic fails its checks must not carry traffic. */
 	if (!nt_allowedips_selftest() || !nt_crypto_selftest() ||
-	    !nt_replay_selftest() || !nt_ratelimiter_selftest()) {
+	    !nt_replay_selftest() || !nt_ratelimiter_selftest() ||
+	    !nt_cookie_selftest() || !nt_noise_selftest()) {
 		ret = -ENOTRECOVERABLE;
 		goto err_uninit_allowedips;
 	}

@@ -1200,13 +1200,21 @@ static void apply_plan(struct set_plan *plan)
 		memcpy(identity->public_key, plan->public_key,
 		       NOISE_PUBLIC_KEY_LEN);
 		identity->has_identity = plan->has_identity;
+		nt_cookie_checker_precompute_device_keys(&ntd->cookie_checker);
 		/*
-		 * The data plane (#3) recomputes here, under this lock, the
-		 * cookie checker's keys and every peer's static-static DH,
-		 * expires the current sessions, and sends the packets staged
+		 * The data plane (#3) also sends here the packets staged
 		 * while the device had no key.
 		 */
 		up_write(&identity->lock);
+
+		/*
+		 * Sessions made with the old key must not outlive it: every
+		 * peer handshakes again with the new one.
+		 */
+		list_for_each_entry(peer, &ntd->peer_list, peer_list) {
+			nt_noise_keypairs_clear(&peer->keypairs);
+			nt_noise_handshake_clear(&peer->handshake);
+		}
 	}
 
 	for (i = 0; i < plan->num_steps; ++i)

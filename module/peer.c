@@ -14,6 +14,7 @@
 
 #include "allowedips.h"
 #include "device.h"
+#include "noise.h"
 #include "peer.h"
 #include "peerlookup.h"
 
@@ -56,8 +57,9 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	}
 
 	peer->device = ntd;
-	init_rwsem(&peer->handshake.lock);
-	memcpy(peer->handshake.remote_static, public_key, NOISE_PUBLIC_KEY_LEN);
+	nt_noise_handshake_init(&peer->handshake, peer, public_key);
+	nt_noise_keypairs_init(&peer->keypairs);
+	nt_cookie_init(&peer->latest_cookie, public_key);
 	rwlock_init(&peer->endpoint_lock);
 	skb_queue_head_init(&peer->staged_packet_queue);
 	kref_init(&peer->refcount);
@@ -103,6 +105,7 @@ static void release_rcu(struct rcu_head *rcu)
 	pr_debug("%s: Peer %llu destroyed\n", peer->device->dev->name,
 		 peer->internal_id);
 	free_percpu(peer->stats);
+	nt_cookie_uninit(&peer->latest_cookie);
 	/* The preshared key, and later all handshake state, lives inline. */
 	memzero_explicit(peer, sizeof(*peer));
 	kmem_cache_free(peer_cache, peer);
@@ -168,6 +171,8 @@ void nt_peer_remove_dead(struct list_head *dead)
 		 * is_dead is seen), stops the timers, flushes the crypto and
 		 * handshake work and disables and deletes the NAPI context.
 		 */
+		nt_noise_keypairs_clear(&peer->keypairs);
+		nt_noise_handshake_clear(&peer->handshake);
 		nt_peer_purge_staged_packets(peer);
 		nt_peer_put(peer);
 	}

@@ -35,6 +35,7 @@
 
 #include "device.h"
 #include "messages.h"
+#include "noise.h"
 
 /**
  * struct nt_endpoint - where a peer is reached, and from which address
@@ -59,23 +60,6 @@ struct nt_endpoint {
 		};
 		struct in6_addr src6;
 	};
-};
-
-/**
- * struct nt_noise_handshake - a peer's keys for the Noise handshake
- * @lock: protects @preshared_key and (#3) the handshake state. The data
- *        plane's noise.c takes this struct over into noise.h and adds the
- *        ephemeral keys, hash, chaining key and indices, under this lock.
- * @remote_static: the peer's public key. Set at creation and never changed
- *                 (it is the peer's identity and hashtable key), so it is
- *                 read without @lock.
- * @preshared_key: mixed into the handshake; all zeros when unset. Zeroed
- *                 when the peer is freed.
- */
-struct nt_noise_handshake {
-	struct rw_semaphore lock;
-	u8 remote_static[NOISE_PUBLIC_KEY_LEN];
-	u8 preshared_key[NOISE_SYMMETRIC_KEY_LEN];
 };
 
 /**
@@ -122,7 +106,10 @@ struct nt_peer_traffic {
 /**
  * struct nt_peer - a peer of a noisetun device
  * @device: the device; a peer never moves to another device
- * @handshake: the public key, the preshared key, and (#3) the handshake
+ * @handshake: the public key, the preshared key, and the handshake (noise.h)
+ * @keypairs: the sessions: previous, current, next (noise.h)
+ * @latest_cookie: mac1/mac2 for messages to this peer, and the cookie it
+ *                 last sent us (cookie.h)
  * @endpoint_lock: protects @endpoint. Taken for writing by netlink SET and
  *                 (#3) by roaming on receive, so always with BHs off.
  * @endpoint: where to send to; also the endpoint netlink reports
@@ -159,6 +146,8 @@ struct nt_peer_traffic {
 struct nt_peer {
 	struct nt_device *device;
 	struct nt_noise_handshake handshake;
+	struct nt_noise_keypairs keypairs;
+	struct nt_cookie latest_cookie;
 	rwlock_t endpoint_lock;
 	struct nt_endpoint endpoint;
 	struct sk_buff_head staged_packet_queue;
