@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "noisetun.h"
+#include "drop_names.h"
 
 #define KEY_LEN NOISETUN_KEY_LEN
 #define B64_LEN 44
@@ -605,35 +606,6 @@ static int cmd_set(int argc, char **argv)
 
 /* ---- reading a dump ------------------------------------------------------ */
 
-static const char *drop_key[] = {
-	[NOISETUN_A_DROP_BAD_HEADER] = "bad_header",
-	[NOISETUN_A_DROP_BAD_TYPE] = "bad_type",
-	[NOISETUN_A_DROP_BAD_SIZE] = "bad_size",
-	[NOISETUN_A_DROP_BAD_MAC1] = "bad_mac1",
-	[NOISETUN_A_DROP_RATELIMITED] = "ratelimited",
-	[NOISETUN_A_DROP_HANDSHAKE_QUEUE_FULL] = "handshake_queue_full",
-	[NOISETUN_A_DROP_HANDSHAKE_INVALID] = "handshake_invalid",
-	[NOISETUN_A_DROP_HANDSHAKE_REPLAY] = "handshake_replay",
-	[NOISETUN_A_DROP_HANDSHAKE_FLOOD] = "handshake_flood",
-	[NOISETUN_A_DROP_UNKNOWN_INDEX] = "unknown_index",
-	[NOISETUN_A_DROP_BAD_STATE] = "bad_state",
-	[NOISETUN_A_DROP_COOKIE_INVALID] = "cookie_invalid",
-	[NOISETUN_A_DROP_BAD_KEYPAIR] = "bad_keypair",
-	[NOISETUN_A_DROP_AUTH_FAIL] = "auth_fail",
-	[NOISETUN_A_DROP_REPLAY] = "replay",
-	[NOISETUN_A_DROP_TOO_OLD] = "too_old",
-	[NOISETUN_A_DROP_INNER_PROTOCOL] = "inner_protocol",
-	[NOISETUN_A_DROP_INNER_LENGTH] = "inner_length",
-	[NOISETUN_A_DROP_SOURCE_NOT_ALLOWED] = "source_not_allowed",
-	[NOISETUN_A_DROP_RX_QUEUE_FULL] = "rx_queue_full",
-	[NOISETUN_A_DROP_NO_PEER] = "no_peer",
-	[NOISETUN_A_DROP_NO_ENDPOINT] = "no_endpoint",
-	[NOISETUN_A_DROP_NO_ROUTE] = "no_route",
-	[NOISETUN_A_DROP_STAGED_OVERFLOW] = "staged_overflow",
-	[NOISETUN_A_DROP_TX_QUEUE_FULL] = "tx_queue_full",
-	[NOISETUN_A_DROP_BAD_PACKET] = "bad_packet",
-	[NOISETUN_A_DROP_NO_MEMORY] = "no_memory",
-};
 
 /* State carried across the messages of one dump. */
 struct dump_state {
@@ -673,9 +645,8 @@ static void print_drops(const char *indent, const struct nlattr *nest)
 	mnl_attr_for_each_nested(attr, nest) {
 		unsigned int t = mnl_attr_get_type(attr);
 
-		if (t && t < sizeof(drop_key) / sizeof(drop_key[0]) &&
-		    drop_key[t])
-			printf(" %s=%" PRIu64, drop_key[t],
+		if (t && t <= NOISETUN_A_DROP_MAX && nt_drop_names[t])
+			printf(" %s=%" PRIu64, nt_drop_names[t],
 			       mnl_attr_get_u64(attr));
 	}
 	printf("\n");
