@@ -29,6 +29,9 @@
 #include "messages.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "ratelimiter.h"
+#include "receive.h"
+#include "send.h"
 #include "socket.h"
 
 /**
@@ -116,16 +119,25 @@ static int stop_device(struct net_device *dev)
 	struct nt_peer *peer;
 
 	mutex_lock(&ntd->device_update_lock);
+	/*
+	 * Sockets first: then no handshake message arrives any more, and
+	 * once the worker has finished what it holds, nothing can derive a
+	 * session behind the loop below.
+	 */
+	nt_socket_close(ntd);
+	cancel_work_sync(&ntd->handshake_rx_work);
+	skb_queue_purge(&ntd->handshake_queue);
 	list_for_each_entry(peer, &ntd->peer_list, peer_list) {
 		/*
-		 * A session never survives the device going down. The data
-		 * plane (#3) also stops the peer's timers here.
+		 * A session never survives the device going down, nor does
+		 * a handshake in progress. The transport (#3) stops the
+		 * peer's other timers here too.
 		 */
+		nt_send_peer_stop(peer);
 		nt_noise_keypairs_clear(&peer->keypairs);
 		nt_noise_handshake_clear(&peer->handshake);
 		nt_peer_purge_staged_packets(peer);
 	}
-	nt_socket_close(ntd);
 	mutex_unlock(&ntd->device_update_lock);
 	return 0;
 }
@@ -211,6 +223,7 @@ static void stage_packets(struct nt_peer *peer, struct sk_buff_head *packets)
 static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
+	struct nt_noise_keypair *keypair;
 	enum noisetun_drop_attr reason;
 	struct sk_buff_head packets;
 	struct nt_peer *peer = NULL;
@@ -240,11 +253,15 @@ static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
 
 	stage_packets(peer, &packets);
 	/*
-	 * The data plane (#3) continues here: it encrypts and sends what is
-	 * staged if the peer has a current session, and otherwise starts a
-	 * handshake. Until then the packets wait, as they would for a
+	 * Without a session, ask for a handshake. The transport (#3) will
+	 * continue here: encrypt and send what is staged when the peer has a
+	 * current session. Until then the packets wait, as they would for a
 	 * handshake that does not complete.
 	 */
+	keypair = nt_noise_keypair_current(&peer->keypairs);
+	if (!keypair)
+		nt_send_handshake_want(peer);
+	nt_noise_keypair_put(keypair);
 	nt_peer_put(peer);
 	return NETDEV_TX_OK;
 
@@ -284,12 +301,22 @@ static void destruct(struct net_device *dev)
 	mutex_lock(&ntd->device_update_lock);
 	/* Closed by stop_device() already, when unregistering took it down. */
 	nt_socket_close(ntd);
-	nt_peer_remove_all(ntd);
 	/*
-	 * The data plane (#3) destroys its workqueues and frees its rings
-	 * here, now that no peer is left to feed them.
+	 * No socket is left to queue handshake messages (stop_device() has
+	 * drained them already, unless the device never went up): let the
+	 * worker finish what it holds, then drop what it has not started.
 	 */
+	cancel_work_sync(&ntd->handshake_rx_work);
+	skb_queue_purge(&ntd->handshake_queue);
+	/* Stops each peer's initiation work and retry timer. */
+	nt_peer_remove_all(ntd);
 	mutex_unlock(&ntd->device_update_lock);
+	/*
+	 * Nothing can queue on it any more. The transport (#3) destroys its
+	 * crypto workqueues and frees its rings here too.
+	 */
+	destroy_workqueue(ntd->handshake_wq);
+	nt_ratelimiter_uninit();
 
 	/* The peers' last RCU callbacks print this device's name. */
 	rcu_barrier();
@@ -386,6 +413,8 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	INIT_LIST_HEAD(&ntd->peer_list);
 	nt_allowedips_init(&ntd->peer_allowedips);
 	ntd->generation = 1;
+	skb_queue_head_init(&ntd->handshake_queue);
+	INIT_WORK(&ntd->handshake_rx_work, nt_receive_handshake_worker);
 
 	ntd->peer_hashtable = nt_pubkey_hashtable_alloc();
 	if (!ntd->peer_hashtable)
@@ -403,9 +432,23 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->drops)
 		goto err_free_tstats;
 
+	/*
+	 * Unbound: handshakes are CPU work (Diffie-Hellman) that may run
+	 * anywhere; freezable, so that nothing is sent across a suspend.
+	 */
+	ntd->handshake_wq = alloc_workqueue("nt-hs-%s",
+					    WQ_UNBOUND | WQ_FREEZABLE, 0,
+					    dev->name);
+	if (!ntd->handshake_wq)
+		goto err_free_drops;
+
+	ret = nt_ratelimiter_init();
+	if (ret < 0)
+		goto err_destroy_handshake_wq;
+
 	ret = register_netdevice(dev);
 	if (ret < 0)
-		goto err_free_drops;
+		goto err_uninit_ratelimiter;
 
 	list_add(&ntd->creating_net_list, &nt_net(src_net)->device_list);
 	/*
@@ -417,6 +460,10 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	pr_debug("%s: Interface created\n", dev->name);
 	return 0;
 
+err_uninit_ratelimiter:
+	nt_ratelimiter_uninit();
+err_destroy_handshake_wq:
+	destroy_workqueue(ntd->handshake_wq);
 err_free_drops:
 	free_percpu(ntd->drops);
 err_free_tstats:

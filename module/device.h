@@ -16,7 +16,8 @@
  *   nt_static_identity.lock    the device's private/public key (rwsem)
  *   nt_noise_handshake.lock    a peer's handshake keys (rwsem)
  *   nt_peer.endpoint_lock      a peer's endpoint (rwlock, BH-safe)
- *   sk_buff_head.lock          a peer's staged packet queue (BH-safe)
+ *   sk_buff_head.lock          a peer's staged packet queue, the device's
+ *                              handshake queue (BH-safe)
  *   rcu_read_lock(_bh)         lookups: pubkey table, allowed IPs, sockets
  *
  * The data plane (#3) adds, below endpoint_lock: the keypair update lock of
@@ -32,8 +33,10 @@
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/rwsem.h>
+#include <linux/skbuff.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 
 #include "allowedips.h"
 #include "cookie.h"
@@ -113,14 +116,21 @@ struct nt_drop_counters {
  * @generation: config; bumped on every configuration change, never 0, so
  *              that a multi-message netlink dump can tell it was
  *              interrupted (genl_dump_check_consistent)
+ * @handshake_wq: runs @handshake_rx_work and the peers' initiation work
+ *                (send.h); created in newlink, destroyed in the destructor
+ *                once no peer and no socket is left to queue on it
+ * @handshake_queue: received handshake messages waiting for
+ *                   @handshake_rx_work, at most
+ *                   MAX_QUEUED_INCOMING_HANDSHAKES; its own spinlock (BH)
+ *                   protects it. Its length tells the device is under load.
+ * @handshake_rx_work: processes @handshake_queue (receive.h)
  *
- * Where the data plane (#3) puts its state, so that it has a home here:
- * the handshake receive ring and its per-CPU workers with their queue
- * length, the encrypt and decrypt rings shared by all peers (each packet
- * also sits in its peer's ordered queue), and a reference on the global
- * handshake rate limiter. Workqueues for
- * handshakes and crypto go with them; they are created in newlink and
- * destroyed in the destructor, after the peers are gone.
+ * Each device holds a reference on the global handshake rate limiter from
+ * newlink to the destructor. Where the transport (#3) puts its state, so
+ * that it has a home here: the encrypt and decrypt rings shared by all
+ * peers (each packet also sits in its peer's ordered queue) and their
+ * crypto workqueues, created in newlink and destroyed in the destructor,
+ * after the peers are gone.
  */
 struct nt_device {
 	struct net_device *dev;
@@ -141,6 +151,9 @@ struct nt_device {
 	struct list_head creating_net_list;
 	struct nt_drop_counters __percpu *drops;
 	unsigned int generation;
+	struct workqueue_struct *handshake_wq;
+	struct sk_buff_head handshake_queue;
+	struct work_struct handshake_rx_work;
 };
 
 /**

@@ -17,6 +17,7 @@
 #include "noise.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "send.h"
 
 static struct kmem_cache *peer_cache;
 
@@ -62,6 +63,7 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	nt_cookie_init(&peer->latest_cookie, public_key);
 	rwlock_init(&peer->endpoint_lock);
 	skb_queue_head_init(&peer->staged_packet_queue);
+	nt_send_peer_init(peer);
 	kref_init(&peer->refcount);
 	INIT_HLIST_NODE(&peer->pubkey_hash);
 	INIT_LIST_HEAD(&peer->peer_list);
@@ -166,11 +168,13 @@ void nt_peer_remove_dead(struct list_head *dead)
 		lockdep_assert_held(&peer->device->device_update_lock);
 		list_del_init(&peer->peer_list);
 		/*
-		 * The data plane (#3) stops here what still runs for the
-		 * peer: it clears the keypairs (no new ones can appear once
-		 * is_dead is seen), stops the timers, flushes the crypto and
-		 * handshake work and disables and deletes the NAPI context.
+		 * Stop what still runs for the peer: its handshake work and
+		 * retry timer (neither restarts once is_dead is seen), then
+		 * clear the keypairs (no new ones can appear once is_dead is
+		 * seen). The transport (#3) also flushes the crypto work and
+		 * disables and deletes the NAPI context here.
 		 */
+		nt_send_peer_stop(peer);
 		nt_noise_keypairs_clear(&peer->keypairs);
 		nt_noise_handshake_clear(&peer->handshake);
 		nt_peer_purge_staged_packets(peer);
@@ -206,6 +210,33 @@ void nt_peer_purge_staged_packets(struct nt_peer *peer)
 		return;
 	DEV_STATS_ADD(peer->device->dev, tx_dropped, skb_queue_len(&purged));
 	__skb_queue_purge(&purged);
+}
+
+void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
+{
+	struct nt_peer_stats *mine = get_cpu_ptr(peer->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&mine->syncp);
+	u64_stats_add(&mine->rx_bytes, len);
+	u64_stats_inc(&mine->rx_packets);
+	u64_stats_update_end_irqrestore(&mine->syncp, flags);
+	put_cpu_ptr(peer->stats);
+}
+
+void nt_peer_count_tx(struct nt_peer *peer, unsigned int len,
+		      bool is_initiation)
+{
+	struct nt_peer_stats *mine = get_cpu_ptr(peer->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&mine->syncp);
+	u64_stats_add(&mine->tx_bytes, len);
+	u64_stats_inc(&mine->tx_packets);
+	if (is_initiation)
+		u64_stats_inc(&mine->handshake_attempts);
+	u64_stats_update_end_irqrestore(&mine->syncp, flags);
+	put_cpu_ptr(peer->stats);
 }
 
 void nt_peer_read_traffic(struct nt_peer *peer,

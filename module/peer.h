@@ -19,6 +19,7 @@
 #ifndef _NT_PEER_H
 #define _NT_PEER_H
 
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -30,7 +31,9 @@
 #include <linux/socket.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
+#include <linux/timer.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/u64_stats_sync.h>
 
 #include "device.h"
@@ -124,6 +127,18 @@ struct nt_peer_traffic {
  *                           handshake, 0 = never. Written (#3) and read
  *                           under @handshake's lock.
  * @stats: traffic and drop counters, per CPU
+ * @transmit_handshake_work: sends an initiation from process context
+ *                           (creating one may sleep); queued on the
+ *                           device's handshake_wq by send.c
+ * @retransmit_handshake: fires REKEY_TIMEOUT (+ jitter) after an initiation
+ *                        went out with no response; queues the work again
+ * @handshake_retries: initiations sent by @retransmit_handshake since the
+ *                     last one a packet asked for; the retries stop after
+ *                     MAX_TIMER_HANDSHAKES. Written by the work item only
+ *                     (one runs at a time), read with READ_ONCE().
+ * @last_sent_handshake_ns: boot time of the last initiation sent, so that
+ *                          packets do not start one more often than every
+ *                          REKEY_TIMEOUT; atomic, no lock
  * @is_dead: set once the peer is unlinked from every lookup structure;
  *           whoever holds a reference and might hand it to another context
  *           checks it first (READ_ONCE()). Written under device_update_lock.
@@ -154,6 +169,10 @@ struct nt_peer {
 	u16 persistent_keepalive_interval;
 	struct timespec64 walltime_last_handshake;
 	struct nt_peer_stats __percpu *stats;
+	struct work_struct transmit_handshake_work;
+	struct timer_list retransmit_handshake;
+	unsigned int handshake_retries;
+	atomic64_t last_sent_handshake_ns;
 	bool is_dead;
 	struct kref refcount;
 	struct rcu_head rcu;
@@ -273,6 +292,26 @@ static inline void nt_peer_count_drop(struct nt_peer *peer,
 	nt_drop_counters_inc(&peer->stats->drops, reason);
 	nt_device_count_drop(peer->device, reason);
 }
+
+/**
+ * nt_peer_count_rx() - count a message received from a peer
+ * @peer: the peer
+ * @len: its size in bytes, outer headers excluded (as WireGuard counts)
+ *
+ * Any context but hard interrupts.
+ */
+void nt_peer_count_rx(struct nt_peer *peer, unsigned int len);
+
+/**
+ * nt_peer_count_tx() - count a message sent to a peer
+ * @peer: the peer
+ * @len: its size in bytes, outer headers excluded
+ * @is_initiation: it is a handshake initiation (handshake_attempts)
+ *
+ * Any context but hard interrupts.
+ */
+void nt_peer_count_tx(struct nt_peer *peer, unsigned int len,
+		      bool is_initiation);
 
 /**
  * nt_peer_read_traffic() - sum a peer's traffic counters over all CPUs

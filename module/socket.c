@@ -16,11 +16,16 @@
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
 #include <net/udp_tunnel.h>
 
 #include "device.h"
 #include "messages.h"
 #include "peer.h"
+#include "receive.h"
 #include "socket.h"
 
 /*
@@ -116,13 +121,18 @@ static int receive(struct sock *sk, struct sk_buff *skb)
 	}
 
 	/*
-	 * A well-formed message. The data plane (#3) takes it from here:
-	 * handshake messages go to the device's handshake ring (bad_mac1,
-	 * ratelimited and handshake_queue_full are counted there), data
-	 * messages to their keypair's peer. Until then nothing on this device
-	 * can consume a message, so it is freed without being counted as a
-	 * drop: it was not refused, there is just no session layer yet.
+	 * A well-formed message. Handshake messages go to the device's
+	 * handshake queue (bad_mac1, ratelimited and handshake_queue_full are
+	 * counted there). Data messages will go to their keypair's peer (#3);
+	 * until then nothing on this device can consume them, so they are
+	 * freed without being counted as a drop: not refused, there is just
+	 * no transport layer yet.
 	 */
+	if (((struct message_header *)skb->data)->type !=
+	    cpu_to_le32(MESSAGE_DATA)) {
+		nt_receive_handshake_queue(ntd, skb);
+		return 0;
+	}
 	consume_skb(skb);
 	return 0;
 }
@@ -290,4 +300,209 @@ void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer)
 	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
 	/* The data plane (#3) resets the endpoint's route cache here too. */
 	write_unlock_bh(&peer->endpoint_lock);
+}
+
+/*
+ * Send @skb on the IPv4 socket towards @endpoint. The sticky source is
+ * tried first; when routing refuses it (the address went away), routing
+ * picks one instead. Consumes @skb.
+ */
+static int send4(struct nt_device *ntd, struct sk_buff *skb,
+		 const struct nt_endpoint *endpoint)
+{
+	struct flowi4 fl = {
+		.saddr = endpoint->src4.s_addr,
+		.daddr = endpoint->addr4.sin_addr.s_addr,
+		.fl4_dport = endpoint->addr4.sin_port,
+		.flowi4_mark = READ_ONCE(ntd->fwmark),
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt;
+	struct sock *sock;
+	int ret;
+
+	skb->mark = fl.flowi4_mark;
+	rcu_read_lock_bh();
+	sock = rcu_dereference_bh(ntd->sock4);
+	if (unlikely(!sock)) {
+		ret = -ENONET;
+		goto err;
+	}
+	fl.fl4_sport = inet_sk(sock)->inet_sport;
+	rt = ip_route_output_flow(sock_net(sock), &fl, sock);
+	if (unlikely(fl.saddr && PTR_ERR_OR_ZERO(rt) == -EINVAL)) {
+		fl.saddr = 0;
+		rt = ip_route_output_flow(sock_net(sock), &fl, sock);
+	}
+	if (IS_ERR(rt)) {
+		ret = PTR_ERR(rt);
+		goto err;
+	}
+	if (unlikely(rt->dst.dev == ntd->dev)) {
+		/* The route to the peer runs through the tunnel itself. */
+		ip_rt_put(rt);
+		ret = -ELOOP;
+		goto err;
+	}
+	udp_tunnel_xmit_skb(rt, sock, skb, fl.saddr, fl.daddr, 0,
+			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
+			    fl.fl4_dport, false, false);
+	rcu_read_unlock_bh();
+	return 0;
+
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+}
+
+/* The same for IPv6. Consumes @skb. */
+static int send6(struct nt_device *ntd, struct sk_buff *skb,
+		 const struct nt_endpoint *endpoint)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct flowi6 fl = {
+		.saddr = endpoint->src6,
+		.daddr = endpoint->addr6.sin6_addr,
+		.fl6_dport = endpoint->addr6.sin6_port,
+		.flowi6_mark = READ_ONCE(ntd->fwmark),
+		.flowi6_oif = endpoint->addr6.sin6_scope_id,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	struct dst_entry *dst;
+	struct sock *sock;
+	int ret;
+
+	skb->mark = fl.flowi6_mark;
+	rcu_read_lock_bh();
+	sock = rcu_dereference_bh(ntd->sock6);
+	if (unlikely(!sock)) {
+		ret = -ENONET;
+		goto err;
+	}
+	fl.fl6_sport = inet_sk(sock)->inet_sport;
+	/* A sticky source the host no longer owns: let routing choose. */
+	if (!ipv6_addr_any(&fl.saddr) &&
+	    !ipv6_chk_addr(sock_net(sock), &fl.saddr, NULL, 0))
+		fl.saddr = in6addr_any;
+	dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sock), sock, &fl, NULL);
+	if (IS_ERR(dst)) {
+		ret = PTR_ERR(dst);
+		goto err;
+	}
+	if (unlikely(dst->dev == ntd->dev)) {
+		dst_release(dst);
+		ret = -ELOOP;
+		goto err;
+	}
+	udp_tunnel6_xmit_skb(dst, sock, skb, skb->dev, &fl.saddr, &fl.daddr,
+			     0, ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
+			     fl.fl6_dport, false);
+	rcu_read_unlock_bh();
+	return 0;
+
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+#else
+	kfree_skb(skb);
+	return -EAFNOSUPPORT;
+#endif
+}
+
+static int send_buffer(struct nt_device *ntd,
+		       const struct nt_endpoint *endpoint,
+		       const void *buf, size_t len)
+{
+	/* Room for the largest outer headers the stack may put in front. */
+	const unsigned int headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr) +
+				      sizeof(struct udphdr);
+	struct sk_buff *skb;
+
+	if (endpoint->addr.sa_family != AF_INET &&
+	    endpoint->addr.sa_family != AF_INET6)
+		return -EDESTADDRREQ;
+	skb = alloc_skb(headroom + len, GFP_ATOMIC);
+	if (unlikely(!skb))
+		return -ENOMEM;
+	skb_reserve(skb, headroom);
+	skb_set_inner_network_header(skb, 0);
+	skb_put_data(skb, buf, len);
+	skb->dev = ntd->dev;
+	if (endpoint->addr.sa_family == AF_INET)
+		return send4(ntd, skb, endpoint);
+	return send6(ntd, skb, endpoint);
+}
+
+static void count_send_error(struct nt_device *ntd, struct nt_peer *peer,
+			     int ret)
+{
+	enum noisetun_drop_attr reason = ret == -ENOMEM ?
+					 NOISETUN_A_DROP_NO_MEMORY :
+					 NOISETUN_A_DROP_NO_ROUTE;
+
+	if (peer)
+		nt_peer_count_drop(peer, reason);
+	else
+		nt_device_count_drop(ntd, reason);
+	DEV_STATS_INC(ntd->dev, tx_errors);
+}
+
+int nt_socket_send_buffer_to_peer(struct nt_peer *peer, const void *buf,
+				  size_t len)
+{
+	struct nt_endpoint endpoint;
+	int ret;
+
+	read_lock_bh(&peer->endpoint_lock);
+	endpoint = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+
+	ret = send_buffer(peer->device, &endpoint, buf, len);
+	if (unlikely(ret))
+		count_send_error(peer->device, peer, ret);
+	return ret;
+}
+
+int nt_socket_send_buffer_as_reply_to_skb(struct nt_device *ntd,
+					  struct sk_buff *in_skb,
+					  const void *buf, size_t len)
+{
+	struct nt_endpoint endpoint;
+	int ret;
+
+	if (unlikely(!nt_socket_endpoint_from_skb(&endpoint, in_skb)))
+		return -EINVAL;
+	ret = send_buffer(ntd, &endpoint, buf, len);
+	if (unlikely(ret))
+		count_send_error(ntd, NULL, ret);
+	return ret;
+}
+
+bool nt_socket_endpoint_from_skb(struct nt_endpoint *endpoint,
+				 const struct sk_buff *skb)
+{
+	memset(endpoint, 0, sizeof(*endpoint));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		endpoint->addr4.sin_family = AF_INET;
+		endpoint->addr4.sin_port = udp_hdr(skb)->source;
+		endpoint->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		endpoint->src4.s_addr = ip_hdr(skb)->daddr;
+		endpoint->src_ifindex4 = skb->skb_iif;
+		return true;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		endpoint->addr6.sin6_family = AF_INET6;
+		endpoint->addr6.sin6_port = udp_hdr(skb)->source;
+		endpoint->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
+		endpoint->addr6.sin6_scope_id =
+			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr,
+					    skb->skb_iif);
+		endpoint->src6 = ipv6_hdr(skb)->daddr;
+		return true;
+	}
+#endif
+	return false;
 }

@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 struct sock;
+struct sk_buff;
 struct nt_device;
 struct nt_endpoint;
 struct nt_peer;
@@ -98,5 +99,50 @@ void nt_socket_set_peer_endpoint(struct nt_peer *peer,
  * routing chose before may no longer be the right one.
  */
 void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer);
+
+/**
+ * nt_socket_send_buffer_to_peer() - send one UDP datagram to a peer
+ * @peer: the peer; its endpoint (and sticky source) says where to
+ * @buf: the payload, a whole message
+ * @len: its size
+ *
+ * Routes with the device's fwmark from the device's socket of the
+ * endpoint's family. The datagram is dropped, counted as no_route or
+ * no_memory, when the endpoint is unknown, the device is down, or the route
+ * leads nowhere (or back into the device).
+ *
+ * Context: any but hard interrupts.
+ * Return: 0 or -errno.
+ */
+int nt_socket_send_buffer_to_peer(struct nt_peer *peer, const void *buf,
+				  size_t len);
+
+/**
+ * nt_socket_send_buffer_as_reply_to_skb() - answer a received datagram
+ * @ntd: the device @in_skb arrived on
+ * @in_skb: a received message, network and transport headers set
+ * @buf: the payload
+ * @len: its size
+ *
+ * Sends to @in_skb's source address and port, from the address it was sent
+ * to (cookie replies, which go to no known peer).
+ *
+ * Context: any but hard interrupts.
+ * Return: 0 or -errno.
+ */
+int nt_socket_send_buffer_as_reply_to_skb(struct nt_device *ntd,
+					  struct sk_buff *in_skb,
+					  const void *buf, size_t len);
+
+/**
+ * nt_socket_endpoint_from_skb() - where a received datagram came from
+ * @endpoint: receives the source as address and the destination as the
+ *            sticky source
+ * @skb: a received message, network and transport headers set
+ *
+ * Return: false if @skb is neither IPv4 nor IPv6.
+ */
+bool nt_socket_endpoint_from_skb(struct nt_endpoint *endpoint,
+				 const struct sk_buff *skb);
 
 #endif /* _NT_SOCKET_H */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Receiving handshake messages (PROTOCOL.md "Handshake", "Cookies").
+ *
+ * The socket's receive path checks a message's framing and hands
+ * initiations, responses and cookie replies to nt_receive_handshake_queue(),
+ * which only queues them: every check that costs a hash, and every
+ * Diffie-Hellman step, runs later on the device's handshake workqueue.
+ * There, in order: mac1 (and, while the queue is long, mac2 or a cookie
+ * reply and the rate limiter), then the Noise step, the answer, and the
+ * peer's new endpoint.
+ */
+
+#ifndef _NT_RECEIVE_H
+#define _NT_RECEIVE_H
+
+struct nt_device;
+struct sk_buff;
+struct work_struct;
+
+/**
+ * nt_receive_handshake_queue() - take a received handshake message
+ * @ntd: the device
+ * @skb: a type 1, 2 or 3 message of the right size, skb->data at its
+ *       header, network and transport headers set; consumed
+ *
+ * Counted as handshake_queue_full and dropped when
+ * MAX_QUEUED_INCOMING_HANDSHAKES wait already.
+ *
+ * Context: softirq (encap_rcv), under RCU.
+ */
+void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb);
+
+/**
+ * nt_receive_handshake_worker() - process the device's handshake queue
+ * @work: the device's handshake_rx_work
+ *
+ * Context: process context (the device's handshake workqueue); sleeps.
+ */
+void nt_receive_handshake_worker(struct work_struct *work);
+
+#endif /* _NT_RECEIVE_H */
