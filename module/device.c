@@ -15,6 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/addrconf.h>
+#include <net/dst_metadata.h>
 #include <net/icmp.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
@@ -29,10 +30,12 @@
 #include "messages.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
 #include "send.h"
 #include "socket.h"
+#include "timers.h"
 
 /**
  * struct nt_net - what noisetun keeps per network namespace
@@ -85,6 +88,7 @@ static int open_device(struct net_device *dev)
 	struct in_device *dev_v4 = __in_dev_get_rtnl(dev);
 	struct inet6_dev *dev_v6 = __in6_dev_get(dev);
 	struct nt_device *ntd = netdev_priv(dev);
+	struct nt_peer *peer;
 	int ret;
 
 	/*
@@ -103,12 +107,20 @@ static int open_device(struct net_device *dev)
 
 	mutex_lock(&ntd->device_update_lock);
 	ret = nt_socket_open(ntd);
-	if (!ret)
-		nt_device_bump_generation(ntd);
+	if (ret)
+		goto out;
+	nt_device_bump_generation(ntd);
 	/*
-	 * The data plane (#3) sends here the packets staged while the device
-	 * was down, and the first persistent keepalives.
+	 * What was staged while the device was down goes now (starting a
+	 * handshake), and a persistent keepalive announces us at once, so
+	 * that a peer behind NAT can reach us without waiting for traffic.
 	 */
+	list_for_each_entry(peer, &ntd->peer_list, peer_list) {
+		nt_send_staged_packets(peer);
+		if (peer->persistent_keepalive_interval)
+			nt_send_keepalive(peer);
+	}
+out:
 	mutex_unlock(&ntd->device_update_lock);
 	return ret;
 }
@@ -130,10 +142,11 @@ static int stop_device(struct net_device *dev)
 	list_for_each_entry(peer, &ntd->peer_list, peer_list) {
 		/*
 		 * A session never survives the device going down, nor does
-		 * a handshake in progress. The transport (#3) stops the
-		 * peer's other timers here too.
+		 * a handshake in progress, nor do the timers (none rearms
+		 * once the device is not running). Packets already in the
+		 * crypto pipeline finish there, and fail to find a socket.
 		 */
-		nt_send_peer_stop(peer);
+		nt_timers_stop(peer);
 		nt_noise_keypairs_clear(&peer->keypairs);
 		nt_noise_handshake_clear(&peer->handshake);
 		nt_peer_purge_staged_packets(peer);
@@ -159,6 +172,12 @@ static bool packet_protocol_ok(struct sk_buff *skb)
 static bool make_packet_list(struct sk_buff *skb, struct nt_peer *peer,
 			     struct sk_buff_head *packets)
 {
+	/*
+	 * Padding may grow a packet up to the MTU of the route it took (a
+	 * route can be narrower than the device), never past it.
+	 */
+	u32 mtu = skb_valid_dst(skb) ? dst_mtu(skb_dst(skb)) :
+				       READ_ONCE(peer->device->dev->mtu);
 	struct sk_buff *next;
 
 	__skb_queue_head_init(packets);
@@ -186,6 +205,10 @@ static bool make_packet_list(struct sk_buff *skb, struct nt_peer *peer,
 		 * namespace that wants to go away).
 		 */
 		skb_dst_drop(skb);
+		NT_PACKET_CB(skb)->mtu = mtu;
+		NT_PACKET_CB(skb)->inner_len = skb->len;
+		/* The outer header carries the inner ECN bits (RFC 6040). */
+		NT_PACKET_CB(skb)->ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
 		__skb_queue_tail(packets, skb);
 	}
 	return true;
@@ -223,7 +246,6 @@ static void stage_packets(struct nt_peer *peer, struct sk_buff_head *packets)
 static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
-	struct nt_noise_keypair *keypair;
 	enum noisetun_drop_attr reason;
 	struct sk_buff_head packets;
 	struct nt_peer *peer = NULL;
@@ -251,17 +273,12 @@ static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
 		goto err;
 	}
 
-	stage_packets(peer, &packets);
 	/*
-	 * Without a session, ask for a handshake. The transport (#3) will
-	 * continue here: encrypt and send what is staged when the peer has a
-	 * current session. Until then the packets wait, as they would for a
-	 * handshake that does not complete.
+	 * Staged first, then sent from the staged queue with the current
+	 * session, or kept there while a handshake makes one.
 	 */
-	keypair = nt_noise_keypair_current(&peer->keypairs);
-	if (!keypair)
-		nt_send_handshake_want(peer);
-	nt_noise_keypair_put(keypair);
+	stage_packets(peer, &packets);
+	nt_send_staged_packets(peer);
 	nt_peer_put(peer);
 	return NETDEV_TX_OK;
 
@@ -311,10 +328,10 @@ static void destruct(struct net_device *dev)
 	/* Stops each peer's initiation work and retry timer. */
 	nt_peer_remove_all(ntd);
 	mutex_unlock(&ntd->device_update_lock);
-	/*
-	 * Nothing can queue on it any more. The transport (#3) destroys its
-	 * crypto workqueues and frees its rings here too.
-	 */
+	/* No peer is left to queue anything on them. */
+	destroy_workqueue(ntd->packet_crypt_wq);
+	nt_crypt_queue_uninit(&ntd->encrypt_queue);
+	nt_crypt_queue_uninit(&ntd->decrypt_queue);
 	destroy_workqueue(ntd->handshake_wq);
 	nt_ratelimiter_uninit();
 
@@ -347,9 +364,7 @@ static void setup(struct net_device *dev)
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	/* Outer IP and UDP headers and the data message header go in front. */
-	dev->needed_headroom = ALIGN(sizeof(struct ipv6hdr) +
-				     sizeof(struct udphdr) +
-				     sizeof(struct message_data), 4);
+	dev->needed_headroom = NT_DATA_HEADROOM;
 	/* Padding to the next multiple, then the authentication tag. */
 	dev->needed_tailroom = MESSAGE_PADDING_MULTIPLE - 1 + NOISE_AUTHTAG_LEN;
 	dev->type = ARPHRD_NONE;
@@ -442,9 +457,29 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->handshake_wq)
 		goto err_free_drops;
 
+	/*
+	 * Per CPU: a crypto worker is queued on each CPU in turn, and a
+	 * peer's tx work on the CPU it keeps (queueing.c). CPU intensive, so
+	 * that long crypto runs do not hold up other work on that CPU.
+	 */
+	ntd->packet_crypt_wq = alloc_workqueue("nt-crypt-%s",
+					       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM,
+					       1, dev->name);
+	if (!ntd->packet_crypt_wq)
+		goto err_destroy_handshake_wq;
+
+	ret = nt_crypt_queue_init(&ntd->encrypt_queue, nt_send_encrypt_worker);
+	if (ret < 0)
+		goto err_destroy_packet_crypt_wq;
+
+	ret = nt_crypt_queue_init(&ntd->decrypt_queue,
+				  nt_receive_decrypt_worker);
+	if (ret < 0)
+		goto err_uninit_encrypt_queue;
+
 	ret = nt_ratelimiter_init();
 	if (ret < 0)
-		goto err_destroy_handshake_wq;
+		goto err_uninit_decrypt_queue;
 
 	ret = register_netdevice(dev);
 	if (ret < 0)
@@ -462,6 +497,12 @@ static int newlink(struct net *src_net, struct net_device *dev,
 
 err_uninit_ratelimiter:
 	nt_ratelimiter_uninit();
+err_uninit_decrypt_queue:
+	nt_crypt_queue_uninit(&ntd->decrypt_queue);
+err_uninit_encrypt_queue:
+	nt_crypt_queue_uninit(&ntd->encrypt_queue);
+err_destroy_packet_crypt_wq:
+	destroy_workqueue(ntd->packet_crypt_wq);
 err_destroy_handshake_wq:
 	destroy_workqueue(ntd->handshake_wq);
 err_free_drops:

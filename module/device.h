@@ -15,14 +15,25 @@
  *                              all configuration of one device
  *   nt_static_identity.lock    the device's private/public key (rwsem)
  *   nt_noise_handshake.lock    a peer's handshake keys (rwsem)
- *   nt_peer.endpoint_lock      a peer's endpoint (rwlock, BH-safe)
+ *   nt_peer.endpoint_lock      a peer's endpoint and route cache (rwlock,
+ *                              BH-safe; read-held across sends)
+ *   nt_noise_keypairs.keypair_update_lock
+ *                              a peer's three session slots (BH-safe)
+ *   nt_index_hashtable.lock    the receiver indices (BH-safe)
  *   sk_buff_head.lock          a peer's staged packet queue, the device's
  *                              handshake queue (BH-safe)
- *   rcu_read_lock(_bh)         lookups: pubkey table, allowed IPs, sockets
+ *   nt_peer_queue.lock         a peer's ordered tx and rx queues (BH-safe)
+ *   ptr_ring locks             the device's encrypt and decrypt rings
+ *                              (producer and consumer locks, BH-safe)
+ *   rcu_read_lock(_bh)         lookups: pubkey table, allowed IPs, index
+ *                              table, sockets, keypair slots; and every
+ *                              is_dead check before a peer's packet or
+ *                              work is queued (peer.h)
  *
- * The data plane (#3) adds, below endpoint_lock: the keypair update lock of
- * a peer, the index table's lock, and the ring locks of the crypto queues.
- * None of these may be held while taking a lock above it.
+ * The locks from endpoint_lock down are taken in softirq context too, so
+ * always with bottom halves off. None of these may be held while taking a
+ * lock above it; the last five are leaves in practice (nothing else is
+ * taken under them).
  */
 
 #ifndef _NT_DEVICE_H
@@ -42,6 +53,7 @@
 #include "cookie.h"
 #include "messages.h"
 #include "noisetun.h"
+#include "queueing.h"
 
 struct net;
 struct sock;
@@ -50,15 +62,15 @@ struct nt_index_hashtable;
 
 /**
  * struct nt_static_identity - the device's own key pair
- * @lock: protects every member. Readers: the handshake path (#3), netlink
- *        GET, SET's own-key checks. Writer: SET under device_update_lock.
+ * @lock: protects every member. Readers: the handshake path, netlink GET,
+ *        SET's own-key checks. Writer: SET under device_update_lock.
  * @private_key: the private key, clamped as X25519 uses it; all zeros when
  *               unset. Zeroed with memzero_explicit() when replaced.
  * @public_key: derived from @private_key; all zeros when unset
  * @has_identity: a private key is set, so @public_key is valid
  *
- * The data plane (#3) keeps the precomputed keys derived from the identity
- * (the cookie checker's mac1/cookie keys) next to it, under the same lock.
+ * The keys derived from the identity (the cookie checker's mac1 and cookie
+ * keys) are recomputed under the same lock.
  */
 struct nt_static_identity {
 	struct rw_semaphore lock;
@@ -104,7 +116,7 @@ struct nt_drop_counters {
  *                 the one actually bound while up (a request for 0 turns
  *                 into the port the kernel chose, which then sticks).
  * @fwmark: config; the mark of outgoing packets, 0 for none. Read by the
- *          data path with READ_ONCE() for route lookups (#3).
+ *          data path with READ_ONCE() for route lookups.
  * @creating_net: the namespace the device was created in, where its UDP
  *                sockets live even after the device moves to another
  *                namespace. Holds no reference: the device is deleted when
@@ -124,13 +136,14 @@ struct nt_drop_counters {
  *                   MAX_QUEUED_INCOMING_HANDSHAKES; its own spinlock (BH)
  *                   protects it. Its length tells the device is under load.
  * @handshake_rx_work: processes @handshake_queue (receive.h)
+ * @packet_crypt_wq: per-CPU workqueue of the crypto workers of both rings
+ *                   and of the peers' tx work (queueing.h)
+ * @encrypt_queue: packets of every peer waiting to be sealed
+ * @decrypt_queue: messages of every peer waiting to be opened
  *
  * Each device holds a reference on the global handshake rate limiter from
- * newlink to the destructor. Where the transport (#3) puts its state, so
- * that it has a home here: the encrypt and decrypt rings shared by all
- * peers (each packet also sits in its peer's ordered queue) and their
- * crypto workqueues, created in newlink and destroyed in the destructor,
- * after the peers are gone.
+ * newlink to the destructor. The rings and their workqueue are created in
+ * newlink and destroyed in the destructor, after the peers are gone.
  */
 struct nt_device {
 	struct net_device *dev;
@@ -154,6 +167,9 @@ struct nt_device {
 	struct workqueue_struct *handshake_wq;
 	struct sk_buff_head handshake_queue;
 	struct work_struct handshake_rx_work;
+	struct workqueue_struct *packet_crypt_wq;
+	struct nt_crypt_queue encrypt_queue;
+	struct nt_crypt_queue decrypt_queue;
 };
 
 /**

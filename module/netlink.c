@@ -48,7 +48,9 @@
 #include "noisetun.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "send.h"
 #include "socket.h"
+#include "timers.h"
 
 static struct genl_family genl_family;
 
@@ -328,15 +330,17 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer)
 {
 	struct __kernel_timespec last_handshake;
 	struct nt_peer_traffic traffic;
+	struct timespec64 walltime;
 	int ret = 0;
 
 	down_read(&peer->handshake.lock);
 	if (nla_put(skb, NOISETUN_A_PEER_PRESHARED_KEY, NOISETUN_KEY_LEN,
 		    peer->handshake.preshared_key))
 		ret = -EMSGSIZE;
-	last_handshake.tv_sec = peer->walltime_last_handshake.tv_sec;
-	last_handshake.tv_nsec = peer->walltime_last_handshake.tv_nsec;
 	up_read(&peer->handshake.lock);
+	walltime = ns_to_timespec64(atomic64_read(&peer->walltime_last_handshake_ns));
+	last_handshake.tv_sec = walltime.tv_sec;
+	last_handshake.tv_nsec = walltime.tv_nsec;
 	if (ret)
 		return ret;
 
@@ -1141,16 +1145,22 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 		apply_allowedips(plan, peer, step->allowedips);
 
 	if (step->keepalive) {
-		/*
-		 * The data plane (#3) sends a keepalive at once when this
-		 * turns the persistent keepalive on for a running device.
-		 */
+		unsigned int old = peer->persistent_keepalive_interval;
+
 		WRITE_ONCE(peer->persistent_keepalive_interval,
 			   nla_get_u16(step->keepalive));
+		nt_timers_persistent_keepalive_changed(peer, old);
 	}
 
 	if (step->action == PEER_ADD)
 		step->action = PEER_UPDATE; /* The device owns it now. */
+
+	/*
+	 * A new endpoint or new allowed IPs may be what staged packets were
+	 * waiting for.
+	 */
+	if (netif_running(ntd->dev))
+		nt_send_staged_packets(peer);
 }
 
 /* Second pass: cannot fail. Same order as WireGuard applies a request. */
@@ -1201,10 +1211,6 @@ static void apply_plan(struct set_plan *plan)
 		       NOISE_PUBLIC_KEY_LEN);
 		identity->has_identity = plan->has_identity;
 		nt_cookie_checker_precompute_device_keys(&ntd->cookie_checker);
-		/*
-		 * The data plane (#3) also sends here the packets staged
-		 * while the device had no key.
-		 */
 		up_write(&identity->lock);
 
 		/*
@@ -1219,6 +1225,16 @@ static void apply_plan(struct set_plan *plan)
 
 	for (i = 0; i < plan->num_steps; ++i)
 		apply_step(plan, &plan->steps[i], &dead);
+
+	/*
+	 * With a (new) key, what was staged while the device had none, or
+	 * had the old one, can go: each peer handshakes again.
+	 */
+	if (plan->set_identity && plan->has_identity &&
+	    netif_running(ntd->dev)) {
+		list_for_each_entry(peer, &ntd->peer_list, peer_list)
+			nt_send_staged_packets(peer);
+	}
 
 	nt_device_bump_generation(ntd);
 	plan->applied = true;

@@ -17,7 +17,9 @@
 #include "noise.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "receive.h"
 #include "send.h"
+#include "timers.h"
 
 static struct kmem_cache *peer_cache;
 
@@ -52,10 +54,10 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	if (unlikely(!peer))
 		return ERR_PTR(-ENOMEM);
 	peer->stats = alloc_stats();
-	if (unlikely(!peer->stats)) {
-		kmem_cache_free(peer_cache, peer);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (unlikely(!peer->stats))
+		goto err_free_peer;
+	if (unlikely(dst_cache_init(&peer->endpoint_cache, GFP_KERNEL)))
+		goto err_free_stats;
 
 	peer->device = ntd;
 	nt_noise_handshake_init(&peer->handshake, peer, public_key);
@@ -63,7 +65,10 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	nt_cookie_init(&peer->latest_cookie, public_key);
 	rwlock_init(&peer->endpoint_lock);
 	skb_queue_head_init(&peer->staged_packet_queue);
+	nt_peer_queue_init(&peer->tx_queue);
+	nt_peer_queue_init(&peer->rx_queue);
 	nt_send_peer_init(peer);
+	nt_timers_init(peer);
 	kref_init(&peer->refcount);
 	INIT_HLIST_NODE(&peer->pubkey_hash);
 	INIT_LIST_HEAD(&peer->peer_list);
@@ -72,6 +77,12 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 
 	pr_debug("%s: Peer %llu created\n", ntd->dev->name, peer->internal_id);
 	return peer;
+
+err_free_stats:
+	free_percpu(peer->stats);
+err_free_peer:
+	kmem_cache_free(peer_cache, peer);
+	return ERR_PTR(-ENOMEM);
 }
 
 void nt_peer_add(struct nt_peer *peer)
@@ -80,6 +91,12 @@ void nt_peer_add(struct nt_peer *peer)
 
 	lockdep_assert_held(&ntd->device_update_lock);
 
+	/*
+	 * NAPI from here to removal: both in process context, which the
+	 * last reference (dropped anywhere) is not.
+	 */
+	netif_napi_add(ntd->dev, &peer->napi, nt_receive_poll);
+	napi_enable(&peer->napi);
 	list_add_tail(&peer->peer_list, &ntd->peer_list);
 	++ntd->num_peers;
 	nt_pubkey_hashtable_add(ntd->peer_hashtable, peer,
@@ -107,8 +124,9 @@ static void release_rcu(struct rcu_head *rcu)
 	pr_debug("%s: Peer %llu destroyed\n", peer->device->dev->name,
 		 peer->internal_id);
 	free_percpu(peer->stats);
+	dst_cache_destroy(&peer->endpoint_cache);
 	nt_cookie_uninit(&peer->latest_cookie);
-	/* The preshared key, and later all handshake state, lives inline. */
+	/* The preshared key and the handshake state live inline. */
 	memzero_explicit(peer, sizeof(*peer));
 	kmem_cache_free(peer_cache, peer);
 }
@@ -152,31 +170,54 @@ void nt_peer_make_dead(struct nt_peer *peer, struct list_head *dead)
 void nt_peer_remove_dead(struct list_head *dead)
 {
 	struct nt_peer *peer, *next;
+	struct nt_device *ntd;
 
 	if (list_empty(dead))
 		return;
+	ntd = list_first_entry(dead, struct nt_peer, peer_list)->device;
+	lockdep_assert_held(&ntd->device_update_lock);
 
 	/*
 	 * After this, no lookup that could still see a dead peer is running:
 	 * allowed IPs, the public-key table and the device list no longer
-	 * hold them. Whoever already took a reference checks is_dead before
-	 * passing the peer to another context.
+	 * hold them. Whoever already took a reference checks is_dead, inside
+	 * an RCU-bh section this waited for, before passing the peer to
+	 * another context or queueing a packet for it.
 	 */
 	synchronize_net();
 
-	list_for_each_entry_safe(peer, next, dead, peer_list) {
-		lockdep_assert_held(&peer->device->device_update_lock);
-		list_del_init(&peer->peer_list);
+	list_for_each_entry(peer, dead, peer_list) {
 		/*
-		 * Stop what still runs for the peer: its handshake work and
-		 * retry timer (neither restarts once is_dead is seen), then
-		 * clear the keypairs (no new ones can appear once is_dead is
-		 * seen). The transport (#3) also flushes the crypto work and
-		 * disables and deletes the NAPI context here.
+		 * Stop what still runs for the peer: its timers and their
+		 * work (none restarts once is_dead is seen), then its
+		 * sessions (none is installed once is_dead is seen).
 		 */
-		nt_send_peer_stop(peer);
+		nt_timers_stop(peer);
 		nt_noise_keypairs_clear(&peer->keypairs);
 		nt_noise_handshake_clear(&peer->handshake);
+	}
+
+	/*
+	 * Then their packets (queueing.h). None enters a queue any more. A
+	 * packet's life in the queues spans two stages: crypto on
+	 * packet_crypt_wq, then the tx work (on packet_crypt_wq too) or
+	 * NAPI. So flush the workqueue twice, for the whole batch, and stop
+	 * each NAPI context; what is left in the ordered queues stays there.
+	 */
+	flush_workqueue(ntd->packet_crypt_wq);
+	flush_workqueue(ntd->packet_crypt_wq);
+
+	list_for_each_entry_safe(peer, next, dead, peer_list) {
+		list_del_init(&peer->peer_list);
+		napi_disable(&peer->napi);
+		/*
+		 * Without netif_napi_del()'s grace period per peer: the peer
+		 * is freed through call_rcu(), after any RCU reader of the
+		 * device's NAPI list is done with it.
+		 */
+		__netif_napi_del(&peer->napi);
+		nt_peer_queue_purge(&peer->tx_queue);
+		nt_peer_queue_purge(&peer->rx_queue);
 		nt_peer_purge_staged_packets(peer);
 		nt_peer_put(peer);
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A peer: one remote public key the device talks to, with its endpoint,
- * allowed IPs, counters and (with the data plane, #3) its sessions.
+ * allowed IPs, counters, sessions, queues and timers.
  *
  * Lifetime. A peer is reference counted (kref). The device's peer list owns
  * one reference from nt_peer_add() until removal. Lookups from the data
@@ -25,6 +25,7 @@
 #include <linux/in6.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/rwsem.h>
 #include <linux/skbuff.h>
@@ -35,18 +36,21 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/u64_stats_sync.h>
+#include <net/dst_cache.h>
 
 #include "device.h"
 #include "messages.h"
 #include "noise.h"
+#include "queueing.h"
 
 /**
  * struct nt_endpoint - where a peer is reached, and from which address
  * @addr: the remote address; sa_family is AF_UNSPEC when unknown
  * @addr4: the remote address when IPv4
  * @addr6: the remote address when IPv6
- * @src4: the local IPv4 source last used to reach it (sticky source, #3);
- *        0.0.0.0 lets routing choose
+ * @src4: the local IPv4 address the peer last reached us at, used as the
+ *        source of what we send it (sticky source); 0.0.0.0 lets routing
+ *        choose
  * @src_ifindex4: the interface @src4 was seen on
  * @src6: the local IPv6 source last used to reach it; :: lets routing choose
  */
@@ -113,35 +117,52 @@ struct nt_peer_traffic {
  * @keypairs: the sessions: previous, current, next (noise.h)
  * @latest_cookie: mac1/mac2 for messages to this peer, and the cookie it
  *                 last sent us (cookie.h)
- * @endpoint_lock: protects @endpoint. Taken for writing by netlink SET and
- *                 (#3) by roaming on receive, so always with BHs off.
+ * @endpoint_lock: protects @endpoint and resets of @endpoint_cache. Taken
+ *                 for writing by netlink SET and by roaming on receive,
+ *                 for reading across every send, so always with BHs off.
  * @endpoint: where to send to; also the endpoint netlink reports
+ * @endpoint_cache: the route to @endpoint, per CPU; emptied whenever the
+ *                  endpoint or its source changes
  * @staged_packet_queue: packets waiting for a session, at most
  *                       MAX_STAGED_PACKETS, oldest dropped first. Its own
- *                       spinlock (BH) protects it. The data plane (#3)
- *                       sends from here when a session is up.
+ *                       spinlock (BH) protects it.
+ * @tx_queue: batches in sending order, crypted or not (queueing.h)
+ * @rx_queue: received messages in arrival order, opened or not
+ * @napi: consumes @rx_queue in order (receive.h); added at creation,
+ *        deleted at removal
+ * @transmit_packet_work: sends @tx_queue's crypted batches in order, on
+ *                        the device's packet_crypt_wq (send.h)
  * @persistent_keepalive_interval: seconds, 0 = off. Written under
  *                                 device_update_lock; read by the timers
- *                                 (#3) with READ_ONCE().
- * @walltime_last_handshake: wall-clock time of the last completed
- *                           handshake, 0 = never. Written (#3) and read
- *                           under @handshake's lock.
+ *                                 with READ_ONCE().
+ * @walltime_last_handshake_ns: wall-clock time of the last completed
+ *                              handshake, ns since the epoch, 0 = never
  * @stats: traffic and drop counters, per CPU
  * @transmit_handshake_work: sends an initiation from process context
  *                           (creating one may sleep); queued on the
  *                           device's handshake_wq by send.c
- * @retransmit_handshake: fires REKEY_TIMEOUT (+ jitter) after an initiation
- *                        went out with no response; queues the work again
+ * @clear_peer_work: zeroes the peer's keys from process context, queued
+ *                   by @zero_key_material
+ * @retransmit_handshake: timers.h
+ * @send_keepalive: timers.h
+ * @new_handshake: timers.h
+ * @zero_key_material: timers.h
+ * @persistent_keepalive: timers.h
  * @handshake_retries: initiations sent by @retransmit_handshake since the
- *                     last one a packet asked for; the retries stop after
- *                     MAX_TIMER_HANDSHAKES. Written by the work item only
- *                     (one runs at a time), read with READ_ONCE().
+ *                     last new attempt; the retries stop after
+ *                     MAX_TIMER_HANDSHAKES. Written by the timer and by new
+ *                     attempts, read with READ_ONCE().
+ * @timer_need_another_keepalive: data arrived while a passive keepalive
+ *                                was already pending: arm it once more
+ * @sent_lastminute_handshake: the receive path already asked for the rekey
+ *                             of an old session; reset when one completes
  * @last_sent_handshake_ns: boot time of the last initiation sent, so that
- *                          packets do not start one more often than every
+ *                          none goes out more often than every
  *                          REKEY_TIMEOUT; atomic, no lock
  * @is_dead: set once the peer is unlinked from every lookup structure;
  *           whoever holds a reference and might hand it to another context
- *           checks it first (READ_ONCE()). Written under device_update_lock.
+ *           checks it first (READ_ONCE()), inside an RCU-bh section that
+ *           removal waits for. Written under device_update_lock.
  * @refcount: the references; see the top of this file
  * @rcu: frees the peer after a grace period
  * @pubkey_hash: entry in the device's public-key table
@@ -151,12 +172,6 @@ struct nt_peer_traffic {
  *                   (struct nt_allowedips_node.peer_list), protected by
  *                   device_update_lock
  * @internal_id: unique across the module's lifetime, for the debug log
- *
- * The data plane (#3) adds the keypairs (previous, current, next) with
- * their update lock, the per-peer ordered tx and rx queues and the NAPI
- * context that drains rx, the timers, the latest cookie received from the
- * peer, and the route cache of the endpoint (next to @endpoint, under
- * @endpoint_lock).
  */
 struct nt_peer {
 	struct nt_device *device;
@@ -165,13 +180,25 @@ struct nt_peer {
 	struct nt_cookie latest_cookie;
 	rwlock_t endpoint_lock;
 	struct nt_endpoint endpoint;
+	struct dst_cache endpoint_cache;
 	struct sk_buff_head staged_packet_queue;
+	struct nt_peer_queue tx_queue;
+	struct nt_peer_queue rx_queue;
+	struct napi_struct napi;
+	struct work_struct transmit_packet_work;
 	u16 persistent_keepalive_interval;
-	struct timespec64 walltime_last_handshake;
+	atomic64_t walltime_last_handshake_ns;
 	struct nt_peer_stats __percpu *stats;
 	struct work_struct transmit_handshake_work;
+	struct work_struct clear_peer_work;
 	struct timer_list retransmit_handshake;
+	struct timer_list send_keepalive;
+	struct timer_list new_handshake;
+	struct timer_list zero_key_material;
+	struct timer_list persistent_keepalive;
 	unsigned int handshake_retries;
+	bool timer_need_another_keepalive;
+	bool sent_lastminute_handshake;
 	atomic64_t last_sent_handshake_ns;
 	bool is_dead;
 	struct kref refcount;
@@ -257,9 +284,9 @@ void nt_peer_make_dead(struct nt_peer *peer, struct list_head *dead);
  * @dead: peers passed to nt_peer_make_dead(); empty afterwards
  *
  * One synchronize_net() for the batch, then for each peer stops what may
- * still run for it (the data plane's timers, queues and NAPI, #3), drops
- * its staged packets, and puts the device list's reference. Caller holds
- * device_update_lock. Sleeps.
+ * still run for it (its timers and work, its crypto, its tx work and its
+ * NAPI poll), drops its queued packets, and puts the device list's
+ * reference. Caller holds device_update_lock. Sleeps.
  */
 void nt_peer_remove_dead(struct list_head *dead);
 

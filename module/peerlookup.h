@@ -2,10 +2,10 @@
 /*
  * Finding a peer by its public key.
  *
- * The handshake path (#3) looks the sender of an initiation up here by the
+ * The handshake path looks the sender of an initiation up here by the
  * static key it decrypts, and netlink looks a configured peer up when a SET
- * names it. The index table that maps the receiver index of a handshake
- * response or data message to its keypair (#3) belongs in this file too.
+ * names it. The receiver indices of handshake responses and data messages
+ * have their own table (indexhash.h).
  */
 
 #ifndef _NT_PEERLOOKUP_H

@@ -1,28 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handshake messages received: queued from the socket, processed by the
- * device's handshake worker (receive.h).
+ * What arrives from peers: handshake messages, queued from the socket and
+ * processed by the device's handshake worker, and transport data, opened
+ * in parallel and consumed in order by the peer's NAPI poll (receive.h).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
+#include <net/dsfield.h>
+#include <net/inet_ecn.h>
+#include <net/ip_tunnels.h>
 
+#include "allowedips.h"
 #include "cookie.h"
+#include "crypto.h"
 #include "device.h"
 #include "indexhash.h"
 #include "messages.h"
 #include "noise.h"
 #include "peer.h"
+#include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
 #include "send.h"
 #include "socket.h"
+#include "timers.h"
 
 /*
  * From this many waiting messages on, the device counts as under load
@@ -67,23 +78,15 @@ static void send_cookie(struct nt_device *ntd, struct sk_buff *skb,
 }
 
 /*
- * After a handshake message authenticated: roam to where it came from, and
- * count it.
+ * After a handshake message authenticated: roam to where it came from,
+ * count it, and tell the timers.
  */
 static void authenticated(struct nt_peer *peer, struct sk_buff *skb)
 {
-	struct nt_endpoint endpoint;
-
-	if (nt_socket_endpoint_from_skb(&endpoint, skb))
-		nt_socket_set_peer_endpoint(peer, &endpoint);
+	nt_socket_set_peer_endpoint_from_skb(peer, skb);
+	nt_timers_any_authenticated_packet_received(peer);
+	nt_timers_any_authenticated_packet_traversal(peer);
 	nt_peer_count_rx(peer, skb->len);
-}
-
-static void session_started(struct nt_peer *peer)
-{
-	down_write(&peer->handshake.lock);
-	ktime_get_real_ts64(&peer->walltime_last_handshake);
-	up_write(&peer->handshake.lock);
 }
 
 static void consume_cookie(struct nt_device *ntd, struct sk_buff *skb)
@@ -141,14 +144,16 @@ static void consume_response(struct nt_device *ntd, struct sk_buff *skb)
 	authenticated(peer, skb);
 	if (nt_noise_handshake_begin_session(&peer->handshake,
 					     &peer->keypairs)) {
-		nt_send_handshake_complete(peer);
-		session_started(peer);
+		nt_timers_session_derived(peer);
+		nt_timers_handshake_complete(peer);
 		pr_debug("%s: Handshake with peer %llu complete\n",
 			 ntd->dev->name, peer->internal_id);
 		/*
-		 * The staged packets and the confirming keepalive go out
-		 * here once there is a transport (#3).
+		 * The responder waits for data on the new session before it
+		 * sends on it (key confirmation): give it some at once, the
+		 * staged packets or else a keepalive.
 		 */
+		nt_send_keepalive(peer);
 	}
 	nt_peer_put(peer);
 }
@@ -208,4 +213,288 @@ void nt_receive_handshake_worker(struct work_struct *work)
 		consume_skb(skb);
 		cond_resched();
 	}
+}
+
+void nt_receive_data(struct nt_device *ntd, struct sk_buff *skb)
+{
+	const struct message_data *msg = (const void *)skb->data;
+	struct nt_noise_keypair *keypair;
+	struct nt_packet_cb *cb;
+	struct nt_peer *peer;
+
+	keypair = nt_noise_keypair_lookup(ntd->index_hashtable, msg->key_idx);
+	if (unlikely(!keypair)) {
+		nt_device_count_drop(ntd, NOISETUN_A_DROP_BAD_KEYPAIR);
+		kfree_skb(skb);
+		return;
+	}
+	peer = keypair->entry.peer;
+
+	cb = NT_PACKET_CB(skb);
+	cb->keypair = keypair;
+	cb->nonce = le64_to_cpu(msg->counter);
+	/* The outer ECN bits, for decapsulation once the packet is opened. */
+	cb->ds = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
+	/*
+	 * The input route may be a reference-free one, valid only in this
+	 * RCU section; what follows reads only the headers.
+	 */
+	skb_dst_drop(skb);
+
+	/* Peer removal waits for this section: see queueing.h. */
+	rcu_read_lock_bh();
+	if (unlikely(READ_ONCE(peer->is_dead))) {
+		rcu_read_unlock_bh();
+		goto err;
+	}
+	if (unlikely(!nt_queue_enqueue_rx(ntd, peer, skb))) {
+		rcu_read_unlock_bh();
+		nt_peer_count_drop(peer, NOISETUN_A_DROP_RX_QUEUE_FULL);
+		DEV_STATS_INC(ntd->dev, rx_dropped);
+		goto err;
+	}
+	rcu_read_unlock_bh();
+	return;
+
+err:
+	nt_noise_keypair_put(keypair);
+	kfree_skb(skb);
+}
+
+/*
+ * Open one data message in place. On success skb->data is at the padded
+ * inner packet (header and tag gone); on failure *@reason says why.
+ */
+static bool decrypt_packet(struct sk_buff *skb, struct nt_noise_keypair *keypair,
+			   u8 *reason)
+{
+	struct scatterlist sg[MAX_SKB_FRAGS + 8];
+	const unsigned int offset = sizeof(struct message_data);
+	u64 nonce = NT_PACKET_CB(skb)->nonce;
+	struct sk_buff *trailer;
+	unsigned int len;
+	int num_frags;
+
+	/* PROTOCOL.md: no keypair is used past its time or its messages. */
+	if (unlikely(nonce >= REJECT_AFTER_MESSAGES ||
+		     nt_noise_keypair_is_expired(keypair,
+						 ktime_get_coarse_boottime_ns()))) {
+		*reason = NOISETUN_A_DROP_BAD_KEYPAIR;
+		return false;
+	}
+
+	*reason = NOISETUN_A_DROP_NO_MEMORY;
+	len = skb->len - offset;
+	num_frags = skb_cow_data(skb, 0, &trailer);
+	if (unlikely(num_frags < 0 || num_frags > ARRAY_SIZE(sg)))
+		return false;
+	sg_init_table(sg, num_frags);
+	if (unlikely(skb_to_sgvec(skb, sg, offset, len) <= 0))
+		return false;
+
+	if (!nt_crypto_aead_decrypt_sg(sg, len, NULL, 0, nonce,
+				       keypair->receiving_key)) {
+		*reason = NOISETUN_A_DROP_AUTH_FAIL;
+		return false;
+	}
+	if (unlikely(pskb_trim(skb, skb->len - NOISE_AUTHTAG_LEN)))
+		return false;
+	__skb_pull(skb, offset);
+	return true;
+}
+
+void nt_receive_decrypt_worker(struct work_struct *work)
+{
+	struct nt_crypt_queue *queue = nt_queue_worker_queue(work);
+	struct sk_buff *skb;
+
+	while ((skb = ptr_ring_consume_bh(&queue->ring)) != NULL) {
+		struct nt_packet_cb *cb = NT_PACKET_CB(skb);
+		struct nt_noise_keypair *keypair = cb->keypair;
+		enum nt_packet_state state;
+
+		state = decrypt_packet(skb, keypair, &cb->drop_reason) ?
+			NT_PACKET_CRYPTED : NT_PACKET_DEAD;
+		nt_queue_rx_done(keypair->entry.peer, skb, state);
+		cond_resched();
+	}
+}
+
+/* Count a received packet dropped, with the netdev error counter to match. */
+static void drop_rx(struct nt_peer *peer, struct sk_buff *skb,
+		    enum noisetun_drop_attr reason)
+{
+	struct net_device *dev = peer->device->dev;
+
+	nt_peer_count_drop(peer, reason);
+	switch (reason) {
+	case NOISETUN_A_DROP_INNER_PROTOCOL:
+	case NOISETUN_A_DROP_SOURCE_NOT_ALLOWED:
+		DEV_STATS_INC(dev, rx_errors);
+		DEV_STATS_INC(dev, rx_frame_errors);
+		break;
+	case NOISETUN_A_DROP_INNER_LENGTH:
+		DEV_STATS_INC(dev, rx_errors);
+		DEV_STATS_INC(dev, rx_length_errors);
+		break;
+	default:
+		DEV_STATS_INC(dev, rx_dropped);
+		break;
+	}
+	kfree_skb(skb);
+}
+
+/*
+ * An opened, fresh packet of @len bytes (its padding included). Find the
+ * inner IP packet, check it really came from this peer, and give it to the
+ * stack. Consumes @skb.
+ */
+static void deliver(struct nt_peer *peer, struct sk_buff *skb)
+{
+	struct net_device *dev = peer->device->dev;
+	u8 outer_ds = NT_PACKET_CB(skb)->ds, inner_ds;
+	struct nt_peer *routed_peer;
+	unsigned int len;
+
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb_reset_transport_header(skb);
+	if (unlikely(!pskb_may_pull(skb, sizeof(struct iphdr)))) {
+		drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+		return;
+	}
+	/* The IP version says the protocol; the header says the length. */
+	if (ip_hdr(skb)->version == 4) {
+		skb->protocol = htons(ETH_P_IP);
+		len = ntohs(ip_hdr(skb)->tot_len);
+		if (unlikely(len < ip_hdr(skb)->ihl * 4 ||
+			     ip_hdr(skb)->ihl * 4 < sizeof(struct iphdr))) {
+			drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+			return;
+		}
+		inner_ds = ipv4_get_dsfield(ip_hdr(skb));
+	} else if (ip_hdr(skb)->version == 6) {
+		if (unlikely(!pskb_may_pull(skb, sizeof(struct ipv6hdr)))) {
+			drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+			return;
+		}
+		skb->protocol = htons(ETH_P_IPV6);
+		len = ntohs(ipv6_hdr(skb)->payload_len) +
+		      sizeof(struct ipv6hdr);
+		inner_ds = ipv6_get_dsfield(ipv6_hdr(skb));
+	} else {
+		drop_rx(peer, skb, NOISETUN_A_DROP_INNER_PROTOCOL);
+		return;
+	}
+	if (unlikely(len > skb->len)) {
+		drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+		return;
+	}
+	/* The padding goes. */
+	if (unlikely(pskb_trim(skb, len))) {
+		drop_rx(peer, skb, NOISETUN_A_DROP_NO_MEMORY);
+		return;
+	}
+
+	/* Cryptokey routing: the source must be one of this peer's ranges. */
+	routed_peer = nt_allowedips_lookup_src(&peer->device->peer_allowedips,
+					       skb);
+	nt_peer_put(routed_peer);
+	if (unlikely(routed_peer != peer)) {
+		drop_rx(peer, skb, NOISETUN_A_DROP_SOURCE_NOT_ALLOWED);
+		return;
+	}
+
+	/* RFC 6040: congestion marked on the outside is marked inside. */
+	INET_ECN_decapsulate(skb, outer_ds, inner_ds);
+
+	/*
+	 * Nothing of the outer packet's journey applies to the inner one:
+	 * it enters the stack anew from this device, in its namespace.
+	 */
+	skb_scrub_packet(skb, true);
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+	/* Authenticated end to end: the checksum cannot be wrong. */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = ~0;
+	dev_sw_netstats_rx_add(dev, len);
+	napi_gro_receive(&peer->napi, skb);
+}
+
+/* The serial stage for one opened message (NAPI context). */
+static void consume(struct nt_peer *peer, struct sk_buff *skb)
+{
+	struct nt_noise_keypair *keypair = NT_PACKET_CB(skb)->keypair;
+	enum nt_replay_verdict verdict;
+	unsigned int padded_len;
+
+	verdict = nt_replay_counter_check(&keypair->receiving_counter,
+					  NT_PACKET_CB(skb)->nonce);
+	if (unlikely(verdict != NT_REPLAY_ACCEPT)) {
+		drop_rx(peer, skb, verdict == NT_REPLAY_DUPLICATE ?
+				   NOISETUN_A_DROP_REPLAY :
+				   verdict == NT_REPLAY_TOO_OLD ?
+				   NOISETUN_A_DROP_TOO_OLD :
+				   NOISETUN_A_DROP_BAD_KEYPAIR);
+		return;
+	}
+
+	/* Authentic and fresh: now the packet may move the endpoint. */
+	nt_socket_set_peer_endpoint_from_skb(peer, skb);
+
+	if (unlikely(nt_noise_received_with_keypair(&peer->keypairs, keypair))) {
+		/* Key confirmation: the session we answered is in use. */
+		nt_timers_handshake_complete(peer);
+		nt_send_staged_packets(peer);
+	}
+	/*
+	 * The initiator of an old session starts the next one while the
+	 * peer still talks to it, so that it is ready before this one
+	 * expires even if we have nothing to send (PROTOCOL.md "Timers").
+	 */
+	if (unlikely(!READ_ONCE(peer->sent_lastminute_handshake) &&
+		     rcu_access_pointer(peer->keypairs.current_keypair) == keypair &&
+		     nt_noise_keypair_wants_rekey_after_receive(keypair,
+								ktime_get_coarse_boottime_ns()))) {
+		WRITE_ONCE(peer->sent_lastminute_handshake, true);
+		nt_send_handshake_want(peer);
+	}
+	nt_timers_any_authenticated_packet_received(peer);
+	nt_timers_any_authenticated_packet_traversal(peer);
+
+	padded_len = skb->len;
+	nt_peer_count_rx(peer, message_data_len(padded_len));
+	if (!padded_len) {
+		/* A keepalive: it did its job by arriving. */
+		consume_skb(skb);
+		return;
+	}
+	nt_timers_data_received(peer);
+	deliver(peer, skb);
+}
+
+int nt_receive_poll(struct napi_struct *napi, int budget)
+{
+	struct nt_peer *peer = container_of(napi, struct nt_peer, napi);
+	struct sk_buff *skb;
+	int done = 0;
+
+	if (unlikely(budget <= 0))
+		return 0;
+	while (done < budget &&
+	       (skb = nt_peer_queue_dequeue_done(&peer->rx_queue)) != NULL) {
+		struct nt_packet_cb *cb = NT_PACKET_CB(skb);
+		struct nt_noise_keypair *keypair = cb->keypair;
+
+		if (likely(atomic_read(&cb->state) == NT_PACKET_CRYPTED))
+			consume(peer, skb);
+		else
+			drop_rx(peer, skb, cb->drop_reason);
+		nt_noise_keypair_put(keypair);
+		++done;
+	}
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Receiving handshake messages (PROTOCOL.md "Handshake", "Cookies").
+ * Receiving handshake messages (PROTOCOL.md "Handshake", "Cookies") and
+ * transport data (PROTOCOL.md "Messages", queueing.h for the pipeline).
  *
  * The socket's receive path checks a message's framing and hands
  * initiations, responses and cookie replies to nt_receive_handshake_queue(),
@@ -14,6 +15,7 @@
 #ifndef _NT_RECEIVE_H
 #define _NT_RECEIVE_H
 
+struct napi_struct;
 struct nt_device;
 struct sk_buff;
 struct work_struct;
@@ -38,5 +40,36 @@ void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb);
  * Context: process context (the device's handshake workqueue); sleeps.
  */
 void nt_receive_handshake_worker(struct work_struct *work);
+
+/**
+ * nt_receive_data() - take a received data message
+ * @ntd: the device
+ * @skb: a type 4 message of at least MESSAGE_MINIMUM_LENGTH bytes, skb->data
+ *       at its header (linear), outer network and transport headers set;
+ *       consumed
+ *
+ * Finds the keypair by the message's index (unknown: bad_keypair) and
+ * queues the message on its peer and the device's decrypt ring; the
+ * decrypt worker opens it, and the peer's NAPI poll checks its counter
+ * against the replay window, roams, and delivers the inner packet.
+ *
+ * Context: softirq (encap_rcv), under RCU.
+ */
+void nt_receive_data(struct nt_device *ntd, struct sk_buff *skb);
+
+/**
+ * nt_receive_decrypt_worker() - open messages from the device's decrypt ring
+ * @work: a &struct nt_crypt_worker of the device's decrypt queue
+ */
+void nt_receive_decrypt_worker(struct work_struct *work);
+
+/**
+ * nt_receive_poll() - a peer's NAPI poll: consume its opened messages
+ * @napi: the peer's NAPI context
+ * @budget: how many messages it may consume
+ *
+ * Return: how many it consumed.
+ */
+int nt_receive_poll(struct napi_struct *napi, int budget);
 
 #endif /* _NT_RECEIVE_H */

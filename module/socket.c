@@ -6,6 +6,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/inetdevice.h>
 #include <linux/ipv6.h>
 #include <linux/lockdep.h>
 #include <linux/net.h>
@@ -20,6 +21,7 @@
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
 #include <net/route.h>
+#include <net/dst_cache.h>
 #include <net/udp_tunnel.h>
 
 #include "device.h"
@@ -123,17 +125,13 @@ static int receive(struct sock *sk, struct sk_buff *skb)
 	/*
 	 * A well-formed message. Handshake messages go to the device's
 	 * handshake queue (bad_mac1, ratelimited and handshake_queue_full are
-	 * counted there). Data messages will go to their keypair's peer (#3);
-	 * until then nothing on this device can consume them, so they are
-	 * freed without being counted as a drop: not refused, there is just
-	 * no transport layer yet.
+	 * counted there), data messages to their keypair's peer.
 	 */
-	if (((struct message_header *)skb->data)->type !=
-	    cpu_to_le32(MESSAGE_DATA)) {
+	if (((struct message_header *)skb->data)->type ==
+	    cpu_to_le32(MESSAGE_DATA))
+		nt_receive_data(ntd, skb);
+	else
 		nt_receive_handshake_queue(ntd, skb);
-		return 0;
-	}
-	consume_skb(skb);
 	return 0;
 }
 
@@ -147,7 +145,7 @@ static void close_sock(struct sock *sk)
 
 static void set_sock_opts(struct sock *sk)
 {
-	/* The data plane sends from softirq and from workers (#3). */
+	/* The data plane sends from softirq and from workers. */
 	sk->sk_allocation = GFP_ATOMIC;
 	sk->sk_sndbuf = INT_MAX;
 }
@@ -260,7 +258,7 @@ void nt_socket_install(struct nt_device *ntd, struct nt_socket_pair *pair)
 
 	if (!old.sock4 && !old.sock6)
 		return;
-	/* Senders (#3) that picked an old socket under RCU are done after. */
+	/* Senders that picked an old socket under RCU are done after. */
 	synchronize_net();
 	nt_socket_release(&old);
 }
@@ -284,13 +282,50 @@ void nt_socket_close(struct nt_device *ntd)
 	nt_socket_install(ntd, &none);
 }
 
+static bool endpoint_eq(const struct nt_endpoint *a,
+			const struct nt_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
+		       a->src4.s_addr == b->src4.s_addr &&
+		       a->src_ifindex4 == b->src_ifindex4;
+	if (a->addr.sa_family == AF_INET6)
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
+		       ipv6_addr_equal(&a->src6, &b->src6);
+	return true;
+}
+
 void nt_socket_set_peer_endpoint(struct nt_peer *peer,
 				 const struct nt_endpoint *endpoint)
 {
+	bool same;
+
+	/* Every authenticated packet roams here; nearly all change nothing. */
+	read_lock_bh(&peer->endpoint_lock);
+	same = endpoint_eq(&peer->endpoint, endpoint);
+	read_unlock_bh(&peer->endpoint_lock);
+	if (likely(same))
+		return;
+
 	write_lock_bh(&peer->endpoint_lock);
 	peer->endpoint = *endpoint;
-	/* The data plane (#3) resets the endpoint's route cache here. */
+	/* The cached routes lead to the old address, or from the old source. */
+	dst_cache_reset(&peer->endpoint_cache);
 	write_unlock_bh(&peer->endpoint_lock);
+}
+
+void nt_socket_set_peer_endpoint_from_skb(struct nt_peer *peer,
+					  const struct sk_buff *skb)
+{
+	struct nt_endpoint endpoint;
+
+	if (likely(nt_socket_endpoint_from_skb(&endpoint, skb)))
+		nt_socket_set_peer_endpoint(peer, &endpoint);
 }
 
 void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer)
@@ -298,17 +333,20 @@ void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer)
 	write_lock_bh(&peer->endpoint_lock);
 	/* src6 spans the whole union, src4 and src_ifindex4 included. */
 	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
-	/* The data plane (#3) resets the endpoint's route cache here too. */
+	dst_cache_reset(&peer->endpoint_cache);
 	write_unlock_bh(&peer->endpoint_lock);
 }
 
 /*
- * Send @skb on the IPv4 socket towards @endpoint. The sticky source is
- * tried first; when routing refuses it (the address went away), routing
- * picks one instead. Consumes @skb.
+ * Send @skb on the IPv4 socket towards @endpoint, from its sticky source
+ * when that still works, through @cache when given. Sets *@src_stale when
+ * the sticky source had to be given up (the address went away, or routing
+ * now leaves through another interface than the one it was seen on), for
+ * the caller to forget it. Consumes @skb.
  */
 static int send4(struct nt_device *ntd, struct sk_buff *skb,
-		 const struct nt_endpoint *endpoint)
+		 const struct nt_endpoint *endpoint, u8 ds,
+		 struct dst_cache *cache, bool *src_stale)
 {
 	struct flowi4 fl = {
 		.saddr = endpoint->src4.s_addr,
@@ -317,7 +355,7 @@ static int send4(struct nt_device *ntd, struct sk_buff *skb,
 		.flowi4_mark = READ_ONCE(ntd->fwmark),
 		.flowi4_proto = IPPROTO_UDP,
 	};
-	struct rtable *rt;
+	struct rtable *rt = NULL;
 	struct sock *sock;
 	int ret;
 
@@ -329,22 +367,41 @@ static int send4(struct nt_device *ntd, struct sk_buff *skb,
 		goto err;
 	}
 	fl.fl4_sport = inet_sk(sock)->inet_sport;
-	rt = ip_route_output_flow(sock_net(sock), &fl, sock);
-	if (unlikely(fl.saddr && PTR_ERR_OR_ZERO(rt) == -EINVAL)) {
-		fl.saddr = 0;
+
+	if (cache)
+		rt = dst_cache_get_ip4(cache, &fl.saddr);
+	if (!rt) {
+		if (fl.saddr && unlikely(!inet_confirm_addr(sock_net(sock), NULL, 0,
+							    fl.saddr,
+							    RT_SCOPE_HOST))) {
+			fl.saddr = 0;
+			*src_stale = true;
+		}
 		rt = ip_route_output_flow(sock_net(sock), &fl, sock);
+		if (unlikely(fl.saddr && endpoint->src_ifindex4 &&
+			     (PTR_ERR_OR_ZERO(rt) == -EINVAL ||
+			      (!IS_ERR(rt) &&
+			       rt->dst.dev->ifindex != endpoint->src_ifindex4)))) {
+			if (!IS_ERR(rt))
+				ip_rt_put(rt);
+			fl.saddr = 0;
+			*src_stale = true;
+			rt = ip_route_output_flow(sock_net(sock), &fl, sock);
+		}
+		if (IS_ERR(rt)) {
+			ret = PTR_ERR(rt);
+			goto err;
+		}
+		if (unlikely(rt->dst.dev == ntd->dev)) {
+			/* The route to the peer runs through the tunnel itself. */
+			ip_rt_put(rt);
+			ret = -ELOOP;
+			goto err;
+		}
+		if (cache && !*src_stale)
+			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
-	if (IS_ERR(rt)) {
-		ret = PTR_ERR(rt);
-		goto err;
-	}
-	if (unlikely(rt->dst.dev == ntd->dev)) {
-		/* The route to the peer runs through the tunnel itself. */
-		ip_rt_put(rt);
-		ret = -ELOOP;
-		goto err;
-	}
-	udp_tunnel_xmit_skb(rt, sock, skb, fl.saddr, fl.daddr, 0,
+	udp_tunnel_xmit_skb(rt, sock, skb, fl.saddr, fl.daddr, ds,
 			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
 			    fl.fl4_dport, false, false);
 	rcu_read_unlock_bh();
@@ -358,7 +415,8 @@ err:
 
 /* The same for IPv6. Consumes @skb. */
 static int send6(struct nt_device *ntd, struct sk_buff *skb,
-		 const struct nt_endpoint *endpoint)
+		 const struct nt_endpoint *endpoint, u8 ds,
+		 struct dst_cache *cache, bool *src_stale)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl = {
@@ -369,7 +427,7 @@ static int send6(struct nt_device *ntd, struct sk_buff *skb,
 		.flowi6_oif = endpoint->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
-	struct dst_entry *dst;
+	struct dst_entry *dst = NULL;
 	struct sock *sock;
 	int ret;
 
@@ -381,22 +439,32 @@ static int send6(struct nt_device *ntd, struct sk_buff *skb,
 		goto err;
 	}
 	fl.fl6_sport = inet_sk(sock)->inet_sport;
-	/* A sticky source the host no longer owns: let routing choose. */
-	if (!ipv6_addr_any(&fl.saddr) &&
-	    !ipv6_chk_addr(sock_net(sock), &fl.saddr, NULL, 0))
-		fl.saddr = in6addr_any;
-	dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sock), sock, &fl, NULL);
-	if (IS_ERR(dst)) {
-		ret = PTR_ERR(dst);
-		goto err;
-	}
-	if (unlikely(dst->dev == ntd->dev)) {
-		dst_release(dst);
-		ret = -ELOOP;
-		goto err;
+
+	if (cache)
+		dst = dst_cache_get_ip6(cache, &fl.saddr);
+	if (!dst) {
+		/* A sticky source the host no longer owns: let routing choose. */
+		if (!ipv6_addr_any(&fl.saddr) &&
+		    unlikely(!ipv6_chk_addr(sock_net(sock), &fl.saddr, NULL, 0))) {
+			fl.saddr = in6addr_any;
+			*src_stale = true;
+		}
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sock), sock, &fl,
+						      NULL);
+		if (IS_ERR(dst)) {
+			ret = PTR_ERR(dst);
+			goto err;
+		}
+		if (unlikely(dst->dev == ntd->dev)) {
+			dst_release(dst);
+			ret = -ELOOP;
+			goto err;
+		}
+		if (cache && !*src_stale)
+			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
 	udp_tunnel6_xmit_skb(dst, sock, skb, skb->dev, &fl.saddr, &fl.daddr,
-			     0, ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
+			     ds, ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
 			     fl.fl6_dport, false);
 	rcu_read_unlock_bh();
 	return 0;
@@ -411,28 +479,36 @@ err:
 #endif
 }
 
-static int send_buffer(struct nt_device *ntd,
-		       const struct nt_endpoint *endpoint,
-		       const void *buf, size_t len)
+/* Send @skb (consumed) to @endpoint, by family. */
+static int send_skb(struct nt_device *ntd, struct sk_buff *skb,
+		    const struct nt_endpoint *endpoint, u8 ds,
+		    struct dst_cache *cache, bool *src_stale)
+{
+	if (endpoint->addr.sa_family == AF_INET)
+		return send4(ntd, skb, endpoint, ds, cache, src_stale);
+	if (endpoint->addr.sa_family == AF_INET6)
+		return send6(ntd, skb, endpoint, ds, cache, src_stale);
+	kfree_skb(skb);
+	return -EDESTADDRREQ;
+}
+
+/* A buffer (a handshake message) in an skb with room for the headers. */
+static struct sk_buff *buffer_skb(struct nt_device *ntd, const void *buf,
+				  size_t len)
 {
 	/* Room for the largest outer headers the stack may put in front. */
 	const unsigned int headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr) +
 				      sizeof(struct udphdr);
 	struct sk_buff *skb;
 
-	if (endpoint->addr.sa_family != AF_INET &&
-	    endpoint->addr.sa_family != AF_INET6)
-		return -EDESTADDRREQ;
 	skb = alloc_skb(headroom + len, GFP_ATOMIC);
 	if (unlikely(!skb))
-		return -ENOMEM;
+		return NULL;
 	skb_reserve(skb, headroom);
 	skb_set_inner_network_header(skb, 0);
 	skb_put_data(skb, buf, len);
 	skb->dev = ntd->dev;
-	if (endpoint->addr.sa_family == AF_INET)
-		return send4(ntd, skb, endpoint);
-	return send6(ntd, skb, endpoint);
+	return skb;
 }
 
 static void count_send_error(struct nt_device *ntd, struct nt_peer *peer,
@@ -449,20 +525,37 @@ static void count_send_error(struct nt_device *ntd, struct nt_peer *peer,
 	DEV_STATS_INC(ntd->dev, tx_errors);
 }
 
-int nt_socket_send_buffer_to_peer(struct nt_peer *peer, const void *buf,
-				  size_t len)
+int nt_socket_send_skb_to_peer(struct nt_peer *peer, struct sk_buff *skb,
+			       u8 ds)
 {
-	struct nt_endpoint endpoint;
+	bool src_stale = false;
 	int ret;
 
+	/*
+	 * Read-locked across the send, so that roaming cannot reset the
+	 * route cache under us; the cache itself is per CPU.
+	 */
 	read_lock_bh(&peer->endpoint_lock);
-	endpoint = peer->endpoint;
+	ret = send_skb(peer->device, skb, &peer->endpoint, ds,
+		       &peer->endpoint_cache, &src_stale);
 	read_unlock_bh(&peer->endpoint_lock);
-
-	ret = send_buffer(peer->device, &endpoint, buf, len);
+	if (unlikely(src_stale))
+		nt_socket_clear_peer_endpoint_src(peer);
 	if (unlikely(ret))
 		count_send_error(peer->device, peer, ret);
 	return ret;
+}
+
+int nt_socket_send_buffer_to_peer(struct nt_peer *peer, const void *buf,
+				  size_t len, u8 ds)
+{
+	struct sk_buff *skb = buffer_skb(peer->device, buf, len);
+
+	if (unlikely(!skb)) {
+		count_send_error(peer->device, peer, -ENOMEM);
+		return -ENOMEM;
+	}
+	return nt_socket_send_skb_to_peer(peer, skb, ds);
 }
 
 int nt_socket_send_buffer_as_reply_to_skb(struct nt_device *ntd,
@@ -470,11 +563,15 @@ int nt_socket_send_buffer_as_reply_to_skb(struct nt_device *ntd,
 					  const void *buf, size_t len)
 {
 	struct nt_endpoint endpoint;
+	bool src_stale = false;
+	struct sk_buff *skb;
 	int ret;
 
 	if (unlikely(!nt_socket_endpoint_from_skb(&endpoint, in_skb)))
 		return -EINVAL;
-	ret = send_buffer(ntd, &endpoint, buf, len);
+	skb = buffer_skb(ntd, buf, len);
+	ret = skb ? send_skb(ntd, skb, &endpoint, 0, NULL, &src_stale) :
+		    -ENOMEM;
 	if (unlikely(ret))
 		count_send_error(ntd, NULL, ret);
 	return ret;

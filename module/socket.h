@@ -86,36 +86,69 @@ void nt_socket_close(struct nt_device *ntd);
  * @endpoint: the remote address (AF_INET or AF_INET6); its source part is
  *            copied too (zeros let routing choose)
  *
- * Takes the peer's endpoint_lock. Any context but hard interrupts.
+ * Does nothing when @endpoint is the one the peer has; otherwise takes the
+ * peer's endpoint_lock for writing and empties its route cache. Any
+ * context but hard interrupts.
  */
 void nt_socket_set_peer_endpoint(struct nt_peer *peer,
 				 const struct nt_endpoint *endpoint);
 
 /**
+ * nt_socket_set_peer_endpoint_from_skb() - roam to where a packet came from
+ * @peer: the peer an authenticated packet came from
+ * @skb: that packet, with its outer network and transport headers still
+ *       set (PROTOCOL.md "Routing and roaming"); its destination becomes
+ *       the sticky source of what we send back
+ *
+ * Any context but hard interrupts.
+ */
+void nt_socket_set_peer_endpoint_from_skb(struct nt_peer *peer,
+					  const struct sk_buff *skb);
+
+/**
  * nt_socket_clear_peer_endpoint_src() - forget a peer's sticky source
  * @peer: the peer
  *
- * Called when the port or fwmark changes, since the source address that
- * routing chose before may no longer be the right one.
+ * Called when the port or fwmark changes, when a handshake goes
+ * unanswered, and when the source stops working, since the source address
+ * that routing chose before may no longer be the right one. Empties the
+ * route cache too.
  */
 void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer);
 
 /**
- * nt_socket_send_buffer_to_peer() - send one UDP datagram to a peer
+ * nt_socket_send_skb_to_peer() - send one message to a peer
  * @peer: the peer; its endpoint (and sticky source) says where to
- * @buf: the payload, a whole message
- * @len: its size
+ * @skb: the message, skb->data at its first byte, with headroom for UDP
+ *       and IP; consumed
+ * @ds: the outer IPv4 TOS / IPv6 traffic class
  *
  * Routes with the device's fwmark from the device's socket of the
- * endpoint's family. The datagram is dropped, counted as no_route or
- * no_memory, when the endpoint is unknown, the device is down, or the route
- * leads nowhere (or back into the device).
+ * endpoint's family, through the peer's route cache. The message is
+ * dropped, counted as no_route or no_memory (and tx_errors), when the
+ * endpoint is unknown, the device is down, or the route leads nowhere (or
+ * back into the device).
+ *
+ * Context: any but hard interrupts.
+ * Return: 0 or -errno.
+ */
+int nt_socket_send_skb_to_peer(struct nt_peer *peer, struct sk_buff *skb,
+			       u8 ds);
+
+/**
+ * nt_socket_send_buffer_to_peer() - send one UDP datagram to a peer
+ * @peer: the peer
+ * @buf: the payload, a whole message
+ * @len: its size
+ * @ds: the outer IPv4 TOS / IPv6 traffic class
+ *
+ * As nt_socket_send_skb_to_peer(), from a copy of @buf.
  *
  * Context: any but hard interrupts.
  * Return: 0 or -errno.
  */
 int nt_socket_send_buffer_to_peer(struct nt_peer *peer, const void *buf,
-				  size_t len);
+				  size_t len, u8 ds);
 
 /**
  * nt_socket_send_buffer_as_reply_to_skb() - answer a received datagram

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The crypto rings, the peers' ordered queues, and the hand-over between
+ * them (queueing.h has the picture).
+ */
+
+#include <linux/cpumask.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "device.h"
+#include "messages.h"
+#include "noise.h"
+#include "peer.h"
+#include "queueing.h"
+
+int nt_crypt_queue_init(struct nt_crypt_queue *queue, work_func_t function)
+{
+	int cpu, ret;
+
+	ret = ptr_ring_init(&queue->ring, MAX_QUEUED_PACKETS, GFP_KERNEL);
+	if (ret)
+		return ret;
+	queue->workers = alloc_percpu(struct nt_crypt_worker);
+	if (!queue->workers) {
+		ptr_ring_cleanup(&queue->ring, NULL);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		struct nt_crypt_worker *worker = per_cpu_ptr(queue->workers, cpu);
+
+		INIT_WORK(&worker->work, function);
+		worker->queue = queue;
+	}
+	queue->last_cpu = -1;
+	return 0;
+}
+
+void nt_crypt_queue_uninit(struct nt_crypt_queue *queue)
+{
+	free_percpu(queue->workers);
+	/* The peers, and so every queued packet, are gone before this. */
+	WARN_ON(!__ptr_ring_empty(&queue->ring));
+	ptr_ring_cleanup(&queue->ring, NULL);
+}
+
+void nt_peer_queue_init(struct nt_peer_queue *queue)
+{
+	spin_lock_init(&queue->lock);
+	queue->head = NULL;
+	queue->tail = NULL;
+	queue->len = 0;
+}
+
+static bool peer_queue_add(struct nt_peer_queue *queue, struct sk_buff *skb)
+{
+	spin_lock_bh(&queue->lock);
+	if (unlikely(queue->len >= MAX_QUEUED_PACKETS)) {
+		spin_unlock_bh(&queue->lock);
+		return false;
+	}
+	skb->prev = NULL;
+	if (queue->tail)
+		queue->tail->prev = skb;
+	else
+		queue->head = skb;
+	queue->tail = skb;
+	++queue->len;
+	spin_unlock_bh(&queue->lock);
+	return true;
+}
+
+struct sk_buff *nt_peer_queue_dequeue_done(struct nt_peer_queue *queue)
+{
+	struct sk_buff *skb;
+
+	spin_lock_bh(&queue->lock);
+	skb = queue->head;
+	/*
+	 * Acquire pairs with the crypto worker's release: a packet seen done
+	 * is seen with its sealed or opened bytes.
+	 */
+	if (!skb || atomic_read_acquire(&NT_PACKET_CB(skb)->state) ==
+		    NT_PACKET_UNCRYPTED) {
+		spin_unlock_bh(&queue->lock);
+		return NULL;
+	}
+	queue->head = skb->prev;
+	if (!queue->head)
+		queue->tail = NULL;
+	--queue->len;
+	spin_unlock_bh(&queue->lock);
+	skb->prev = NULL;
+	return skb;
+}
+
+void nt_peer_queue_purge(struct nt_peer_queue *queue)
+{
+	struct sk_buff *skb, *next;
+
+	spin_lock_bh(&queue->lock);
+	skb = queue->head;
+	queue->head = NULL;
+	queue->tail = NULL;
+	queue->len = 0;
+	spin_unlock_bh(&queue->lock);
+
+	for (; skb; skb = next) {
+		next = skb->prev;
+		skb->prev = NULL;
+		nt_noise_keypair_put(NT_PACKET_CB(skb)->keypair);
+		kfree_skb_list(skb);
+	}
+}
+
+/* The next online CPU after the last one used, round robin. */
+static int next_cpu(int *last_cpu)
+{
+	int cpu = cpumask_next(READ_ONCE(*last_cpu), cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	WRITE_ONCE(*last_cpu, cpu);
+	return cpu;
+}
+
+/*
+ * The CPU a peer's tx work runs on: always the same one while the set of
+ * online CPUs stays the same, so that one peer's sends do not hop between
+ * CPUs, and different peers spread over them.
+ */
+static int peer_cpu(const struct nt_peer *peer)
+{
+	unsigned int n = num_online_cpus(), i;
+	int cpu;
+
+	if (unlikely(!n))
+		return raw_smp_processor_id();
+	i = peer->internal_id % n;
+	for_each_online_cpu(cpu) {
+		if (!i--)
+			return cpu;
+	}
+	return cpumask_first(cpu_online_mask);
+}
+
+/* What enqueue() did with a packet. */
+enum enqueued {
+	QUEUED_BOTH,		/* in the peer's queue and in the ring */
+	QUEUED_NOWHERE,		/* nowhere: the caller still owns it */
+	QUEUED_PEER_ONLY	/* in the peer's queue only: to be marked dead */
+};
+
+static enum enqueued enqueue(struct nt_device *ntd,
+			     struct nt_crypt_queue *queue,
+			     struct nt_peer_queue *peer_queue,
+			     struct sk_buff *skb)
+{
+	int cpu;
+
+	atomic_set(&NT_PACKET_CB(skb)->state, NT_PACKET_UNCRYPTED);
+	if (unlikely(!peer_queue_add(peer_queue, skb)))
+		return QUEUED_NOWHERE;
+	/*
+	 * The peer's queue owns the packet now; if the ring is full it stays
+	 * there marked dead, so that the serial stage frees it in order.
+	 */
+	if (unlikely(ptr_ring_produce_bh(&queue->ring, skb)))
+		return QUEUED_PEER_ONLY;
+	cpu = next_cpu(&queue->last_cpu);
+	queue_work_on(cpu, ntd->packet_crypt_wq,
+		      &per_cpu_ptr(queue->workers, cpu)->work);
+	return QUEUED_BOTH;
+}
+
+bool nt_queue_enqueue_tx(struct nt_device *ntd, struct nt_peer *peer,
+			 struct sk_buff *first)
+{
+	switch (enqueue(ntd, &ntd->encrypt_queue, &peer->tx_queue, first)) {
+	case QUEUED_BOTH:
+		return true;
+	case QUEUED_NOWHERE:
+		return false;
+	case QUEUED_PEER_ONLY:
+		break;
+	}
+	NT_PACKET_CB(first)->drop_reason = NOISETUN_A_DROP_TX_QUEUE_FULL;
+	nt_queue_tx_done(peer, first, NT_PACKET_DEAD);
+	return true;
+}
+
+bool nt_queue_enqueue_rx(struct nt_device *ntd, struct nt_peer *peer,
+			 struct sk_buff *skb)
+{
+	switch (enqueue(ntd, &ntd->decrypt_queue, &peer->rx_queue, skb)) {
+	case QUEUED_BOTH:
+		return true;
+	case QUEUED_NOWHERE:
+		return false;
+	case QUEUED_PEER_ONLY:
+		break;
+	}
+	NT_PACKET_CB(skb)->drop_reason = NOISETUN_A_DROP_RX_QUEUE_FULL;
+	nt_queue_rx_done(peer, skb, NT_PACKET_DEAD);
+	return true;
+}
+
+void nt_queue_tx_done(struct nt_peer *peer, struct sk_buff *first,
+		      enum nt_packet_state state)
+{
+	/*
+	 * Once the state is published the tx work may free the batch, and
+	 * with it the last keypair reference; the peer itself stays, because
+	 * its removal flushes this workqueue (or, from xmit, waits for the
+	 * caller's RCU section) before dropping the list's reference.
+	 */
+	atomic_set_release(&NT_PACKET_CB(first)->state, state);
+	queue_work_on(peer_cpu(peer), peer->device->packet_crypt_wq,
+		      &peer->transmit_packet_work);
+}
+
+void nt_queue_rx_done(struct nt_peer *peer, struct sk_buff *skb,
+		      enum nt_packet_state state)
+{
+	atomic_set_release(&NT_PACKET_CB(skb)->state, state);
+	/*
+	 * From a worker, bottom halves off around the schedule so that the
+	 * poll runs when they come back on instead of at the next interrupt.
+	 * From softirq (a full ring) this nests harmlessly.
+	 */
+	local_bh_disable();
+	napi_schedule(&peer->napi);
+	local_bh_enable();
+}
