@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Handshakes with the in-tree wireguard module, in both roles, without
-# transport data yet: noisetun initiates when a packet is staged for a peer
-# with an endpoint and answers wireguard's initiations, with and without a
-# preshared key; garbage initiations are dropped as bad_mac1.
+# Handshakes with the in-tree wireguard module, in both roles: noisetun
+# initiates when a packet is staged for a peer with an endpoint and answers
+# wireguard's initiations, with and without a preshared key, and the staged
+# packet gets through; garbage initiations are dropped as bad_mac1.
 #
 #   +------- nths1-$$ -------+          +------- nths2-$$ -------+
 #   |  nt0 10.99.0.1/24      |          |  wg0 10.99.0.2/24      |
@@ -98,9 +98,15 @@ nt_check "noisetun initiator: wg0 learnt nt0's endpoint" \
 	nt_wait_until 5 endpoint_is "$ns2" wg wg0 192.168.241.1:4001
 nt_check "noisetun initiator: one attempt counted" \
 	sh -c "ip netns exec $ns1 tunctl show nt0 --json | grep -q '\"handshake_attempts\": [1-9]'"
-# A handshake initiation (148) sent, a response (92) received.
-nt_check "noisetun initiator: handshake bytes counted" \
-	sh -c "[ \"\$(ip netns exec $ns1 tunctl show nt0 transfer | awk '{ print \$2, \$3 }')\" = '92 148' ]"
+# An initiation (148) and the staged ping (84 bytes padded to 96, +32) sent;
+# a response (92) and the ping's reply (128) received.
+transfer_is() {
+	[ "$(ip netns exec "$ns1" tunctl show nt0 transfer | awk '{ print $2, $3 }')" = "$1" ]
+}
+nt_check "noisetun initiator: handshake and staged ping counted" \
+	nt_wait_until 5 transfer_is "220 276"
+nt_check "noisetun initiator: ping gets through" \
+	ip netns exec "$ns1" ping -c1 -W2 10.99.0.2
 
 # Test that noisetun responds: wireguard's initiation is answered, and
 # wireguard records the handshake on the response.
@@ -110,6 +116,10 @@ nt_check "noisetun responder: handshake completes on wg0" \
 	nt_wait_until 10 has_handshake "$ns2" wg wg0
 nt_check "noisetun responder: nt0 learnt wg0's endpoint" \
 	endpoint_is "$ns1" tunctl nt0 192.168.241.2:4002
+nt_check "noisetun responder: ping gets through" \
+	ip netns exec "$ns2" ping -c1 -W2 10.99.0.1
+nt_check "noisetun responder: handshake recorded on key confirmation" \
+	nt_wait_until 5 has_handshake "$ns1" tunctl nt0
 
 # Test that a preshared key is mixed in, in both roles.
 fresh_pair "$tmp/psk" nt
