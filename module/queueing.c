@@ -224,11 +224,9 @@ void nt_queue_rx_done(struct nt_peer *peer, struct sk_buff *skb,
 {
 	atomic_set_release(&NT_PACKET_CB(skb)->state, state);
 	/*
-	 * From a worker, bottom halves off around the schedule so that the
-	 * poll runs when they come back on instead of at the next interrupt.
-	 * From softirq (a full ring) this nests harmlessly.
+	 * From the worker this only raises the softirq; it runs at the next
+	 * bottom-half enable (the worker's next ring access) or interrupt,
+	 * by then often with more packets ready for one poll.
 	 */
-	local_bh_disable();
 	napi_schedule(&peer->napi);
-	local_bh_enable();
 }
