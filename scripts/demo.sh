@@ -4,9 +4,6 @@
 # make demo: build the module (DEBUG=1) and tunctl, boot the test kernel
 # under QEMU, and run selftests/vm/demo.sh there; its output is shown live.
 # Exit 0 when the demo's checks passed.
-#
-# NT_HAVE_DATAPLANE=1|0 forces the handshake+ping section on or off; by
-# default it runs when Kbuild lists module/send.o and module/receive.o.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,14 +27,9 @@ if ! $MAKE --no-print-directory -j"$jobs" tools >>"$out/build.log" 2>&1 || [ ! -
 	exit 1
 fi
 
-if [ -z "${NT_HAVE_DATAPLANE:-}" ]; then
-	NT_HAVE_DATAPLANE=0
-	grep -q 'module/send\.o' Kbuild && grep -q 'module/receive\.o' Kbuild && NT_HAVE_DATAPLANE=1
-fi
-
 selftests/vm/build-initramfs.sh --kver "$KVER" --out "$out/initramfs.cpio.gz" \
 	--module "$top/noisetun.ko" --tunctl "$top/tools/tunctl" \
-	--config NT_MODE=demo --config "NT_HAVE_DATAPLANE=$NT_HAVE_DATAPLANE" || exit 1
+	--config NT_MODE=demo || exit 1
 selftests/vm/run-qemu.sh --kver "$KVER" --initrd "$out/initramfs.cpio.gz" \
 	--results "$out/results.ktap" --console "$out/console.log" --timeout 600 || exit 1
 

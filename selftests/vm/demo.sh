@@ -4,17 +4,14 @@
 #
 # make demo: two namespaces joined by a veth, each with an nt0 configured
 # by tunctl (generated keys, one peer each, endpoints, allowed IPs), then
-# `tunctl show` on both sides. Run in the VM by runner.sh (NT_MODE=demo).
+# `tunctl show` on both sides, a ping through the tunnel (the first one
+# makes the handshake), and `tunctl show` again with the handshake and the
+# traffic. Run in the VM by runner.sh (NT_MODE=demo).
 #
 #   +------------- demo1-$$ -------------+        +------------- demo2-$$ -------------+
 #   | veth1 192.0.2.1/24                 |--------| veth2 192.0.2.2/24                 |
 #   | nt0   198.51.100.1/24  udp 51820   |========| nt0   198.51.100.2/24  udp 51820   |
 #   +------------------------------------+        +------------------------------------+
-#
-# The handshake and ping section at the end runs only when the module has
-# a data plane (NT_HAVE_DATAPLANE=1: the host found module/send.o and
-# module/receive.o in Kbuild, or `make demo NT_HAVE_DATAPLANE=1`); until
-# then it says so instead of pretending.
 
 set -e
 source "$(dirname "$0")/../lib.sh"
@@ -81,22 +78,18 @@ show "$ns2" tunctl show nt0
 nt_check "[$ns1] tunctl show lists the peer" sh -c "ip netns exec '$ns1' tunctl show nt0 peers | grep -q -F '$(cat "$tmp/public2")'"
 nt_check "[$ns2] tunctl show lists the peer" sh -c "ip netns exec '$ns2' tunctl show nt0 peers | grep -q -F '$(cat "$tmp/public1")'"
 
-# ======================= DATA PLANE (handshake + ping) =======================
-# Runs only when the module has a data plane; see the header.
 step "Handshake and ping through the tunnel"
-if [ "${NT_HAVE_DATAPLANE:-0}" = 1 ]; then
-	show "$ns1" ping -c 3 -W 2 198.51.100.2 || true
-	nt_check "ping through nt0" ip netns exec "$ns1" ping -c 1 -W 2 198.51.100.2
-	echo
-	show "$ns1" tunctl show nt0
-	echo
-	show "$ns2" tunctl show nt0
-else
-	echo "This module has no data plane yet (module/send.o and module/receive.o are not in Kbuild):"
-	echo "no handshake, no ping. Once they land, this section pings through the tunnel."
-	nt_skip_check "ping through nt0" "no data plane in this module yet"
-fi
-# ============================================================================
+show "$ns1" ping -c 3 -W 2 198.51.100.2 || true
+nt_check "ping through nt0" ip netns exec "$ns1" ping -c 1 -W 2 198.51.100.2
+has_handshake() {
+	[ "$(ip netns exec "$1" tunctl show nt0 latest-handshakes | awk '{ print $2 }')" -gt 0 ]
+}
+nt_check "[$ns1] latest handshake recorded" has_handshake "$ns1"
+nt_check "[$ns2] latest handshake recorded" has_handshake "$ns2"
+echo
+show "$ns1" tunctl show nt0
+echo
+show "$ns2" tunctl show nt0
 
 step "Clean up"
 ip -n "$ns1" link del nt0

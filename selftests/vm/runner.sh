@@ -22,7 +22,6 @@ NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r)
 # shellcheck disable=SC1091
 . /nt/config
 export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1
-export NT_HAVE_DATAPLANE=${NT_HAVE_DATAPLANE:-0}
 results=${NT_RESULTS:-/dev/null}
 exec 3>>"$results"
 kmsg=${NT_KMSG:-/run/nt/kmsg.log}
