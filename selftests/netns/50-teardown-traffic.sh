@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nt-timeout: 400
+#
+# Tearing down under traffic (TESTING.md §4 F1-F4): peers removed, devices
+# deleted, namespaces deleted and the module unloaded while a flood ping
+# and a TCP stream run through the tunnel. Nothing may crash, warn, hang
+# or leak (the rig's kernel-health check and 90-objects judge that); every
+# removed peer and deleted device logs its destruction promptly, and the
+# tunnel works again after each rebuild.
+#
+# The container pattern: both devices are created in ns0 (their sockets
+# stay on its lo) and then moved out.
+#
+#   +--- ntt1-$$ ---+          +---------- ntt0-$$ ----------+          +--- ntt2-$$ ---+
+#   | A 10.80.0.1   |==========| lo 127.0.0.1 :1001 and :1002|==========| B 10.80.0.2   |
+#   | iperf3 -s     |          +-----------------------------+          | iperf3 -c     |
+#   | ping -f       |                                                   | ping -f       |
+#   +---------------+                                                   +---------------+
+
+set -e
+source "$(dirname "$0")/../lib.sh"
+
+ns0="ntt0-$$"
+ns1="ntt1-$$"
+ns2="ntt2-$$"
+tmp=$(mktemp -d)
+cleanup() {
+	nt_cleanup
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+nt_require tunctl ping iperf3
+nt_load_module
+
+tag=$(( $$ % 100000 ))
+A="ta$tag"
+B="tb$tag"
+for i in 1 2; do
+	tunctl genkey >"$tmp/k$i"
+	tunctl pubkey <"$tmp/k$i" >"$tmp/p$i"
+done
+
+# logged DEV WHAT: how many "DEV: WHAT" lines the module logged.
+logged() {
+	nt_kmsg | grep -c -E "noisetun: $1: $2\$" || true
+}
+logged_at_least() {
+	[ "$(logged "$1" "$2")" -ge "$3" ]
+}
+
+# device NAME N NS: create NAME in ns0 (sockets there, port 100N), move
+# it to NS and configure it as side N of the pair.
+device() {
+	local o=$((3 - $2))
+	ip -n "$ns0" link add "$1" type noisetun
+	ip -n "$ns0" link set "$1" netns "$3"
+	ip netns exec "$3" tunctl set "$1" private-key "$tmp/k$2" listen-port "100$2" \
+		peer "$(cat "$tmp/p$o")" allowed-ips "10.80.0.$o/32,fd80::$o/128" \
+		endpoint "127.0.0.1:100$o"
+	ip -n "$3" addr add "10.80.0.$2/24" dev "$1"
+	ip -n "$3" addr add "fd80::$2/64" dev "$1" nodad
+	ip -n "$3" link set "$1" up
+}
+
+setup() {
+	nt_netns_new "$ns0" "$ns1" "$ns2"
+	ip -n "$ns0" link set lo up
+	device "$A" 1 "$ns1"
+	device "$B" 2 "$ns2"
+}
+
+# traffic: a flood ping each way and a TCP stream from ns2 to ns1, all in
+# the background until nt_cleanup or the namespaces go.
+traffic() {
+	nt_bg ip netns exec "$ns1" iperf3 -s -1 -B 10.80.0.1
+	nt_bg ip netns exec "$ns1" ping -f -q 10.80.0.2
+	nt_bg ip netns exec "$ns2" ping -f -q -6 fd80::1
+	sleep 1
+	nt_bg ip netns exec "$ns2" iperf3 -c 10.80.0.1 -t 600
+}
+
+works() {
+	ip netns exec "$ns2" ping -c1 -W1 10.80.0.1 >/dev/null &&
+		ip netns exec "$ns1" ping -c1 -W1 -6 fd80::2 >/dev/null
+}
+
+setup
+# Test that the tunnel works before the traffic starts.
+nt_check "tunnel up" nt_wait_until 15 works
+traffic
+
+# Test that removing the peer under traffic, 15 times, frees it each time
+# within 3 s (F1), and that the tunnel works once it is back.
+destroyed=$(logged "$A" "Peer [0-9]+ destroyed")
+failed=0
+for i in $(seq 1 15); do
+	ip netns exec "$ns1" tunctl set "$A" peer "$(cat "$tmp/p2")" remove
+	if ! nt_wait_until 3 logged_at_least "$A" "Peer [0-9]+ destroyed" \
+		$((destroyed + i)); then
+		failed=$((failed + 1))
+	fi
+	ip netns exec "$ns1" tunctl set "$A" peer "$(cat "$tmp/p2")" \
+		allowed-ips 10.80.0.2/32,fd80::2/128 endpoint 127.0.0.1:1002
+	sleep 0.3
+done
+nt_check "15 peer removals under traffic, each freed within 3 s" test "$failed" = 0
+nt_check "tunnel works after the removals" nt_wait_until 15 works
+
+# Test that deleting a device under traffic, 5 times, frees it each time
+# (F2), and that a new one works.
+gone=$(logged "$B" "Interface destroyed")
+failed=0
+for i in $(seq 1 5); do
+	ip -n "$ns2" link del "$B"
+	nt_wait_until 5 logged_at_least "$B" "Interface destroyed" $((gone + i)) ||
+		failed=$((failed + 1))
+	device "$B" 2 "$ns2"
+	sleep 0.5
+done
+nt_check "5 device deletions under traffic, each freed" test "$failed" = 0
+nt_check "tunnel works after the deletions" nt_wait_until 15 works
+
+# kill_ns NS: stop what runs in NS, as a container stops, and delete it;
+# the namespace dies once nothing holds it.
+kill_ns() {
+	ip netns pids "$1" | xargs -r kill -9 2>/dev/null || true
+	ip netns del "$1"
+}
+
+# Test that deleting the namespace a device lives in, under traffic,
+# frees the device (F4).
+gone=$(logged "$A" "Interface destroyed")
+kill_ns "$ns1"
+nt_check "device freed with the namespace it lived in" \
+	nt_wait_until 20 logged_at_least "$A" "Interface destroyed" $((gone + 1))
+
+# Test that deleting the namespace the sockets live in (the creating one),
+# under traffic in the device's own namespace, frees the device too.
+gone=$(logged "$B" "Interface destroyed")
+kill_ns "$ns0"
+nt_check "device freed with its creating namespace" \
+	nt_wait_until 20 logged_at_least "$B" "Interface destroyed" $((gone + 1))
+nt_cleanup
+
+# Test that the module unloads with live devices under traffic (F3), and
+# loads again.
+setup
+nt_check "tunnel up again" nt_wait_until 15 works
+traffic
+sleep 2
+nt_check "rmmod noisetun under traffic" rmmod noisetun
+nt_check "module gone" test ! -d /sys/module/noisetun
+nt_check "module loads again" modprobe noisetun
