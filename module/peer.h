@@ -150,8 +150,8 @@ struct nt_peer_traffic {
  * @persistent_keepalive: timers.h
  * @handshake_retries: initiations sent by @retransmit_handshake since the
  *                     last new attempt; the retries stop after
- *                     MAX_TIMER_HANDSHAKES. Written by the timer and by new
- *                     attempts, read with READ_ONCE().
+ *                     MAX_TIMER_HANDSHAKES + 1. Written by the timer and by
+ *                     new attempts, read with READ_ONCE().
  * @timer_need_another_keepalive: data arrived while a passive keepalive
  *                                was already pending: arm it once more
  * @sent_lastminute_handshake: the receive path already asked for the rekey

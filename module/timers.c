@@ -49,7 +49,12 @@ static void expired_retransmit_handshake(struct timer_list *timer)
 	struct nt_peer *peer = from_timer(peer, timer, retransmit_handshake);
 	unsigned int retries = READ_ONCE(peer->handshake_retries);
 
-	if (retries >= MAX_TIMER_HANDSHAKES) {
+	/*
+	 * MAX_TIMER_HANDSHAKES + 1 retries, as the reference counts them:
+	 * with the first initiation, 20 over REKEY_ATTEMPT_TIME (plus
+	 * jitter) before giving up.
+	 */
+	if (retries > MAX_TIMER_HANDSHAKES) {
 		pr_debug("%s: Handshake for peer %llu did not complete after %u attempts, giving up\n",
 			 peer->device->dev->name, peer->internal_id,
 			 retries + 1);
