@@ -22,8 +22,10 @@
 # leaf (e.g. "exited with status 2"), so nothing fails silently.
 #
 # Environment: T (extended regex: run only scenarios, unit and host tests
-# whose name matches), KVER, NOISETUN_VERSION (from the Makefile),
-# NT_VM_TIMEOUT (seconds, default 900), NT_ACCEL (kvm|tcg|auto).
+# whose name matches), SLOW=1 (also the slow parts of scenarios: the
+# protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
+# Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 1500, or
+# 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +33,12 @@ cd "$top" || exit 1
 : "${MAKE:=make}"
 : "${KVER:=$(scripts/kver.sh)}"
 : "${T:=}"
-: "${NT_VM_TIMEOUT:=900}"
+: "${SLOW:=0}"
+if [ "$SLOW" = 1 ]; then
+	: "${NT_VM_TIMEOUT:=3600}"
+else
+	: "${NT_VM_TIMEOUT:=1500}"
+fi
 out=$top/.cache/check
 rm -rf "$out"
 mkdir -p "$out"
@@ -213,7 +220,8 @@ else
 	t0=$(date +%s)
 	progress "building the initramfs (${#scenarios[@]} scenario(s))"
 	initrd=$out/initramfs.cpio.gz
-	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T")
+	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T"
+	      --config "NT_SLOW=$SLOW")
 	[ "$have_module" = 1 ] && args+=(--module "$top/noisetun.ko")
 	[ "$have_tunctl" = 1 ] && args+=(--tunctl "$top/tools/tunctl")
 	leaves=$out/initramfs.leaves

@@ -15,13 +15,14 @@
 #   the script's first 30 lines.
 #
 # Config (/nt/config): NT_MODE=check|demo, NT_FILTER (extended regex on
-# the file name), NT_TIMEOUT (default per-test seconds).
+# the file name), NT_TIMEOUT (default per-test seconds), NT_SLOW=1 (run
+# the slow parts of scenarios too: `make check SLOW=1`).
 set -u
 
-NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r)
+NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r) NT_SLOW=0
 # shellcheck disable=SC1091
 . /nt/config
-export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1
+export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW
 results=${NT_RESULTS:-/dev/null}
 exec 3>>"$results"
 kmsg=${NT_KMSG:-/run/nt/kmsg.log}
