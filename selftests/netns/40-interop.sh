@@ -1,0 +1,353 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nt-timeout: 600
+#
+# The interop matrix (TESTING.md section 6): a noisetun device against
+# each reference implementation, the in-tree wireguard module and
+# wireguard-go, and against another noisetun device. For each reference
+# peer, every combination of
+#   - role: noisetun initiates (it alone knows the peer's endpoint and
+#     sends first) or the reference initiates;
+#   - preshared key on or off;
+#   - outer IPv4 or outer IPv6 (the initiator's endpoint picks it);
+# gets fresh devices on both sides (so a fresh handshake in the intended
+# role) and carries inner IPv4 and inner IPv6: a ping each family in both
+# directions, and a byte-exact 4 MiB TCP transfer (nc) in one family,
+# alternating so that each role and outer family carries both (inner v4
+# flows from the responder to the initiator, inner v6 the other way).
+#
+# The role is checked on the wire's own evidence, before the transfer: a
+# WireGuard peer counts handshake messages in its transfer bytes, and its
+# transport messages for packets below the MTU (pings) are multiples of
+# 16 bytes, so the initiator has sent 148 + 16k bytes (one initiation) and
+# received 92 + 16j (one response), the responder the mirror; noisetun's
+# handshake_attempts (initiations sent) say the same, and the responder,
+# configured without an endpoint, must have learnt the initiator's.
+#
+#   +------------ ntio1-$$ -----------+          +------------ ntio2-$$ -----------+
+#   | nt0  10.99.0.1/24  fd99::1/64   |          | PEER 10.99.0.2/24 fd99::2/64    |
+#   |      (noisetun, udp 4001)       |==========| wg0 (wireguard.ko), wgo0        |
+#   |                                 |  tunnel  | (wireguard-go) or nt0 (noisetun)|
+#   |                                 |          |      (udp 4002)                 |
+#   | veth1 192.168.241.1/24 ---------+----------+-- veth2 192.168.241.2/24        |
+#   |       fd00:241::1/64            |          |        fd00:241::2/64           |
+#   +---------------------------------+          +---------------------------------+
+#
+# NT_SELF_KIND=wireguard stands the in-tree wireguard module (and wg) in
+# for noisetun on the noisetun side: a check of this scenario's own logic
+# against a known-good implementation. The default is noisetun.
+
+set -e
+source "$(dirname "$0")/../lib.sh"
+
+self_kind=${NT_SELF_KIND:-noisetun}
+ns1="ntio1-$$"
+ns2="ntio2-$$"
+tmp=$(mktemp -d)
+blob_size=$((4 * 1024 * 1024))
+
+# One side of the tunnel: its namespace, kind (self: noisetun, or what
+# NT_SELF_KIND names; wg: wireguard.ko; wggo: wireguard-go), device,
+# configuration tool and, for wireguard-go, its process.
+declare -A side_ns side_kind side_dev side_tool side_pid
+# Side A is always 1 (addresses .1, port 4001), side B 2.
+declare -A side_idx=([A]=1 [B]=2)
+
+cleanup() {
+	nt_cleanup
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+umask 077	# private keys in files
+nt_require wg ping nc ss sha256sum timeout
+case "$self_kind" in
+noisetun)
+	nt_require tunctl
+	nt_load_module
+	self_tool=tunctl
+	;;
+wireguard)
+	nt_diag "NT_SELF_KIND=wireguard: the in-tree wireguard module stands in for noisetun"
+	self_tool=wg
+	;;
+*)
+	nt_skip "NT_SELF_KIND=$self_kind is neither noisetun nor wireguard"
+	;;
+esac
+modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+
+nt_netns_new "$ns1" "$ns2"
+ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
+ip -n "$ns1" addr add 192.168.241.1/24 dev veth1
+ip -n "$ns2" addr add 192.168.241.2/24 dev veth2
+ip -n "$ns1" addr add fd00:241::1/64 dev veth1 nodad
+ip -n "$ns2" addr add fd00:241::2/64 dev veth2 nodad
+ip -n "$ns1" link set veth1 up
+ip -n "$ns2" link set veth2 up
+
+pub=()
+for i in 1 2; do
+	wg genkey >"$tmp/k$i"
+	pub[i]=$(wg pubkey <"$tmp/k$i")
+done
+wg genpsk >"$tmp/psk"
+head -c "$blob_size" /dev/urandom >"$tmp/blob"
+blob_sum=$(sha256sum <"$tmp/blob" | cut -d' ' -f1)
+
+# wggo_ready NS DEV: wireguard-go has made DEV and listens on its socket.
+wggo_ready() {
+	[ -S "/var/run/wireguard/$2.sock" ] && ip -n "$1" link show "$2"
+}
+
+# gone PID: the process has exited (or is a zombie waiting for us).
+gone() {
+	[ ! -e "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"
+}
+
+# side_down SIDE: delete the side's device (ending its wireguard-go).
+side_down() {
+	local s=$1 pid=${side_pid[$1]:-}
+	[ -n "${side_ns[$s]:-}" ] || return 0
+	if [ -n "$pid" ]; then
+		nt__kill_tree "$pid"
+		nt_wait_until 10 gone "$pid" || nt_diag "wireguard-go $pid did not exit"
+		wait "$pid" 2>/dev/null || true
+		side_pid[$s]=
+	fi
+	ip -n "${side_ns[$s]}" link del "${side_dev[$s]}" 2>/dev/null || true
+}
+
+# side_up SIDE NS KIND DEV: make a fresh device of KIND named DEV in NS.
+side_up() {
+	local s=$1 ns=$2 kind=$3 dev=$4
+	side_down "$s"
+	side_ns[$s]=$ns side_kind[$s]=$kind side_dev[$s]=$dev side_pid[$s]=
+	side_tool[$s]=wg
+	[ "$kind" = self ] && side_tool[$s]=$self_tool
+	case "$kind" in
+	self)
+		ip -n "$ns" link add "$dev" type "$self_kind"
+		;;
+	wg)
+		ip -n "$ns" link add "$dev" type wireguard
+		;;
+	wggo)
+		WG_PROCESS_FOREGROUND=1 WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 \
+			ip netns exec "$ns" wireguard-go -f "$dev" >>"$tmp/wggo.log" 2>&1 &
+		side_pid[$s]=$!
+		NT_PIDS+=("$!")
+		if ! nt_wait_until 20 wggo_ready "$ns" "$dev"; then
+			tail -n 20 "$tmp/wggo.log" | sed 's/^/# wireguard-go: /'
+			return 1
+		fi
+		;;
+	esac
+}
+
+# side_conf SIDE IDX PEER_IDX PSK(psk|nopsk) ENDPOINT(none|v4|v6): the
+# side's key, port and one peer (the other side), its tunnel addresses, up.
+side_conf() {
+	local s=$1 me=$2 him=$3 args=()
+	args=(private-key "$tmp/k$me" listen-port $((4000 + me))
+	      peer "${pub[him]}" allowed-ips "10.99.0.$him/32,fd99::$him/128")
+	[ "$4" = psk ] && args+=(preshared-key "$tmp/psk")
+	case "$5" in
+	v4) args+=(endpoint "192.168.241.$him:$((4000 + him))") ;;
+	v6) args+=(endpoint "[fd00:241::$him]:$((4000 + him))") ;;
+	esac
+	ip netns exec "${side_ns[$s]}" "${side_tool[$s]}" set "${side_dev[$s]}" "${args[@]}"
+	ip -n "${side_ns[$s]}" -b - <<-EOF
+		addr add 10.99.0.$me/24 dev ${side_dev[$s]}
+		addr add fd99::$me/64 dev ${side_dev[$s]} nodad
+		link set ${side_dev[$s]} up
+	EOF
+}
+
+# show SIDE FIELD: `wg show DEV FIELD` (or tunctl's) on the side.
+show() {
+	ip netns exec "${side_ns[$1]}" "${side_tool[$1]}" show "${side_dev[$1]}" "$2"
+}
+
+# ping_both FAMILY I R WAIT: side I pings side R's tunnel address of
+# FAMILY (v4|v6) for up to WAIT seconds, then R pings I's (I first: I is
+# the initiator, and R does not know I's endpoint before the handshake).
+ping_both() {
+	local a b
+	if [ "$1" = v4 ]; then
+		a=10.99.0.${side_idx[$3]} b=10.99.0.${side_idx[$2]}
+	else
+		a=fd99::${side_idx[$3]} b=fd99::${side_idx[$2]}
+	fi
+	nt_wait_until "$4" ip netns exec "${side_ns[$2]}" ping -c 1 -W 2 "$a" ||
+		{ echo "${side_dev[$2]}: no reply from $a"; return 1; }
+	nt_wait_until 10 ip netns exec "${side_ns[$3]}" ping -c 1 -W 2 "$b" ||
+		{ echo "${side_dev[$3]}: no reply from $b"; return 1; }
+}
+
+# role_is SIDE initiator|responder: the side's transfer bytes hold exactly
+# one initiation sent and one response received (initiator), or the
+# mirror, modulo the 16-byte multiples of transport messages; noisetun's
+# handshake_attempts agree.
+role_is() {
+	local s=$1 rx tx want_tx want_rx attempts
+	read -r rx tx < <(show "$s" transfer | awk '{ print $2, $3 }')
+	echo "${side_dev[$s]} (${side_kind[$s]}): rx_bytes $rx, tx_bytes $tx"
+	if [ "$2" = initiator ]; then want_tx=4 want_rx=12; else want_tx=12 want_rx=4; fi
+	[ $((tx % 16)) -eq "$want_tx" ] && [ $((rx % 16)) -eq "$want_rx" ] || return 1
+	if [ "${side_kind[$s]}" = self ] && [ "$self_kind" = noisetun ]; then
+		attempts=$(ip netns exec "${side_ns[$s]}" tunctl show "${side_dev[$s]}" --json |
+			sed -n 's/.*"handshake_attempts": \([0-9]*\).*/\1/p')
+		echo "handshake_attempts $attempts"
+		if [ "$2" = initiator ]; then
+			[ "$attempts" -ge 1 ]
+		else
+			[ "$attempts" -eq 0 ]
+		fi
+	fi
+}
+
+# endpoint_is SIDE ADDR: the side's peer endpoint reads ADDR.
+endpoint_is() {
+	local got
+	got=$(show "$1" endpoints | awk '{ print $2 }')
+	echo "endpoint $got, want $2"
+	[ "$got" = "$2" ]
+}
+
+# listening NS PORT: a TCP socket listens on PORT in NS.
+listening() {
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
+}
+
+# xfer FROM TO FAMILY PORT: FROM sends the 4 MiB blob to TO's tunnel
+# address of FAMILY over TCP (nc); TO's copy must be byte-identical.
+xfer() {
+	local from=${side_ns[$1]} to=${side_ns[$2]} addr pid sum rc=0
+	if [ "$3" = v4 ]; then addr=10.99.0.${side_idx[$2]}; else addr=fd99::${side_idx[$2]}; fi
+	rm -f "$tmp/recv"
+	ip netns exec "$to" timeout 90 nc -l "$addr" "$4" >"$tmp/recv" </dev/null &
+	pid=$!
+	if ! nt_wait_until 10 listening "$to" "$4"; then
+		kill "$pid" 2>/dev/null
+		echo "nc -l $addr $4 is not listening"
+		return 1
+	fi
+	ip netns exec "$from" timeout 60 nc -w 10 -N "$addr" "$4" <"$tmp/blob" || rc=$?
+	[ "$rc" -eq 0 ] || kill "$pid" 2>/dev/null
+	wait "$pid" || true
+	sum=$(sha256sum <"$tmp/recv" | cut -d' ' -f1)
+	echo "sender exit $rc; received $(stat -c %s "$tmp/recv") of $blob_size bytes, sha256 $sum (sent $blob_sum)"
+	[ "$rc" -eq 0 ] && [ "$sum" = "$blob_sum" ]
+}
+
+# outer_addr IDX FAMILY PORT: the endpoint string wg prints.
+outer_addr() {
+	if [ "$2" = v4 ]; then
+		echo "192.168.241.$1:$3"
+	else
+		echo "[fd00:241::$1]:$3"
+	fi
+}
+
+port=5000	# TCP port of the next transfer
+ping_failures=0	# combinations whose pings failed so far
+
+# combo PEER_KIND PEER_DEV INITIATOR(A|B) PSK OUTER LABEL: one cell
+# of the matrix. Side A is noisetun's nt0 in ns1, side B the peer in ns2.
+combo() {
+	local kind=$1 dev=$2 ini=$3 psk=$4 outer=$5 label=$6 res ep_a=none ep_b=none
+	local pings_ok=1 wait_s
+	if [ "$ini" = A ]; then res=B ep_a=$outer; else res=A ep_b=$outer; fi
+	side_up A "$ns1" self nt0
+	side_up B "$ns2" "$kind" "$dev"
+	side_conf A 1 2 "$psk" "$ep_a"
+	side_conf B 2 1 "$psk" "$ep_b"
+
+	# Test that inner IPv4 and inner IPv6 pings cross in both directions,
+	# the initiator's first packet starting the handshake. (Once a ping
+	# has failed, later ones wait less and the transfer is skipped: a
+	# broken data path must not take the whole timeout.)
+	if [ "$ping_failures" -eq 0 ]; then wait_s=15; else wait_s=6; fi
+	nt_check "$label: inner v4 ping" ping_both v4 "$ini" "$res" "$wait_s" || pings_ok=0
+	if [ "$pings_ok" = 1 ]; then wait_s=15; else wait_s=3; fi
+	nt_check "$label: inner v6 ping" ping_both v6 "$ini" "$res" "$wait_s" || pings_ok=0
+	[ "$pings_ok" = 1 ] || ping_failures=$((ping_failures + 1))
+	# Test that the handshake went in the intended role: one initiation
+	# from the initiator, one response from the responder, and the
+	# responder learnt the initiator's endpoint from it.
+	nt_check "$label: ${side_dev[$ini]} sent the initiation" role_is "$ini" initiator || true
+	nt_check "$label: ${side_dev[$res]} sent the response" role_is "$res" responder || true
+	nt_check "$label: responder learnt the initiator's endpoint" \
+		endpoint_is "$res" "$(outer_addr "${side_idx[$ini]}" "$outer" $((4000 + ${side_idx[$ini]})))" || true
+	# Test that 4 MiB cross byte for byte over inner TCP: inner IPv4 from
+	# the responder to the initiator, or inner IPv6 the other way; the
+	# family alternates with psk and outer family, so that every role and
+	# outer family carries both.
+	port=$((port + 1))
+	local fam=v6 from=$ini to=$res
+	case "$psk/$outer" in
+	psk/v4 | nopsk/v6) fam=v4 from=$res to=$ini ;;
+	esac
+	local what="$label: inner $fam 4 MiB TCP ${side_dev[$from]} -> ${side_dev[$to]} byte-exact"
+	if [ "$pings_ok" = 1 ]; then
+		nt_check "$what" xfer "$from" "$to" "$fam" "$port" || true
+	else
+		nt_skip_check "$what" "a ping failed"
+	fi
+}
+
+# matrix PEER_NAME PEER_KIND PEER_DEV: every cell against one peer.
+matrix() {
+	local pname=$1 kind=$2 dev=$3 ini psk outer role t0
+	for ini in A B; do
+		if [ "$ini" = A ]; then role="nt initiates"; else role="$pname initiates"; fi
+		for psk in nopsk psk; do
+			for outer in v4 v6; do
+				t0=$(date +%s)
+				combo "$kind" "$dev" "$ini" "$psk" "$outer" \
+					"$pname: $role, ${psk/nopsk/no psk}, outer $outer"
+				nt_diag "$pname: $role, $psk, outer $outer: $(($(date +%s) - t0)) s"
+			done
+		done
+	done
+	side_down A
+	side_down B
+}
+
+# --- against the in-tree wireguard module ---------------------------------------
+matrix wireguard.ko wg wg0
+
+# --- against wireguard-go -------------------------------------------------------
+# Its device is wgo0: wg(8) prefers a userspace device's socket
+# (/run/wireguard/NAME.sock, seen from every namespace) to a kernel device
+# of the same name.
+modprobe tun 2>/dev/null || true
+if [ ! -e /dev/net/tun ]; then
+	mkdir -p /dev/net
+	mknod /dev/net/tun c 10 200 2>/dev/null || true
+fi
+if ! command -v wireguard-go >/dev/null; then
+	nt_skip_check "wireguard-go matrix" "wireguard-go is not in the VM"
+elif [ ! -c /dev/net/tun ]; then
+	nt_skip_check "wireguard-go matrix" "/dev/net/tun is missing"
+else
+	matrix wireguard-go wggo wgo0
+fi
+
+# --- noisetun against noisetun --------------------------------------------------
+# Both sides are noisetun: the roles are symmetric, so one per outer family.
+for psk in nopsk psk; do
+	for outer in v4 v6; do
+		if [ "$outer" = v4 ]; then ini=A; else ini=B; fi
+		t0=$(date +%s)
+		combo self nt0 "$ini" "$psk" "$outer" \
+			"noisetun: ns$([ "$ini" = A ] && echo 1 || echo 2) initiates, ${psk/nopsk/no psk}, outer $outer"
+		nt_diag "noisetun: $ini initiates, $psk, outer $outer: $(($(date +%s) - t0)) s"
+	done
+done
+side_down A
+side_down B
+
+# A failed check above went on (|| true): fail the scenario now.
+[ "$NT_FAILED" -eq 0 ] || exit 1
