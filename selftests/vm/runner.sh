@@ -101,6 +101,9 @@ run_one() {
 		NT_TEST_NAME=$name timeout -k 10 "$t" bash "$f" </dev/null 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
 	else
+		# Created first: the background job opens it only once it
+		# runs, and tail must not find it missing.
+		: >"$out"
 		NT_TEST_NAME=$name timeout -k 10 "$t" bash "$f" </dev/null >"$out" 2>&1 &
 		local pid=$!
 		tail -s 0.3 -n +1 -f --pid="$pid" "$out" | sed -u "s/^/  $name: /"
