@@ -7,8 +7,8 @@
 # (no_endpoint), and a peer with one: packets wait for a session, at most
 # 128, the oldest dropped beyond (staged_overflow), all dropped when the
 # device goes down. Receive: messages whose type, reserved bytes or size
-# are wrong (bad_type, bad_size, TESTING.md B1/B3); well-formed ones are
-# not counted as drops.
+# are wrong (bad_type, bad_size, TESTING.md B1/B3); well-formed data
+# messages for no known session (bad_keypair, B12).
 #
 #   +-------------------- ntdrop-$$ --------------------+
 #   |  nt0 10.0.0.1/24, port 44000                      |
@@ -128,10 +128,14 @@ for f in init147 resp93 cookie63 data31; do send "$tmp/$f"; done
 nt_check "four bad_size drops" nt_wait_until 5 eval "[ \$(device_drops bad_size) = $((base_size + 4)) ]"
 
 # Test that well-formed messages (an initiation of 148 bytes, a keepalive
-# of 32, a data message) are not counted as drops.
+# of 32, a data message) pass the framing checks; the two data messages
+# then name no session (index 0, TESTING.md B12) and count as bad_keypair.
 # A bad one last: once it is counted, the ones before it were handled.
+base_keypair=$(device_drops bad_keypair)
 for f in init148 keepalive data100 short; do send "$tmp/$f"; done
 nt_check "only the last one counted (bad_type)" \
 	nt_wait_until 5 eval "[ \$(device_drops bad_type) = $((base_type + 4)) ]"
 nt_check "no further bad_size" is $((base_size + 4)) device_drops bad_size
 nt_check "no bad_header" is 0 device_drops bad_header
+nt_check "data for an unknown index: two bad_keypair" \
+	is $((base_keypair + 2)) device_drops bad_keypair
