@@ -1220,6 +1220,12 @@ static void apply_plan(struct set_plan *plan)
 		list_for_each_entry(peer, &ntd->peer_list, peer_list) {
 			nt_noise_keypairs_clear(&peer->keypairs);
 			nt_noise_handshake_clear(&peer->handshake);
+			/*
+			 * And at once: an initiation made (or, without a
+			 * key, attempted) with the old identity must not
+			 * hold the new one back for REKEY_TIMEOUT.
+			 */
+			nt_send_handshake_forget(peer);
 		}
 	}
 

@@ -114,11 +114,16 @@ void nt_send_peer_init(struct nt_peer *peer)
 	INIT_WORK(&peer->transmit_packet_work, nt_send_tx_worker);
 }
 
+void nt_send_handshake_forget(struct nt_peer *peer)
+{
+	atomic64_set(&peer->last_sent_handshake_ns, 0);
+}
+
 void nt_send_peer_stop(struct nt_peer *peer)
 {
 	cancel_work_sync(&peer->transmit_handshake_work);
 	/* The next packet after the device comes up starts one at once. */
-	atomic64_set(&peer->last_sent_handshake_ns, 0);
+	nt_send_handshake_forget(peer);
 }
 
 bool nt_send_handshake_response(struct nt_peer *peer)

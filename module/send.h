@@ -61,6 +61,15 @@ void nt_send_handshake_want(struct nt_peer *peer);
 void nt_send_handshake_retry(struct nt_peer *peer);
 
 /**
+ * nt_send_handshake_forget() - forget when the last initiation went out
+ * @peer: the peer
+ *
+ * The next nt_send_handshake_want() sends one at once, even within
+ * REKEY_TIMEOUT of the last: for a device that got a new private key.
+ */
+void nt_send_handshake_forget(struct nt_peer *peer);
+
+/**
  * nt_send_handshake_response() - answer an initiation just consumed
  * @peer: the peer returned by nt_noise_handshake_consume_initiation()
  *

@@ -392,12 +392,6 @@ static int send4(struct nt_device *ntd, struct sk_buff *skb,
 			ret = PTR_ERR(rt);
 			goto err;
 		}
-		if (unlikely(rt->dst.dev == ntd->dev)) {
-			/* The route to the peer runs through the tunnel itself. */
-			ip_rt_put(rt);
-			ret = -ELOOP;
-			goto err;
-		}
 		if (cache && !*src_stale)
 			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
@@ -453,11 +447,6 @@ static int send6(struct nt_device *ntd, struct sk_buff *skb,
 						      NULL);
 		if (IS_ERR(dst)) {
 			ret = PTR_ERR(dst);
-			goto err;
-		}
-		if (unlikely(dst->dev == ntd->dev)) {
-			dst_release(dst);
-			ret = -ELOOP;
 			goto err;
 		}
 		if (cache && !*src_stale)

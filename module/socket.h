@@ -126,8 +126,12 @@ void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer);
  * Routes with the device's fwmark from the device's socket of the
  * endpoint's family, through the peer's route cache. The message is
  * dropped, counted as no_route or no_memory (and tx_errors), when the
- * endpoint is unknown, the device is down, or the route leads nowhere (or
- * back into the device).
+ * endpoint is unknown, the device is down, or the route leads nowhere.
+ * A route back into the device itself is allowed: a peer may well be
+ * reached through another peer of the same device (onion routing). A
+ * packet that loops to the peer it came from grows by one message
+ * overhead per turn until it no longer fits the MTU, so a loop dies out
+ * instead of multiplying (selftests/netns/49-loops.sh).
  *
  * Context: any but hard interrupts.
  * Return: 0 or -errno.
