@@ -50,8 +50,10 @@ tools:
 	fi
 
 # Programs the scenarios run inside the VM (selftests/*/Makefile with an
-# `all` target that builds a binary: nlprobe, the raw netlink client).
-TESTPROGS := $(patsubst %/Makefile,%,$(wildcard selftests/nlprobe/Makefile))
+# `all` target that builds a binary: nlprobe, the raw netlink client;
+# udpflood, a UDP capture-and-replay flooder; pktsend, a raw AF_PACKET
+# sender).
+TESTPROGS := $(patsubst %/Makefile,%,$(wildcard selftests/*/Makefile))
 
 testprogs:
 	@set -e; for d in $(TESTPROGS); do $(MAKE) -C $$d; done

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Odd inner packets, handed straight to nt0 through an AF_PACKET socket
+# (selftests/pktsend), so that the IP stack cannot tidy them up first:
+# - on the sending side (TESTING.md B4): no protocol, a frame too short to
+#   be IP, a protocol that disagrees with the IP version, a version that is
+#   neither 4 nor 6 are refused before anything is encrypted (bad_packet,
+#   tx_errors), and nothing crashes;
+# - on the receiving side (B14): a packet that decrypts but whose IP
+#   length field claims more than arrived, or less than its own header, is
+#   dropped as inner_length with rx_length_errors, and a well-formed one
+#   sent the same way is delivered (the control).
+#
+#   +------ ntin1-$$ ------+          +------ ntin2-$$ ------+
+#   | nt0 10.56.0.1 :5601  |          | nt0 10.56.0.2 :5602  |
+#   |     fd56::1          |          |     fd56::2          |
+#   |                      |          | pktsend nt0 ...      |
+#   | veth1 192.168.56.1 --+----------+-- veth2 192.168.56.2 |
+#   +----------------------+          +----------------------+
+
+set -e
+source "$(dirname "$0")/../lib.sh"
+
+ns1="ntin1-$$"
+ns2="ntin2-$$"
+tmp=$(mktemp -d)
+pktsend="$NT_SELFTESTS/pktsend/pktsend"
+cleanup() {
+	nt_cleanup
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+[ -x "$pktsend" ] || nt_skip "selftests/pktsend/pktsend is not built"
+nt_require tunctl ping
+nt_load_module
+nt_netns_new "$ns1" "$ns2"
+ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
+ip -n "$ns1" addr add 192.168.56.1/24 dev veth1
+ip -n "$ns2" addr add 192.168.56.2/24 dev veth2
+ip -n "$ns1" link set veth1 up
+ip -n "$ns2" link set veth2 up
+for i in 1 2; do
+	tunctl genkey >"$tmp/k$i"
+	tunctl pubkey <"$tmp/k$i" >"$tmp/p$i"
+done
+for i in 1 2; do
+	o=$((3 - i))
+	ns=$ns1
+	[ "$i" = 2 ] && ns=$ns2
+	ip -n "$ns" link add nt0 type noisetun
+	ip netns exec "$ns" tunctl set nt0 private-key "$tmp/k$i" listen-port "560$i" \
+		peer "$(cat "$tmp/p$o")" allowed-ips "10.56.0.$o/32,fd56::$o/128" \
+		endpoint "192.168.56.$o:560$o"
+	ip -n "$ns" addr add "10.56.0.$i/24" dev nt0
+	ip -n "$ns" addr add "fd56::$i/64" dev nt0 nodad
+	ip -n "$ns" link set nt0 up
+done
+
+# Test that the session is up before anything odd is sent.
+nt_check "session up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.56.0.1
+
+# drops NS REASON: the device-wide count of one drop reason.
+drops() {
+	ip netns exec "$1" tunctl show --json nt0 | tr -d ' \n' |
+		grep -o '"drops":{[^}]*}' | head -n 1 |
+		sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+stat() {	# stat NS NAME: /sys/class/net/nt0/statistics/NAME
+	ip netns exec "$1" cat "/sys/class/net/nt0/statistics/$2"
+}
+send() {	# send ETHERTYPE HEX: one raw packet on ns2's nt0
+	ip netns exec "$ns2" "$pktsend" nt0 "$@"
+}
+equals() {	# equals VALUE CMD...: CMD prints VALUE
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+
+# IPv4 header from 10.56.0.2 to 10.56.0.1, UDP, with the given version
+# and IHL byte and total length (hex), then 8 bytes of UDP and 4 of data.
+v4() {
+	echo "$1 00 $2 0000 0000 40 11 0000 0a380002 0a380001 d431 0009 000c 0000 61626364"
+}
+# IPv6 header from fd56::2 to fd56::1, UDP, with the given payload length.
+v6() {
+	echo "60000000 $1 11 40 fd560000000000000000000000000002 fd560000000000000000000000000001 d431 0009 000c 0000 61626364"
+}
+
+# Test B4: what is not IP, or not the IP it claims, never gets encrypted:
+# no protocol, 5 bytes (too short for IPv4), ARP's protocol, the IPv6
+# protocol on an IPv4 packet and the reverse, IP version 7.
+bad0=$(drops "$ns2" bad_packet)
+err0=$(stat "$ns2" tx_errors)
+tx0=$(ip netns exec "$ns2" tunctl show nt0 transfer | awk '{ print $3 }')
+n=0
+for p in "0x0000 $(v4 45 0020)" \
+	 "0x0800 4500000500" \
+	 "0x0806 $(v4 45 0020)" \
+	 "0x86dd $(v4 45 0020)" \
+	 "0x0800 $(v6 000c)" \
+	 "0x0800 7$(v4 45 0020 | cut -c2-)"; do
+	# shellcheck disable=SC2086
+	out=$(send $p 2>&1) || nt_diag "pktsend: $out"
+	n=$((n + 1))
+	nt_diag "after ${p:0:20}...: bad_packet $(drops "$ns2" bad_packet), tx_errors $(stat "$ns2" tx_errors)"
+done
+nt_check "six local non-IP packets counted as bad_packet" \
+	nt_wait_until 5 equals $((bad0 + 6)) drops "$ns2" bad_packet
+nt_check "and as tx_errors" equals $((err0 + 6)) stat "$ns2" tx_errors
+nt_check "none of them was sent" \
+	equals "$tx0" sh -c "ip netns exec $ns2 tunctl show nt0 transfer | awk '{ print \$3 }'"
+
+# Test the control: a well-formed UDP packet sent the same way arrives.
+rx0=$(stat "$ns1" rx_packets)
+nt_check "pktsend: a valid IPv4 packet is taken" send 0x0800 "$(v4 45 0020)"
+nt_check "and delivered by the receiver" nt_wait_until 5 equals $((rx0 + 1)) stat "$ns1" rx_packets
+
+# Test B14: lengths that lie are dropped by the receiver after decryption.
+len0=$(drops "$ns1" inner_length)
+lerr0=$(stat "$ns1" rx_length_errors)
+rx0=$(stat "$ns1" rx_packets)
+send 0x0800 "$(v4 45 0400)"	# total length 1024, 32 bytes arrived
+send 0x0800 "$(v4 45 000a)"	# total length 10 < the 20-byte header
+send 0x0800 "$(v4 44 0020)"	# header length 16 < 20
+send 0x86dd "$(v6 0400)"	# payload length 1024, 12 bytes arrived
+nt_check "four lying lengths counted as inner_length" \
+	nt_wait_until 5 equals $((len0 + 4)) drops "$ns1" inner_length
+nt_check "and as rx_length_errors" equals $((lerr0 + 4)) stat "$ns1" rx_length_errors
+nt_check "none delivered" equals "$rx0" stat "$ns1" rx_packets
+
+# Test that the session still works after all that.
+nt_check "session still up" ip netns exec "$ns2" ping -c1 -W2 10.56.0.1
