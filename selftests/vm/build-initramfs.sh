@@ -151,6 +151,7 @@ want_modules=(
 	xt_MASQUERADE xt_length xt_mark xt_connmark xt_conntrack xt_state xt_addrtype
 	xt_comment xt_multiport xt_tcpudp xt_nat xt_statistic xt_u32 xt_owner
 	xt_REDIRECT xt_TCPMSS xt_LOG nf_log_syslog ipt_REJECT ip6t_REJECT
+	xt_DSCP xt_dscp xt_ecn
 	udp_tunnel ip6_udp_tunnel crc32c_generic crc32c_intel
 	libchacha20poly1305 libcurve25519 libchacha libpoly1305 libblake2s
 	chacha_x86_64 poly1305_x86_64 curve25519_x86_64
