@@ -83,6 +83,15 @@ void nt_drop_counters_read(struct nt_drop_counters __percpu *drops,
 	}
 }
 
+/* Wait for the handshake workers to finish what they hold. */
+static void cancel_handshake_workers(struct nt_device *ntd)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		cancel_work_sync(&per_cpu_ptr(ntd->handshake_workers, cpu)->work);
+}
+
 static int open_device(struct net_device *dev)
 {
 	struct in_device *dev_v4 = __in_dev_get_rtnl(dev);
@@ -137,7 +146,7 @@ static int stop_device(struct net_device *dev)
 	 * session behind the loop below.
 	 */
 	nt_socket_close(ntd);
-	cancel_work_sync(&ntd->handshake_rx_work);
+	cancel_handshake_workers(ntd);
 	skb_queue_purge(&ntd->handshake_queue);
 	list_for_each_entry(peer, &ntd->peer_list, peer_list) {
 		/*
@@ -323,7 +332,7 @@ static void destruct(struct net_device *dev)
 	 * drained them already, unless the device never went up): let the
 	 * worker finish what it holds, then drop what it has not started.
 	 */
-	cancel_work_sync(&ntd->handshake_rx_work);
+	cancel_handshake_workers(ntd);
 	skb_queue_purge(&ntd->handshake_queue);
 	/* Stops each peer's initiation work and retry timer. */
 	nt_peer_remove_all(ntd);
@@ -333,6 +342,7 @@ static void destruct(struct net_device *dev)
 	nt_crypt_queue_uninit(&ntd->encrypt_queue);
 	nt_crypt_queue_uninit(&ntd->decrypt_queue);
 	destroy_workqueue(ntd->handshake_wq);
+	free_percpu(ntd->handshake_workers);
 	nt_ratelimiter_uninit();
 
 	/* The peers' last RCU callbacks print this device's name. */
@@ -420,6 +430,7 @@ static int newlink(struct net *src_net, struct net_device *dev,
 {
 	struct nt_device *ntd = netdev_priv(dev);
 	int ret = -ENOMEM;
+	int cpu;
 
 	ntd->creating_net = src_net;
 	init_rwsem(&ntd->static_identity.lock);
@@ -429,7 +440,8 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	nt_allowedips_init(&ntd->peer_allowedips);
 	ntd->generation = 1;
 	skb_queue_head_init(&ntd->handshake_queue);
-	INIT_WORK(&ntd->handshake_rx_work, nt_receive_handshake_worker);
+	ntd->handshake_last_cpu = -1;
+	atomic64_set(&ntd->last_under_load_ns, 0);
 
 	ntd->peer_hashtable = nt_pubkey_hashtable_alloc();
 	if (!ntd->peer_hashtable)
@@ -447,15 +459,27 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->drops)
 		goto err_free_tstats;
 
+	ntd->handshake_workers = alloc_percpu(struct nt_handshake_worker);
+	if (!ntd->handshake_workers)
+		goto err_free_drops;
+	for_each_possible_cpu(cpu) {
+		struct nt_handshake_worker *worker =
+			per_cpu_ptr(ntd->handshake_workers, cpu);
+
+		INIT_WORK(&worker->work, nt_receive_handshake_worker);
+		worker->ntd = ntd;
+	}
+
 	/*
-	 * Unbound: handshakes are CPU work (Diffie-Hellman) that may run
-	 * anywhere; freezable, so that nothing is sent across a suspend.
+	 * Per CPU and CPU intensive: a flood of handshakes is Diffie-Hellman
+	 * work for every CPU (receive.c queues the workers round robin);
+	 * freezable, so that nothing is sent across a suspend.
 	 */
 	ntd->handshake_wq = alloc_workqueue("nt-hs-%s",
-					    WQ_UNBOUND | WQ_FREEZABLE, 0,
+					    WQ_CPU_INTENSIVE | WQ_FREEZABLE, 0,
 					    dev->name);
 	if (!ntd->handshake_wq)
-		goto err_free_drops;
+		goto err_free_handshake_workers;
 
 	/*
 	 * Per CPU: a crypto worker is queued on each CPU in turn, and a
@@ -505,6 +529,8 @@ err_destroy_packet_crypt_wq:
 	destroy_workqueue(ntd->packet_crypt_wq);
 err_destroy_handshake_wq:
 	destroy_workqueue(ntd->handshake_wq);
+err_free_handshake_workers:
+	free_percpu(ntd->handshake_workers);
 err_free_drops:
 	free_percpu(ntd->drops);
 err_free_tstats:

@@ -94,6 +94,16 @@ struct nt_drop_counters {
 };
 
 /**
+ * struct nt_handshake_worker - one CPU's handshake receive worker
+ * @work: runs nt_receive_handshake_worker() on that CPU
+ * @ntd: the device whose handshake queue it drains
+ */
+struct nt_handshake_worker {
+	struct work_struct work;
+	struct nt_device *ntd;
+};
+
+/**
  * struct nt_device - the private part of a noisetun net_device
  * @dev: the net_device this is the private area of
  * @static_identity: the device's key pair, under its own lock
@@ -128,14 +138,21 @@ struct nt_drop_counters {
  * @generation: config; bumped on every configuration change, never 0, so
  *              that a multi-message netlink dump can tell it was
  *              interrupted (genl_dump_check_consistent)
- * @handshake_wq: runs @handshake_rx_work and the peers' initiation work
- *                (send.h); created in newlink, destroyed in the destructor
- *                once no peer and no socket is left to queue on it
- * @handshake_queue: received handshake messages waiting for
- *                   @handshake_rx_work, at most
- *                   MAX_QUEUED_INCOMING_HANDSHAKES; its own spinlock (BH)
- *                   protects it. Its length tells the device is under load.
- * @handshake_rx_work: processes @handshake_queue (receive.h)
+ * @handshake_wq: per-CPU workqueue of @handshake_workers and of the
+ *                peers' initiation and key-zeroing work; created in
+ *                newlink, destroyed in the destructor once no peer and no
+ *                socket is left to queue on it
+ * @handshake_queue: received handshake messages waiting for a worker, at
+ *                   most MAX_QUEUED_INCOMING_HANDSHAKES; its own spinlock
+ *                   (BH) protects it. Its length tells the device is under
+ *                   load.
+ * @handshake_workers: one work item per CPU, each draining
+ *                     @handshake_queue (receive.h), so that Diffie-Hellman
+ *                     runs on every CPU when handshakes pour in
+ * @handshake_last_cpu: where the last worker was queued (round robin)
+ * @last_under_load_ns: boot time the queue was last found long enough to
+ *                      count as under load; the device stays under load
+ *                      for a second after (PROTOCOL.md "Cookies")
  * @packet_crypt_wq: per-CPU workqueue of the crypto workers of both rings
  *                   and of the peers' tx work (queueing.h)
  * @encrypt_queue: packets of every peer waiting to be sealed
@@ -166,7 +183,9 @@ struct nt_device {
 	unsigned int generation;
 	struct workqueue_struct *handshake_wq;
 	struct sk_buff_head handshake_queue;
-	struct work_struct handshake_rx_work;
+	struct nt_handshake_worker __percpu *handshake_workers;
+	int handshake_last_cpu;
+	atomic64_t last_under_load_ns;
 	struct workqueue_struct *packet_crypt_wq;
 	struct nt_crypt_queue encrypt_queue;
 	struct nt_crypt_queue decrypt_queue;

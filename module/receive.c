@@ -46,6 +46,7 @@ enum { UNDER_LOAD_QUEUE_LEN = MAX_QUEUED_INCOMING_HANDSHAKES / 8 };
 void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb)
 {
 	struct sk_buff_head *queue = &ntd->handshake_queue;
+	int cpu;
 
 	/*
 	 * The input route may be a reference-free one, valid only in this
@@ -62,7 +63,14 @@ void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb)
 	}
 	__skb_queue_tail(queue, skb);
 	spin_unlock_bh(&queue->lock);
-	queue_work(ntd->handshake_wq, &ntd->handshake_rx_work);
+
+	/* The next CPU's worker; any worker takes from the shared queue. */
+	cpu = cpumask_next(READ_ONCE(ntd->handshake_last_cpu), cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	WRITE_ONCE(ntd->handshake_last_cpu, cpu);
+	queue_work_on(cpu, ntd->handshake_wq,
+		      &per_cpu_ptr(ntd->handshake_workers, cpu)->work);
 }
 
 /* Answer a handshake message with a cookie reply, under load. */
@@ -199,17 +207,32 @@ static void process(struct nt_device *ntd, struct sk_buff *skb, bool under_load)
 		consume_response(ntd, skb);
 }
 
+/*
+ * Under load from this many waiting messages on, and for a second after
+ * the queue was last that long: a flood that drains the queue now and then
+ * does not get a Diffie-Hellman step per message between two bursts.
+ */
+static bool is_under_load(struct nt_device *ntd)
+{
+	u64 now = ktime_get_coarse_boottime_ns(), last;
+
+	if (skb_queue_len_lockless(&ntd->handshake_queue) >=
+	    UNDER_LOAD_QUEUE_LEN) {
+		atomic64_set(&ntd->last_under_load_ns, now);
+		return true;
+	}
+	last = atomic64_read(&ntd->last_under_load_ns);
+	return last && now - last < NSEC_PER_SEC;
+}
+
 void nt_receive_handshake_worker(struct work_struct *work)
 {
-	struct nt_device *ntd = container_of(work, struct nt_device,
-					     handshake_rx_work);
+	struct nt_device *ntd = container_of(work, struct nt_handshake_worker,
+					     work)->ntd;
 	struct sk_buff *skb;
 
 	while ((skb = skb_dequeue(&ntd->handshake_queue))) {
-		bool under_load = skb_queue_len_lockless(&ntd->handshake_queue) >=
-				  UNDER_LOAD_QUEUE_LEN;
-
-		process(ntd, skb, under_load);
+		process(ntd, skb, is_under_load(ntd));
 		consume_skb(skb);
 		cond_resched();
 	}

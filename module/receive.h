@@ -35,7 +35,7 @@ void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb);
 
 /**
  * nt_receive_handshake_worker() - process the device's handshake queue
- * @work: the device's handshake_rx_work
+ * @work: one of the device's per-CPU handshake workers
  *
  * Context: process context (the device's handshake workqueue); sleeps.
  */
