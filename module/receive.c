@@ -183,6 +183,20 @@ static void process(struct nt_device *ntd, struct sk_buff *skb, bool under_load)
 		return;
 	}
 	if (under_load) {
+		/*
+		 * Each source gets its share (20 a second, a burst of 5),
+		 * whether it proved its address or not: a flood neither buys
+		 * Diffie-Hellman steps nor an unlimited stream of cookie
+		 * replies, whose making and sending costs about as much as
+		 * everything else here, and so cannot crowd a legitimate
+		 * peer's messages out of the queue. The reference limits only
+		 * the messages with a valid mac2; this is stricter only for a
+		 * source already flooding.
+		 */
+		if (!nt_ratelimiter_allow(skb, dev_net(ntd->dev))) {
+			nt_device_count_drop(ntd, NOISETUN_A_DROP_RATELIMITED);
+			return;
+		}
 		if (mac_state != NT_COOKIE_VALID_MAC_WITH_COOKIE) {
 			/* Prove your address first (PROTOCOL.md "Cookies"). */
 			__le32 index = type ==
@@ -193,10 +207,6 @@ static void process(struct nt_device *ntd, struct sk_buff *skb, bool under_load)
 				 skb->data)->sender_index;
 
 			send_cookie(ntd, skb, index);
-			return;
-		}
-		if (!nt_ratelimiter_allow(skb, dev_net(ntd->dev))) {
-			nt_device_count_drop(ntd, NOISETUN_A_DROP_RATELIMITED);
 			return;
 		}
 	}
