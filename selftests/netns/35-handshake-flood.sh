@@ -20,12 +20,17 @@
 # starts initiating only once the flood is on; it takes the cookie reply
 # and retries with a mac2 by itself.
 #
+# Under load every source is rate limited (20 a second, a burst of 5)
+# before it gets either a cookie reply or a Diffie-Hellman step, so the
+# flooders' copies end cheaply as ratelimited drops after their mac1 is
+# checked, and the legitimate peer's two tries (the one that earns the
+# cookie, the one with mac2) find room in the queue.
+#
 # Two floods, each from two udpflood processes (IPv4 and IPv6):
-# - max: as fast as they can send. Everything is checked except the
-#   legitimate handshake's deadline, which is only reported: the handshake
-#   queue overflows, and what finds it full is dropped, the legitimate
-#   peer's messages too (as upstream does), so whether both of its tries
-#   get in is chance.
+# - max: as fast as they can send; the legitimate handshake must still
+#   complete within 10 s. (Without the rate limit on cookie replies the
+#   queue overflowed here and the legitimate peer made it in about one
+#   run in three, as the in-tree wireguard module does in this VM.)
 # - steady: each flooder keeps 1024 copies unanswered (udpflood -w): a new
 #   copy goes out for each cookie reply, so about 2048 wait in nt0's queue
 #   all along, far over the 512 that mean "under load" and far under the
@@ -372,17 +377,18 @@ flood_checks() {
 # --- max: as fast as the flooders can --------------------------------------
 flood max
 flood_checks max
-# Test that nt0 counted the copies it could not answer with a cookie.
-nt_check "max flood: nt0 counted handshake drops (replay, queue full)" \
-	test $((replay + hs_flood + invalid + queue_full)) -gt 0 || true
+# Test that nt0 counted the copies it did not answer with a cookie.
+nt_check "max flood: nt0 counted handshake drops (ratelimited, replay, queue full)" \
+	test $((ratelimited + replay + hs_flood + invalid + queue_full)) -gt 0 || true
 # How hard the max flood pressed is a figure, not a check (it depends on
-# how fast the VM runs), and so is the legitimate handshake under it:
-# messages that find the queue full are lost, the legitimate peer's too.
-nt_diag "max flood: $queue_full copies found nt0's handshake queue full"
+# how fast the VM runs).
+nt_diag "max flood: $queue_full copies found nt0's handshake queue full, $ratelimited rate limited"
 in_time() {
 	[ "$legit_ms" != - ] && [ "$legit_ms" -le $((legit_deadline * 1000)) ]
 }
-nt_diag "max flood: legitimate handshake $(in_time && echo "done" || echo "NOT done") within ${legit_deadline} s"
+# Test that the legitimate peer completes its handshake within 10 s even
+# under the max flood.
+nt_check "max flood: wg0's handshake completes within ${legit_deadline} s ($legit_ms ms)" in_time || true
 nt_diag "max flood: $((sent / (seconds > 0 ? seconds : 1))) datagrams/s sent," \
 	"$((cookies / (seconds > 0 ? seconds : 1))) cookie replies/s"
 
