@@ -223,35 +223,6 @@ static bool make_packet_list(struct sk_buff *skb, struct nt_peer *peer,
 	return true;
 }
 
-/*
- * Queue packets on their peer until a session can carry them. The oldest
- * go first when the queue is full; they make room before the new batch
- * goes in, so the segments of one GSO packet never push each other out and
- * the queue holds at most the larger of MAX_STAGED_PACKETS and one batch.
- */
-static void stage_packets(struct nt_peer *peer, struct sk_buff_head *packets)
-{
-	struct sk_buff_head *staged = &peer->staged_packet_queue;
-	struct sk_buff_head overflow;
-	unsigned int dropped;
-
-	__skb_queue_head_init(&overflow);
-	spin_lock_bh(&staged->lock);
-	while (!skb_queue_empty(staged) &&
-	       skb_queue_len(staged) + skb_queue_len(packets) > MAX_STAGED_PACKETS)
-		__skb_queue_tail(&overflow, __skb_dequeue(staged));
-	skb_queue_splice_tail_init(packets, staged);
-	spin_unlock_bh(&staged->lock);
-
-	dropped = skb_queue_len(&overflow);
-	if (likely(!dropped))
-		return;
-	DEV_STATS_ADD(peer->device->dev, tx_dropped, dropped);
-	while (dropped--)
-		nt_peer_count_drop(peer, NOISETUN_A_DROP_STAGED_OVERFLOW);
-	__skb_queue_purge(&overflow);
-}
-
 static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
@@ -286,7 +257,7 @@ static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
 	 * Staged first, then sent from the staged queue with the current
 	 * session, or kept there while a handshake makes one.
 	 */
-	stage_packets(peer, &packets);
+	nt_peer_stage_packets(peer, &packets, false);
 	nt_send_staged_packets(peer);
 	nt_peer_put(peer);
 	return NETDEV_TX_OK;

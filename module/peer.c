@@ -237,6 +237,40 @@ void nt_peer_remove_all(struct nt_device *ntd)
 	nt_peer_remove_dead(&dead);
 }
 
+void nt_peer_stage_packets(struct nt_peer *peer, struct sk_buff_head *packets,
+			   bool in_front)
+{
+	struct sk_buff_head *staged = &peer->staged_packet_queue;
+	/*
+	 * New packets never push each other out: the segments of one GSO
+	 * packet stay together even beyond the limit. Packets put back in
+	 * front are the oldest, so they are the first to go.
+	 */
+	unsigned int limit = in_front ? MAX_STAGED_PACKETS :
+			     max_t(unsigned int, MAX_STAGED_PACKETS,
+				   skb_queue_len(packets));
+	struct sk_buff_head overflow;
+	unsigned int dropped;
+
+	__skb_queue_head_init(&overflow);
+	spin_lock_bh(&staged->lock);
+	if (in_front)
+		skb_queue_splice_init(packets, staged);
+	else
+		skb_queue_splice_tail_init(packets, staged);
+	while (skb_queue_len(staged) > limit)
+		__skb_queue_tail(&overflow, __skb_dequeue(staged));
+	spin_unlock_bh(&staged->lock);
+
+	dropped = skb_queue_len(&overflow);
+	if (likely(!dropped))
+		return;
+	DEV_STATS_ADD(peer->device->dev, tx_dropped, dropped);
+	while (dropped--)
+		nt_peer_count_drop(peer, NOISETUN_A_DROP_STAGED_OVERFLOW);
+	__skb_queue_purge(&overflow);
+}
+
 void nt_peer_purge_staged_packets(struct nt_peer *peer)
 {
 	struct sk_buff_head *queue = &peer->staged_packet_queue;

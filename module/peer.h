@@ -299,6 +299,21 @@ void nt_peer_remove_dead(struct list_head *dead);
 void nt_peer_remove_all(struct nt_device *ntd);
 
 /**
+ * nt_peer_stage_packets() - let packets wait for a session
+ * @peer: the peer
+ * @packets: the packets, oldest first; emptied
+ * @in_front: they were staged before (taken out for a session that could
+ *            not send) and go back before anything staged since; else
+ *            they are new and go last
+ *
+ * The staged queue keeps at most MAX_STAGED_PACKETS, or one new batch if
+ * that is larger; the oldest go first, counted as staged_overflow and
+ * tx_dropped. Any context but hard interrupts.
+ */
+void nt_peer_stage_packets(struct nt_peer *peer, struct sk_buff_head *packets,
+			   bool in_front);
+
+/**
  * nt_peer_purge_staged_packets() - drop the packets waiting for a session
  * @peer: the peer
  *

@@ -144,65 +144,48 @@ static int peer_cpu(const struct nt_peer *peer)
 	return cpumask_first(cpu_online_mask);
 }
 
-/* What enqueue() did with a packet. */
-enum enqueued {
-	QUEUED_BOTH,		/* in the peer's queue and in the ring */
-	QUEUED_NOWHERE,		/* nowhere: the caller still owns it */
-	QUEUED_PEER_ONLY	/* in the peer's queue only: to be marked dead */
-};
-
-static enum enqueued enqueue(struct nt_device *ntd,
-			     struct nt_crypt_queue *queue,
-			     struct nt_peer_queue *peer_queue,
-			     struct sk_buff *skb)
+/*
+ * Put @skb in @peer_queue and in @queue's ring, and wake a crypto worker.
+ * A packet that finds the ring full stays in the peer's queue marked dead
+ * (@full_reason), handed to @done so that the serial stage frees it in
+ * order. Return: false if the peer's queue is full (@skb is untouched).
+ */
+static bool enqueue(struct nt_device *ntd, struct nt_crypt_queue *queue,
+		    struct nt_peer_queue *peer_queue, struct nt_peer *peer,
+		    struct sk_buff *skb,
+		    void (*done)(struct nt_peer *, struct sk_buff *,
+				 enum nt_packet_state),
+		    enum noisetun_drop_attr full_reason)
 {
 	int cpu;
 
 	atomic_set(&NT_PACKET_CB(skb)->state, NT_PACKET_UNCRYPTED);
 	if (unlikely(!peer_queue_add(peer_queue, skb)))
-		return QUEUED_NOWHERE;
-	/*
-	 * The peer's queue owns the packet now; if the ring is full it stays
-	 * there marked dead, so that the serial stage frees it in order.
-	 */
-	if (unlikely(ptr_ring_produce_bh(&queue->ring, skb)))
-		return QUEUED_PEER_ONLY;
+		return false;
+	/* The peer's queue owns the packet from here. */
+	if (unlikely(ptr_ring_produce_bh(&queue->ring, skb))) {
+		NT_PACKET_CB(skb)->drop_reason = full_reason;
+		done(peer, skb, NT_PACKET_DEAD);
+		return true;
+	}
 	cpu = next_cpu(&queue->last_cpu);
 	queue_work_on(cpu, ntd->packet_crypt_wq,
 		      &per_cpu_ptr(queue->workers, cpu)->work);
-	return QUEUED_BOTH;
+	return true;
 }
 
 bool nt_queue_enqueue_tx(struct nt_device *ntd, struct nt_peer *peer,
 			 struct sk_buff *first)
 {
-	switch (enqueue(ntd, &ntd->encrypt_queue, &peer->tx_queue, first)) {
-	case QUEUED_BOTH:
-		return true;
-	case QUEUED_NOWHERE:
-		return false;
-	case QUEUED_PEER_ONLY:
-		break;
-	}
-	NT_PACKET_CB(first)->drop_reason = NOISETUN_A_DROP_TX_QUEUE_FULL;
-	nt_queue_tx_done(peer, first, NT_PACKET_DEAD);
-	return true;
+	return enqueue(ntd, &ntd->encrypt_queue, &peer->tx_queue, peer, first,
+		       nt_queue_tx_done, NOISETUN_A_DROP_TX_QUEUE_FULL);
 }
 
 bool nt_queue_enqueue_rx(struct nt_device *ntd, struct nt_peer *peer,
 			 struct sk_buff *skb)
 {
-	switch (enqueue(ntd, &ntd->decrypt_queue, &peer->rx_queue, skb)) {
-	case QUEUED_BOTH:
-		return true;
-	case QUEUED_NOWHERE:
-		return false;
-	case QUEUED_PEER_ONLY:
-		break;
-	}
-	NT_PACKET_CB(skb)->drop_reason = NOISETUN_A_DROP_RX_QUEUE_FULL;
-	nt_queue_rx_done(peer, skb, NT_PACKET_DEAD);
-	return true;
+	return enqueue(ntd, &ntd->decrypt_queue, &peer->rx_queue, peer, skb,
+		       nt_queue_rx_done, NOISETUN_A_DROP_RX_QUEUE_FULL);
 }
 
 void nt_queue_tx_done(struct nt_peer *peer, struct sk_buff *first,

@@ -154,32 +154,6 @@ out:
 	return ok;
 }
 
-/*
- * Put packets that could not be sent back in front of the staged queue,
- * in their order, and drop the oldest beyond MAX_STAGED_PACKETS.
- */
-static void restage(struct nt_peer *peer, struct sk_buff_head *packets)
-{
-	struct sk_buff_head *staged = &peer->staged_packet_queue;
-	struct sk_buff_head overflow;
-	unsigned int dropped;
-
-	__skb_queue_head_init(&overflow);
-	spin_lock_bh(&staged->lock);
-	skb_queue_splice(packets, staged);
-	while (skb_queue_len(staged) > MAX_STAGED_PACKETS)
-		__skb_queue_tail(&overflow, __skb_dequeue(staged));
-	spin_unlock_bh(&staged->lock);
-
-	dropped = skb_queue_len(&overflow);
-	if (likely(!dropped))
-		return;
-	DEV_STATS_ADD(peer->device->dev, tx_dropped, dropped);
-	while (dropped--)
-		nt_peer_count_drop(peer, NOISETUN_A_DROP_STAGED_OVERFLOW);
-	__skb_queue_purge(&overflow);
-}
-
 static void drop_batch(struct nt_peer *peer, struct sk_buff *first,
 		       enum noisetun_drop_attr reason)
 {
@@ -249,7 +223,7 @@ void nt_send_staged_packets(struct nt_peer *peer)
 
 out_restage:
 	nt_noise_keypair_put(keypair);
-	restage(peer, &packets);
+	nt_peer_stage_packets(peer, &packets, true);
 	nt_send_handshake_want(peer);
 }
 
