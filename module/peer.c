@@ -67,6 +67,7 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	skb_queue_head_init(&peer->staged_packet_queue);
 	nt_peer_queue_init(&peer->tx_queue);
 	nt_peer_queue_init(&peer->rx_queue);
+	peer->serial_work_cpu = -1;
 	nt_send_peer_init(peer);
 	nt_timers_init(peer);
 	kref_init(&peer->refcount);

@@ -132,6 +132,8 @@ struct nt_peer_traffic {
  *        deleted at removal
  * @transmit_packet_work: sends @tx_queue's crypted batches in order, on
  *                        the device's packet_crypt_wq (send.h)
+ * @serial_work_cpu: the CPU @transmit_packet_work is queued on; -1 until
+ *                   queueing.c picks one (again when it goes offline)
  * @persistent_keepalive_interval: seconds, 0 = off. Written under
  *                                 device_update_lock; read by the timers
  *                                 with READ_ONCE().
@@ -186,6 +188,7 @@ struct nt_peer {
 	struct nt_peer_queue rx_queue;
 	struct napi_struct napi;
 	struct work_struct transmit_packet_work;
+	int serial_work_cpu;
 	u16 persistent_keepalive_interval;
 	atomic64_t walltime_last_handshake_ns;
 	struct nt_peer_stats __percpu *stats;

@@ -125,23 +125,29 @@ static int next_cpu(int *last_cpu)
 }
 
 /*
- * The CPU a peer's tx work runs on: always the same one while the set of
- * online CPUs stays the same, so that one peer's sends do not hop between
- * CPUs, and different peers spread over them.
+ * The CPU a peer's tx work runs on: the same one for as long as it stays
+ * online, so that one peer's sends do not hop between CPUs, and different
+ * peers spread over them (by their id). Picked again, by walking the
+ * online CPUs, only when the one remembered went offline; a race between
+ * two pickers only picks the same CPU twice.
  */
-static int peer_cpu(const struct nt_peer *peer)
+static int peer_cpu(struct nt_peer *peer)
 {
-	unsigned int n = num_online_cpus(), i;
-	int cpu;
+	int cpu = READ_ONCE(peer->serial_work_cpu);
+	unsigned int n, i;
 
-	if (unlikely(!n))
-		return raw_smp_processor_id();
-	i = peer->internal_id % n;
+	if (likely(cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu)))
+		return cpu;
+	n = num_online_cpus();
+	i = n ? peer->internal_id % n : 0;
 	for_each_online_cpu(cpu) {
 		if (!i--)
-			return cpu;
+			break;
 	}
-	return cpumask_first(cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	WRITE_ONCE(peer->serial_work_cpu, cpu);
+	return cpu;
 }
 
 /*

@@ -278,6 +278,14 @@ static bool encrypt_packet(struct sk_buff *skb, struct nt_noise_keypair *keypair
 	u8 *tail;
 
 	/*
+	 * The flow hash of the inner packet, while it can still be read: it
+	 * stays with the message (the UDP tunnel keeps an L4 hash), so that
+	 * the outer path spreads different inner flows over its queues
+	 * instead of seeing one flow, the tunnel's.
+	 */
+	skb_get_hash(skb);
+
+	/*
 	 * Once sealed, nobody can finish an offloaded inner checksum: do it
 	 * now, or the receiver's stack gets a packet with a partial one.
 	 */
