@@ -179,6 +179,27 @@ nt_load_module() {
 	modprobe noisetun
 }
 
+# nt_veth_link NS1 NS2 PREFIX: a veth pair, veth1 in NS1 as PREFIX.1/24
+# and veth2 in NS2 as PREFIX.2/24 (PREFIX like 192.168.60), both up.
+nt_veth_link() {
+	ip link add veth1 netns "$1" type veth peer name veth2 netns "$2"
+	ip -n "$1" addr add "$3.1/24" dev veth1
+	ip -n "$2" addr add "$3.2/24" dev veth2
+	ip -n "$1" link set veth1 up
+	ip -n "$2" link set veth2 up
+}
+
+# nt_keys DIR N...: for each N, a private key in DIR/kN and its public key
+# in DIR/pN.
+nt_keys() {
+	local dir=$1 i
+	shift
+	for i in "$@"; do
+		tunctl genkey >"$dir/k$i"
+		tunctl pubkey <"$dir/k$i" >"$dir/p$i"
+	done
+}
+
 # nt_kmsg: print the kernel log (text only, one message per line) from the
 # VM's /dev/kmsg capture, which holds every message since boot.
 nt_kmsg() {

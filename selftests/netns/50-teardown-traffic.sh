@@ -37,10 +37,7 @@ nt_load_module
 tag=$(( $$ % 100000 ))
 A="ta$tag"
 B="tb$tag"
-for i in 1 2; do
-	tunctl genkey >"$tmp/k$i"
-	tunctl pubkey <"$tmp/k$i" >"$tmp/p$i"
-done
+nt_keys "$tmp" 1 2
 
 # logged DEV WHAT: how many "DEV: WHAT" lines the module logged.
 logged() {

@@ -36,15 +36,8 @@ trap cleanup EXIT
 nt_require tunctl ping
 nt_load_module
 nt_netns_new "$ns1" "$ns2"
-ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip -n "$ns1" addr add 192.168.56.1/24 dev veth1
-ip -n "$ns2" addr add 192.168.56.2/24 dev veth2
-ip -n "$ns1" link set veth1 up
-ip -n "$ns2" link set veth2 up
-for i in 1 2; do
-	tunctl genkey >"$tmp/k$i"
-	tunctl pubkey <"$tmp/k$i" >"$tmp/p$i"
-done
+nt_veth_link "$ns1" "$ns2" 192.168.56
+nt_keys "$tmp" 1 2
 for i in 1 2; do
 	o=$((3 - i))
 	ns=$ns1

@@ -39,10 +39,7 @@ ip -n "$ns2" link set veth2 up
 ip -n "$ns2" route add 192.168.58.0/24 dev veth2 src 192.168.58.2 table 51
 ip -n "$ns2" rule add fwmark 0x51 table 51
 ip -n "$ns1" route add 192.168.58.2/32 dev veth1
-for i in 1 2; do
-	tunctl genkey >"$tmp/k$i"
-	tunctl pubkey <"$tmp/k$i" >"$tmp/p$i"
-done
+nt_keys "$tmp" 1 2
 for i in 1 2; do
 	o=$((3 - i))
 	ns=$ns1

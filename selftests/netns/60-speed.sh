@@ -38,16 +38,9 @@ nt_require tunctl wg iperf3
 nt_load_module
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 nt_netns_new "$ns1" "$ns2"
-ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip -n "$ns1" addr add 192.168.70.1/24 dev veth1
-ip -n "$ns2" addr add 192.168.70.2/24 dev veth2
-ip -n "$ns1" link set veth1 up
-ip -n "$ns2" link set veth2 up
+nt_veth_link "$ns1" "$ns2" 192.168.70
 
-for i in 1 2; do
-	tunctl genkey >"$tmp/k$i"
-	tunctl pubkey <"$tmp/k$i" >"$tmp/p$i"
-done
+nt_keys "$tmp" 1 2
 
 # pair KIND TOOL DEV SUBNET PORTBASE: DEV in both namespaces, peered.
 pair() {
