@@ -217,8 +217,8 @@ void nt_peer_remove_dead(struct list_head *dead)
 		 * device's NAPI list is done with it.
 		 */
 		__netif_napi_del(&peer->napi);
-		nt_peer_queue_purge(&peer->tx_queue);
-		nt_peer_queue_purge(&peer->rx_queue);
+		nt_peer_queue_purge_tx(&peer->tx_queue);
+		nt_peer_queue_purge_rx(&peer->rx_queue);
 		nt_peer_purge_staged_packets(peer);
 		nt_peer_put(peer);
 	}

@@ -94,7 +94,13 @@ struct sk_buff *nt_peer_queue_dequeue_done(struct nt_peer_queue *queue)
 	return skb;
 }
 
-void nt_peer_queue_purge(struct nt_peer_queue *queue)
+/*
+ * Free what is left in @queue. A TX entry is a batch we chained ourselves
+ * through skb->next, freed whole; an RX entry is one packet, detached from
+ * any list on arrival (socket.c), and freed alone, so that a stale link
+ * could never lead the free into packets it does not own.
+ */
+static void peer_queue_purge(struct nt_peer_queue *queue, bool batches)
 {
 	struct sk_buff *skb, *next;
 
@@ -109,8 +115,21 @@ void nt_peer_queue_purge(struct nt_peer_queue *queue)
 		next = skb->prev;
 		skb->prev = NULL;
 		nt_noise_keypair_put(NT_PACKET_CB(skb)->keypair);
-		kfree_skb_list(skb);
+		if (batches)
+			kfree_skb_list(skb);
+		else
+			kfree_skb(skb);
 	}
+}
+
+void nt_peer_queue_purge_tx(struct nt_peer_queue *queue)
+{
+	peer_queue_purge(queue, true);
+}
+
+void nt_peer_queue_purge_rx(struct nt_peer_queue *queue)
+{
+	peer_queue_purge(queue, false);
 }
 
 /* The next online CPU after the last one used, round robin. */

@@ -180,12 +180,22 @@ void nt_peer_queue_init(struct nt_peer_queue *queue);
 struct sk_buff *nt_peer_queue_dequeue_done(struct nt_peer_queue *queue);
 
 /**
- * nt_peer_queue_purge() - free everything left in a peer's queue
+ * nt_peer_queue_purge_tx() - free every batch left in a peer's tx queue
  * @queue: the queue, with no producer and no consumer left (peer removal)
  *
- * Drops the keypair references the packets hold.
+ * Frees each batch whole (its skb->next chain) and drops the keypair
+ * references the batches hold.
  */
-void nt_peer_queue_purge(struct nt_peer_queue *queue);
+void nt_peer_queue_purge_tx(struct nt_peer_queue *queue);
+
+/**
+ * nt_peer_queue_purge_rx() - free every packet left in a peer's rx queue
+ * @queue: the queue, with no producer and no consumer left (peer removal)
+ *
+ * Frees each packet alone (received packets are never chained) and drops
+ * the keypair references they hold.
+ */
+void nt_peer_queue_purge_rx(struct nt_peer_queue *queue);
 
 /**
  * nt_queue_enqueue_tx() - hand a sealed-to-be batch to the crypto stage

@@ -102,12 +102,26 @@ static enum noisetun_drop_attr check_message(struct sk_buff *skb)
 	return NOISETUN_A_DROP_UNSPEC;
 }
 
-/* encap_rcv of both sockets: softirq, under rcu_read_lock(). */
+/*
+ * encap_rcv of both sockets: softirq, under rcu_read_lock().
+ *
+ * A UDP GSO packet (a peer that batches its sends with UDP_SEGMENT, or a
+ * GRO-merged datagram forwarded to us) is split by the UDP stack, which
+ * then hands us its segments one by one while they are still chained
+ * through skb->next: the walk that feeds us keeps its own cursor but never
+ * clears the link. Each segment is detached here, before anything can
+ * mistake the rest of the chain for its own: GRO would append it to a
+ * frag_list, and a list free would free segments the stack still owns.
+ * From here on a received packet is always alone; the queues link it
+ * through skb->prev (queueing.h) or an sk_buff_head, which rewrite both
+ * links.
+ */
 static int receive(struct sock *sk, struct sk_buff *skb)
 {
 	enum noisetun_drop_attr reason;
 	struct nt_device *ntd;
 
+	skb_mark_not_on_list(skb);
 	/* Cleared by udp_tunnel_sock_release() before a socket goes away. */
 	ntd = rcu_dereference_sk_user_data(sk);
 	if (unlikely(!ntd)) {
