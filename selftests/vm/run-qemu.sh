@@ -17,6 +17,9 @@
 # /dev/kvm is usable and a probe boot under KVM actually reaches the kernel
 # (nested KVM can exist and hang); the answer is cached per host boot in
 # .cache/vm/accel.
+#
+# NT_VM_LOCK: a lock file held while the VM runs, so that test VMs on one
+# host run one after another (default /tmp/noisetun-vm.lock; empty: none).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -80,6 +83,18 @@ tcg) accel=(-accel tcg -cpu max) ;;
 		accel=(-accel tcg -cpu max)
 	fi ;;
 esac
+
+# One test VM at a time per host: each takes every CPU of a small
+# machine under TCG, and two at once make the timing checks of both
+# flaky. NT_VM_LOCK names the lock file (empty: no lock).
+lock=${NT_VM_LOCK-/tmp/noisetun-vm.lock}
+if [ -n "$lock" ]; then
+	exec 9>>"$lock"
+	if ! flock -n 9; then
+		echo "# qemu: waiting for another test VM to finish ($lock)"
+		flock 9
+	fi
+fi
 
 rm -f "$results" "$console"
 : >"$results"
