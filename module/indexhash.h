@@ -15,7 +15,8 @@
  * (inside a peer) or &struct nt_noise_keypair. Owners insert and remove
  * their entry under the table's lock; lookups walk the buckets under RCU.
  * An owner is freed only one RCU grace period after its entry left the
- * table: a keypair by call_rcu() from its last reference, a handshake with
+ * table: a keypair (unhashed when it leaves its peer's slots) by
+ * call_rcu() from its last reference, a handshake with
  * its peer (freed by call_rcu() after the peer's last reference, and the
  * handshake entry is removed by nt_noise_handshake_clear() before that).
  * The entry's @peer is valid as long as the entry is findable: a keypair

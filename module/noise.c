@@ -370,6 +370,25 @@ void nt_noise_keypair_put(struct nt_noise_keypair *keypair)
 	kref_put(&keypair->refcount, keypair_release);
 }
 
+/*
+ * A keypair leaves its slots: it is unhashed at once, so that no received
+ * message finds it by its index any more, and the slots' reference goes.
+ * Packets already in flight hold references of their own and finish with
+ * it; the last of them frees it, and its keys, soon after. Unhashing only
+ * on the last put instead would let a replayer who keeps taking new
+ * references by its index keep the keys alive indefinitely. Called without
+ * the keypair update lock (the table's lock ranks below it, but the put may
+ * free the peer's last reference).
+ */
+static void keypair_retire(struct nt_noise_keypair *keypair)
+{
+	if (!keypair)
+		return;
+	nt_index_hashtable_remove(keypair->entry.peer->device->index_hashtable,
+				  &keypair->entry);
+	nt_noise_keypair_put(keypair);
+}
+
 void nt_noise_keypairs_init(struct nt_noise_keypairs *keypairs)
 {
 	RCU_INIT_POINTER(keypairs->current_keypair, NULL);
@@ -502,8 +521,8 @@ out_zero:
 out:
 	up_write(&hs->lock);
 	kfree_sensitive(keypair);
-	nt_noise_keypair_put(released[0]);
-	nt_noise_keypair_put(released[1]);
+	keypair_retire(released[0]);
+	keypair_retire(released[1]);
 	return ok;
 }
 
@@ -519,9 +538,9 @@ void nt_noise_keypairs_clear(struct nt_noise_keypairs *keypairs)
 	next = rcu_replace_pointer(keypairs->next_keypair, NULL,
 				   lockdep_is_held(&keypairs->keypair_update_lock));
 	spin_unlock_bh(&keypairs->keypair_update_lock);
-	nt_noise_keypair_put(previous);
-	nt_noise_keypair_put(current_kp);
-	nt_noise_keypair_put(next);
+	keypair_retire(previous);
+	keypair_retire(current_kp);
+	keypair_retire(next);
 }
 
 bool nt_noise_received_with_keypair(struct nt_noise_keypairs *keypairs,
@@ -546,7 +565,7 @@ bool nt_noise_received_with_keypair(struct nt_noise_keypairs *keypairs,
 	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
 	spin_unlock_bh(&keypairs->keypair_update_lock);
 
-	nt_noise_keypair_put(old_previous);
+	keypair_retire(old_previous);
 	return true;
 }
 

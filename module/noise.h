@@ -20,9 +20,12 @@
  *
  * Keypair lifetime: a keypair is reference counted. Each slot of &struct
  * nt_noise_keypairs owns one reference; the data path takes its own with
- * nt_noise_keypair_get() under RCU. The last reference takes the keypair's
- * index out of the table and frees it, zeroed, after an RCU grace period;
- * until then it holds a reference on its peer. So a peer is freed only after
+ * nt_noise_keypair_get() under RCU, found by its index or in a slot. A
+ * keypair that leaves its last slot (rotation, key confirmation, clear)
+ * leaves the index table at the same moment: no message received later
+ * finds it, and only packets already in flight keep it. The last reference
+ * frees it, zeroed, after an RCU grace period; until then it holds a
+ * reference on its peer. So a peer is freed only after
  * nt_noise_keypairs_clear() emptied its slots (peer removal, device down).
  *
  * Debug builds log "<ifname>: Keypair <id> created" and "... destroyed",
@@ -280,9 +283,10 @@ void nt_noise_keypairs_init(struct nt_noise_keypairs *keypairs);
  * nt_noise_keypairs_clear() - empty the three slots
  * @keypairs: the slots
  *
- * The keypairs are freed, zeroed, once the data path drops its references
- * and a grace period passes. Call it for a dead peer, a device going down,
- * a new private key, or keys unused for 3 * REJECT_AFTER_TIME.
+ * The keypairs leave the index table at once, and are freed, zeroed, once
+ * the packets in flight drop their references and a grace period passes.
+ * Call it for a dead peer, a device going down, a new private key, or keys
+ * unused for 3 * REJECT_AFTER_TIME.
  *
  * Context: any but hard interrupt; takes the keypair update lock.
  */
@@ -320,8 +324,9 @@ nt_noise_keypair_get(struct nt_noise_keypair *keypair);
  * nt_noise_keypair_put() - drop a keypair reference
  * @keypair: the keypair, or NULL
  *
- * The last reference removes the keypair's index and frees it after a
- * grace period, zeroed, releasing its peer reference.
+ * The last reference frees it after a grace period, zeroed, releasing its
+ * peer reference (its index left the table when it left its slots; the
+ * removal here covers a keypair that never entered one).
  *
  * Context: any but hard interrupt.
  */
