@@ -75,6 +75,22 @@ static bool __must_check mix_dh(struct nt_noise_core_handshake *hs, u8 *key,
 	return ok;
 }
 
+/*
+ * Token ss from a precomputed DH(S_i, S_r), the same for both sides and
+ * for every handshake between the two keys: (C, key) = KDF2(C, ss). An
+ * all-zero one (a low-order key) fails as a computed one would.
+ */
+static bool __must_check mix_static_static(struct nt_noise_core_handshake *hs,
+					   u8 key[NT_CRYPTO_KEY_LEN],
+					   const u8 static_static[NT_CRYPTO_DH_LEN])
+{
+	if (!memchr_inv(static_static, 0, NT_CRYPTO_DH_LEN))
+		return false;
+	nt_crypto_kdf2(hs->chaining_key, key, hs->chaining_key, static_static,
+		       NT_CRYPTO_DH_LEN);
+	return true;
+}
+
 /* Token psk: (C, t, key) = KDF3(C, psk); H = HASH(H || t). */
 static void mix_psk(struct nt_noise_core_handshake *hs,
 		    u8 key[NT_CRYPTO_KEY_LEN], const u8 psk[NT_CRYPTO_KEY_LEN])
@@ -124,6 +140,7 @@ static void commit(struct nt_noise_core_handshake *hs,
 
 bool nt_noise_core_initiation_create(struct nt_noise_core_handshake *hs,
 				     const struct nt_noise_core_static_keys *local,
+				     const u8 static_static[NT_CRYPTO_DH_LEN],
 				     const u8 ephemeral_private[NT_CRYPTO_PRIVATE_KEY_LEN],
 				     const u8 *payload, size_t payload_len,
 				     u8 *dst)
@@ -149,7 +166,9 @@ bool nt_noise_core_initiation_create(struct nt_noise_core_handshake *hs,
 	seal_and_hash(&next, sealed_static, local->public_key,
 		      NT_CRYPTO_PUBLIC_KEY_LEN, key);
 	/* ss, then the payload */
-	if (!mix_dh(&next, key, local->private_key, next.responder_static))
+	if (static_static ? !mix_static_static(&next, key, static_static) :
+			    !mix_dh(&next, key, local->private_key,
+				    next.responder_static))
 		goto out;
 	seal_and_hash(&next, sealed_payload, payload, payload_len, key);
 
@@ -165,14 +184,12 @@ out:
 	return ok;
 }
 
-bool nt_noise_core_initiation_consume(struct nt_noise_core_handshake *hs,
-				      const struct nt_noise_core_static_keys *local,
-				      const u8 *src, size_t src_len, u8 *payload)
+bool nt_noise_core_initiation_open_static(struct nt_noise_core_handshake *hs,
+					  const struct nt_noise_core_static_keys *local,
+					  const u8 *src, size_t src_len)
 {
 	const u8 *ephemeral = src;
 	const u8 *sealed_static = src + NT_CRYPTO_PUBLIC_KEY_LEN;
-	const u8 *sealed_payload = sealed_static +
-				   NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN);
 	struct nt_noise_core_handshake next;
 	u8 key[NT_CRYPTO_KEY_LEN];
 	bool ok = false;
@@ -191,11 +208,36 @@ bool nt_noise_core_initiation_consume(struct nt_noise_core_handshake *hs,
 	if (!open_and_hash(&next, next.initiator_static, sealed_static,
 			   NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN), key))
 		goto out;
+
+	commit(hs, &next, NT_NOISE_CORE_INITIATION_STATIC_OPENED);
+	ok = true;
+out:
+	memzero_explicit(&next, sizeof(next));
+	memzero_explicit(key, sizeof(key));
+	return ok;
+}
+
+bool nt_noise_core_initiation_open_payload(struct nt_noise_core_handshake *hs,
+					   const u8 static_static[NT_CRYPTO_DH_LEN],
+					   const u8 *src, size_t src_len,
+					   u8 *payload)
+{
+	const size_t payload_offset = NT_CRYPTO_PUBLIC_KEY_LEN +
+				      NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN);
+	struct nt_noise_core_handshake next;
+	u8 key[NT_CRYPTO_KEY_LEN];
+	bool ok = false;
+
+	if (hs->state != NT_NOISE_CORE_INITIATION_STATIC_OPENED ||
+	    src_len < NT_NOISE_CORE_INITIATION_LEN(0))
+		return false;
+	memcpy(&next, hs, sizeof(next));
+
 	/* ss, then the payload */
-	if (!mix_dh(&next, key, local->private_key, next.initiator_static))
+	if (!mix_static_static(&next, key, static_static))
 		goto out;
-	if (!open_and_hash(&next, payload, sealed_payload,
-			   src_len - (sealed_payload - src), key))
+	if (!open_and_hash(&next, payload, src + payload_offset,
+			   src_len - payload_offset, key))
 		goto out;
 
 	commit(hs, &next, NT_NOISE_CORE_INITIATION_CONSUMED);
@@ -203,6 +245,27 @@ bool nt_noise_core_initiation_consume(struct nt_noise_core_handshake *hs,
 out:
 	memzero_explicit(&next, sizeof(next));
 	memzero_explicit(key, sizeof(key));
+	return ok;
+}
+
+bool nt_noise_core_initiation_consume(struct nt_noise_core_handshake *hs,
+				      const struct nt_noise_core_static_keys *local,
+				      const u8 *src, size_t src_len, u8 *payload)
+{
+	struct nt_noise_core_handshake next;
+	u8 static_static[NT_CRYPTO_DH_LEN];
+	bool ok;
+
+	memcpy(&next, hs, sizeof(next));
+	ok = nt_noise_core_initiation_open_static(&next, local, src, src_len) &&
+	     nt_crypto_dh(static_static, local->private_key,
+			  next.initiator_static) &&
+	     nt_noise_core_initiation_open_payload(&next, static_static, src,
+						   src_len, payload);
+	if (ok)
+		memcpy(hs, &next, sizeof(*hs));
+	memzero_explicit(&next, sizeof(next));
+	memzero_explicit(static_static, sizeof(static_static));
 	return ok;
 }
 

@@ -47,6 +47,9 @@
  * @NT_NOISE_CORE_ZEROED: nothing, or wiped
  * @NT_NOISE_CORE_INITIALIZED: nt_noise_core_init() done
  * @NT_NOISE_CORE_INITIATION_CREATED: initiator, message 1 sent
+ * @NT_NOISE_CORE_INITIATION_STATIC_OPENED: responder, message 1 read up to
+ *	the initiator's static key; its payload waits for the static-static
+ *	secret of the peer that key names
  * @NT_NOISE_CORE_INITIATION_CONSUMED: responder, message 1 accepted
  * @NT_NOISE_CORE_RESPONSE_CREATED: responder, message 2 sent
  * @NT_NOISE_CORE_RESPONSE_CONSUMED: initiator, message 2 accepted
@@ -57,6 +60,7 @@ enum nt_noise_core_state {
 	NT_NOISE_CORE_ZEROED,
 	NT_NOISE_CORE_INITIALIZED,
 	NT_NOISE_CORE_INITIATION_CREATED,
+	NT_NOISE_CORE_INITIATION_STATIC_OPENED,
 	NT_NOISE_CORE_INITIATION_CONSUMED,
 	NT_NOISE_CORE_RESPONSE_CREATED,
 	NT_NOISE_CORE_RESPONSE_CONSUMED,
@@ -118,6 +122,9 @@ void nt_noise_core_init(struct nt_noise_core_handshake *hs, const u8 *prologue,
  * nt_noise_core_initiation_create() - write message 1 (initiator)
  * @hs: a handshake in state INITIALIZED
  * @local: our static keys
+ * @static_static: DH(S_i, S_r), computed once for the two static keys
+ *	and kept (it is the same for every handshake between them, on both
+ *	sides); NULL computes it here from @local's private key
  * @ephemeral_private: a fresh private key (nt_crypto_privkey_generate()),
  *	kept in @hs until the response
  * @payload: the payload to encrypt (WireGuard: TAI64N)
@@ -131,20 +138,65 @@ void nt_noise_core_init(struct nt_noise_core_handshake *hs, const u8 *prologue,
 bool __must_check
 nt_noise_core_initiation_create(struct nt_noise_core_handshake *hs,
 				const struct nt_noise_core_static_keys *local,
+				const u8 static_static[NT_CRYPTO_DH_LEN],
 				const u8 ephemeral_private[NT_CRYPTO_PRIVATE_KEY_LEN],
 				const u8 *payload, size_t payload_len, u8 *dst);
 
 /**
- * nt_noise_core_initiation_consume() - read message 1 (responder)
+ * nt_noise_core_initiation_open_static() - read message 1 up to its sender
+ * @hs: a handshake in state INITIALIZED, with our public key as S_r
+ * @local: our static keys
+ * @src: the message
+ * @src_len: its size, NT_NOISE_CORE_INITIATION_LEN(payload size)
+ *
+ * The first half of reading message 1, and its only Diffie-Hellman step
+ * (es): on success the initiator's static key is in @hs->initiator_static,
+ * for the caller to look the peer up, and @hs is in state
+ * INITIATION_STATIC_OPENED. A message from an unknown key costs no more.
+ *
+ * Return: false if @src is too short, the static key does not
+ * authenticate, the ephemeral is low-order, or @hs is in the wrong state;
+ * @hs is then unchanged.
+ */
+bool __must_check
+nt_noise_core_initiation_open_static(struct nt_noise_core_handshake *hs,
+				     const struct nt_noise_core_static_keys *local,
+				     const u8 *src, size_t src_len);
+
+/**
+ * nt_noise_core_initiation_open_payload() - read the rest of message 1
+ * @hs: a handshake in state INITIATION_STATIC_OPENED
+ * @static_static: DH(S_r, S_i) for the static key @hs holds, precomputed
+ *	(the peer's; all zero for a low-order key, which fails)
+ * @src: the message, as given to nt_noise_core_initiation_open_static()
+ * @src_len: its size
+ * @payload: receives @src_len - NT_NOISE_CORE_INITIATION_LEN(0) bytes
+ *
+ * On success @hs is in state INITIATION_CONSUMED: the caller checks the
+ * payload (timestamp) against the peer, and answers with
+ * nt_noise_core_response_create().
+ *
+ * Return: false if the payload does not authenticate, @static_static is
+ * zero, or @hs is in the wrong state; @hs is then unchanged and @payload
+ * garbage.
+ */
+bool __must_check
+nt_noise_core_initiation_open_payload(struct nt_noise_core_handshake *hs,
+				      const u8 static_static[NT_CRYPTO_DH_LEN],
+				      const u8 *src, size_t src_len,
+				      u8 *payload);
+
+/**
+ * nt_noise_core_initiation_consume() - read message 1 (responder) at once
  * @hs: a handshake in state INITIALIZED, with our public key as S_r
  * @local: our static keys
  * @src: the message
  * @src_len: its size, NT_NOISE_CORE_INITIATION_LEN(payload size)
  * @payload: receives @src_len - NT_NOISE_CORE_INITIATION_LEN(0) bytes
  *
- * On success the initiator's static key is in @hs->initiator_static: the
- * caller looks the peer up by it, checks the payload (timestamp) against
- * that peer, and answers with nt_noise_core_response_create().
+ * Both halves above, computing the static-static secret in between: for
+ * callers that keep none (generic Noise, tests). On success the initiator's
+ * static key is in @hs->initiator_static.
  *
  * Return: false if @src is too short, does not authenticate, carries a
  * low-order key, or @hs is in the wrong state; @hs is then unchanged and

@@ -517,6 +517,7 @@ static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
 	struct nt_noise_core_static_keys ik, rk;
 	struct nt_noise_core_handshake ih, rh;
 	u8 keys[4][NT_CRYPTO_KEY_LEN];	/* i send, i receive, r send, r receive */
+	u8 ss[2][NT_CRYPTO_DH_LEN];	/* static-static: i's, r's */
 	const char *err = "deriving the static public keys";
 	size_t i;
 
@@ -525,6 +526,13 @@ static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
 	if (!nt_crypto_pubkey_derive(ik.public_key, ik.private_key) ||
 	    !nt_crypto_pubkey_derive(rk.public_key, rk.private_key))
 		goto out;
+	/* What the module keeps per peer: one secret, the same on both sides. */
+	if (!nt_crypto_dh(ss[0], ik.private_key, rk.public_key) ||
+	    !nt_crypto_dh(ss[1], rk.private_key, ik.public_key) ||
+	    !same(ss[0], ss[1], NT_CRYPTO_DH_LEN)) {
+		err = "the static-static secret differs between the sides";
+		goto out;
+	}
 
 	nt_noise_core_init(&ih, v->prologue, v->prologue_len, rk.public_key);
 	nt_noise_core_init(&rh, v->prologue, v->prologue_len, rk.public_key);
@@ -535,13 +543,29 @@ static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
 		goto out;
 	}
 
-	/* Message 1. */
-	if (!nt_noise_core_initiation_create(&ih, &ik, kat_noise_init_ephemeral,
+	/* Message 1, with the precomputed secret, and read in two halves. */
+	if (!nt_noise_core_initiation_create(&ih, &ik, ss[0],
+					     kat_noise_init_ephemeral,
 					     v->msg1.payload,
 					     v->msg1.payload_len, buf) ||
 	    !same(buf, v->msg1.sealed, len1)) {
 		err = "handshake message 1";
 		goto out;
+	}
+	{
+		struct nt_noise_core_handshake half = rh;
+
+		if (!nt_noise_core_initiation_open_static(&half, &rk, buf, len1) ||
+		    !same(half.initiator_static, ik.public_key,
+			  NT_CRYPTO_PUBLIC_KEY_LEN) ||
+		    !nt_noise_core_initiation_open_payload(&half, ss[1], buf, len1,
+							   buf2) ||
+		    !same(buf2, v->msg1.payload, v->msg1.payload_len)) {
+			err = "reading message 1 in two halves";
+			nt_noise_core_clear(&half);
+			goto out;
+		}
+		nt_noise_core_clear(&half);
 	}
 	buf[len1 - 1] ^= 1;
 	if (nt_noise_core_initiation_consume(&rh, &rk, buf, len1, buf2) ||
@@ -628,6 +652,7 @@ out:
 	memzero_explicit(&ik, sizeof(ik));
 	memzero_explicit(&rk, sizeof(rk));
 	memzero_explicit(keys, sizeof(keys));
+	memzero_explicit(ss, sizeof(ss));
 	return err;
 }
 
@@ -649,7 +674,7 @@ static const char *test_noise(u8 *buf, u8 *buf2)
 	if (!nt_crypto_pubkey_derive(ik.public_key, ik.private_key))
 		return "initiator key";
 	nt_noise_core_init(&hs, NULL, 0, kat_x25519_low_order[3]);
-	if (nt_noise_core_initiation_create(&hs, &ik, kat_noise_init_ephemeral,
+	if (nt_noise_core_initiation_create(&hs, &ik, NULL, kat_noise_init_ephemeral,
 					    NULL, 0, buf) ||
 	    hs.state != NT_NOISE_CORE_INITIALIZED)
 		err = "initiation to a low-order responder key";

@@ -1107,6 +1107,12 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 		nt_peer_make_dead(peer, dead);
 		return;
 	case PEER_ADD:
+		/*
+		 * Made while planning, with the device's key of then: a key
+		 * set by this same request is in place by now.
+		 */
+		if (plan->set_identity)
+			nt_noise_handshake_precompute_static_static(&peer->handshake);
 		nt_peer_add(peer);
 		break;
 	case PEER_UPDATE:
@@ -1220,6 +1226,7 @@ static void apply_plan(struct set_plan *plan)
 		list_for_each_entry(peer, &ntd->peer_list, peer_list) {
 			nt_noise_keypairs_clear(&peer->keypairs);
 			nt_noise_handshake_clear(&peer->handshake);
+			nt_noise_handshake_precompute_static_static(&peer->handshake);
 			/*
 			 * And at once: an initiation made (or, without a
 			 * key, attempted) with the old identity must not

@@ -49,6 +49,9 @@ static_assert((int)NOISE_TIMESTAMP_LEN == (int)NT_CRYPTO_TAI64N_LEN);
 static_assert((int)NOISE_PUBLIC_KEY_LEN == (int)NT_CRYPTO_PUBLIC_KEY_LEN);
 static_assert((int)NOISE_SYMMETRIC_KEY_LEN == (int)NT_CRYPTO_KEY_LEN);
 
+/* What the Noise core reads of an initiation: from the ephemeral to mac1. */
+#define INITIATION_CORE_LEN NT_NOISE_CORE_INITIATION_LEN(NOISE_TIMESTAMP_LEN)
+
 /* Shortest time between two accepted initiations of one peer: 20 ms. */
 #define INITIATION_MIN_INTERVAL_NS (NSEC_PER_SEC / INITIATIONS_PER_SECOND)
 
@@ -88,6 +91,33 @@ void nt_noise_handshake_init(struct nt_noise_handshake *hs,
 	hs->entry.peer = peer;
 	hs->entry.type = NT_INDEX_HASHTABLE_HANDSHAKE;
 	INIT_HLIST_NODE(&hs->entry.index_hash);
+	nt_noise_handshake_precompute_static_static(hs);
+}
+
+void nt_noise_handshake_precompute_static_static(struct nt_noise_handshake *hs)
+{
+	struct nt_static_identity *identity =
+		&hs->entry.peer->device->static_identity;
+	u8 static_static[NOISE_PUBLIC_KEY_LEN] = { };
+
+	/*
+	 * Under the identity's lock, so that a concurrent key change cannot
+	 * leave the secret of the old key behind: the key changer
+	 * recomputes after it released that lock, and whoever takes the
+	 * handshake lock last writes the secret of the key in place.
+	 */
+	down_read(&identity->lock);
+	/* No key, or a low-order peer key: all zero, and no handshake. */
+	if (identity->has_identity &&
+	    !nt_crypto_dh(static_static, identity->private_key,
+			  hs->remote_static))
+		memzero_explicit(static_static, sizeof(static_static));
+	down_write(&hs->lock);
+	memcpy(hs->precomputed_static_static, static_static,
+	       sizeof(static_static));
+	up_write(&hs->lock);
+	up_read(&identity->lock);
+	memzero_explicit(static_static, sizeof(static_static));
 }
 
 /* Forget the pending handshake; caller holds @hs->lock for writing. */
@@ -127,8 +157,10 @@ static bool create_initiation(struct message_handshake_initiation *dst,
 	/* A new initiation abandons whatever handshake was pending. */
 	nt_noise_core_init(&hs->core, NT_CRYPTO_IDENTIFIER,
 			   sizeof(NT_CRYPTO_IDENTIFIER) - 1, hs->remote_static);
-	if (!nt_noise_core_initiation_create(&hs->core, &local, ephemeral,
-					     timestamp, NOISE_TIMESTAMP_LEN,
+	if (!nt_noise_core_initiation_create(&hs->core, &local,
+					     hs->precomputed_static_static,
+					     ephemeral, timestamp,
+					     NOISE_TIMESTAMP_LEN,
 					     dst->unencrypted_ephemeral)) {
 		handshake_zero(hs);
 		goto out;
@@ -175,14 +207,15 @@ consume_initiation(const struct message_handshake_initiation *src,
 	 * The sender is unknown until its static key is decrypted, so the
 	 * core runs on a local state started with our own key as the
 	 * responder's; it is committed to the peer only if every rule below
-	 * passes.
+	 * passes. Reading up to the static key costs one Diffie-Hellman
+	 * step; the second one (ss) is the peer's precomputed secret, so a
+	 * message from a key we do not know never costs more than one.
 	 */
 	nt_noise_core_init(&core, NT_CRYPTO_IDENTIFIER,
 			   sizeof(NT_CRYPTO_IDENTIFIER) - 1, local.public_key);
-	if (!nt_noise_core_initiation_consume(&core, &local,
-					      src->unencrypted_ephemeral,
-					      NT_NOISE_CORE_INITIATION_LEN(NOISE_TIMESTAMP_LEN),
-					      timestamp))
+	if (!nt_noise_core_initiation_open_static(&core, &local,
+						  src->unencrypted_ephemeral,
+						  INITIATION_CORE_LEN))
 		goto out;
 
 	peer = nt_pubkey_hashtable_lookup(ntd->peer_hashtable,
@@ -192,6 +225,16 @@ consume_initiation(const struct message_handshake_initiation *src,
 	hs = &peer->handshake;
 
 	down_write(&hs->lock);
+	if (!nt_noise_core_initiation_open_payload(&core,
+						   hs->precomputed_static_static,
+						   src->unencrypted_ephemeral,
+						   INITIATION_CORE_LEN,
+						   timestamp)) {
+		up_write(&hs->lock);
+		nt_peer_put(peer);
+		peer = NULL;
+		goto out;
+	}
 	/*
 	 * TAI64N compares as big-endian bytes. Strictly newer: the very same
 	 * initiation, captured and sent again, must not restart a session.

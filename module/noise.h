@@ -134,6 +134,11 @@ struct nt_noise_keypairs {
  *                    peer; an initiation must carry a strictly greater one.
  *                    Survives nt_noise_handshake_clear(): forgetting it would
  *                    let an old initiation be replayed.
+ * @precomputed_static_static: DH(our private key, @remote_static), the ss
+ *                             step of every handshake with the peer; all
+ *                             zero without a private key or for a
+ *                             low-order peer key (no handshake then).
+ *                             Recomputed when our key changes.
  * @last_initiation_consumption_ns: boot time of the last accepted initiation,
  *                                  for the flood guard (at most
  *                                  INITIATIONS_PER_SECOND); 0 = never
@@ -149,6 +154,7 @@ struct nt_noise_handshake {
 	struct nt_noise_core_handshake core;
 	__le32 remote_index;
 	u8 latest_timestamp[NOISE_TIMESTAMP_LEN];
+	u8 precomputed_static_static[NOISE_PUBLIC_KEY_LEN];
 	u64 last_initiation_consumption_ns;
 };
 
@@ -158,11 +164,26 @@ struct nt_noise_handshake {
  * @peer: the peer it belongs to
  * @remote_static: the peer's public key
  *
- * The preshared key stays all zero (none) until configured.
+ * The preshared key stays all zero (none) until configured. The device's
+ * identity must be readable (@peer->device set): the static-static secret
+ * is computed here.
  */
 void nt_noise_handshake_init(struct nt_noise_handshake *hs,
 			     struct nt_peer *peer,
 			     const u8 remote_static[NOISE_PUBLIC_KEY_LEN]);
+
+/**
+ * nt_noise_handshake_precompute_static_static() - the peer's ss secret anew
+ * @hs: the handshake, in a peer of a device
+ *
+ * Computes DH(the device's private key, the peer's public key) once, for
+ * every handshake to come in either role. nt_noise_handshake_init() calls
+ * it; call it again for every peer after the device's key changed.
+ *
+ * Context: process context; takes the device's identity lock for reading,
+ * then @hs->lock.
+ */
+void nt_noise_handshake_precompute_static_static(struct nt_noise_handshake *hs);
 
 /**
  * nt_noise_handshake_clear() - forget the pending handshake

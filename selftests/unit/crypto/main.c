@@ -477,7 +477,7 @@ static bool test_noise_cacophony(void)
 	if (NT_NOISE_CORE_INITIATION_LEN(sizeof(kat_noise_payload1)) != sizeof(m1) ||
 	    NT_NOISE_CORE_RESPONSE_LEN(sizeof(kat_noise_payload2)) != sizeof(m2))
 		return fail("message sizes");
-	if (!nt_noise_core_initiation_create(&i, &i_keys, kat_noise_init_ephemeral,
+	if (!nt_noise_core_initiation_create(&i, &i_keys, NULL, kat_noise_init_ephemeral,
 					     kat_noise_payload1,
 					     sizeof(kat_noise_payload1), m1) ||
 	    !same(m1, kat_noise_msg1, sizeof(m1)))
