@@ -145,7 +145,7 @@ static struct nt_allowedips_node *node_alloc(void)
 {
 	struct nt_allowedips_node *node;
 
-	node = kmem_cache_zalloc(node_cache, GFP_KERNEL);
+	node = kmem_cache_zalloc(node_cache, GFP_KERNEL_ACCOUNT);
 	if (unlikely(!node))
 		return NULL;
 	INIT_LIST_HEAD(&node->peer_list);

@@ -382,7 +382,7 @@ static struct nt_drop_counters __percpu *alloc_drop_counters(void)
 	struct nt_drop_counters __percpu *drops;
 	int cpu;
 
-	drops = alloc_percpu_gfp(struct nt_drop_counters, GFP_KERNEL);
+	drops = alloc_percpu_gfp(struct nt_drop_counters, GFP_KERNEL_ACCOUNT);
 	if (!drops)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -430,7 +430,8 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->drops)
 		goto err_free_tstats;
 
-	ntd->handshake_workers = alloc_percpu(struct nt_handshake_worker);
+	ntd->handshake_workers = alloc_percpu_gfp(struct nt_handshake_worker,
+						  GFP_KERNEL_ACCOUNT);
 	if (!ntd->handshake_workers)
 		goto err_free_drops;
 	for_each_possible_cpu(cpu) {

@@ -25,7 +25,7 @@ struct nt_index_hashtable *nt_index_hashtable_alloc(void)
 {
 	struct nt_index_hashtable *table;
 
-	table = kvmalloc(sizeof(*table), GFP_KERNEL);
+	table = kvmalloc(sizeof(*table), GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return NULL;
 	hash_init(table->hashtable);

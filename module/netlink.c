@@ -810,11 +810,35 @@ static int trailing_bytes(const struct nlattr *array,
 	return -EINVAL;
 }
 
+/*
+ * The second attribute of @type among the @len bytes of attributes at
+ * @head, or NULL. A repeated attribute is otherwise legal netlink (the
+ * last one counts); for key bytes it is refused, so that the request's
+ * meaning never depends on which copy a reader takes.
+ */
+static const struct nlattr *second_attr(const struct nlattr *head, int len,
+					int type)
+{
+	const struct nlattr *attr;
+	bool seen = false;
+	int rem;
+
+	nla_for_each_attr(attr, head, len, rem) {
+		if (nla_type(attr) != type)
+			continue;
+		if (seen)
+			return attr;
+		seen = true;
+	}
+	return NULL;
+}
+
 /* Decide one element of PEERS, as if every earlier one had been applied. */
 static int plan_peer(struct set_plan *plan, struct peer_step *step,
 		     const struct nlattr *nest, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NOISETUN_A_PEER_MAX + 1];
+	const struct nlattr *dup;
 	unsigned int inserts = 0;
 	struct plan_key *key;
 	struct nlattr *attr;
@@ -827,6 +851,12 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 	if (!tb[NOISETUN_A_PEER_PUBLIC_KEY]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "peer needs PUBLIC_KEY");
 		NL_SET_ERR_ATTR_MISS(extack, nest, NOISETUN_A_PEER_PUBLIC_KEY);
+		return -EINVAL;
+	}
+	dup = second_attr(nla_data(nest), nla_len(nest),
+			  NOISETUN_A_PEER_PRESHARED_KEY);
+	if (dup) {
+		NL_SET_ERR_MSG_ATTR(extack, dup, "PRESHARED_KEY given twice");
 		return -EINVAL;
 	}
 	if (tb[NOISETUN_A_PEER_FLAGS])
@@ -904,12 +934,12 @@ static int plan_peers(struct set_plan *plan, const struct nlattr *peers,
 		return 0;
 
 	plan->steps = kvcalloc(plan->num_steps, sizeof(*plan->steps),
-			       GFP_KERNEL);
+			       GFP_KERNEL_ACCOUNT);
 	plan->keys = kvcalloc(plan->num_steps, sizeof(*plan->keys),
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	plan->bucket_bits = order_base_2(plan->num_steps);
 	plan->buckets = kvcalloc(1U << plan->bucket_bits,
-				 sizeof(*plan->buckets), GFP_KERNEL);
+				 sizeof(*plan->buckets), GFP_KERNEL_ACCOUNT);
 	if (!plan->steps || !plan->keys || !plan->buckets)
 		return -ENOMEM;
 	get_random_bytes(&plan->hash_key, sizeof(plan->hash_key));
@@ -928,6 +958,7 @@ static int plan_device(struct set_plan *plan, struct sk_buff *skb,
 {
 	struct nlattr **attrs = info->attrs;
 	struct nt_device *ntd = plan->ntd;
+	const struct nlattr *dup;
 	struct nlattr *attr;
 
 	if (attrs[NOISETUN_A_DEVICE_FLAGS])
@@ -955,6 +986,13 @@ static int plan_device(struct set_plan *plan, struct sk_buff *skb,
 	if (plan->flags & NOISETUN_DEVICE_F_REPLACE_PEERS)
 		plan->num_peers = 0;
 
+	dup = second_attr(genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr),
+			  NOISETUN_A_DEVICE_PRIVATE_KEY);
+	if (dup) {
+		NL_SET_ERR_MSG_ATTR(info->extack, dup, "PRIVATE_KEY given twice");
+		return -EINVAL;
+	}
 	attr = attrs[NOISETUN_A_DEVICE_PRIVATE_KEY];
 	if (attr) {
 		struct nt_static_identity *identity = &ntd->static_identity;
@@ -1274,21 +1312,31 @@ static void free_plan(struct set_plan *plan)
 	kfree_sensitive(plan);
 }
 
-/* Key bytes do not outlive the request in the message either. */
-static void wipe_keys(struct nlattr **attrs)
+/*
+ * Key bytes do not outlive the request in the message either: every copy
+ * of them, wherever the request put it, refused or not.
+ */
+static void wipe_keys(struct genl_info *info)
 {
-	struct nlattr *peer, *psk;
-	int rem;
+	struct nlattr *attr, *peer, *peer_attr;
+	int rem, peers_rem, peer_rem;
 
-	if (attrs[NOISETUN_A_DEVICE_PRIVATE_KEY])
-		memzero_explicit(nla_data(attrs[NOISETUN_A_DEVICE_PRIVATE_KEY]),
-				 nla_len(attrs[NOISETUN_A_DEVICE_PRIVATE_KEY]));
-	if (!attrs[NOISETUN_A_DEVICE_PEERS])
-		return;
-	nla_for_each_nested(peer, attrs[NOISETUN_A_DEVICE_PEERS], rem) {
-		psk = nla_find_nested(peer, NOISETUN_A_PEER_PRESHARED_KEY);
-		if (psk)
-			memzero_explicit(nla_data(psk), nla_len(psk));
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) == NOISETUN_A_DEVICE_PRIVATE_KEY) {
+			memzero_explicit(nla_data(attr), nla_len(attr));
+			continue;
+		}
+		if (nla_type(attr) != NOISETUN_A_DEVICE_PEERS)
+			continue;
+		nla_for_each_nested(peer, attr, peers_rem) {
+			nla_for_each_nested(peer_attr, peer, peer_rem) {
+				if (nla_type(peer_attr) ==
+				    NOISETUN_A_PEER_PRESHARED_KEY)
+					memzero_explicit(nla_data(peer_attr),
+							 nla_len(peer_attr));
+			}
+		}
 	}
 }
 
@@ -1304,7 +1352,7 @@ static int set_device(struct sk_buff *skb, struct genl_info *info)
 		goto out_wipe;
 	}
 
-	plan = kzalloc(sizeof(*plan), GFP_KERNEL);
+	plan = kzalloc(sizeof(*plan), GFP_KERNEL_ACCOUNT);
 	if (!plan) {
 		ret = -ENOMEM;
 		goto out_put;
@@ -1324,7 +1372,7 @@ static int set_device(struct sk_buff *skb, struct genl_info *info)
 out_put:
 	dev_put(ntd->dev);
 out_wipe:
-	wipe_keys(info->attrs);
+	wipe_keys(info);
 	return ret;
 }
 

@@ -31,7 +31,7 @@ static struct nt_peer_stats __percpu *alloc_stats(void)
 	struct nt_peer_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu_gfp(struct nt_peer_stats, GFP_KERNEL);
+	stats = alloc_percpu_gfp(struct nt_peer_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu) {
@@ -50,13 +50,13 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 
 	lockdep_assert_held(&ntd->device_update_lock);
 
-	peer = kmem_cache_zalloc(peer_cache, GFP_KERNEL);
+	peer = kmem_cache_zalloc(peer_cache, GFP_KERNEL_ACCOUNT);
 	if (unlikely(!peer))
 		return ERR_PTR(-ENOMEM);
 	peer->stats = alloc_stats();
 	if (unlikely(!peer->stats))
 		goto err_free_peer;
-	if (unlikely(dst_cache_init(&peer->endpoint_cache, GFP_KERNEL)))
+	if (unlikely(dst_cache_init(&peer->endpoint_cache, GFP_KERNEL_ACCOUNT)))
 		goto err_free_stats;
 
 	peer->device = ntd;

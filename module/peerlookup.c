@@ -29,7 +29,7 @@ struct nt_pubkey_hashtable *nt_pubkey_hashtable_alloc(void)
 {
 	struct nt_pubkey_hashtable *table;
 
-	table = kvmalloc(sizeof(*table), GFP_KERNEL);
+	table = kvmalloc(sizeof(*table), GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return NULL;
 	get_random_bytes(&table->key, sizeof(table->key));

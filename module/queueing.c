@@ -18,10 +18,12 @@ int nt_crypt_queue_init(struct nt_crypt_queue *queue, work_func_t function)
 {
 	int cpu, ret;
 
-	ret = ptr_ring_init(&queue->ring, MAX_QUEUED_PACKETS, GFP_KERNEL);
+	ret = ptr_ring_init(&queue->ring, MAX_QUEUED_PACKETS,
+			    GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
-	queue->workers = alloc_percpu(struct nt_crypt_worker);
+	queue->workers = alloc_percpu_gfp(struct nt_crypt_worker,
+					  GFP_KERNEL_ACCOUNT);
 	if (!queue->workers) {
 		ptr_ring_cleanup(&queue->ring, NULL);
 		return -ENOMEM;

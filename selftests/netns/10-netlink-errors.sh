@@ -123,6 +123,15 @@ refused ERANGE "N3 peer key of 31 bytes" nest peers nest 0 \
 refused ERANGE "N3 preshared key of 33 bytes" nest peers nest 0 public_key key "$p1" \
 	preshared_key hex "$(printf '22%.0s' {1..33})" end end
 
+# Test that key bytes given twice are refused, whichever copy would count:
+# a device private key, a peer's preshared key (and the baseline stays).
+refused EINVAL "N3 PRIVATE_KEY twice" private_key key "$(wg genkey)" \
+	private_key key "$(wg genkey)"
+refused EINVAL "N3 PRESHARED_KEY twice in one peer" nest peers nest 0 public_key key "$p1" \
+	preshared_key key "$(wg genpsk)" preshared_key key "$(wg genpsk)" end end
+refused EINVAL "N3 PRESHARED_KEY twice in a new peer" nest peers nest 0 public_key key "$p3" \
+	preshared_key key "$(wg genpsk)" preshared_key key "$psk" end end
+
 # Test N4: unknown flag bits.
 refused EOPNOTSUPP "N4 device FLAGS bit 1" flags u32 2
 refused EOPNOTSUPP "N4 peer FLAGS bit 3" nest peers nest 0 public_key key "$p1" flags u32 8 end end

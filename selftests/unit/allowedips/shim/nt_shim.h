@@ -533,6 +533,7 @@ static inline bool shim_should_fail(void)
 }
 
 #define GFP_KERNEL 0U
+#define GFP_KERNEL_ACCOUNT GFP_KERNEL
 #define kmalloc(n, gfp) malloc(n)
 #define kzalloc(n, gfp) calloc(1, n)
 #define kcalloc(n, s, gfp) calloc(n, s)
