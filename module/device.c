@@ -413,6 +413,7 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	skb_queue_head_init(&ntd->handshake_queue);
 	ntd->handshake_last_cpu = -1;
 	atomic64_set(&ntd->last_under_load_ns, 0);
+	nt_ratelimiter_budget_init(&ntd->cookie_budget);
 
 	ntd->peer_hashtable = nt_pubkey_hashtable_alloc();
 	if (!ntd->peer_hashtable)

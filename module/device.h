@@ -25,6 +25,11 @@
  *   nt_peer_queue.lock         a peer's ordered tx and rx queues (BH-safe)
  *   ptr_ring locks             the device's encrypt and decrypt rings
  *                              (producer and consumer locks, BH-safe)
+ *   cookie and rate locks      nt_cookie_checker.lock, nt_cookie.lock,
+ *                              the rate limiter's table lock (then a
+ *                              source's lock) and a device's budget lock:
+ *                              BH-safe, taken while screening handshake
+ *                              messages in softirq (receive.c)
  *   rcu_read_lock(_bh)         lookups: pubkey table, allowed IPs, index
  *                              table, sockets, keypair slots; and every
  *                              is_dead check before a peer's packet or
@@ -32,7 +37,7 @@
  *
  * The locks from endpoint_lock down are taken in softirq context too, so
  * always with bottom halves off. None of these may be held while taking a
- * lock above it; the last five are leaves in practice (nothing else is
+ * lock above it; the last six are leaves in practice (nothing else is
  * taken under them).
  */
 
@@ -54,6 +59,7 @@
 #include "messages.h"
 #include "noisetun.h"
 #include "queueing.h"
+#include "ratelimiter.h"
 
 struct net;
 struct sock;
@@ -153,6 +159,9 @@ struct nt_handshake_worker {
  * @last_under_load_ns: boot time the queue was last found long enough to
  *                      count as under load; the device stays under load
  *                      for a second after (PROTOCOL.md "Cookies")
+ * @cookie_budget: the cookie replies the device may still make under load
+ *                 for senders that have not proved their address
+ *                 (ratelimiter.h)
  * @packet_crypt_wq: per-CPU workqueue of the crypto workers of both rings
  *                   and of the peers' tx work (queueing.h)
  * @encrypt_queue: packets of every peer waiting to be sealed
@@ -186,6 +195,7 @@ struct nt_device {
 	struct nt_handshake_worker __percpu *handshake_workers;
 	int handshake_last_cpu;
 	atomic64_t last_under_load_ns;
+	struct nt_ratelimiter_budget cookie_budget;
 	struct workqueue_struct *packet_crypt_wq;
 	struct nt_crypt_queue encrypt_queue;
 	struct nt_crypt_queue decrypt_queue;

@@ -58,6 +58,12 @@
  * @GC_INTERVAL_JIFFIES: how often the garbage collector runs
  * @BUCKETS_MIN: the table's size on machines with little memory
  * @BUCKETS_MAX: the table's size from 1 GiB of memory up
+ * @COOKIE_REPLIES_PER_SECOND: a device's budget of cookie replies, shared
+ *                             by every sender that has not proved its
+ *                             address (ratelimiter.h says why it is shared)
+ * @COOKIE_REPLIES_BURST: how many of them may go out at once
+ * @COOKIE_REPLY_COST_NS: the credit one cookie reply spends
+ * @BUDGET_FULL_NS: the most credit a device's budget holds
  */
 enum ratelimiter_values {
 	HANDSHAKES_PER_SECOND = 20,
@@ -67,7 +73,11 @@ enum ratelimiter_values {
 	ENTRIES_PER_BUCKET = 8,
 	GC_INTERVAL_JIFFIES = HZ,
 	BUCKETS_MIN = 16,
-	BUCKETS_MAX = 8192
+	BUCKETS_MAX = 8192,
+	COOKIE_REPLIES_PER_SECOND = 16384,
+	COOKIE_REPLIES_BURST = 2048,
+	COOKIE_REPLY_COST_NS = NSEC_PER_SEC / COOKIE_REPLIES_PER_SECOND,
+	BUDGET_FULL_NS = COOKIE_REPLY_COST_NS * COOKIE_REPLIES_BURST
 };
 
 /**
@@ -188,27 +198,38 @@ static struct ratelimiter_entry *lookup(struct ratelimiter_table *t,
 }
 
 /*
- * Refill @entry's bucket for the time elapsed up to @now_ns, then spend one
- * handshake's worth if there is enough. A clock that seems to go backwards
- * (two CPUs racing with their readings) refills nothing.
+ * The token bucket of both the sources and the device budgets: refill
+ * *@tokens_ns for the time elapsed since *@last_ns up to @now_ns, at most
+ * to @full_ns, then spend @cost_ns if there is enough. A clock that seems
+ * to go backwards (two CPUs racing with their readings) refills nothing.
+ * Caller holds the lock of the bucket.
  */
+static bool refill_and_take(u64 *tokens_ns, u64 *last_ns, u64 now_ns,
+			    u64 cost_ns, u64 full_ns)
+{
+	u64 tokens = *tokens_ns, elapsed;
+	bool allowed;
+
+	if (now_ns > *last_ns) {
+		elapsed = now_ns - *last_ns;
+		tokens = elapsed >= full_ns - tokens ? full_ns :
+						      tokens + elapsed;
+		WRITE_ONCE(*last_ns, now_ns);
+	}
+	allowed = tokens >= cost_ns;
+	*tokens_ns = allowed ? tokens - cost_ns : tokens;
+	return allowed;
+}
+
+/* Spend one handshake's worth of @entry's bucket at @now_ns. */
 static bool take_token(struct ratelimiter_entry *entry, u64 now_ns)
 {
-	u64 tokens, elapsed;
 	bool allowed;
 
 	spin_lock_bh(&entry->lock);
-	tokens = entry->tokens_ns;
-	if (now_ns > entry->last_ns) {
-		elapsed = now_ns - entry->last_ns;
-		tokens = elapsed >= BUCKET_FULL_NS - tokens ? BUCKET_FULL_NS :
-							      tokens + elapsed;
-		WRITE_ONCE(entry->last_ns, now_ns);
-	}
-	allowed = tokens >= HANDSHAKE_COST_NS;
-	entry->tokens_ns = allowed ? tokens - HANDSHAKE_COST_NS : tokens;
+	allowed = refill_and_take(&entry->tokens_ns, &entry->last_ns, now_ns,
+				  HANDSHAKE_COST_NS, BUCKET_FULL_NS);
 	spin_unlock_bh(&entry->lock);
-
 	return allowed;
 }
 
@@ -303,6 +324,18 @@ static void gc_work_fn(struct work_struct *work)
 	struct ratelimiter_table *t = container_of(to_delayed_work(work),
 						   struct ratelimiter_table,
 						   gc_work);
+
+	unsigned int entries;
+
+	/*
+	 * The sources of the last second or so, before the idle ones go, in
+	 * the debug log once a second while there are any: the tests check
+	 * that only proven sources ever take room here (ratelimiter.h).
+	 */
+	spin_lock_bh(&t->lock);
+	entries = t->entries;
+	spin_unlock_bh(&t->lock);
+	pr_debug("ratelimiter: %u sources tracked\n", entries);
 
 	collect(t, ktime_get_coarse_boottime_ns(), false);
 
@@ -406,6 +439,30 @@ bool nt_ratelimiter_allow(const struct sk_buff *skb, const struct net *net)
 		return false;
 	return allow_source(&shared_table, &src,
 			    ktime_get_coarse_boottime_ns());
+}
+
+void nt_ratelimiter_budget_init(struct nt_ratelimiter_budget *budget)
+{
+	spin_lock_init(&budget->lock);
+	budget->tokens_ns = BUDGET_FULL_NS;
+	budget->last_ns = ktime_get_coarse_boottime_ns();
+}
+
+/* nt_ratelimiter_budget_take() at @now_ns. */
+static bool budget_take(struct nt_ratelimiter_budget *budget, u64 now_ns)
+{
+	bool allowed;
+
+	spin_lock_bh(&budget->lock);
+	allowed = refill_and_take(&budget->tokens_ns, &budget->last_ns, now_ns,
+				  COOKIE_REPLY_COST_NS, BUDGET_FULL_NS);
+	spin_unlock_bh(&budget->lock);
+	return allowed;
+}
+
+bool nt_ratelimiter_budget_take(struct nt_ratelimiter_budget *budget)
+{
+	return budget_take(budget, ktime_get_coarse_boottime_ns());
 }
 
 #ifdef DEBUG

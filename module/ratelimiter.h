@@ -5,6 +5,15 @@
  * address, it may still make us do Diffie-Hellman work only 20 times per
  * second, with bursts of 5 (PROTOCOL.md "Cookies").
  *
+ * Only proven senders are limited per source. A message without a valid
+ * mac2 proves nothing about its source: anyone who knows the device's
+ * public key can send it with a victim's address and port, so a bucket per
+ * source would let an off-path spoofer spend a real peer's budget and lock
+ * it out, and spoofed random sources could fill the table. Those messages
+ * instead share a budget per device (struct nt_ratelimiter_budget), which
+ * bounds the cookie replies a device makes without keeping anything per
+ * source; over it they are dropped after their mac1 check, which is cheap.
+ *
  * A source is an IPv4 address (/32) or an IPv6 /64 (the smallest block a
  * host is usually given), together with the network namespace of the
  * receiving device, so that namespaces never share a budget. An IPv4-mapped
@@ -25,10 +34,28 @@
 #ifndef _NT_RATELIMITER_H
 #define _NT_RATELIMITER_H
 
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct net;
 struct sk_buff;
+
+/**
+ * struct nt_ratelimiter_budget - a device's cookie replies to unproven senders
+ * @lock: protects @tokens_ns and @last_ns; BH-safe, taken alone
+ * @tokens_ns: the credit left at @last_ns, in nanoseconds (ratelimiter.c)
+ * @last_ns: boot time of the last refill
+ *
+ * A token bucket of 16384 replies a second with bursts of 2048: at that
+ * rate, making and sending the replies costs a small fraction of one CPU,
+ * and a legitimate peer whose initiation arrives among a flood of fewer
+ * messages than that still gets its cookie at the first try.
+ */
+struct nt_ratelimiter_budget {
+	spinlock_t lock; /* protects tokens_ns and last_ns */
+	u64 tokens_ns;
+	u64 last_ns;
+};
 
 /**
  * nt_ratelimiter_init() - take a reference to the shared table
@@ -55,8 +82,9 @@ void nt_ratelimiter_uninit(void);
 
 /**
  * nt_ratelimiter_allow() - may this handshake message be processed?
- * @skb: a received handshake message whose IPv4 or IPv6 header is in the
- *       linear area, with skb->protocol and the network header set
+ * @skb: a received handshake message with a valid mac2 (its source is
+ *       proven), whose IPv4 or IPv6 header is in the linear area, with
+ *       skb->protocol and the network header set
  * @net: the network namespace of the device it arrived on, used only as
  *       part of the key (never dereferenced)
  *
@@ -71,6 +99,21 @@ void nt_ratelimiter_uninit(void);
  * NOISETUN_A_DROP_RATELIMITED.
  */
 bool nt_ratelimiter_allow(const struct sk_buff *skb, const struct net *net);
+
+/**
+ * nt_ratelimiter_budget_init() - a full budget
+ * @budget: the budget (a device's)
+ */
+void nt_ratelimiter_budget_init(struct nt_ratelimiter_budget *budget);
+
+/**
+ * nt_ratelimiter_budget_take() - may one more cookie reply go out?
+ * @budget: the device's budget
+ *
+ * Context: softirq or process context; does not sleep.
+ * Return: true if the budget had room (and now has one reply less).
+ */
+bool nt_ratelimiter_budget_take(struct nt_ratelimiter_budget *budget);
 
 #ifdef DEBUG
 /**

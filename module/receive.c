@@ -38,51 +38,106 @@
 /*
  * From this many waiting messages on, the device counts as under load
  * (PROTOCOL.md "Cookies"): handshakes without a valid mac2 get a cookie
- * reply instead of processing, and the rest are rate limited. The
+ * reply instead of processing, and the proven ones are rate limited. The
  * reference uses the same fraction of its queue.
  */
 enum { UNDER_LOAD_QUEUE_LEN = MAX_QUEUED_INCOMING_HANDSHAKES / 8 };
 
-void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb)
+/**
+ * struct handshake_cb - what a handshake message carries in skb->cb
+ * @screened_under_load: screen_handshake() passed it under load already;
+ *                       otherwise the worker screens it again if the
+ *                       device is under load by then
+ */
+struct handshake_cb {
+	bool screened_under_load;
+};
+
+#define HANDSHAKE_CB(skb) ((struct handshake_cb *)(skb)->cb)
+
+/*
+ * Under load from this many waiting messages on, and for a second after
+ * the queue was last that long: a flood that drains the queue now and then
+ * does not get a Diffie-Hellman step per message between two bursts.
+ */
+static bool is_under_load(struct nt_device *ntd)
 {
-	struct sk_buff_head *queue = &ntd->handshake_queue;
-	int cpu;
+	u64 now = ktime_get_coarse_boottime_ns(), last;
 
-	/*
-	 * The input route may be a reference-free one, valid only in this
-	 * RCU section; nothing after uses it (the headers say where to
-	 * answer).
-	 */
-	skb_dst_drop(skb);
-	spin_lock_bh(&queue->lock);
-	if (unlikely(skb_queue_len(queue) >= MAX_QUEUED_INCOMING_HANDSHAKES)) {
-		spin_unlock_bh(&queue->lock);
-		nt_device_count_drop(ntd, NOISETUN_A_DROP_HANDSHAKE_QUEUE_FULL);
-		kfree_skb(skb);
-		return;
+	if (skb_queue_len_lockless(&ntd->handshake_queue) >=
+	    UNDER_LOAD_QUEUE_LEN) {
+		atomic64_set(&ntd->last_under_load_ns, now);
+		return true;
 	}
-	__skb_queue_tail(queue, skb);
-	spin_unlock_bh(&queue->lock);
-
-	/* The next CPU's worker; any worker takes from the shared queue. */
-	cpu = cpumask_next(READ_ONCE(ntd->handshake_last_cpu), cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	WRITE_ONCE(ntd->handshake_last_cpu, cpu);
-	queue_work_on(cpu, ntd->handshake_wq,
-		      &per_cpu_ptr(ntd->handshake_workers, cpu)->work);
+	last = atomic64_read(&ntd->last_under_load_ns);
+	return last && now - last < NSEC_PER_SEC;
 }
 
 /* Answer a handshake message with a cookie reply, under load. */
-static void send_cookie(struct nt_device *ntd, struct sk_buff *skb,
-			__le32 sender_index)
+static void send_cookie(struct nt_device *ntd, struct sk_buff *skb)
 {
+	const struct message_header *header = (const void *)skb->data;
 	struct message_handshake_cookie packet;
+	__le32 index;
 
-	if (nt_cookie_message_create(&packet, skb, sender_index,
-				     &ntd->cookie_checker))
+	if (header->type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
+		index = ((struct message_handshake_initiation *)skb->data)->sender_index;
+	else
+		index = ((struct message_handshake_response *)skb->data)->sender_index;
+	if (nt_cookie_message_create(&packet, skb, index, &ntd->cookie_checker))
 		nt_socket_send_buffer_as_reply_to_skb(ntd, skb, &packet,
 						      sizeof(packet));
+}
+
+/**
+ * enum screen_verdict - what screening made of a handshake message
+ * @SCREEN_PASS: it may go on to its Diffie-Hellman steps
+ * @SCREEN_ANSWERED: it was answered with a cookie reply, and is done
+ * @SCREEN_DROPPED: it was dropped, and the drop counted
+ */
+enum screen_verdict {
+	SCREEN_PASS,
+	SCREEN_ANSWERED,
+	SCREEN_DROPPED
+};
+
+/*
+ * The checks a handshake message passes before any Diffie-Hellman work
+ * (PROTOCOL.md "Cookies"). mac1, always: it is all a stranger may make us
+ * compute. Under load also mac2, which proves that the sender receives at
+ * its source address and port. A proven sender is held to its source's
+ * rate (20 a second, a burst of 5). An unproven message gets a cookie
+ * reply, within the device's budget of them, and goes no further: it never
+ * spends a source's tokens or takes room in the rate limiter's table,
+ * because anyone who knows our public key can send it with a real peer's
+ * address (ratelimiter.h).
+ */
+static enum screen_verdict screen_handshake(struct nt_device *ntd,
+					    struct sk_buff *skb,
+					    bool under_load)
+{
+	enum nt_cookie_mac_state mac_state;
+
+	mac_state = nt_cookie_validate_packet(&ntd->cookie_checker, skb,
+					      under_load);
+	if (unlikely(mac_state == NT_COOKIE_INVALID_MAC)) {
+		nt_device_count_drop(ntd, NOISETUN_A_DROP_BAD_MAC1);
+		return SCREEN_DROPPED;
+	}
+	if (!under_load)
+		return SCREEN_PASS;
+	if (mac_state == NT_COOKIE_VALID_MAC_WITH_COOKIE) {
+		if (likely(nt_ratelimiter_allow(skb, dev_net(ntd->dev))))
+			return SCREEN_PASS;
+		nt_device_count_drop(ntd, NOISETUN_A_DROP_RATELIMITED);
+		return SCREEN_DROPPED;
+	}
+	if (!nt_ratelimiter_budget_take(&ntd->cookie_budget)) {
+		nt_device_count_drop(ntd, NOISETUN_A_DROP_RATELIMITED);
+		return SCREEN_DROPPED;
+	}
+	send_cookie(ntd, skb);
+	return SCREEN_ANSWERED;
 }
 
 /*
@@ -97,6 +152,12 @@ static void authenticated(struct nt_peer *peer, struct sk_buff *skb)
 	nt_peer_count_rx(peer, skb->len);
 }
 
+/*
+ * A cookie reply to one of our handshake messages. Cheap unless its index
+ * is one of ours (a lookup), so it is consumed where it arrives and never
+ * takes room in the handshake queue: a flood of made-up ones cannot crowd
+ * out the handshakes.
+ */
 static void consume_cookie(struct nt_device *ntd, struct sk_buff *skb)
 {
 	struct message_handshake_cookie *msg = (void *)skb->data;
@@ -118,6 +179,66 @@ static void consume_cookie(struct nt_device *ntd, struct sk_buff *skb)
 	else
 		nt_peer_count_drop(peer, NOISETUN_A_DROP_COOKIE_INVALID);
 	nt_peer_put(peer);
+}
+
+void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb)
+{
+	struct sk_buff_head *queue = &ntd->handshake_queue;
+	bool under_load;
+	int cpu;
+
+	/*
+	 * The input route may be a reference-free one, valid only in this
+	 * RCU section; nothing after uses it (the headers say where to
+	 * answer).
+	 */
+	skb_dst_drop(skb);
+
+	if (((struct message_header *)skb->data)->type ==
+	    cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE)) {
+		consume_cookie(ntd, skb);
+		consume_skb(skb);
+		return;
+	}
+
+	/*
+	 * Screened here, in the softirq that brought the message, before it
+	 * may take room in the queue: under load only messages worth a
+	 * Diffie-Hellman step are queued, so a flood that cannot prove its
+	 * address ends in cookie replies or cheap drops, and is throttled
+	 * by its own cost instead of filling the queue that the proven
+	 * messages of real peers need.
+	 */
+	under_load = is_under_load(ntd);
+	switch (screen_handshake(ntd, skb, under_load)) {
+	case SCREEN_PASS:
+		break;
+	case SCREEN_ANSWERED:
+		consume_skb(skb);
+		return;
+	case SCREEN_DROPPED:
+		kfree_skb(skb);
+		return;
+	}
+	HANDSHAKE_CB(skb)->screened_under_load = under_load;
+
+	spin_lock_bh(&queue->lock);
+	if (unlikely(skb_queue_len(queue) >= MAX_QUEUED_INCOMING_HANDSHAKES)) {
+		spin_unlock_bh(&queue->lock);
+		nt_device_count_drop(ntd, NOISETUN_A_DROP_HANDSHAKE_QUEUE_FULL);
+		kfree_skb(skb);
+		return;
+	}
+	__skb_queue_tail(queue, skb);
+	spin_unlock_bh(&queue->lock);
+
+	/* The next CPU's worker; any worker takes from the shared queue. */
+	cpu = cpumask_next(READ_ONCE(ntd->handshake_last_cpu), cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	WRITE_ONCE(ntd->handshake_last_cpu, cpu);
+	queue_work_on(cpu, ntd->handshake_wq,
+		      &per_cpu_ptr(ntd->handshake_workers, cpu)->work);
 }
 
 static void consume_initiation(struct nt_device *ntd, struct sk_buff *skb)
@@ -166,73 +287,22 @@ static void consume_response(struct nt_device *ntd, struct sk_buff *skb)
 	nt_peer_put(peer);
 }
 
-static void process(struct nt_device *ntd, struct sk_buff *skb, bool under_load)
+/*
+ * One queued initiation or response. It passed screening when it arrived;
+ * if the device was not under load then but is now (the queue grew behind
+ * it), it is screened again as under load before any Diffie-Hellman work.
+ */
+static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 {
-	__le32 type = ((struct message_header *)skb->data)->type;
-	enum nt_cookie_mac_state mac_state;
-
-	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE)) {
-		consume_cookie(ntd, skb);
+	if (!HANDSHAKE_CB(skb)->screened_under_load && is_under_load(ntd) &&
+	    screen_handshake(ntd, skb, true) != SCREEN_PASS)
 		return;
-	}
 
-	mac_state = nt_cookie_validate_packet(&ntd->cookie_checker, skb,
-					      under_load);
-	if (unlikely(mac_state == NT_COOKIE_INVALID_MAC)) {
-		nt_device_count_drop(ntd, NOISETUN_A_DROP_BAD_MAC1);
-		return;
-	}
-	if (under_load) {
-		/*
-		 * Each source gets its share (20 a second, a burst of 5),
-		 * whether it proved its address or not: a flood neither buys
-		 * Diffie-Hellman steps nor an unlimited stream of cookie
-		 * replies, whose making and sending costs about as much as
-		 * everything else here, and so cannot crowd a legitimate
-		 * peer's messages out of the queue. The reference limits only
-		 * the messages with a valid mac2; this is stricter only for a
-		 * source already flooding.
-		 */
-		if (!nt_ratelimiter_allow(skb, dev_net(ntd->dev))) {
-			nt_device_count_drop(ntd, NOISETUN_A_DROP_RATELIMITED);
-			return;
-		}
-		if (mac_state != NT_COOKIE_VALID_MAC_WITH_COOKIE) {
-			/* Prove your address first (PROTOCOL.md "Cookies"). */
-			__le32 index = type ==
-				cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
-				((struct message_handshake_initiation *)
-				 skb->data)->sender_index :
-				((struct message_handshake_response *)
-				 skb->data)->sender_index;
-
-			send_cookie(ntd, skb, index);
-			return;
-		}
-	}
-
-	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
+	if (((struct message_header *)skb->data)->type ==
+	    cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
 		consume_initiation(ntd, skb);
 	else
 		consume_response(ntd, skb);
-}
-
-/*
- * Under load from this many waiting messages on, and for a second after
- * the queue was last that long: a flood that drains the queue now and then
- * does not get a Diffie-Hellman step per message between two bursts.
- */
-static bool is_under_load(struct nt_device *ntd)
-{
-	u64 now = ktime_get_coarse_boottime_ns(), last;
-
-	if (skb_queue_len_lockless(&ntd->handshake_queue) >=
-	    UNDER_LOAD_QUEUE_LEN) {
-		atomic64_set(&ntd->last_under_load_ns, now);
-		return true;
-	}
-	last = atomic64_read(&ntd->last_under_load_ns);
-	return last && now - last < NSEC_PER_SEC;
 }
 
 void nt_receive_handshake_worker(struct work_struct *work)
@@ -242,7 +312,7 @@ void nt_receive_handshake_worker(struct work_struct *work)
 	struct sk_buff *skb;
 
 	while ((skb = skb_dequeue(&ntd->handshake_queue))) {
-		process(ntd, skb, is_under_load(ntd));
+		process_handshake(ntd, skb);
 		consume_skb(skb);
 		cond_resched();
 	}
@@ -452,6 +522,11 @@ static void deliver(struct nt_peer *peer, struct sk_buff *skb)
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
 	dev_sw_netstats_rx_add(dev, len);
+	/*
+	 * Alone: socket.c detached it from the UDP stack's segment chain,
+	 * and the rx queue linked it through skb->prev, cleared when it was
+	 * dequeued. GRO may chain it to others through skb->next from here.
+	 */
 	napi_gro_receive(&peer->napi, skb);
 }
 

@@ -12,13 +12,23 @@
  *	Wait up to TIMEOUT seconds (default 30) for one datagram to UDP
  *	PORT on any local IPv6 or IPv4 address; write its payload to FILE.
  *	Prints "captured LEN bytes from ADDR port PORT".
- *   udpflood send [-r RATE] [-w WINDOW] ADDR PORT FILE SECONDS [NSOURCES]
+ *   udpflood send [-n COUNT] [-r RATE] [-s SPOOF[:PORT]] [-w WINDOW] ADDR PORT FILE SECONDS
+ *		   [NSOURCES]
  *	Send FILE's bytes to ADDR (IPv4 or IPv6) port PORT for SECONDS, from
  *	NSOURCES sockets (default 16, at most 4096), each bound to a kernel
  *	chosen port on one of this namespace's addresses of ADDR's family
  *	and scope (global, loopback or link-local), round robin. As fast as
  *	the CPU allows, unless:
+ *	  -n COUNT   stop after COUNT datagrams (or SECONDS, if sooner), and
+ *		     exit at once, without waiting for late answers;
  *	  -r RATE    at most RATE datagrams per second in all;
+ *	  -s ADDR[:PORT]  spoof the sources: socket i sends from ADDR + i
+ *		     (IPv4: the address as a number; IPv6: its last 32 bits)
+ *		     and PORT (default: one the kernel picks), addresses this
+ *		     namespace need not own (IP_TRANSPARENT, so root). An
+ *		     IPv6 ADDR is written in brackets when a PORT follows:
+ *		     [fd00::2]:4002. The answers go to the real owners of
+ *		     those addresses, so nothing comes back to count;
  *	  -w WINDOW  at most WINDOW datagrams unanswered: a new one goes out
  *		     when an answer comes back, so the target is kept exactly
  *		     as busy as it can answer. Answers are taken to match the
@@ -109,7 +119,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s capture PORT FILE [TIMEOUT]\n"
-		"       %s send [-r RATE] [-w WINDOW] ADDR PORT FILE SECONDS [NSOURCES]\n",
+		"       %s send [-n COUNT] [-r RATE] [-s SPOOF[:PORT]] [-w WINDOW] ADDR PORT FILE SECONDS [NSOURCES]\n",
 		prog, prog);
 	exit(2);
 }
@@ -270,6 +280,7 @@ struct flood {
 	socklen_t target_len;
 	struct sockaddr_storage *addrs;	/* local sources, ADDR's family */
 	unsigned int naddrs;
+	bool spoof;			/* -s: addrs[0] is the first source */
 	int *fds;
 	unsigned int nfds;
 	int epfd;
@@ -344,6 +355,78 @@ static void collect_addrs(struct flood *f)
 	}
 }
 
+/*
+ * -s: socket @i sends from the spoofed address in @src plus @i, which this
+ * namespace need not own: a transparent socket may bind any address.
+ */
+static void spoof_source(int fd, struct sockaddr_storage *src, unsigned int i)
+{
+	int one = 1;
+
+	if (src->ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)src;
+		uint32_t low = ntohl(sin6->sin6_addr.s6_addr32[3]);
+
+		sin6->sin6_addr.s6_addr32[3] = htonl(low + i);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one,
+			       sizeof(one)))
+			die("IPV6_TRANSPARENT: %s", strerror(errno));
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)src;
+
+		sin->sin_addr.s_addr = htonl(ntohl(sin->sin_addr.s_addr) + i);
+		if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one,
+			       sizeof(one)))
+			die("IP_TRANSPARENT: %s", strerror(errno));
+	}
+	/* Several sockets may share one spoofed address and port. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("SO_REUSEADDR: %s", strerror(errno));
+}
+
+/* -s ADDR[:PORT], [ADDR6]:PORT or ADDR6: the first spoofed source. */
+static void parse_spoof(struct flood *f, const char *arg)
+{
+	struct addrinfo hints = {
+		.ai_socktype = SOCK_DGRAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+	};
+	char host[NI_MAXHOST], *colon;
+	const char *port = "0";
+	struct addrinfo *res;
+	int err;
+
+	if (strlen(arg) >= sizeof(host))
+		die("bad spoofed source '%s'", arg);
+	strcpy(host, arg);
+	if (host[0] == '[') {
+		char *end = strchr(host, ']');
+
+		if (!end || (end[1] && end[1] != ':'))
+			die("bad spoofed source '%s'", arg);
+		if (end[1] == ':')
+			port = end + 2;
+		*end = '\0';
+		memmove(host, host + 1, strlen(host));
+	} else if ((colon = strchr(host, ':')) && !strchr(colon + 1, ':')) {
+		*colon = '\0';
+		port = colon + 1;
+	}
+	parse_ulong(port, "spoofed port", 0, 65535);
+	err = getaddrinfo(host, port, &hints, &res);
+	if (err)
+		die("spoofed source %s: %s", arg, gai_strerror(err));
+	if (res->ai_family != f->family)
+		die("spoofed source %s is not of the target's family", arg);
+	f->addrs = calloc(1, sizeof(*f->addrs));
+	if (!f->addrs)
+		die("out of memory");
+	memcpy(f->addrs, res->ai_addr, res->ai_addrlen);
+	f->naddrs = 1;
+	f->spoof = true;
+	freeaddrinfo(res);
+}
+
 static void open_sources(struct flood *f, unsigned int nsources)
 {
 	socklen_t salen = f->family == AF_INET6 ? sizeof(struct sockaddr_in6) :
@@ -373,14 +456,18 @@ static void open_sources(struct flood *f, unsigned int nsources)
 		char host[NI_MAXHOST];
 		unsigned int port;
 
+		struct sockaddr_storage src = f->addrs[i % f->naddrs];
+
 		fd = socket(f->family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			die("socket: %s", strerror(errno));
 		/* Best effort: a bigger queue loses fewer replies to count. */
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-		if (bind(fd, (struct sockaddr *)&f->addrs[i % f->naddrs], salen)) {
-			format_addr((struct sockaddr *)&f->addrs[i % f->naddrs],
-				    host, sizeof(host), &port);
+		if (f->spoof)
+			spoof_source(fd, &src, i);
+		if (bind(fd, (struct sockaddr *)&src, salen)) {
+			format_addr((struct sockaddr *)&src, host, sizeof(host),
+				    &port);
 			die("bind %s: %s", host, strerror(errno));
 		}
 		/* Connected: send() needs no address, and only ADDR:PORT answers. */
@@ -534,7 +621,8 @@ static int cmd_send(int argc, char **argv)
 	struct addrinfo *res;
 	struct flood f = { .epfd = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	unsigned long seconds, nsources = DEFAULT_SOURCES, rate = 0;
+	unsigned long seconds, nsources = DEFAULT_SOURCES, rate = 0, count = 0;
+	const char *spoof = NULL;
 	double deadline, elapsed, quiet_since, tail_end;
 	unsigned int i, next = 0;
 	struct iovec iov;
@@ -542,10 +630,16 @@ static int cmd_send(int argc, char **argv)
 	int fd, err, opt;
 
 	/* argv[0] is "send": getopt() takes it for the program's name. */
-	while ((opt = getopt(argc, argv, "+r:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:r:s:w:")) != -1) {
 		switch (opt) {
+		case 'n':
+			count = parse_ulong(optarg, "count", 1, 1000000000);
+			break;
 		case 'r':
 			rate = parse_ulong(optarg, "rate", 1, 100000000);
+			break;
+		case 's':
+			spoof = optarg;
 			break;
 		case 'w':
 			f.window = parse_ulong(optarg, "window", 1, MAX_WINDOW);
@@ -587,7 +681,10 @@ static int cmd_send(int argc, char **argv)
 	if (len == 0)
 		die("%s is empty", argv[2]);
 
-	collect_addrs(&f);
+	if (spoof)
+		parse_spoof(&f, spoof);
+	else
+		collect_addrs(&f);
 	open_sources(&f, nsources);
 
 	sigemptyset(&sa.sa_mask);
@@ -605,7 +702,8 @@ static int cmd_send(int argc, char **argv)
 
 	f.start = now_seconds();
 	deadline = f.start + seconds;
-	while (!stop && now_seconds() < deadline) {
+	while (!stop && now_seconds() < deadline &&
+	       (!count || f.sent < count)) {
 		/* Round robin across rounds too, so a paced flood uses all. */
 		for (i = 0; i < f.nfds && !stop; ++i, next = (next + 1) % f.nfds) {
 			unsigned int burst = BURST;
@@ -618,6 +716,10 @@ static int cmd_send(int argc, char **argv)
 				if (f.window - f.outstanding < burst)
 					burst = f.window - f.outstanding;
 			}
+			if (count && count - f.sent < burst)
+				burst = count - f.sent;
+			if (!burst)
+				break;
 			if (rate) {
 				/* A token bucket: what the rate allows so far. */
 				double allowed = rate * (now_seconds() - f.start) -
@@ -648,7 +750,7 @@ static int cmd_send(int argc, char **argv)
 
 	/* Answers still on their way (a queue being worked off) count too. */
 	quiet_since = now_seconds();
-	tail_end = quiet_since + 10;
+	tail_end = quiet_since + (count ? 0 : 10);
 	while (!stop && now_seconds() < tail_end &&
 	       now_seconds() - quiet_since < 1) {
 		if (drain_replies(&f, 100))

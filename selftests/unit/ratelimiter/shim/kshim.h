@@ -81,6 +81,7 @@ typedef unsigned int gfp_t;
 #endif
 #define pr_info(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_debug(fmt, ...) do { if (0) printf(fmt, ##__VA_ARGS__); } while (0)
 
 #define WARN_ON(cond) ({						\
 		bool __c = (cond);					\
