@@ -136,8 +136,18 @@ if [ -z "$mirror" ]; then
 fi
 [ -r "$keyring" ] || die "$keyring is missing (install debian-archive-keyring, or set NT_DEBIAN_KEYRING)"
 
-mkdir -p "$sdir" 2>/dev/null && [ -w "$sdir" ] ||
-	die "cannot write $sdir (run as root, or set NT_DEBIAN_CACHE to a writable directory)"
+if ! { mkdir -p "$sdir" 2>/dev/null && [ -w "$sdir" ]; }; then
+	# Not ours to refresh (not root): what is cached will do.
+	for p in "${pkgs[@]}"; do
+		cached_version "$p" >/dev/null ||
+			die "cannot write $sdir (run as root, or set NT_DEBIAN_CACHE to a writable directory)"
+	done
+	warn "cannot write $sdir: not refreshed; using what is cached"
+	for p in "${pkgs[@]}"; do
+		echo "$p $(cached_version "$p") $sdir/$(tree_of "$p")"
+	done
+	exit 0
+fi
 exec 9>"$sdir/.lock"
 flock 9
 
