@@ -11,6 +11,7 @@
 #   build/testprogs  the scenarios' programs (selftests/nlprobe)
 #   unit/NAME      make -C selftests/unit/NAME run (its KTAP lines)
 #   host/NAME.sh   bash selftests/host/NAME.sh (its KTAP lines)
+#   host/fuzz      tools/fuzz: tunctl's libFuzzer harnesses, a smoke run
 #   build/initramfs
 #   NN-story.sh    each VM scenario (its nt_check lines), then
 #   kernel-health  the VM's global checks (log patterns, taint)
@@ -203,6 +204,39 @@ for t in selftests/host/*.sh; do
 	matches "$n" || continue
 	run_ktap "host/$n" "$out/host-$n.log" bash "$t"
 done
+
+# --- host/fuzz: tunctl's libFuzzer harnesses, a smoke run ---------------------
+# tools/fuzz (the config parser, the set words, the netlink replies) under
+# ASan+UBSan, each for a few thousand inputs from its seeds: one leaf for
+# the build and one per harness. Needs clang (make deps installs it).
+if matches fuzz; then
+	t0=$(date +%s)
+	progress "running host/fuzz"
+	leaves=$out/fuzz.leaves
+	if ! command -v clang >/dev/null; then
+		echo "ok 1 - tunctl fuzzers # SKIP clang is not installed (make deps installs it)" >"$leaves"
+	elif ! $MAKE --no-print-directory -C tools/fuzz -j"$jobs" all >"$out/fuzz-build.log" 2>&1; then
+		echo "not ok 1 - tunctl fuzzers build (clang, ASan+UBSan)" >"$leaves"
+		tail -n 30 "$out/fuzz-build.log" | sed 's/^/# /' >>"$leaves"
+	else
+		echo "ok 1 - tunctl fuzzers build (clang, ASan+UBSan)" >"$leaves"
+		n=1
+		for c in tools/fuzz/fuzz-*.c; do
+			f=$(basename "$c" .c)
+			n=$((n + 1))
+			if $MAKE --no-print-directory -C tools/fuzz "smoke-${f#fuzz-}" >"$out/$f.log" 2>&1; then
+				echo "ok $n - $f: $(tail -n 1 "$out/$f.log")" >>"$leaves"
+			else
+				echo "not ok $n - $f: a crash, leak, timeout or broken property (input saved in tools/fuzz/)" >>"$leaves"
+				grep -E 'ERROR|SUMMARY|property broken|Test unit written' "$out/$f.log" |
+					head -n 10 | sed 's/^/# /' >>"$leaves"
+				echo "# full log: .cache/check/$f.log" >>"$leaves"
+			fi
+		done
+	fi
+	add_test host/fuzz "$leaves"
+	timing+=("fuzz $(($(date +%s) - t0))s")
+fi
 
 # --- the VM -------------------------------------------------------------------
 scenarios=()

@@ -24,6 +24,7 @@ iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables bash coreutils grep sed gawk findutils procps
 dkms sparse linux-source-6.1 xz-utils perl python3
 debian-archive-keyring util-linux
+clang libclang-rt-dev
 "
 
 # Reference peers from other suites, carried by the test VM under their
