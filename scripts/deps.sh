@@ -3,10 +3,10 @@
 #
 # Install the Debian packages that building and testing noisetun need.
 #
-# Quick when everything is there (one dpkg-query). As root, installs what
-# is missing with apt-get, running `apt-get update` first only when the
-# package lists are missing or the install fails. Not root: prints what
-# is missing and exits 1.
+# Quick when everything is there (one dpkg-query, and the fetches below:
+# a couple of seconds). As root, installs what is missing with apt-get,
+# running `apt-get update` first only when the package lists are missing
+# or the install fails. Not root: prints what is missing and exits 1.
 #
 # Then fetches, without installing them, the programs taken from other
 # Debian suites (FETCH below: "SUITE:PACKAGE"), into the cache of
