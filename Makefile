@@ -4,9 +4,12 @@
 # this file names every gate. `make help` lists the targets.
 
 # Kernel to build for: `uname -r` when its headers are installed, else the
-# newest installed Debian kernel headers (scripts/kver.sh).
-ifeq ($(origin KVER),undefined)
-KVER := $(shell $(CURDIR)/scripts/kver.sh)
+# newest installed Debian kernel headers (scripts/kver.sh). Empty when no
+# headers are installed yet: then neither KVER nor KDIR is exported (below),
+# so that `make check` and `make demo` on a bare machine, whose scripts run
+# after `make deps` installed the headers, work KVER out again themselves.
+ifeq ($(KVER),)
+KVER := $(shell $(CURDIR)/scripts/kver.sh 2>/dev/null)
 endif
 ifeq ($(origin KDIR),undefined)
 KDIR := $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)) \
@@ -29,7 +32,10 @@ ifneq ($(filter 1 y yes,$(DEBUG)),)
 KBUILD_ARGS += CONFIG_NOISETUN_DEBUG=y
 endif
 
-export KVER KDIR NOISETUN_VERSION
+export NOISETUN_VERSION
+ifneq ($(KVER),)
+export KVER KDIR
+endif
 
 .PHONY: all module tools deps lint check demo initramfs install \
 	install-module install-tools dkms-install dkms-uninstall clean distclean \
@@ -38,16 +44,13 @@ export KVER KDIR NOISETUN_VERSION
 all: module tools
 
 module:
+	@test -n "$(KVER)" || { echo "no kernel headers installed (make deps, or make KVER=...)"; exit 1; }
 	@test -e $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR) (make deps, or make KVER=...)"; exit 1; }
 	@echo "  MODULE  noisetun.ko $(NOISETUN_VERSION) for $(KVER)$(if $(filter 1 y yes,$(DEBUG)), DEBUG)"
 	$(MAKE) $(KBUILD_ARGS) modules
 
 tools:
-	@if [ -f tools/Makefile ]; then \
-		$(MAKE) -C tools; \
-	else \
-		echo "  TOOLS   tools/Makefile does not exist yet: skipping tunctl"; \
-	fi
+	$(MAKE) -C tools
 
 # Programs the scenarios run inside the VM (selftests/*/Makefile with an
 # `all` target that builds a binary: nlprobe, the raw netlink client;
@@ -85,16 +88,7 @@ install-module: module
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 install-tools: tools
-	@if [ ! -f tools/Makefile ]; then \
-		echo "  TOOLS   tools/Makefile does not exist yet: nothing to install"; \
-	elif grep -q '^install:' tools/Makefile; then \
-		$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR); \
-	else \
-		install -D -m 0755 tools/tunctl $(DESTDIR)$(PREFIX)/bin/tunctl && \
-		if [ -f tools/tunctl.8 ]; then \
-			install -D -m 0644 tools/tunctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/tunctl.8; \
-		fi; \
-	fi
+	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # Copies the module sources to /usr/src/noisetun-$(NOISETUN_VERSION) and runs
 # dkms add/build/install for $(KVER). DKMS_ARGS passes extra dkms options
@@ -113,7 +107,7 @@ clean:
 			-o -name '*.mod.c' | grep -v '^./.git/' | xargs rm -f; \
 		rm -f Module.symvers modules.order; \
 	fi
-	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
+	$(MAKE) -C tools clean
 	@for d in $(TESTPROGS); do $(MAKE) -C $$d clean; done
 	rm -rf .cache/vm .cache/check .cache/demo
 

@@ -7,10 +7,11 @@
 #
 # Stages (each is one top-level KTAP test; its subtests are "leaves"):
 #   build/module   noisetun.ko with DEBUG=1 W=1: builds; no compiler warning
-#   build/tools    tools/tunctl (skipped while tools/Makefile is missing)
+#   build/tools    tools/tunctl
 #   build/testprogs  the scenarios' programs (selftests/nlprobe)
 #   unit/NAME      make -C selftests/unit/NAME run (its KTAP lines)
 #   host/NAME.sh   bash selftests/host/NAME.sh (its KTAP lines)
+#   host/fuzz      tools/fuzz: tunctl's libFuzzer harnesses, a smoke run
 #   build/initramfs
 #   NN-story.sh    each VM scenario (its nt_check lines), then
 #   kernel-health  the VM's global checks (log patterns, taint)
@@ -31,7 +32,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 : "${MAKE:=make}"
-: "${KVER:=$(scripts/kver.sh)}"
+: "${KVER:=$(scripts/kver.sh)}"	# after make deps: the headers may be new
+export KVER
 : "${T:=}"
 : "${SLOW:=0}"
 if [ "$SLOW" = 1 ]; then
@@ -161,18 +163,14 @@ timing+=("module $(($(date +%s) - t0))s")
 have_tunctl=0
 t0=$(date +%s)
 leaves=$out/tools.leaves
-if [ -f tools/Makefile ]; then
-	progress "building tools"
-	if $MAKE --no-print-directory -j"$jobs" tools >"$out/tools.log" 2>&1 && [ -x tools/tunctl ]; then
-		have_tunctl=1
-		echo "ok 1 - tools/tunctl builds" >"$leaves"
-		grep -E 'warning:' "$out/tools.log" | head -n 20 | sed 's/^/# /' >>"$leaves"
-	else
-		echo "not ok 1 - tools/tunctl builds" >"$leaves"
-		tail -n 30 "$out/tools.log" | sed 's/^/# /' >>"$leaves"
-	fi
+progress "building tools"
+if $MAKE --no-print-directory -j"$jobs" tools >"$out/tools.log" 2>&1 && [ -x tools/tunctl ]; then
+	have_tunctl=1
+	echo "ok 1 - tools/tunctl builds" >"$leaves"
+	grep -E 'warning:' "$out/tools.log" | head -n 20 | sed 's/^/# /' >>"$leaves"
 else
-	echo "ok 1 - tools/tunctl builds # SKIP tools/Makefile does not exist yet" >"$leaves"
+	echo "not ok 1 - tools/tunctl builds" >"$leaves"
+	tail -n 30 "$out/tools.log" | sed 's/^/# /' >>"$leaves"
 fi
 add_test build/tools "$leaves"
 timing+=("tools $(($(date +%s) - t0))s")
@@ -206,6 +204,39 @@ for t in selftests/host/*.sh; do
 	matches "$n" || continue
 	run_ktap "host/$n" "$out/host-$n.log" bash "$t"
 done
+
+# --- host/fuzz: tunctl's libFuzzer harnesses, a smoke run ---------------------
+# tools/fuzz (the config parser, the set words, the netlink replies) under
+# ASan+UBSan, each for a few thousand inputs from its seeds: one leaf for
+# the build and one per harness. Needs clang (make deps installs it).
+if matches fuzz; then
+	t0=$(date +%s)
+	progress "running host/fuzz"
+	leaves=$out/fuzz.leaves
+	if ! command -v clang >/dev/null; then
+		echo "ok 1 - tunctl fuzzers # SKIP clang is not installed (make deps installs it)" >"$leaves"
+	elif ! $MAKE --no-print-directory -C tools/fuzz -j"$jobs" all >"$out/fuzz-build.log" 2>&1; then
+		echo "not ok 1 - tunctl fuzzers build (clang, ASan+UBSan)" >"$leaves"
+		tail -n 30 "$out/fuzz-build.log" | sed 's/^/# /' >>"$leaves"
+	else
+		echo "ok 1 - tunctl fuzzers build (clang, ASan+UBSan)" >"$leaves"
+		n=1
+		for c in tools/fuzz/fuzz-*.c; do
+			f=$(basename "$c" .c)
+			n=$((n + 1))
+			if $MAKE --no-print-directory -C tools/fuzz "smoke-${f#fuzz-}" >"$out/$f.log" 2>&1; then
+				echo "ok $n - $f: $(tail -n 1 "$out/$f.log")" >>"$leaves"
+			else
+				echo "not ok $n - $f: a crash, leak, timeout or broken property (input saved in tools/fuzz/)" >>"$leaves"
+				grep -E 'ERROR|SUMMARY|property broken|Test unit written' "$out/$f.log" |
+					head -n 10 | sed 's/^/# /' >>"$leaves"
+				echo "# full log: .cache/check/$f.log" >>"$leaves"
+			fi
+		done
+	fi
+	add_test host/fuzz "$leaves"
+	timing+=("fuzz $(($(date +%s) - t0))s")
+fi
 
 # --- the VM -------------------------------------------------------------------
 scenarios=()

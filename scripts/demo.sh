@@ -9,7 +9,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 : "${MAKE:=make}"
-: "${KVER:=$(scripts/kver.sh)}"
+: "${KVER:=$(scripts/kver.sh)}"	# after make deps: the headers may be new
+export KVER
 out=$top/.cache/demo
 rm -rf "$out"
 mkdir -p "$out"

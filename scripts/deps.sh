@@ -3,10 +3,16 @@
 #
 # Install the Debian packages that building and testing noisetun need.
 #
-# Quick when everything is there (one dpkg-query). As root, installs what
-# is missing with apt-get, running `apt-get update` first only when the
-# package lists are missing or the install fails. Not root: prints what
-# is missing and exits 1.
+# Quick when everything is there (one dpkg-query, and the fetches below:
+# a couple of seconds). As root, installs what is missing with apt-get,
+# running `apt-get update` first only when the package lists are missing
+# or the install fails. Not root: prints what is missing and exits 1.
+#
+# Then fetches, without installing them, the programs taken from other
+# Debian suites (FETCH below: "SUITE:PACKAGE"), into the cache of
+# scripts/fetch-debian.sh (/var/cache/noisetun/debian, NT_DEBIAN_CACHE).
+# A failed fetch (no network) is reported loudly but does not fail deps:
+# the tests that need the program fail instead, saying it is missing.
 #
 # Usage: scripts/deps.sh [--check]   (--check: never install, just report)
 
@@ -17,7 +23,37 @@ qemu-system-x86 busybox-static cpio gzip kmod
 iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables bash coreutils grep sed gawk findutils procps
 dkms sparse linux-source-6.1 xz-utils perl python3
+debian-archive-keyring util-linux
+clang libclang-rt-dev
 "
+
+# Reference peers from other suites, carried by the test VM under their
+# own names: sid's wireguard-go (batched UDP sends with GSO) is
+# wireguard-go-sid in 40-interop.sh.
+FETCH="sid:wireguard-go"
+
+fetch() {	# fetch [--check]: bring the FETCH packages into the cache
+	mode=${1:-} rc=0
+	for f in $FETCH; do
+		suite=${f%%:*} pkg=${f#*:}
+		if [ "$mode" = --check ]; then
+			if dir=$("$here/fetch-debian.sh" --path "$suite" "$pkg"); then
+				echo "deps: $suite's $pkg in $dir"
+			else
+				echo "deps: $suite's $pkg is not fetched yet"
+				rc=1
+			fi
+		elif line=$("$here/fetch-debian.sh" "$suite" "$pkg"); then
+			set -- $line
+			echo "deps: $suite's $pkg $2 in $3"
+		else
+			echo "deps: WARNING: could not fetch $suite's $pkg (see the lines above);" \
+			     "the tests that use it will fail" >&2
+		fi
+	done
+	return $rc
+}
+here=$(dirname "$0")
 
 missing=
 for p in $PKGS; do
@@ -30,7 +66,8 @@ done
 
 if [ -z "$missing" ]; then
 	echo "deps: all $(echo $PKGS | wc -w) packages installed"
-	exit 0
+	fetch "$@"
+	exit
 fi
 
 echo "deps: missing:$missing"
@@ -54,3 +91,4 @@ if ! install; then
 	apt-get update -q </dev/null && install || exit 1
 fi
 echo "deps: installed:$missing"
+fetch

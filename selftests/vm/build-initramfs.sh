@@ -3,7 +3,8 @@
 #
 # Build the test VM's initramfs: busybox for the small stuff, the real tools
 # the scenarios use (bash, iproute2, wg, wireguard-go, iperf3, nc, iptables,
-# ping, kmod, GNU coreutils...) with their shared libraries, the kernel
+# ping, kmod, GNU coreutils..., and Debian sid's wireguard-go as
+# wireguard-go-sid) with their shared libraries, the kernel
 # modules the scenarios need with their dependency closure and a
 # modules.dep made by depmod, our noisetun.ko under extra/, tunctl, and
 # selftests/ at /nt/selftests. /init is selftests/vm/init.
@@ -113,6 +114,13 @@ for d in /usr/lib/x86_64-linux-gnu/xtables /usr/lib/xtables; do
 	done
 done
 [ -n "$tunctl" ] && copy_bin tunctl "$tunctl"
+# Reference peers from other Debian suites, fetched (not installed) by
+# make deps into scripts/fetch-debian.sh's cache, under their own names.
+if d=$("$top/scripts/fetch-debian.sh" --path sid wireguard-go) && [ -x "$d/usr/bin/wireguard-go" ]; then
+	copy_bin wireguard-go-sid "$d/usr/bin/wireguard-go"
+else
+	echo "build-initramfs: note: Debian sid's wireguard-go is not fetched (make deps): no wireguard-go-sid" >&2
+fi
 
 # The kernel's request_module() runs /sbin/modprobe; some scripts use /bin/bash.
 ln -s ../usr/bin/kmod "$stage/sbin/modprobe"

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer harness of the netlink reply parser (nt_ipc_parse_device() in
+ * ipc.c), fed as nt_ipc_get_device() feeds it: the input is a buffer of
+ * netlink messages (a GET_DEVICE dump), walked as transact() walks what
+ * the socket returned: messages that fit, until NLMSG_DONE or an error,
+ * control messages skipped, each merged into one model (a peer continued
+ * from the previous message is appended to).
+ *
+ * A model that parses (even partly, up to a refused message) must print
+ * with every printer and survive the split into SET_DEVICE requests
+ * (fuzz.h), as `tunctl showconf` and `syncconf` use it.
+ */
+#include "fuzz.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_setup();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct nt_device *dev = nt_model_device_new();
+	const struct nlmsghdr *nlh;
+	void *buf;
+	int len;
+
+	if (size > INT_MAX)
+		return 0;
+	/* A private copy, aligned as a receive buffer is. */
+	buf = malloc(size ? size : 1);
+	if (!dev || !buf)
+		abort();
+	memcpy(buf, data, size);
+	nlh = buf;
+	for (len = (int)size; mnl_nlmsg_ok(nlh, len) &&
+	     nlh->nlmsg_len <= (unsigned int)len;
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
+			break;
+		if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+			continue;
+		if (nt_ipc_parse_device(nlh, dev))
+			break;
+	}
+	fuzz_print_all(dev);
+	fuzz_set_roundtrips(dev);
+	nt_model_device_free(dev);
+	free(buf);
+	return 0;
+}

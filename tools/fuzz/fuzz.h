@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the three libFuzzer harnesses of tunctl share: a quiet error
+ * stream, the printers run over a parsed model, and the property that a
+ * change survives being split into SET_DEVICE requests and parsed back.
+ *
+ * A broken property is reported on stderr and abort()s, which libFuzzer
+ * records as a crash with the input that caused it.
+ */
+#ifndef TUNCTL_FUZZ_H
+#define TUNCTL_FUZZ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "error.h"
+#include "ipc.h"
+#include "model.h"
+#include "print.h"
+#include "value.h"
+
+static FILE *fuzz_null;
+
+/* Once per process: errors and printer output go to /dev/null; no DNS. */
+static void fuzz_setup(void)
+{
+	fuzz_null = fopen("/dev/null", "w");
+	if (!fuzz_null) {
+		perror("/dev/null");
+		abort();
+	}
+	nt_error_stream = fuzz_null;
+	nt_error_subcommand = "fuzz";
+	nt_value_resolve_names = false;
+}
+
+#define fuzz_fail(...)                                                 \
+	do {                                                           \
+		fprintf(stderr, "fuzz: property broken: " __VA_ARGS__); \
+		fputc('\n', stderr);                                   \
+		abort();                                               \
+	} while (0)
+
+/* Every printer of tunctl over @dev: human, each field, dump, JSON, showconf. */
+static void fuzz_print_all(struct nt_device *dev)
+{
+	static const char *const fields[] = {
+		"public-key", "private-key", "listen-port", "fwmark", "peers",
+		"preshared-keys", "endpoints", "allowed-ips",
+		"latest-handshakes", "persistent-keepalive", "transfer", "dump",
+	};
+	size_t i;
+
+	nt_print_human(fuzz_null, dev, false);
+	nt_print_human(fuzz_null, dev, true);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!nt_print_is_field(fields[i]))
+			fuzz_fail("'%s' is not a field", fields[i]);
+		nt_print_field(fuzz_null, dev, fields[i], false);
+		nt_print_field(fuzz_null, dev, fields[i], true);
+	}
+	nt_print_json(fuzz_null, &dev, 1);
+	nt_print_showconf(fuzz_null, dev);
+}
+
+/* A preshared key the kernel would keep: present and not all zeros. */
+static bool fuzz_has_psk(const struct nt_peer *p)
+{
+	return (p->flags & NT_PEER_HAS_PRESHARED_KEY) &&
+	       !nt_model_key_is_zero(p->preshared_key);
+}
+
+static bool fuzz_same_endpoint(const struct nt_peer *a, const struct nt_peer *b)
+{
+	if ((a->flags & NT_PEER_HAS_ENDPOINT) != (b->flags & NT_PEER_HAS_ENDPOINT))
+		return false;
+	if (!(a->flags & NT_PEER_HAS_ENDPOINT))
+		return true;
+	if (a->endpoint.sa.sa_family != b->endpoint.sa.sa_family)
+		return false;
+	if (a->endpoint.sa.sa_family == AF_INET6)
+		return !memcmp(&a->endpoint.sin6, &b->endpoint.sin6,
+			       sizeof(a->endpoint.sin6));
+	return !memcmp(&a->endpoint.sin, &b->endpoint.sin,
+		       sizeof(a->endpoint.sin));
+}
+
+static bool fuzz_same_allowedip(const struct nt_allowedip *a,
+				const struct nt_allowedip *b, bool with_remove)
+{
+	return a->family == b->family && a->cidr == b->cidr &&
+	       (!with_remove || a->remove == b->remove) &&
+	       !memcmp(&a->addr, &b->addr, a->family == AF_INET6 ? 16 : 4);
+}
+
+/*
+ * Whether @b, the change @a sent through SET requests and parsed back,
+ * says the same to the kernel. Differences that mean nothing there are
+ * allowed: an all-zero preshared key reads back as none.
+ */
+static const char *fuzz_same_change(const struct nt_device *a,
+				    const struct nt_device *b)
+{
+	const uint32_t dev_mask = NT_DEVICE_HAS_PRIVATE_KEY |
+				  NT_DEVICE_HAS_LISTEN_PORT |
+				  NT_DEVICE_HAS_FWMARK | NT_DEVICE_REPLACE_PEERS;
+	const uint32_t peer_mask = NT_PEER_REMOVE | NT_PEER_REPLACE_ALLOWEDIPS |
+				   NT_PEER_UPDATE_ONLY | NT_PEER_HAS_KEEPALIVE;
+	size_t i, j;
+
+	if (strcmp(a->name, b->name))
+		return "device name";
+	if ((a->flags & dev_mask) != (b->flags & dev_mask))
+		return "device flags";
+	if ((a->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
+	    memcmp(a->private_key, b->private_key, NOISETUN_KEY_LEN))
+		return "private key";
+	if ((a->flags & NT_DEVICE_HAS_LISTEN_PORT) &&
+	    a->listen_port != b->listen_port)
+		return "listen port";
+	if ((a->flags & NT_DEVICE_HAS_FWMARK) && a->fwmark != b->fwmark)
+		return "fwmark";
+	if (a->peers_len != b->peers_len)
+		return "number of peers";
+	for (i = 0; i < a->peers_len; i++) {
+		const struct nt_peer *p = &a->peers[i], *q = &b->peers[i];
+
+		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN))
+			return "peer public key";
+		if ((p->flags & peer_mask) != (q->flags & peer_mask))
+			return "peer flags";
+		if (fuzz_has_psk(p) != fuzz_has_psk(q) ||
+		    (fuzz_has_psk(p) &&
+		     memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN)))
+			return "peer preshared key";
+		if (!fuzz_same_endpoint(p, q))
+			return "peer endpoint";
+		if ((p->flags & NT_PEER_HAS_KEEPALIVE) &&
+		    p->keepalive_seconds != q->keepalive_seconds)
+			return "peer keepalive";
+		if (p->allowedips_len != q->allowedips_len)
+			return "number of allowed IPs";
+		for (j = 0; j < p->allowedips_len; j++) {
+			if (!fuzz_same_allowedip(&p->allowedips[j],
+						 &q->allowedips[j], true))
+				return "allowed IP";
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Build every SET_DEVICE request of @dev in @size-byte buffers, as
+ * nt_ipc_set_device() would, parse each back (as the kernel reads them)
+ * and merge them: the result must be the same change, every message must
+ * fit, and the split must end.
+ *
+ * Two peers in a row with one public key (`peer K remove peer K ...` on
+ * a command line) are two nests to the kernel, but the reply parser,
+ * made for dumps, takes the second for the continuation of the first:
+ * such changes are only built, not compared.
+ */
+static void fuzz_set_roundtrip(const struct nt_device *dev, size_t size)
+{
+	struct nt_ipc_set_cursor cur = { 0 };
+	struct nt_device *merged = nt_model_device_new();
+	size_t i, messages = 0, limit = 2;
+	bool compare = true;
+	const char *why;
+	void *buf;
+	int more;
+
+	for (i = 0; i < dev->peers_len; i++) {
+		limit += 1 + dev->peers[i].allowedips_len;
+		if (i && !memcmp(dev->peers[i - 1].public_key,
+				 dev->peers[i].public_key, NOISETUN_KEY_LEN))
+			compare = false;
+	}
+	buf = malloc(size);
+	if (!merged || !buf)
+		abort();
+	do {
+		const struct nlmsghdr *nlh = buf;
+
+		more = nt_ipc_build_set(dev, 0x42, (uint32_t)messages, buf,
+					size, &cur);
+		if (more < 0)
+			fuzz_fail("nt_ipc_build_set() failed (%d) in %zu-byte buffers",
+				  more, size);
+		if (nlh->nlmsg_len > size)
+			fuzz_fail("a %u-byte message in a %zu-byte buffer",
+				  nlh->nlmsg_len, size);
+		if (nt_ipc_parse_device(nlh, merged))
+			fuzz_fail("SET message %zu does not parse back", messages);
+		if (++messages > limit)
+			fuzz_fail("the split into %zu-byte messages does not end",
+				  size);
+	} while (more > 0);
+	if (compare && (why = fuzz_same_change(dev, merged)))
+		fuzz_fail("%zu-byte SET messages parse back to another change (%s)",
+			  size, why);
+	free(buf);
+	nt_model_device_free(merged);
+}
+
+/* The SET round trip at the real buffer size and at a small one. */
+static void fuzz_set_roundtrips(const struct nt_device *dev)
+{
+	fuzz_set_roundtrip(dev, NT_IPC_SET_BUFFER_SIZE);
+	fuzz_set_roundtrip(dev, 512);
+}
+
+#endif /* TUNCTL_FUZZ_H */
