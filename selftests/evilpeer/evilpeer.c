@@ -492,7 +492,7 @@ static void cmd_tcp_connect(struct ep *ep, struct args *a, struct reply *r)
 	    !arg_u64(a, "timeout", 5000, 1, 3600000, &timeout, r) ||
 	    !args_all_used(a, r) || !need_session(ep, r))
 		return;
-	if (!arg_str(a, "port") && !port) {
+	if (!port) {
 		reply_fail(r, "port= is required");
 		return;
 	}

@@ -201,7 +201,8 @@ bool ep_tcp_send(struct ep *ep, uint64_t bytes, size_t seg, unsigned int gso,
 		}
 	}
 out:
-	report->acked = (uint32_t)(t->snd_una - first);
+	report->acked = seq_lt(t->snd_una, first) ? 0 :
+			(uint32_t)(t->snd_una - first);
 	report->rsts = ep->st.tcp_rst - rsts;
 	report->sends = ep->st.tx_sends - sends;
 	report->ms = ep_now_ms() - start;
