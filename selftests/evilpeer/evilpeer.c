@@ -49,11 +49,12 @@
  *	Empty data messages.
  *   tcp-connect [v=4|6] port=N [mss=SEG] [timeout=5000] [src=A] [dst=A]
  *	SYN to the device's port, take its SYN-ACK, ACK it.
- *   tcp-send bytes=N [seg=S] [gso=50] [timeout=30000]
+ *   tcp-send bytes=N [seg=S] [gso=50] [inflight=262144] [timeout=30000]
  *	The next N bytes of the stream ('a' to 'z' repeated), one segment
  *	of seg bytes per data message, gso messages per sendmsg, within the
- *	advertised window, going back to the first unacknowledged byte after
- *	250 ms without progress. Answers bytes= acked= segments= sends=
+ *	advertised window and at most inflight bytes unacknowledged, going
+ *	back to the first unacknowledged byte after 250 ms without
+ *	progress. Answers bytes= acked= segments= sends=
  *	retransmits= ms=; err when not all are acknowledged in time.
  *   tcp-close [timeout=5000]
  *	FIN; waits for its ACK and the device's FIN, and ACKs that.
@@ -75,9 +76,11 @@
  *	Send the saved messages again as they are, in order and round: each
  *	once, or count messages, or for ms; at most rate a second. Answers
  *	sent= sends= errors= ms=.
- *   initiations [count=1] [rate=PPS]
+ *   initiations [count=1] [rate=PPS] [reuse=0]
  *	Fresh initiations with a valid mac1 (and mac2 with a cookie), whose
- *	answers are only counted (for flood tests). Answers sent= ms=.
+ *	answers are only counted (for flood tests); reuse=1 makes one
+ *	ephemeral key serve them all (the device's work per initiation is
+ *	the same, ours much less). Answers sent= ms=.
  *   sleep ms=N
  *   quit
  *
@@ -116,6 +119,12 @@
 #define MAX_ARGS	16
 #define REPLY_MAX	2048
 #define DEFAULT_GSO_TCP	50
+/*
+ * Bytes a TCP send keeps unacknowledged at most: about 250 messages, well
+ * under the 1024 a device's receive ring holds, so a growing receive
+ * window never makes the sender itself overflow the device.
+ */
+#define DEFAULT_INFLIGHT (256 * 1024)
 /* The inner packet size the default TCP segment makes (see the usage). */
 #define DEFAULT_TCP_PACKET 1040
 
@@ -311,7 +320,7 @@ static void cmd_handshake(struct ep *ep, struct args *a, struct reply *r)
 	start = ep_now_ms();
 	for (try = 1; try <= tries; try++) {
 		if (!ep_noise_create_initiation(&ep->id, &ep->hs, &msg,
-						ep_now_ms())) {
+						ep_now_ms(), NULL)) {
 			reply_fail(r, "a DH result was zero (low-order key?)");
 			return;
 		}
@@ -520,7 +529,7 @@ static void tcp_report(struct reply *r, const struct ep_tcp_report *rep)
 
 static void cmd_tcp_send(struct ep *ep, struct args *a, struct reply *r)
 {
-	uint64_t bytes, seg, gso, timeout;
+	uint64_t bytes, seg, gso, inflight, timeout;
 	struct ep_tcp_report rep;
 	const char *why = "";
 
@@ -529,11 +538,12 @@ static void cmd_tcp_send(struct ep *ep, struct args *a, struct reply *r)
 					   ep->tcp.addr.version : 4),
 		     1, MAX_INNER_LEN - 80, &seg, r) ||
 	    !arg_u64(a, "gso", DEFAULT_GSO_TCP, 1, MAX_GSO_SEGMENTS, &gso, r) ||
+	    !arg_u64(a, "inflight", DEFAULT_INFLIGHT, 1, 1U << 30, &inflight, r) ||
 	    !arg_u64(a, "timeout", 30000, 1, 3600000, &timeout, r) ||
 	    !args_all_used(a, r) || !need_session(ep, r))
 		return;
 	if (!ep_tcp_send(ep, bytes, (size_t)seg, (unsigned int)gso,
-			 (int)timeout, &rep, &why)) {
+			 (uint32_t)inflight, (int)timeout, &rep, &why)) {
 		reply_fail(r, "%s: acked %llu of %llu bytes", why,
 			   (unsigned long long)rep.acked,
 			   (unsigned long long)rep.bytes);
@@ -742,12 +752,14 @@ static void cmd_replay(struct ep *ep, struct args *a, struct reply *r)
 
 static void cmd_initiations(struct ep *ep, struct args *a, struct reply *r)
 {
-	uint64_t count, rate, i, start = ep_now_us();
+	uint64_t count, rate, reuse, i, start = ep_now_us();
+	struct ep_ephemeral ephemeral = { .valid = false };
 	struct message_initiation msg;
 	uint8_t last_mac1[MAC_LEN];
 
 	if (!arg_u64(a, "count", 1, 0, 1ULL << 40, &count, r) ||
 	    !arg_u64(a, "rate", 0, 0, 100000000, &rate, r) ||
+	    !arg_u64(a, "reuse", 0, 0, 1, &reuse, r) ||
 	    !args_all_used(a, r))
 		return;
 	/* Our own handshake's cookie AD stays that of its initiation. */
@@ -755,7 +767,8 @@ static void cmd_initiations(struct ep *ep, struct args *a, struct reply *r)
 	for (i = 0; i < count; i++) {
 		if (rate)
 			pace_until(ep, start + i * 1000000 / rate);
-		if (!ep_noise_create_initiation(&ep->id, NULL, &msg, ep_now_ms()))
+		if (!ep_noise_create_initiation(&ep->id, NULL, &msg, ep_now_ms(),
+						reuse ? &ephemeral : NULL))
 			break;
 		if (ep_send_message(ep, &msg, sizeof(msg)))
 			ep->st.tx_initiation++;
@@ -763,6 +776,7 @@ static void cmd_initiations(struct ep *ep, struct args *a, struct reply *r)
 			ep_receive(ep, 0);
 	}
 	memcpy(ep->id.last_mac1, last_mac1, MAC_LEN);
+	ep_wipe(&ephemeral, sizeof(ephemeral));
 	reply_add(r, "sent=%llu", (unsigned long long)i);
 	reply_add(r, "ms=%llu", (unsigned long long)((ep_now_us() - start) / 1000));
 }

@@ -61,7 +61,8 @@ static void add_macs(struct ep_identity *id, void *msg, size_t len,
 }
 
 bool ep_noise_create_initiation(struct ep_identity *id, struct ep_handshake *hs,
-				struct message_initiation *msg, uint64_t now_ms)
+				struct message_initiation *msg, uint64_t now_ms,
+				struct ep_ephemeral *reuse)
 {
 	uint8_t c[32], h[32], k[32], dh[32], eph_priv[32], eph_pub[32];
 	uint8_t timestamp[TAI64N_LEN];
@@ -74,14 +75,26 @@ bool ep_noise_create_initiation(struct ep_identity *id, struct ep_handshake *hs,
 	msg->sender_index = htole32(index);
 
 	initial_state(c, h, id->peer_public);
-	ep_dh_generate(eph_priv, eph_pub);
+	if (reuse && reuse->valid) {
+		memcpy(eph_priv, reuse->private_key, 32);
+		memcpy(eph_pub, reuse->public_key, 32);
+		memcpy(dh, reuse->dh_static, 32);
+	} else {
+		ep_dh_generate(eph_priv, eph_pub);
+		if (!ep_dh(dh, eph_priv, id->peer_public))
+			goto out;
+		if (reuse) {
+			memcpy(reuse->private_key, eph_priv, 32);
+			memcpy(reuse->public_key, eph_pub, 32);
+			memcpy(reuse->dh_static, dh, 32);
+			reuse->valid = true;
+		}
+	}
 	/* C = KDF1(C, E_i.pub); H = HASH(H ‖ E_i.pub) */
 	memcpy(msg->unencrypted_ephemeral, eph_pub, KEY_LEN);
 	ep_kdf(c, NULL, NULL, c, eph_pub, KEY_LEN);
 	ep_hash(h, h, 32, eph_pub, KEY_LEN);
 	/* (C, k) = KDF2(C, DH(E_i, S_r)); static = AEAD(k, 0, S_i.pub, H) */
-	if (!ep_dh(dh, eph_priv, id->peer_public))
-		goto out;
 	ep_kdf(c, k, NULL, c, dh, 32);
 	ep_aead_seal(msg->encrypted_static, id->public_key, KEY_LEN, h, 32, 0, k);
 	ep_hash(h, h, 32, msg->encrypted_static, sizeof(msg->encrypted_static));

@@ -127,8 +127,8 @@ bool ep_tcp_connect(struct ep *ep, const struct ep_flowaddr *addr,
 }
 
 bool ep_tcp_send(struct ep *ep, uint64_t bytes, size_t seg, unsigned int gso,
-		 int timeout_ms, struct ep_tcp_report *report,
-		 const char **why)
+		 uint32_t max_inflight, int timeout_ms,
+		 struct ep_tcp_report *report, const char **why)
 {
 	static struct ep_batch batch;
 	struct ep_tcp *t = &ep->tcp;
@@ -166,13 +166,15 @@ bool ep_tcp_send(struct ep *ep, uint64_t bytes, size_t seg, unsigned int gso,
 		}
 		ep_batch_init(&batch, gso);
 		while (seq_lt(t->snd_nxt, end)) {
-			uint32_t len = end - t->snd_nxt, limit;
+			uint32_t len = end - t->snd_nxt, limit, window;
 
 			if (len > seg)
 				len = (uint32_t)seg;
 			/* With nothing in flight one segment may probe a closed window. */
-			limit = t->snd_una + (t->snd_nxt == t->snd_una &&
-					      t->snd_wnd < len ? len : t->snd_wnd);
+			window = t->snd_wnd < max_inflight ? t->snd_wnd : max_inflight;
+			if (t->snd_nxt == t->snd_una && window < len)
+				window = len;
+			limit = t->snd_una + window;
 			if (seq_lt(limit, t->snd_nxt + len)) {
 				window_full = true;
 				break;

@@ -89,12 +89,14 @@ bool ep_tcp_connect(struct ep *ep, const struct ep_flowaddr *addr,
 
 /**
  * ep_tcp_send() - send @bytes more bytes of the stream in segments of
- * @seg bytes, up to @gso messages per sendmsg(), and wait until all are
- * acknowledged or @timeout_ms passes. Returns true when all were.
+ * @seg bytes, up to @gso messages per sendmsg(), never more than
+ * @max_inflight bytes (nor the advertised window) unacknowledged, and
+ * wait until all are acknowledged or @timeout_ms passes. Returns true
+ * when all were.
  */
 bool ep_tcp_send(struct ep *ep, uint64_t bytes, size_t seg, unsigned int gso,
-		 int timeout_ms, struct ep_tcp_report *report,
-		 const char **why);
+		 uint32_t max_inflight, int timeout_ms,
+		 struct ep_tcp_report *report, const char **why);
 
 /**
  * ep_tcp_close() - send our FIN and wait up to @timeout_ms for its ACK and
