@@ -246,26 +246,32 @@ static void icmp_input(struct ep *ep, int version, const uint8_t *icmp,
 		ep->st.icmp_other++;
 }
 
+/* The transport part of an inner packet of either family. */
+static void l4_input(struct ep *ep, int version, uint8_t proto,
+		     const uint8_t *src, const uint8_t *dst, const uint8_t *l4,
+		     size_t len)
+{
+	if (proto == (version == 4 ? PROTO_ICMP : PROTO_ICMPV6))
+		icmp_input(ep, version, l4, len);
+	else if (proto == PROTO_TCP)
+		tcp_input(ep, version, src, dst, l4, len);
+	else if (proto == PROTO_UDP)
+		ep->st.udp++;
+	else
+		ep->st.inner_other++;
+}
+
 void ep_inner_input(struct ep *ep, const uint8_t *pkt, size_t len)
 {
 	size_t hlen, total;
-	uint8_t proto;
 
 	if (len >= IPV4_HEADER_LEN && pkt[0] >> 4 == 4) {
 		hlen = (size_t)(pkt[0] & 0xf) * 4;
 		total = get16(pkt + 2);
 		if (hlen < IPV4_HEADER_LEN || total < hlen || total > len)
 			goto other;
-		proto = pkt[9];
-		if (proto == PROTO_ICMP)
-			icmp_input(ep, 4, pkt + hlen, total - hlen);
-		else if (proto == PROTO_TCP)
-			tcp_input(ep, 4, pkt + 12, pkt + 16, pkt + hlen,
-				  total - hlen);
-		else if (proto == PROTO_UDP)
-			ep->st.udp++;
-		else
-			goto other;
+		l4_input(ep, 4, pkt[9], pkt + 12, pkt + 16, pkt + hlen,
+			 total - hlen);
 		return;
 	}
 	if (len >= IPV6_HEADER_LEN && pkt[0] >> 4 == 6) {
@@ -273,17 +279,8 @@ void ep_inner_input(struct ep *ep, const uint8_t *pkt, size_t len)
 		if (total > len)
 			goto other;
 		/* The device sends no extension headers to us. */
-		proto = pkt[6];
-		if (proto == PROTO_ICMPV6)
-			icmp_input(ep, 6, pkt + IPV6_HEADER_LEN,
-				   total - IPV6_HEADER_LEN);
-		else if (proto == PROTO_TCP)
-			tcp_input(ep, 6, pkt + 8, pkt + 24, pkt + IPV6_HEADER_LEN,
-				  total - IPV6_HEADER_LEN);
-		else if (proto == PROTO_UDP)
-			ep->st.udp++;
-		else
-			goto other;
+		l4_input(ep, 6, pkt[6], pkt + 8, pkt + 24, pkt + IPV6_HEADER_LEN,
+			 total - IPV6_HEADER_LEN);
 		return;
 	}
 other:

@@ -193,7 +193,6 @@ void ep_batch_init(struct ep_batch *b, unsigned int max)
 	b->len = 0;
 	b->data_count = 0;
 	b->data_bytes = 0;
-	b->sends = 0;
 }
 
 void ep_batch_flush(struct ep *ep, struct ep_batch *b)
@@ -223,7 +222,6 @@ void ep_batch_flush(struct ep *ep, struct ep_batch *b)
 	}
 	n = sendmsg(ep->fd, &mh, 0);
 	ep->st.tx_sends++;
-	b->sends++;
 	if (n == (ssize_t)b->len) {
 		ep->st.tx_data += b->data_count;
 		ep->st.tx_data_bytes += b->data_bytes;
@@ -243,8 +241,7 @@ void ep_batch_flush(struct ep *ep, struct ep_batch *b)
 static void batch_make_room(struct ep *ep, struct ep_batch *b, size_t len)
 {
 	if (b->count && (b->count >= b->max || len > b->seg ||
-			 b->len + len > sizeof(b->buf) ||
-			 b->len % b->seg))
+			 b->len + len > sizeof(b->buf)))
 		ep_batch_flush(ep, b);
 }
 

@@ -24,7 +24,6 @@
  * @len: bytes gathered
  * @data_count: how many of them were sealed here (not replayed bytes)
  * @data_bytes: their bytes
- * @sends: sendmsg() calls made for this batch so far
  * @buf: the messages, back to back
  *
  * UDP_SEGMENT cuts a send into segments of one size, all full but the
@@ -38,7 +37,6 @@ struct ep_batch {
 	size_t len;
 	unsigned int data_count;
 	uint64_t data_bytes;
-	uint64_t sends;
 	uint8_t buf[MAX_UDP_PAYLOAD];
 };
 
