@@ -18,7 +18,7 @@
 
 PKGS="
 linux-image-amd64 linux-headers-amd64
-gcc make libc6-dev pkg-config libmnl-dev libsodium-dev
+gcc make libc6-dev pkg-config libmnl-dev libsodium-dev libssl-dev
 qemu-system-x86 busybox-static cpio gzip kmod
 iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables bash coreutils grep sed gawk findutils procps

@@ -208,6 +208,12 @@ depmod -b "$stage" "$kver"
 # --- the tests ----------------------------------------------------------------
 mkdir -p "$stage/nt/selftests"
 (cd "$top/selftests" && tar --exclude='*.o' --exclude='*.ko' -cf - .) | tar -C "$stage/nt/selftests" -xf -
+# The test programs' shared libraries (evilpeer: libsodium, libcrypto).
+for f in "$top"/selftests/*/*; do
+	if [ -f "$f" ] && [ -x "$f" ] && [ "$(head -c 4 "$f" | tail -c 3)" = ELF ]; then
+		copy_libs "$f"
+	fi
+done
 cp "$top/selftests/vm/init" "$stage/init"
 chmod 0755 "$stage/init"
 {
