@@ -209,3 +209,66 @@ nt_kmsg() {
 		dmesg
 	fi
 }
+
+# --- evilpeer as a coprocess ---------------------------------------------------
+# selftests/evilpeer answers each command line with one line, "ok NAME
+# key=value..." or "err NAME why". One evilpeer at a time runs as the
+# scenario's coprocess (its stderr goes to $NT_EP_ERR, a temporary file);
+# call nt_ep_stop from the scenario's cleanup().
+
+NT_EP_REPLY=		# the answer to the last command read
+
+# nt_ep_start NS ARGS...: start evilpeer with ARGS (its options) in NS.
+nt_ep_start() {
+	local ns=$1
+	shift
+	NT_EP_ERR=${NT_EP_ERR:-$(mktemp)}
+	coproc NT_EP { ip netns exec "$ns" "$NT_SELFTESTS/evilpeer/evilpeer" "$@" 2>>"$NT_EP_ERR"; }
+}
+
+# nt_ep_send COMMAND: give evilpeer a command without waiting for its answer.
+nt_ep_send() {
+	[ -n "${NT_EP[1]:-}" ] || { NT_EP_REPLY="evilpeer is not running"; return 1; }
+	echo "$*" >&"${NT_EP[1]}"
+}
+
+# nt_ep_read [TIMEOUT]: the answer to the command sent last (waiting up to
+# TIMEOUT seconds, default 120), in $NT_EP_REPLY; fails unless "ok ...".
+nt_ep_read() {
+	NT_EP_REPLY=
+	if [ -z "${NT_EP[0]:-}" ] || ! read -r -t "${1:-120}" NT_EP_REPLY <&"${NT_EP[0]}"; then
+		NT_EP_REPLY="no answer from evilpeer: $(tail -n 3 "${NT_EP_ERR:-/dev/null}" 2>/dev/null)"
+		return 1
+	fi
+	[[ "$NT_EP_REPLY" == ok* ]]
+}
+
+# nt_ep COMMAND: one command and its answer (as nt_ep_read).
+nt_ep() {
+	nt_ep_send "$@" && nt_ep_read
+}
+
+# nt_ep_ok: $NT_EP_REPLY says ok (printed either way, for a check's log).
+nt_ep_ok() {
+	echo "$NT_EP_REPLY"
+	[[ "$NT_EP_REPLY" == ok* ]]
+}
+
+# nt_ep_val KEY: the value of KEY= in $NT_EP_REPLY (0 when absent).
+nt_ep_val() {
+	local w
+	for w in $NT_EP_REPLY; do
+		[ "${w%%=*}" = "$1" ] && { echo "${w#*=}"; return 0; }
+	done
+	echo 0
+}
+
+# nt_ep_stop: quit evilpeer, if one runs, and wait for it.
+nt_ep_stop() {
+	if [ -n "${NT_EP_PID:-}" ]; then
+		[ -n "${NT_EP[1]:-}" ] && echo quit >&"${NT_EP[1]}" 2>/dev/null
+		wait "$NT_EP_PID" 2>/dev/null || true
+		NT_EP_PID=
+	fi
+	return 0
+}

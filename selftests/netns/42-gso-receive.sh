@@ -46,7 +46,7 @@ stream_bytes=800000	# (b)
 race_ms=3000		# (c), (d): a blast this long, the change in its middle
 
 cleanup() {
-	ep_stop
+	nt_ep_stop
 	nt_cleanup
 	rm -rf "$tmp"
 }
@@ -131,71 +131,23 @@ peer_drops() {
 		in_drops { v = $2; sub(/,$/, "", v); gsub(/[":]/, "", $1); if (v != 0) printf "%s=%s ", $1, v }'
 }
 
-# --- evilpeer as a coprocess -------------------------------------------------
-EP_PID=
-reply=
-
+# --- evilpeer as a coprocess (lib.sh's nt_ep_*) --------------------------------
 # ep_start OUTER: evilpeer in ns2 over IPv4 (4) or IPv6 (6) outer addresses.
 ep_start() {
 	local bind=192.168.241.2:4002 endpoint=192.168.241.1:4001
 	if [ "$1" = 6 ]; then bind=[fd00:241::2]:4002 endpoint=[fd00:241::1]:4001; fi
-	coproc EP { ip netns exec "$ns2" "$evilpeer" --key "$tmp/k2" \
+	nt_ep_start "$ns2" --key "$tmp/k2" \
 		--peer-key "$tmp/p1" --bind "$bind" --endpoint "$endpoint" \
 		--addr4 10.99.0.2 --dev-addr4 10.99.0.1 \
-		--addr6 fd99::2 --dev-addr6 fd99::1 2>>"$tmp/evilpeer.err"; }
-}
-
-# ep_send COMMAND: give evilpeer a command without waiting for its answer.
-ep_send() {
-	[ -n "${EP[1]:-}" ] || { reply="evilpeer is not running"; return 1; }
-	echo "$*" >&"${EP[1]}"
-}
-
-# ep_read [TIMEOUT]: the answer to the command sent last, in $reply;
-# fails unless it is "ok ...".
-ep_read() {
-	reply=
-	if [ -z "${EP[0]:-}" ] || ! read -r -t "${1:-120}" reply <&"${EP[0]}"; then
-		reply="no answer from evilpeer: $(tail -n 3 "$tmp/evilpeer.err" 2>/dev/null)"
-		return 1
-	fi
-	[[ "$reply" == ok* ]]
-}
-
-# ep COMMAND: one command and its answer.
-ep() {
-	ep_send "$@" && ep_read
-}
-
-ep_stop() {
-	if [ -n "$EP_PID" ]; then
-		[ -n "${EP[1]:-}" ] && echo quit >&"${EP[1]}" 2>/dev/null
-		wait "$EP_PID" 2>/dev/null || true
-		EP_PID=
-	fi
-}
-
-# val KEY: the value of KEY= in $reply.
-val() {
-	local w
-	for w in $reply; do
-		[ "${w%%=*}" = "$1" ] && { echo "${w#*=}"; return 0; }
-	done
-	echo 0
-}
-
-# reply_ok: $reply says ok (prints it either way, for the log).
-reply_ok() {
-	echo "$reply"
-	[[ "$reply" == ok* ]]
+		--addr6 fd99::2 --dev-addr6 fd99::1
 }
 
 # --- the checks ---------------------------------------------------------------
 # snapshot: the counters before a burst (evilpeer's and the device's).
 snap_tx= snap_txb= snap_rx= snap_rxb= snap_devdrops=
 snapshot() {
-	ep stats || true
-	snap_tx=$(val tx_data) snap_txb=$(val tx_data_bytes)
+	nt_ep stats || true
+	snap_tx=$(nt_ep_val tx_data) snap_txb=$(nt_ep_val tx_data_bytes)
 	snap_rxb=$(peer_field rx_bytes)
 	snap_rx=0 snap_devdrops=0
 	if [ "$kind" = noisetun ]; then
@@ -233,8 +185,8 @@ counters_exact() {
 # settle: evilpeer's totals now, and the device's counters caught up.
 tx= tx_bytes=
 settle() {
-	ep stats || true
-	tx=$(val tx_data) tx_bytes=$(val tx_data_bytes)
+	nt_ep stats || true
+	tx=$(nt_ep_val tx_data) tx_bytes=$(nt_ep_val tx_data_bytes)
 	nt_wait_until 10 arrived || true
 }
 
@@ -263,20 +215,20 @@ bursts() {
 
 	# Test that evilpeer's handshake is accepted and both inner
 	# families answer pings through the new session.
-	ep handshake || true
-	nt_check "$label: evilpeer handshakes with $dev" reply_ok
-	ep ping v=4 count=3 || true
-	nt_check "$label: 3 inner IPv4 pings answered" reply_ok_and [ "$(val replies)" -eq 3 ]
-	ep ping v=6 count=3 || true
-	nt_check "$label: 3 inner IPv6 pings answered" reply_ok_and [ "$(val replies)" -eq 3 ]
+	nt_ep handshake || true
+	nt_check "$label: evilpeer handshakes with $dev" nt_ep_ok
+	nt_ep ping v=4 count=3 || true
+	nt_check "$label: 3 inner IPv4 pings answered" reply_ok_and [ "$(nt_ep_val replies)" -eq 3 ]
+	nt_ep ping v=6 count=3 || true
+	nt_check "$label: 3 inner IPv6 pings answered" reply_ok_and [ "$(nt_ep_val replies)" -eq 3 ]
 
 	# Test that GSO batches of in-order TCP segments to a port with no
 	# listener are all received (counted exactly) and answered with RSTs.
 	snapshot
-	ep tcp-blast v="$v" port=5999 bytes="$blast_bytes" gso="$gso" || true
-	nt_diag "$label: (a) $reply"
-	nt_check "$label: (a) no listener: $(val segments) segments in sends of $gso" \
-		reply_ok_and [ "$(val sends)" -eq $(( ($(val segments) + gso - 1) / gso )) ]
+	nt_ep tcp-blast v="$v" port=5999 bytes="$blast_bytes" gso="$gso" || true
+	nt_diag "$label: (a) $NT_EP_REPLY"
+	nt_check "$label: (a) no listener: $(nt_ep_val segments) segments in sends of $gso" \
+		reply_ok_and [ "$(nt_ep_val sends)" -eq $(( ($(nt_ep_val segments) + gso - 1) / gso )) ]
 	# Test that the device answered, and that its GRO merged segments
 	# (one RST answers one merged packet).
 	nt_check "$label: (a) no listener: RSTs came back, fewer than the segments" rst_merged
@@ -290,29 +242,29 @@ bursts() {
 	pid=$!
 	nt_wait_until 10 listening 5001 || true
 	snapshot
-	ep tcp-connect v="$v" port=5001 || true
-	nt_check "$label: (b) listener: TCP connection through $dev" reply_ok
-	ep tcp-send bytes="$stream_bytes" gso="$gso" || true
-	nt_diag "$label: (b) $reply"
-	nt_check "$label: (b) listener: all $stream_bytes bytes acknowledged" reply_ok_and [ "$(val acked)" -eq "$stream_bytes" ]
-	ep tcp-close || true
-	nt_diag "$label: (b) close: $reply"
+	nt_ep tcp-connect v="$v" port=5001 || true
+	nt_check "$label: (b) listener: TCP connection through $dev" nt_ep_ok
+	nt_ep tcp-send bytes="$stream_bytes" gso="$gso" || true
+	nt_diag "$label: (b) $NT_EP_REPLY"
+	nt_check "$label: (b) listener: all $stream_bytes bytes acknowledged" reply_ok_and [ "$(nt_ep_val acked)" -eq "$stream_bytes" ]
+	nt_ep tcp-close || true
+	nt_diag "$label: (b) close: $NT_EP_REPLY"
 	wait "$pid" || true
 	nt_check "$label: (b) listener: received exactly the bytes sent" received_exact "$tmp/recv" "$stream_bytes"
 	settle
 	nt_check "$label: (b) listener: $dev counted every message, no drop" counters_exact
-	ep_stop
+	nt_ep_stop
 }
 
-# rst_merged: the blast in $reply drew RSTs, fewer than its segments.
+# rst_merged: the blast in $NT_EP_REPLY drew RSTs, fewer than its segments.
 rst_merged() {
-	echo "$reply"
-	[ "$(val rst)" -ge 1 ] && [ "$(val rst)" -lt "$(val segments)" ]
+	echo "$NT_EP_REPLY"
+	[ "$(nt_ep_val rst)" -ge 1 ] && [ "$(nt_ep_val rst)" -lt "$(nt_ep_val segments)" ]
 }
 
-# reply_ok_and CMD...: $reply says ok and CMD holds.
+# reply_ok_and CMD...: $NT_EP_REPLY says ok and CMD holds.
 reply_ok_and() {
-	reply_ok && "$@"
+	nt_ep_ok && "$@"
 }
 
 # rx_moving: the device has received part of the running burst.
@@ -325,8 +277,8 @@ rx_moving() {
 races() {
 	local label=$1
 	ep_start 4
-	ep handshake || true
-	nt_check "$label: evilpeer handshakes with $dev" reply_ok
+	nt_ep handshake || true
+	nt_check "$label: evilpeer handshakes with $dev" nt_ep_ok
 
 	# Test that removing the peer while a burst is being received
 	# neither crashes nor hangs, and the device works on after it.
@@ -334,12 +286,12 @@ races() {
 	if [ "$kind" = noisetun ]; then
 		snap_dev_drop=$(dev_drop bad_keypair)
 	fi
-	ep_send tcp-blast port=5999 ms="$race_ms" gso="$gso"
+	nt_ep_send tcp-blast port=5999 ms="$race_ms" gso="$gso"
 	nt_wait_until 10 rx_moving || true
 	n1 "$ctl" set "$dev" peer "$(cat "$tmp/p2")" remove
-	ep_read $((race_ms / 1000 + 30)) || true
-	nt_diag "$label: (c) $reply"
-	nt_check "$label: (c) peer removed mid-burst: the burst went on" reply_ok
+	nt_ep_read $((race_ms / 1000 + 30)) || true
+	nt_diag "$label: (c) $NT_EP_REPLY"
+	nt_check "$label: (c) peer removed mid-burst: the burst went on" nt_ep_ok
 	if [ "$kind" = noisetun ]; then
 		# Test that what came after the removal was counted as
 		# dropped for its unknown receiver index.
@@ -347,21 +299,21 @@ races() {
 			dev_drop_grew bad_keypair
 	fi
 	n1 "$ctl" set "$dev" peer "$(cat "$tmp/p2")" allowed-ips 10.99.0.2/32,fd99::2/128
-	ep handshake || true
-	nt_check "$label: (c) the peer re-added: a new handshake" reply_ok
-	ep ping count=3 || true
-	nt_check "$label: (c) the peer re-added: pings answered" reply_ok_and [ "$(val replies)" -eq 3 ]
+	nt_ep handshake || true
+	nt_check "$label: (c) the peer re-added: a new handshake" nt_ep_ok
+	nt_ep ping count=3 || true
+	nt_check "$label: (c) the peer re-added: pings answered" reply_ok_and [ "$(nt_ep_val replies)" -eq 3 ]
 
 	# Test that deleting the device while a burst is being received
 	# neither crashes nor hangs (unregister_netdevice would wait).
 	snapshot
-	ep_send tcp-blast port=5999 ms="$race_ms" gso="$gso"
+	nt_ep_send tcp-blast port=5999 ms="$race_ms" gso="$gso"
 	nt_wait_until 10 rx_moving || true
 	nt_check "$label: (d) device deleted mid-burst" ip -n "$ns1" link del "$dev"
-	ep_read $((race_ms / 1000 + 30)) || true
-	nt_diag "$label: (d) $reply"
-	nt_check "$label: (d) the burst went on after the device was gone" reply_ok
-	ep_stop
+	nt_ep_read $((race_ms / 1000 + 30)) || true
+	nt_diag "$label: (d) $NT_EP_REPLY"
+	nt_check "$label: (d) the burst went on after the device was gone" nt_ep_ok
+	nt_ep_stop
 }
 
 # --- noisetun ------------------------------------------------------------------
