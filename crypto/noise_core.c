@@ -130,9 +130,9 @@ static bool __must_check open_and_hash(struct nt_noise_core_handshake *hs,
  * it back only on success; @next and the keys on the stack are wiped on
  * every path.
  */
-static void commit(struct nt_noise_core_handshake *hs,
-		   struct nt_noise_core_handshake *next,
-		   enum nt_noise_core_state state)
+static void commit_state(struct nt_noise_core_handshake *hs,
+			 struct nt_noise_core_handshake *next,
+			 enum nt_noise_core_state state)
 {
 	next->state = state;
 	memcpy(hs, next, sizeof(*hs));
@@ -176,7 +176,7 @@ bool nt_noise_core_initiation_create(struct nt_noise_core_handshake *hs,
 	       NT_CRYPTO_PRIVATE_KEY_LEN);
 	memcpy(next.initiator_static, local->public_key,
 	       NT_CRYPTO_PUBLIC_KEY_LEN);
-	commit(hs, &next, NT_NOISE_CORE_INITIATION_CREATED);
+	commit_state(hs, &next, NT_NOISE_CORE_INITIATION_CREATED);
 	ok = true;
 out:
 	memzero_explicit(&next, sizeof(next));
@@ -209,7 +209,7 @@ bool nt_noise_core_initiation_open_static(struct nt_noise_core_handshake *hs,
 			   NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN), key))
 		goto out;
 
-	commit(hs, &next, NT_NOISE_CORE_INITIATION_STATIC_OPENED);
+	commit_state(hs, &next, NT_NOISE_CORE_INITIATION_STATIC_OPENED);
 	ok = true;
 out:
 	memzero_explicit(&next, sizeof(next));
@@ -240,7 +240,7 @@ bool nt_noise_core_initiation_open_payload(struct nt_noise_core_handshake *hs,
 			   src_len - payload_offset, key))
 		goto out;
 
-	commit(hs, &next, NT_NOISE_CORE_INITIATION_CONSUMED);
+	commit_state(hs, &next, NT_NOISE_CORE_INITIATION_CONSUMED);
 	ok = true;
 out:
 	memzero_explicit(&next, sizeof(next));
@@ -294,7 +294,7 @@ bool nt_noise_core_response_create(struct nt_noise_core_handshake *hs,
 	seal_and_hash(&next, dst + NT_CRYPTO_PUBLIC_KEY_LEN, payload,
 		      payload_len, key);
 
-	commit(hs, &next, NT_NOISE_CORE_RESPONSE_CREATED);
+	commit_state(hs, &next, NT_NOISE_CORE_RESPONSE_CREATED);
 	ok = true;
 out:
 	memzero_explicit(&next, sizeof(next));
@@ -329,7 +329,7 @@ bool nt_noise_core_response_consume(struct nt_noise_core_handshake *hs,
 
 	/* The ephemeral has done its work: forward secrecy starts here. */
 	memzero_explicit(next.ephemeral_private, NT_CRYPTO_PRIVATE_KEY_LEN);
-	commit(hs, &next, NT_NOISE_CORE_RESPONSE_CONSUMED);
+	commit_state(hs, &next, NT_NOISE_CORE_RESPONSE_CONSUMED);
 	ok = true;
 out:
 	memzero_explicit(&next, sizeof(next));

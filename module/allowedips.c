@@ -246,8 +246,8 @@ slot_of(struct nt_allowedips *table, struct nt_allowedips_node *node)
 /* The owner of the longest prefix of @key in the trie at @node. The loop
  * ends because every child has a longer prefix than its parent.
  */
-static struct nt_peer *find(const struct nt_allowedips_node *node,
-			    const u64 key[2], u8 bits)
+static struct nt_peer *find_peer(const struct nt_allowedips_node *node,
+				 const u64 key[2], u8 bits)
 {
 	struct nt_peer *found = NULL, *peer;
 
@@ -262,7 +262,7 @@ static struct nt_peer *find(const struct nt_allowedips_node *node,
 	return found;
 }
 
-/* find() and a reference on the result. A peer whose refcount has reached
+/* find_peer() and a reference on the result. A peer whose refcount has reached
  * zero is being removed, and its nodes are unlinked (or about to be), so we
  * walk again to find the next best owner. Finding the same dead peer twice
  * means its removal has not reached this node yet: we give up rather than
@@ -275,7 +275,7 @@ static struct nt_peer *lookup_get(struct nt_allowedips_node __rcu *const *root,
 
 	rcu_read_lock_bh();
 	for (;;) {
-		peer = find(deref_reader(*root), key, bits);
+		peer = find_peer(deref_reader(*root), key, bits);
 		if (!peer || peer == dead)
 			break;
 		ret = nt_peer_get_maybe_zero(peer);
@@ -299,10 +299,10 @@ static void set_owner(struct nt_allowedips_node *node, struct nt_peer *peer)
 }
 
 /* Gives the range @key/@cidr (already masked) to @peer. */
-static int add(struct nt_allowedips *table,
-	       struct nt_allowedips_node __rcu **root, u8 bits,
-	       const u64 key[2], u8 cidr, struct nt_peer *peer,
-	       struct nt_allowedips_pool *pool, struct mutex *lock)
+static int add_node(struct nt_allowedips *table,
+		    struct nt_allowedips_node __rcu **root, u8 bits,
+		    const u64 key[2], u8 cidr, struct nt_peer *peer,
+		    struct nt_allowedips_pool *pool, struct mutex *lock)
 {
 	struct nt_allowedips_node __rcu **slot = root;
 	struct nt_allowedips_node *parent = NULL, *node, *leaf, *join, *top;
@@ -370,9 +370,9 @@ static int add(struct nt_allowedips *table,
 }
 
 /* Makes @new (NULL, or a node already reachable) take @old's place. */
-static void replace(struct nt_allowedips *table,
-		    struct nt_allowedips_node *old,
-		    struct nt_allowedips_node *new)
+static void replace_node(struct nt_allowedips *table,
+			 struct nt_allowedips_node *old,
+			 struct nt_allowedips_node *new)
 {
 	if (new)
 		new->parent = old->parent;
@@ -396,7 +396,7 @@ static void remove_node(struct nt_allowedips *table,
 		return;
 	child = child0 ? child0 : child1;
 	parent = node->parent;
-	replace(table, node, child);
+	replace_node(table, node, child);
 	node_free_rcu(node);
 	if (child || !parent || rcu_access_pointer(parent->peer))
 		return;
@@ -404,7 +404,7 @@ static void remove_node(struct nt_allowedips *table,
 	child = deref_writer(parent->child[0], lock);
 	if (!child)
 		child = deref_writer(parent->child[1], lock);
-	replace(table, parent, child);
+	replace_node(table, parent, child);
 	node_free_rcu(parent);
 }
 
@@ -537,7 +537,7 @@ int nt_allowedips_insert_v4(struct nt_allowedips *table,
 		return -EINVAL;
 	key_from_v4(key, ip);
 	key_mask(key, cidr);
-	return add(table, &table->root4, 32, key, cidr, peer, pool, lock);
+	return add_node(table, &table->root4, 32, key, cidr, peer, pool, lock);
 }
 
 int nt_allowedips_insert_v6(struct nt_allowedips *table,
@@ -552,7 +552,7 @@ int nt_allowedips_insert_v6(struct nt_allowedips *table,
 		return -EINVAL;
 	key_from_v6(key, ip);
 	key_mask(key, cidr);
-	return add(table, &table->root6, 128, key, cidr, peer, pool, lock);
+	return add_node(table, &table->root6, 128, key, cidr, peer, pool, lock);
 }
 
 void nt_allowedips_remove_v4(struct nt_allowedips *table,
@@ -654,7 +654,7 @@ struct nt_peer *nt_allowedips_lookup_v4(struct nt_allowedips *table,
 	u64 key[2];
 
 	key_from_v4(key, ip);
-	return find(deref_reader(table->root4), key, 32);
+	return find_peer(deref_reader(table->root4), key, 32);
 }
 
 struct nt_peer *nt_allowedips_lookup_v6(struct nt_allowedips *table,
@@ -663,7 +663,7 @@ struct nt_peer *nt_allowedips_lookup_v6(struct nt_allowedips *table,
 	u64 key[2];
 
 	key_from_v6(key, ip);
-	return find(deref_reader(table->root6), key, 128);
+	return find_peer(deref_reader(table->root6), key, 128);
 }
 
 #ifdef DEBUG

@@ -48,7 +48,7 @@ struct nt_net {
 
 static unsigned int net_id __read_mostly;
 
-static struct nt_net *nt_net(struct net *net)
+static struct nt_net *pernet_of(struct net *net)
 {
 	return net_generic(net, net_id);
 }
@@ -223,7 +223,7 @@ static bool make_packet_list(struct sk_buff *skb, struct nt_peer *peer,
 	return true;
 }
 
-static netdev_tx_t xmit(struct sk_buff *skb, struct net_device *dev)
+static netdev_tx_t device_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
 	enum noisetun_drop_attr reason;
@@ -283,7 +283,7 @@ err:
 static const struct net_device_ops netdev_ops = {
 	.ndo_open		= open_device,
 	.ndo_stop		= stop_device,
-	.ndo_start_xmit		= xmit,
+	.ndo_start_xmit		= device_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
@@ -291,7 +291,7 @@ static const struct net_device_ops netdev_ops = {
  * The last step of unregistering, once no reference to the net_device is
  * left: no netlink command and no dump is running on it any more.
  */
-static void destruct(struct net_device *dev)
+static void device_destruct(struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
 
@@ -332,7 +332,7 @@ static void destruct(struct net_device *dev)
 
 static const struct device_type device_type = { .name = KBUILD_MODNAME };
 
-static void setup(struct net_device *dev)
+static void device_setup(struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
 	const netdev_features_t features = NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
@@ -369,7 +369,7 @@ static void setup(struct net_device *dev)
 	dev->max_mtu = IP_MAX_MTU - MESSAGE_OUTER_OVERHEAD;
 
 	SET_NETDEV_DEVTYPE(dev, &device_type);
-	/* xmit() needs the inner route to send ICMP errors back. */
+	/* device_xmit() needs the inner route to send ICMP errors back. */
 	netif_keep_dst(dev);
 	dev->needs_free_netdev = true;
 
@@ -395,9 +395,9 @@ static struct nt_drop_counters __percpu *alloc_drop_counters(void)
  * is created straight into another one ("ip link add nt0 netns X type
  * noisetun"): that is where its sockets will live.
  */
-static int newlink(struct net *src_net, struct net_device *dev,
-		   struct nlattr *tb[], struct nlattr *data[],
-		   struct netlink_ext_ack *extack)
+static int device_newlink(struct net *src_net, struct net_device *dev,
+			  struct nlattr *tb[], struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
 {
 	struct nt_device *ntd = netdev_priv(dev);
 	int ret = -ENOMEM;
@@ -482,12 +482,12 @@ static int newlink(struct net *src_net, struct net_device *dev,
 	if (ret < 0)
 		goto err_uninit_ratelimiter;
 
-	list_add(&ntd->creating_net_list, &nt_net(src_net)->device_list);
+	list_add(&ntd->creating_net_list, &pernet_of(src_net)->device_list);
 	/*
 	 * Set only now: a failing register_netdevice() would call it, and
 	 * the ladder below already undoes what it would.
 	 */
-	dev->priv_destructor = destruct;
+	dev->priv_destructor = device_destruct;
 
 	pr_debug("%s: Interface created\n", dev->name);
 	return 0;
@@ -522,7 +522,7 @@ err_free_peer_hashtable:
  * unload (rtnl_link_unregister). So this is where creating_net stops being
  * used: from here on the device only goes down and away.
  */
-static void dellink(struct net_device *dev, struct list_head *head)
+static void device_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct nt_device *ntd = netdev_priv(dev);
 
@@ -535,9 +535,9 @@ static void dellink(struct net_device *dev, struct list_head *head)
 static struct rtnl_link_ops link_ops __read_mostly = {
 	.kind		= KBUILD_MODNAME,
 	.priv_size	= sizeof(struct nt_device),
-	.setup		= setup,
-	.newlink	= newlink,
-	.dellink	= dellink,
+	.setup		= device_setup,
+	.newlink	= device_newlink,
+	.dellink	= device_dellink,
 };
 
 bool nt_device_is_noisetun(const struct net_device *dev)
@@ -545,9 +545,9 @@ bool nt_device_is_noisetun(const struct net_device *dev)
 	return dev->rtnl_link_ops == &link_ops;
 }
 
-static int __net_init net_init(struct net *net)
+static int __net_init pernet_init(struct net *net)
 {
-	INIT_LIST_HEAD(&nt_net(net)->device_list);
+	INIT_LIST_HEAD(&pernet_of(net)->device_list);
 	return 0;
 }
 
@@ -564,24 +564,24 @@ static int __net_init net_init(struct net *net)
  * reference on either namespace, so neither waits for the other; whichever
  * runs first finds the other device still there and deletes its own.
  */
-static void __net_exit net_pre_exit(struct net *net)
+static void __net_exit pernet_pre_exit(struct net *net)
 {
 	struct nt_device *ntd, *next;
 	LIST_HEAD(kill);
 
 	rtnl_lock();
-	list_for_each_entry_safe(ntd, next, &nt_net(net)->device_list,
+	list_for_each_entry_safe(ntd, next, &pernet_of(net)->device_list,
 				 creating_net_list) {
 		pr_debug("%s: Creating namespace exiting\n", ntd->dev->name);
-		dellink(ntd->dev, &kill);
+		device_dellink(ntd->dev, &kill);
 	}
 	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 }
 
 static struct pernet_operations pernet_ops = {
-	.init		= net_init,
-	.pre_exit	= net_pre_exit,
+	.init		= pernet_init,
+	.pre_exit	= pernet_pre_exit,
 	.id		= &net_id,
 	.size		= sizeof(struct nt_net),
 };
@@ -607,7 +607,7 @@ err_unregister_pernet:
 
 void nt_device_uninit(void)
 {
-	/* Deletes every device, through dellink(), and waits for them. */
+	/* Deletes every device, through device_dellink(), and waits for them. */
 	rtnl_link_unregister(&link_ops);
 	unregister_pernet_device(&pernet_ops);
 }

@@ -15,7 +15,7 @@
 #include "peer.h"
 
 /* The bucket of an index: indices are random, a plain hash spreads them. */
-static struct hlist_head *bucket(struct nt_index_hashtable *table, __le32 index)
+static struct hlist_head *index_bucket(struct nt_index_hashtable *table, __le32 index)
 {
 	return &table->hashtable[hash_32((__force u32)index,
 					 HASH_BITS(table->hashtable))];
@@ -47,7 +47,7 @@ static bool index_is_taken(struct nt_index_hashtable *table, __le32 index)
 	struct nt_index_hashtable_entry *iter;
 
 	lockdep_assert_held(&table->lock);
-	hlist_for_each_entry(iter, bucket(table, index), index_hash) {
+	hlist_for_each_entry(iter, index_bucket(table, index), index_hash) {
 		if (iter->index == index)
 			return true;
 	}
@@ -77,7 +77,7 @@ __le32 nt_index_hashtable_insert(struct nt_index_hashtable *table,
 		index = (__force __le32)get_random_u32();
 	} while (unlikely(index_is_taken(table, index)));
 	WRITE_ONCE(entry->index, index);
-	hlist_add_head_rcu(&entry->index_hash, bucket(table, index));
+	hlist_add_head_rcu(&entry->index_hash, index_bucket(table, index));
 	spin_unlock_bh(&table->lock);
 	return index;
 }
@@ -127,7 +127,7 @@ nt_index_hashtable_lookup(struct nt_index_hashtable *table,
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held() && !rcu_read_lock_bh_held(),
 			 "noisetun: index lookup outside RCU");
-	hlist_for_each_entry_rcu(iter, bucket(table, index), index_hash,
+	hlist_for_each_entry_rcu(iter, index_bucket(table, index), index_hash,
 				 rcu_read_lock_bh_held()) {
 		if (READ_ONCE(iter->index) == index) {
 			found = iter;

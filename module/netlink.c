@@ -390,8 +390,8 @@ enum put_peer_result {
  * allowed IPs resume (then only the public key and further allowed IPs).
  * Updates ctx->next_allowedip for the next message.
  */
-static enum put_peer_result put_peer(struct sk_buff *skb, struct dump_ctx *ctx,
-				     struct nt_peer *peer, int index)
+static enum put_peer_result dump_peer(struct sk_buff *skb, struct dump_ctx *ctx,
+				      struct nt_peer *peer, int index)
 {
 	struct nt_allowedips_node *node = ctx->next_allowedip;
 	bool fresh = !node;
@@ -466,7 +466,7 @@ static struct nt_peer *put_peers(struct sk_buff *skb, struct dump_ctx *ctx,
 		return first ? peer : ERR_PTR(-EMSGSIZE);
 
 	list_for_each_entry_from(peer, &ntd->peer_list, peer_list) {
-		result = put_peer(skb, ctx, peer, index);
+		result = dump_peer(skb, ctx, peer, index);
 		if (result == PEER_COMPLETE) {
 			++index;
 			continue;

@@ -137,9 +137,9 @@ void nt_noise_handshake_clear(struct nt_noise_handshake *hs)
 }
 
 /* nt_noise_handshake_create_initiation() with the timestamp given. */
-static bool create_initiation(struct message_handshake_initiation *dst,
-			      struct nt_noise_handshake *hs,
-			      const u8 timestamp[NOISE_TIMESTAMP_LEN])
+static bool create_initiation_at(struct message_handshake_initiation *dst,
+				 struct nt_noise_handshake *hs,
+				 const u8 timestamp[NOISE_TIMESTAMP_LEN])
 {
 	struct nt_peer *peer = hs->entry.peer;
 	struct nt_noise_core_static_keys local;
@@ -183,14 +183,14 @@ bool nt_noise_handshake_create_initiation(struct message_handshake_initiation *d
 	u8 timestamp[NOISE_TIMESTAMP_LEN];
 
 	nt_crypto_tai64n_now(timestamp);
-	return create_initiation(dst, hs, timestamp);
+	return create_initiation_at(dst, hs, timestamp);
 }
 
 /* nt_noise_handshake_consume_initiation() at boot time @now_ns. */
 static struct nt_peer *
-consume_initiation(const struct message_handshake_initiation *src,
-		   struct nt_device *ntd, enum noisetun_drop_attr *drop,
-		   u64 now_ns)
+consume_initiation_at(const struct message_handshake_initiation *src,
+		      struct nt_device *ntd, enum noisetun_drop_attr *drop,
+		      u64 now_ns)
 {
 	struct nt_noise_core_handshake core;
 	struct nt_noise_core_static_keys local;
@@ -283,8 +283,8 @@ nt_noise_handshake_consume_initiation(const struct message_handshake_initiation 
 				      struct nt_device *ntd,
 				      enum noisetun_drop_attr *drop)
 {
-	return consume_initiation(src, ntd, drop,
-				  ktime_get_coarse_boottime_ns());
+	return consume_initiation_at(src, ntd, drop,
+				     ktime_get_coarse_boottime_ns());
 }
 
 bool nt_noise_handshake_create_response(struct message_handshake_response *dst,
@@ -441,8 +441,8 @@ void nt_noise_keypairs_init(struct nt_noise_keypairs *keypairs)
 }
 
 /* A slot's keypair, for a writer holding the update lock. */
-static struct nt_noise_keypair *slot(struct nt_noise_keypairs *keypairs,
-				     struct nt_noise_keypair __rcu *const *which)
+static struct nt_noise_keypair *slot_keypair(struct nt_noise_keypairs *keypairs,
+					     struct nt_noise_keypair __rcu *const *which)
 {
 	return rcu_dereference_protected(*which,
 		lockdep_is_held(&keypairs->keypair_update_lock));
@@ -459,9 +459,9 @@ static void install_keypair(struct nt_noise_keypairs *keypairs,
 {
 	struct nt_noise_keypair *previous, *current_kp, *next;
 
-	previous = slot(keypairs, &keypairs->previous_keypair);
-	current_kp = slot(keypairs, &keypairs->current_keypair);
-	next = slot(keypairs, &keypairs->next_keypair);
+	previous = slot_keypair(keypairs, &keypairs->previous_keypair);
+	current_kp = slot_keypair(keypairs, &keypairs->current_keypair);
+	next = slot_keypair(keypairs, &keypairs->next_keypair);
 
 	if (new->i_am_the_initiator) {
 		if (next) {
@@ -597,13 +597,13 @@ bool nt_noise_received_with_keypair(struct nt_noise_keypairs *keypairs,
 
 	spin_lock_bh(&keypairs->keypair_update_lock);
 	/* Rechecked: another CPU may have confirmed it, or a handshake replaced it. */
-	if (unlikely(slot(keypairs, &keypairs->next_keypair) != received)) {
+	if (unlikely(slot_keypair(keypairs, &keypairs->next_keypair) != received)) {
 		spin_unlock_bh(&keypairs->keypair_update_lock);
 		return false;
 	}
-	old_previous = slot(keypairs, &keypairs->previous_keypair);
+	old_previous = slot_keypair(keypairs, &keypairs->previous_keypair);
 	rcu_assign_pointer(keypairs->previous_keypair,
-			   slot(keypairs, &keypairs->current_keypair));
+			   slot_keypair(keypairs, &keypairs->current_keypair));
 	rcu_assign_pointer(keypairs->current_keypair, received);
 	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
 	spin_unlock_bh(&keypairs->keypair_update_lock);

@@ -132,7 +132,7 @@ static void release_rcu(struct rcu_head *rcu)
 	kmem_cache_free(peer_cache, peer);
 }
 
-static void release(struct kref *refcount)
+static void release_peer(struct kref *refcount)
 {
 	struct nt_peer *peer = container_of(refcount, struct nt_peer, refcount);
 
@@ -149,7 +149,7 @@ void nt_peer_put(struct nt_peer *peer)
 {
 	if (unlikely(!peer))
 		return;
-	kref_put(&peer->refcount, release);
+	kref_put(&peer->refcount, release_peer);
 }
 
 void nt_peer_make_dead(struct nt_peer *peer, struct list_head *dead)

@@ -13,8 +13,8 @@
 #include "peer.h"
 #include "peerlookup.h"
 
-static struct hlist_head *bucket(struct nt_pubkey_hashtable *table,
-				 const u8 public_key[NOISE_PUBLIC_KEY_LEN])
+static struct hlist_head *pubkey_bucket(struct nt_pubkey_hashtable *table,
+					const u8 public_key[NOISE_PUBLIC_KEY_LEN])
 {
 	/*
 	 * siphash under a random key spreads keys uniformly over 64 bits, so
@@ -50,7 +50,7 @@ void nt_pubkey_hashtable_add(struct nt_pubkey_hashtable *table,
 {
 	lockdep_assert_held(lock);
 	hlist_add_head_rcu(&peer->pubkey_hash,
-			   bucket(table, peer->handshake.remote_static));
+			   pubkey_bucket(table, peer->handshake.remote_static));
 }
 
 void nt_pubkey_hashtable_remove(struct nt_pubkey_hashtable *table,
@@ -67,7 +67,7 @@ nt_pubkey_hashtable_lookup(struct nt_pubkey_hashtable *table,
 	struct nt_peer *iter, *found = NULL;
 
 	rcu_read_lock_bh();
-	hlist_for_each_entry_rcu_bh(iter, bucket(table, public_key),
+	hlist_for_each_entry_rcu_bh(iter, pubkey_bucket(table, public_key),
 				    pubkey_hash) {
 		/* Public keys are not secret: memcmp() is fine. */
 		if (!memcmp(public_key, iter->handshake.remote_static,

@@ -177,12 +177,12 @@ static int peer_cpu(struct nt_peer *peer)
  * (@full_reason), handed to @done so that the serial stage frees it in
  * order. Return: false if the peer's queue is full (@skb is untouched).
  */
-static bool enqueue(struct nt_device *ntd, struct nt_crypt_queue *queue,
-		    struct nt_peer_queue *peer_queue, struct nt_peer *peer,
-		    struct sk_buff *skb,
-		    void (*done)(struct nt_peer *, struct sk_buff *,
-				 enum nt_packet_state),
-		    enum noisetun_drop_attr full_reason)
+static bool enqueue_for_crypto(struct nt_device *ntd, struct nt_crypt_queue *queue,
+			       struct nt_peer_queue *peer_queue, struct nt_peer *peer,
+			       struct sk_buff *skb,
+			       void (*done)(struct nt_peer *, struct sk_buff *,
+					    enum nt_packet_state),
+			       enum noisetun_drop_attr full_reason)
 {
 	int cpu;
 
@@ -204,15 +204,15 @@ static bool enqueue(struct nt_device *ntd, struct nt_crypt_queue *queue,
 bool nt_queue_enqueue_tx(struct nt_device *ntd, struct nt_peer *peer,
 			 struct sk_buff *first)
 {
-	return enqueue(ntd, &ntd->encrypt_queue, &peer->tx_queue, peer, first,
-		       nt_queue_tx_done, NOISETUN_A_DROP_TX_QUEUE_FULL);
+	return enqueue_for_crypto(ntd, &ntd->encrypt_queue, &peer->tx_queue, peer, first,
+				  nt_queue_tx_done, NOISETUN_A_DROP_TX_QUEUE_FULL);
 }
 
 bool nt_queue_enqueue_rx(struct nt_device *ntd, struct nt_peer *peer,
 			 struct sk_buff *skb)
 {
-	return enqueue(ntd, &ntd->decrypt_queue, &peer->rx_queue, peer, skb,
-		       nt_queue_rx_done, NOISETUN_A_DROP_RX_QUEUE_FULL);
+	return enqueue_for_crypto(ntd, &ntd->decrypt_queue, &peer->rx_queue, peer, skb,
+				  nt_queue_rx_done, NOISETUN_A_DROP_RX_QUEUE_FULL);
 }
 
 void nt_queue_tx_done(struct nt_peer *peer, struct sk_buff *first,

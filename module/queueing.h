@@ -3,7 +3,7 @@
  * The transport's queues: crypto in parallel on every CPU, each peer's
  * packets still delivered in the order they came (STYLE.md's queue design).
  *
- *  TX   xmit()               any CPU               peer's serial work
+ *  TX   device_xmit()        any CPU               peer's serial work
  *       ---------            ---------             ------------------
  *       staged_packet_queue
  *         | send_staged()

@@ -181,9 +181,9 @@ static struct hlist_head *bucket_of(struct ratelimiter_table *t,
 }
 
 /* The entry of @src in @bucket, under RCU or the table's lock. */
-static struct ratelimiter_entry *lookup(struct ratelimiter_table *t,
-					struct hlist_head *bucket,
-					const struct ratelimiter_source *src)
+static struct ratelimiter_entry *lookup_source(struct ratelimiter_table *t,
+					       struct hlist_head *bucket,
+					       const struct ratelimiter_source *src)
 {
 	struct ratelimiter_entry *entry;
 
@@ -234,8 +234,8 @@ static bool take_token(struct ratelimiter_entry *entry, u64 now_ns)
 }
 
 /* Add @src to @bucket with a full bucket minus this handshake. */
-static bool insert(struct ratelimiter_table *t, struct hlist_head *bucket,
-		   const struct ratelimiter_source *src, u64 now_ns)
+static bool insert_source(struct ratelimiter_table *t, struct hlist_head *bucket,
+			  const struct ratelimiter_source *src, u64 now_ns)
 {
 	struct ratelimiter_entry *entry;
 
@@ -267,7 +267,7 @@ static bool allow_source(struct ratelimiter_table *t,
 	bool allowed;
 
 	rcu_read_lock();
-	entry = lookup(t, bucket, src);
+	entry = lookup_source(t, bucket, src);
 	if (likely(entry)) {
 		allowed = take_token(entry, now_ns);
 		rcu_read_unlock();
@@ -277,11 +277,11 @@ static bool allow_source(struct ratelimiter_table *t,
 
 	spin_lock_bh(&t->lock);
 	/* Another CPU may have added the source since the lookup. */
-	entry = lookup(t, bucket, src);
+	entry = lookup_source(t, bucket, src);
 	if (entry)
 		allowed = take_token(entry, now_ns);
 	else
-		allowed = insert(t, bucket, src, now_ns);
+		allowed = insert_source(t, bucket, src, now_ns);
 	spin_unlock_bh(&t->lock);
 
 	return allowed;
@@ -293,7 +293,7 @@ static bool allow_source(struct ratelimiter_table *t,
  * still spends from it, and the source's next handshake then starts a full
  * bucket: the race can grant a source one extra handshake per collection.
  */
-static void collect(struct ratelimiter_table *t, u64 now_ns, bool all)
+static void collect_idle(struct ratelimiter_table *t, u64 now_ns, bool all)
 {
 	struct ratelimiter_entry *entry;
 	struct hlist_node *next;
@@ -337,9 +337,9 @@ static void gc_work_fn(struct work_struct *work)
 	spin_unlock_bh(&t->lock);
 	pr_debug("ratelimiter: %u sources tracked\n", entries);
 
-	collect(t, ktime_get_coarse_boottime_ns(), false);
+	collect_idle(t, ktime_get_coarse_boottime_ns(), false);
 
-	/* insert() restarts the collector when the table stops being empty. */
+	/* insert_source() restarts the collector when the table stops being empty. */
 	spin_lock_bh(&t->lock);
 	if (t->entries)
 		queue_delayed_work(system_power_efficient_wq, &t->gc_work,
@@ -367,7 +367,7 @@ static void table_uninit(struct ratelimiter_table *t)
 {
 	/* Stops the collector even while it requeues itself. */
 	cancel_delayed_work_sync(&t->gc_work);
-	collect(t, 0, true);
+	collect_idle(t, 0, true);
 	WARN_ON(t->entries);
 	/* A late reader may still walk a chain of the array freed below. */
 	synchronize_rcu();

@@ -74,7 +74,7 @@ static bool is_under_load(struct nt_device *ntd)
 }
 
 /* Answer a handshake message with a cookie reply, under load. */
-static void send_cookie(struct nt_device *ntd, struct sk_buff *skb)
+static void send_cookie_reply(struct nt_device *ntd, struct sk_buff *skb)
 {
 	const struct message_header *header = (const void *)skb->data;
 	struct message_handshake_cookie packet;
@@ -136,7 +136,7 @@ static enum screen_verdict screen_handshake(struct nt_device *ntd,
 		nt_device_count_drop(ntd, NOISETUN_A_DROP_RATELIMITED);
 		return SCREEN_DROPPED;
 	}
-	send_cookie(ntd, skb);
+	send_cookie_reply(ntd, skb);
 	return SCREEN_ANSWERED;
 }
 
@@ -144,7 +144,7 @@ static enum screen_verdict screen_handshake(struct nt_device *ntd,
  * After a handshake message authenticated: roam to where it came from,
  * count it, and tell the timers.
  */
-static void authenticated(struct nt_peer *peer, struct sk_buff *skb)
+static void handshake_authenticated(struct nt_peer *peer, struct sk_buff *skb)
 {
 	nt_socket_set_peer_endpoint_from_skb(peer, skb);
 	nt_timers_any_authenticated_packet_received(peer);
@@ -158,7 +158,7 @@ static void authenticated(struct nt_peer *peer, struct sk_buff *skb)
  * takes room in the handshake queue: a flood of made-up ones cannot crowd
  * out the handshakes.
  */
-static void consume_cookie(struct nt_device *ntd, struct sk_buff *skb)
+static void receive_cookie_reply(struct nt_device *ntd, struct sk_buff *skb)
 {
 	struct message_handshake_cookie *msg = (void *)skb->data;
 	struct nt_peer *peer = NULL;
@@ -196,7 +196,7 @@ void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb)
 
 	if (((struct message_header *)skb->data)->type ==
 	    cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE)) {
-		consume_cookie(ntd, skb);
+		receive_cookie_reply(ntd, skb);
 		consume_skb(skb);
 		return;
 	}
@@ -241,7 +241,7 @@ void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb)
 		      &per_cpu_ptr(ntd->handshake_workers, cpu)->work);
 }
 
-static void consume_initiation(struct nt_device *ntd, struct sk_buff *skb)
+static void receive_initiation(struct nt_device *ntd, struct sk_buff *skb)
 {
 	enum noisetun_drop_attr drop = NOISETUN_A_DROP_HANDSHAKE_INVALID;
 	struct nt_peer *peer;
@@ -252,14 +252,14 @@ static void consume_initiation(struct nt_device *ntd, struct sk_buff *skb)
 		nt_device_count_drop(ntd, drop);
 		return;
 	}
-	authenticated(peer, skb);
+	handshake_authenticated(peer, skb);
 	if (nt_send_handshake_response(peer))
 		pr_debug("%s: Answered the handshake initiation of peer %llu\n",
 			 ntd->dev->name, peer->internal_id);
 	nt_peer_put(peer);
 }
 
-static void consume_response(struct nt_device *ntd, struct sk_buff *skb)
+static void receive_response(struct nt_device *ntd, struct sk_buff *skb)
 {
 	enum noisetun_drop_attr drop = NOISETUN_A_DROP_HANDSHAKE_INVALID;
 	struct nt_peer *peer;
@@ -270,7 +270,7 @@ static void consume_response(struct nt_device *ntd, struct sk_buff *skb)
 		nt_device_count_drop(ntd, drop);
 		return;
 	}
-	authenticated(peer, skb);
+	handshake_authenticated(peer, skb);
 	if (nt_noise_handshake_begin_session(&peer->handshake,
 					     &peer->keypairs)) {
 		nt_timers_session_derived(peer);
@@ -300,9 +300,9 @@ static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 
 	if (((struct message_header *)skb->data)->type ==
 	    cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
-		consume_initiation(ntd, skb);
+		receive_initiation(ntd, skb);
 	else
-		consume_response(ntd, skb);
+		receive_response(ntd, skb);
 }
 
 void nt_receive_handshake_worker(struct work_struct *work)
@@ -424,8 +424,8 @@ void nt_receive_decrypt_worker(struct work_struct *work)
 }
 
 /* Count a received packet dropped, with the netdev error counter to match. */
-static void drop_rx(struct nt_peer *peer, struct sk_buff *skb,
-		    enum noisetun_drop_attr reason)
+static void drop_data(struct nt_peer *peer, struct sk_buff *skb,
+		      enum noisetun_drop_attr reason)
 {
 	struct net_device *dev = peer->device->dev;
 
@@ -452,7 +452,7 @@ static void drop_rx(struct nt_peer *peer, struct sk_buff *skb,
  * inner IP packet, check it really came from this peer, and give it to the
  * stack. Consumes @skb.
  */
-static void deliver(struct nt_peer *peer, struct sk_buff *skb)
+static void deliver_data(struct nt_peer *peer, struct sk_buff *skb)
 {
 	struct net_device *dev = peer->device->dev;
 	u8 outer_ds = NT_PACKET_CB(skb)->ds, inner_ds;
@@ -463,7 +463,7 @@ static void deliver(struct nt_peer *peer, struct sk_buff *skb)
 	skb_reset_network_header(skb);
 	skb_reset_transport_header(skb);
 	if (unlikely(!pskb_may_pull(skb, sizeof(struct iphdr)))) {
-		drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+		drop_data(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
 		return;
 	}
 	/* The IP version says the protocol; the header says the length. */
@@ -472,13 +472,13 @@ static void deliver(struct nt_peer *peer, struct sk_buff *skb)
 		len = ntohs(ip_hdr(skb)->tot_len);
 		if (unlikely(len < ip_hdr(skb)->ihl * 4 ||
 			     ip_hdr(skb)->ihl * 4 < sizeof(struct iphdr))) {
-			drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+			drop_data(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
 			return;
 		}
 		inner_ds = ipv4_get_dsfield(ip_hdr(skb));
 	} else if (ip_hdr(skb)->version == 6) {
 		if (unlikely(!pskb_may_pull(skb, sizeof(struct ipv6hdr)))) {
-			drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+			drop_data(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
 			return;
 		}
 		skb->protocol = htons(ETH_P_IPV6);
@@ -486,16 +486,16 @@ static void deliver(struct nt_peer *peer, struct sk_buff *skb)
 		      sizeof(struct ipv6hdr);
 		inner_ds = ipv6_get_dsfield(ipv6_hdr(skb));
 	} else {
-		drop_rx(peer, skb, NOISETUN_A_DROP_INNER_PROTOCOL);
+		drop_data(peer, skb, NOISETUN_A_DROP_INNER_PROTOCOL);
 		return;
 	}
 	if (unlikely(len > skb->len)) {
-		drop_rx(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
+		drop_data(peer, skb, NOISETUN_A_DROP_INNER_LENGTH);
 		return;
 	}
 	/* The padding goes. */
 	if (unlikely(pskb_trim(skb, len))) {
-		drop_rx(peer, skb, NOISETUN_A_DROP_NO_MEMORY);
+		drop_data(peer, skb, NOISETUN_A_DROP_NO_MEMORY);
 		return;
 	}
 
@@ -504,7 +504,7 @@ static void deliver(struct nt_peer *peer, struct sk_buff *skb)
 					       skb);
 	nt_peer_put(routed_peer);
 	if (unlikely(routed_peer != peer)) {
-		drop_rx(peer, skb, NOISETUN_A_DROP_SOURCE_NOT_ALLOWED);
+		drop_data(peer, skb, NOISETUN_A_DROP_SOURCE_NOT_ALLOWED);
 		return;
 	}
 
@@ -531,7 +531,7 @@ static void deliver(struct nt_peer *peer, struct sk_buff *skb)
 }
 
 /* The serial stage for one opened message (NAPI context). */
-static void consume(struct nt_peer *peer, struct sk_buff *skb)
+static void consume_data(struct nt_peer *peer, struct sk_buff *skb)
 {
 	struct nt_noise_keypair *keypair = NT_PACKET_CB(skb)->keypair;
 	enum nt_replay_verdict verdict;
@@ -540,11 +540,11 @@ static void consume(struct nt_peer *peer, struct sk_buff *skb)
 	verdict = nt_replay_counter_check(&keypair->receiving_counter,
 					  NT_PACKET_CB(skb)->nonce);
 	if (unlikely(verdict != NT_REPLAY_ACCEPT)) {
-		drop_rx(peer, skb, verdict == NT_REPLAY_DUPLICATE ?
-				   NOISETUN_A_DROP_REPLAY :
-				   verdict == NT_REPLAY_TOO_OLD ?
-				   NOISETUN_A_DROP_TOO_OLD :
-				   NOISETUN_A_DROP_BAD_KEYPAIR);
+		drop_data(peer, skb, verdict == NT_REPLAY_DUPLICATE ?
+				     NOISETUN_A_DROP_REPLAY :
+				     verdict == NT_REPLAY_TOO_OLD ?
+				     NOISETUN_A_DROP_TOO_OLD :
+				     NOISETUN_A_DROP_BAD_KEYPAIR);
 		return;
 	}
 
@@ -579,7 +579,7 @@ static void consume(struct nt_peer *peer, struct sk_buff *skb)
 		return;
 	}
 	nt_timers_data_received(peer);
-	deliver(peer, skb);
+	deliver_data(peer, skb);
 }
 
 int nt_receive_poll(struct napi_struct *napi, int budget)
@@ -596,9 +596,9 @@ int nt_receive_poll(struct napi_struct *napi, int budget)
 		struct nt_noise_keypair *keypair = cb->keypair;
 
 		if (likely(atomic_read(&cb->state) == NT_PACKET_CRYPTED))
-			consume(peer, skb);
+			consume_data(peer, skb);
 		else
-			drop_rx(peer, skb, cb->drop_reason);
+			drop_data(peer, skb, cb->drop_reason);
 		nt_noise_keypair_put(keypair);
 		++done;
 	}

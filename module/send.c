@@ -42,7 +42,8 @@ static bool may_initiate(struct nt_peer *peer)
 /*
  * Create, mac and send one initiation. Runs in the peer's work item only,
  * so never twice at once for a peer; the handshake lock inside
- * create_initiation() orders it against the receive worker anyway.
+ * nt_noise_handshake_create_initiation() orders it against the receive
+ * worker anyway.
  */
 static void send_initiation(struct nt_peer *peer)
 {

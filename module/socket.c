@@ -47,7 +47,7 @@ enum { PORT_PICK_RETRIES = 32 };
  * Return: NOISETUN_A_DROP_UNSPEC (0) for a well-formed message, otherwise
  * the drop reason.
  */
-static enum noisetun_drop_attr check_message(struct sk_buff *skb)
+static enum noisetun_drop_attr check_framing(struct sk_buff *skb)
 {
 	unsigned int udp_len, len, header_len;
 	int offset = skb_transport_offset(skb);
@@ -116,7 +116,7 @@ static enum noisetun_drop_attr check_message(struct sk_buff *skb)
  * through skb->prev (queueing.h) or an sk_buff_head, which rewrite both
  * links.
  */
-static int receive(struct sock *sk, struct sk_buff *skb)
+static int encap_recv(struct sock *sk, struct sk_buff *skb)
 {
 	enum noisetun_drop_attr reason;
 	struct nt_device *ntd;
@@ -129,7 +129,7 @@ static int receive(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 
-	reason = check_message(skb);
+	reason = check_framing(skb);
 	if (unlikely(reason)) {
 		nt_device_count_drop(ntd, reason);
 		kfree_skb(skb);
@@ -153,7 +153,7 @@ static void close_sock(struct sock *sk)
 {
 	if (!sk)
 		return;
-	/* Clears sk_user_data and waits for receive() to be done with it. */
+	/* Clears sk_user_data and waits for encap_recv() to be done with it. */
 	udp_tunnel_sock_release(sk->sk_socket);
 }
 
@@ -170,7 +170,7 @@ static int create_sock(struct net *net, struct udp_port_cfg *port_cfg,
 	struct udp_tunnel_sock_cfg tunnel_cfg = {
 		.sk_user_data = ntd,
 		.encap_type = 1,
-		.encap_rcv = receive,
+		.encap_rcv = encap_recv,
 	};
 	struct socket *sock;
 	int ret;
@@ -358,9 +358,9 @@ void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer)
  * now leaves through another interface than the one it was seen on), for
  * the caller to forget it. Consumes @skb.
  */
-static int send4(struct nt_device *ntd, struct sk_buff *skb,
-		 const struct nt_endpoint *endpoint, u8 ds,
-		 struct dst_cache *cache, bool *src_stale)
+static int send_to_endpoint4(struct nt_device *ntd, struct sk_buff *skb,
+			     const struct nt_endpoint *endpoint, u8 ds,
+			     struct dst_cache *cache, bool *src_stale)
 {
 	struct flowi4 fl = {
 		.saddr = endpoint->src4.s_addr,
@@ -422,9 +422,9 @@ err:
 }
 
 /* The same for IPv6. Consumes @skb. */
-static int send6(struct nt_device *ntd, struct sk_buff *skb,
-		 const struct nt_endpoint *endpoint, u8 ds,
-		 struct dst_cache *cache, bool *src_stale)
+static int send_to_endpoint6(struct nt_device *ntd, struct sk_buff *skb,
+			     const struct nt_endpoint *endpoint, u8 ds,
+			     struct dst_cache *cache, bool *src_stale)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl = {
@@ -483,14 +483,14 @@ err:
 }
 
 /* Send @skb (consumed) to @endpoint, by family. */
-static int send_skb(struct nt_device *ntd, struct sk_buff *skb,
-		    const struct nt_endpoint *endpoint, u8 ds,
-		    struct dst_cache *cache, bool *src_stale)
+static int send_to_endpoint(struct nt_device *ntd, struct sk_buff *skb,
+			    const struct nt_endpoint *endpoint, u8 ds,
+			    struct dst_cache *cache, bool *src_stale)
 {
 	if (endpoint->addr.sa_family == AF_INET)
-		return send4(ntd, skb, endpoint, ds, cache, src_stale);
+		return send_to_endpoint4(ntd, skb, endpoint, ds, cache, src_stale);
 	if (endpoint->addr.sa_family == AF_INET6)
-		return send6(ntd, skb, endpoint, ds, cache, src_stale);
+		return send_to_endpoint6(ntd, skb, endpoint, ds, cache, src_stale);
 	kfree_skb(skb);
 	return -EDESTADDRREQ;
 }
@@ -539,8 +539,8 @@ int nt_socket_send_skb_to_peer(struct nt_peer *peer, struct sk_buff *skb,
 	 * route cache under us; the cache itself is per CPU.
 	 */
 	read_lock_bh(&peer->endpoint_lock);
-	ret = send_skb(peer->device, skb, &peer->endpoint, ds,
-		       &peer->endpoint_cache, &src_stale);
+	ret = send_to_endpoint(peer->device, skb, &peer->endpoint, ds,
+			       &peer->endpoint_cache, &src_stale);
 	read_unlock_bh(&peer->endpoint_lock);
 	if (unlikely(src_stale))
 		nt_socket_clear_peer_endpoint_src(peer);
@@ -573,7 +573,7 @@ int nt_socket_send_buffer_as_reply_to_skb(struct nt_device *ntd,
 	if (unlikely(!nt_socket_endpoint_from_skb(&endpoint, in_skb)))
 		return -EINVAL;
 	skb = buffer_skb(ntd, buf, len);
-	ret = skb ? send_skb(ntd, skb, &endpoint, 0, NULL, &src_stale) :
+	ret = skb ? send_to_endpoint(ntd, skb, &endpoint, 0, NULL, &src_stale) :
 		    -ENOMEM;
 	if (unlikely(ret))
 		count_send_error(ntd, NULL, ret);

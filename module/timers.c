@@ -24,7 +24,7 @@
  * Up to a third of a second added to handshake timers, so that peers that
  * lost packets together do not retry in lockstep.
  */
-static unsigned long jitter(void)
+static unsigned long handshake_jitter(void)
 {
 	return get_random_u32_below(REKEY_TIMEOUT_JITTER_MAX_JIFFIES);
 }
@@ -138,7 +138,7 @@ void nt_timers_data_sent(struct nt_peer *peer)
 	if (!timer_pending(&peer->new_handshake))
 		mod_peer_timer(peer, &peer->new_handshake,
 			       jiffies + (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) * HZ +
-			       jitter());
+			       handshake_jitter());
 }
 
 void nt_timers_data_received(struct nt_peer *peer)
@@ -174,7 +174,7 @@ void nt_timers_any_authenticated_packet_traversal(struct nt_peer *peer)
 void nt_timers_handshake_initiated(struct nt_peer *peer)
 {
 	mod_peer_timer(peer, &peer->retransmit_handshake,
-		       jiffies + REKEY_TIMEOUT * HZ + jitter());
+		       jiffies + REKEY_TIMEOUT * HZ + handshake_jitter());
 }
 
 void nt_timers_handshake_complete(struct nt_peer *peer)

@@ -81,8 +81,8 @@ struct selftest {
 	unsigned int errors;
 };
 
-static bool __init expect(struct selftest *t, bool ok, const char *what,
-			  unsigned long n)
+static bool __init expect_trie(struct selftest *t, bool ok, const char *what,
+			       unsigned long n)
 {
 	if (likely(ok))
 		return true;
@@ -141,10 +141,10 @@ static bool __init selftest_end(struct selftest *t)
 	mutex_unlock(&t->lock);
 	rcu_barrier();
 	live = atomic_long_read(&live_nodes) - t->live_at_start;
-	expect(t, live == 0, "nodes still allocated", live);
+	expect_trie(t, live == 0, "nodes still allocated", live);
 	for (i = 0; i < t->npeers; ++i) {
-		expect(t, list_empty(&t->peers[i]->allowedips_list),
-		       "peer list not empty", i);
+		expect_trie(t, list_empty(&t->peers[i]->allowedips_list),
+			    "peer list not empty", i);
 		kfree(t->peers[i]);
 	}
 	kfree(t->peers);
@@ -276,7 +276,7 @@ static bool __init check_trie(struct selftest *t, u8 bits,
 	memset(stats, 0, sizeof(*stats));
 	node = deref_writer(*t_root(t, bits), &t->lock);
 	if (node)
-		expect(t, !node->parent, "root has a parent", bits);
+		expect_trie(t, !node->parent, "root has a parent", bits);
 	for (; node; node = preorder_next(node, &depth, &t->lock)) {
 		++stats->nodes;
 		stats->depth = max(stats->depth, depth);
@@ -284,45 +284,45 @@ static bool __init check_trie(struct selftest *t, u8 bits,
 		child1 = deref_writer(node->child[1], &t->lock);
 		memcpy(masked, node->key, sizeof(masked));
 		key_mask(masked, node->cidr);
-		expect(t, node->bits == bits && node->cidr <= bits,
-		       "bad family or prefix length", node->cidr);
-		expect(t, !memcmp(masked, node->key, sizeof(masked)),
-		       "host bits set in a key", node->cidr);
+		expect_trie(t, node->bits == bits && node->cidr <= bits,
+			    "bad family or prefix length", node->cidr);
+		expect_trie(t, !memcmp(masked, node->key, sizeof(masked)),
+			    "host bits set in a key", node->cidr);
 		if (rcu_access_pointer(node->peer)) {
 			++stats->owned;
-			expect(t, !list_empty(&node->peer_list),
-			       "owned node on no list", node->cidr);
+			expect_trie(t, !list_empty(&node->peer_list),
+				    "owned node on no list", node->cidr);
 		} else {
-			expect(t, child0 && child1,
-			       "joining node without two children", node->cidr);
-			expect(t, list_empty(&node->peer_list),
-			       "joining node on a list", node->cidr);
+			expect_trie(t, child0 && child1,
+				    "joining node without two children", node->cidr);
+			expect_trie(t, list_empty(&node->peer_list),
+				    "joining node on a list", node->cidr);
 		}
 		if (node->cidr == bits)
-			expect(t, !child0 && !child1, "full-length node with children",
-			       node->cidr);
+			expect_trie(t, !child0 && !child1, "full-length node with children",
+				    node->cidr);
 		parent = node->parent;
 		if (parent) {
-			expect(t, parent->cidr < node->cidr &&
-			       common_bits(parent->key, node->key) >= parent->cidr,
-			       "child not below its parent", node->cidr);
-			expect(t, deref_writer(parent->child[bit_at(node->key, parent->cidr)],
-					       &t->lock) == node,
-			       "parent pointer wrong", node->cidr);
+			expect_trie(t, parent->cidr < node->cidr &&
+				    common_bits(parent->key, node->key) >= parent->cidr,
+				    "child not below its parent", node->cidr);
+			expect_trie(t, deref_writer(parent->child[bit_at(node->key, parent->cidr)],
+						    &t->lock) == node,
+				    "parent pointer wrong", node->cidr);
 		}
 		if (t->errors - errors > 3)
 			break;
 	}
-	expect(t, stats->nodes <= 2 * stats->owned, "too many joining nodes",
-	       stats->nodes);
-	expect(t, stats->depth <= bits + 1, "trie too deep", stats->depth);
+	expect_trie(t, stats->nodes <= 2 * stats->owned, "too many joining nodes",
+		    stats->nodes);
+	expect_trie(t, stats->depth <= bits + 1, "trie too deep", stats->depth);
 	return t->errors == errors;
 }
 
 static bool __init tries_empty(struct selftest *t)
 {
-	return expect(t, !rcu_access_pointer(t->table.root4) &&
-		      !rcu_access_pointer(t->table.root6), "trie not empty", 0);
+	return expect_trie(t, !rcu_access_pointer(t->table.root4) &&
+			   !rcu_access_pointer(t->table.root6), "trie not empty", 0);
 }
 
 /* Static cases. */
@@ -420,7 +420,7 @@ static int __init s_insert(struct selftest *t, const char *ip, u8 cidr,
 	u64 key[2];
 	u8 bits = parse(ip, key);
 
-	if (!expect(t, bits, "bad address in test", cidr))
+	if (!expect_trie(t, bits, "bad address in test", cidr))
 		return -EINVAL;
 	return t_insert(t, bits, key, cidr, peer, NULL);
 }
@@ -431,7 +431,7 @@ static void __init s_remove(struct selftest *t, const char *ip, u8 cidr,
 	u64 key[2];
 	u8 bits = parse(ip, key);
 
-	if (expect(t, bits, "bad address in test", cidr))
+	if (expect_trie(t, bits, "bad address in test", cidr))
 		t_remove(t, bits, key, cidr, peer);
 }
 
@@ -440,7 +440,7 @@ static struct nt_peer *__init s_lookup(struct selftest *t, const char *ip)
 	u64 key[2];
 	u8 bits = parse(ip, key);
 
-	if (!expect(t, bits, "bad address in test", 0))
+	if (!expect_trie(t, bits, "bad address in test", 0))
 		return NULL;
 	return t_lookup(t, bits, key);
 }
@@ -448,7 +448,7 @@ static struct nt_peer *__init s_lookup(struct selftest *t, const char *ip)
 static bool __init s_expect(struct selftest *t, const char *ip,
 			    struct nt_peer *peer, unsigned long n)
 {
-	return expect(t, s_lookup(t, ip) == peer, ip, n);
+	return expect_trie(t, s_lookup(t, ip) == peer, ip, n);
 }
 
 /* Checks that @peer's list reads back as @want, in insertion order. */
@@ -465,7 +465,7 @@ static void __init expect_read_back(struct selftest *t, struct nt_peer *peer,
 	bool tail_zero;
 
 	list_for_each_entry(node, &peer->allowedips_list, peer_list) {
-		if (!expect(t, i < count, "read-back: too many nodes", i))
+		if (!expect_trie(t, i < count, "read-back: too many nodes", i))
 			return;
 		if (nt_allowedips_read_node(node, ip, &cidr) == AF_INET) {
 			memcpy(&ip4, ip, sizeof(ip4));
@@ -479,12 +479,12 @@ static void __init expect_read_back(struct selftest *t, struct nt_peer *peer,
 			tail_zero = true;
 			bits = 128;
 		}
-		expect(t, parse(want[i].ip, wanted) == bits &&
-		       cidr == want[i].cidr && tail_zero &&
-		       !memcmp(got, wanted, sizeof(got)), want[i].ip, cidr);
+		expect_trie(t, parse(want[i].ip, wanted) == bits &&
+			    cidr == want[i].cidr && tail_zero &&
+			    !memcmp(got, wanted, sizeof(got)), want[i].ip, cidr);
 		++i;
 	}
-	expect(t, i == count, "read-back: missing nodes", i);
+	expect_trie(t, i == count, "read-back: missing nodes", i);
 }
 
 static bool __init selftest_static(struct selftest *t)
@@ -505,8 +505,8 @@ static bool __init selftest_static(struct selftest *t)
 	mutex_lock(&t->lock);
 
 	for (i = 0; i < ARRAY_SIZE(static_routes); ++i)
-		expect(t, !s_insert(t, static_routes[i].ip, static_routes[i].cidr,
-				    p[static_routes[i].peer]), "insert", i);
+		expect_trie(t, !s_insert(t, static_routes[i].ip, static_routes[i].cidr,
+					 p[static_routes[i].peer]), "insert", i);
 	for (i = 0; i < ARRAY_SIZE(static_lookups); ++i)
 		s_expect(t, static_lookups[i].ip, static_lookups[i].peer < 0 ?
 			 NULL : p[static_lookups[i].peer], i);
@@ -514,8 +514,8 @@ static bool __init selftest_static(struct selftest *t)
 	check_trie(t, 128, &stats);
 
 	/* The default routes catch what nothing else does. */
-	expect(t, !s_insert(t, "0.0.0.0", 0, p[H]), "insert /0", 4);
-	expect(t, !s_insert(t, "::", 0, p[G]), "insert /0", 6);
+	expect_trie(t, !s_insert(t, "0.0.0.0", 0, p[H]), "insert /0", 4);
+	expect_trie(t, !s_insert(t, "::", 0, p[G]), "insert /0", 6);
 	s_expect(t, "127.0.0.1", p[H], __LINE__);
 	s_expect(t, "192.168.4.4", p[B], __LINE__);
 	s_expect(t, "::1", p[G], __LINE__);
@@ -526,12 +526,12 @@ static bool __init selftest_static(struct selftest *t)
 	s_expect(t, "::1", NULL, __LINE__);
 
 	/* An existing range moves to the new owner; host bits are ignored. */
-	expect(t, !s_insert(t, "192.168.4.4", 32, p[C]), "move", 0);
+	expect_trie(t, !s_insert(t, "192.168.4.4", 32, p[C]), "move", 0);
 	s_expect(t, "192.168.4.4", p[C], __LINE__);
-	expect(t, !s_insert(t, "10.1.255.255", 16, p[H]), "move", 1);
+	expect_trie(t, !s_insert(t, "10.1.255.255", 16, p[H]), "move", 1);
 	s_expect(t, "10.1.200.1", p[H], __LINE__);
 	s_expect(t, "10.1.2.3", p[H], __LINE__);
-	expect(t, !s_insert(t, "2001:db8:1:2::", 64, p[A]), "move", 2);
+	expect_trie(t, !s_insert(t, "2001:db8:1:2::", 64, p[A]), "move", 2);
 	s_expect(t, "2001:db8:1:2::2", p[A], __LINE__);
 
 	/* Removal takes only the exact range, and only from its owner. */
@@ -552,7 +552,7 @@ static bool __init selftest_static(struct selftest *t)
 
 	/* Removing a peer leaves nothing of it. */
 	nt_allowedips_remove_by_peer(&t->table, p[A], &t->lock);
-	expect(t, list_empty(&p[A]->allowedips_list), "A's list", 0);
+	expect_trie(t, list_empty(&p[A]->allowedips_list), "A's list", 0);
 	s_expect(t, "192.168.4.20", p[B], __LINE__);
 	s_expect(t, "10.1.2.2", p[H], __LINE__);
 	s_expect(t, "2001:db8::1", NULL, __LINE__);
@@ -572,13 +572,13 @@ static bool __init selftest_static(struct selftest *t)
 	tries_empty(t);
 
 	/* Read-back in canonical form, in insertion order. */
-	expect(t, !s_insert(t, "192.95.5.93", 27, p[A]), "insert", 0);
-	expect(t, !s_insert(t, "10.127.12.13", 9, p[A]), "insert", 1);
-	expect(t, !s_insert(t, "255.255.255.255", 31, p[A]), "insert", 2);
-	expect(t, !s_insert(t, "1.2.3.4", 0, p[A]), "insert", 3);
-	expect(t, !s_insert(t, "2001:db8:1:2:3:4:5:6", 61, p[A]), "insert", 4);
-	expect(t, !s_insert(t, "2001:db8:1:2:3:4:5:6", 128, p[A]), "insert", 5);
-	expect(t, !s_insert(t, "ffff::1", 0, p[A]), "insert", 6);
+	expect_trie(t, !s_insert(t, "192.95.5.93", 27, p[A]), "insert", 0);
+	expect_trie(t, !s_insert(t, "10.127.12.13", 9, p[A]), "insert", 1);
+	expect_trie(t, !s_insert(t, "255.255.255.255", 31, p[A]), "insert", 2);
+	expect_trie(t, !s_insert(t, "1.2.3.4", 0, p[A]), "insert", 3);
+	expect_trie(t, !s_insert(t, "2001:db8:1:2:3:4:5:6", 61, p[A]), "insert", 4);
+	expect_trie(t, !s_insert(t, "2001:db8:1:2:3:4:5:6", 128, p[A]), "insert", 5);
+	expect_trie(t, !s_insert(t, "ffff::1", 0, p[A]), "insert", 6);
 	expect_read_back(t, p[A], read_back, ARRAY_SIZE(read_back));
 	nt_allowedips_remove_by_peer(&t->table, p[A], &t->lock);
 	tries_empty(t);
@@ -607,12 +607,12 @@ static bool __init selftest_depth(struct selftest *t)
 			key[0] = ~0ULL;
 			key[1] = ~0ULL;
 			key_mask(key, bits);
-			expect(t, !t_insert(t, bits, key, c, p[c % 8], NULL),
-			       "nested insert", c);
+			expect_trie(t, !t_insert(t, bits, key, c, p[c % 8], NULL),
+				    "nested insert", c);
 		}
 		check_trie(t, bits, &stats);
-		expect(t, stats.depth == bits + 1 && stats.nodes == bits + 1,
-		       "nested depth", stats.depth);
+		expect_trie(t, stats.depth == bits + 1 && stats.nodes == bits + 1,
+			    "nested depth", stats.depth);
 		for (c = 0; c <= bits; ++c) {
 			key[0] = ~0ULL;
 			key[1] = ~0ULL;
@@ -621,8 +621,8 @@ static bool __init selftest_depth(struct selftest *t)
 				key[0] &= ~(1ULL << (63 - c));
 			else if (c < 128)
 				key[1] &= ~(1ULL << (127 - c));
-			expect(t, t_lookup(t, bits, key) == p[c % 8],
-			       "nested lookup", c);
+			expect_trie(t, t_lookup(t, bits, key) == p[c % 8],
+				    "nested lookup", c);
 		}
 		for (i = 0; i < 8; ++i)
 			nt_allowedips_remove_by_peer(&t->table, p[i], &t->lock);
@@ -633,17 +633,17 @@ static bool __init selftest_depth(struct selftest *t)
 	for (i = 0; i < 64; ++i) {
 		key[0] = ~0ULL;
 		key[1] = ~0ULL << i;
-		expect(t, !t_insert(t, 128, key, 128, p[i % 8], NULL),
-		       "chain insert", i);
+		expect_trie(t, !t_insert(t, 128, key, 128, p[i % 8], NULL),
+			    "chain insert", i);
 		for (j = 0; j <= i; ++j) {
 			key[1] = ~0ULL << j;
-			expect(t, t_lookup(t, 128, key) == p[j % 8],
-			       "chain lookup", j);
+			expect_trie(t, t_lookup(t, 128, key) == p[j % 8],
+				    "chain lookup", j);
 		}
 		key[1] = 0;
-		expect(t, !t_lookup(t, 128, key), "chain miss", i);
+		expect_trie(t, !t_lookup(t, 128, key), "chain miss", i);
 		check_trie(t, 128, &stats);
-		expect(t, stats.nodes == 2 * i + 1, "chain nodes", stats.nodes);
+		expect_trie(t, stats.nodes == 2 * i + 1, "chain nodes", stats.nodes);
 	}
 	for (i = 0; i < 8; ++i)
 		nt_allowedips_remove_by_peer(&t->table, p[i], &t->lock);
@@ -908,15 +908,15 @@ static bool __init random_insert(struct selftest *t, struct ref_table *ref,
 	memcpy(host, key, sizeof(host));
 	rand_key_from(t, host, cidr, ref->bits);
 	if (pool && rand_below(t, 2)) {
-		if (!expect(t, !nt_allowedips_pool_fill(pool, 1), "pool fill", 1))
+		if (!expect_trie(t, !nt_allowedips_pool_fill(pool, 1), "pool fill", 1))
 			return false;
 	} else {
 		pool = NULL;
 	}
 	err = t_insert(t, ref->bits, host, cidr, t->peers[peer], pool);
-	if (!expect(t, !err, "random insert", -err))
+	if (!expect_trie(t, !err, "random insert", -err))
 		return false;
-	return expect(t, ref_add(ref, key, cidr, peer), "model out of memory", 0);
+	return expect_trie(t, ref_add(ref, key, cidr, peer), "model out of memory", 0);
 }
 
 static bool __init random_mutation(struct selftest *t, struct ref_table *ref,
@@ -964,13 +964,13 @@ static bool __init compare(struct selftest *t, struct ref_table *ref,
 	u32 *counts;
 	int want;
 
-	if (!expect(t, ref_sync(ref), "out of memory", 0))
+	if (!expect_trie(t, ref_sync(ref), "out of memory", 0))
 		return false;
 	check_trie(t, ref->bits, &stats);
-	expect(t, stats.owned == ref->len, "owned nodes", stats.owned);
+	expect_trie(t, stats.owned == ref->len, "owned nodes", stats.owned);
 
 	counts = kcalloc(t->npeers, sizeof(*counts), GFP_KERNEL);
-	if (!expect(t, counts, "out of memory", 0))
+	if (!expect_trie(t, counts, "out of memory", 0))
 		return false;
 	for (i = 0; i < ref->len; ++i)
 		++counts[ref->routes[i].peer];
@@ -979,11 +979,11 @@ static bool __init compare(struct selftest *t, struct ref_table *ref,
 				    peer_list) {
 			if (node->bits != ref->bits)
 				continue;
-			expect(t, rcu_access_pointer(node->peer) == t->peers[i],
-			       "node on the wrong peer's list", i);
+			expect_trie(t, rcu_access_pointer(node->peer) == t->peers[i],
+				    "node on the wrong peer's list", i);
 			--counts[i];
 		}
-		expect(t, !counts[i], "peer list length", i);
+		expect_trie(t, !counts[i], "peer list length", i);
 	}
 	kfree(counts);
 
@@ -997,9 +997,9 @@ static bool __init compare(struct selftest *t, struct ref_table *ref,
 				      rand_below(t, ref->bits + 1), ref->bits);
 		}
 		want = ref_lookup(ref, addr);
-		if (!expect(t, t_lookup(t, ref->bits, addr) ==
-			    (want < 0 ? NULL : t->peers[want]),
-			    "lookup differs from the model", i)) {
+		if (!expect_trie(t, t_lookup(t, ref->bits, addr) ==
+				 (want < 0 ? NULL : t->peers[want]),
+				 "lookup differs from the model", i)) {
 			pr_err("allowedips self-test: /%u %016llx%016llx: trie %d, model %d\n",
 			       ref->bits, addr[0], addr[1],
 			       peer_index(t, t_lookup(t, ref->bits, addr)),
@@ -1023,14 +1023,14 @@ static bool __init selftest_random(struct selftest *t,
 
 	/* Not on the stack: the two models take over a kilobyte. */
 	ref = kcalloc(2, sizeof(*ref), GFP_KERNEL);
-	if (!expect(t, ref, "out of memory", 0))
+	if (!expect_trie(t, ref, "out of memory", 0))
 		return false;
 	nt_allowedips_pool_init(&pool);
-	if (!expect(t, ref_init(&ref[0], 32, 2 * size->routes) &&
-		    ref_init(&ref[1], 128, 2 * size->routes), "out of memory", 0))
+	if (!expect_trie(t, ref_init(&ref[0], 32, 2 * size->routes) &&
+			 ref_init(&ref[1], 128, 2 * size->routes), "out of memory", 0))
 		goto out;
 	order = kmalloc_array(t->npeers, sizeof(*order), GFP_KERNEL);
-	if (!expect(t, order, "out of memory", 0))
+	if (!expect_trie(t, order, "out of memory", 0))
 		goto out;
 
 	mutex_lock(&t->lock);
@@ -1065,8 +1065,8 @@ static bool __init selftest_random(struct selftest *t,
 					     &t->lock);
 		ref_remove_by_peer(&ref[0], order[i]);
 		ref_remove_by_peer(&ref[1], order[i]);
-		expect(t, list_empty(&t->peers[order[i]]->allowedips_list),
-		       "list after remove_by_peer", order[i]);
+		expect_trie(t, list_empty(&t->peers[order[i]]->allowedips_list),
+			    "list after remove_by_peer", order[i]);
 		if (size->removal_checks && !((i + 1) % every)) {
 			compare(t, &ref[0], size->lookups / size->removal_checks);
 			compare(t, &ref[1], size->lookups / size->removal_checks);
@@ -1105,7 +1105,7 @@ static bool __init selftest_churn(struct selftest *t,
 
 	routes = kvmalloc_array(size->churn_routes, sizeof(*routes),
 				GFP_KERNEL);
-	if (!expect(t, routes, "out of memory", 0))
+	if (!expect_trie(t, routes, "out of memory", 0))
 		return false;
 
 	mutex_lock(&t->lock);
@@ -1121,15 +1121,15 @@ static bool __init selftest_churn(struct selftest *t,
 			}
 			r->cidr = rand_below(t, r->bits + 1);
 			r->peer = rand_below(t, npeers);
-			expect(t, !t_insert(t, r->bits, r->key, r->cidr,
-					    t->peers[r->peer], NULL),
-			       "churn insert", i);
+			expect_trie(t, !t_insert(t, r->bits, r->key, r->cidr,
+						 t->peers[r->peer], NULL),
+				    "churn insert", i);
 			cond_resched();
 		}
 		check_trie(t, 32, &stats4);
 		check_trie(t, 128, &stats6);
-		expect(t, stats4.nodes + stats6.nodes < 2 * size->churn_routes,
-		       "churn: too many nodes", stats4.nodes + stats6.nodes);
+		expect_trie(t, stats4.nodes + stats6.nodes < 2 * size->churn_routes,
+			    "churn: too many nodes", stats4.nodes + stats6.nodes);
 		pr_debug("allowedips churn %u: %lu+%lu nodes for %lu+%lu ranges, depth %u/%u\n",
 			 cycle, stats4.nodes, stats6.nodes, stats4.owned,
 			 stats6.owned, stats4.depth, stats6.depth);
@@ -1153,7 +1153,7 @@ static bool __init selftest_churn(struct selftest *t,
 		tries_empty(t);
 		rcu_barrier();
 		live = atomic_long_read(&live_nodes) - t->live_at_start;
-		expect(t, !live, "churn: nodes left", live);
+		expect_trie(t, !live, "churn: nodes left", live);
 	}
 	mutex_unlock(&t->lock);
 	kvfree(routes);

@@ -121,7 +121,7 @@ static bool selftest_initiate(struct selftest *t, struct selftest_party *from,
 	u8 timestamp[NOISE_TIMESTAMP_LEN];
 
 	selftest_timestamp(timestamp, seconds);
-	return create_initiation(&t->init, &from->peer->handshake, timestamp);
+	return create_initiation_at(&t->init, &from->peer->handshake, timestamp);
 }
 
 /* @to consumes t->init at @now_ns: does it come from its peer? */
@@ -129,7 +129,7 @@ static bool selftest_consume_init(struct selftest *t, struct selftest_party *to,
 				  const struct message_handshake_initiation *msg,
 				  u64 now_ns, enum noisetun_drop_attr *drop)
 {
-	struct nt_peer *peer = consume_initiation(msg, to->ntd, drop, now_ns);
+	struct nt_peer *peer = consume_initiation_at(msg, to->ntd, drop, now_ns);
 
 	if (!peer)
 		return false;

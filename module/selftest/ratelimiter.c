@@ -155,18 +155,18 @@ static void test_collect(struct ratelimiter_test *t)
 	unsigned int i;
 	bool ok = true;
 
-	collect(&t->table, 0, true);
+	collect_idle(&t->table, 0, true);
 	offer(t, 0, AF_INET, 1, T0);
 	offer(t, 0, AF_INET, 2, T0 + BUCKET_FULL_NS / 2);
-	collect(&t->table, T0 + BUCKET_FULL_NS - 1, false);
+	collect_idle(&t->table, T0 + BUCKET_FULL_NS - 1, false);
 	check(t, count_entries(&t->table) == 2, "collected a refilling source");
-	collect(&t->table, T0 + BUCKET_FULL_NS, false);
+	collect_idle(&t->table, T0 + BUCKET_FULL_NS, false);
 	check(t, count_entries(&t->table) == 1, "did not collect a full source");
 	for (i = 0; i < HANDSHAKES_BURST; ++i)
 		ok &= offer(t, 0, AF_INET, 1, T0 + BUCKET_FULL_NS);
 	check(t, ok && !offer(t, 0, AF_INET, 1, T0 + BUCKET_FULL_NS),
 	      "a collected source does not start with its burst");
-	collect(&t->table, 0, true);
+	collect_idle(&t->table, 0, true);
 	check(t, count_entries(&t->table) == 0, "collecting all left entries");
 }
 
@@ -185,11 +185,11 @@ static void test_capacity(struct ratelimiter_test *t)
 	check(t, offer(t, 0, AF_INET, 0, T0) &&
 	      offer(t, 0, AF_INET, max - 1, T0),
 	      "a known source was refused while the table is full");
-	collect(&t->table, T0 + BUCKET_FULL_NS, false);
+	collect_idle(&t->table, T0 + BUCKET_FULL_NS, false);
 	check(t, count_entries(&t->table) == 0, "a full table was not emptied");
 	check(t, offer(t, 0, AF_INET, max, T0 + BUCKET_FULL_NS),
 	      "a new source was refused after collection");
-	collect(&t->table, 0, true);
+	collect_idle(&t->table, 0, true);
 }
 
 static struct sk_buff *fake_skb(__be16 protocol, const void *header,
@@ -280,7 +280,7 @@ bool nt_ratelimiter_selftest(void)
 	test_refcount(t);
 	test_bucket(t, AF_INET, 0x0102000a);
 	test_bucket(t, AF_INET6, 0x0200000000b80d20ULL);
-	collect(&t->table, 0, true);
+	collect_idle(&t->table, 0, true);
 	test_sources(t);
 	test_collect(t);
 	test_capacity(t);

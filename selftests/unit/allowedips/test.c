@@ -143,30 +143,30 @@ static bool test_data_path(u64 seed)
 	s_insert(&t, "::", 0, p[3]);
 	mutex_unlock(&t.lock);
 
-	expect(&t, nt_allowedips_lookup_dst(table, packet4(&pkt, "10.9.9.9", "10.1.2.3")) == p[1],
-	       "v4 dst", 0);
-	expect(&t, nt_allowedips_lookup_src(table, &pkt.skb) == p[0], "v4 src", 0);
-	expect(&t, !nt_allowedips_lookup_dst(table, packet4(&pkt, "10.9.9.9", "11.1.2.3")),
-	       "v4 dst miss", 0);
-	expect(&t, nt_allowedips_lookup_dst(table, packet6(&pkt, "::1", "2001:db8::1")) == p[2],
-	       "v6 dst", 0);
-	expect(&t, nt_allowedips_lookup_src(table, &pkt.skb) == p[3], "v6 src", 0);
+	expect_trie(&t, nt_allowedips_lookup_dst(table, packet4(&pkt, "10.9.9.9", "10.1.2.3")) == p[1],
+		    "v4 dst", 0);
+	expect_trie(&t, nt_allowedips_lookup_src(table, &pkt.skb) == p[0], "v4 src", 0);
+	expect_trie(&t, !nt_allowedips_lookup_dst(table, packet4(&pkt, "10.9.9.9", "11.1.2.3")),
+		    "v4 dst miss", 0);
+	expect_trie(&t, nt_allowedips_lookup_dst(table, packet6(&pkt, "::1", "2001:db8::1")) == p[2],
+		    "v6 dst", 0);
+	expect_trie(&t, nt_allowedips_lookup_src(table, &pkt.skb) == p[3], "v6 src", 0);
 	pkt.skb.protocol = htons(0x0806);
-	expect(&t, !nt_allowedips_lookup_dst(table, &pkt.skb), "ARP dst", 0);
-	expect(&t, !nt_allowedips_lookup_src(table, &pkt.skb), "ARP src", 0);
-	expect(&t, p[0]->refcount == 2 && p[1]->refcount == 2 &&
-	       p[2]->refcount == 2 && p[3]->refcount == 2, "references taken", 0);
+	expect_trie(&t, !nt_allowedips_lookup_dst(table, &pkt.skb), "ARP dst", 0);
+	expect_trie(&t, !nt_allowedips_lookup_src(table, &pkt.skb), "ARP src", 0);
+	expect_trie(&t, p[0]->refcount == 2 && p[1]->refcount == 2 &&
+		    p[2]->refcount == 2 && p[3]->refcount == 2, "references taken", 0);
 
 	/* A peer whose last reference is gone is never returned... */
 	p[1]->refcount = 0;
-	expect(&t, !nt_allowedips_lookup_dst(table, packet4(&pkt, "10.9.9.9", "10.1.2.3")),
-	       "dead peer", 0);
-	expect(&t, p[1]->refcount == 0, "dead peer stays dead", 0);
+	expect_trie(&t, !nt_allowedips_lookup_dst(table, packet4(&pkt, "10.9.9.9", "10.1.2.3")),
+		    "dead peer", 0);
+	expect_trie(&t, p[1]->refcount == 0, "dead peer stays dead", 0);
 	/* ...and once its ranges are gone the next best owner is found. */
 	mutex_lock(&t.lock);
 	nt_allowedips_remove_by_peer(table, p[1], &t.lock);
 	mutex_unlock(&t.lock);
-	expect(&t, nt_allowedips_lookup_dst(table, &pkt.skb) == p[0], "after removal", 0);
+	expect_trie(&t, nt_allowedips_lookup_dst(table, &pkt.skb) == p[0], "after removal", 0);
 	return selftest_end(&t);
 }
 
@@ -244,26 +244,26 @@ static bool test_alloc_failure(u64 seed)
 			shim_fail_nth(0);
 			if (err) {
 				++failed;
-				expect(&t, err == -ENOMEM, "errno", -err);
-				expect(&t, table_hash(&t) == before,
-				       "failed insert changed the table", i);
-				expect(&t, atomic_long_read(&live_nodes) == live,
-				       "failed insert leaked", i);
+				expect_trie(&t, err == -ENOMEM, "errno", -err);
+				expect_trie(&t, table_hash(&t) == before,
+					    "failed insert changed the table", i);
+				expect_trie(&t, atomic_long_read(&live_nodes) == live,
+					    "failed insert leaked", i);
 			}
 		}
 	}
-	expect(&t, failed > 500, "too few failures to mean anything", failed);
+	expect_trie(&t, failed > 500, "too few failures to mean anything", failed);
 
 	/* A pool left with one node: it serves the first node, the second
 	 * allocation fails, and the pool gets its node back.
 	 */
 	for (i = 0; i < 200 && !t.errors; ++i) {
 		f = i % 2;
-		expect(&t, !nt_allowedips_pool_fill(&pool, 1), "pool fill", i);
+		expect_trie(&t, !nt_allowedips_pool_fill(&pool, 1), "pool fill", i);
 		rand_key(&t, key, ref[f].bits);
 		cidr = ref[f].bits;
-		expect(&t, !t_insert(&t, ref[f].bits, key, cidr, t.peers[0], &pool),
-		       "pool insert", i);
+		expect_trie(&t, !t_insert(&t, ref[f].bits, key, cidr, t.peers[0], &pool),
+			    "pool insert", i);
 		if (pool.count != 1)
 			continue;
 		before = table_hash(&t);
@@ -272,8 +272,8 @@ static bool test_alloc_failure(u64 seed)
 		err = t_insert(&t, ref[f].bits, key, ref[f].bits, t.peers[1], &pool);
 		shim_fail_all(false);
 		if (err) {
-			expect(&t, pool.count == 1, "node not given back to the pool", i);
-			expect(&t, table_hash(&t) == before, "pool failure changed the table", i);
+			expect_trie(&t, pool.count == 1, "node not given back to the pool", i);
+			expect_trie(&t, table_hash(&t) == before, "pool failure changed the table", i);
 		}
 	}
 	nt_allowedips_pool_drain(&pool);
@@ -281,8 +281,8 @@ static bool test_alloc_failure(u64 seed)
 	/* A filled pool serves all its insertions with no allocation at all;
 	 * a failed fill leaves a pool that drains cleanly.
 	 */
-	expect(&t, !nt_allowedips_pool_fill(&pool, 3000), "pool fill", 3000);
-	expect(&t, pool.count == 6000, "pool size", pool.count);
+	expect_trie(&t, !nt_allowedips_pool_fill(&pool, 3000), "pool fill", 3000);
+	expect_trie(&t, pool.count == 6000, "pool size", pool.count);
 	shim_fail_all(true);
 	for (i = 0; i < 3000 && !t.errors; ++i) {
 		f = rand_below(&t, 2);
@@ -290,16 +290,16 @@ static bool test_alloc_failure(u64 seed)
 		cidr = rand_below(&t, ref[f].bits + 1);
 		err = t_insert(&t, ref[f].bits, key, cidr,
 			       t.peers[rand_below(&t, t.npeers)], &pool);
-		expect(&t, !err, "insert from a filled pool failed", i);
+		expect_trie(&t, !err, "insert from a filled pool failed", i);
 	}
 	shim_fail_all(false);
 	nt_allowedips_pool_drain(&pool);
 	shim_fail_nth(100);
-	expect(&t, nt_allowedips_pool_fill(&pool, 1000) == -ENOMEM, "fill fails", 0);
+	expect_trie(&t, nt_allowedips_pool_fill(&pool, 1000) == -ENOMEM, "fill fails", 0);
 	shim_fail_nth(0);
-	expect(&t, pool.count == 99, "partial fill", pool.count);
+	expect_trie(&t, pool.count == 99, "partial fill", pool.count);
 	nt_allowedips_pool_drain(&pool);
-	expect(&t, nt_allowedips_pool_fill(&pool, UINT_MAX) == -ENOMEM, "huge fill", 0);
+	expect_trie(&t, nt_allowedips_pool_fill(&pool, UINT_MAX) == -ENOMEM, "huge fill", 0);
 	nt_allowedips_pool_drain(&pool);
 	check_trie(&t, 32, &(struct trie_stats){});
 	check_trie(&t, 128, &(struct trie_stats){});
@@ -514,11 +514,11 @@ static bool test_concurrency(u64 seed, unsigned int writer_ops,
 				memcpy(churn[j].key, key, sizeof(key));
 				churn[j].peer = 4 + rand_below(&t, 4);
 				if (rand_below(&t, 2))
-					expect(&t, !nt_allowedips_pool_fill(&pool, 1), "fill", i);
-				expect(&t, !t_insert(&t, bits, key, cidr,
-						     t.peers[churn[j].peer],
-						     rand_below(&t, 2) ? &pool : NULL),
-				       "churn insert", i);
+					expect_trie(&t, !nt_allowedips_pool_fill(&pool, 1), "fill", i);
+				expect_trie(&t, !t_insert(&t, bits, key, cidr,
+							  t.peers[churn[j].peer],
+							  rand_below(&t, 2) ? &pool : NULL),
+					    "churn insert", i);
 				churn[j].in = true;
 				++inserted;
 			}
@@ -545,8 +545,8 @@ static bool test_concurrency(u64 seed, unsigned int writer_ops,
 	       writer_ops, inserted, c.lookups,
 	       readers ? "from reader threads" : "after each pointer store",
 	       now() - t0, c.wrong);
-	expect(&t, !c.wrong, "a stable range was not found", c.wrong);
-	expect(&t, c.lookups > 1000, "readers did not run", c.lookups);
+	expect_trie(&t, !c.wrong, "a stable range was not found", c.wrong);
+	expect_trie(&t, c.lookups > 1000, "readers did not run", c.lookups);
 	mutex_lock(&t.lock);
 	check_trie(&t, 32, &(struct trie_stats){});
 	check_trie(&t, 128, &(struct trie_stats){});

@@ -175,7 +175,7 @@ static void test_against_model(unsigned int rounds, unsigned int pool)
 			now += random_below(2 * BUCKET_FULL_NS);
 			break;
 		case 1 ... 2:
-			collect(&t, now, false);
+			collect_idle(&t, now, false);
 			model_collect(model, pool, &count, now);
 			shim_rcu_quiesce();
 			if (count != t.entries || count_entries(&t) != count)
@@ -228,7 +228,7 @@ static void test_rate_promise(unsigned int offers)
 		now += random_below(3) ? random_below(HANDSHAKE_COST_NS / 3) :
 					 random_below(2 * BUCKET_FULL_NS);
 		if (!random_below(16))
-			collect(&t, now, false);
+			collect_idle(&t, now, false);
 		if (allow_source(&t, &src, now))
 			accepted[n++] = now;
 	}
@@ -309,7 +309,7 @@ static unsigned int duplicate_sources(struct ratelimiter_table *t)
  * the source stays one entry with one bucket. Second, the collector
  * unlinks an entry a reader still holds: the reader may still use it until
  * it leaves its read-side section (ASan reports it if the memory was freed
- * at once), and its handshake is the one extra the comment of collect()
+ * at once), and its handshake is the one extra the comment of collect_idle()
  * allows.
  */
 static struct ratelimiter_table *race_table;
@@ -342,8 +342,8 @@ static void test_races(void)
 	     !duplicate_sources(&t);
 
 	rcu_read_lock();
-	entry = lookup(&t, bucket_of(&t, &src), &src);
-	collect(&t, T0 + BUCKET_FULL_NS, false);
+	entry = lookup_source(&t, bucket_of(&t, &src), &src);
+	collect_idle(&t, T0 + BUCKET_FULL_NS, false);
 	ok &= entry && count_entries(&t) == 0;
 	ok &= entry && take_token(entry, T0 + BUCKET_FULL_NS) &&
 	      entry->source.prefix == src.prefix;
