@@ -3,12 +3,12 @@
 #
 # make dkms-install / dkms-uninstall.
 #
-# install: copy the files a module build needs (no .git, no build output)
-# to SOURCETREE/noisetun-VERSION (SOURCETREE is /usr/src unless DKMS_ARGS
-# says --sourcetree DIR), with VERSION and dkms.conf's PACKAGE_VERSION set
-# to NOISETUN_VERSION, then `dkms add`, `dkms build -k KVER` and
-# `dkms install -k KVER`. A previous registration of the same version is
-# removed first.
+# install: copy the files a module build needs, and the documentation its
+# comments cite (no .git, no build output), to SOURCETREE/noisetun-VERSION
+# (SOURCETREE is /usr/src unless DKMS_ARGS says --sourcetree DIR), with
+# VERSION and dkms.conf's PACKAGE_VERSION set to NOISETUN_VERSION, then
+# `dkms add`, `dkms build -k KVER` and `dkms install -k KVER`. A previous
+# registration of the same version is removed first.
 # uninstall: `dkms remove noisetun/VERSION --all` and delete the copy.
 #
 # Environment: KVER, NOISETUN_VERSION (from the Makefile), DKMS_ARGS
@@ -49,8 +49,9 @@ install)
 	mkdir -p "$dst"
 	tar --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 	    --exclude='.*.cmd' --exclude='*.a' \
-	    -cf - Kbuild Makefile dkms.conf VERSION COPYING scripts module \
-	    $(test -d crypto && echo crypto) | tar -C "$dst" -xf -
+	    -cf - Kbuild Makefile dkms.conf VERSION COPYING README.md scripts \
+	    module $(test -d crypto && echo crypto) Documentation |
+	    tar -C "$dst" -xf -
 	echo "$v" >"$dst/VERSION"
 	sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$v\"/" "$dst/dkms.conf"
 	dkms_ add "noisetun/$v"
