@@ -4,12 +4,14 @@
  * transport data (PROTOCOL.md "Messages", queueing.h for the pipeline).
  *
  * The socket's receive path checks a message's framing and hands
- * initiations, responses and cookie replies to nt_receive_handshake_queue(),
- * which only queues them: every check that costs a hash, and every
- * Diffie-Hellman step, runs later on the device's handshake workqueue.
- * There, in order: mac1 (and, while the queue is long, mac2 or a cookie
- * reply and the rate limiter), then the Noise step, the answer, and the
- * peer's new endpoint.
+ * initiations, responses and cookie replies to nt_receive_handshake_queue().
+ * There, in the softirq that received them, cookie replies are consumed
+ * (a lookup, and for one of ours its decryption), and initiations and
+ * responses are screened before they may take room in the queue: mac1,
+ * and under load mac2, then the per-source rate limit for a proven sender
+ * or a cookie reply for an unproven one. What passes is queued for the
+ * device's handshake workqueue, which runs the Diffie-Hellman steps, the
+ * answer, and the peer's new endpoint.
  */
 
 #ifndef _NT_RECEIVE_H
@@ -26,8 +28,9 @@ struct work_struct;
  * @skb: a type 1, 2 or 3 message of the right size, skb->data at its
  *       header, network and transport headers set; consumed
  *
- * Counted as handshake_queue_full and dropped when
- * MAX_QUEUED_INCOMING_HANDSHAKES wait already.
+ * Screens the message first (bad_mac1 and ratelimited drops, cookie
+ * replies sent or consumed). Counted as handshake_queue_full and dropped
+ * when MAX_QUEUED_INCOMING_HANDSHAKES wait already.
  *
  * Context: softirq (encap_rcv), under RCU.
  */
