@@ -878,26 +878,26 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 static int plan_peers(struct set_plan *plan, const struct nlattr *peers,
 		      struct netlink_ext_ack *extack)
 {
+	unsigned int i = 0, n = 0;
 	struct nlattr *attr;
-	unsigned int i = 0;
 	int ret, rem;
 
 	nla_for_each_nested(attr, peers, rem)
-		++plan->num_steps;
+		++n;
 	if (rem > 0)
 		return trailing_bytes(peers, extack);
-	if (!plan->num_steps)
+	if (!n)
 		return 0;
 
-	plan->steps = kvcalloc(plan->num_steps, sizeof(*plan->steps),
-			       GFP_KERNEL);
-	plan->keys = kvcalloc(plan->num_steps, sizeof(*plan->keys),
-			      GFP_KERNEL);
-	plan->bucket_bits = order_base_2(plan->num_steps);
+	plan->steps = kvcalloc(n, sizeof(*plan->steps), GFP_KERNEL);
+	plan->keys = kvcalloc(n, sizeof(*plan->keys), GFP_KERNEL);
+	plan->bucket_bits = order_base_2(n);
 	plan->buckets = kvcalloc(1U << plan->bucket_bits,
 				 sizeof(*plan->buckets), GFP_KERNEL);
 	if (!plan->steps || !plan->keys || !plan->buckets)
 		return -ENOMEM;
+	/* Only now: free_plan() walks the steps of a plan that failed. */
+	plan->num_steps = n;
 	get_random_bytes(&plan->hash_key, sizeof(plan->hash_key));
 
 	nla_for_each_nested(attr, peers, rem) {

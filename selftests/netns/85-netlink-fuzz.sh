@@ -60,3 +60,12 @@ nt_check "peer FLAGS bit 3: EOPNOTSUPP" P --expect EOPNOTSUPP set ifname strz fz
 nt_check "PROTOCOL_VERSION 2: EPFNOSUPPORT" P --expect EPFNOSUPPORT set ifname strz fz0 \
 	nest peers nest 0 public_key key "$(cat "$tmp/pA")" protocol_version u32 2 end end
 nt_check "fz0 is still empty" eval "[ -z \"\$(A tunctl showconf fz0 | grep Peer)\" ]"
+
+# --- regression: bytes after the last peer -------------------------------------
+# The first pass counted PEERS into the plan before refusing trailing bytes
+# (or failing to allocate the steps), and freeing the plan then walked
+# steps that were never allocated: a NULL dereference. nlfuzz found it.
+# Test that a peer followed by 4 bytes that are no attribute is refused.
+nt_check "bytes after the last peer: EINVAL" P --expect EINVAL set ifname strz fz0 \
+	nest peers nest 0 public_key key "$(cat "$tmp/pA")" end garbage 02000000 end
+nt_check "fz0 is still empty" eval "[ -z \"\$(A tunctl showconf fz0 | grep Peer)\" ]"
