@@ -26,7 +26,7 @@
  * again.
  *
  *   nlfuzz run --seed N --seconds N --own DEV[,DEV...] [--free DEV,...]
- *              [--corpus FILE] [--out DIR] [--max-failures N]
+ *              [--corpus FILE] [--out DIR] [--max-failures N] [--trace kmsg]
  *   nlfuzz conf SEED [--no-port]      a random configuration (setconf)
  *   nlfuzz canon [--no-port] <FILE    a configuration in canonical order
  *   nlfuzz capture NLMONDEV FILE      record the family's requests (hex)
@@ -96,6 +96,16 @@ struct stats {
 };
 
 static struct stats *all_stats;	/* [0] totals, [1 + i] worker i */
+static int trace_fd = -1;	/* /dev/kmsg with --trace */
+static double started;		/* when the run began */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* ---- a netlink socket ---------------------------------------------------------- */
 
@@ -440,8 +450,9 @@ static void report(struct worker *w, const char *what, const uint8_t *msg,
 
 		if (!f)
 			continue;
-		fprintf(f, "# nlfuzz: FAIL worker %d (%s) seed %llu action %lu: %s\n",
-			w->id, w->name, (unsigned long long)w->seed, w->action, what);
+		fprintf(f, "# nlfuzz: FAIL worker %d (%s) seed %llu action %lu (after %.1fs): %s\n",
+			w->id, w->name, (unsigned long long)w->seed, w->action,
+			now() - started, what);
 		if (o)
 			fprintf(f, "#   predicted: %s%s%s%s (%s)\n", kind_name(o->kind),
 				o->kind == O_ACK ? " " : "",
@@ -583,6 +594,30 @@ static void count(struct worker *w, const struct reply *r)
 }
 
 /*
+ * With --trace, every request goes to the kernel log first, at warning
+ * level, so that it is on the VM's console (which outlives a crash) before
+ * the kernel acts on it. Slow: for replaying a crash.
+ */
+static void trace(const struct worker *w, const uint8_t *buf, size_t len)
+{
+	char line[600];
+	size_t off = 0, part = 0;
+
+	if (trace_fd < 0)
+		return;
+	do {
+		size_t n = len - off < 240 ? len - off : 240;
+		int k = snprintf(line, sizeof(line), "<4>nlfuzz: w%d a%lu p%zu ",
+				 w->id, w->action, part++);
+
+		for (size_t i = 0; i < n; i++)
+			k += snprintf(line + k, sizeof(line) - k, "%02x", buf[off + i]);
+		(void)!write(trace_fd, line, k);
+		off += n;
+	} while (off < len);
+}
+
+/*
  * Send @len bytes (one or more messages) on @s and judge every answer
  * against the model, applying what succeeded. @bg_seq: the sequence
  * number of a dump running on @s already, or 0. Returns true when an own
@@ -591,11 +626,11 @@ static void count(struct worker *w, const struct reply *r)
 static bool exchange(struct worker *w, struct nls *s, uint8_t *buf, size_t len,
 		     uint32_t bg_seq)
 {
-	struct reply r[MAX_BATCH + 1];
+	static struct reply r[MAX_WALK + 1];
+	static struct outcome o[MAX_WALK];
+	static struct dump_reader rd[MAX_WALK];
+	static struct batch_walk walk;
 	bool busy = bg_seq != 0;
-	struct outcome o[MAX_BATCH];
-	struct dump_reader rd[MAX_BATCH];
-	struct batch_walk walk;
 	struct m_dev before, scratch;
 	bool touched = false, started = busy;
 	int stray, err;
@@ -616,7 +651,7 @@ static bool exchange(struct worker *w, struct nls *s, uint8_t *buf, size_t len,
 		}
 	}
 
-	memset(r, 0, sizeof(r));
+	memset(r, 0, (walk.n + 1) * sizeof(*r));
 	for (int i = 0; i < walk.n; i++) {
 		r[i].seq = get32(buf + walk.off[i] + 8);
 		r[i].dump_expected = o[i].kind == O_DUMP || o[i].kind == O_ANY;
@@ -626,6 +661,7 @@ static bool exchange(struct worker *w, struct nls *s, uint8_t *buf, size_t len,
 		}
 	}
 	m_dev_copy(&before, &w->model);
+	trace(w, buf, len);
 	err = nls_send(s, buf, len);
 	w->st->sends++;
 	w->st->sent += walk.n;
@@ -654,6 +690,9 @@ static bool exchange(struct worker *w, struct nls *s, uint8_t *buf, size_t len,
 		uint8_t *msg = buf + walk.off[i];
 		size_t mlen = get32(msg);
 
+		/* A dump that ran may run still: the next one may get EBUSY. */
+		if (i && (r[i - 1].data || r[i - 1].done))
+			started = true;
 		predict(&w->env, msg, &w->model, false, started, &o[i]);
 		count(w, &r[i]);
 		if (o[i].kind == O_ANY) {
@@ -668,9 +707,8 @@ static bool exchange(struct worker *w, struct nls *s, uint8_t *buf, size_t len,
 			touched |= o[i].set_own;
 			continue;
 		}
-		if (o[i].kind == O_DUMP)
-			started = true;
-		if (o[i].set_own && !(r[i].acked && r[i].err)) {
+		if (o[i].kind != O_ANY && o[i].set_own &&
+		    !(r[i].acked && r[i].err)) {
 			m_dev_copy(&scratch, &w->model);
 			predict(&w->env, msg, &scratch, true, started, &o[i]);
 			m_dev_free(&w->model);
@@ -859,14 +897,6 @@ static bool act_abuse(struct worker *w)
 	return touched;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void write_model(struct worker *w, const char *dir)
 {
 	char path[512];
@@ -1010,10 +1040,13 @@ static int cmd_run(int argc, char **argv)
 			dir = v;
 		else if (!strcmp(a, "--max-failures"))
 			max_reports = atoi(v);
+		else if (!strcmp(a, "--trace") && !strcmp(v, "kmsg"))
+			trace_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 		else
 			die("unknown option %s", a);
 		i++;
 	}
+	started = now();
 	if (!own)
 		die("run needs --own DEV[,DEV...]");
 	env_build(own, free_list);
@@ -1306,13 +1339,13 @@ static int cmd_send(int argc, char **argv)
 	mnl_socket_close(nl);
 	for (; i < argc; i++) {
 		size_t len = hex_parse(buf, sizeof(buf), argv[i]);
-		struct reply r[MAX_BATCH];
-		struct batch_walk walk;
+		static struct reply r[MAX_WALK];
+		static struct batch_walk walk;
 		struct nls s;
 		char text[256];
 
 		walk_batch(buf, len, &walk);
-		memset(r, 0, sizeof(r));
+		memset(r, 0, walk.n * sizeof(*r));
 		for (int k = 0; k < walk.n; k++) {
 			uint8_t *msg = buf + walk.off[k];
 
@@ -1393,6 +1426,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: nlfuzz run --own DEV[,DEV...] [--free DEV,...] [--seed N]\n"
 		"                  [--seconds S] [--corpus FILE] [--out DIR] [--max-failures N]\n"
+		"                  [--trace kmsg]\n"
 		"       nlfuzz conf SEED [--no-port]\n"
 		"       nlfuzz canon [--no-port] < CONF\n"
 		"       nlfuzz capture NLMONDEV FILE\n"

@@ -207,13 +207,16 @@ struct outcome {
 /*
  * The messages of one send(), as netlink_rcv_skb() walks them: offsets of
  * the messages that are processed; a message whose length does not fit
- * ends the walk (it and what follows get nothing).
+ * ends the walk (it and what follows get nothing). A message whose length
+ * is shorter than what was built leaves the rest to be read as further
+ * messages, hence room for many.
  */
-#define MAX_BATCH 8
+#define MAX_BATCH 4		/* messages built into one send() */
+#define MAX_WALK (MAX_BATCH * MAX_MSG / NLMSG_HDRLEN)
 struct batch_walk {
-	size_t off[MAX_BATCH];
+	size_t off[MAX_WALK];
 	int n;
-	bool truncated;		/* the walk stopped early */
+	bool truncated;		/* the walk stopped before the end */
 };
 
 void walk_batch(const uint8_t *buf, size_t len, struct batch_walk *w);

@@ -622,10 +622,6 @@ void walk_batch(const uint8_t *buf, size_t len, struct batch_walk *w)
 			w->truncated = true;
 			return;
 		}
-		if (w->n == MAX_BATCH) {
-			w->truncated = true;
-			return;
-		}
 		w->off[w->n++] = off;
 		mlen = ALIGN4(mlen);
 		off += mlen > len - off ? len - off : mlen;
