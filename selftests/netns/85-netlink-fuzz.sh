@@ -121,6 +121,12 @@ nt_check "fz0 is still empty" eval "[ -z \"\$(A tunctl showconf fz0 | grep Peer)
 # Test that a peer followed by 4 bytes that are no attribute is refused.
 nt_check "bytes after the last peer: EINVAL" P --expect EINVAL set ifname strz fz0 \
 	nest peers nest 0 public_key key "$(cat "$tmp/pA")" end garbage 02000000 end
+# Test that the same request, as a failure report prints it (family id
+# 0xffff here), replays with nlfuzz send.
+replay=4c000000ffff050001000000000000000201000008000200667a300030000880
+replay+=2800008024000100010101010101010101010101010101010101010101010101010101010101010102000000
+nt_check "nlfuzz send replays it: EINVAL" eval \
+	"A '$fuzz' send --family-was 0xffff $replay | grep -q '^message 0: error EINVAL'"
 nt_check "fz0 is still empty" eval "[ -z \"\$(A tunctl showconf fz0 | grep Peer)\" ]"
 
 # The live tunnel.

@@ -636,7 +636,11 @@ static bool exchange(struct worker *w, struct nls *s, uint8_t *buf, size_t len,
 	int stray, err;
 
 	walk_batch(buf, len, &walk);
-	/* What might reach another family, or a device not ours, stays home. */
+	/*
+	 * What might reach another family, or a device not ours, stays home.
+	 * Messages read out of the rest of a message whose length lied get
+	 * sequence numbers of their own, so that answers are told apart.
+	 */
 	for (int i = 0; i < walk.n; i++) {
 		uint8_t *msg = buf + walk.off[i];
 		uint16_t type = get16(msg + 4);
@@ -644,6 +648,15 @@ static bool exchange(struct worker *w, struct nls *s, uint8_t *buf, size_t len,
 		if (type >= NLMSG_MIN_TYPE && type != w->env.family &&
 		    type != w->env.missing)
 			put16(msg + 4, w->env.family);
+		for (int k = 0; k <= i; k++) {
+			uint32_t seq = get32(msg + 8);
+
+			if ((k < i && get32(buf + walk.off[k] + 8) == seq) ||
+			    (bg_seq && seq == bg_seq)) {
+				put32(msg + 8, ++w->gen.seq);
+				break;
+			}
+		}
 		predict(&w->env, msg, &w->model, false, true, &o[i]);
 		if (o[i].unsafe) {
 			w->st->skipped++;
