@@ -23,7 +23,8 @@
 # the tunnel must work, and every peer, keypair and interface the scenario
 # created must be destroyed once its namespaces are gone.
 #
-# Duration: NT_FUZZ_SECONDS (default 40; 300 with NT_SLOW=1). Seed:
+# Duration: NT_FUZZ_SECONDS (default 40 times NT_TIMEOUT_SCALE; 300 with
+# NT_SLOW=1), from the environment or /nt/config, as the seed is. Seed:
 # NT_FUZZ_SEED, or the number in selftests/nlfuzz/seed when that file
 # exists (to replay a failed run: put its seed there), else random. With
 # NT_FUZZ_TRACE=1, or "SEED trace" in that file, every request is written
@@ -59,9 +60,17 @@ nt_require tunctl ping
 nt_load_module
 umask 077
 
+# Knobs: the environment, or the VM's /nt/config (build-initramfs.sh
+# --config), which the runner reads but does not export.
+for v in NT_FUZZ_SECONDS NT_FUZZ_SEED NT_FUZZ_TRACE; do
+	[ -n "${!v:-}" ] || [ ! -r /nt/config ] ||
+		printf -v "$v" '%s' "$(. /nt/config 2>/dev/null; echo "${!v:-}")"
+done
+# A slower kernel (the debug lane's NT_TIMEOUT_SCALE) fuzzes longer.
+scaled() { awk -v t="$1" -v s="${NT_TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", t * s }'; }
 seconds=${NT_FUZZ_SECONDS:-}
-[ -n "$seconds" ] || { [ "${NT_SLOW:-0}" = 1 ] && seconds=300 || seconds=40; }
-[ "$seconds" -le 420 ] || seconds=420
+[ -n "$seconds" ] || { [ "${NT_SLOW:-0}" = 1 ] && seconds=300 || seconds=$(scaled 40); }
+[ "$seconds" -le "$(scaled 420)" ] || seconds=$(scaled 420)
 seed=${NT_FUZZ_SEED:-} mode=
 [ -n "$seed" ] || [ ! -r "$NT_SELFTESTS/nlfuzz/seed" ] ||
 	read -r seed mode <"$NT_SELFTESTS/nlfuzz/seed" || true
@@ -140,7 +149,7 @@ ip -n "$nsa" addr add 10.85.0.1/24 dev ntA
 ip -n "$nsb" addr add 10.85.0.2/24 dev ntB
 ip -n "$nsa" link set ntA up
 ip -n "$nsb" link set ntB up
-nt_wait_until 20 A ping -c 1 -W 1 10.85.0.2
+nt_wait_until "$(scaled 20)" A ping -c 1 -W 1 10.85.0.2
 
 # The fuzzed devices, a large one, and the seed capture's.
 for d in fz1 fz2 fzbig fzseed; do
@@ -228,7 +237,7 @@ device_churn() {
 	echo "device churn: $i rounds" >"$tmp/devchurn.out"
 }
 
-ip netns exec "$nsa" ping -f -q -w "$((seconds + 15 * rounds))" 10.85.0.2 >"$tmp/ping.out" 2>&1 &
+ip netns exec "$nsa" ping -f -q -w "$((2 * seconds + 120))" 10.85.0.2 >"$tmp/ping.out" 2>&1 &
 ping_pid=$!
 NT_PIDS+=("$ping_pid")
 tunnel_churn >"$tmp/churn.log" 2>&1 &
@@ -287,7 +296,7 @@ done
 
 rm -f "$tmp/run"
 churn_done() { ! kill -0 "$churn_pid" 2>/dev/null && ! kill -0 "$devchurn_pid" 2>/dev/null; }
-nt_wait_until 30 churn_done || true
+nt_wait_until "$(scaled 30)" churn_done || true
 kill -INT "$ping_pid" 2>/dev/null || true
 wait "$ping_pid" 2>/dev/null || true
 
@@ -336,7 +345,7 @@ nt_check "traffic through the tunnel during the fuzzing (${received:-0} replies)
 key=$(cat "$tmp/tunnel-key" 2>/dev/null || echo B1)
 B tunctl set ntB private-key "$tmp/k$key"
 A tunctl set ntA peer "$(cat "$tmp/p$key")" endpoint 192.168.85.2:51821 allowed-ips 10.85.0.2/32
-nt_check "the tunnel works after the fuzzing" nt_wait_until 20 A ping -c 1 -W 1 10.85.0.2 || true
+nt_check "the tunnel works after the fuzzing" nt_wait_until "$(scaled 20)" A ping -c 1 -W 1 10.85.0.2 || true
 
 # --- leaks ----------------------------------------------------------------------
 
@@ -354,7 +363,7 @@ unpaired() {
 	END { for (k in c) if (c[k] != d[k]) printf "%s %d %d\n", k, c[k], d[k] }'
 }
 all_paired() { [ -z "$(unpaired)" ]; }
-nt_wait_until 30 all_paired || true
+nt_wait_until "$(scaled 30)" all_paired || true
 bad=$(unpaired)
 [ -z "$bad" ] || printf '%s\n' "$bad" | head -n 20 | sed 's/^/# unpaired (created, destroyed): /'
 created=$(tail -n +"$((mark + 1))" "$NT_KMSG" | grep -c -E 'noisetun: .*(Peer|Keypair) [0-9]+ created$' || true)
