@@ -9,7 +9,8 @@
  * lengths before a handler runs, and it validates the whole nested tree of
  * a SET through the nested-array policies below, so a handler never
  * rechecks what a policy checked. What a policy cannot say (one attribute
- * depending on another) is checked in the first pass of SET.
+ * depending on another, and the values of integers: see the policies) is
+ * checked in the first pass of SET.
  *
  * SET in two passes. The first pass reads the whole request into a plan:
  * it decides for every element of PEERS what will happen to which peer
@@ -54,48 +55,19 @@
 
 static struct genl_family genl_family;
 
-/* Policies: validation functions for what a plain type cannot express. */
+/*
+ * Policies. An integer attribute has a plain type and nothing more: its
+ * value (flag bits, the protocol version) is checked by the first pass of
+ * SET. A validation function on an integer type would share its union with
+ * the range that the core's policy dump reads (in an extack naming the
+ * policy, and in CTRL_CMD_GETPOLICY, which anyone may ask for): 6.1's
+ * nla_get_range_unsigned() then WARNs on the function pointer's bytes.
+ */
 
-static int validate_device_flags(const struct nlattr *attr,
-				 struct netlink_ext_ack *extack)
+/* Bits in a FLAGS attribute beyond @all: -EOPNOTSUPP, as WireGuard. */
+static bool unknown_flags(const struct nlattr *attr, u32 all)
 {
-	if (nla_get_u32(attr) & ~__NOISETUN_DEVICE_F_ALL) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "unknown bits in device FLAGS");
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-static int validate_peer_flags(const struct nlattr *attr,
-			       struct netlink_ext_ack *extack)
-{
-	if (nla_get_u32(attr) & ~__NOISETUN_PEER_F_ALL) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "unknown bits in peer FLAGS");
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-static int validate_allowedip_flags(const struct nlattr *attr,
-				    struct netlink_ext_ack *extack)
-{
-	if (nla_get_u32(attr) & ~__NOISETUN_ALLOWEDIP_F_ALL) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "unknown bits in allowed IP FLAGS");
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-static int validate_protocol_version(const struct nlattr *attr,
-				     struct netlink_ext_ack *extack)
-{
-	if (nla_get_u32(attr) != 1) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "peer PROTOCOL_VERSION must be 1");
-		return -EPFNOSUPPORT;
-	}
-	return 0;
+	return attr && nla_get_u32(attr) & ~all;
 }
 
 /*
@@ -128,8 +100,7 @@ static const struct nla_policy allowedip_policy[NOISETUN_A_ALLOWEDIP_MAX + 1] = 
 	[NOISETUN_A_ALLOWEDIP_FAMILY]	 = { .type = NLA_U16 },
 	[NOISETUN_A_ALLOWEDIP_IPADDR]	 = { .type = NLA_BINARY },
 	[NOISETUN_A_ALLOWEDIP_CIDR_MASK] = { .type = NLA_U8 },
-	[NOISETUN_A_ALLOWEDIP_FLAGS]	 =
-		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_allowedip_flags),
+	[NOISETUN_A_ALLOWEDIP_FLAGS]	 = { .type = NLA_U32 },
 };
 
 static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
@@ -137,8 +108,7 @@ static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
 		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
 	[NOISETUN_A_PEER_PRESHARED_KEY]	=
 		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
-	[NOISETUN_A_PEER_FLAGS]		=
-		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_peer_flags),
+	[NOISETUN_A_PEER_FLAGS]		= { .type = NLA_U32 },
 	[NOISETUN_A_PEER_ENDPOINT]	=
 		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint),
 	[NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
@@ -148,8 +118,7 @@ static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
 	[NOISETUN_A_PEER_TX_BYTES]	= READ_ONLY("peer TX_BYTES"),
 	[NOISETUN_A_PEER_ALLOWEDIPS]	=
 		NLA_POLICY_NESTED_ARRAY(allowedip_policy),
-	[NOISETUN_A_PEER_PROTOCOL_VERSION] =
-		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_protocol_version),
+	[NOISETUN_A_PEER_PROTOCOL_VERSION] = { .type = NLA_U32 },
 	[NOISETUN_A_PEER_RX_PACKETS]	= READ_ONLY("peer RX_PACKETS"),
 	[NOISETUN_A_PEER_TX_PACKETS]	= READ_ONLY("peer TX_PACKETS"),
 	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] =
@@ -164,8 +133,7 @@ static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_PRIVATE_KEY]	=
 		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
 	[NOISETUN_A_DEVICE_PUBLIC_KEY]	= READ_ONLY("device PUBLIC_KEY"),
-	[NOISETUN_A_DEVICE_FLAGS]	=
-		NLA_POLICY_VALIDATE_FN(NLA_U32, validate_device_flags),
+	[NOISETUN_A_DEVICE_FLAGS]	= { .type = NLA_U32 },
 	[NOISETUN_A_DEVICE_LISTEN_PORT]	= { .type = NLA_U16 },
 	[NOISETUN_A_DEVICE_FWMARK]	= { .type = NLA_U32 },
 	[NOISETUN_A_DEVICE_PEERS]	= NLA_POLICY_NESTED_ARRAY(peer_policy),
@@ -746,7 +714,8 @@ static bool is_own_key(struct set_plan *plan, const u8 *public_key)
 /*
  * Check one allowed IP against the rules its policy cannot express.
  *
- * Return: 1 if it is to be inserted, 0 if removed, or -EINVAL.
+ * Return: 1 if it is to be inserted, 0 if removed, or -EINVAL or
+ * -EOPNOTSUPP.
  */
 static int check_allowedip(const struct nlattr *nest,
 			   struct netlink_ext_ack *extack)
@@ -759,6 +728,12 @@ static int check_allowedip(const struct nlattr *nest,
 			       allowedip_policy, extack);
 	if (ret)
 		return ret;
+	if (unknown_flags(tb[NOISETUN_A_ALLOWEDIP_FLAGS],
+			  __NOISETUN_ALLOWEDIP_F_ALL)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NOISETUN_A_ALLOWEDIP_FLAGS],
+				    "unknown bits in allowed IP FLAGS");
+		return -EOPNOTSUPP;
+	}
 	if (!tb[NOISETUN_A_ALLOWEDIP_FAMILY] ||
 	    !tb[NOISETUN_A_ALLOWEDIP_IPADDR] ||
 	    !tb[NOISETUN_A_ALLOWEDIP_CIDR_MASK]) {
@@ -848,6 +823,17 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 			       extack);
 	if (ret)
 		return ret;
+	if (tb[NOISETUN_A_PEER_PROTOCOL_VERSION] &&
+	    nla_get_u32(tb[NOISETUN_A_PEER_PROTOCOL_VERSION]) != 1) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NOISETUN_A_PEER_PROTOCOL_VERSION],
+				    "peer PROTOCOL_VERSION must be 1");
+		return -EPFNOSUPPORT;
+	}
+	if (unknown_flags(tb[NOISETUN_A_PEER_FLAGS], __NOISETUN_PEER_F_ALL)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NOISETUN_A_PEER_FLAGS],
+				    "unknown bits in peer FLAGS");
+		return -EOPNOTSUPP;
+	}
 	if (!tb[NOISETUN_A_PEER_PUBLIC_KEY]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "peer needs PUBLIC_KEY");
 		NL_SET_ERR_ATTR_MISS(extack, nest, NOISETUN_A_PEER_PUBLIC_KEY);
@@ -922,26 +908,26 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 static int plan_peers(struct set_plan *plan, const struct nlattr *peers,
 		      struct netlink_ext_ack *extack)
 {
+	unsigned int i = 0, n = 0;
 	struct nlattr *attr;
-	unsigned int i = 0;
 	int ret, rem;
 
 	nla_for_each_nested(attr, peers, rem)
-		++plan->num_steps;
+		++n;
 	if (rem > 0)
 		return trailing_bytes(peers, extack);
-	if (!plan->num_steps)
+	if (!n)
 		return 0;
 
-	plan->steps = kvcalloc(plan->num_steps, sizeof(*plan->steps),
-			       GFP_KERNEL_ACCOUNT);
-	plan->keys = kvcalloc(plan->num_steps, sizeof(*plan->keys),
-			      GFP_KERNEL_ACCOUNT);
-	plan->bucket_bits = order_base_2(plan->num_steps);
+	plan->steps = kvcalloc(n, sizeof(*plan->steps), GFP_KERNEL_ACCOUNT);
+	plan->keys = kvcalloc(n, sizeof(*plan->keys), GFP_KERNEL_ACCOUNT);
+	plan->bucket_bits = order_base_2(n);
 	plan->buckets = kvcalloc(1U << plan->bucket_bits,
 				 sizeof(*plan->buckets), GFP_KERNEL_ACCOUNT);
 	if (!plan->steps || !plan->keys || !plan->buckets)
 		return -ENOMEM;
+	/* Only now: free_plan() walks the steps of a plan that failed. */
+	plan->num_steps = n;
 	get_random_bytes(&plan->hash_key, sizeof(plan->hash_key));
 
 	nla_for_each_nested(attr, peers, rem) {
@@ -961,6 +947,12 @@ static int plan_device(struct set_plan *plan, struct sk_buff *skb,
 	const struct nlattr *dup;
 	struct nlattr *attr;
 
+	if (unknown_flags(attrs[NOISETUN_A_DEVICE_FLAGS],
+			  __NOISETUN_DEVICE_F_ALL)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[NOISETUN_A_DEVICE_FLAGS],
+				    "unknown bits in device FLAGS");
+		return -EOPNOTSUPP;
+	}
 	if (attrs[NOISETUN_A_DEVICE_FLAGS])
 		plan->flags = nla_get_u32(attrs[NOISETUN_A_DEVICE_FLAGS]);
 

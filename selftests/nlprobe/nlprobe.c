@@ -38,9 +38,10 @@
 
 #include "noisetun.h"
 #include "drop_names.h"
+#include "nlcommon.h"
 
-#define KEY_LEN NOISETUN_KEY_LEN
-#define B64_LEN 44
+#define KEY_LEN NLC_KEY_LEN
+#define B64_LEN NLC_B64_LEN
 
 static const char *prog = "nlprobe";
 
@@ -66,100 +67,30 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
-/* ---- errno names -------------------------------------------------------- */
-
-static const struct {
-	const char *name;
-	int value;
-} errnos[] = {
-	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EINTR", EINTR },
-	{ "ENOMEM", ENOMEM }, { "EBUSY", EBUSY }, { "EEXIST", EEXIST },
-	{ "ENODEV", ENODEV }, { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC },
-	{ "ERANGE", ERANGE }, { "EMSGSIZE", EMSGSIZE },
-	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EPFNOSUPPORT", EPFNOSUPPORT },
-	{ "EAFNOSUPPORT", EAFNOSUPPORT }, { "EADDRINUSE", EADDRINUSE },
-	{ "ENONET", ENONET }, { "EBADR", EBADR }, { "ENOBUFS", ENOBUFS },
-	{ "EPROTONOSUPPORT", EPROTONOSUPPORT }, { "ENOTSUP", ENOTSUP },
-};
+/* ---- errno names and keys: nlcommon.c ------------------------------------ */
 
 static const char *errno_name(int e)
 {
-	static char buf[16];
-	size_t i;
-
-	if (!e)
-		return "0";
-	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (errnos[i].value == e)
-			return errnos[i].name;
-	snprintf(buf, sizeof(buf), "%d", e);
-	return buf;
+	return nlc_errno_name(e);
 }
 
 static int errno_value(const char *name)
 {
-	size_t i;
+	int e = nlc_errno_value(name);
 
-	if (!strcmp(name, "0"))
-		return 0;
-	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (!strcmp(errnos[i].name, name))
-			return errnos[i].value;
-	die("unknown errno name %s", name);
+	if (e < 0)
+		die("unknown errno name %s", name);
+	return e;
 }
-
-/* ---- base64 (the wg key format) ----------------------------------------- */
-
-static const char b64_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void key_to_b64(char out[B64_LEN + 1], const uint8_t key[KEY_LEN])
 {
-	unsigned int i, o = 0, v;
-
-	for (i = 0; i < KEY_LEN; i += 3) {
-		v = key[i] << 16;
-		if (i + 1 < KEY_LEN)
-			v |= key[i + 1] << 8;
-		if (i + 2 < KEY_LEN)
-			v |= key[i + 2];
-		out[o++] = b64_chars[(v >> 18) & 63];
-		out[o++] = b64_chars[(v >> 12) & 63];
-		out[o++] = i + 1 < KEY_LEN ? b64_chars[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < KEY_LEN ? b64_chars[v & 63] : '=';
-	}
-	out[o] = '\0';
-}
-
-static int b64_value(char c)
-{
-	const char *p = strchr(b64_chars, c);
-
-	return c && p ? (int)(p - b64_chars) : -1;
+	nlc_key_to_b64(out, key);
 }
 
 static bool key_from_b64(uint8_t key[KEY_LEN], const char *s)
 {
-	unsigned int i, o = 0, v;
-	int a, b, c, d;
-
-	if (strlen(s) != B64_LEN || s[B64_LEN - 1] != '=')
-		return false;
-	for (i = 0; i < B64_LEN; i += 4) {
-		a = b64_value(s[i]);
-		b = b64_value(s[i + 1]);
-		c = b64_value(s[i + 2]);
-		d = s[i + 3] == '=' ? 0 : b64_value(s[i + 3]);
-		if (a < 0 || b < 0 || c < 0 || d < 0)
-			return false;
-		v = a << 18 | b << 12 | c << 6 | d;
-		key[o++] = v >> 16;
-		if (o < KEY_LEN)
-			key[o++] = v >> 8;
-		if (o < KEY_LEN)
-			key[o++] = v;
-	}
-	return true;
+	return nlc_key_from_b64(key, s);
 }
 
 static size_t hex_decode(uint8_t *out, size_t max, const char *s)
@@ -196,25 +127,9 @@ static void drop_caps(void)
 		die("capset: %s", strerror(errno));
 }
 
-static int family_attr_cb(const struct nlattr *attr, void *data)
-{
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-		*(uint16_t *)data = mnl_attr_get_u16(attr);
-	return MNL_CB_OK;
-}
-
-static int family_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb,
-			      data);
-}
-
 static void open_netlink(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct genlmsghdr *genl;
-	struct nlmsghdr *nlh;
-	int one = 1, ret;
+	int one = 1;
 
 	if (opt_drop_caps)
 		drop_caps();
@@ -224,23 +139,7 @@ static void open_netlink(void)
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++seq;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = CTRL_CMD_GETFAMILY;
-	genl->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NOISETUN_GENL_NAME);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		die("send: %s", strerror(errno));
-	do {
-		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (ret <= 0)
-			break;
-		ret = mnl_cb_run(buf, ret, seq, mnl_socket_get_portid(nl),
-				 family_cb, &family_id);
-	} while (ret > 0);
+	family_id = nlc_family_id(nl, NOISETUN_GENL_NAME, ++seq);
 	if (!family_id)
 		die("family %s not found (module not loaded?)",
 		    NOISETUN_GENL_NAME);

@@ -161,6 +161,7 @@ want_modules=(
 	xt_REDIRECT xt_TCPMSS xt_LOG nf_log_syslog ipt_REJECT ip6t_REJECT
 	xt_DSCP xt_dscp xt_ecn
 	udp_tunnel ip6_udp_tunnel crc32c_generic crc32c_intel
+	nlmon
 	libchacha20poly1305 libcurve25519 libchacha libpoly1305 libblake2s
 	chacha_x86_64 poly1305_x86_64 curve25519_x86_64
 )
