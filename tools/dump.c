@@ -33,7 +33,7 @@ bool nt_print_is_field(const char *field)
 	return false;
 }
 
-char *nt_print_endpoint(char *buf, size_t len, const union nt_endpoint *ep)
+char *nt_print_endpoint(char *buf, size_t len, const union tunctl_endpoint *ep)
 {
 	char host[NI_MAXHOST], service[NI_MAXSERV];
 	socklen_t alen = ep->sa.sa_family == AF_INET6 ?
@@ -54,7 +54,7 @@ char *nt_print_endpoint(char *buf, size_t len, const union nt_endpoint *ep)
 	return buf;
 }
 
-char *nt_print_allowedip(char *buf, size_t len, const struct nt_allowedip *aip)
+char *nt_print_allowedip(char *buf, size_t len, const struct tunctl_allowedip *aip)
 {
 	if (!inet_ntop(aip->family, &aip->addr, buf, len) && len)
 		buf[0] = '\0';
@@ -70,7 +70,7 @@ static const char *key_or_none(char *buf, const uint8_t key[NOISETUN_KEY_LEN],
 	return buf;
 }
 
-static void allowedips(FILE *out, const struct nt_peer *peer, char sep,
+static void allowedips(FILE *out, const struct tunctl_peer *peer, char sep,
 		       char end)
 {
 	char text[INET6_ADDRSTRLEN];
@@ -88,11 +88,11 @@ static void allowedips(FILE *out, const struct nt_peer *peer, char sep,
 			i + 1 < peer->allowedips_len ? sep : end);
 }
 
-static void endpoint(FILE *out, const struct nt_peer *peer, char end)
+static void endpoint(FILE *out, const struct tunctl_peer *peer, char end)
 {
 	char text[NI_MAXHOST + NI_MAXSERV + 4];
 
-	if (peer->flags & NT_PEER_HAS_ENDPOINT)
+	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 		fprintf(out, "%s%c",
 			nt_print_endpoint(text, sizeof(text), &peer->endpoint),
 			end);
@@ -116,27 +116,27 @@ static void keepalive(FILE *out, uint16_t seconds)
 		fputs("off\n", out);
 }
 
-static void dump(FILE *out, const struct nt_device *dev, const char *prefix)
+static void dump(FILE *out, const struct tunctl_device *dev, const char *prefix)
 {
 	char b64[NT_KEY_B64_LEN + 1];
 	size_t i;
 
 	fprintf(out, "%s%s\t", prefix,
 		key_or_none(b64, dev->private_key,
-			    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY));
+			    dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
 	fprintf(out, "%s\t%u\t",
 		key_or_none(b64, dev->public_key,
-			    dev->flags & NT_DEVICE_HAS_PUBLIC_KEY),
+			    dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY),
 		dev->listen_port);
 	fwmark(out, dev->fwmark);
 	for (i = 0; i < dev->peers_len; i++) {
-		const struct nt_peer *peer = &dev->peers[i];
+		const struct tunctl_peer *peer = &dev->peers[i];
 
 		nt_key_to_base64(b64, peer->public_key);
 		fprintf(out, "%s%s\t", prefix, b64);
 		fprintf(out, "%s\t",
 			key_or_none(b64, peer->preshared_key,
-				    peer->flags & NT_PEER_HAS_PRESHARED_KEY));
+				    peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY));
 		endpoint(out, peer, '\t');
 		allowedips(out, peer, ',', '\t');
 		fprintf(out, "%llu\t%" PRIu64 "\t%" PRIu64 "\t",
@@ -146,7 +146,7 @@ static void dump(FILE *out, const struct nt_device *dev, const char *prefix)
 	}
 }
 
-void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
+void nt_print_field(FILE *out, const struct tunctl_device *dev, const char *field,
 		    bool with_name)
 {
 	char prefix[IFNAMSIZ + 1] = "", b64[NT_KEY_B64_LEN + 1];
@@ -160,11 +160,11 @@ void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
 	} else if (!strcmp(field, "public-key")) {
 		fprintf(out, "%s%s\n", prefix,
 			key_or_none(b64, dev->public_key,
-				    dev->flags & NT_DEVICE_HAS_PUBLIC_KEY));
+				    dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY));
 	} else if (!strcmp(field, "private-key")) {
 		fprintf(out, "%s%s\n", prefix,
 			key_or_none(b64, dev->private_key,
-				    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY));
+				    dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
 	} else if (!strcmp(field, "listen-port")) {
 		fprintf(out, "%s%u\n", prefix, dev->listen_port);
 	} else if (!strcmp(field, "fwmark")) {
@@ -173,7 +173,7 @@ void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
 	} else {
 		/* The per-peer fields: one line per peer. */
 		for (i = 0; i < dev->peers_len; i++) {
-			const struct nt_peer *peer = &dev->peers[i];
+			const struct tunctl_peer *peer = &dev->peers[i];
 
 			nt_key_to_base64(b64, peer->public_key);
 			fprintf(out, "%s%s", prefix, b64);
@@ -182,7 +182,7 @@ void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
 			} else if (!strcmp(field, "preshared-keys")) {
 				fprintf(out, "\t%s\n",
 					key_or_none(b64, peer->preshared_key,
-						    peer->flags & NT_PEER_HAS_PRESHARED_KEY));
+						    peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY));
 			} else if (!strcmp(field, "endpoints")) {
 				fputc('\t', out);
 				endpoint(out, peer, '\n');

@@ -118,9 +118,9 @@ static const char *secret(char *buf, const uint8_t key[NOISETUN_KEY_LEN])
 
 static int newer_first(const void *a, const void *b, void *devp)
 {
-	const struct nt_device *dev = devp;
+	const struct tunctl_device *dev = devp;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const struct nt_peer *p = &dev->peers[i], *q = &dev->peers[j];
+	const struct tunctl_peer *p = &dev->peers[i], *q = &dev->peers[j];
 	bool p_never = !p->last_handshake_sec && !p->last_handshake_nsec;
 	bool q_never = !q->last_handshake_sec && !q->last_handshake_nsec;
 
@@ -133,7 +133,7 @@ static int newer_first(const void *a, const void *b, void *devp)
 	return i < j ? -1 : i > j;	/* keep the kernel's order */
 }
 
-static void print_peer(const struct human *h, const struct nt_peer *peer)
+static void print_peer(const struct human *h, const struct tunctl_peer *peer)
 {
 	char b64[NT_KEY_B64_LEN + 1], text[INET6_ADDRSTRLEN + 64];
 	size_t i;
@@ -141,10 +141,10 @@ static void print_peer(const struct human *h, const struct nt_peer *peer)
 	nt_key_to_base64(b64, peer->public_key);
 	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
 		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
-	if (peer->flags & NT_PEER_HAS_PRESHARED_KEY)
+	if (peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY)
 		fprintf(h->out, "  %spreshared key%s: %s\n", esc(h, BOLD),
 			esc(h, RESET), secret(b64, peer->preshared_key));
-	if (peer->flags & NT_PEER_HAS_ENDPOINT)
+	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 		fprintf(h->out, "  %sendpoint%s: %s\n", esc(h, BOLD),
 			esc(h, RESET),
 			nt_print_endpoint(text, sizeof(text), &peer->endpoint));
@@ -178,7 +178,7 @@ static void print_peer(const struct human *h, const struct nt_peer *peer)
 	}
 }
 
-void nt_print_human(FILE *out, const struct nt_device *dev, bool colour)
+void nt_print_human(FILE *out, const struct tunctl_device *dev, bool colour)
 {
 	const struct human h = { .out = out, .colour = colour };
 	char b64[NT_KEY_B64_LEN + 1];
@@ -187,12 +187,12 @@ void nt_print_human(FILE *out, const struct nt_device *dev, bool colour)
 	fprintf(out, "%s%s%sinterface%s: %s%s%s\n", esc(&h, RESET),
 		esc(&h, GREEN), esc(&h, BOLD), esc(&h, RESET), esc(&h, GREEN),
 		dev->name, esc(&h, RESET));
-	if (dev->flags & NT_DEVICE_HAS_PUBLIC_KEY) {
+	if (dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY) {
 		nt_key_to_base64(b64, dev->public_key);
 		fprintf(out, "  %spublic key%s: %s\n", esc(&h, BOLD),
 			esc(&h, RESET), b64);
 	}
-	if (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY)
+	if (dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY)
 		fprintf(out, "  %sprivate key%s: %s\n", esc(&h, BOLD),
 			esc(&h, RESET), secret(b64, dev->private_key));
 	if (dev->listen_port)

@@ -52,24 +52,24 @@ static uint32_t new_seq(void)
 
 /* Put the first part of a peer: everything but its allowed IPs. */
 static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
-			  const struct nt_peer *peer)
+			  const struct tunctl_peer *peer)
 {
 	uint32_t flags = 0;
 
-	if (peer->flags & NT_PEER_REMOVE)
+	if (peer->flags & TUNCTL_PEER_REMOVE)
 		flags |= NOISETUN_PEER_F_REMOVE_ME;
-	if (peer->flags & NT_PEER_REPLACE_ALLOWEDIPS)
+	if (peer->flags & TUNCTL_PEER_REPLACE_ALLOWEDIPS)
 		flags |= NOISETUN_PEER_F_REPLACE_ALLOWEDIPS;
-	if (peer->flags & NT_PEER_UPDATE_ONLY)
+	if (peer->flags & TUNCTL_PEER_UPDATE_ONLY)
 		flags |= NOISETUN_PEER_F_UPDATE_ONLY;
 	if (flags && !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_PEER_FLAGS,
 					     flags))
 		return false;
-	if ((peer->flags & NT_PEER_HAS_PRESHARED_KEY) &&
+	if ((peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
 	    !mnl_attr_put_check(nlh, len, NOISETUN_A_PEER_PRESHARED_KEY,
 				NOISETUN_KEY_LEN, peer->preshared_key))
 		return false;
-	if (peer->flags & NT_PEER_HAS_ENDPOINT) {
+	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT) {
 		size_t alen = peer->endpoint.sa.sa_family == AF_INET6 ?
 			      sizeof(struct sockaddr_in6) :
 			      sizeof(struct sockaddr_in);
@@ -78,7 +78,7 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
 					alen, &peer->endpoint))
 			return false;
 	}
-	if ((peer->flags & NT_PEER_HAS_KEEPALIVE) &&
+	if ((peer->flags & TUNCTL_PEER_HAS_KEEPALIVE) &&
 	    !mnl_attr_put_u16_check(nlh, len,
 				    NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
 				    peer->keepalive_seconds))
@@ -87,7 +87,7 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
 }
 
 static bool put_allowedip(struct nlmsghdr *nlh, size_t len,
-			  const struct nt_allowedip *aip)
+			  const struct tunctl_allowedip *aip)
 {
 	struct nlattr *nest = mnl_attr_nest_start_check(nlh, len, 0);
 
@@ -110,28 +110,28 @@ static bool put_allowedip(struct nlmsghdr *nlh, size_t len,
 }
 
 static bool put_device(struct nlmsghdr *nlh, size_t len,
-		       const struct nt_device *dev)
+		       const struct tunctl_device *dev)
 {
-	if ((dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
+	if ((dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) &&
 	    !mnl_attr_put_check(nlh, len, NOISETUN_A_DEVICE_PRIVATE_KEY,
 				NOISETUN_KEY_LEN, dev->private_key))
 		return false;
-	if ((dev->flags & NT_DEVICE_HAS_LISTEN_PORT) &&
+	if ((dev->flags & TUNCTL_DEVICE_HAS_LISTEN_PORT) &&
 	    !mnl_attr_put_u16_check(nlh, len, NOISETUN_A_DEVICE_LISTEN_PORT,
 				    dev->listen_port))
 		return false;
-	if ((dev->flags & NT_DEVICE_HAS_FWMARK) &&
+	if ((dev->flags & TUNCTL_DEVICE_HAS_FWMARK) &&
 	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FWMARK,
 				    dev->fwmark))
 		return false;
-	if ((dev->flags & NT_DEVICE_REPLACE_PEERS) &&
+	if ((dev->flags & TUNCTL_DEVICE_REPLACE_PEERS) &&
 	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FLAGS,
 				    NOISETUN_DEVICE_F_REPLACE_PEERS))
 		return false;
 	return true;
 }
 
-int nt_ipc_build_set(const struct nt_device *dev, uint16_t family,
+int nt_ipc_build_set(const struct tunctl_device *dev, uint16_t family,
 		     uint32_t seq, void *buf, size_t len,
 		     struct nt_ipc_set_cursor *cur)
 {
@@ -167,7 +167,7 @@ int nt_ipc_build_set(const struct nt_device *dev, uint16_t family,
 
 	for (; cur->peer < dev->peers_len;
 	     cur->peer++, cur->allowedip = 0, cur->continued = false) {
-		const struct nt_peer *peer = &dev->peers[cur->peer];
+		const struct tunctl_peer *peer = &dev->peers[cur->peer];
 
 		peer_nest = mnl_attr_nest_start_check(nlh, len, 0);
 		if (!peer_nest)
@@ -228,8 +228,8 @@ full:
 /* ---- parsing GET_DEVICE replies ---- */
 
 struct parse_ctx {
-	struct nt_device *dev;
-	struct nt_peer *peer;	/* the peer being parsed (a scratch copy) */
+	struct tunctl_device *dev;
+	struct tunctl_peer *peer;	/* the peer being parsed (a scratch copy) */
 	int err;
 };
 
@@ -253,7 +253,7 @@ static int drop_attr(const struct nlattr *attr, void *data)
 }
 
 struct aip_parse {
-	struct nt_allowedip aip;
+	struct tunctl_allowedip aip;
 	uint16_t addr_len;
 	bool has_family;
 	bool has_cidr;
@@ -314,7 +314,7 @@ static int allowedips_elem(const struct nlattr *attr, void *data)
 static int peer_attr(const struct nlattr *attr, void *data)
 {
 	struct parse_ctx *ctx = data;
-	struct nt_peer *peer = ctx->peer;
+	struct tunctl_peer *peer = ctx->peer;
 	uint16_t len = mnl_attr_get_payload_len(attr);
 	const void *payload = mnl_attr_get_payload(attr);
 	struct kernel_timespec ts;
@@ -325,7 +325,7 @@ static int peer_attr(const struct nlattr *attr, void *data)
 		if (len != NOISETUN_KEY_LEN)
 			return fail(ctx, -EINVAL);
 		memcpy(peer->public_key, payload, NOISETUN_KEY_LEN);
-		peer->flags |= NT_PEER_HAS_PUBLIC_KEY;
+		peer->flags |= TUNCTL_PEER_HAS_PUBLIC_KEY;
 		break;
 	case NOISETUN_A_PEER_PRESHARED_KEY:
 		if (len != NOISETUN_KEY_LEN)
@@ -333,35 +333,35 @@ static int peer_attr(const struct nlattr *attr, void *data)
 		memcpy(peer->preshared_key, payload, NOISETUN_KEY_LEN);
 		/* All zeros is how the kernel says "none". */
 		if (!nt_model_key_is_zero(peer->preshared_key))
-			peer->flags |= NT_PEER_HAS_PRESHARED_KEY;
+			peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
 		break;
 	case NOISETUN_A_PEER_FLAGS:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			return fail(ctx, -EINVAL);
 		flags = mnl_attr_get_u32(attr);
 		if (flags & NOISETUN_PEER_F_REMOVE_ME)
-			peer->flags |= NT_PEER_REMOVE;
+			peer->flags |= TUNCTL_PEER_REMOVE;
 		if (flags & NOISETUN_PEER_F_REPLACE_ALLOWEDIPS)
-			peer->flags |= NT_PEER_REPLACE_ALLOWEDIPS;
+			peer->flags |= TUNCTL_PEER_REPLACE_ALLOWEDIPS;
 		if (flags & NOISETUN_PEER_F_UPDATE_ONLY)
-			peer->flags |= NT_PEER_UPDATE_ONLY;
+			peer->flags |= TUNCTL_PEER_UPDATE_ONLY;
 		break;
 	case NOISETUN_A_PEER_ENDPOINT:
 		if (len == sizeof(struct sockaddr_in) &&
 		    ((const struct sockaddr *)payload)->sa_family == AF_INET) {
 			memcpy(&peer->endpoint.sin, payload, len);
-			peer->flags |= NT_PEER_HAS_ENDPOINT;
+			peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
 		} else if (len == sizeof(struct sockaddr_in6) &&
 			   ((const struct sockaddr *)payload)->sa_family == AF_INET6) {
 			memcpy(&peer->endpoint.sin6, payload, len);
-			peer->flags |= NT_PEER_HAS_ENDPOINT;
+			peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
 		}
 		break;
 	case NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
 		if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
 			return fail(ctx, -EINVAL);
 		peer->keepalive_seconds = mnl_attr_get_u16(attr);
-		peer->flags |= NT_PEER_HAS_KEEPALIVE;
+		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
 		break;
 	case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
 		if (len != sizeof(ts))
@@ -402,7 +402,7 @@ static int peer_attr(const struct nlattr *attr, void *data)
 	case NOISETUN_A_PEER_DROPS:
 		if (mnl_attr_parse_nested(attr, drop_attr, peer->drops) != MNL_CB_OK)
 			return fail(ctx, -EINVAL);
-		peer->flags |= NT_PEER_HAS_DROPS;
+		peer->flags |= TUNCTL_PEER_HAS_DROPS;
 		break;
 	}
 	return MNL_CB_OK;
@@ -412,8 +412,8 @@ static int peer_attr(const struct nlattr *attr, void *data)
 static int peers_elem(const struct nlattr *attr, void *data)
 {
 	struct parse_ctx *ctx = data;
-	struct nt_device *dev = ctx->dev;
-	struct nt_peer scratch, *last, *peer;
+	struct tunctl_device *dev = ctx->dev;
+	struct tunctl_peer scratch, *last, *peer;
 	size_t i;
 	int ret;
 
@@ -421,7 +421,7 @@ static int peers_elem(const struct nlattr *attr, void *data)
 	ctx->peer = &scratch;
 	ret = mnl_attr_parse_nested(attr, peer_attr, ctx);
 	ctx->peer = NULL;
-	if (ret != MNL_CB_OK || !(scratch.flags & NT_PEER_HAS_PUBLIC_KEY)) {
+	if (ret != MNL_CB_OK || !(scratch.flags & TUNCTL_PEER_HAS_PUBLIC_KEY)) {
 		if (!ctx->err)
 			ctx->err = -EINVAL;
 		goto err;
@@ -455,7 +455,7 @@ err:
 static int device_attr(const struct nlattr *attr, void *data)
 {
 	struct parse_ctx *ctx = data;
-	struct nt_device *dev = ctx->dev;
+	struct tunctl_device *dev = ctx->dev;
 	uint16_t len = mnl_attr_get_payload_len(attr);
 	const void *payload = mnl_attr_get_payload(attr);
 
@@ -475,36 +475,36 @@ static int device_attr(const struct nlattr *attr, void *data)
 		if (len != NOISETUN_KEY_LEN)
 			return fail(ctx, -EINVAL);
 		memcpy(dev->private_key, payload, NOISETUN_KEY_LEN);
-		dev->flags |= NT_DEVICE_HAS_PRIVATE_KEY;
+		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
 		break;
 	case NOISETUN_A_DEVICE_PUBLIC_KEY:
 		if (len != NOISETUN_KEY_LEN)
 			return fail(ctx, -EINVAL);
 		memcpy(dev->public_key, payload, NOISETUN_KEY_LEN);
-		dev->flags |= NT_DEVICE_HAS_PUBLIC_KEY;
+		dev->flags |= TUNCTL_DEVICE_HAS_PUBLIC_KEY;
 		break;
 	case NOISETUN_A_DEVICE_FLAGS:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			return fail(ctx, -EINVAL);
 		if (mnl_attr_get_u32(attr) & NOISETUN_DEVICE_F_REPLACE_PEERS)
-			dev->flags |= NT_DEVICE_REPLACE_PEERS;
+			dev->flags |= TUNCTL_DEVICE_REPLACE_PEERS;
 		break;
 	case NOISETUN_A_DEVICE_LISTEN_PORT:
 		if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
 			return fail(ctx, -EINVAL);
 		dev->listen_port = mnl_attr_get_u16(attr);
-		dev->flags |= NT_DEVICE_HAS_LISTEN_PORT;
+		dev->flags |= TUNCTL_DEVICE_HAS_LISTEN_PORT;
 		break;
 	case NOISETUN_A_DEVICE_FWMARK:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			return fail(ctx, -EINVAL);
 		dev->fwmark = mnl_attr_get_u32(attr);
-		dev->flags |= NT_DEVICE_HAS_FWMARK;
+		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
 		break;
 	case NOISETUN_A_DEVICE_DROPS:
 		if (mnl_attr_parse_nested(attr, drop_attr, dev->drops) != MNL_CB_OK)
 			return fail(ctx, -EINVAL);
-		dev->flags |= NT_DEVICE_HAS_DROPS;
+		dev->flags |= TUNCTL_DEVICE_HAS_DROPS;
 		break;
 	case NOISETUN_A_DEVICE_PEERS:
 		if (mnl_attr_parse_nested(attr, peers_elem, ctx) != MNL_CB_OK)
@@ -514,7 +514,7 @@ static int device_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int nt_ipc_parse_device(const struct nlmsghdr *nlh, struct nt_device *dev)
+int nt_ipc_parse_device(const struct nlmsghdr *nlh, struct tunctl_device *dev)
 {
 	struct parse_ctx ctx = { .dev = dev };
 
@@ -912,10 +912,10 @@ static int get_reply(const struct nlmsghdr *nlh, void *data)
 	return nt_ipc_parse_device(nlh, data);
 }
 
-int nt_ipc_get_device(const char *name, struct nt_device **devp)
+int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nt_device *dev = NULL;
+	struct tunctl_device *dev = NULL;
 	struct request req;
 	struct nlmsghdr *nlh;
 	int ret, tries;
@@ -954,7 +954,7 @@ int nt_ipc_get_device(const char *name, struct nt_device **devp)
 	return ret;
 }
 
-int nt_ipc_set_device(const struct nt_device *dev)
+int nt_ipc_set_device(const struct tunctl_device *dev)
 {
 	struct nt_ipc_set_cursor cursor = { 0 };
 	unsigned int sent = 0;

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 struct nlmsghdr;
-struct nt_device;
+struct tunctl_device;
 
 /*
  * Size of one SET_DEVICE request. A change that does not fit is split
@@ -55,7 +55,7 @@ struct nt_ipc_set_cursor {
  * Return: 1 if another message follows, 0 if this was the last, or
  * -EMSGSIZE if @len cannot hold even one peer.
  */
-int nt_ipc_build_set(const struct nt_device *dev, uint16_t family,
+int nt_ipc_build_set(const struct tunctl_device *dev, uint16_t family,
 		     uint32_t seq, void *buf, size_t len,
 		     struct nt_ipc_set_cursor *cursor);
 
@@ -69,7 +69,7 @@ int nt_ipc_build_set(const struct nt_device *dev, uint16_t family,
  *
  * Return: 0, or -EINVAL for a malformed message, -ENOMEM.
  */
-int nt_ipc_parse_device(const struct nlmsghdr *nlh, struct nt_device *dev);
+int nt_ipc_parse_device(const struct nlmsghdr *nlh, struct tunctl_device *dev);
 
 /**
  * nt_ipc_get_device() - read a device's whole configuration and state
@@ -81,7 +81,7 @@ int nt_ipc_parse_device(const struct nlmsghdr *nlh, struct nt_device *dev);
  *
  * Return: 0 or -errno.
  */
-int nt_ipc_get_device(const char *name, struct nt_device **devp);
+int nt_ipc_get_device(const char *name, struct tunctl_device **devp);
 
 /**
  * nt_ipc_set_device() - apply a change, split over as many requests as
@@ -92,7 +92,7 @@ int nt_ipc_get_device(const char *name, struct nt_device **devp);
  *
  * Return: 0 or -errno.
  */
-int nt_ipc_set_device(const struct nt_device *dev);
+int nt_ipc_set_device(const struct tunctl_device *dev);
 
 /**
  * nt_ipc_list_devices() - names of every noisetun link, in ifindex order

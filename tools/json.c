@@ -69,7 +69,7 @@ static void drops(FILE *out, const uint64_t *counts, const char *indent)
 	fprintf(out, "\n%s}", indent);
 }
 
-static void peer(FILE *out, const struct nt_peer *p)
+static void peer(FILE *out, const struct tunctl_peer *p)
 {
 	char text[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t i;
@@ -78,9 +78,9 @@ static void peer(FILE *out, const struct nt_peer *p)
 	key_or_null(out, p->public_key, true);
 	fputs(",\n          \"preshared_key\": ", out);
 	key_or_null(out, p->preshared_key,
-		    p->flags & NT_PEER_HAS_PRESHARED_KEY);
+		    p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY);
 	fputs(",\n          \"endpoint\": ", out);
-	if (p->flags & NT_PEER_HAS_ENDPOINT)
+	if (p->flags & TUNCTL_PEER_HAS_ENDPOINT)
 		string(out, nt_print_endpoint(text, sizeof(text), &p->endpoint));
 	else
 		fputs("null", out);
@@ -106,7 +106,7 @@ static void peer(FILE *out, const struct nt_peer *p)
 	fputs("\n        }", out);
 }
 
-static void device(FILE *out, const struct nt_device *dev)
+static void device(FILE *out, const struct tunctl_device *dev)
 {
 	size_t i;
 
@@ -114,10 +114,10 @@ static void device(FILE *out, const struct nt_device *dev)
 	string(out, dev->name);
 	fprintf(out, ",\n      \"ifindex\": %u", dev->ifindex);
 	fputs(",\n      \"public_key\": ", out);
-	key_or_null(out, dev->public_key, dev->flags & NT_DEVICE_HAS_PUBLIC_KEY);
+	key_or_null(out, dev->public_key, dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY);
 	fputs(",\n      \"private_key\": ", out);
 	key_or_null(out, dev->private_key,
-		    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY);
+		    dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY);
 	fprintf(out, ",\n      \"listen_port\": %u", dev->listen_port);
 	fprintf(out, ",\n      \"fwmark\": %u", dev->fwmark);
 	fputs(",\n      \"drops\": ", out);
@@ -130,7 +130,7 @@ static void device(FILE *out, const struct nt_device *dev)
 	fputs(dev->peers_len ? "\n      ]\n    }" : "]\n    }", out);
 }
 
-void nt_print_json(FILE *out, struct nt_device *const *devs, size_t count)
+void nt_print_json(FILE *out, struct tunctl_device *const *devs, size_t count)
 {
 	size_t i;
 

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-struct nt_device;
-union nt_endpoint;
-struct nt_allowedip;
+struct tunctl_device;
+union tunctl_endpoint;
+struct tunctl_allowedip;
 
 /**
  * nt_print_endpoint() - "1.2.3.4:51820" or "[fd00::1]:51820"
@@ -25,7 +25,7 @@ struct nt_allowedip;
  * Return: @buf.
  */
 char *nt_print_endpoint(char *buf, size_t len,
-			const union nt_endpoint *endpoint);
+			const union tunctl_endpoint *endpoint);
 
 /**
  * nt_print_allowedip() - "10.0.0.0" or "fd00::" without the prefix length
@@ -35,7 +35,7 @@ char *nt_print_endpoint(char *buf, size_t len,
  *
  * Return: @buf.
  */
-char *nt_print_allowedip(char *buf, size_t len, const struct nt_allowedip *aip);
+char *nt_print_allowedip(char *buf, size_t len, const struct tunctl_allowedip *aip);
 
 /**
  * nt_print_human() - the `show` text, peers by latest handshake
@@ -43,7 +43,7 @@ char *nt_print_allowedip(char *buf, size_t len, const struct nt_allowedip *aip);
  * @dev: the device
  * @colour: use wg's ANSI colours
  */
-void nt_print_human(FILE *out, const struct nt_device *dev, bool colour);
+void nt_print_human(FILE *out, const struct tunctl_device *dev, bool colour);
 
 /**
  * nt_print_colour_wanted() - whether human output is coloured: on a tty,
@@ -69,7 +69,7 @@ bool nt_print_is_field(const char *field);
  * @field: a word accepted by nt_print_is_field()
  * @with_name: prefix each line with the interface name (`show all`)
  */
-void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
+void nt_print_field(FILE *out, const struct tunctl_device *dev, const char *field,
 		    bool with_name);
 
 /* The field words, comma separated, for usage and error messages. */
@@ -81,7 +81,7 @@ extern const char nt_print_field_list[];
  * @devs: the devices
  * @count: how many
  */
-void nt_print_json(FILE *out, struct nt_device *const *devs, size_t count);
+void nt_print_json(FILE *out, struct tunctl_device *const *devs, size_t count);
 
 /**
  * nt_print_json_names() - the JSON document of `show interfaces --json`:
@@ -96,6 +96,6 @@ void nt_print_json_names(FILE *out, char *const *names);
  * @out: the stream
  * @dev: the device
  */
-void nt_print_showconf(FILE *out, const struct nt_device *dev);
+void nt_print_showconf(FILE *out, const struct tunctl_device *dev);
 
 #endif /* TUNCTL_PRINT_H */

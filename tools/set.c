@@ -13,7 +13,7 @@
 
 int nt_set_main(int argc, const char *argv[])
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	int ret;
 
 	if (nt_subcommand_wants_help(argc, argv)) {

@@ -37,7 +37,7 @@ static int show_interfaces(bool json)
 
 static int show_all(const char *field, bool json)
 {
-	struct nt_device **devs = NULL;
+	struct tunctl_device **devs = NULL;
 	size_t count = 0, i;
 	char **names;
 	int status = 0;
@@ -53,7 +53,7 @@ static int show_all(const char *field, bool json)
 		return 1;
 	}
 	for (i = 0; names[i]; i++) {
-		struct nt_device *dev;
+		struct tunctl_device *dev;
 		int ret = nt_ipc_get_device(names[i], &dev);
 
 		if (ret) {
@@ -87,7 +87,7 @@ static int show_all(const char *field, bool json)
 int nt_show_main(int argc, const char *argv[])
 {
 	const char *words[2] = { NULL, NULL };
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	bool json = false;
 	int i, n = 0;
 

@@ -15,7 +15,7 @@
 #include "print.h"
 #include "subcommands.h"
 
-void nt_print_showconf(FILE *out, const struct nt_device *dev)
+void nt_print_showconf(FILE *out, const struct tunctl_device *dev)
 {
 	char b64[NT_KEY_B64_LEN + 1], text[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t i, j;
@@ -25,17 +25,17 @@ void nt_print_showconf(FILE *out, const struct nt_device *dev)
 		fprintf(out, "ListenPort = %u\n", dev->listen_port);
 	if (dev->fwmark)
 		fprintf(out, "FwMark = 0x%x\n", dev->fwmark);
-	if (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) {
+	if (dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) {
 		nt_key_to_base64(b64, dev->private_key);
 		fprintf(out, "PrivateKey = %s\n", b64);
 	}
 	fputc('\n', out);
 	for (i = 0; i < dev->peers_len; i++) {
-		const struct nt_peer *peer = &dev->peers[i];
+		const struct tunctl_peer *peer = &dev->peers[i];
 
 		nt_key_to_base64(b64, peer->public_key);
 		fprintf(out, "[Peer]\nPublicKey = %s\n", b64);
-		if (peer->flags & NT_PEER_HAS_PRESHARED_KEY) {
+		if (peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) {
 			nt_key_to_base64(b64, peer->preshared_key);
 			fprintf(out, "PresharedKey = %s\n", b64);
 		}
@@ -46,7 +46,7 @@ void nt_print_showconf(FILE *out, const struct nt_device *dev)
 				peer->allowedips[j].cidr);
 		if (peer->allowedips_len)
 			fputc('\n', out);
-		if (peer->flags & NT_PEER_HAS_ENDPOINT)
+		if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 			fprintf(out, "Endpoint = %s\n",
 				nt_print_endpoint(text, sizeof(text),
 						  &peer->endpoint));
@@ -61,7 +61,7 @@ void nt_print_showconf(FILE *out, const struct nt_device *dev)
 
 int nt_showconf_main(int argc, const char *argv[])
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
 		nt_subcommand_usage(stdout, "showconf");

@@ -211,7 +211,7 @@ static bool endpoint_error(const char *name, const char *text, const char *why)
 }
 
 bool nt_value_endpoint(const char *name, const char *text,
-		       union nt_endpoint *endpoint)
+		       union tunctl_endpoint *endpoint)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -324,7 +324,7 @@ out:
 }
 
 /* Clear the bits beyond the prefix; return whether any was set. */
-static bool clear_host_bits(struct nt_allowedip *aip)
+static bool clear_host_bits(struct tunctl_allowedip *aip)
 {
 	uint8_t *bytes = aip->family == AF_INET ?
 			 (uint8_t *)&aip->addr.ip4 : aip->addr.ip6.s6_addr;
@@ -347,7 +347,7 @@ static bool clear_host_bits(struct nt_allowedip *aip)
 }
 
 static bool parse_allowedip(const char *name, char *entry,
-			    struct nt_allowedip *aip, bool *incremental)
+			    struct tunctl_allowedip *aip, bool *incremental)
 {
 	const char *shown = entry, *why;
 	char *slash, *addr = entry;
@@ -408,13 +408,13 @@ err:
 }
 
 bool nt_value_allowedips(const char *name, const char *text,
-			 struct nt_peer *peer)
+			 struct tunctl_peer *peer)
 {
 	bool incremental = false, ok = true;
-	struct nt_allowedip aip;
+	struct tunctl_allowedip aip;
 	char *copy, *entry, *rest;
 
-	peer->flags |= NT_PEER_REPLACE_ALLOWEDIPS;
+	peer->flags |= TUNCTL_PEER_REPLACE_ALLOWEDIPS;
 	if (!*text)
 		return true;
 	copy = strdup(text);
@@ -437,7 +437,7 @@ bool nt_value_allowedips(const char *name, const char *text,
 	}
 	free(copy);
 	if (incremental)
-		peer->flags &= ~NT_PEER_REPLACE_ALLOWEDIPS;
+		peer->flags &= ~TUNCTL_PEER_REPLACE_ALLOWEDIPS;
 	return ok;
 }
 

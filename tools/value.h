@@ -112,14 +112,14 @@ bool nt_value_is_space(int c);
  * Return: true on success.
  */
 bool nt_value_endpoint(const char *name, const char *text,
-		       union nt_endpoint *endpoint);
+		       union tunctl_endpoint *endpoint);
 
 /**
  * nt_value_allowedips() - a comma-separated list of [+|-]IP[/CIDR]
  * @name: the setting's name, for messages
  * @text: the value, without whitespace; empty means "no ranges"
  * @peer: receives the ranges; a '+' or '-' on any range turns the list
- *        into an incremental change (no NT_PEER_REPLACE_ALLOWEDIPS)
+ *        into an incremental change (no TUNCTL_PEER_REPLACE_ALLOWEDIPS)
  *
  * Without a prefix length an address means a single host (/32 or /128).
  * Host bits beyond the prefix are accepted with a warning (the kernel
@@ -128,7 +128,7 @@ bool nt_value_endpoint(const char *name, const char *text,
  * Return: true on success.
  */
 bool nt_value_allowedips(const char *name, const char *text,
-			 struct nt_peer *peer);
+			 struct tunctl_peer *peer);
 
 /**
  * nt_value_strip_spaces() - copy a string without its whitespace

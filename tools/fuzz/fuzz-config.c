@@ -16,8 +16,8 @@
 #include "config.h"
 
 /* The configuration @b, read back from showconf's text of @a, is @a's. */
-static const char *same_config(const struct nt_device *a,
-			       const struct nt_device *b)
+static const char *same_config(const struct tunctl_device *a,
+			       const struct tunctl_device *b)
 {
 	size_t i, j;
 
@@ -30,12 +30,12 @@ static const char *same_config(const struct nt_device *a,
 	if (a->peers_len != b->peers_len)
 		return "number of peers";
 	for (i = 0; i < a->peers_len; i++) {
-		const struct nt_peer *p = &a->peers[i], *q = &b->peers[i];
+		const struct tunctl_peer *p = &a->peers[i], *q = &b->peers[i];
 
 		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN))
 			return "peer public key";
-		if ((p->flags & NT_PEER_HAS_PRESHARED_KEY) !=
-		    (q->flags & NT_PEER_HAS_PRESHARED_KEY) ||
+		if ((p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) !=
+		    (q->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) ||
 		    memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN))
 			return "peer preshared key";
 		if (!fuzz_same_endpoint(p, q))
@@ -53,7 +53,7 @@ static const char *same_config(const struct nt_device *a,
 	return NULL;
 }
 
-static bool has_removals(const struct nt_device *dev)
+static bool has_removals(const struct tunctl_device *dev)
 {
 	size_t i, j;
 
@@ -64,9 +64,9 @@ static bool has_removals(const struct nt_device *dev)
 	return false;
 }
 
-static void showconf_roundtrip(const struct nt_device *dev)
+static void showconf_roundtrip(const struct tunctl_device *dev)
 {
-	struct nt_device *again;
+	struct tunctl_device *again;
 	const char *why;
 	char *text = NULL;
 	size_t len = 0;
@@ -101,7 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	int append;
 
 	for (append = 0; append <= 1; append++) {

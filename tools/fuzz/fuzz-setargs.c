@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *argv[MAX_WORDS];
 	char *text, *mapped[MAX_WORDS], *word, *rest;
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	int argc = 0, i;
 
 	text = malloc(size + 1);

@@ -23,7 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nt_device *dev = nt_model_device_new();
+	struct tunctl_device *dev = nt_model_device_new();
 	const struct nlmsghdr *nlh;
 	void *buf;
 	int len;

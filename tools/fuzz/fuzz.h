@@ -49,7 +49,7 @@ static void fuzz_setup(void)
 	} while (0)
 
 /* Every printer of tunctl over @dev: human, each field, dump, JSON, showconf. */
-static void fuzz_print_all(struct nt_device *dev)
+static void fuzz_print_all(struct tunctl_device *dev)
 {
 	static const char *const fields[] = {
 		"public-key", "private-key", "listen-port", "fwmark", "peers",
@@ -71,17 +71,17 @@ static void fuzz_print_all(struct nt_device *dev)
 }
 
 /* A preshared key the kernel would keep: present and not all zeros. */
-static bool fuzz_has_psk(const struct nt_peer *p)
+static bool fuzz_has_psk(const struct tunctl_peer *p)
 {
-	return (p->flags & NT_PEER_HAS_PRESHARED_KEY) &&
+	return (p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
 	       !nt_model_key_is_zero(p->preshared_key);
 }
 
-static bool fuzz_same_endpoint(const struct nt_peer *a, const struct nt_peer *b)
+static bool fuzz_same_endpoint(const struct tunctl_peer *a, const struct tunctl_peer *b)
 {
-	if ((a->flags & NT_PEER_HAS_ENDPOINT) != (b->flags & NT_PEER_HAS_ENDPOINT))
+	if ((a->flags & TUNCTL_PEER_HAS_ENDPOINT) != (b->flags & TUNCTL_PEER_HAS_ENDPOINT))
 		return false;
-	if (!(a->flags & NT_PEER_HAS_ENDPOINT))
+	if (!(a->flags & TUNCTL_PEER_HAS_ENDPOINT))
 		return true;
 	if (a->endpoint.sa.sa_family != b->endpoint.sa.sa_family)
 		return false;
@@ -92,8 +92,8 @@ static bool fuzz_same_endpoint(const struct nt_peer *a, const struct nt_peer *b)
 		       sizeof(a->endpoint.sin));
 }
 
-static bool fuzz_same_allowedip(const struct nt_allowedip *a,
-				const struct nt_allowedip *b, bool with_remove)
+static bool fuzz_same_allowedip(const struct tunctl_allowedip *a,
+				const struct tunctl_allowedip *b, bool with_remove)
 {
 	return a->family == b->family && a->cidr == b->cidr &&
 	       (!with_remove || a->remove == b->remove) &&
@@ -105,32 +105,32 @@ static bool fuzz_same_allowedip(const struct nt_allowedip *a,
  * says the same to the kernel. Differences that mean nothing there are
  * allowed: an all-zero preshared key reads back as none.
  */
-static const char *fuzz_same_change(const struct nt_device *a,
-				    const struct nt_device *b)
+static const char *fuzz_same_change(const struct tunctl_device *a,
+				    const struct tunctl_device *b)
 {
-	const uint32_t dev_mask = NT_DEVICE_HAS_PRIVATE_KEY |
-				  NT_DEVICE_HAS_LISTEN_PORT |
-				  NT_DEVICE_HAS_FWMARK | NT_DEVICE_REPLACE_PEERS;
-	const uint32_t peer_mask = NT_PEER_REMOVE | NT_PEER_REPLACE_ALLOWEDIPS |
-				   NT_PEER_UPDATE_ONLY | NT_PEER_HAS_KEEPALIVE;
+	const uint32_t dev_mask = TUNCTL_DEVICE_HAS_PRIVATE_KEY |
+				  TUNCTL_DEVICE_HAS_LISTEN_PORT |
+				  TUNCTL_DEVICE_HAS_FWMARK | TUNCTL_DEVICE_REPLACE_PEERS;
+	const uint32_t peer_mask = TUNCTL_PEER_REMOVE | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
+				   TUNCTL_PEER_UPDATE_ONLY | TUNCTL_PEER_HAS_KEEPALIVE;
 	size_t i, j;
 
 	if (strcmp(a->name, b->name))
 		return "device name";
 	if ((a->flags & dev_mask) != (b->flags & dev_mask))
 		return "device flags";
-	if ((a->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
+	if ((a->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) &&
 	    memcmp(a->private_key, b->private_key, NOISETUN_KEY_LEN))
 		return "private key";
-	if ((a->flags & NT_DEVICE_HAS_LISTEN_PORT) &&
+	if ((a->flags & TUNCTL_DEVICE_HAS_LISTEN_PORT) &&
 	    a->listen_port != b->listen_port)
 		return "listen port";
-	if ((a->flags & NT_DEVICE_HAS_FWMARK) && a->fwmark != b->fwmark)
+	if ((a->flags & TUNCTL_DEVICE_HAS_FWMARK) && a->fwmark != b->fwmark)
 		return "fwmark";
 	if (a->peers_len != b->peers_len)
 		return "number of peers";
 	for (i = 0; i < a->peers_len; i++) {
-		const struct nt_peer *p = &a->peers[i], *q = &b->peers[i];
+		const struct tunctl_peer *p = &a->peers[i], *q = &b->peers[i];
 
 		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN))
 			return "peer public key";
@@ -142,7 +142,7 @@ static const char *fuzz_same_change(const struct nt_device *a,
 			return "peer preshared key";
 		if (!fuzz_same_endpoint(p, q))
 			return "peer endpoint";
-		if ((p->flags & NT_PEER_HAS_KEEPALIVE) &&
+		if ((p->flags & TUNCTL_PEER_HAS_KEEPALIVE) &&
 		    p->keepalive_seconds != q->keepalive_seconds)
 			return "peer keepalive";
 		if (p->allowedips_len != q->allowedips_len)
@@ -167,10 +167,10 @@ static const char *fuzz_same_change(const struct nt_device *a,
  * made for dumps, takes the second for the continuation of the first:
  * such changes are only built, not compared.
  */
-static void fuzz_set_roundtrip(const struct nt_device *dev, size_t size)
+static void fuzz_set_roundtrip(const struct tunctl_device *dev, size_t size)
 {
 	struct nt_ipc_set_cursor cur = { 0 };
-	struct nt_device *merged = nt_model_device_new();
+	struct tunctl_device *merged = nt_model_device_new();
 	size_t i, messages = 0, limit = 2;
 	bool compare = true;
 	const char *why;
@@ -211,7 +211,7 @@ static void fuzz_set_roundtrip(const struct nt_device *dev, size_t size)
 }
 
 /* The SET round trip at the real buffer size and at a small one. */
-static void fuzz_set_roundtrips(const struct nt_device *dev)
+static void fuzz_set_roundtrips(const struct tunctl_device *dev)
 {
 	fuzz_set_roundtrip(dev, NT_IPC_SET_BUFFER_SIZE);
 	fuzz_set_roundtrip(dev, 512);
