@@ -18,6 +18,7 @@
 #include "error.h"
 #include "ipc.h"
 #include "model.h"
+#include "setconf.h"
 #include "subcommands.h"
 
 static int by_key(const void *a, const void *b)
@@ -124,12 +125,12 @@ int nt_setconf_main(int argc, const char *argv[])
 	int ret = 1;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, argv[0]);
+		nt_subcommand_print_usage(stdout, argv[0]);
 		return 0;
 	}
 	if (argc != 3) {
 		nt_error("expects an interface name and a configuration file");
-		nt_subcommand_usage(stderr, argv[0]);
+		nt_subcommand_print_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (!nt_ipc_check_name(argv[1]))

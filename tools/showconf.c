@@ -9,13 +9,14 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "format.h"
 #include "ipc.h"
 #include "key.h"
 #include "model.h"
-#include "print.h"
+#include "showconf.h"
 #include "subcommands.h"
 
-void nt_print_showconf(FILE *out, const struct tunctl_device *dev)
+void nt_showconf_print(FILE *out, const struct tunctl_device *dev)
 {
 	char b64[NT_KEY_B64_LEN + 1], text[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t i, j;
@@ -41,14 +42,14 @@ void nt_print_showconf(FILE *out, const struct tunctl_device *dev)
 		}
 		for (j = 0; j < peer->allowedips_len; j++)
 			fprintf(out, "%s%s/%u", j ? ", " : "AllowedIPs = ",
-				nt_print_allowedip(text, sizeof(text),
+				nt_format_allowedip(text, sizeof(text),
 						   &peer->allowedips[j]),
 				peer->allowedips[j].cidr);
 		if (peer->allowedips_len)
 			fputc('\n', out);
 		if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 			fprintf(out, "Endpoint = %s\n",
-				nt_print_endpoint(text, sizeof(text),
+				nt_format_endpoint(text, sizeof(text),
 						  &peer->endpoint));
 		if (peer->keepalive_seconds)
 			fprintf(out, "PersistentKeepalive = %u\n",
@@ -64,17 +65,17 @@ int nt_showconf_main(int argc, const char *argv[])
 	struct tunctl_device *dev;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, "showconf");
+		nt_subcommand_print_usage(stdout, "showconf");
 		return 0;
 	}
 	if (argc != 2) {
 		nt_error("expects exactly one interface name");
-		nt_subcommand_usage(stderr, "showconf");
+		nt_subcommand_print_usage(stderr, "showconf");
 		return 1;
 	}
 	if (nt_ipc_get_device(argv[1], &dev))
 		return 1;
-	nt_print_showconf(stdout, dev);
+	nt_showconf_print(stdout, dev);
 	nt_model_device_free(dev);
 	return 0;
 }

@@ -77,7 +77,7 @@ static void showconf_roundtrip(const struct tunctl_device *dev)
 	out = open_memstream(&text, &len);
 	if (!out)
 		abort();
-	nt_print_showconf(out, dev);
+	nt_showconf_print(out, dev);
 	if (fclose(out))
 		abort();
 	again = nt_config_parse("showconf", text, len, false);

@@ -20,10 +20,13 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "dump.h"
 #include "error.h"
+#include "human.h"
 #include "ipc.h"
+#include "json.h"
 #include "model.h"
-#include "print.h"
+#include "showconf.h"
 #include "value.h"
 
 static FILE *fuzz_null;
@@ -58,16 +61,16 @@ static void fuzz_print_all(struct tunctl_device *dev)
 	};
 	size_t i;
 
-	nt_print_human(fuzz_null, dev, false);
-	nt_print_human(fuzz_null, dev, true);
+	nt_human_print(fuzz_null, dev, false);
+	nt_human_print(fuzz_null, dev, true);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (!nt_print_is_field(fields[i]))
+		if (!nt_dump_is_field(fields[i]))
 			fuzz_fail("'%s' is not a field", fields[i]);
-		nt_print_field(fuzz_null, dev, fields[i], false);
-		nt_print_field(fuzz_null, dev, fields[i], true);
+		nt_dump_print_field(fuzz_null, dev, fields[i], false);
+		nt_dump_print_field(fuzz_null, dev, fields[i], true);
 	}
-	nt_print_json(fuzz_null, &dev, 1);
-	nt_print_showconf(fuzz_null, dev);
+	nt_json_print(fuzz_null, &dev, 1);
+	nt_showconf_print(fuzz_null, dev);
 }
 
 /* A preshared key the kernel would keep: present and not all zeros. */

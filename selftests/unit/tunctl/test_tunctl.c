@@ -24,12 +24,16 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "dump.h"
 #include "error.h"
+#include "format.h"
+#include "human.h"
 #include "ipc.h"
+#include "json.h"
 #include "key.h"
 #include "model.h"
-#include "print.h"
 #include "setargs.h"
+#include "showconf.h"
 
 static int test_count, failures;
 static const char *tunctl_bin;
@@ -219,7 +223,7 @@ static bool aip_is(const struct tunctl_allowedip *aip, const char *text)
 	char buf[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
 
 	snprintf(buf, sizeof(buf), "%s/%u",
-		 nt_print_allowedip(addr, sizeof(addr), aip), aip->cidr);
+		 nt_format_allowedip(addr, sizeof(addr), aip), aip->cidr);
 	return !strcmp(buf, text);
 }
 
@@ -506,7 +510,7 @@ static char *print_to_string(void (*fn)(FILE *, const void *), const void *arg)
 
 static void showconf_fn(FILE *f, const void *dev)
 {
-	nt_print_showconf(f, dev);
+	nt_showconf_print(f, dev);
 }
 
 static const char canonical_conf[] =
@@ -582,7 +586,7 @@ static void field_fn(FILE *f, const void *arg)
 {
 	const struct field_arg *a = arg;
 
-	nt_print_field(f, a->dev, a->field, a->with_name);
+	nt_dump_print_field(f, a->dev, a->field, a->with_name);
 }
 
 static void test_fields(void)
@@ -646,7 +650,7 @@ static bool colour_flag;
 
 static void human_fn(FILE *f, const void *dev)
 {
-	nt_print_human(f, dev, colour_flag);
+	nt_human_print(f, dev, colour_flag);
 }
 
 static void test_human(void)
@@ -713,7 +717,7 @@ static void test_json(void)
 		printf("ok %d - JSON passes json.tool # SKIP python3 is not installed\n", ++test_count);
 		goto no_python;
 	}
-	nt_print_json(f, devs, 2);
+	nt_json_print(f, devs, 2);
 	fclose(f);
 	py = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
 		   "i=d[\"interfaces\"]; p=i[0][\"peers\"]; "
@@ -738,7 +742,7 @@ no_python:
 
 	doc = NULL;
 	f = open_memstream(&doc, &len);
-	nt_print_json(f, devs, 0);
+	nt_json_print(f, devs, 0);
 	fclose(f);
 	report(!strcmp(doc, "{\n  \"interfaces\": []\n}\n"), "JSON with no devices");
 	free(doc);
