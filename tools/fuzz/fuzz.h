@@ -23,10 +23,10 @@
 #include "dump.h"
 #include "error.h"
 #include "human.h"
-#include "ipc.h"
 #include "json.h"
 #include "model.h"
 #include "showconf.h"
+#include "uapi.h"
 #include "value.h"
 
 static FILE *fuzz_null;
@@ -172,7 +172,7 @@ static const char *fuzz_same_change(const struct tunctl_device *a,
  */
 static void fuzz_set_roundtrip(const struct tunctl_device *dev, size_t size)
 {
-	struct nt_ipc_set_cursor cur = { 0 };
+	struct nt_uapi_set_cursor cur = { 0 };
 	struct tunctl_device *merged = nt_model_device_new();
 	size_t i, messages = 0, limit = 2;
 	bool compare = true;
@@ -192,15 +192,15 @@ static void fuzz_set_roundtrip(const struct tunctl_device *dev, size_t size)
 	do {
 		const struct nlmsghdr *nlh = buf;
 
-		more = nt_ipc_build_set(dev, 0x42, (uint32_t)messages, buf,
+		more = nt_uapi_build_set(dev, 0x42, (uint32_t)messages, buf,
 					size, &cur);
 		if (more < 0)
-			fuzz_fail("nt_ipc_build_set() failed (%d) in %zu-byte buffers",
+			fuzz_fail("nt_uapi_build_set() failed (%d) in %zu-byte buffers",
 				  more, size);
 		if (nlh->nlmsg_len > size)
 			fuzz_fail("a %u-byte message in a %zu-byte buffer",
 				  nlh->nlmsg_len, size);
-		if (nt_ipc_parse_device(nlh, merged))
+		if (nt_uapi_parse_device(nlh, merged))
 			fuzz_fail("SET message %zu does not parse back", messages);
 		if (++messages > limit)
 			fuzz_fail("the split into %zu-byte messages does not end",
@@ -216,7 +216,7 @@ static void fuzz_set_roundtrip(const struct tunctl_device *dev, size_t size)
 /* The SET round trip at the real buffer size and at a small one. */
 static void fuzz_set_roundtrips(const struct tunctl_device *dev)
 {
-	fuzz_set_roundtrip(dev, NT_IPC_SET_BUFFER_SIZE);
+	fuzz_set_roundtrip(dev, NT_UAPI_SET_BUFFER_SIZE);
 	fuzz_set_roundtrip(dev, 512);
 }
 

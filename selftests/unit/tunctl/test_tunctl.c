@@ -28,12 +28,12 @@
 #include "error.h"
 #include "format.h"
 #include "human.h"
-#include "ipc.h"
 #include "json.h"
 #include "key.h"
 #include "model.h"
 #include "setargs.h"
 #include "showconf.h"
+#include "uapi.h"
 
 static int test_count, failures;
 static const char *tunctl_bin;
@@ -938,7 +938,7 @@ static bool same_model(const struct tunctl_device *a, const struct tunctl_device
  */
 static void check_split(const struct tunctl_device *dev, size_t size, const char *what)
 {
-	struct nt_ipc_set_cursor cur = { 0 };
+	struct nt_uapi_set_cursor cur = { 0 };
 	struct tunctl_device *merged = nt_model_device_new();
 	uint8_t *buf = malloc(size);
 	size_t messages = 0, biggest = 0;
@@ -951,7 +951,7 @@ static void check_split(const struct tunctl_device *dev, size_t size, const char
 		struct tunctl_device *one = nt_model_device_new();
 		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 
-		more = nt_ipc_build_set(dev, 0x42, messages, buf, size, &cur);
+		more = nt_uapi_build_set(dev, 0x42, messages, buf, size, &cur);
 		if (more < 0) {
 			parsed = false;
 			nt_model_device_free(one);
@@ -960,7 +960,7 @@ static void check_split(const struct tunctl_device *dev, size_t size, const char
 		messages++;
 		if (nlh->nlmsg_len > biggest)
 			biggest = nlh->nlmsg_len;
-		if (nt_ipc_parse_device(nlh, one) || nt_ipc_parse_device(nlh, merged))
+		if (nt_uapi_parse_device(nlh, one) || nt_uapi_parse_device(nlh, merged))
 			parsed = false;
 		if (messages > 1 && (one->flags & (TUNCTL_DEVICE_REPLACE_PEERS |
 						   TUNCTL_DEVICE_HAS_PRIVATE_KEY |
@@ -995,14 +995,14 @@ static void check_split(const struct tunctl_device *dev, size_t size, const char
 static void test_netlink(void)
 {
 	struct tunctl_device *dev = big_device(1000, 100), *empty;
-	struct nt_ipc_set_cursor cur = { 0 };
+	struct nt_uapi_set_cursor cur = { 0 };
 	uint8_t buf[512];
 	size_t total = 0, i;
 
 	for (i = 0; i < dev->peers_len; i++)
 		total += dev->peers[i].allowedips_len;
 	report(total == 100000, "model holds 1000 peers x 100 allowed IPs");
-	check_split(dev, NT_IPC_SET_BUFFER_SIZE, "1000x100");
+	check_split(dev, NT_UAPI_SET_BUFFER_SIZE, "1000x100");
 	check_split(dev, 4096, "1000x100");
 	check_split(dev, 300, "1000x100");
 	nt_model_device_free(dev);
@@ -1013,9 +1013,9 @@ static void test_netlink(void)
 
 	empty = nt_model_device_new();
 	snprintf(empty->name, sizeof(empty->name), "nt0");
-	report(nt_ipc_build_set(empty, 0x42, 1, buf, sizeof(buf), &cur) == 0,
+	report(nt_uapi_build_set(empty, 0x42, 1, buf, sizeof(buf), &cur) == 0,
 	       "an empty change is one message");
-	report(nt_ipc_build_set(empty, 0x42, 1, buf, 16, &cur) == -EMSGSIZE,
+	report(nt_uapi_build_set(empty, 0x42, 1, buf, 16, &cur) == -EMSGSIZE,
 	       "a buffer too small is refused");
 	nt_model_device_free(empty);
 }
