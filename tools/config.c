@@ -53,7 +53,7 @@ struct parser {
 	unsigned int *peer_lines;	/* the [Peer] line of each peer */
 };
 
-static bool section_start(struct parser *p, const char *text)
+static bool start_section(struct parser *p, const char *text)
 {
 	uint8_t zero[NOISETUN_KEY_LEN] = { 0 };
 	unsigned int *lines;
@@ -116,32 +116,32 @@ static bool assign(struct parser *p, enum key_id k, const char *value)
 	switch (k) {
 	case K_PRIVATE_KEY:
 		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
-		return nt_value_key(name, value, dev->private_key, true);
+		return nt_value_parse_key(name, value, dev->private_key, true);
 	case K_LISTEN_PORT:
 		dev->flags |= TUNCTL_DEVICE_HAS_LISTEN_PORT;
-		return nt_value_port(name, value, &dev->listen_port);
+		return nt_value_parse_port(name, value, &dev->listen_port);
 	case K_FWMARK:
 		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
-		return nt_value_fwmark(name, value, &dev->fwmark);
+		return nt_value_parse_fwmark(name, value, &dev->fwmark);
 	case K_PUBLIC_KEY:
 		peer->flags |= TUNCTL_PEER_HAS_PUBLIC_KEY;
-		return nt_value_key(name, value, peer->public_key, false);
+		return nt_value_parse_key(name, value, peer->public_key, false);
 	case K_PRESHARED_KEY:
 		peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
-		return nt_value_key(name, value, peer->preshared_key, true);
+		return nt_value_parse_key(name, value, peer->preshared_key, true);
 	case K_ALLOWED_IPS:
 		if (!*value) {
 			nt_error("'%s' expects [+|-]IP[/CIDR][,...], got ''",
 				 name);
 			return false;
 		}
-		return nt_value_allowedips(name, value, peer);
+		return nt_value_parse_allowedips(name, value, peer);
 	case K_ENDPOINT:
 		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
-		return nt_value_endpoint(name, value, &peer->endpoint);
+		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case K_KEEPALIVE:
 		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
-		return nt_value_keepalive(name, value, &peer->keepalive_seconds);
+		return nt_value_parse_keepalive(name, value, &peer->keepalive_seconds);
 	case K_COUNT:
 		break;
 	}
@@ -155,7 +155,7 @@ static bool process(struct parser *p, char *text)
 	int k;
 
 	if (text[0] == '[')
-		return section_start(p, text);
+		return start_section(p, text);
 	eq = strchr(text, '=');
 	if (!eq) {
 		nt_error("expected 'Key = Value' or a [Section], got '%s'", text);

@@ -63,25 +63,25 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer, enum word
 	switch (w) {
 	case W_LISTEN_PORT:
 		dev->flags |= TUNCTL_DEVICE_HAS_LISTEN_PORT;
-		return nt_value_port(name, value, &dev->listen_port);
+		return nt_value_parse_port(name, value, &dev->listen_port);
 	case W_FWMARK:
 		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
-		return nt_value_fwmark(name, value, &dev->fwmark);
+		return nt_value_parse_fwmark(name, value, &dev->fwmark);
 	case W_PRIVATE_KEY:
 		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
-		return nt_value_keyfile(name, value, dev->private_key);
+		return nt_value_read_keyfile(name, value, dev->private_key);
 	case W_REMOVE:
 		peer->flags |= TUNCTL_PEER_REMOVE;
 		return true;
 	case W_PRESHARED_KEY:
 		peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
-		return nt_value_keyfile(name, value, peer->preshared_key);
+		return nt_value_read_keyfile(name, value, peer->preshared_key);
 	case W_ENDPOINT:
 		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
-		return nt_value_endpoint(name, value, &peer->endpoint);
+		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case W_KEEPALIVE:
 		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
-		return nt_value_keepalive(name, value, &peer->keepalive_seconds);
+		return nt_value_parse_keepalive(name, value, &peer->keepalive_seconds);
 	case W_ALLOWED_IPS:
 		/* wg drops the spaces of "10.0.0.1/32, 10.0.0.2/32" too. */
 		stripped = nt_value_strip_spaces(value);
@@ -89,7 +89,7 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer, enum word
 			nt_error("out of memory");
 			return false;
 		}
-		ok = nt_value_allowedips(name, stripped, peer);
+		ok = nt_value_parse_allowedips(name, stripped, peer);
 		free(stripped);
 		return ok;
 	case W_PEER:
@@ -130,7 +130,7 @@ struct tunctl_device *nt_setargs_parse(int argc, const char *const argv[])
 			value = argv[++i];
 		}
 		if (w == W_PEER) {
-			if (!nt_value_key(argv[i - 1], value, key, false))
+			if (!nt_value_parse_key(argv[i - 1], value, key, false))
 				goto err;
 			peer = nt_model_peer_add(dev, key);
 			if (!peer) {
