@@ -109,8 +109,8 @@ static int lookup_key(const char *name)
 static bool assign(struct parser *p, enum key_id k, const char *value)
 {
 	struct tunctl_device *dev = p->dev;
-	struct tunctl_peer *peer = dev->peers_len ?
-			       &dev->peers[dev->peers_len - 1] : NULL;
+	struct tunctl_peer *peer =
+		dev->peers_len ? &dev->peers[dev->peers_len - 1] : NULL;
 	const char *name = keys[k].name;
 
 	switch (k) {
@@ -128,7 +128,8 @@ static bool assign(struct parser *p, enum key_id k, const char *value)
 		return nt_value_parse_key(name, value, peer->public_key, false);
 	case K_PRESHARED_KEY:
 		peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
-		return nt_value_parse_key(name, value, peer->preshared_key, true);
+		return nt_value_parse_key(name, value, peer->preshared_key,
+					  true);
 	case K_ALLOWED_IPS:
 		if (!*value) {
 			nt_error("'%s' expects [+|-]IP[/CIDR][,...], got ''",
@@ -141,7 +142,8 @@ static bool assign(struct parser *p, enum key_id k, const char *value)
 		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case K_KEEPALIVE:
 		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
-		return nt_value_parse_keepalive(name, value, &peer->keepalive_seconds);
+		return nt_value_parse_keepalive(name, value,
+						&peer->keepalive_seconds);
 	case K_COUNT:
 		break;
 	}
@@ -251,7 +253,7 @@ static bool finish(struct parser *p, const char *where)
 }
 
 struct tunctl_device *nt_config_parse(const char *where, const char *text,
-				  size_t len, bool append)
+				      size_t len, bool append)
 {
 	struct parser p = { 0 };
 	char pos[512], *line = NULL;

@@ -39,7 +39,7 @@ struct tunctl_device;
  * Return: the change, or NULL after errors were reported with nt_error().
  */
 struct tunctl_device *nt_config_parse(const char *where, const char *text,
-				  size_t len, bool append);
+				      size_t len, bool append);
 
 /**
  * nt_config_parse_file() - read and parse a configuration file

@@ -35,7 +35,7 @@ bool nt_dump_is_field(const char *field)
 }
 
 static const char *format_key(char *buf, const uint8_t key[NOISETUN_KEY_LEN],
-			       bool present)
+			      bool present)
 {
 	if (!present)
 		return "(none)";
@@ -43,8 +43,14 @@ static const char *format_key(char *buf, const uint8_t key[NOISETUN_KEY_LEN],
 	return buf;
 }
 
-static void print_allowedips(FILE *out, const struct tunctl_peer *peer, char sep,
-		       char end)
+static const char *format_psk(char *buf, const struct tunctl_peer *peer)
+{
+	return format_key(buf, peer->preshared_key,
+			  peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY);
+}
+
+static void print_allowedips(FILE *out, const struct tunctl_peer *peer,
+			     char sep, char end)
 {
 	char text[INET6_ADDRSTRLEN];
 	size_t i;
@@ -56,7 +62,7 @@ static void print_allowedips(FILE *out, const struct tunctl_peer *peer, char sep
 	for (i = 0; i < peer->allowedips_len; i++)
 		fprintf(out, "%s/%u%c",
 			nt_format_allowedip(text, sizeof(text),
-					   &peer->allowedips[i]),
+					    &peer->allowedips[i]),
 			peer->allowedips[i].cidr,
 			i + 1 < peer->allowedips_len ? sep : end);
 }
@@ -89,17 +95,18 @@ static void print_keepalive(FILE *out, uint16_t seconds)
 		fputs("off\n", out);
 }
 
-static void print_dump(FILE *out, const struct tunctl_device *dev, const char *prefix)
+static void print_dump(FILE *out, const struct tunctl_device *dev,
+		       const char *prefix)
 {
 	char b64[NT_KEY_B64_LEN + 1];
 	size_t i;
 
 	fprintf(out, "%s%s\t", prefix,
 		format_key(b64, dev->private_key,
-			    dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
+			   dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
 	fprintf(out, "%s\t%u\t",
 		format_key(b64, dev->public_key,
-			    dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY),
+			   dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY),
 		dev->listen_port);
 	print_fwmark(out, dev->fwmark);
 	for (i = 0; i < dev->peers_len; i++) {
@@ -107,9 +114,7 @@ static void print_dump(FILE *out, const struct tunctl_device *dev, const char *p
 
 		nt_key_to_base64(b64, peer->public_key);
 		fprintf(out, "%s%s\t", prefix, b64);
-		fprintf(out, "%s\t",
-			format_key(b64, peer->preshared_key,
-				    peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY));
+		fprintf(out, "%s\t", format_psk(b64, peer));
 		print_endpoint(out, peer, '\t');
 		print_allowedips(out, peer, ',', '\t');
 		fprintf(out, "%llu\t%" PRIu64 "\t%" PRIu64 "\t",
@@ -119,8 +124,8 @@ static void print_dump(FILE *out, const struct tunctl_device *dev, const char *p
 	}
 }
 
-void nt_dump_print_field(FILE *out, const struct tunctl_device *dev, const char *field,
-		    bool with_name)
+void nt_dump_print_field(FILE *out, const struct tunctl_device *dev,
+			 const char *field, bool with_name)
 {
 	char prefix[IFNAMSIZ + 1] = "", b64[NT_KEY_B64_LEN + 1];
 	size_t i;
@@ -133,11 +138,11 @@ void nt_dump_print_field(FILE *out, const struct tunctl_device *dev, const char 
 	} else if (!strcmp(field, "public-key")) {
 		fprintf(out, "%s%s\n", prefix,
 			format_key(b64, dev->public_key,
-				    dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY));
+				   dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY));
 	} else if (!strcmp(field, "private-key")) {
 		fprintf(out, "%s%s\n", prefix,
 			format_key(b64, dev->private_key,
-				    dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
+				   dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
 	} else if (!strcmp(field, "listen-port")) {
 		fprintf(out, "%s%u\n", prefix, dev->listen_port);
 	} else if (!strcmp(field, "fwmark")) {
@@ -153,9 +158,7 @@ void nt_dump_print_field(FILE *out, const struct tunctl_device *dev, const char 
 			if (!strcmp(field, "peers")) {
 				fputc('\n', out);
 			} else if (!strcmp(field, "preshared-keys")) {
-				fprintf(out, "\t%s\n",
-					format_key(b64, peer->preshared_key,
-						    peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY));
+				fprintf(out, "\t%s\n", format_psk(b64, peer));
 			} else if (!strcmp(field, "endpoints")) {
 				fputc('\t', out);
 				print_endpoint(out, peer, '\n');

@@ -10,8 +10,7 @@
 #include "format.h"
 #include "model.h"
 
-char *nt_format_endpoint(char *buf, size_t len,
-			 const union tunctl_endpoint *ep)
+char *nt_format_endpoint(char *buf, size_t len, const union tunctl_endpoint *ep)
 {
 	char host[NI_MAXHOST], service[NI_MAXSERV];
 	socklen_t alen = ep->sa.sa_family == AF_INET6 ?

@@ -82,7 +82,8 @@ static void print_ago(const struct human *h, int64_t then)
 			esc(h, RED), esc(h, RESET));
 	} else {
 		/* Unsigned: a wild reply must not overflow the subtraction. */
-		print_duration(h, (unsigned long long)now - (unsigned long long)then);
+		print_duration(h, (unsigned long long)now -
+				  (unsigned long long)then);
 		fputs(" ago", h->out);
 	}
 }
@@ -148,12 +149,13 @@ static void print_peer(const struct human *h, const struct tunctl_peer *peer)
 	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 		fprintf(h->out, "  %sendpoint%s: %s\n", esc(h, BOLD),
 			esc(h, RESET),
-			nt_format_endpoint(text, sizeof(text), &peer->endpoint));
+			nt_format_endpoint(text, sizeof(text),
+					   &peer->endpoint));
 	fprintf(h->out, "  %sallowed ips%s: ", esc(h, BOLD), esc(h, RESET));
 	for (i = 0; i < peer->allowedips_len; i++)
 		fprintf(h->out, "%s%s/%s%u%s",
 			nt_format_allowedip(text, sizeof(text),
-					   &peer->allowedips[i]),
+					    &peer->allowedips[i]),
 			esc(h, CYAN), esc(h, RESET), peer->allowedips[i].cidr,
 			i + 1 < peer->allowedips_len ? ", " : "\n");
 	if (!peer->allowedips_len)

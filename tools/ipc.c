@@ -438,8 +438,8 @@ int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 			ret = -ENOMEM;
 			break;
 		}
-		nlh = nt_uapi_build_get(buf, sizeof(buf), req.family,
-					new_seq(), name);
+		nlh = nt_uapi_build_get(buf, sizeof(buf), req.family, new_seq(),
+					name);
 		ret = nlh ? transact(&req, nlh, merge_reply, dev) : -EMSGSIZE;
 		if (ret != -EINTR)
 			break;
@@ -479,7 +479,7 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 	}
 	do {
 		more = nt_uapi_build_set(dev, req.family, new_seq(), buf,
-					NT_UAPI_SET_BUFFER_SIZE, &cursor);
+					 NT_UAPI_SET_BUFFER_SIZE, &cursor);
 		if (more < 0) {
 			ret = more;
 			nt_error("cannot build the request for '%s': %s",

@@ -43,7 +43,7 @@ static void print_string(FILE *out, const char *s)
 }
 
 static void print_key_or_null(FILE *out, const uint8_t key[NOISETUN_KEY_LEN],
-			bool present)
+			      bool present)
 {
 	char b64[NT_KEY_B64_LEN + 1];
 
@@ -79,17 +79,18 @@ static void print_peer(FILE *out, const struct tunctl_peer *p)
 	print_key_or_null(out, p->public_key, true);
 	fputs(",\n          \"preshared_key\": ", out);
 	print_key_or_null(out, p->preshared_key,
-		    p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY);
+			  p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY);
 	fputs(",\n          \"endpoint\": ", out);
 	if (p->flags & TUNCTL_PEER_HAS_ENDPOINT)
-		print_string(out, nt_format_endpoint(text, sizeof(text), &p->endpoint));
+		print_string(out, nt_format_endpoint(text, sizeof(text),
+						     &p->endpoint));
 	else
 		fputs("null", out);
 	fputs(",\n          \"allowed_ips\": [", out);
 	for (i = 0; i < p->allowedips_len; i++) {
 		fprintf(out, "%s\"%s/%u\"", i ? ", " : "",
 			nt_format_allowedip(text, sizeof(text),
-					   &p->allowedips[i]),
+					    &p->allowedips[i]),
 			p->allowedips[i].cidr);
 	}
 	fprintf(out, "],\n          \"latest_handshake\": %lld",
@@ -115,10 +116,11 @@ static void print_device(FILE *out, const struct tunctl_device *dev)
 	print_string(out, dev->name);
 	fprintf(out, ",\n      \"ifindex\": %u", dev->ifindex);
 	fputs(",\n      \"public_key\": ", out);
-	print_key_or_null(out, dev->public_key, dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY);
+	print_key_or_null(out, dev->public_key,
+			  dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY);
 	fputs(",\n      \"private_key\": ", out);
 	print_key_or_null(out, dev->private_key,
-		    dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY);
+			  dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY);
 	fprintf(out, ",\n      \"listen_port\": %u", dev->listen_port);
 	fprintf(out, ",\n      \"fwmark\": %u", dev->fwmark);
 	fputs(",\n      \"drops\": ", out);

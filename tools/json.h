@@ -17,8 +17,7 @@ struct tunctl_device;
  * @devs: the devices
  * @count: how many
  */
-void nt_json_print(FILE *out, struct tunctl_device *const *devs,
-		   size_t count);
+void nt_json_print(FILE *out, struct tunctl_device *const *devs, size_t count);
 
 /**
  * nt_json_print_names() - the JSON document of `show interfaces --json`:

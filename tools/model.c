@@ -33,8 +33,9 @@ void nt_model_device_free(struct tunctl_device *dev)
 	free(dev);
 }
 
-struct tunctl_peer *nt_model_peer_add(struct tunctl_device *dev,
-				  const uint8_t public_key[NOISETUN_KEY_LEN])
+struct tunctl_peer *
+nt_model_peer_add(struct tunctl_device *dev,
+		  const uint8_t public_key[NOISETUN_KEY_LEN])
 {
 	struct tunctl_peer *peer;
 
@@ -69,7 +70,8 @@ struct tunctl_peer *nt_model_peer_add(struct tunctl_device *dev,
 	return peer;
 }
 
-int nt_model_allowedip_add(struct tunctl_peer *peer, const struct tunctl_allowedip *aip)
+int nt_model_allowedip_add(struct tunctl_peer *peer,
+			   const struct tunctl_allowedip *aip)
 {
 	if (peer->allowedips_len == peer->allowedips_cap) {
 		size_t cap = peer->allowedips_cap ? peer->allowedips_cap * 2 : 4;
@@ -87,8 +89,9 @@ int nt_model_allowedip_add(struct tunctl_peer *peer, const struct tunctl_allowed
 	return 0;
 }
 
-struct tunctl_peer *nt_model_peer_find(const struct tunctl_device *dev,
-				   const uint8_t public_key[NOISETUN_KEY_LEN])
+struct tunctl_peer *
+nt_model_peer_find(const struct tunctl_device *dev,
+		   const uint8_t public_key[NOISETUN_KEY_LEN])
 {
 	size_t i;
 

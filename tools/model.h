@@ -160,8 +160,9 @@ void nt_model_device_free(struct tunctl_device *dev);
  *
  * Return: the new peer, or NULL with errno set.
  */
-struct tunctl_peer *nt_model_peer_add(struct tunctl_device *dev,
-				  const uint8_t public_key[NOISETUN_KEY_LEN]);
+struct tunctl_peer *
+nt_model_peer_add(struct tunctl_device *dev,
+		  const uint8_t public_key[NOISETUN_KEY_LEN]);
 
 /**
  * nt_model_allowedip_add() - append an allowed-IP range to a peer
@@ -170,7 +171,8 @@ struct tunctl_peer *nt_model_peer_add(struct tunctl_device *dev,
  *
  * Return: 0, or -ENOMEM.
  */
-int nt_model_allowedip_add(struct tunctl_peer *peer, const struct tunctl_allowedip *aip);
+int nt_model_allowedip_add(struct tunctl_peer *peer,
+			   const struct tunctl_allowedip *aip);
 
 /**
  * nt_model_peer_find() - find a peer by public key
@@ -179,8 +181,9 @@ int nt_model_allowedip_add(struct tunctl_peer *peer, const struct tunctl_allowed
  *
  * Return: the first peer with that key, or NULL.
  */
-struct tunctl_peer *nt_model_peer_find(const struct tunctl_device *dev,
-				   const uint8_t public_key[NOISETUN_KEY_LEN]);
+struct tunctl_peer *
+nt_model_peer_find(const struct tunctl_device *dev,
+		   const uint8_t public_key[NOISETUN_KEY_LEN]);
 
 /**
  * nt_model_key_is_zero() - whether a key is all zeros (meaning "unset")

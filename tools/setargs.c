@@ -53,8 +53,8 @@ static int lookup(const char *word)
 }
 
 /* Apply word @w with value @value (NULL for `remove`) to the change. */
-static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer, enum word w,
-		  const char *value)
+static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
+		  enum word w, const char *value)
 {
 	const char *name = words[w].word;
 	char *stripped;
@@ -81,7 +81,8 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer, enum word
 		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case W_KEEPALIVE:
 		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
-		return nt_value_parse_keepalive(name, value, &peer->keepalive_seconds);
+		return nt_value_parse_keepalive(name, value,
+						&peer->keepalive_seconds);
 	case W_ALLOWED_IPS:
 		/* wg drops the spaces of "10.0.0.1/32, 10.0.0.2/32" too. */
 		stripped = nt_value_strip_spaces(value);

@@ -74,7 +74,8 @@ static int show_all(const char *field, bool json)
 		} else {
 			if (count++)
 				putchar('\n');
-			nt_human_print(stdout, dev, nt_human_wants_colour(stdout));
+			nt_human_print(stdout, dev,
+				       nt_human_wants_colour(stdout));
 		}
 		nt_model_device_free(dev);
 	}

@@ -43,14 +43,14 @@ void nt_showconf_print(FILE *out, const struct tunctl_device *dev)
 		for (j = 0; j < peer->allowedips_len; j++)
 			fprintf(out, "%s%s/%u", j ? ", " : "AllowedIPs = ",
 				nt_format_allowedip(text, sizeof(text),
-						   &peer->allowedips[j]),
+						    &peer->allowedips[j]),
 				peer->allowedips[j].cidr);
 		if (peer->allowedips_len)
 			fputc('\n', out);
 		if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 			fprintf(out, "Endpoint = %s\n",
 				nt_format_endpoint(text, sizeof(text),
-						  &peer->endpoint));
+						   &peer->endpoint));
 		if (peer->keepalive_seconds)
 			fprintf(out, "PersistentKeepalive = %u\n",
 				peer->keepalive_seconds);

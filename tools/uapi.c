@@ -53,7 +53,8 @@ struct nlmsghdr *nt_uapi_build_get(void *buf, size_t len, uint16_t family,
 	if (len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
 		return NULL;
 	nlh = nt_uapi_put_header(buf, family, NLM_F_REQUEST | NLM_F_DUMP, seq,
-				 NOISETUN_CMD_GET_DEVICE, NOISETUN_GENL_VERSION);
+				 NOISETUN_CMD_GET_DEVICE,
+				 NOISETUN_GENL_VERSION);
 	if (!mnl_attr_put_strz_check(nlh, len, NOISETUN_A_DEVICE_IFNAME, name))
 		return NULL;
 	return nlh;
@@ -73,8 +74,8 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
 		flags |= NOISETUN_PEER_F_REPLACE_ALLOWEDIPS;
 	if (peer->flags & TUNCTL_PEER_UPDATE_ONLY)
 		flags |= NOISETUN_PEER_F_UPDATE_ONLY;
-	if (flags && !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_PEER_FLAGS,
-					     flags))
+	if (flags &&
+	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_PEER_FLAGS, flags))
 		return false;
 	if ((peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
 	    !mnl_attr_put_check(nlh, len, NOISETUN_A_PEER_PRESHARED_KEY,
@@ -180,7 +181,8 @@ int nt_uapi_build_set(const struct tunctl_device *dev, uint16_t family,
 	if (len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)) + 64)
 		return -EMSGSIZE;
 	nlh = nt_uapi_put_header(buf, family, NLM_F_REQUEST | NLM_F_ACK, seq,
-				 NOISETUN_CMD_SET_DEVICE, NOISETUN_GENL_VERSION);
+				 NOISETUN_CMD_SET_DEVICE,
+				 NOISETUN_GENL_VERSION);
 	if (!mnl_attr_put_strz_check(nlh, len, NOISETUN_A_DEVICE_IFNAME,
 				     dev->name))
 		return -EMSGSIZE;
@@ -398,8 +400,9 @@ static int parse_allowedip(const struct nlattr *attr, void *data)
 	struct parse_ctx *ctx = data;
 	struct allowedip_parse ap = { 0 };
 
-	if (mnl_attr_parse_nested(attr, parse_allowedip_attr, &ap) != MNL_CB_OK ||
-	    !is_valid_allowedip(&ap))
+	if (mnl_attr_parse_nested(attr, parse_allowedip_attr, &ap) != MNL_CB_OK)
+		return fail(ctx, -EINVAL);
+	if (!is_valid_allowedip(&ap))
 		return fail(ctx, -EINVAL);
 	if (nt_model_allowedip_add(ctx->peer, &ap.aip))
 		return fail(ctx, -ENOMEM);
@@ -424,8 +427,7 @@ static int parse_preshared_key(const struct nlattr *attr,
 	return 0;
 }
 
-static int parse_peer_flags(const struct nlattr *attr,
-			    struct tunctl_peer *peer)
+static int parse_peer_flags(const struct nlattr *attr, struct tunctl_peer *peer)
 {
 	uint32_t flags;
 
@@ -544,8 +546,8 @@ static int merge_peer(struct tunctl_device *dev, struct tunctl_peer *scratch)
 	size_t i;
 
 	last = dev->peers_len ? &dev->peers[dev->peers_len - 1] : NULL;
-	if (last && !memcmp(last->public_key, scratch->public_key,
-			    NOISETUN_KEY_LEN)) {
+	if (last &&
+	    !memcmp(last->public_key, scratch->public_key, NOISETUN_KEY_LEN)) {
 		for (i = 0; i < scratch->allowedips_len; i++) {
 			if (nt_model_allowedip_add(last,
 						   &scratch->allowedips[i]))
@@ -574,8 +576,7 @@ static int parse_peer(const struct nlattr *attr, void *data)
 	ctx->peer = &scratch;
 	ret = mnl_attr_parse_nested(attr, parse_peer_attr, ctx);
 	ctx->peer = NULL;
-	if (ret != MNL_CB_OK ||
-	    !(scratch.flags & TUNCTL_PEER_HAS_PUBLIC_KEY))
+	if (ret != MNL_CB_OK || !(scratch.flags & TUNCTL_PEER_HAS_PUBLIC_KEY))
 		err = ctx->err ? ctx->err : -EINVAL;
 	else
 		err = merge_peer(ctx->dev, &scratch);
@@ -666,7 +667,8 @@ int nt_uapi_parse_device(const struct nlmsghdr *nlh, struct tunctl_device *dev)
 {
 	struct parse_ctx ctx = { .dev = dev };
 
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
+	if (nlh->nlmsg_len <
+	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
 		return -EINVAL;
 	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_device_attr,
 			   &ctx) != MNL_CB_OK)

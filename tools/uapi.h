@@ -50,8 +50,7 @@ struct nt_uapi_set_cursor {
  * Return: the message, at @buf.
  */
 struct nlmsghdr *nt_uapi_put_header(void *buf, uint16_t type, uint16_t flags,
-				    uint32_t seq, uint8_t cmd,
-				    uint8_t version);
+				    uint32_t seq, uint8_t cmd, uint8_t version);
 
 /**
  * nt_uapi_build_get() - build the GET_DEVICE dump request of one device
@@ -97,7 +96,6 @@ int nt_uapi_build_set(const struct tunctl_device *dev, uint16_t family,
  *
  * Return: 0, or -EINVAL for a malformed message, -ENOMEM.
  */
-int nt_uapi_parse_device(const struct nlmsghdr *nlh,
-			 struct tunctl_device *dev);
+int nt_uapi_parse_device(const struct nlmsghdr *nlh, struct tunctl_device *dev);
 
 #endif /* TUNCTL_UAPI_H */

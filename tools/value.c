@@ -86,7 +86,8 @@ bool nt_value_parse_fwmark(const char *name, const char *text, uint32_t *mark)
 	return true;
 }
 
-bool nt_value_parse_keepalive(const char *name, const char *text, uint16_t *seconds)
+bool nt_value_parse_keepalive(const char *name, const char *text,
+			      uint16_t *seconds)
 {
 	uint64_t v;
 
@@ -104,7 +105,7 @@ bool nt_value_parse_keepalive(const char *name, const char *text, uint16_t *seco
 }
 
 bool nt_value_parse_key(const char *name, const char *text,
-		  uint8_t key[NOISETUN_KEY_LEN], bool secret)
+			uint8_t key[NOISETUN_KEY_LEN], bool secret)
 {
 	enum nt_key_fault fault = nt_key_from_base64(key, text);
 
@@ -168,7 +169,7 @@ out:
 }
 
 bool nt_value_read_keyfile(const char *name, const char *path,
-		      uint8_t key[NOISETUN_KEY_LEN])
+			   uint8_t key[NOISETUN_KEY_LEN])
 {
 	const char *why;
 	FILE *f;
@@ -211,7 +212,7 @@ static bool refuse_endpoint(const char *name, const char *text, const char *why)
 }
 
 bool nt_value_parse_endpoint(const char *name, const char *text,
-		       union tunctl_endpoint *endpoint)
+			     union tunctl_endpoint *endpoint)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -248,7 +249,8 @@ bool nt_value_parse_endpoint(const char *name, const char *text,
 		}
 		port = close + 2;
 		if (!strchr(host, ':')) {
-			refuse_endpoint(name, text, "brackets are for IPv6 addresses");
+			refuse_endpoint(name, text,
+					"brackets are for IPv6 addresses");
 			goto out;
 		}
 		hints.ai_family = AF_INET6;
@@ -315,7 +317,8 @@ bool nt_value_parse_endpoint(const char *name, const char *text,
 		       sizeof(struct sockaddr_in6));
 		ok = true;
 	} else {
-		refuse_endpoint(name, text, "resolves to neither IPv4 nor IPv6");
+		refuse_endpoint(name, text,
+				"resolves to neither IPv4 nor IPv6");
 	}
 	freeaddrinfo(res);
 out:
@@ -408,7 +411,7 @@ err:
 }
 
 bool nt_value_parse_allowedips(const char *name, const char *text,
-			 struct tunctl_peer *peer)
+			       struct tunctl_peer *peer)
 {
 	bool incremental = false, ok = true;
 	struct tunctl_allowedip aip;

@@ -53,7 +53,8 @@ bool nt_value_parse_fwmark(const char *name, const char *text, uint32_t *mark);
  *
  * Return: true on success.
  */
-bool nt_value_parse_keepalive(const char *name, const char *text, uint16_t *seconds);
+bool nt_value_parse_keepalive(const char *name, const char *text,
+			      uint16_t *seconds);
 
 /**
  * nt_value_parse_key() - a base64 key
@@ -65,7 +66,7 @@ bool nt_value_parse_keepalive(const char *name, const char *text, uint16_t *seco
  * Return: true on success.
  */
 bool nt_value_parse_key(const char *name, const char *text,
-		  uint8_t key[NOISETUN_KEY_LEN], bool secret);
+			uint8_t key[NOISETUN_KEY_LEN], bool secret);
 
 /**
  * nt_value_read_keyfile() - a key read from a file, as wg reads one
@@ -78,7 +79,7 @@ bool nt_value_parse_key(const char *name, const char *text,
  * Return: true on success.
  */
 bool nt_value_read_keyfile(const char *name, const char *path,
-		      uint8_t key[NOISETUN_KEY_LEN]);
+			   uint8_t key[NOISETUN_KEY_LEN]);
 
 /**
  * nt_value_read_key() - read one base64 key from a stream: its 44
@@ -112,7 +113,7 @@ bool nt_value_is_space(int c);
  * Return: true on success.
  */
 bool nt_value_parse_endpoint(const char *name, const char *text,
-		       union tunctl_endpoint *endpoint);
+			     union tunctl_endpoint *endpoint);
 
 /**
  * nt_value_parse_allowedips() - a comma-separated list of [+|-]IP[/CIDR]
@@ -128,7 +129,7 @@ bool nt_value_parse_endpoint(const char *name, const char *text,
  * Return: true on success.
  */
 bool nt_value_parse_allowedips(const char *name, const char *text,
-			 struct tunctl_peer *peer);
+			       struct tunctl_peer *peer);
 
 /**
  * nt_value_strip_spaces() - copy a string without its whitespace

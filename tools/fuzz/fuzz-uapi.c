@@ -3,9 +3,9 @@
  * libFuzzer harness of the netlink reply parser (nt_uapi_parse_device() in
  * uapi.c), fed as nt_ipc_get_device() feeds it: the input is a buffer of
  * netlink messages (a GET_DEVICE dump), walked as ipc.c's transact()
- * walks what the socket returned: messages that fit, until NLMSG_DONE or an error,
- * control messages skipped, each merged into one model (a peer continued
- * from the previous message is appended to).
+ * walks what the socket returned: messages that fit, until NLMSG_DONE or
+ * an error, control messages skipped, each merged into one model (a peer
+ * continued from the previous message is appended to).
  *
  * A model that parses (even partly, up to a refused message) must print
  * with every printer and survive the split into SET_DEVICE requests

@@ -80,9 +80,11 @@ static bool fuzz_has_psk(const struct tunctl_peer *p)
 	       !nt_model_key_is_zero(p->preshared_key);
 }
 
-static bool fuzz_same_endpoint(const struct tunctl_peer *a, const struct tunctl_peer *b)
+static bool fuzz_same_endpoint(const struct tunctl_peer *a,
+			       const struct tunctl_peer *b)
 {
-	if ((a->flags & TUNCTL_PEER_HAS_ENDPOINT) != (b->flags & TUNCTL_PEER_HAS_ENDPOINT))
+	if ((a->flags & TUNCTL_PEER_HAS_ENDPOINT) !=
+	    (b->flags & TUNCTL_PEER_HAS_ENDPOINT))
 		return false;
 	if (!(a->flags & TUNCTL_PEER_HAS_ENDPOINT))
 		return true;
@@ -96,7 +98,8 @@ static bool fuzz_same_endpoint(const struct tunctl_peer *a, const struct tunctl_
 }
 
 static bool fuzz_same_allowedip(const struct tunctl_allowedip *a,
-				const struct tunctl_allowedip *b, bool with_remove)
+				const struct tunctl_allowedip *b,
+				bool with_remove)
 {
 	return a->family == b->family && a->cidr == b->cidr &&
 	       (!with_remove || a->remove == b->remove) &&
@@ -111,11 +114,12 @@ static bool fuzz_same_allowedip(const struct tunctl_allowedip *a,
 static const char *fuzz_same_change(const struct tunctl_device *a,
 				    const struct tunctl_device *b)
 {
-	const uint32_t dev_mask = TUNCTL_DEVICE_HAS_PRIVATE_KEY |
-				  TUNCTL_DEVICE_HAS_LISTEN_PORT |
-				  TUNCTL_DEVICE_HAS_FWMARK | TUNCTL_DEVICE_REPLACE_PEERS;
-	const uint32_t peer_mask = TUNCTL_PEER_REMOVE | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
-				   TUNCTL_PEER_UPDATE_ONLY | TUNCTL_PEER_HAS_KEEPALIVE;
+	const uint32_t dev_mask =
+		TUNCTL_DEVICE_HAS_PRIVATE_KEY | TUNCTL_DEVICE_HAS_LISTEN_PORT |
+		TUNCTL_DEVICE_HAS_FWMARK | TUNCTL_DEVICE_REPLACE_PEERS;
+	const uint32_t peer_mask =
+		TUNCTL_PEER_REMOVE | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
+		TUNCTL_PEER_UPDATE_ONLY | TUNCTL_PEER_HAS_KEEPALIVE;
 	size_t i, j;
 
 	if (strcmp(a->name, b->name))
@@ -193,7 +197,7 @@ static void fuzz_set_roundtrip(const struct tunctl_device *dev, size_t size)
 		const struct nlmsghdr *nlh = buf;
 
 		more = nt_uapi_build_set(dev, 0x42, (uint32_t)messages, buf,
-					size, &cur);
+					 size, &cur);
 		if (more < 0)
 			fuzz_fail("nt_uapi_build_set() failed (%d) in %zu-byte buffers",
 				  more, size);
