@@ -13,12 +13,8 @@
  */
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static void fuzz_setup_harness(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_setup();
-	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

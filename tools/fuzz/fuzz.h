@@ -31,9 +31,17 @@
 
 static FILE *fuzz_null;
 
-/* Once per process: errors and printer output go to /dev/null; no DNS. */
-static void fuzz_setup(void)
+/* What a harness prepares once per process, after the common setup. */
+static void fuzz_setup_harness(void);
+
+/*
+ * libFuzzer calls this once per process: errors and printer output go to
+ * /dev/null, names are never resolved (no DNS), then the harness's own.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	(void)argc;
+	(void)argv;
 	fuzz_null = fopen("/dev/null", "w");
 	if (!fuzz_null) {
 		perror("/dev/null");
@@ -42,6 +50,8 @@ static void fuzz_setup(void)
 	nt_error_stream = fuzz_null;
 	nt_error_subcommand = "fuzz";
 	nt_value_resolve_names = false;
+	fuzz_setup_harness();
+	return 0;
 }
 
 #define fuzz_fail(...)                                                 \
@@ -97,13 +107,78 @@ static bool fuzz_same_endpoint(const struct tunctl_peer *a,
 		       sizeof(a->endpoint.sin));
 }
 
-static bool fuzz_same_allowedip(const struct tunctl_allowedip *a,
-				const struct tunctl_allowedip *b,
-				bool with_remove)
+/*
+ * Why the allowed IPs of @q differ from @p's, in order, or NULL if they
+ * do not; their '-' (remove) marks count only @with_remove.
+ */
+static const char *fuzz_allowedips_differ(const struct tunctl_peer *p,
+					  const struct tunctl_peer *q,
+					  bool with_remove)
 {
-	return a->family == b->family && a->cidr == b->cidr &&
-	       (!with_remove || a->remove == b->remove) &&
-	       !memcmp(&a->addr, &b->addr, a->family == AF_INET6 ? 16 : 4);
+	size_t i;
+
+	if (p->allowedips_len != q->allowedips_len)
+		return "number of allowed IPs";
+	for (i = 0; i < p->allowedips_len; i++) {
+		const struct tunctl_allowedip *a = &p->allowedips[i];
+		const struct tunctl_allowedip *b = &q->allowedips[i];
+
+		if (a->family != b->family || a->cidr != b->cidr ||
+		    (with_remove && a->remove != b->remove) ||
+		    memcmp(&a->addr, &b->addr, a->family == AF_INET6 ? 16 : 4))
+			return "allowed IP";
+	}
+	return NULL;
+}
+
+/* Why peer @q differs from peer @p, or NULL; both have the same key. */
+typedef const char *(*fuzz_peer_differ)(const struct tunctl_peer *p,
+					const struct tunctl_peer *q);
+
+/*
+ * Why the peers of @b differ from @a's: in number, in order of public
+ * key, or as @differ says of a pair. NULL if they do not.
+ */
+static const char *fuzz_peers_differ(const struct tunctl_device *a,
+				     const struct tunctl_device *b,
+				     fuzz_peer_differ differ)
+{
+	const char *why;
+	size_t i;
+
+	if (a->peers_len != b->peers_len)
+		return "number of peers";
+	for (i = 0; i < a->peers_len; i++) {
+		if (memcmp(a->peers[i].public_key, b->peers[i].public_key,
+			   NOISETUN_KEY_LEN))
+			return "peer public key";
+		why = differ(&a->peers[i], &b->peers[i]);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/* Why peer @q says another change than @p to the kernel, or NULL. */
+static const char *fuzz_peer_change_differs(const struct tunctl_peer *p,
+					    const struct tunctl_peer *q)
+{
+	const uint32_t mask =
+		TUNCTL_PEER_REMOVE | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
+		TUNCTL_PEER_UPDATE_ONLY | TUNCTL_PEER_HAS_KEEPALIVE;
+
+	if ((p->flags & mask) != (q->flags & mask))
+		return "peer flags";
+	if (fuzz_has_psk(p) != fuzz_has_psk(q) ||
+	    (fuzz_has_psk(p) &&
+	     memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN)))
+		return "peer preshared key";
+	if (!fuzz_same_endpoint(p, q))
+		return "peer endpoint";
+	if ((p->flags & TUNCTL_PEER_HAS_KEEPALIVE) &&
+	    p->keepalive_seconds != q->keepalive_seconds)
+		return "peer keepalive";
+	return fuzz_allowedips_differ(p, q, true);
 }
 
 /*
@@ -117,10 +192,6 @@ static const char *fuzz_same_change(const struct tunctl_device *a,
 	const uint32_t dev_mask =
 		TUNCTL_DEVICE_HAS_PRIVATE_KEY | TUNCTL_DEVICE_HAS_LISTEN_PORT |
 		TUNCTL_DEVICE_HAS_FWMARK | TUNCTL_DEVICE_REPLACE_PEERS;
-	const uint32_t peer_mask =
-		TUNCTL_PEER_REMOVE | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
-		TUNCTL_PEER_UPDATE_ONLY | TUNCTL_PEER_HAS_KEEPALIVE;
-	size_t i, j;
 
 	if (strcmp(a->name, b->name))
 		return "device name";
@@ -134,33 +205,7 @@ static const char *fuzz_same_change(const struct tunctl_device *a,
 		return "listen port";
 	if ((a->flags & TUNCTL_DEVICE_HAS_FWMARK) && a->fwmark != b->fwmark)
 		return "fwmark";
-	if (a->peers_len != b->peers_len)
-		return "number of peers";
-	for (i = 0; i < a->peers_len; i++) {
-		const struct tunctl_peer *p = &a->peers[i], *q = &b->peers[i];
-
-		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN))
-			return "peer public key";
-		if ((p->flags & peer_mask) != (q->flags & peer_mask))
-			return "peer flags";
-		if (fuzz_has_psk(p) != fuzz_has_psk(q) ||
-		    (fuzz_has_psk(p) &&
-		     memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN)))
-			return "peer preshared key";
-		if (!fuzz_same_endpoint(p, q))
-			return "peer endpoint";
-		if ((p->flags & TUNCTL_PEER_HAS_KEEPALIVE) &&
-		    p->keepalive_seconds != q->keepalive_seconds)
-			return "peer keepalive";
-		if (p->allowedips_len != q->allowedips_len)
-			return "number of allowed IPs";
-		for (j = 0; j < p->allowedips_len; j++) {
-			if (!fuzz_same_allowedip(&p->allowedips[j],
-						 &q->allowedips[j], true))
-				return "allowed IP";
-		}
-	}
-	return NULL;
+	return fuzz_peers_differ(a, b, fuzz_peer_change_differs);
 }
 
 /*
