@@ -25,6 +25,16 @@
 /* Length of a base64 key without its terminating NUL. */
 #define NT_KEY_B64_LEN 44
 
+/**
+ * enum tunctl_device_has - what a device's flags say: which attributes it
+ * holds (read back) or sets (a change)
+ * @TUNCTL_DEVICE_HAS_PRIVATE_KEY: private_key is meaningful
+ * @TUNCTL_DEVICE_HAS_PUBLIC_KEY: public_key is meaningful
+ * @TUNCTL_DEVICE_HAS_LISTEN_PORT: listen_port is meaningful
+ * @TUNCTL_DEVICE_HAS_FWMARK: fwmark is meaningful
+ * @TUNCTL_DEVICE_REPLACE_PEERS: the change replaces every peer
+ * @TUNCTL_DEVICE_HAS_DROPS: the kernel gave the device's drop counters
+ */
 enum tunctl_device_has {
 	TUNCTL_DEVICE_HAS_PRIVATE_KEY = 1U << 0,
 	TUNCTL_DEVICE_HAS_PUBLIC_KEY = 1U << 1,
@@ -34,6 +44,19 @@ enum tunctl_device_has {
 	TUNCTL_DEVICE_HAS_DROPS = 1U << 5,
 };
 
+/**
+ * enum tunctl_peer_has - what a peer's flags say, as for a device
+ * @TUNCTL_PEER_HAS_PRESHARED_KEY: preshared_key is meaningful (read
+ *                                 back: given and not all zeros)
+ * @TUNCTL_PEER_HAS_KEEPALIVE: keepalive_seconds is meaningful
+ * @TUNCTL_PEER_HAS_ENDPOINT: endpoint is meaningful
+ * @TUNCTL_PEER_REMOVE: the change removes the peer
+ * @TUNCTL_PEER_REPLACE_ALLOWEDIPS: the change replaces its allowed IPs
+ *                                  instead of adding to them
+ * @TUNCTL_PEER_UPDATE_ONLY: the change only updates an existing peer
+ * @TUNCTL_PEER_HAS_DROPS: the kernel gave the peer's drop counters
+ * @TUNCTL_PEER_HAS_PUBLIC_KEY: public_key was given
+ */
 enum tunctl_peer_has {
 	TUNCTL_PEER_HAS_PRESHARED_KEY = 1U << 0,
 	TUNCTL_PEER_HAS_KEEPALIVE = 1U << 1,
@@ -64,6 +87,9 @@ struct tunctl_allowedip {
 
 /**
  * union tunctl_endpoint - a peer's UDP endpoint, IPv4 or IPv6
+ * @sa: the family, common to both
+ * @sin: an IPv4 endpoint
+ * @sin6: an IPv6 endpoint
  */
 union tunctl_endpoint {
 	struct sockaddr sa;
