@@ -247,9 +247,11 @@ full:
 /* ---- parsing GET_DEVICE replies ---- */
 
 /*
- * What the callbacks of one message share. Each parse_*() below reads
- * one attribute and returns 0 or -errno; the mnl callbacks record the
- * first error in @err and stop the walk.
+ * What the callbacks of one message share. The parse_*() functions below
+ * each read one thing: those given a destination return 0 or -errno;
+ * those that are libmnl callbacks (given void *data) return MNL_CB_OK or
+ * MNL_CB_ERROR, which stops the walk. The first error recorded in err, or
+ * -EINVAL where none was, is what nt_uapi_parse_device() returns.
  */
 struct parse_ctx {
 	struct tunctl_device *dev;
