@@ -45,7 +45,7 @@ static const struct {
 enum section { S_NONE, S_INTERFACE, S_PEER };
 
 struct parser {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	enum section section;
 	unsigned int line;
 	unsigned int interface_line;
@@ -53,7 +53,7 @@ struct parser {
 	unsigned int *peer_lines;	/* the [Peer] line of each peer */
 };
 
-static bool section_start(struct parser *p, const char *text)
+static bool start_section(struct parser *p, const char *text)
 {
 	uint8_t zero[NOISETUN_KEY_LEN] = { 0 };
 	unsigned int *lines;
@@ -81,7 +81,7 @@ static bool section_start(struct parser *p, const char *text)
 		p->peer_lines = lines;
 		p->peer_lines[p->dev->peers_len - 1] = p->line;
 		p->dev->peers[p->dev->peers_len - 1].flags |=
-			NT_PEER_REPLACE_ALLOWEDIPS;
+			TUNCTL_PEER_REPLACE_ALLOWEDIPS;
 		p->section = S_PEER;
 	} else {
 		nt_error("unknown section '%s'; expected [Interface] or [Peer]",
@@ -108,40 +108,42 @@ static int lookup_key(const char *name)
 
 static bool assign(struct parser *p, enum key_id k, const char *value)
 {
-	struct nt_device *dev = p->dev;
-	struct nt_peer *peer = dev->peers_len ?
-			       &dev->peers[dev->peers_len - 1] : NULL;
+	struct tunctl_device *dev = p->dev;
+	struct tunctl_peer *peer =
+		dev->peers_len ? &dev->peers[dev->peers_len - 1] : NULL;
 	const char *name = keys[k].name;
 
 	switch (k) {
 	case K_PRIVATE_KEY:
-		dev->flags |= NT_DEVICE_HAS_PRIVATE_KEY;
-		return nt_value_key(name, value, dev->private_key, true);
+		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
+		return nt_value_parse_key(name, value, dev->private_key, true);
 	case K_LISTEN_PORT:
-		dev->flags |= NT_DEVICE_HAS_LISTEN_PORT;
-		return nt_value_port(name, value, &dev->listen_port);
+		dev->flags |= TUNCTL_DEVICE_HAS_LISTEN_PORT;
+		return nt_value_parse_port(name, value, &dev->listen_port);
 	case K_FWMARK:
-		dev->flags |= NT_DEVICE_HAS_FWMARK;
-		return nt_value_fwmark(name, value, &dev->fwmark);
+		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
+		return nt_value_parse_fwmark(name, value, &dev->fwmark);
 	case K_PUBLIC_KEY:
-		peer->flags |= NT_PEER_HAS_PUBLIC_KEY;
-		return nt_value_key(name, value, peer->public_key, false);
+		peer->flags |= TUNCTL_PEER_HAS_PUBLIC_KEY;
+		return nt_value_parse_key(name, value, peer->public_key, false);
 	case K_PRESHARED_KEY:
-		peer->flags |= NT_PEER_HAS_PRESHARED_KEY;
-		return nt_value_key(name, value, peer->preshared_key, true);
+		peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
+		return nt_value_parse_key(name, value, peer->preshared_key,
+					  true);
 	case K_ALLOWED_IPS:
 		if (!*value) {
 			nt_error("'%s' expects [+|-]IP[/CIDR][,...], got ''",
 				 name);
 			return false;
 		}
-		return nt_value_allowedips(name, value, peer);
+		return nt_value_parse_allowedips(name, value, peer);
 	case K_ENDPOINT:
-		peer->flags |= NT_PEER_HAS_ENDPOINT;
-		return nt_value_endpoint(name, value, &peer->endpoint);
+		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
+		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case K_KEEPALIVE:
-		peer->flags |= NT_PEER_HAS_KEEPALIVE;
-		return nt_value_keepalive(name, value, &peer->keepalive_seconds);
+		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
+		return nt_value_parse_keepalive(name, value,
+						&peer->keepalive_seconds);
 	case K_COUNT:
 		break;
 	}
@@ -155,7 +157,7 @@ static bool process(struct parser *p, char *text)
 	int k;
 
 	if (text[0] == '[')
-		return section_start(p, text);
+		return start_section(p, text);
 	eq = strchr(text, '=');
 	if (!eq) {
 		nt_error("expected 'Key = Value' or a [Section], got '%s'", text);
@@ -192,7 +194,7 @@ static bool process(struct parser *p, char *text)
 
 static int compare_peers(const void *a, const void *b, void *devp)
 {
-	const struct nt_device *dev = devp;
+	const struct tunctl_device *dev = devp;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 	int r = memcmp(dev->peers[i].public_key, dev->peers[j].public_key,
 		       NOISETUN_KEY_LEN);
@@ -205,13 +207,13 @@ static int compare_peers(const void *a, const void *b, void *devp)
 /* Every [Peer] has a key, and no key is used twice. */
 static bool finish(struct parser *p, const char *where)
 {
-	struct nt_device *dev = p->dev;
+	struct tunctl_device *dev = p->dev;
 	char pos[512], b64[NT_KEY_B64_LEN + 1];
 	size_t *order, i;
 	bool ok = true;
 
 	for (i = 0; i < dev->peers_len; i++) {
-		if (!(dev->peers[i].flags & NT_PEER_HAS_PUBLIC_KEY)) {
+		if (!(dev->peers[i].flags & TUNCTL_PEER_HAS_PUBLIC_KEY)) {
 			snprintf(pos, sizeof(pos), "%s:%u", where,
 				 p->peer_lines[i]);
 			nt_error_where = pos;
@@ -231,8 +233,8 @@ static bool finish(struct parser *p, const char *where)
 		order[i] = i;
 	qsort_r(order, dev->peers_len, sizeof(*order), compare_peers, dev);
 	for (i = 1; i < dev->peers_len; i++) {
-		const struct nt_peer *a = &dev->peers[order[i - 1]];
-		const struct nt_peer *b = &dev->peers[order[i]];
+		const struct tunctl_peer *a = &dev->peers[order[i - 1]];
+		const struct tunctl_peer *b = &dev->peers[order[i]];
 
 		if (memcmp(a->public_key, b->public_key, NOISETUN_KEY_LEN))
 			continue;
@@ -250,8 +252,8 @@ static bool finish(struct parser *p, const char *where)
 	return ok;
 }
 
-struct nt_device *nt_config_parse(const char *where, const char *text,
-				  size_t len, bool append)
+struct tunctl_device *nt_config_parse(const char *where, const char *text,
+				      size_t len, bool append)
 {
 	struct parser p = { 0 };
 	char pos[512], *line = NULL;
@@ -264,10 +266,10 @@ struct nt_device *nt_config_parse(const char *where, const char *text,
 		return NULL;
 	}
 	if (!append)
-		p.dev->flags |= NT_DEVICE_REPLACE_PEERS |
-				NT_DEVICE_HAS_PRIVATE_KEY |
-				NT_DEVICE_HAS_LISTEN_PORT |
-				NT_DEVICE_HAS_FWMARK;
+		p.dev->flags |= TUNCTL_DEVICE_REPLACE_PEERS |
+				TUNCTL_DEVICE_HAS_PRIVATE_KEY |
+				TUNCTL_DEVICE_HAS_LISTEN_PORT |
+				TUNCTL_DEVICE_HAS_FWMARK;
 	line = malloc(len + 1);
 	if (!line) {
 		nt_error("out of memory");
@@ -311,9 +313,9 @@ err:
 	return NULL;
 }
 
-struct nt_device *nt_config_parse_file(const char *path, bool append)
+struct tunctl_device *nt_config_parse_file(const char *path, bool append)
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	char *text = NULL;
 	size_t len = 0, cap = 0, got;
 	FILE *f;

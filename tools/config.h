@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct nt_device;
+struct tunctl_device;
 
 /**
  * nt_config_parse() - parse a whole configuration held in memory
@@ -38,8 +38,8 @@ struct nt_device;
  *
  * Return: the change, or NULL after errors were reported with nt_error().
  */
-struct nt_device *nt_config_parse(const char *where, const char *text,
-				  size_t len, bool append);
+struct tunctl_device *nt_config_parse(const char *where, const char *text,
+				      size_t len, bool append);
 
 /**
  * nt_config_parse_file() - read and parse a configuration file
@@ -48,6 +48,6 @@ struct nt_device *nt_config_parse(const char *where, const char *text,
  *
  * Return: the change, or NULL after errors were reported.
  */
-struct nt_device *nt_config_parse_file(const char *path, bool append);
+struct tunctl_device *nt_config_parse_file(const char *path, bool append);
 
 #endif /* TUNCTL_CONFIG_H */

@@ -9,11 +9,12 @@
 #include <netdb.h>
 #include <string.h>
 
+#include "dump.h"
+#include "format.h"
 #include "key.h"
 #include "model.h"
-#include "print.h"
 
-const char nt_print_field_list[] =
+const char nt_dump_field_list[] =
 	"public-key, private-key, listen-port, fwmark, peers, preshared-keys, endpoints, allowed-ips, latest-handshakes, persistent-keepalive, transfer, dump";
 
 static const char *const fields[] = {
@@ -22,7 +23,7 @@ static const char *const fields[] = {
 	"persistent-keepalive", "transfer", "dump",
 };
 
-bool nt_print_is_field(const char *field)
+bool nt_dump_is_field(const char *field)
 {
 	size_t i;
 
@@ -33,36 +34,8 @@ bool nt_print_is_field(const char *field)
 	return false;
 }
 
-char *nt_print_endpoint(char *buf, size_t len, const union nt_endpoint *ep)
-{
-	char host[NI_MAXHOST], service[NI_MAXSERV];
-	socklen_t alen = ep->sa.sa_family == AF_INET6 ?
-			 sizeof(struct sockaddr_in6) :
-			 sizeof(struct sockaddr_in);
-	int ret;
-
-	/* getnameinfo() as wg, so that IPv6 scopes print the same. */
-	ret = getnameinfo(&ep->sa, alen, host, sizeof(host), service,
-			  sizeof(service),
-			  NI_DGRAM | NI_NUMERICSERV | NI_NUMERICHOST);
-	if (ret)
-		snprintf(buf, len, "%s", gai_strerror(ret));
-	else if (ep->sa.sa_family == AF_INET6 && strchr(host, ':'))
-		snprintf(buf, len, "[%s]:%s", host, service);
-	else
-		snprintf(buf, len, "%s:%s", host, service);
-	return buf;
-}
-
-char *nt_print_allowedip(char *buf, size_t len, const struct nt_allowedip *aip)
-{
-	if (!inet_ntop(aip->family, &aip->addr, buf, len) && len)
-		buf[0] = '\0';
-	return buf;
-}
-
-static const char *key_or_none(char *buf, const uint8_t key[NOISETUN_KEY_LEN],
-			       bool present)
+static const char *format_key(char *buf, const uint8_t key[NOISETUN_KEY_LEN],
+			      bool present)
 {
 	if (!present)
 		return "(none)";
@@ -70,8 +43,14 @@ static const char *key_or_none(char *buf, const uint8_t key[NOISETUN_KEY_LEN],
 	return buf;
 }
 
-static void allowedips(FILE *out, const struct nt_peer *peer, char sep,
-		       char end)
+static const char *format_psk(char *buf, const struct tunctl_peer *peer)
+{
+	return format_key(buf, peer->preshared_key,
+			  peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY);
+}
+
+static void print_allowedips(FILE *out, const struct tunctl_peer *peer,
+			     char sep, char end)
 {
 	char text[INET6_ADDRSTRLEN];
 	size_t i;
@@ -82,25 +61,25 @@ static void allowedips(FILE *out, const struct nt_peer *peer, char sep,
 	}
 	for (i = 0; i < peer->allowedips_len; i++)
 		fprintf(out, "%s/%u%c",
-			nt_print_allowedip(text, sizeof(text),
-					   &peer->allowedips[i]),
+			nt_format_allowedip(text, sizeof(text),
+					    &peer->allowedips[i]),
 			peer->allowedips[i].cidr,
 			i + 1 < peer->allowedips_len ? sep : end);
 }
 
-static void endpoint(FILE *out, const struct nt_peer *peer, char end)
+static void print_endpoint(FILE *out, const struct tunctl_peer *peer, char end)
 {
 	char text[NI_MAXHOST + NI_MAXSERV + 4];
 
-	if (peer->flags & NT_PEER_HAS_ENDPOINT)
+	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 		fprintf(out, "%s%c",
-			nt_print_endpoint(text, sizeof(text), &peer->endpoint),
+			nt_format_endpoint(text, sizeof(text), &peer->endpoint),
 			end);
 	else
 		fprintf(out, "(none)%c", end);
 }
 
-static void fwmark(FILE *out, uint32_t mark)
+static void print_fwmark(FILE *out, uint32_t mark)
 {
 	if (mark)
 		fprintf(out, "0x%x\n", mark);
@@ -108,7 +87,7 @@ static void fwmark(FILE *out, uint32_t mark)
 		fputs("off\n", out);
 }
 
-static void keepalive(FILE *out, uint16_t seconds)
+static void print_keepalive(FILE *out, uint16_t seconds)
 {
 	if (seconds)
 		fprintf(out, "%u\n", seconds);
@@ -116,38 +95,37 @@ static void keepalive(FILE *out, uint16_t seconds)
 		fputs("off\n", out);
 }
 
-static void dump(FILE *out, const struct nt_device *dev, const char *prefix)
+static void print_dump(FILE *out, const struct tunctl_device *dev,
+		       const char *prefix)
 {
 	char b64[NT_KEY_B64_LEN + 1];
 	size_t i;
 
 	fprintf(out, "%s%s\t", prefix,
-		key_or_none(b64, dev->private_key,
-			    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY));
+		format_key(b64, dev->private_key,
+			   dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
 	fprintf(out, "%s\t%u\t",
-		key_or_none(b64, dev->public_key,
-			    dev->flags & NT_DEVICE_HAS_PUBLIC_KEY),
+		format_key(b64, dev->public_key,
+			   dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY),
 		dev->listen_port);
-	fwmark(out, dev->fwmark);
+	print_fwmark(out, dev->fwmark);
 	for (i = 0; i < dev->peers_len; i++) {
-		const struct nt_peer *peer = &dev->peers[i];
+		const struct tunctl_peer *peer = &dev->peers[i];
 
 		nt_key_to_base64(b64, peer->public_key);
 		fprintf(out, "%s%s\t", prefix, b64);
-		fprintf(out, "%s\t",
-			key_or_none(b64, peer->preshared_key,
-				    peer->flags & NT_PEER_HAS_PRESHARED_KEY));
-		endpoint(out, peer, '\t');
-		allowedips(out, peer, ',', '\t');
+		fprintf(out, "%s\t", format_psk(b64, peer));
+		print_endpoint(out, peer, '\t');
+		print_allowedips(out, peer, ',', '\t');
 		fprintf(out, "%llu\t%" PRIu64 "\t%" PRIu64 "\t",
 			(unsigned long long)peer->last_handshake_sec,
 			peer->rx_bytes, peer->tx_bytes);
-		keepalive(out, peer->keepalive_seconds);
+		print_keepalive(out, peer->keepalive_seconds);
 	}
 }
 
-void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
-		    bool with_name)
+void nt_dump_print_field(FILE *out, const struct tunctl_device *dev,
+			 const char *field, bool with_name)
 {
 	char prefix[IFNAMSIZ + 1] = "", b64[NT_KEY_B64_LEN + 1];
 	size_t i;
@@ -156,39 +134,37 @@ void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
 		snprintf(prefix, sizeof(prefix), "%s\t", dev->name);
 
 	if (!strcmp(field, "dump")) {
-		dump(out, dev, prefix);
+		print_dump(out, dev, prefix);
 	} else if (!strcmp(field, "public-key")) {
 		fprintf(out, "%s%s\n", prefix,
-			key_or_none(b64, dev->public_key,
-				    dev->flags & NT_DEVICE_HAS_PUBLIC_KEY));
+			format_key(b64, dev->public_key,
+				   dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY));
 	} else if (!strcmp(field, "private-key")) {
 		fprintf(out, "%s%s\n", prefix,
-			key_or_none(b64, dev->private_key,
-				    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY));
+			format_key(b64, dev->private_key,
+				   dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY));
 	} else if (!strcmp(field, "listen-port")) {
 		fprintf(out, "%s%u\n", prefix, dev->listen_port);
 	} else if (!strcmp(field, "fwmark")) {
 		fputs(prefix, out);
-		fwmark(out, dev->fwmark);
+		print_fwmark(out, dev->fwmark);
 	} else {
 		/* The per-peer fields: one line per peer. */
 		for (i = 0; i < dev->peers_len; i++) {
-			const struct nt_peer *peer = &dev->peers[i];
+			const struct tunctl_peer *peer = &dev->peers[i];
 
 			nt_key_to_base64(b64, peer->public_key);
 			fprintf(out, "%s%s", prefix, b64);
 			if (!strcmp(field, "peers")) {
 				fputc('\n', out);
 			} else if (!strcmp(field, "preshared-keys")) {
-				fprintf(out, "\t%s\n",
-					key_or_none(b64, peer->preshared_key,
-						    peer->flags & NT_PEER_HAS_PRESHARED_KEY));
+				fprintf(out, "\t%s\n", format_psk(b64, peer));
 			} else if (!strcmp(field, "endpoints")) {
 				fputc('\t', out);
-				endpoint(out, peer, '\n');
+				print_endpoint(out, peer, '\n');
 			} else if (!strcmp(field, "allowed-ips")) {
 				fputc('\t', out);
-				allowedips(out, peer, ' ', '\n');
+				print_allowedips(out, peer, ' ', '\n');
 			} else if (!strcmp(field, "latest-handshakes")) {
 				fprintf(out, "\t%llu\n",
 					(unsigned long long)peer->last_handshake_sec);
@@ -197,7 +173,7 @@ void nt_print_field(FILE *out, const struct nt_device *dev, const char *field,
 					peer->rx_bytes, peer->tx_bytes);
 			} else if (!strcmp(field, "persistent-keepalive")) {
 				fputc('\t', out);
-				keepalive(out, peer->keepalive_seconds);
+				print_keepalive(out, peer->keepalive_seconds);
 			}
 		}
 	}

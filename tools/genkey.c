@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tunctl genkey | genpsk | pubkey: keys need no kernel.
+ * tunctl genkey | genpsk: a new key from libsodium's random bytes; no
+ * kernel involved.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -9,9 +10,9 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "genkey.h"
 #include "key.h"
 #include "subcommands.h"
-#include "value.h"
 
 int nt_genkey_main(int argc, const char *argv[])
 {
@@ -20,12 +21,12 @@ int nt_genkey_main(int argc, const char *argv[])
 	struct stat st;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, argv[0]);
+		nt_subcommand_print_usage(stdout, argv[0]);
 		return 0;
 	}
 	if (argc != 1) {
 		nt_error("takes no arguments, got '%s'", argv[1]);
-		nt_subcommand_usage(stderr, argv[0]);
+		nt_subcommand_print_usage(stderr, argv[0]);
 		return 1;
 	}
 	/* The same warning as wg: a key file others can read is no secret. */
@@ -42,39 +43,4 @@ int nt_genkey_main(int argc, const char *argv[])
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(b64, sizeof(b64));
 	return fflush(stdout) ? 1 : 0;
-}
-
-int nt_pubkey_main(int argc, const char *argv[])
-{
-	uint8_t priv[NOISETUN_KEY_LEN], pub[NOISETUN_KEY_LEN];
-	char text[NT_KEY_B64_LEN + 1];
-	const char *why;
-	int ret = 1;
-
-	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, argv[0]);
-		return 0;
-	}
-	if (argc != 1) {
-		nt_error("takes no arguments (the private key comes on stdin), got '%s'",
-			 argv[1]);
-		nt_subcommand_usage(stderr, argv[0]);
-		return 1;
-	}
-	why = nt_value_read_key(stdin, priv, false);
-	if (why) {
-		nt_error("expects one base64 private key on standard input (44 characters ending in '='), got input not shown here (it is secret): %s",
-			 why);
-		goto out;
-	}
-	if (nt_key_public_from_private(pub, priv)) {
-		nt_error("cannot compute the public key");
-		goto out;
-	}
-	nt_key_to_base64(text, pub);
-	puts(text);
-	ret = fflush(stdout) ? 1 : 0;
-out:
-	sodium_memzero(priv, sizeof(priv));
-	return ret;
 }

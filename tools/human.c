@@ -8,9 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "format.h"
+#include "human.h"
 #include "key.h"
 #include "model.h"
-#include "print.h"
 
 #define RESET "\x1b[0m"
 #define BOLD "\x1b[1m"
@@ -30,7 +31,7 @@ static const char *esc(const struct human *h, const char *code)
 	return h->colour ? code : "";
 }
 
-bool nt_print_colour_wanted(FILE *out)
+bool nt_human_wants_colour(FILE *out)
 {
 	const char *mode = getenv("WG_COLOR_MODE");
 
@@ -42,7 +43,7 @@ bool nt_print_colour_wanted(FILE *out)
 }
 
 /* "1 year, 2 days, 1 hour, 5 minutes, 1 second"; nothing for 0. */
-static void duration(const struct human *h, unsigned long long left)
+static void print_duration(const struct human *h, unsigned long long left)
 {
 	static const struct {
 		const char *unit;
@@ -70,7 +71,7 @@ static void duration(const struct human *h, unsigned long long left)
 	}
 }
 
-static void ago(const struct human *h, int64_t then)
+static void print_ago(const struct human *h, int64_t then)
 {
 	int64_t now = time(NULL);
 
@@ -81,12 +82,13 @@ static void ago(const struct human *h, int64_t then)
 			esc(h, RED), esc(h, RESET));
 	} else {
 		/* Unsigned: a wild reply must not overflow the subtraction. */
-		duration(h, (unsigned long long)now - (unsigned long long)then);
+		print_duration(h, (unsigned long long)now -
+				  (unsigned long long)then);
 		fputs(" ago", h->out);
 	}
 }
 
-static void bytes(const struct human *h, uint64_t b)
+static void print_bytes(const struct human *h, uint64_t b)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
 	double v = b;
@@ -105,7 +107,7 @@ static void bytes(const struct human *h, uint64_t b)
 	fprintf(h->out, "%.2f %s%s%s", v, esc(h, CYAN), units[u], esc(h, RESET));
 }
 
-static const char *secret(char *buf, const uint8_t key[NOISETUN_KEY_LEN])
+static const char *format_secret(char *buf, const uint8_t key[NOISETUN_KEY_LEN])
 {
 	const char *mode = getenv("WG_HIDE_KEYS");
 
@@ -118,9 +120,9 @@ static const char *secret(char *buf, const uint8_t key[NOISETUN_KEY_LEN])
 
 static int newer_first(const void *a, const void *b, void *devp)
 {
-	const struct nt_device *dev = devp;
+	const struct tunctl_device *dev = devp;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const struct nt_peer *p = &dev->peers[i], *q = &dev->peers[j];
+	const struct tunctl_peer *p = &dev->peers[i], *q = &dev->peers[j];
 	bool p_never = !p->last_handshake_sec && !p->last_handshake_nsec;
 	bool q_never = !q->last_handshake_sec && !q->last_handshake_nsec;
 
@@ -133,7 +135,7 @@ static int newer_first(const void *a, const void *b, void *devp)
 	return i < j ? -1 : i > j;	/* keep the kernel's order */
 }
 
-static void print_peer(const struct human *h, const struct nt_peer *peer)
+static void print_peer(const struct human *h, const struct tunctl_peer *peer)
 {
 	char b64[NT_KEY_B64_LEN + 1], text[INET6_ADDRSTRLEN + 64];
 	size_t i;
@@ -141,18 +143,19 @@ static void print_peer(const struct human *h, const struct nt_peer *peer)
 	nt_key_to_base64(b64, peer->public_key);
 	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
 		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
-	if (peer->flags & NT_PEER_HAS_PRESHARED_KEY)
+	if (peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY)
 		fprintf(h->out, "  %spreshared key%s: %s\n", esc(h, BOLD),
-			esc(h, RESET), secret(b64, peer->preshared_key));
-	if (peer->flags & NT_PEER_HAS_ENDPOINT)
+			esc(h, RESET), format_secret(b64, peer->preshared_key));
+	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 		fprintf(h->out, "  %sendpoint%s: %s\n", esc(h, BOLD),
 			esc(h, RESET),
-			nt_print_endpoint(text, sizeof(text), &peer->endpoint));
+			nt_format_endpoint(text, sizeof(text),
+					   &peer->endpoint));
 	fprintf(h->out, "  %sallowed ips%s: ", esc(h, BOLD), esc(h, RESET));
 	for (i = 0; i < peer->allowedips_len; i++)
 		fprintf(h->out, "%s%s/%s%u%s",
-			nt_print_allowedip(text, sizeof(text),
-					   &peer->allowedips[i]),
+			nt_format_allowedip(text, sizeof(text),
+					    &peer->allowedips[i]),
 			esc(h, CYAN), esc(h, RESET), peer->allowedips[i].cidr,
 			i + 1 < peer->allowedips_len ? ", " : "\n");
 	if (!peer->allowedips_len)
@@ -160,25 +163,25 @@ static void print_peer(const struct human *h, const struct nt_peer *peer)
 	if (peer->last_handshake_sec) {
 		fprintf(h->out, "  %slatest handshake%s: ", esc(h, BOLD),
 			esc(h, RESET));
-		ago(h, peer->last_handshake_sec);
+		print_ago(h, peer->last_handshake_sec);
 		fputc('\n', h->out);
 	}
 	if (peer->rx_bytes || peer->tx_bytes) {
 		fprintf(h->out, "  %stransfer%s: ", esc(h, BOLD), esc(h, RESET));
-		bytes(h, peer->rx_bytes);
+		print_bytes(h, peer->rx_bytes);
 		fputs(" received, ", h->out);
-		bytes(h, peer->tx_bytes);
+		print_bytes(h, peer->tx_bytes);
 		fputs(" sent\n", h->out);
 	}
 	if (peer->keepalive_seconds) {
 		fprintf(h->out, "  %spersistent keepalive%s: every ",
 			esc(h, BOLD), esc(h, RESET));
-		duration(h, peer->keepalive_seconds);
+		print_duration(h, peer->keepalive_seconds);
 		fputc('\n', h->out);
 	}
 }
 
-void nt_print_human(FILE *out, const struct nt_device *dev, bool colour)
+void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour)
 {
 	const struct human h = { .out = out, .colour = colour };
 	char b64[NT_KEY_B64_LEN + 1];
@@ -187,14 +190,14 @@ void nt_print_human(FILE *out, const struct nt_device *dev, bool colour)
 	fprintf(out, "%s%s%sinterface%s: %s%s%s\n", esc(&h, RESET),
 		esc(&h, GREEN), esc(&h, BOLD), esc(&h, RESET), esc(&h, GREEN),
 		dev->name, esc(&h, RESET));
-	if (dev->flags & NT_DEVICE_HAS_PUBLIC_KEY) {
+	if (dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY) {
 		nt_key_to_base64(b64, dev->public_key);
 		fprintf(out, "  %spublic key%s: %s\n", esc(&h, BOLD),
 			esc(&h, RESET), b64);
 	}
-	if (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY)
+	if (dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY)
 		fprintf(out, "  %sprivate key%s: %s\n", esc(&h, BOLD),
-			esc(&h, RESET), secret(b64, dev->private_key));
+			esc(&h, RESET), format_secret(b64, dev->private_key));
 	if (dev->listen_port)
 		fprintf(out, "  %slistening port%s: %u\n", esc(&h, BOLD),
 			esc(&h, RESET), dev->listen_port);

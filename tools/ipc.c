@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Talking to the kernel over libmnl.
+ * Talking to the kernel over libmnl: the sockets, the lookup of the
+ * generic netlink family, the request/reply transactions and the
+ * rtnetlink walk of the links. The noisetun messages themselves are
+ * built and parsed by uapi.c.
  *
  * Every operation opens its own socket, asks for extended acks (so the
  * kernel's extack message can be shown) and capped acks (so a 32 KiB SET
@@ -26,18 +29,13 @@
 #include "error.h"
 #include "ipc.h"
 #include "model.h"
+#include "uapi.h"
 
 /* Large enough for any dump message the kernel builds (at most 32 KiB). */
 #define RECV_BUFFER_SIZE 65536
 
 /* How often an interrupted dump is restarted before giving up. */
 #define DUMP_RETRIES 100
-
-/* struct __kernel_timespec, as NOISETUN_A_PEER_LAST_HANDSHAKE_TIME holds */
-struct kernel_timespec {
-	int64_t tv_sec;
-	int64_t tv_nsec;
-};
 
 static uint32_t next_seq;
 
@@ -48,486 +46,9 @@ static uint32_t new_seq(void)
 	return next_seq++;
 }
 
-/* ---- building SET_DEVICE requests ---- */
-
-/* Put the first part of a peer: everything but its allowed IPs. */
-static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
-			  const struct nt_peer *peer)
-{
-	uint32_t flags = 0;
-
-	if (peer->flags & NT_PEER_REMOVE)
-		flags |= NOISETUN_PEER_F_REMOVE_ME;
-	if (peer->flags & NT_PEER_REPLACE_ALLOWEDIPS)
-		flags |= NOISETUN_PEER_F_REPLACE_ALLOWEDIPS;
-	if (peer->flags & NT_PEER_UPDATE_ONLY)
-		flags |= NOISETUN_PEER_F_UPDATE_ONLY;
-	if (flags && !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_PEER_FLAGS,
-					     flags))
-		return false;
-	if ((peer->flags & NT_PEER_HAS_PRESHARED_KEY) &&
-	    !mnl_attr_put_check(nlh, len, NOISETUN_A_PEER_PRESHARED_KEY,
-				NOISETUN_KEY_LEN, peer->preshared_key))
-		return false;
-	if (peer->flags & NT_PEER_HAS_ENDPOINT) {
-		size_t alen = peer->endpoint.sa.sa_family == AF_INET6 ?
-			      sizeof(struct sockaddr_in6) :
-			      sizeof(struct sockaddr_in);
-
-		if (!mnl_attr_put_check(nlh, len, NOISETUN_A_PEER_ENDPOINT,
-					alen, &peer->endpoint))
-			return false;
-	}
-	if ((peer->flags & NT_PEER_HAS_KEEPALIVE) &&
-	    !mnl_attr_put_u16_check(nlh, len,
-				    NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
-				    peer->keepalive_seconds))
-		return false;
-	return true;
-}
-
-static bool put_allowedip(struct nlmsghdr *nlh, size_t len,
-			  const struct nt_allowedip *aip)
-{
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, len, 0);
-
-	if (!nest)
-		return false;
-	if (!mnl_attr_put_u16_check(nlh, len, NOISETUN_A_ALLOWEDIP_FAMILY,
-				    aip->family) ||
-	    !mnl_attr_put_check(nlh, len, NOISETUN_A_ALLOWEDIP_IPADDR,
-				aip->family == AF_INET6 ? 16 : 4, &aip->addr) ||
-	    !mnl_attr_put_u8_check(nlh, len, NOISETUN_A_ALLOWEDIP_CIDR_MASK,
-				   aip->cidr) ||
-	    (aip->remove &&
-	     !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_ALLOWEDIP_FLAGS,
-				     NOISETUN_ALLOWEDIP_F_REMOVE_ME))) {
-		mnl_attr_nest_cancel(nlh, nest);
-		return false;
-	}
-	mnl_attr_nest_end(nlh, nest);
-	return true;
-}
-
-static bool put_device(struct nlmsghdr *nlh, size_t len,
-		       const struct nt_device *dev)
-{
-	if ((dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
-	    !mnl_attr_put_check(nlh, len, NOISETUN_A_DEVICE_PRIVATE_KEY,
-				NOISETUN_KEY_LEN, dev->private_key))
-		return false;
-	if ((dev->flags & NT_DEVICE_HAS_LISTEN_PORT) &&
-	    !mnl_attr_put_u16_check(nlh, len, NOISETUN_A_DEVICE_LISTEN_PORT,
-				    dev->listen_port))
-		return false;
-	if ((dev->flags & NT_DEVICE_HAS_FWMARK) &&
-	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FWMARK,
-				    dev->fwmark))
-		return false;
-	if ((dev->flags & NT_DEVICE_REPLACE_PEERS) &&
-	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FLAGS,
-				    NOISETUN_DEVICE_F_REPLACE_PEERS))
-		return false;
-	return true;
-}
-
-int nt_ipc_build_set(const struct nt_device *dev, uint16_t family,
-		     uint32_t seq, void *buf, size_t len,
-		     struct nt_ipc_set_cursor *cur)
-{
-	struct nlattr *peers, *peer_nest, *aips;
-	struct genlmsghdr *genl;
-	struct nlmsghdr *nlh;
-	bool first = false;
-	size_t progress = 0, ips_here;
-
-	if (len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*genl)) + 64)
-		return -EMSGSIZE;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = NOISETUN_CMD_SET_DEVICE;
-	genl->version = NOISETUN_GENL_VERSION;
-	if (!mnl_attr_put_strz_check(nlh, len, NOISETUN_A_DEVICE_IFNAME,
-				     dev->name))
-		return -EMSGSIZE;
-	if (!cur->device_done) {
-		if (!put_device(nlh, len, dev))
-			return -EMSGSIZE;
-		cur->device_done = true;
-		first = true;
-	}
-	if (cur->peer >= dev->peers_len)
-		return 0;
-	peers = mnl_attr_nest_start_check(nlh, len, NOISETUN_A_DEVICE_PEERS);
-	if (!peers)
-		return first ? 1 : -EMSGSIZE;
-
-	for (; cur->peer < dev->peers_len;
-	     cur->peer++, cur->allowedip = 0, cur->continued = false) {
-		const struct nt_peer *peer = &dev->peers[cur->peer];
-
-		peer_nest = mnl_attr_nest_start_check(nlh, len, 0);
-		if (!peer_nest)
-			goto full;
-		if (!mnl_attr_put_check(nlh, len, NOISETUN_A_PEER_PUBLIC_KEY,
-					NOISETUN_KEY_LEN, peer->public_key) ||
-		    (!cur->continued && !put_peer_head(nlh, len, peer))) {
-			mnl_attr_nest_cancel(nlh, peer_nest);
-			goto full;
-		}
-		if (cur->allowedip < peer->allowedips_len) {
-			ips_here = 0;
-			aips = mnl_attr_nest_start_check(nlh, len,
-							 NOISETUN_A_PEER_ALLOWEDIPS);
-			if (aips) {
-				for (; cur->allowedip < peer->allowedips_len;
-				     cur->allowedip++, ips_here++) {
-					if (!put_allowedip(nlh, len,
-							   &peer->allowedips[cur->allowedip]))
-						break;
-				}
-				if (ips_here)
-					mnl_attr_nest_end(nlh, aips);
-				else
-					mnl_attr_nest_cancel(nlh, aips);
-			}
-			if (cur->allowedip < peer->allowedips_len) {
-				/*
-				 * Out of room inside this peer: close what was
-				 * put and continue it in the next message.
-				 */
-				if (!ips_here && cur->continued) {
-					mnl_attr_nest_cancel(nlh, peer_nest);
-				} else {
-					mnl_attr_nest_end(nlh, peer_nest);
-					cur->continued = true;
-					progress++;
-				}
-				goto full;
-			}
-		}
-		mnl_attr_nest_end(nlh, peer_nest);
-		progress++;
-	}
-	mnl_attr_nest_end(nlh, peers);
-	return 0;
-
-full:
-	if (progress)
-		mnl_attr_nest_end(nlh, peers);
-	else
-		mnl_attr_nest_cancel(nlh, peers);
-	if (!progress && !first)
-		return -EMSGSIZE;
-	return 1;
-}
-
-/* ---- parsing GET_DEVICE replies ---- */
-
-struct parse_ctx {
-	struct nt_device *dev;
-	struct nt_peer *peer;	/* the peer being parsed (a scratch copy) */
-	int err;
-};
-
-static int fail(struct parse_ctx *ctx, int err)
-{
-	ctx->err = err;
-	return MNL_CB_ERROR;
-}
-
-static int drop_attr(const struct nlattr *attr, void *data)
-{
-	uint64_t *drops = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type == 0 || type > NOISETUN_A_DROP_MAX)
-		return MNL_CB_OK;	/* a newer kernel's counter */
-	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-		return MNL_CB_ERROR;
-	drops[type] = mnl_attr_get_u64(attr);
-	return MNL_CB_OK;
-}
-
-struct aip_parse {
-	struct nt_allowedip aip;
-	uint16_t addr_len;
-	bool has_family;
-	bool has_cidr;
-};
-
-static int allowedip_attr(const struct nlattr *attr, void *data)
-{
-	struct aip_parse *ap = data;
-	uint16_t len = mnl_attr_get_payload_len(attr);
-
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_ALLOWEDIP_FAMILY:
-		if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-			return MNL_CB_ERROR;
-		ap->aip.family = mnl_attr_get_u16(attr);
-		ap->has_family = true;
-		break;
-	case NOISETUN_A_ALLOWEDIP_IPADDR:
-		if (len != 4 && len != 16)
-			return MNL_CB_ERROR;
-		memcpy(&ap->aip.addr, mnl_attr_get_payload(attr), len);
-		ap->addr_len = len;
-		break;
-	case NOISETUN_A_ALLOWEDIP_CIDR_MASK:
-		if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-			return MNL_CB_ERROR;
-		ap->aip.cidr = mnl_attr_get_u8(attr);
-		ap->has_cidr = true;
-		break;
-	case NOISETUN_A_ALLOWEDIP_FLAGS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		ap->aip.remove = mnl_attr_get_u32(attr) &
-				 NOISETUN_ALLOWEDIP_F_REMOVE_ME;
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int allowedips_elem(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	struct aip_parse ap = { 0 };
-
-	if (mnl_attr_parse_nested(attr, allowedip_attr, &ap) != MNL_CB_OK)
-		return fail(ctx, -EINVAL);
-	if (!ap.has_family || !ap.has_cidr ||
-	    !((ap.aip.family == AF_INET && ap.addr_len == 4 &&
-	       ap.aip.cidr <= 32) ||
-	      (ap.aip.family == AF_INET6 && ap.addr_len == 16 &&
-	       ap.aip.cidr <= 128)))
-		return fail(ctx, -EINVAL);
-	if (nt_model_allowedip_add(ctx->peer, &ap.aip))
-		return fail(ctx, -ENOMEM);
-	return MNL_CB_OK;
-}
-
-static int peer_attr(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	struct nt_peer *peer = ctx->peer;
-	uint16_t len = mnl_attr_get_payload_len(attr);
-	const void *payload = mnl_attr_get_payload(attr);
-	struct kernel_timespec ts;
-	uint32_t flags;
-
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_PEER_PUBLIC_KEY:
-		if (len != NOISETUN_KEY_LEN)
-			return fail(ctx, -EINVAL);
-		memcpy(peer->public_key, payload, NOISETUN_KEY_LEN);
-		peer->flags |= NT_PEER_HAS_PUBLIC_KEY;
-		break;
-	case NOISETUN_A_PEER_PRESHARED_KEY:
-		if (len != NOISETUN_KEY_LEN)
-			return fail(ctx, -EINVAL);
-		memcpy(peer->preshared_key, payload, NOISETUN_KEY_LEN);
-		/* All zeros is how the kernel says "none". */
-		if (!nt_model_key_is_zero(peer->preshared_key))
-			peer->flags |= NT_PEER_HAS_PRESHARED_KEY;
-		break;
-	case NOISETUN_A_PEER_FLAGS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return fail(ctx, -EINVAL);
-		flags = mnl_attr_get_u32(attr);
-		if (flags & NOISETUN_PEER_F_REMOVE_ME)
-			peer->flags |= NT_PEER_REMOVE;
-		if (flags & NOISETUN_PEER_F_REPLACE_ALLOWEDIPS)
-			peer->flags |= NT_PEER_REPLACE_ALLOWEDIPS;
-		if (flags & NOISETUN_PEER_F_UPDATE_ONLY)
-			peer->flags |= NT_PEER_UPDATE_ONLY;
-		break;
-	case NOISETUN_A_PEER_ENDPOINT:
-		if (len == sizeof(struct sockaddr_in) &&
-		    ((const struct sockaddr *)payload)->sa_family == AF_INET) {
-			memcpy(&peer->endpoint.sin, payload, len);
-			peer->flags |= NT_PEER_HAS_ENDPOINT;
-		} else if (len == sizeof(struct sockaddr_in6) &&
-			   ((const struct sockaddr *)payload)->sa_family == AF_INET6) {
-			memcpy(&peer->endpoint.sin6, payload, len);
-			peer->flags |= NT_PEER_HAS_ENDPOINT;
-		}
-		break;
-	case NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
-		if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-			return fail(ctx, -EINVAL);
-		peer->keepalive_seconds = mnl_attr_get_u16(attr);
-		peer->flags |= NT_PEER_HAS_KEEPALIVE;
-		break;
-	case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
-		if (len != sizeof(ts))
-			return fail(ctx, -EINVAL);
-		memcpy(&ts, payload, sizeof(ts));
-		peer->last_handshake_sec = ts.tv_sec;
-		peer->last_handshake_nsec = ts.tv_nsec;
-		break;
-	case NOISETUN_A_PEER_RX_BYTES:
-	case NOISETUN_A_PEER_TX_BYTES:
-	case NOISETUN_A_PEER_RX_PACKETS:
-	case NOISETUN_A_PEER_TX_PACKETS:
-	case NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-			return fail(ctx, -EINVAL);
-		switch (mnl_attr_get_type(attr)) {
-		case NOISETUN_A_PEER_RX_BYTES:
-			peer->rx_bytes = mnl_attr_get_u64(attr);
-			break;
-		case NOISETUN_A_PEER_TX_BYTES:
-			peer->tx_bytes = mnl_attr_get_u64(attr);
-			break;
-		case NOISETUN_A_PEER_RX_PACKETS:
-			peer->rx_packets = mnl_attr_get_u64(attr);
-			break;
-		case NOISETUN_A_PEER_TX_PACKETS:
-			peer->tx_packets = mnl_attr_get_u64(attr);
-			break;
-		default:
-			peer->handshake_attempts = mnl_attr_get_u64(attr);
-			break;
-		}
-		break;
-	case NOISETUN_A_PEER_ALLOWEDIPS:
-		if (mnl_attr_parse_nested(attr, allowedips_elem, ctx) != MNL_CB_OK)
-			return fail(ctx, ctx->err ? ctx->err : -EINVAL);
-		break;
-	case NOISETUN_A_PEER_DROPS:
-		if (mnl_attr_parse_nested(attr, drop_attr, peer->drops) != MNL_CB_OK)
-			return fail(ctx, -EINVAL);
-		peer->flags |= NT_PEER_HAS_DROPS;
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-/* One element of NOISETUN_A_DEVICE_PEERS: a new peer or a continuation. */
-static int peers_elem(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	struct nt_device *dev = ctx->dev;
-	struct nt_peer scratch, *last, *peer;
-	size_t i;
-	int ret;
-
-	memset(&scratch, 0, sizeof(scratch));
-	ctx->peer = &scratch;
-	ret = mnl_attr_parse_nested(attr, peer_attr, ctx);
-	ctx->peer = NULL;
-	if (ret != MNL_CB_OK || !(scratch.flags & NT_PEER_HAS_PUBLIC_KEY)) {
-		if (!ctx->err)
-			ctx->err = -EINVAL;
-		goto err;
-	}
-	last = dev->peers_len ? &dev->peers[dev->peers_len - 1] : NULL;
-	if (last && !memcmp(last->public_key, scratch.public_key,
-			    NOISETUN_KEY_LEN)) {
-		for (i = 0; i < scratch.allowedips_len; i++) {
-			if (nt_model_allowedip_add(last, &scratch.allowedips[i])) {
-				ctx->err = -ENOMEM;
-				goto err;
-			}
-		}
-		free(scratch.allowedips);
-	} else {
-		peer = nt_model_peer_add(dev, scratch.public_key);
-		if (!peer) {
-			ctx->err = -ENOMEM;
-			goto err;
-		}
-		*peer = scratch;
-	}
-	sodium_memzero(&scratch, sizeof(scratch));
-	return MNL_CB_OK;
-err:
-	free(scratch.allowedips);
-	sodium_memzero(&scratch, sizeof(scratch));
-	return MNL_CB_ERROR;
-}
-
-static int device_attr(const struct nlattr *attr, void *data)
-{
-	struct parse_ctx *ctx = data;
-	struct nt_device *dev = ctx->dev;
-	uint16_t len = mnl_attr_get_payload_len(attr);
-	const void *payload = mnl_attr_get_payload(attr);
-
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_DEVICE_IFINDEX:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return fail(ctx, -EINVAL);
-		dev->ifindex = mnl_attr_get_u32(attr);
-		break;
-	case NOISETUN_A_DEVICE_IFNAME:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
-		    strnlen(payload, len) >= IFNAMSIZ)
-			return fail(ctx, -EINVAL);
-		strcpy(dev->name, payload);
-		break;
-	case NOISETUN_A_DEVICE_PRIVATE_KEY:
-		if (len != NOISETUN_KEY_LEN)
-			return fail(ctx, -EINVAL);
-		memcpy(dev->private_key, payload, NOISETUN_KEY_LEN);
-		dev->flags |= NT_DEVICE_HAS_PRIVATE_KEY;
-		break;
-	case NOISETUN_A_DEVICE_PUBLIC_KEY:
-		if (len != NOISETUN_KEY_LEN)
-			return fail(ctx, -EINVAL);
-		memcpy(dev->public_key, payload, NOISETUN_KEY_LEN);
-		dev->flags |= NT_DEVICE_HAS_PUBLIC_KEY;
-		break;
-	case NOISETUN_A_DEVICE_FLAGS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return fail(ctx, -EINVAL);
-		if (mnl_attr_get_u32(attr) & NOISETUN_DEVICE_F_REPLACE_PEERS)
-			dev->flags |= NT_DEVICE_REPLACE_PEERS;
-		break;
-	case NOISETUN_A_DEVICE_LISTEN_PORT:
-		if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-			return fail(ctx, -EINVAL);
-		dev->listen_port = mnl_attr_get_u16(attr);
-		dev->flags |= NT_DEVICE_HAS_LISTEN_PORT;
-		break;
-	case NOISETUN_A_DEVICE_FWMARK:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return fail(ctx, -EINVAL);
-		dev->fwmark = mnl_attr_get_u32(attr);
-		dev->flags |= NT_DEVICE_HAS_FWMARK;
-		break;
-	case NOISETUN_A_DEVICE_DROPS:
-		if (mnl_attr_parse_nested(attr, drop_attr, dev->drops) != MNL_CB_OK)
-			return fail(ctx, -EINVAL);
-		dev->flags |= NT_DEVICE_HAS_DROPS;
-		break;
-	case NOISETUN_A_DEVICE_PEERS:
-		if (mnl_attr_parse_nested(attr, peers_elem, ctx) != MNL_CB_OK)
-			return fail(ctx, ctx->err ? ctx->err : -EINVAL);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-int nt_ipc_parse_device(const struct nlmsghdr *nlh, struct nt_device *dev)
-{
-	struct parse_ctx ctx = { .dev = dev };
-
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
-		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), device_attr,
-			   &ctx) != MNL_CB_OK)
-		return ctx.err ? ctx.err : -EINVAL;
-	return 0;
-}
-
 /* ---- requests and replies ---- */
 
+/* One open socket and what its transactions learn. */
 struct request {
 	struct mnl_socket *nl;
 	uint16_t family;
@@ -564,7 +85,7 @@ static void close_socket(struct request *req)
 	req->nl = NULL;
 }
 
-static int extack_attr(const struct nlattr *attr, void *data)
+static int parse_extack(const struct nlattr *attr, void *data)
 {
 	struct request *req = data;
 
@@ -576,7 +97,7 @@ static int extack_attr(const struct nlattr *attr, void *data)
 }
 
 /* The error of an NLMSG_ERROR or NLMSG_DONE message, and its extack. */
-static int reply_error(struct request *req, const struct nlmsghdr *nlh)
+static int read_error(struct request *req, const struct nlmsghdr *nlh)
 {
 	size_t plen = mnl_nlmsg_get_payload_len(nlh), offset;
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -597,7 +118,7 @@ static int reply_error(struct request *req, const struct nlmsghdr *nlh)
 			offset = sizeof(int) + e->msg.nlmsg_len;
 	}
 	if (offset < plen)
-		mnl_attr_parse(nlh, offset, extack_attr, req);
+		mnl_attr_parse(nlh, offset, parse_extack, req);
 	return err;
 }
 
@@ -641,7 +162,7 @@ static int transact(struct request *req, struct nlmsghdr *msg, reply_cb cb,
 				interrupted = true;
 			if (nlh->nlmsg_type == NLMSG_ERROR ||
 			    nlh->nlmsg_type == NLMSG_DONE) {
-				ret = reply_error(req, nlh);
+				ret = read_error(req, nlh);
 				if (ret > 0)
 					ret = -ret;
 				break;
@@ -663,22 +184,7 @@ out:
 	return ret;
 }
 
-static struct nlmsghdr *genl_header(void *buf, uint16_t type, uint16_t flags,
-				    uint8_t cmd, uint8_t version)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *genl;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
-	nlh->nlmsg_seq = new_seq();
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = cmd;
-	genl->version = version;
-	return nlh;
-}
-
-static int family_attr(const struct nlattr *attr, void *data)
+static int parse_family_attr(const struct nlattr *attr, void *data)
 {
 	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
@@ -686,9 +192,9 @@ static int family_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int family_reply(const struct nlmsghdr *nlh, void *data)
+static int parse_family(const struct nlmsghdr *nlh, void *data)
 {
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr,
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_family_attr,
 			   data) != MNL_CB_OK)
 		return -EBADMSG;
 	return 0;
@@ -706,10 +212,10 @@ static int open_family(struct request *req)
 		nt_error("cannot open a netlink socket: %s", strerror(-ret));
 		return ret;
 	}
-	nlh = genl_header(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK,
-			  CTRL_CMD_GETFAMILY, 1);
+	nlh = nt_uapi_put_header(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK,
+				 new_seq(), CTRL_CMD_GETFAMILY, 1);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NOISETUN_GENL_NAME);
-	ret = transact(req, nlh, family_reply, &req->family);
+	ret = transact(req, nlh, parse_family, &req->family);
 	if (!ret && !req->family)
 		ret = -ENOENT;
 	if (ret == -ENOENT)
@@ -735,7 +241,7 @@ struct link_walk {
 	int err;
 };
 
-static int linkinfo_attr(const struct nlattr *attr, void *data)
+static int parse_linkinfo(const struct nlattr *attr, void *data)
 {
 	const char **kind = data;
 
@@ -750,7 +256,7 @@ struct link_attrs {
 	const char *kind;
 };
 
-static int link_attr(const struct nlattr *attr, void *data)
+static int parse_link_attr(const struct nlattr *attr, void *data)
 {
 	struct link_attrs *la = data;
 
@@ -760,13 +266,13 @@ static int link_attr(const struct nlattr *attr, void *data)
 			la->name = mnl_attr_get_str(attr);
 		break;
 	case IFLA_LINKINFO:
-		mnl_attr_parse_nested(attr, linkinfo_attr, &la->kind);
+		mnl_attr_parse_nested(attr, parse_linkinfo, &la->kind);
 		break;
 	}
 	return MNL_CB_OK;
 }
 
-static int link_reply(const struct nlmsghdr *nlh, void *data)
+static int collect_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct link_walk *walk = data;
 	struct link_attrs la = { 0 };
@@ -774,7 +280,7 @@ static int link_reply(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return 0;
-	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr, &la);
+	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), parse_link_attr, &la);
 	if (!la.name)
 		return 0;
 	if (walk->want) {
@@ -819,7 +325,7 @@ static int walk_links(struct link_walk *walk)
 		nlh->nlmsg_seq = new_seq();
 		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 		ifm->ifi_family = AF_UNSPEC;
-		ret = transact(&req, nlh, link_reply, walk);
+		ret = transact(&req, nlh, collect_link, walk);
 		if (ret != -EINTR)
 			break;
 		nt_ipc_free_list(walk->names);
@@ -907,15 +413,15 @@ static void report(const char *verb, const char *name, int err,
 	nt_error("cannot %s '%s': %s%s", verb, name, strerror(-err), detail);
 }
 
-static int get_reply(const struct nlmsghdr *nlh, void *data)
+static int merge_reply(const struct nlmsghdr *nlh, void *data)
 {
-	return nt_ipc_parse_device(nlh, data);
+	return nt_uapi_parse_device(nlh, data);
 }
 
-int nt_ipc_get_device(const char *name, struct nt_device **devp)
+int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nt_device *dev = NULL;
+	struct tunctl_device *dev = NULL;
 	struct request req;
 	struct nlmsghdr *nlh;
 	int ret, tries;
@@ -932,11 +438,9 @@ int nt_ipc_get_device(const char *name, struct nt_device **devp)
 			ret = -ENOMEM;
 			break;
 		}
-		nlh = genl_header(buf, req.family, NLM_F_REQUEST | NLM_F_DUMP,
-				  NOISETUN_CMD_GET_DEVICE,
-				  NOISETUN_GENL_VERSION);
-		mnl_attr_put_strz(nlh, NOISETUN_A_DEVICE_IFNAME, name);
-		ret = transact(&req, nlh, get_reply, dev);
+		nlh = nt_uapi_build_get(buf, sizeof(buf), req.family, new_seq(),
+					name);
+		ret = nlh ? transact(&req, nlh, merge_reply, dev) : -EMSGSIZE;
 		if (ret != -EINTR)
 			break;
 		nt_model_device_free(dev);
@@ -954,9 +458,9 @@ int nt_ipc_get_device(const char *name, struct nt_device **devp)
 	return ret;
 }
 
-int nt_ipc_set_device(const struct nt_device *dev)
+int nt_ipc_set_device(const struct tunctl_device *dev)
 {
-	struct nt_ipc_set_cursor cursor = { 0 };
+	struct nt_uapi_set_cursor cursor = { 0 };
 	unsigned int sent = 0;
 	struct request req;
 	int more, ret;
@@ -967,15 +471,15 @@ int nt_ipc_set_device(const struct nt_device *dev)
 	ret = open_family(&req);
 	if (ret)
 		return ret;
-	buf = malloc(NT_IPC_SET_BUFFER_SIZE);
+	buf = malloc(NT_UAPI_SET_BUFFER_SIZE);
 	if (!buf) {
 		nt_error("out of memory");
 		close_socket(&req);
 		return -ENOMEM;
 	}
 	do {
-		more = nt_ipc_build_set(dev, req.family, new_seq(), buf,
-					NT_IPC_SET_BUFFER_SIZE, &cursor);
+		more = nt_uapi_build_set(dev, req.family, new_seq(), buf,
+					 NT_UAPI_SET_BUFFER_SIZE, &cursor);
 		if (more < 0) {
 			ret = more;
 			nt_error("cannot build the request for '%s': %s",
@@ -992,7 +496,7 @@ int nt_ipc_set_device(const struct nt_device *dev)
 		}
 		sent++;
 	} while (more);
-	sodium_memzero(buf, NT_IPC_SET_BUFFER_SIZE);
+	sodium_memzero(buf, NT_UAPI_SET_BUFFER_SIZE);
 	free(buf);
 	close_socket(&req);
 	return ret;

@@ -20,12 +20,13 @@
 #include <inttypes.h>
 #include <netdb.h>
 
+#include "format.h"
+#include "json.h"
 #include "key.h"
 #include "model.h"
-#include "print.h"
 
 /* A JSON string. Interface names are the only free text we print. */
-static void string(FILE *out, const char *s)
+static void print_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -41,8 +42,8 @@ static void string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void key_or_null(FILE *out, const uint8_t key[NOISETUN_KEY_LEN],
-			bool present)
+static void print_key_or_null(FILE *out, const uint8_t key[NOISETUN_KEY_LEN],
+			      bool present)
 {
 	char b64[NT_KEY_B64_LEN + 1];
 
@@ -51,10 +52,10 @@ static void key_or_null(FILE *out, const uint8_t key[NOISETUN_KEY_LEN],
 		return;
 	}
 	nt_key_to_base64(b64, key);
-	string(out, b64);
+	print_string(out, b64);
 }
 
-static void drops(FILE *out, const uint64_t *counts, const char *indent)
+static void print_drops(FILE *out, const uint64_t *counts, const char *indent)
 {
 	bool first = true;
 	unsigned int i;
@@ -62,33 +63,34 @@ static void drops(FILE *out, const uint64_t *counts, const char *indent)
 	fputc('{', out);
 	for (i = 1; i <= NOISETUN_A_DROP_MAX; i++) {
 		fprintf(out, "%s\n%s  ", first ? "" : ",", indent);
-		string(out, nt_model_drop_name(i));
+		print_string(out, nt_model_drop_name(i));
 		fprintf(out, ": %" PRIu64, counts[i]);
 		first = false;
 	}
 	fprintf(out, "\n%s}", indent);
 }
 
-static void peer(FILE *out, const struct nt_peer *p)
+static void print_peer(FILE *out, const struct tunctl_peer *p)
 {
 	char text[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t i;
 
 	fputs("        {\n          \"public_key\": ", out);
-	key_or_null(out, p->public_key, true);
+	print_key_or_null(out, p->public_key, true);
 	fputs(",\n          \"preshared_key\": ", out);
-	key_or_null(out, p->preshared_key,
-		    p->flags & NT_PEER_HAS_PRESHARED_KEY);
+	print_key_or_null(out, p->preshared_key,
+			  p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY);
 	fputs(",\n          \"endpoint\": ", out);
-	if (p->flags & NT_PEER_HAS_ENDPOINT)
-		string(out, nt_print_endpoint(text, sizeof(text), &p->endpoint));
+	if (p->flags & TUNCTL_PEER_HAS_ENDPOINT)
+		print_string(out, nt_format_endpoint(text, sizeof(text),
+						     &p->endpoint));
 	else
 		fputs("null", out);
 	fputs(",\n          \"allowed_ips\": [", out);
 	for (i = 0; i < p->allowedips_len; i++) {
 		fprintf(out, "%s\"%s/%u\"", i ? ", " : "",
-			nt_print_allowedip(text, sizeof(text),
-					   &p->allowedips[i]),
+			nt_format_allowedip(text, sizeof(text),
+					    &p->allowedips[i]),
 			p->allowedips[i].cidr);
 	}
 	fprintf(out, "],\n          \"latest_handshake\": %lld",
@@ -102,54 +104,55 @@ static void peer(FILE *out, const struct nt_peer *p)
 	fprintf(out, ",\n          \"persistent_keepalive\": %u",
 		p->keepalive_seconds);
 	fputs(",\n          \"drops\": ", out);
-	drops(out, p->drops, "          ");
+	print_drops(out, p->drops, "          ");
 	fputs("\n        }", out);
 }
 
-static void device(FILE *out, const struct nt_device *dev)
+static void print_device(FILE *out, const struct tunctl_device *dev)
 {
 	size_t i;
 
 	fputs("    {\n      \"name\": ", out);
-	string(out, dev->name);
+	print_string(out, dev->name);
 	fprintf(out, ",\n      \"ifindex\": %u", dev->ifindex);
 	fputs(",\n      \"public_key\": ", out);
-	key_or_null(out, dev->public_key, dev->flags & NT_DEVICE_HAS_PUBLIC_KEY);
+	print_key_or_null(out, dev->public_key,
+			  dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY);
 	fputs(",\n      \"private_key\": ", out);
-	key_or_null(out, dev->private_key,
-		    dev->flags & NT_DEVICE_HAS_PRIVATE_KEY);
+	print_key_or_null(out, dev->private_key,
+			  dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY);
 	fprintf(out, ",\n      \"listen_port\": %u", dev->listen_port);
 	fprintf(out, ",\n      \"fwmark\": %u", dev->fwmark);
 	fputs(",\n      \"drops\": ", out);
-	drops(out, dev->drops, "      ");
+	print_drops(out, dev->drops, "      ");
 	fputs(",\n      \"peers\": [", out);
 	for (i = 0; i < dev->peers_len; i++) {
 		fputs(i ? ",\n" : "\n", out);
-		peer(out, &dev->peers[i]);
+		print_peer(out, &dev->peers[i]);
 	}
 	fputs(dev->peers_len ? "\n      ]\n    }" : "]\n    }", out);
 }
 
-void nt_print_json(FILE *out, struct nt_device *const *devs, size_t count)
+void nt_json_print(FILE *out, struct tunctl_device *const *devs, size_t count)
 {
 	size_t i;
 
 	fputs("{\n  \"interfaces\": [", out);
 	for (i = 0; i < count; i++) {
 		fputs(i ? ",\n" : "\n", out);
-		device(out, devs[i]);
+		print_device(out, devs[i]);
 	}
 	fputs(count ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
-void nt_print_json_names(FILE *out, char *const *names)
+void nt_json_print_names(FILE *out, char *const *names)
 {
 	size_t i;
 
 	fputs("{\n  \"interfaces\": [", out);
 	for (i = 0; names[i]; i++) {
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		string(out, names[i]);
+		print_string(out, names[i]);
 		fputc('}', out);
 	}
 	fputs(i ? "\n  ]\n}\n" : "]\n}\n", out);

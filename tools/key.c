@@ -39,7 +39,7 @@ void nt_key_to_base64(char out[NT_KEY_B64_LEN + 1],
 }
 
 /* The value of a base64 character, or -1. */
-static int sextet(char c)
+static int decode_sextet(char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -66,7 +66,7 @@ enum nt_key_fault nt_key_from_base64(uint8_t key[NOISETUN_KEY_LEN],
 	if (text[NT_KEY_B64_LEN - 1] != '=')
 		goto err_padding;
 	for (i = 0; i < NT_KEY_B64_LEN - 1; i++) {
-		s = sextet(text[i]);
+		s = decode_sextet(text[i]);
 		if (s < 0)
 			goto err_char;
 		acc = acc << 6 | (uint32_t)s;

@@ -11,12 +11,12 @@
 #include "drop_names.h"
 #include "model.h"
 
-struct nt_device *nt_model_device_new(void)
+struct tunctl_device *nt_model_device_new(void)
 {
-	return calloc(1, sizeof(struct nt_device));
+	return calloc(1, sizeof(struct tunctl_device));
 }
 
-void nt_model_device_free(struct nt_device *dev)
+void nt_model_device_free(struct tunctl_device *dev)
 {
 	size_t i;
 
@@ -33,14 +33,15 @@ void nt_model_device_free(struct nt_device *dev)
 	free(dev);
 }
 
-struct nt_peer *nt_model_peer_add(struct nt_device *dev,
-				  const uint8_t public_key[NOISETUN_KEY_LEN])
+struct tunctl_peer *
+nt_model_peer_add(struct tunctl_device *dev,
+		  const uint8_t public_key[NOISETUN_KEY_LEN])
 {
-	struct nt_peer *peer;
+	struct tunctl_peer *peer;
 
 	if (dev->peers_len == dev->peers_cap) {
 		size_t cap = dev->peers_cap ? dev->peers_cap * 2 : 8;
-		struct nt_peer *grown;
+		struct tunctl_peer *grown;
 
 		if (cap > SIZE_MAX / sizeof(*grown)) {
 			errno = ENOMEM;
@@ -69,11 +70,12 @@ struct nt_peer *nt_model_peer_add(struct nt_device *dev,
 	return peer;
 }
 
-int nt_model_allowedip_add(struct nt_peer *peer, const struct nt_allowedip *aip)
+int nt_model_allowedip_add(struct tunctl_peer *peer,
+			   const struct tunctl_allowedip *aip)
 {
 	if (peer->allowedips_len == peer->allowedips_cap) {
 		size_t cap = peer->allowedips_cap ? peer->allowedips_cap * 2 : 4;
-		struct nt_allowedip *grown;
+		struct tunctl_allowedip *grown;
 
 		if (cap > SIZE_MAX / sizeof(*grown))
 			return -ENOMEM;
@@ -87,8 +89,9 @@ int nt_model_allowedip_add(struct nt_peer *peer, const struct nt_allowedip *aip)
 	return 0;
 }
 
-struct nt_peer *nt_model_peer_find(const struct nt_device *dev,
-				   const uint8_t public_key[NOISETUN_KEY_LEN])
+struct tunctl_peer *
+nt_model_peer_find(const struct tunctl_device *dev,
+		   const uint8_t public_key[NOISETUN_KEY_LEN])
 {
 	size_t i;
 

@@ -25,34 +25,57 @@
 /* Length of a base64 key without its terminating NUL. */
 #define NT_KEY_B64_LEN 44
 
-enum nt_device_has {
-	NT_DEVICE_HAS_PRIVATE_KEY = 1U << 0,
-	NT_DEVICE_HAS_PUBLIC_KEY = 1U << 1,
-	NT_DEVICE_HAS_LISTEN_PORT = 1U << 2,
-	NT_DEVICE_HAS_FWMARK = 1U << 3,
-	NT_DEVICE_REPLACE_PEERS = 1U << 4,
-	NT_DEVICE_HAS_DROPS = 1U << 5,
-};
-
-enum nt_peer_has {
-	NT_PEER_HAS_PRESHARED_KEY = 1U << 0,
-	NT_PEER_HAS_KEEPALIVE = 1U << 1,
-	NT_PEER_HAS_ENDPOINT = 1U << 2,
-	NT_PEER_REMOVE = 1U << 3,
-	NT_PEER_REPLACE_ALLOWEDIPS = 1U << 4,
-	NT_PEER_UPDATE_ONLY = 1U << 5,
-	NT_PEER_HAS_DROPS = 1U << 6,
-	NT_PEER_HAS_PUBLIC_KEY = 1U << 7,
+/**
+ * enum tunctl_device_has - what a device's flags say: which attributes it
+ * holds (read back) or sets (a change)
+ * @TUNCTL_DEVICE_HAS_PRIVATE_KEY: private_key is meaningful
+ * @TUNCTL_DEVICE_HAS_PUBLIC_KEY: public_key is meaningful
+ * @TUNCTL_DEVICE_HAS_LISTEN_PORT: listen_port is meaningful
+ * @TUNCTL_DEVICE_HAS_FWMARK: fwmark is meaningful
+ * @TUNCTL_DEVICE_REPLACE_PEERS: the change replaces every peer
+ * @TUNCTL_DEVICE_HAS_DROPS: the kernel gave the device's drop counters
+ */
+enum tunctl_device_has {
+	TUNCTL_DEVICE_HAS_PRIVATE_KEY = 1U << 0,
+	TUNCTL_DEVICE_HAS_PUBLIC_KEY = 1U << 1,
+	TUNCTL_DEVICE_HAS_LISTEN_PORT = 1U << 2,
+	TUNCTL_DEVICE_HAS_FWMARK = 1U << 3,
+	TUNCTL_DEVICE_REPLACE_PEERS = 1U << 4,
+	TUNCTL_DEVICE_HAS_DROPS = 1U << 5,
 };
 
 /**
- * struct nt_allowedip - one allowed-IP range of a peer
+ * enum tunctl_peer_has - what a peer's flags say, as for a device
+ * @TUNCTL_PEER_HAS_PRESHARED_KEY: preshared_key is meaningful (read
+ *                                 back: given and not all zeros)
+ * @TUNCTL_PEER_HAS_KEEPALIVE: keepalive_seconds is meaningful
+ * @TUNCTL_PEER_HAS_ENDPOINT: endpoint is meaningful
+ * @TUNCTL_PEER_REMOVE: the change removes the peer
+ * @TUNCTL_PEER_REPLACE_ALLOWEDIPS: the change replaces its allowed IPs
+ *                                  instead of adding to them
+ * @TUNCTL_PEER_UPDATE_ONLY: the change only updates an existing peer
+ * @TUNCTL_PEER_HAS_DROPS: the kernel gave the peer's drop counters
+ * @TUNCTL_PEER_HAS_PUBLIC_KEY: public_key was given
+ */
+enum tunctl_peer_has {
+	TUNCTL_PEER_HAS_PRESHARED_KEY = 1U << 0,
+	TUNCTL_PEER_HAS_KEEPALIVE = 1U << 1,
+	TUNCTL_PEER_HAS_ENDPOINT = 1U << 2,
+	TUNCTL_PEER_REMOVE = 1U << 3,
+	TUNCTL_PEER_REPLACE_ALLOWEDIPS = 1U << 4,
+	TUNCTL_PEER_UPDATE_ONLY = 1U << 5,
+	TUNCTL_PEER_HAS_DROPS = 1U << 6,
+	TUNCTL_PEER_HAS_PUBLIC_KEY = 1U << 7,
+};
+
+/**
+ * struct tunctl_allowedip - one allowed-IP range of a peer
  * @family: AF_INET or AF_INET6
  * @cidr: prefix length, at most 32 or 128 by @family
  * @remove: in a change, remove this range instead of adding it
  * @addr: the address, in network byte order
  */
-struct nt_allowedip {
+struct tunctl_allowedip {
 	uint16_t family;
 	uint8_t cidr;
 	bool remove;
@@ -63,20 +86,23 @@ struct nt_allowedip {
 };
 
 /**
- * union nt_endpoint - a peer's UDP endpoint, IPv4 or IPv6
+ * union tunctl_endpoint - a peer's UDP endpoint, IPv4 or IPv6
+ * @sa: the family, common to both
+ * @sin: an IPv4 endpoint
+ * @sin6: an IPv6 endpoint
  */
-union nt_endpoint {
+union tunctl_endpoint {
 	struct sockaddr sa;
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 };
 
 /**
- * struct nt_peer - one peer
+ * struct tunctl_peer - one peer
  * @public_key: the peer's static public key, its identity
- * @preshared_key: secret; meaningful with NT_PEER_HAS_PRESHARED_KEY
- * @flags: enum nt_peer_has bits
- * @endpoint: meaningful with NT_PEER_HAS_ENDPOINT
+ * @preshared_key: secret; meaningful with TUNCTL_PEER_HAS_PRESHARED_KEY
+ * @flags: enum tunctl_peer_has bits
+ * @endpoint: meaningful with TUNCTL_PEER_HAS_ENDPOINT
  * @keepalive_seconds: persistent keepalive interval, 0 = off
  * @last_handshake_sec: wall clock of the latest handshake, 0 = never
  * @last_handshake_nsec: nanoseconds part of the same
@@ -90,11 +116,11 @@ union nt_endpoint {
  * @allowedips_len: number of ranges in use
  * @allowedips_cap: allocated length of @allowedips
  */
-struct nt_peer {
+struct tunctl_peer {
 	uint8_t public_key[NOISETUN_KEY_LEN];
 	uint8_t preshared_key[NOISETUN_KEY_LEN];
 	uint32_t flags;
-	union nt_endpoint endpoint;
+	union tunctl_endpoint endpoint;
 	uint16_t keepalive_seconds;
 	int64_t last_handshake_sec;
 	int64_t last_handshake_nsec;
@@ -104,18 +130,18 @@ struct nt_peer {
 	uint64_t tx_packets;
 	uint64_t handshake_attempts;
 	uint64_t drops[NOISETUN_A_DROP_MAX + 1];
-	struct nt_allowedip *allowedips;
+	struct tunctl_allowedip *allowedips;
 	size_t allowedips_len;
 	size_t allowedips_cap;
 };
 
 /**
- * struct nt_device - one device and its peers
+ * struct tunctl_device - one device and its peers
  * @name: interface name
  * @ifindex: interface index, 0 when unknown
- * @flags: enum nt_device_has bits
- * @private_key: secret; meaningful with NT_DEVICE_HAS_PRIVATE_KEY
- * @public_key: meaningful with NT_DEVICE_HAS_PUBLIC_KEY
+ * @flags: enum tunctl_device_has bits
+ * @private_key: secret; meaningful with TUNCTL_DEVICE_HAS_PRIVATE_KEY
+ * @public_key: meaningful with TUNCTL_DEVICE_HAS_PUBLIC_KEY
  * @listen_port: UDP port, 0 = pick a free one
  * @fwmark: mark of outgoing packets, 0 = off
  * @drops: device-wide drop counters indexed by enum noisetun_drop_attr
@@ -123,7 +149,7 @@ struct nt_peer {
  * @peers_len: number of peers in use
  * @peers_cap: allocated length of @peers
  */
-struct nt_device {
+struct tunctl_device {
 	char name[IFNAMSIZ];
 	uint32_t ifindex;
 	uint32_t flags;
@@ -132,7 +158,7 @@ struct nt_device {
 	uint16_t listen_port;
 	uint32_t fwmark;
 	uint64_t drops[NOISETUN_A_DROP_MAX + 1];
-	struct nt_peer *peers;
+	struct tunctl_peer *peers;
 	size_t peers_len;
 	size_t peers_cap;
 };
@@ -142,13 +168,13 @@ struct nt_device {
  *
  * Return: the device, or NULL with errno set.
  */
-struct nt_device *nt_model_device_new(void);
+struct tunctl_device *nt_model_device_new(void);
 
 /**
  * nt_model_device_free() - wipe the keys of a device and its peers, free it
  * @dev: the device, may be NULL
  */
-void nt_model_device_free(struct nt_device *dev);
+void nt_model_device_free(struct tunctl_device *dev);
 
 /**
  * nt_model_peer_add() - append a zeroed peer
@@ -160,8 +186,9 @@ void nt_model_device_free(struct nt_device *dev);
  *
  * Return: the new peer, or NULL with errno set.
  */
-struct nt_peer *nt_model_peer_add(struct nt_device *dev,
-				  const uint8_t public_key[NOISETUN_KEY_LEN]);
+struct tunctl_peer *
+nt_model_peer_add(struct tunctl_device *dev,
+		  const uint8_t public_key[NOISETUN_KEY_LEN]);
 
 /**
  * nt_model_allowedip_add() - append an allowed-IP range to a peer
@@ -170,7 +197,8 @@ struct nt_peer *nt_model_peer_add(struct nt_device *dev,
  *
  * Return: 0, or -ENOMEM.
  */
-int nt_model_allowedip_add(struct nt_peer *peer, const struct nt_allowedip *aip);
+int nt_model_allowedip_add(struct tunctl_peer *peer,
+			   const struct tunctl_allowedip *aip);
 
 /**
  * nt_model_peer_find() - find a peer by public key
@@ -179,8 +207,9 @@ int nt_model_allowedip_add(struct nt_peer *peer, const struct nt_allowedip *aip)
  *
  * Return: the first peer with that key, or NULL.
  */
-struct nt_peer *nt_model_peer_find(const struct nt_device *dev,
-				   const uint8_t public_key[NOISETUN_KEY_LEN]);
+struct tunctl_peer *
+nt_model_peer_find(const struct tunctl_device *dev,
+		   const uint8_t public_key[NOISETUN_KEY_LEN]);
 
 /**
  * nt_model_key_is_zero() - whether a key is all zeros (meaning "unset")

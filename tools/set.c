@@ -8,21 +8,22 @@
 #include "error.h"
 #include "ipc.h"
 #include "model.h"
+#include "set.h"
 #include "setargs.h"
 #include "subcommands.h"
 
 int nt_set_main(int argc, const char *argv[])
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	int ret;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, "set");
+		nt_subcommand_print_usage(stdout, "set");
 		return 0;
 	}
 	if (argc < 2) {
 		nt_error("expects an interface name");
-		nt_subcommand_usage(stderr, "set");
+		nt_subcommand_print_usage(stderr, "set");
 		return 1;
 	}
 	if (!nt_ipc_check_name(argv[1]))

@@ -53,8 +53,8 @@ static int lookup(const char *word)
 }
 
 /* Apply word @w with value @value (NULL for `remove`) to the change. */
-static bool apply(struct nt_device *dev, struct nt_peer *peer, enum word w,
-		  const char *value)
+static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
+		  enum word w, const char *value)
 {
 	const char *name = words[w].word;
 	char *stripped;
@@ -62,26 +62,27 @@ static bool apply(struct nt_device *dev, struct nt_peer *peer, enum word w,
 
 	switch (w) {
 	case W_LISTEN_PORT:
-		dev->flags |= NT_DEVICE_HAS_LISTEN_PORT;
-		return nt_value_port(name, value, &dev->listen_port);
+		dev->flags |= TUNCTL_DEVICE_HAS_LISTEN_PORT;
+		return nt_value_parse_port(name, value, &dev->listen_port);
 	case W_FWMARK:
-		dev->flags |= NT_DEVICE_HAS_FWMARK;
-		return nt_value_fwmark(name, value, &dev->fwmark);
+		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
+		return nt_value_parse_fwmark(name, value, &dev->fwmark);
 	case W_PRIVATE_KEY:
-		dev->flags |= NT_DEVICE_HAS_PRIVATE_KEY;
-		return nt_value_keyfile(name, value, dev->private_key);
+		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
+		return nt_value_read_keyfile(name, value, dev->private_key);
 	case W_REMOVE:
-		peer->flags |= NT_PEER_REMOVE;
+		peer->flags |= TUNCTL_PEER_REMOVE;
 		return true;
 	case W_PRESHARED_KEY:
-		peer->flags |= NT_PEER_HAS_PRESHARED_KEY;
-		return nt_value_keyfile(name, value, peer->preshared_key);
+		peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
+		return nt_value_read_keyfile(name, value, peer->preshared_key);
 	case W_ENDPOINT:
-		peer->flags |= NT_PEER_HAS_ENDPOINT;
-		return nt_value_endpoint(name, value, &peer->endpoint);
+		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
+		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case W_KEEPALIVE:
-		peer->flags |= NT_PEER_HAS_KEEPALIVE;
-		return nt_value_keepalive(name, value, &peer->keepalive_seconds);
+		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
+		return nt_value_parse_keepalive(name, value,
+						&peer->keepalive_seconds);
 	case W_ALLOWED_IPS:
 		/* wg drops the spaces of "10.0.0.1/32, 10.0.0.2/32" too. */
 		stripped = nt_value_strip_spaces(value);
@@ -89,7 +90,7 @@ static bool apply(struct nt_device *dev, struct nt_peer *peer, enum word w,
 			nt_error("out of memory");
 			return false;
 		}
-		ok = nt_value_allowedips(name, stripped, peer);
+		ok = nt_value_parse_allowedips(name, stripped, peer);
 		free(stripped);
 		return ok;
 	case W_PEER:
@@ -99,10 +100,10 @@ static bool apply(struct nt_device *dev, struct nt_peer *peer, enum word w,
 	return false;
 }
 
-struct nt_device *nt_setargs_parse(int argc, const char *const argv[])
+struct tunctl_device *nt_setargs_parse(int argc, const char *const argv[])
 {
-	struct nt_device *dev = nt_model_device_new();
-	struct nt_peer *peer = NULL;
+	struct tunctl_device *dev = nt_model_device_new();
+	struct tunctl_peer *peer = NULL;
 	unsigned int seen = 0;	/* words given for the device or current peer */
 	uint8_t key[NOISETUN_KEY_LEN];
 	int i, w;
@@ -130,14 +131,14 @@ struct nt_device *nt_setargs_parse(int argc, const char *const argv[])
 			value = argv[++i];
 		}
 		if (w == W_PEER) {
-			if (!nt_value_key(argv[i - 1], value, key, false))
+			if (!nt_value_parse_key(argv[i - 1], value, key, false))
 				goto err;
 			peer = nt_model_peer_add(dev, key);
 			if (!peer) {
 				nt_error("out of memory");
 				goto err;
 			}
-			peer->flags |= NT_PEER_HAS_PUBLIC_KEY;
+			peer->flags |= TUNCTL_PEER_HAS_PUBLIC_KEY;
 			seen = 0;
 			continue;
 		}

@@ -5,7 +5,7 @@
 #ifndef TUNCTL_SETARGS_H
 #define TUNCTL_SETARGS_H
 
-struct nt_device;
+struct tunctl_device;
 
 /**
  * nt_setargs_parse() - parse the words after `set IFACE` into a change
@@ -21,6 +21,6 @@ struct nt_device;
  *
  * Return: the change (name left empty), or NULL after an error.
  */
-struct nt_device *nt_setargs_parse(int argc, const char *const argv[]);
+struct tunctl_device *nt_setargs_parse(int argc, const char *const argv[]);
 
 #endif /* TUNCTL_SETARGS_H */

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "ipc.h"
 #include "model.h"
+#include "setconf.h"
 #include "subcommands.h"
 
 static int by_key(const void *a, const void *b)
@@ -27,31 +28,31 @@ static int by_key(const void *a, const void *b)
 }
 
 /* Turn the file's change into the smallest change that reaches it. */
-static bool sync_with_current(struct nt_device *file)
+static bool sync_with_current(struct tunctl_device *file)
 {
 	const uint8_t **keys = NULL;
 	bool *gone = NULL;
-	struct nt_device *cur;
+	struct tunctl_device *cur;
 	size_t i, file_peers = file->peers_len;
 	bool ok = false;
 
 	if (nt_ipc_get_device(file->name, &cur))
 		return false;
-	if ((file->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
-	    ((cur->flags & NT_DEVICE_HAS_PRIVATE_KEY) ?
+	if ((file->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) &&
+	    ((cur->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) ?
 	     !memcmp(cur->private_key, file->private_key, NOISETUN_KEY_LEN) :
 	     nt_model_key_is_zero(file->private_key)))
-		file->flags &= ~NT_DEVICE_HAS_PRIVATE_KEY;
+		file->flags &= ~TUNCTL_DEVICE_HAS_PRIVATE_KEY;
 	if (file->listen_port == cur->listen_port)
-		file->flags &= ~NT_DEVICE_HAS_LISTEN_PORT;
+		file->flags &= ~TUNCTL_DEVICE_HAS_LISTEN_PORT;
 	if (file->fwmark == cur->fwmark)
-		file->flags &= ~NT_DEVICE_HAS_FWMARK;
+		file->flags &= ~TUNCTL_DEVICE_HAS_FWMARK;
 	if (!cur->peers_len || !file_peers) {
 		/* Replacing all peers removes exactly those not in the file. */
 		ok = true;
 		goto out;
 	}
-	file->flags &= ~NT_DEVICE_REPLACE_PEERS;
+	file->flags &= ~TUNCTL_DEVICE_REPLACE_PEERS;
 
 	keys = malloc(file_peers * sizeof(*keys));
 	if (!keys) {
@@ -72,32 +73,32 @@ static bool sync_with_current(struct nt_device *file)
 		goto out;
 	}
 	for (i = 0; i < cur->peers_len; i++) {
-		const struct nt_peer *old = &cur->peers[i];
+		const struct tunctl_peer *old = &cur->peers[i];
 		const uint8_t *want = old->public_key;
 		const uint8_t **hit = bsearch(&want, keys, file_peers,
 					      sizeof(*keys), by_key);
-		struct nt_peer *peer;
+		struct tunctl_peer *peer;
 
 		if (!hit) {
 			gone[i] = true;
 			continue;
 		}
 		/* public_key is the first member: the key locates its peer. */
-		peer = (struct nt_peer *)(uintptr_t)*hit;
+		peer = (struct tunctl_peer *)(uintptr_t)*hit;
 		/* What the file leaves unsaid is off, as setconf would have it. */
-		if ((old->flags & NT_PEER_HAS_PRESHARED_KEY) &&
-		    !(peer->flags & NT_PEER_HAS_PRESHARED_KEY)) {
+		if ((old->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
+		    !(peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY)) {
 			memset(peer->preshared_key, 0, NOISETUN_KEY_LEN);
-			peer->flags |= NT_PEER_HAS_PRESHARED_KEY;
+			peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
 		}
 		if (old->keepalive_seconds &&
-		    !(peer->flags & NT_PEER_HAS_KEEPALIVE)) {
+		    !(peer->flags & TUNCTL_PEER_HAS_KEEPALIVE)) {
 			peer->keepalive_seconds = 0;
-			peer->flags |= NT_PEER_HAS_KEEPALIVE;
+			peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
 		}
 	}
 	for (i = 0; i < cur->peers_len; i++) {
-		struct nt_peer *peer;
+		struct tunctl_peer *peer;
 
 		if (!gone[i])
 			continue;
@@ -106,7 +107,7 @@ static bool sync_with_current(struct nt_device *file)
 			nt_error("out of memory");
 			goto out;
 		}
-		peer->flags = NT_PEER_HAS_PUBLIC_KEY | NT_PEER_REMOVE;
+		peer->flags = TUNCTL_PEER_HAS_PUBLIC_KEY | TUNCTL_PEER_REMOVE;
 	}
 	ok = true;
 out:
@@ -120,16 +121,16 @@ int nt_setconf_main(int argc, const char *argv[])
 {
 	bool append = !strcmp(argv[0], "addconf");
 	bool sync = !strcmp(argv[0], "syncconf");
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	int ret = 1;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, argv[0]);
+		nt_subcommand_print_usage(stdout, argv[0]);
 		return 0;
 	}
 	if (argc != 3) {
 		nt_error("expects an interface name and a configuration file");
-		nt_subcommand_usage(stderr, argv[0]);
+		nt_subcommand_print_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (!nt_ipc_check_name(argv[1]))

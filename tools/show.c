@@ -6,15 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dump.h"
 #include "error.h"
+#include "human.h"
 #include "ipc.h"
+#include "json.h"
 #include "model.h"
-#include "print.h"
+#include "show.h"
 #include "subcommands.h"
 
 static int usage_error(void)
 {
-	nt_subcommand_usage(stderr, "show");
+	nt_subcommand_print_usage(stderr, "show");
 	return 1;
 }
 
@@ -26,7 +29,7 @@ static int show_interfaces(bool json)
 	if (nt_ipc_list_devices(&names))
 		return 1;
 	if (json) {
-		nt_print_json_names(stdout, names);
+		nt_json_print_names(stdout, names);
 	} else {
 		for (i = 0; names[i]; i++)
 			printf("%s%c", names[i], names[i + 1] ? ' ' : '\n');
@@ -37,7 +40,7 @@ static int show_interfaces(bool json)
 
 static int show_all(const char *field, bool json)
 {
-	struct nt_device **devs = NULL;
+	struct tunctl_device **devs = NULL;
 	size_t count = 0, i;
 	char **names;
 	int status = 0;
@@ -53,7 +56,7 @@ static int show_all(const char *field, bool json)
 		return 1;
 	}
 	for (i = 0; names[i]; i++) {
-		struct nt_device *dev;
+		struct tunctl_device *dev;
 		int ret = nt_ipc_get_device(names[i], &dev);
 
 		if (ret) {
@@ -67,16 +70,17 @@ static int show_all(const char *field, bool json)
 			continue;
 		}
 		if (field) {
-			nt_print_field(stdout, dev, field, true);
+			nt_dump_print_field(stdout, dev, field, true);
 		} else {
 			if (count++)
 				putchar('\n');
-			nt_print_human(stdout, dev, nt_print_colour_wanted(stdout));
+			nt_human_print(stdout, dev,
+				       nt_human_wants_colour(stdout));
 		}
 		nt_model_device_free(dev);
 	}
 	if (json)
-		nt_print_json(stdout, devs, count);
+		nt_json_print(stdout, devs, count);
 	for (i = 0; json && i < count; i++)
 		nt_model_device_free(devs[i]);
 	free(devs);
@@ -87,12 +91,12 @@ static int show_all(const char *field, bool json)
 int nt_show_main(int argc, const char *argv[])
 {
 	const char *words[2] = { NULL, NULL };
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	bool json = false;
 	int i, n = 0;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, "show");
+		nt_subcommand_print_usage(stdout, "show");
 		return 0;
 	}
 	for (i = 1; i < argc; i++) {
@@ -106,9 +110,9 @@ int nt_show_main(int argc, const char *argv[])
 		}
 		words[n++] = argv[i];
 	}
-	if (words[1] && !nt_print_is_field(words[1])) {
+	if (words[1] && !nt_dump_is_field(words[1])) {
 		nt_error("unknown field '%s'; expected one of %s", words[1],
-			 nt_print_field_list);
+			 nt_dump_field_list);
 		return usage_error();
 	}
 	if (words[1] && json) {
@@ -128,11 +132,11 @@ int nt_show_main(int argc, const char *argv[])
 	if (nt_ipc_get_device(words[0], &dev))
 		return 1;
 	if (json)
-		nt_print_json(stdout, &dev, 1);
+		nt_json_print(stdout, &dev, 1);
 	else if (words[1])
-		nt_print_field(stdout, dev, words[1], false);
+		nt_dump_print_field(stdout, dev, words[1], false);
 	else
-		nt_print_human(stdout, dev, nt_print_colour_wanted(stdout));
+		nt_human_print(stdout, dev, nt_human_wants_colour(stdout));
 	nt_model_device_free(dev);
 	return 0;
 }

@@ -9,13 +9,14 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "format.h"
 #include "ipc.h"
 #include "key.h"
 #include "model.h"
-#include "print.h"
+#include "showconf.h"
 #include "subcommands.h"
 
-void nt_print_showconf(FILE *out, const struct nt_device *dev)
+void nt_showconf_print(FILE *out, const struct tunctl_device *dev)
 {
 	char b64[NT_KEY_B64_LEN + 1], text[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t i, j;
@@ -25,31 +26,31 @@ void nt_print_showconf(FILE *out, const struct nt_device *dev)
 		fprintf(out, "ListenPort = %u\n", dev->listen_port);
 	if (dev->fwmark)
 		fprintf(out, "FwMark = 0x%x\n", dev->fwmark);
-	if (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) {
+	if (dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) {
 		nt_key_to_base64(b64, dev->private_key);
 		fprintf(out, "PrivateKey = %s\n", b64);
 	}
 	fputc('\n', out);
 	for (i = 0; i < dev->peers_len; i++) {
-		const struct nt_peer *peer = &dev->peers[i];
+		const struct tunctl_peer *peer = &dev->peers[i];
 
 		nt_key_to_base64(b64, peer->public_key);
 		fprintf(out, "[Peer]\nPublicKey = %s\n", b64);
-		if (peer->flags & NT_PEER_HAS_PRESHARED_KEY) {
+		if (peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) {
 			nt_key_to_base64(b64, peer->preshared_key);
 			fprintf(out, "PresharedKey = %s\n", b64);
 		}
 		for (j = 0; j < peer->allowedips_len; j++)
 			fprintf(out, "%s%s/%u", j ? ", " : "AllowedIPs = ",
-				nt_print_allowedip(text, sizeof(text),
-						   &peer->allowedips[j]),
+				nt_format_allowedip(text, sizeof(text),
+						    &peer->allowedips[j]),
 				peer->allowedips[j].cidr);
 		if (peer->allowedips_len)
 			fputc('\n', out);
-		if (peer->flags & NT_PEER_HAS_ENDPOINT)
+		if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 			fprintf(out, "Endpoint = %s\n",
-				nt_print_endpoint(text, sizeof(text),
-						  &peer->endpoint));
+				nt_format_endpoint(text, sizeof(text),
+						   &peer->endpoint));
 		if (peer->keepalive_seconds)
 			fprintf(out, "PersistentKeepalive = %u\n",
 				peer->keepalive_seconds);
@@ -61,20 +62,20 @@ void nt_print_showconf(FILE *out, const struct nt_device *dev)
 
 int nt_showconf_main(int argc, const char *argv[])
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 
 	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_usage(stdout, "showconf");
+		nt_subcommand_print_usage(stdout, "showconf");
 		return 0;
 	}
 	if (argc != 2) {
 		nt_error("expects exactly one interface name");
-		nt_subcommand_usage(stderr, "showconf");
+		nt_subcommand_print_usage(stderr, "showconf");
 		return 1;
 	}
 	if (nt_ipc_get_device(argv[1], &dev))
 		return 1;
-	nt_print_showconf(stdout, dev);
+	nt_showconf_print(stdout, dev);
 	nt_model_device_free(dev);
 	return 0;
 }

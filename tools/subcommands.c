@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "genkey.h"
+#include "pubkey.h"
+#include "set.h"
+#include "setconf.h"
+#include "show.h"
+#include "showconf.h"
 #include "subcommands.h"
 
 const struct nt_subcommand nt_subcommands[] = {
@@ -32,7 +38,7 @@ const struct nt_subcommand nt_subcommands[] = {
 
 const size_t nt_subcommand_count = sizeof(nt_subcommands) / sizeof(nt_subcommands[0]);
 
-void nt_subcommand_list(FILE *out)
+void nt_subcommand_print_list(FILE *out)
 {
 	size_t i;
 
@@ -44,7 +50,7 @@ void nt_subcommand_list(FILE *out)
 	fprintf(out, "You may pass `--help' to any of these subcommands to view usage.\n");
 }
 
-void nt_subcommand_usage(FILE *out, const char *name)
+void nt_subcommand_print_usage(FILE *out, const char *name)
 {
 	size_t i;
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The subcommands. Each takes its own name as argv[0], returns the exit
- * status, and has a usage line used by `--help` and by its errors.
+ * The table of subcommands, and what they share: their usage text and
+ * the recognition of a help word. Each subcommand (show.c, showconf.c,
+ * set.c, setconf.c, genkey.c, pubkey.c) takes its own name as argv[0],
+ * returns the exit status, and prints its usage line from the table for
+ * `--help` and after its errors.
  */
 #ifndef TUNCTL_SUBCOMMANDS_H
 #define TUNCTL_SUBCOMMANDS_H
@@ -24,22 +27,25 @@ struct nt_subcommand {
 	const char *description;
 };
 
-/* The dispatch table, and its length. */
+/*
+ * The dispatch table, in the order of the general usage, and its length.
+ * One function may serve several names (setconf, addconf, syncconf).
+ */
 extern const struct nt_subcommand nt_subcommands[];
 extern const size_t nt_subcommand_count;
 
 /**
- * nt_subcommand_list() - print the general usage: every subcommand
+ * nt_subcommand_print_list() - print the general usage: every subcommand
  * @out: the stream
  */
-void nt_subcommand_list(FILE *out);
+void nt_subcommand_print_list(FILE *out);
 
 /**
- * nt_subcommand_usage() - print "Usage: tunctl NAME ARGS" for a subcommand
+ * nt_subcommand_print_usage() - print "Usage: tunctl NAME ARGS" for a subcommand
  * @out: the stream
  * @name: the subcommand's name
  */
-void nt_subcommand_usage(FILE *out, const char *name);
+void nt_subcommand_print_usage(FILE *out, const char *name);
 
 /**
  * nt_subcommand_wants_help() - whether the arguments are just a help word
@@ -49,12 +55,5 @@ void nt_subcommand_usage(FILE *out, const char *name);
  * Return: true for "-h", "--help" or "help" as the only argument.
  */
 bool nt_subcommand_wants_help(int argc, const char *argv[]);
-
-int nt_show_main(int argc, const char *argv[]);
-int nt_showconf_main(int argc, const char *argv[]);
-int nt_set_main(int argc, const char *argv[]);
-int nt_setconf_main(int argc, const char *argv[]);
-int nt_genkey_main(int argc, const char *argv[]);
-int nt_pubkey_main(int argc, const char *argv[]);
 
 #endif /* TUNCTL_SUBCOMMANDS_H */

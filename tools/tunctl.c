@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "show.h"
 #include "subcommands.h"
 
 #ifndef TUNCTL_VERSION
@@ -33,7 +34,7 @@ int main(int argc, const char *argv[])
 	if (argc == 2 && (!strcmp(argv[1], "-h") ||
 			  !strcmp(argv[1], "--help") ||
 			  !strcmp(argv[1], "help"))) {
-		nt_subcommand_list(stdout);
+		nt_subcommand_print_list(stdout);
 		return 0;
 	}
 	if (argc == 1) {
@@ -47,6 +48,6 @@ int main(int argc, const char *argv[])
 		}
 	}
 	nt_error("unknown subcommand '%s'", argv[1]);
-	nt_subcommand_list(stderr);
+	nt_subcommand_print_list(stderr);
 	return 1;
 }

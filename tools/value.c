@@ -52,7 +52,7 @@ static bool parse_unsigned(const char *text, int base, uint64_t max,
 	return true;
 }
 
-bool nt_value_port(const char *name, const char *text, uint16_t *port)
+bool nt_value_parse_port(const char *name, const char *text, uint16_t *port)
 {
 	uint64_t v;
 
@@ -64,7 +64,7 @@ bool nt_value_port(const char *name, const char *text, uint16_t *port)
 	return true;
 }
 
-bool nt_value_fwmark(const char *name, const char *text, uint32_t *mark)
+bool nt_value_parse_fwmark(const char *name, const char *text, uint32_t *mark)
 {
 	uint64_t v;
 	bool ok;
@@ -86,7 +86,8 @@ bool nt_value_fwmark(const char *name, const char *text, uint32_t *mark)
 	return true;
 }
 
-bool nt_value_keepalive(const char *name, const char *text, uint16_t *seconds)
+bool nt_value_parse_keepalive(const char *name, const char *text,
+			      uint16_t *seconds)
 {
 	uint64_t v;
 
@@ -103,8 +104,8 @@ bool nt_value_keepalive(const char *name, const char *text, uint16_t *seconds)
 	return true;
 }
 
-bool nt_value_key(const char *name, const char *text,
-		  uint8_t key[NOISETUN_KEY_LEN], bool secret)
+bool nt_value_parse_key(const char *name, const char *text,
+			uint8_t key[NOISETUN_KEY_LEN], bool secret)
 {
 	enum nt_key_fault fault = nt_key_from_base64(key, text);
 
@@ -167,8 +168,8 @@ out:
 	return why;
 }
 
-bool nt_value_keyfile(const char *name, const char *path,
-		      uint8_t key[NOISETUN_KEY_LEN])
+bool nt_value_read_keyfile(const char *name, const char *path,
+			   uint8_t key[NOISETUN_KEY_LEN])
 {
 	const char *why;
 	FILE *f;
@@ -189,7 +190,7 @@ bool nt_value_keyfile(const char *name, const char *path,
 	return true;
 }
 
-static int resolution_retries(void)
+static int read_resolution_retries(void)
 {
 	const char *env = getenv("WG_ENDPOINT_RESOLUTION_RETRIES");
 	uint64_t v;
@@ -203,15 +204,15 @@ static int resolution_retries(void)
 	return (int)v;
 }
 
-static bool endpoint_error(const char *name, const char *text, const char *why)
+static bool refuse_endpoint(const char *name, const char *text, const char *why)
 {
 	nt_error("'%s' expects HOST:PORT or [IPv6]:PORT, got '%s' (%s)",
 		 name, text, why);
 	return false;
 }
 
-bool nt_value_endpoint(const char *name, const char *text,
-		       union nt_endpoint *endpoint)
+bool nt_value_parse_endpoint(const char *name, const char *text,
+			     union tunctl_endpoint *endpoint)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -227,7 +228,7 @@ bool nt_value_endpoint(const char *name, const char *text,
 	bool ok = false;
 
 	if (!*text)
-		return endpoint_error(name, text, "empty");
+		return refuse_endpoint(name, text, "empty");
 	copy = strdup(text);
 	if (!copy) {
 		nt_error("out of memory");
@@ -237,18 +238,19 @@ bool nt_value_endpoint(const char *name, const char *text,
 		char *close = strchr(copy, ']');
 
 		if (!close) {
-			endpoint_error(name, text, "no closing ']'");
+			refuse_endpoint(name, text, "no closing ']'");
 			goto out;
 		}
 		*close = '\0';
 		host = copy + 1;
 		if (close[1] != ':') {
-			endpoint_error(name, text, "no ':PORT' after ']'");
+			refuse_endpoint(name, text, "no ':PORT' after ']'");
 			goto out;
 		}
 		port = close + 2;
 		if (!strchr(host, ':')) {
-			endpoint_error(name, text, "brackets are for IPv6 addresses");
+			refuse_endpoint(name, text,
+					"brackets are for IPv6 addresses");
 			goto out;
 		}
 		hints.ai_family = AF_INET6;
@@ -256,22 +258,22 @@ bool nt_value_endpoint(const char *name, const char *text,
 	} else {
 		port = strrchr(copy, ':');
 		if (!port) {
-			endpoint_error(name, text, "no ':PORT'");
+			refuse_endpoint(name, text, "no ':PORT'");
 			goto out;
 		}
 		*port++ = '\0';
 		host = copy;
 		if (strchr(host, ':')) {
-			endpoint_error(name, text, "an IPv6 address needs brackets: [ADDRESS]:PORT");
+			refuse_endpoint(name, text, "an IPv6 address needs brackets: [ADDRESS]:PORT");
 			goto out;
 		}
 	}
 	if (!*host) {
-		endpoint_error(name, text, "no host");
+		refuse_endpoint(name, text, "no host");
 		goto out;
 	}
 	if (!parse_unsigned(port, 10, 65535, &v) || v == 0) {
-		endpoint_error(name, text, "the port must be 1-65535");
+		refuse_endpoint(name, text, "the port must be 1-65535");
 		goto out;
 	}
 
@@ -281,7 +283,7 @@ bool nt_value_endpoint(const char *name, const char *text,
 	 */
 	if (!nt_value_resolve_names)
 		hints.ai_flags |= AI_NUMERICHOST;
-	retries = resolution_retries();
+	retries = read_resolution_retries();
 	for (;;) {
 		ret = getaddrinfo(host, port, &hints, &res);
 		if (!ret)
@@ -296,7 +298,7 @@ bool nt_value_endpoint(const char *name, const char *text,
 			snprintf(why, sizeof(why), "cannot resolve '%s': %s",
 				 host, ret == EAI_SYSTEM ? strerror(errno) :
 				 gai_strerror(ret));
-			endpoint_error(name, text, why);
+			refuse_endpoint(name, text, why);
 			goto out;
 		}
 		usleep(delay_us);
@@ -315,7 +317,8 @@ bool nt_value_endpoint(const char *name, const char *text,
 		       sizeof(struct sockaddr_in6));
 		ok = true;
 	} else {
-		endpoint_error(name, text, "resolves to neither IPv4 nor IPv6");
+		refuse_endpoint(name, text,
+				"resolves to neither IPv4 nor IPv6");
 	}
 	freeaddrinfo(res);
 out:
@@ -324,7 +327,7 @@ out:
 }
 
 /* Clear the bits beyond the prefix; return whether any was set. */
-static bool clear_host_bits(struct nt_allowedip *aip)
+static bool clear_host_bits(struct tunctl_allowedip *aip)
 {
 	uint8_t *bytes = aip->family == AF_INET ?
 			 (uint8_t *)&aip->addr.ip4 : aip->addr.ip6.s6_addr;
@@ -347,7 +350,7 @@ static bool clear_host_bits(struct nt_allowedip *aip)
 }
 
 static bool parse_allowedip(const char *name, char *entry,
-			    struct nt_allowedip *aip, bool *incremental)
+			    struct tunctl_allowedip *aip, bool *incremental)
 {
 	const char *shown = entry, *why;
 	char *slash, *addr = entry;
@@ -407,14 +410,14 @@ err:
 	return false;
 }
 
-bool nt_value_allowedips(const char *name, const char *text,
-			 struct nt_peer *peer)
+bool nt_value_parse_allowedips(const char *name, const char *text,
+			       struct tunctl_peer *peer)
 {
 	bool incremental = false, ok = true;
-	struct nt_allowedip aip;
+	struct tunctl_allowedip aip;
 	char *copy, *entry, *rest;
 
-	peer->flags |= NT_PEER_REPLACE_ALLOWEDIPS;
+	peer->flags |= TUNCTL_PEER_REPLACE_ALLOWEDIPS;
 	if (!*text)
 		return true;
 	copy = strdup(text);
@@ -437,7 +440,7 @@ bool nt_value_allowedips(const char *name, const char *text,
 	}
 	free(copy);
 	if (incremental)
-		peer->flags &= ~NT_PEER_REPLACE_ALLOWEDIPS;
+		peer->flags &= ~TUNCTL_PEER_REPLACE_ALLOWEDIPS;
 	return ok;
 }
 

@@ -26,37 +26,38 @@
 extern bool nt_value_resolve_names;
 
 /**
- * nt_value_port() - a UDP port, 0-65535, decimal
+ * nt_value_parse_port() - a UDP port, 0-65535, decimal
  * @name: the setting's name, for messages
  * @text: the value
  * @port: receives the port
  *
  * Return: true on success.
  */
-bool nt_value_port(const char *name, const char *text, uint16_t *port);
+bool nt_value_parse_port(const char *name, const char *text, uint16_t *port);
 
 /**
- * nt_value_fwmark() - a mark, 0-0xffffffff in decimal or 0x hex, or "off"
+ * nt_value_parse_fwmark() - a mark, 0-0xffffffff in decimal or 0x hex, or "off"
  * @name: the setting's name, for messages
  * @text: the value
  * @mark: receives the mark (0 for "off")
  *
  * Return: true on success.
  */
-bool nt_value_fwmark(const char *name, const char *text, uint32_t *mark);
+bool nt_value_parse_fwmark(const char *name, const char *text, uint32_t *mark);
 
 /**
- * nt_value_keepalive() - seconds 0-65535 in decimal, or "off"
+ * nt_value_parse_keepalive() - seconds 0-65535 in decimal, or "off"
  * @name: the setting's name, for messages
  * @text: the value
  * @seconds: receives the interval (0 for "off")
  *
  * Return: true on success.
  */
-bool nt_value_keepalive(const char *name, const char *text, uint16_t *seconds);
+bool nt_value_parse_keepalive(const char *name, const char *text,
+			      uint16_t *seconds);
 
 /**
- * nt_value_key() - a base64 key
+ * nt_value_parse_key() - a base64 key
  * @name: the setting's name, for messages
  * @text: the value
  * @key: receives the key
@@ -64,11 +65,11 @@ bool nt_value_keepalive(const char *name, const char *text, uint16_t *seconds);
  *
  * Return: true on success.
  */
-bool nt_value_key(const char *name, const char *text,
-		  uint8_t key[NOISETUN_KEY_LEN], bool secret);
+bool nt_value_parse_key(const char *name, const char *text,
+			uint8_t key[NOISETUN_KEY_LEN], bool secret);
 
 /**
- * nt_value_keyfile() - a key read from a file, as wg reads one
+ * nt_value_read_keyfile() - a key read from a file, as wg reads one
  * @name: the setting's name, for messages
  * @path: the file; an empty file (such as /dev/null) gives the zero key
  * @key: receives the key
@@ -77,8 +78,8 @@ bool nt_value_key(const char *name, const char *text,
  *
  * Return: true on success.
  */
-bool nt_value_keyfile(const char *name, const char *path,
-		      uint8_t key[NOISETUN_KEY_LEN]);
+bool nt_value_read_keyfile(const char *name, const char *path,
+			   uint8_t key[NOISETUN_KEY_LEN]);
 
 /**
  * nt_value_read_key() - read one base64 key from a stream: its 44
@@ -104,22 +105,22 @@ const char *nt_value_read_key(FILE *f, uint8_t key[NOISETUN_KEY_LEN],
 bool nt_value_is_space(int c);
 
 /**
- * nt_value_endpoint() - HOST:PORT or [IPv6]:PORT, names resolved
+ * nt_value_parse_endpoint() - HOST:PORT or [IPv6]:PORT, names resolved
  * @name: the setting's name, for messages
  * @text: the value
  * @endpoint: receives the address
  *
  * Return: true on success.
  */
-bool nt_value_endpoint(const char *name, const char *text,
-		       union nt_endpoint *endpoint);
+bool nt_value_parse_endpoint(const char *name, const char *text,
+			     union tunctl_endpoint *endpoint);
 
 /**
- * nt_value_allowedips() - a comma-separated list of [+|-]IP[/CIDR]
+ * nt_value_parse_allowedips() - a comma-separated list of [+|-]IP[/CIDR]
  * @name: the setting's name, for messages
  * @text: the value, without whitespace; empty means "no ranges"
  * @peer: receives the ranges; a '+' or '-' on any range turns the list
- *        into an incremental change (no NT_PEER_REPLACE_ALLOWEDIPS)
+ *        into an incremental change (no TUNCTL_PEER_REPLACE_ALLOWEDIPS)
  *
  * Without a prefix length an address means a single host (/32 or /128).
  * Host bits beyond the prefix are accepted with a warning (the kernel
@@ -127,8 +128,8 @@ bool nt_value_endpoint(const char *name, const char *text,
  *
  * Return: true on success.
  */
-bool nt_value_allowedips(const char *name, const char *text,
-			 struct nt_peer *peer);
+bool nt_value_parse_allowedips(const char *name, const char *text,
+			       struct tunctl_peer *peer);
 
 /**
  * nt_value_strip_spaces() - copy a string without its whitespace

@@ -15,45 +15,35 @@
 #include "fuzz.h"
 #include "config.h"
 
-/* The configuration @b, read back from showconf's text of @a, is @a's. */
-static const char *same_config(const struct nt_device *a,
-			       const struct nt_device *b)
+/* Why peer @q, read back from showconf's text of @p, is not @p, or NULL. */
+static const char *peer_config_differs(const struct tunctl_peer *p,
+				       const struct tunctl_peer *q)
 {
-	size_t i, j;
+	if ((p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) !=
+	    (q->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) ||
+	    memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN))
+		return "peer preshared key";
+	if (!fuzz_same_endpoint(p, q))
+		return "peer endpoint";
+	if (p->keepalive_seconds != q->keepalive_seconds)
+		return "peer keepalive";
+	return fuzz_allowedips_differ(p, q, false);
+}
 
+/* The configuration @b, read back from showconf's text of @a, is @a's. */
+static const char *same_config(const struct tunctl_device *a,
+			       const struct tunctl_device *b)
+{
 	if (memcmp(a->private_key, b->private_key, NOISETUN_KEY_LEN))
 		return "private key";
 	if (a->listen_port != b->listen_port)
 		return "listen port";
 	if (a->fwmark != b->fwmark)
 		return "fwmark";
-	if (a->peers_len != b->peers_len)
-		return "number of peers";
-	for (i = 0; i < a->peers_len; i++) {
-		const struct nt_peer *p = &a->peers[i], *q = &b->peers[i];
-
-		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN))
-			return "peer public key";
-		if ((p->flags & NT_PEER_HAS_PRESHARED_KEY) !=
-		    (q->flags & NT_PEER_HAS_PRESHARED_KEY) ||
-		    memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN))
-			return "peer preshared key";
-		if (!fuzz_same_endpoint(p, q))
-			return "peer endpoint";
-		if (p->keepalive_seconds != q->keepalive_seconds)
-			return "peer keepalive";
-		if (p->allowedips_len != q->allowedips_len)
-			return "number of allowed IPs";
-		for (j = 0; j < p->allowedips_len; j++) {
-			if (!fuzz_same_allowedip(&p->allowedips[j],
-						 &q->allowedips[j], false))
-				return "allowed IP";
-		}
-	}
-	return NULL;
+	return fuzz_peers_differ(a, b, peer_config_differs);
 }
 
-static bool has_removals(const struct nt_device *dev)
+static bool has_removals(const struct tunctl_device *dev)
 {
 	size_t i, j;
 
@@ -64,9 +54,9 @@ static bool has_removals(const struct nt_device *dev)
 	return false;
 }
 
-static void showconf_roundtrip(const struct nt_device *dev)
+static void showconf_roundtrip(const struct tunctl_device *dev)
 {
-	struct nt_device *again;
+	struct tunctl_device *again;
 	const char *why;
 	char *text = NULL;
 	size_t len = 0;
@@ -77,7 +67,7 @@ static void showconf_roundtrip(const struct nt_device *dev)
 	out = open_memstream(&text, &len);
 	if (!out)
 		abort();
-	nt_print_showconf(out, dev);
+	nt_showconf_print(out, dev);
 	if (fclose(out))
 		abort();
 	again = nt_config_parse("showconf", text, len, false);
@@ -91,17 +81,13 @@ static void showconf_roundtrip(const struct nt_device *dev)
 	free(text);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static void fuzz_setup_harness(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_setup();
-	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	int append;
 
 	for (append = 0; append <= 1; append++) {

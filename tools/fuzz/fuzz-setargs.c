@@ -49,11 +49,9 @@ static void remove_keydir(void)
 	rmdir(keydir);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* The key files the words name, in a directory removed at exit. */
+static void fuzz_setup_harness(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_setup();
 	if (!mkdtemp(keydir)) {
 		perror(keydir);
 		abort();
@@ -65,7 +63,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	put_file("n", "P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQ=\n\n \t\n");
 	put_file("g", "not a key at all, but long enough to be read as one\n");
 	put_file("l", "SZlASiUkFE36ZPNDXtqQ6HHoltmPkODKyNC+B+9JAjY=x\n");
-	return 0;
 }
 
 /* The path a key-file word stands for: KEYDIR/ and its letters and digits. */
@@ -88,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *argv[MAX_WORDS];
 	char *text, *mapped[MAX_WORDS], *word, *rest;
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	int argc = 0, i;
 
 	text = malloc(size + 1);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer harness of the netlink reply parser (nt_ipc_parse_device() in
- * ipc.c), fed as nt_ipc_get_device() feeds it: the input is a buffer of
- * netlink messages (a GET_DEVICE dump), walked as transact() walks what
- * the socket returned: messages that fit, until NLMSG_DONE or an error,
- * control messages skipped, each merged into one model (a peer continued
- * from the previous message is appended to).
+ * libFuzzer harness of the netlink reply parser (nt_uapi_parse_device() in
+ * uapi.c), fed as nt_ipc_get_device() feeds it: the input is a buffer of
+ * netlink messages (a GET_DEVICE dump), walked as ipc.c's transact()
+ * walks what the socket returned: messages that fit, until NLMSG_DONE or
+ * an error, control messages skipped, each merged into one model (a peer
+ * continued from the previous message is appended to).
  *
  * A model that parses (even partly, up to a refused message) must print
  * with every printer and survive the split into SET_DEVICE requests
@@ -13,17 +13,13 @@
  */
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static void fuzz_setup_harness(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_setup();
-	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nt_device *dev = nt_model_device_new();
+	struct tunctl_device *dev = nt_model_device_new();
 	const struct nlmsghdr *nlh;
 	void *buf;
 	int len;
@@ -43,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 			continue;
-		if (nt_ipc_parse_device(nlh, dev))
+		if (nt_uapi_parse_device(nlh, dev))
 			break;
 	}
 	fuzz_print_all(dev);

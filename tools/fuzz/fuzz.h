@@ -20,17 +20,28 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "dump.h"
 #include "error.h"
-#include "ipc.h"
+#include "human.h"
+#include "json.h"
 #include "model.h"
-#include "print.h"
+#include "showconf.h"
+#include "uapi.h"
 #include "value.h"
 
 static FILE *fuzz_null;
 
-/* Once per process: errors and printer output go to /dev/null; no DNS. */
-static void fuzz_setup(void)
+/* What a harness prepares once per process, after the common setup. */
+static void fuzz_setup_harness(void);
+
+/*
+ * libFuzzer calls this once per process: errors and printer output go to
+ * /dev/null, names are never resolved (no DNS), then the harness's own.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	(void)argc;
+	(void)argv;
 	fuzz_null = fopen("/dev/null", "w");
 	if (!fuzz_null) {
 		perror("/dev/null");
@@ -39,6 +50,8 @@ static void fuzz_setup(void)
 	nt_error_stream = fuzz_null;
 	nt_error_subcommand = "fuzz";
 	nt_value_resolve_names = false;
+	fuzz_setup_harness();
+	return 0;
 }
 
 #define fuzz_fail(...)                                                 \
@@ -49,7 +62,7 @@ static void fuzz_setup(void)
 	} while (0)
 
 /* Every printer of tunctl over @dev: human, each field, dump, JSON, showconf. */
-static void fuzz_print_all(struct nt_device *dev)
+static void fuzz_print_all(struct tunctl_device *dev)
 {
 	static const char *const fields[] = {
 		"public-key", "private-key", "listen-port", "fwmark", "peers",
@@ -58,30 +71,32 @@ static void fuzz_print_all(struct nt_device *dev)
 	};
 	size_t i;
 
-	nt_print_human(fuzz_null, dev, false);
-	nt_print_human(fuzz_null, dev, true);
+	nt_human_print(fuzz_null, dev, false);
+	nt_human_print(fuzz_null, dev, true);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (!nt_print_is_field(fields[i]))
+		if (!nt_dump_is_field(fields[i]))
 			fuzz_fail("'%s' is not a field", fields[i]);
-		nt_print_field(fuzz_null, dev, fields[i], false);
-		nt_print_field(fuzz_null, dev, fields[i], true);
+		nt_dump_print_field(fuzz_null, dev, fields[i], false);
+		nt_dump_print_field(fuzz_null, dev, fields[i], true);
 	}
-	nt_print_json(fuzz_null, &dev, 1);
-	nt_print_showconf(fuzz_null, dev);
+	nt_json_print(fuzz_null, &dev, 1);
+	nt_showconf_print(fuzz_null, dev);
 }
 
 /* A preshared key the kernel would keep: present and not all zeros. */
-static bool fuzz_has_psk(const struct nt_peer *p)
+static bool fuzz_has_psk(const struct tunctl_peer *p)
 {
-	return (p->flags & NT_PEER_HAS_PRESHARED_KEY) &&
+	return (p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
 	       !nt_model_key_is_zero(p->preshared_key);
 }
 
-static bool fuzz_same_endpoint(const struct nt_peer *a, const struct nt_peer *b)
+static bool fuzz_same_endpoint(const struct tunctl_peer *a,
+			       const struct tunctl_peer *b)
 {
-	if ((a->flags & NT_PEER_HAS_ENDPOINT) != (b->flags & NT_PEER_HAS_ENDPOINT))
+	if ((a->flags & TUNCTL_PEER_HAS_ENDPOINT) !=
+	    (b->flags & TUNCTL_PEER_HAS_ENDPOINT))
 		return false;
-	if (!(a->flags & NT_PEER_HAS_ENDPOINT))
+	if (!(a->flags & TUNCTL_PEER_HAS_ENDPOINT))
 		return true;
 	if (a->endpoint.sa.sa_family != b->endpoint.sa.sa_family)
 		return false;
@@ -92,12 +107,78 @@ static bool fuzz_same_endpoint(const struct nt_peer *a, const struct nt_peer *b)
 		       sizeof(a->endpoint.sin));
 }
 
-static bool fuzz_same_allowedip(const struct nt_allowedip *a,
-				const struct nt_allowedip *b, bool with_remove)
+/*
+ * Why the allowed IPs of @q differ from @p's, in order, or NULL if they
+ * do not; their '-' (remove) marks count only @with_remove.
+ */
+static const char *fuzz_allowedips_differ(const struct tunctl_peer *p,
+					  const struct tunctl_peer *q,
+					  bool with_remove)
 {
-	return a->family == b->family && a->cidr == b->cidr &&
-	       (!with_remove || a->remove == b->remove) &&
-	       !memcmp(&a->addr, &b->addr, a->family == AF_INET6 ? 16 : 4);
+	size_t i;
+
+	if (p->allowedips_len != q->allowedips_len)
+		return "number of allowed IPs";
+	for (i = 0; i < p->allowedips_len; i++) {
+		const struct tunctl_allowedip *a = &p->allowedips[i];
+		const struct tunctl_allowedip *b = &q->allowedips[i];
+
+		if (a->family != b->family || a->cidr != b->cidr ||
+		    (with_remove && a->remove != b->remove) ||
+		    memcmp(&a->addr, &b->addr, a->family == AF_INET6 ? 16 : 4))
+			return "allowed IP";
+	}
+	return NULL;
+}
+
+/* Why peer @q differs from peer @p, or NULL; both have the same key. */
+typedef const char *(*fuzz_peer_differ)(const struct tunctl_peer *p,
+					const struct tunctl_peer *q);
+
+/*
+ * Why the peers of @b differ from @a's: in number, in order of public
+ * key, or as @differ says of a pair. NULL if they do not.
+ */
+static const char *fuzz_peers_differ(const struct tunctl_device *a,
+				     const struct tunctl_device *b,
+				     fuzz_peer_differ differ)
+{
+	const char *why;
+	size_t i;
+
+	if (a->peers_len != b->peers_len)
+		return "number of peers";
+	for (i = 0; i < a->peers_len; i++) {
+		if (memcmp(a->peers[i].public_key, b->peers[i].public_key,
+			   NOISETUN_KEY_LEN))
+			return "peer public key";
+		why = differ(&a->peers[i], &b->peers[i]);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/* Why peer @q says another change than @p to the kernel, or NULL. */
+static const char *fuzz_peer_change_differs(const struct tunctl_peer *p,
+					    const struct tunctl_peer *q)
+{
+	const uint32_t mask =
+		TUNCTL_PEER_REMOVE | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
+		TUNCTL_PEER_UPDATE_ONLY | TUNCTL_PEER_HAS_KEEPALIVE;
+
+	if ((p->flags & mask) != (q->flags & mask))
+		return "peer flags";
+	if (fuzz_has_psk(p) != fuzz_has_psk(q) ||
+	    (fuzz_has_psk(p) &&
+	     memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN)))
+		return "peer preshared key";
+	if (!fuzz_same_endpoint(p, q))
+		return "peer endpoint";
+	if ((p->flags & TUNCTL_PEER_HAS_KEEPALIVE) &&
+	    p->keepalive_seconds != q->keepalive_seconds)
+		return "peer keepalive";
+	return fuzz_allowedips_differ(p, q, true);
 }
 
 /*
@@ -105,55 +186,26 @@ static bool fuzz_same_allowedip(const struct nt_allowedip *a,
  * says the same to the kernel. Differences that mean nothing there are
  * allowed: an all-zero preshared key reads back as none.
  */
-static const char *fuzz_same_change(const struct nt_device *a,
-				    const struct nt_device *b)
+static const char *fuzz_same_change(const struct tunctl_device *a,
+				    const struct tunctl_device *b)
 {
-	const uint32_t dev_mask = NT_DEVICE_HAS_PRIVATE_KEY |
-				  NT_DEVICE_HAS_LISTEN_PORT |
-				  NT_DEVICE_HAS_FWMARK | NT_DEVICE_REPLACE_PEERS;
-	const uint32_t peer_mask = NT_PEER_REMOVE | NT_PEER_REPLACE_ALLOWEDIPS |
-				   NT_PEER_UPDATE_ONLY | NT_PEER_HAS_KEEPALIVE;
-	size_t i, j;
+	const uint32_t dev_mask =
+		TUNCTL_DEVICE_HAS_PRIVATE_KEY | TUNCTL_DEVICE_HAS_LISTEN_PORT |
+		TUNCTL_DEVICE_HAS_FWMARK | TUNCTL_DEVICE_REPLACE_PEERS;
 
 	if (strcmp(a->name, b->name))
 		return "device name";
 	if ((a->flags & dev_mask) != (b->flags & dev_mask))
 		return "device flags";
-	if ((a->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
+	if ((a->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) &&
 	    memcmp(a->private_key, b->private_key, NOISETUN_KEY_LEN))
 		return "private key";
-	if ((a->flags & NT_DEVICE_HAS_LISTEN_PORT) &&
+	if ((a->flags & TUNCTL_DEVICE_HAS_LISTEN_PORT) &&
 	    a->listen_port != b->listen_port)
 		return "listen port";
-	if ((a->flags & NT_DEVICE_HAS_FWMARK) && a->fwmark != b->fwmark)
+	if ((a->flags & TUNCTL_DEVICE_HAS_FWMARK) && a->fwmark != b->fwmark)
 		return "fwmark";
-	if (a->peers_len != b->peers_len)
-		return "number of peers";
-	for (i = 0; i < a->peers_len; i++) {
-		const struct nt_peer *p = &a->peers[i], *q = &b->peers[i];
-
-		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN))
-			return "peer public key";
-		if ((p->flags & peer_mask) != (q->flags & peer_mask))
-			return "peer flags";
-		if (fuzz_has_psk(p) != fuzz_has_psk(q) ||
-		    (fuzz_has_psk(p) &&
-		     memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN)))
-			return "peer preshared key";
-		if (!fuzz_same_endpoint(p, q))
-			return "peer endpoint";
-		if ((p->flags & NT_PEER_HAS_KEEPALIVE) &&
-		    p->keepalive_seconds != q->keepalive_seconds)
-			return "peer keepalive";
-		if (p->allowedips_len != q->allowedips_len)
-			return "number of allowed IPs";
-		for (j = 0; j < p->allowedips_len; j++) {
-			if (!fuzz_same_allowedip(&p->allowedips[j],
-						 &q->allowedips[j], true))
-				return "allowed IP";
-		}
-	}
-	return NULL;
+	return fuzz_peers_differ(a, b, fuzz_peer_change_differs);
 }
 
 /*
@@ -167,10 +219,10 @@ static const char *fuzz_same_change(const struct nt_device *a,
  * made for dumps, takes the second for the continuation of the first:
  * such changes are only built, not compared.
  */
-static void fuzz_set_roundtrip(const struct nt_device *dev, size_t size)
+static void fuzz_set_roundtrip(const struct tunctl_device *dev, size_t size)
 {
-	struct nt_ipc_set_cursor cur = { 0 };
-	struct nt_device *merged = nt_model_device_new();
+	struct nt_uapi_set_cursor cur = { 0 };
+	struct tunctl_device *merged = nt_model_device_new();
 	size_t i, messages = 0, limit = 2;
 	bool compare = true;
 	const char *why;
@@ -189,15 +241,15 @@ static void fuzz_set_roundtrip(const struct nt_device *dev, size_t size)
 	do {
 		const struct nlmsghdr *nlh = buf;
 
-		more = nt_ipc_build_set(dev, 0x42, (uint32_t)messages, buf,
-					size, &cur);
+		more = nt_uapi_build_set(dev, 0x42, (uint32_t)messages, buf,
+					 size, &cur);
 		if (more < 0)
-			fuzz_fail("nt_ipc_build_set() failed (%d) in %zu-byte buffers",
+			fuzz_fail("nt_uapi_build_set() failed (%d) in %zu-byte buffers",
 				  more, size);
 		if (nlh->nlmsg_len > size)
 			fuzz_fail("a %u-byte message in a %zu-byte buffer",
 				  nlh->nlmsg_len, size);
-		if (nt_ipc_parse_device(nlh, merged))
+		if (nt_uapi_parse_device(nlh, merged))
 			fuzz_fail("SET message %zu does not parse back", messages);
 		if (++messages > limit)
 			fuzz_fail("the split into %zu-byte messages does not end",
@@ -211,9 +263,9 @@ static void fuzz_set_roundtrip(const struct nt_device *dev, size_t size)
 }
 
 /* The SET round trip at the real buffer size and at a small one. */
-static void fuzz_set_roundtrips(const struct nt_device *dev)
+static void fuzz_set_roundtrips(const struct tunctl_device *dev)
 {
-	fuzz_set_roundtrip(dev, NT_IPC_SET_BUFFER_SIZE);
+	fuzz_set_roundtrip(dev, NT_UAPI_SET_BUFFER_SIZE);
 	fuzz_set_roundtrip(dev, 512);
 }
 

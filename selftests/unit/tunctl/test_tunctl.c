@@ -24,12 +24,16 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "dump.h"
 #include "error.h"
-#include "ipc.h"
+#include "format.h"
+#include "human.h"
+#include "json.h"
 #include "key.h"
 #include "model.h"
-#include "print.h"
 #include "setargs.h"
+#include "showconf.h"
+#include "uapi.h"
 
 static int test_count, failures;
 static const char *tunctl_bin;
@@ -86,7 +90,7 @@ static const char *capture_end(void)
 	return captured ? captured : "";
 }
 
-static struct nt_device *parse_conf(const char *text, bool append)
+static struct tunctl_device *parse_conf(const char *text, bool append)
 {
 	return nt_config_parse("t.conf", text, strlen(text), append);
 }
@@ -189,7 +193,7 @@ static void test_bad_configs(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
-		struct nt_device *dev;
+		struct tunctl_device *dev;
 		const char *got;
 		bool pass;
 
@@ -214,12 +218,12 @@ static bool key_is(const uint8_t key[NOISETUN_KEY_LEN], const char *b64)
 	return !strcmp(text, b64);
 }
 
-static bool aip_is(const struct nt_allowedip *aip, const char *text)
+static bool aip_is(const struct tunctl_allowedip *aip, const char *text)
 {
 	char buf[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
 
 	snprintf(buf, sizeof(buf), "%s/%u",
-		 nt_print_allowedip(addr, sizeof(addr), aip), aip->cidr);
+		 nt_format_allowedip(addr, sizeof(addr), aip), aip->cidr);
 	return !strcmp(buf, text);
 }
 
@@ -244,9 +248,9 @@ static const char good_config[] =
 
 static void test_good_config(void)
 {
-	struct nt_device *dev;
+	struct tunctl_device *dev;
 	const char *got;
-	struct nt_peer *p;
+	struct tunctl_peer *p;
 
 	capture_start();
 	dev = parse_conf(good_config, false);
@@ -256,8 +260,8 @@ static void test_good_config(void)
 		diag_diff("(no error)", got);
 		return;
 	}
-	report(dev->flags == (NT_DEVICE_REPLACE_PEERS | NT_DEVICE_HAS_PRIVATE_KEY |
-			      NT_DEVICE_HAS_LISTEN_PORT | NT_DEVICE_HAS_FWMARK) &&
+	report(dev->flags == (TUNCTL_DEVICE_REPLACE_PEERS | TUNCTL_DEVICE_HAS_PRIVATE_KEY |
+			      TUNCTL_DEVICE_HAS_LISTEN_PORT | TUNCTL_DEVICE_HAS_FWMARK) &&
 	       key_is(dev->private_key, PRIV1) && dev->listen_port == 51820 &&
 	       dev->fwmark == 0x20, "config: device fields and setconf flags");
 	report(dev->peers_len == 2, "config: two peers");
@@ -265,9 +269,9 @@ static void test_good_config(void)
 		goto out;
 	p = &dev->peers[0];
 	report(key_is(p->public_key, PUB2) && key_is(p->preshared_key, PSK) &&
-	       (p->flags & NT_PEER_HAS_PRESHARED_KEY) &&
-	       (p->flags & NT_PEER_REPLACE_ALLOWEDIPS) &&
-	       p->keepalive_seconds == 25 && (p->flags & NT_PEER_HAS_KEEPALIVE),
+	       (p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
+	       (p->flags & TUNCTL_PEER_REPLACE_ALLOWEDIPS) &&
+	       p->keepalive_seconds == 25 && (p->flags & TUNCTL_PEER_HAS_KEEPALIVE),
 	       "config: first peer keys, keepalive, replace-allowed-ips");
 	report(p->allowedips_len == 4 && aip_is(&p->allowedips[0], "10.1.0.0/16") &&
 	       aip_is(&p->allowedips[1], "192.0.2.7/32") &&
@@ -281,8 +285,8 @@ static void test_good_config(void)
 	p = &dev->peers[1];
 	report(p->endpoint.sa.sa_family == AF_INET6 &&
 	       ntohs(p->endpoint.sin6.sin6_port) == 4500 &&
-	       p->keepalive_seconds == 0 && (p->flags & NT_PEER_HAS_KEEPALIVE) &&
-	       !(p->flags & NT_PEER_HAS_PRESHARED_KEY),
+	       p->keepalive_seconds == 0 && (p->flags & TUNCTL_PEER_HAS_KEEPALIVE) &&
+	       !(p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY),
 	       "config: IPv6 endpoint in brackets, keepalive off");
 out:
 	nt_model_device_free(dev);
@@ -294,7 +298,7 @@ out:
 
 	dev = parse_conf("", false);
 	report(dev && dev->peers_len == 0 &&
-	       (dev->flags & NT_DEVICE_REPLACE_PEERS) &&
+	       (dev->flags & TUNCTL_DEVICE_REPLACE_PEERS) &&
 	       nt_model_key_is_zero(dev->private_key),
 	       "config: an empty file for setconf resets everything");
 	nt_model_device_free(dev);
@@ -309,7 +313,7 @@ out:
 	nt_model_device_free(dev);
 
 	dev = parse_conf("[Peer]\nPublicKey=" PUB1 "\nEndpoint=localhost:1234\n", false);
-	report(dev && (dev->peers[0].flags & NT_PEER_HAS_ENDPOINT) &&
+	report(dev && (dev->peers[0].flags & TUNCTL_PEER_HAS_ENDPOINT) &&
 	       (dev->peers[0].endpoint.sa.sa_family == AF_INET ||
 		dev->peers[0].endpoint.sa.sa_family == AF_INET6),
 	       "config: an endpoint by DNS name (localhost) is resolved");
@@ -409,7 +413,7 @@ static void test_bad_set(void)
 		 keyfile_bad);
 	nt_error_subcommand = "set";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct nt_device *dev;
+		struct tunctl_device *dev;
 		const char *got;
 		bool pass;
 
@@ -427,7 +431,7 @@ static void test_bad_set(void)
 	nt_error_subcommand = "setconf";
 }
 
-static struct nt_device *parse_words(const char *const *words)
+static struct tunctl_device *parse_words(const char *const *words)
 {
 	size_t n;
 
@@ -447,25 +451,25 @@ static void test_good_set(void)
 				"allowed-ips", "", "peer", PUB2, "remove", NULL };
 	const char *incr[] = { "peer", PUB1, "allowed-ips", "+10.0.0.2,-10.0.0.3/32",
 			       NULL };
-	struct nt_device *dev;
-	const struct nt_peer *p;
+	struct tunctl_device *dev;
+	const struct tunctl_peer *p;
 
 	nt_error_subcommand = "set";
 	dev = parse_words(full);
 	report(dev && dev->listen_port == 51820 && dev->fwmark == 0x1f &&
 	       key_is(dev->private_key, PRIV1) && dev->peers_len == 1 &&
-	       (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
-	       !(dev->flags & NT_DEVICE_REPLACE_PEERS),
+	       (dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) &&
+	       !(dev->flags & TUNCTL_DEVICE_REPLACE_PEERS),
 	       "set: device words");
 	if (dev && dev->peers_len == 1) {
 		p = &dev->peers[0];
 		report(key_is(p->public_key, PUB1) &&
 		       key_is(p->preshared_key, PRIV1) &&
 		       p->endpoint.sa.sa_family == AF_INET6 &&
-		       (p->flags & NT_PEER_HAS_KEEPALIVE) && !p->keepalive_seconds &&
+		       (p->flags & TUNCTL_PEER_HAS_KEEPALIVE) && !p->keepalive_seconds &&
 		       p->allowedips_len == 2 &&
 		       aip_is(&p->allowedips[1], "fd00::/8") &&
-		       (p->flags & NT_PEER_REPLACE_ALLOWEDIPS),
+		       (p->flags & TUNCTL_PEER_REPLACE_ALLOWEDIPS),
 		       "set: peer words, spaces inside allowed-ips ignored");
 	} else {
 		report(false, "set: peer words, spaces inside allowed-ips ignored");
@@ -473,17 +477,17 @@ static void test_good_set(void)
 	nt_model_device_free(dev);
 
 	dev = parse_words(clear);
-	report(dev && (dev->flags & NT_DEVICE_HAS_PRIVATE_KEY) &&
+	report(dev && (dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) &&
 	       nt_model_key_is_zero(dev->private_key) && dev->peers_len == 2 &&
 	       dev->peers[0].allowedips_len == 0 &&
-	       (dev->peers[0].flags & NT_PEER_REPLACE_ALLOWEDIPS) &&
-	       (dev->peers[1].flags & NT_PEER_REMOVE),
+	       (dev->peers[0].flags & TUNCTL_PEER_REPLACE_ALLOWEDIPS) &&
+	       (dev->peers[1].flags & TUNCTL_PEER_REMOVE),
 	       "set: an empty key file clears the key; allowed-ips '' clears the list; remove");
 	nt_model_device_free(dev);
 
 	dev = parse_words(incr);
 	report(dev && dev->peers_len == 1 && dev->peers[0].allowedips_len == 2 &&
-	       !(dev->peers[0].flags & NT_PEER_REPLACE_ALLOWEDIPS) &&
+	       !(dev->peers[0].flags & TUNCTL_PEER_REPLACE_ALLOWEDIPS) &&
 	       !dev->peers[0].allowedips[0].remove &&
 	       dev->peers[0].allowedips[1].remove,
 	       "set: +/- allowed IPs are an incremental change");
@@ -506,7 +510,7 @@ static char *print_to_string(void (*fn)(FILE *, const void *), const void *arg)
 
 static void showconf_fn(FILE *f, const void *dev)
 {
-	nt_print_showconf(f, dev);
+	nt_showconf_print(f, dev);
 }
 
 static const char canonical_conf[] =
@@ -528,7 +532,7 @@ static const char canonical_conf[] =
 
 static void test_showconf(void)
 {
-	struct nt_device *dev = parse_conf(good_config, false), *again;
+	struct tunctl_device *dev = parse_conf(good_config, false), *again;
 	char *text, *text2;
 
 	text = dev ? print_to_string(showconf_fn, dev) : NULL;
@@ -553,13 +557,13 @@ static void test_showconf(void)
 }
 
 /* A device as the kernel would report it, with state. */
-static struct nt_device *live_device(void)
+static struct tunctl_device *live_device(void)
 {
-	struct nt_device *dev = parse_conf(good_config, false);
+	struct tunctl_device *dev = parse_conf(good_config, false);
 
 	snprintf(dev->name, sizeof(dev->name), "nt0");
-	dev->flags = NT_DEVICE_HAS_PRIVATE_KEY | NT_DEVICE_HAS_PUBLIC_KEY |
-		     NT_DEVICE_HAS_LISTEN_PORT | NT_DEVICE_HAS_FWMARK;
+	dev->flags = TUNCTL_DEVICE_HAS_PRIVATE_KEY | TUNCTL_DEVICE_HAS_PUBLIC_KEY |
+		     TUNCTL_DEVICE_HAS_LISTEN_PORT | TUNCTL_DEVICE_HAS_FWMARK;
 	nt_key_from_base64(dev->public_key, PUB1);
 	dev->ifindex = 7;
 	dev->peers[0].last_handshake_sec = 1700000000;
@@ -573,7 +577,7 @@ static struct nt_device *live_device(void)
 }
 
 struct field_arg {
-	const struct nt_device *dev;
+	const struct tunctl_device *dev;
 	const char *field;
 	bool with_name;
 };
@@ -582,12 +586,12 @@ static void field_fn(FILE *f, const void *arg)
 {
 	const struct field_arg *a = arg;
 
-	nt_print_field(f, a->dev, a->field, a->with_name);
+	nt_dump_print_field(f, a->dev, a->field, a->with_name);
 }
 
 static void test_fields(void)
 {
-	struct nt_device *dev = live_device();
+	struct tunctl_device *dev = live_device();
 	static const struct {
 		const char *field;
 		bool with_name;
@@ -646,12 +650,12 @@ static bool colour_flag;
 
 static void human_fn(FILE *f, const void *dev)
 {
-	nt_print_human(f, dev, colour_flag);
+	nt_human_print(f, dev, colour_flag);
 }
 
 static void test_human(void)
 {
-	struct nt_device *dev = live_device();
+	struct tunctl_device *dev = live_device();
 	char *got, *expected;
 	time_t now = time(NULL);
 
@@ -701,7 +705,7 @@ static void test_human(void)
 
 static void test_json(void)
 {
-	struct nt_device *devs[2] = { live_device(), nt_model_device_new() };
+	struct tunctl_device *devs[2] = { live_device(), nt_model_device_new() };
 	char *doc = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&doc, &len), *py;
@@ -713,7 +717,7 @@ static void test_json(void)
 		printf("ok %d - JSON passes json.tool # SKIP python3 is not installed\n", ++test_count);
 		goto no_python;
 	}
-	nt_print_json(f, devs, 2);
+	nt_json_print(f, devs, 2);
 	fclose(f);
 	py = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
 		   "i=d[\"interfaces\"]; p=i[0][\"peers\"]; "
@@ -738,7 +742,7 @@ no_python:
 
 	doc = NULL;
 	f = open_memstream(&doc, &len);
-	nt_print_json(f, devs, 0);
+	nt_json_print(f, devs, 0);
 	fclose(f);
 	report(!strcmp(doc, "{\n  \"interfaces\": []\n}\n"), "JSON with no devices");
 	free(doc);
@@ -847,29 +851,29 @@ static void test_keys(void)
 
 /* ---- netlink ---- */
 
-static struct nt_device *big_device(size_t peers, size_t ips)
+static struct tunctl_device *big_device(size_t peers, size_t ips)
 {
-	struct nt_device *dev = nt_model_device_new();
+	struct tunctl_device *dev = nt_model_device_new();
 	uint8_t key[NOISETUN_KEY_LEN];
 	size_t i, j;
 
 	snprintf(dev->name, sizeof(dev->name), "nt0");
-	dev->flags = NT_DEVICE_REPLACE_PEERS | NT_DEVICE_HAS_PRIVATE_KEY |
-		     NT_DEVICE_HAS_LISTEN_PORT | NT_DEVICE_HAS_FWMARK;
+	dev->flags = TUNCTL_DEVICE_REPLACE_PEERS | TUNCTL_DEVICE_HAS_PRIVATE_KEY |
+		     TUNCTL_DEVICE_HAS_LISTEN_PORT | TUNCTL_DEVICE_HAS_FWMARK;
 	nt_key_from_base64(dev->private_key, PRIV1);
 	dev->listen_port = 51820;
 	dev->fwmark = 7;
 	for (i = 0; i < peers; i++) {
-		struct nt_peer *p;
+		struct tunctl_peer *p;
 
 		memset(key, 0, sizeof(key));
 		memcpy(key, &i, sizeof(i));
 		key[31] = 0x42;
 		p = nt_model_peer_add(dev, key);
-		p->flags = NT_PEER_HAS_PUBLIC_KEY | NT_PEER_REPLACE_ALLOWEDIPS |
-			   NT_PEER_HAS_KEEPALIVE | NT_PEER_HAS_ENDPOINT;
+		p->flags = TUNCTL_PEER_HAS_PUBLIC_KEY | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
+			   TUNCTL_PEER_HAS_KEEPALIVE | TUNCTL_PEER_HAS_ENDPOINT;
 		if (i % 3 == 0) {
-			p->flags |= NT_PEER_HAS_PRESHARED_KEY;
+			p->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
 			memset(p->preshared_key, 0x11, NOISETUN_KEY_LEN);
 		}
 		p->keepalive_seconds = i % 65536;
@@ -877,7 +881,7 @@ static struct nt_device *big_device(size_t peers, size_t ips)
 		p->endpoint.sin.sin_port = htons(1000 + i % 60000);
 		p->endpoint.sin.sin_addr.s_addr = htonl(0xc0000000 + i);
 		for (j = 0; j < ips; j++) {
-			struct nt_allowedip a = { 0 };
+			struct tunctl_allowedip a = { 0 };
 
 			if (j % 2) {
 				a.family = AF_INET6;
@@ -896,7 +900,7 @@ static struct nt_device *big_device(size_t peers, size_t ips)
 	return dev;
 }
 
-static bool same_model(const struct nt_device *a, const struct nt_device *b)
+static bool same_model(const struct tunctl_device *a, const struct tunctl_device *b)
 {
 	size_t i;
 
@@ -906,17 +910,17 @@ static bool same_model(const struct nt_device *a, const struct nt_device *b)
 	    strcmp(a->name, b->name))
 		return false;
 	for (i = 0; i < a->peers_len; i++) {
-		const struct nt_peer *p = &a->peers[i], *q = &b->peers[i];
-		uint32_t mask = NT_PEER_HAS_PRESHARED_KEY | NT_PEER_HAS_KEEPALIVE |
-				NT_PEER_HAS_ENDPOINT | NT_PEER_REPLACE_ALLOWEDIPS |
-				NT_PEER_REMOVE;
+		const struct tunctl_peer *p = &a->peers[i], *q = &b->peers[i];
+		uint32_t mask = TUNCTL_PEER_HAS_PRESHARED_KEY | TUNCTL_PEER_HAS_KEEPALIVE |
+				TUNCTL_PEER_HAS_ENDPOINT | TUNCTL_PEER_REPLACE_ALLOWEDIPS |
+				TUNCTL_PEER_REMOVE;
 
 		if (memcmp(p->public_key, q->public_key, NOISETUN_KEY_LEN) ||
 		    (p->flags & mask) != (q->flags & mask) ||
 		    p->keepalive_seconds != q->keepalive_seconds ||
 		    memcmp(&p->endpoint.sin, &q->endpoint.sin, sizeof(p->endpoint.sin)) ||
 		    p->allowedips_len != q->allowedips_len ||
-		    ((p->flags & NT_PEER_HAS_PRESHARED_KEY) &&
+		    ((p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
 		     memcmp(p->preshared_key, q->preshared_key, NOISETUN_KEY_LEN)))
 			return false;
 		if (memcmp(p->allowedips, q->allowedips,
@@ -932,10 +936,10 @@ static bool same_model(const struct nt_device *a, const struct nt_device *b)
  * device attributes and REPLACE_PEERS; a continued peer repeats only its
  * key and allowed IPs.
  */
-static void check_split(const struct nt_device *dev, size_t size, const char *what)
+static void check_split(const struct tunctl_device *dev, size_t size, const char *what)
 {
-	struct nt_ipc_set_cursor cur = { 0 };
-	struct nt_device *merged = nt_model_device_new();
+	struct nt_uapi_set_cursor cur = { 0 };
+	struct tunctl_device *merged = nt_model_device_new();
 	uint8_t *buf = malloc(size);
 	size_t messages = 0, biggest = 0;
 	bool rules = true, parsed = true;
@@ -944,10 +948,10 @@ static void check_split(const struct nt_device *dev, size_t size, const char *wh
 	int more;
 
 	do {
-		struct nt_device *one = nt_model_device_new();
+		struct tunctl_device *one = nt_model_device_new();
 		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 
-		more = nt_ipc_build_set(dev, 0x42, messages, buf, size, &cur);
+		more = nt_uapi_build_set(dev, 0x42, messages, buf, size, &cur);
 		if (more < 0) {
 			parsed = false;
 			nt_model_device_free(one);
@@ -956,18 +960,18 @@ static void check_split(const struct nt_device *dev, size_t size, const char *wh
 		messages++;
 		if (nlh->nlmsg_len > biggest)
 			biggest = nlh->nlmsg_len;
-		if (nt_ipc_parse_device(nlh, one) || nt_ipc_parse_device(nlh, merged))
+		if (nt_uapi_parse_device(nlh, one) || nt_uapi_parse_device(nlh, merged))
 			parsed = false;
-		if (messages > 1 && (one->flags & (NT_DEVICE_REPLACE_PEERS |
-						   NT_DEVICE_HAS_PRIVATE_KEY |
-						   NT_DEVICE_HAS_LISTEN_PORT |
-						   NT_DEVICE_HAS_FWMARK)))
+		if (messages > 1 && (one->flags & (TUNCTL_DEVICE_REPLACE_PEERS |
+						   TUNCTL_DEVICE_HAS_PRIVATE_KEY |
+						   TUNCTL_DEVICE_HAS_LISTEN_PORT |
+						   TUNCTL_DEVICE_HAS_FWMARK)))
 			rules = false;
 		if (one->peers_len && have_last &&
 		    !memcmp(one->peers[0].public_key, last_key, NOISETUN_KEY_LEN) &&
-		    (one->peers[0].flags & (NT_PEER_REPLACE_ALLOWEDIPS |
-					    NT_PEER_HAS_PRESHARED_KEY |
-					    NT_PEER_HAS_ENDPOINT | NT_PEER_HAS_KEEPALIVE)))
+		    (one->peers[0].flags & (TUNCTL_PEER_REPLACE_ALLOWEDIPS |
+					    TUNCTL_PEER_HAS_PRESHARED_KEY |
+					    TUNCTL_PEER_HAS_ENDPOINT | TUNCTL_PEER_HAS_KEEPALIVE)))
 			rules = false;
 		if (one->peers_len) {
 			memcpy(last_key, one->peers[one->peers_len - 1].public_key,
@@ -990,15 +994,15 @@ static void check_split(const struct nt_device *dev, size_t size, const char *wh
 
 static void test_netlink(void)
 {
-	struct nt_device *dev = big_device(1000, 100), *empty;
-	struct nt_ipc_set_cursor cur = { 0 };
+	struct tunctl_device *dev = big_device(1000, 100), *empty;
+	struct nt_uapi_set_cursor cur = { 0 };
 	uint8_t buf[512];
 	size_t total = 0, i;
 
 	for (i = 0; i < dev->peers_len; i++)
 		total += dev->peers[i].allowedips_len;
 	report(total == 100000, "model holds 1000 peers x 100 allowed IPs");
-	check_split(dev, NT_IPC_SET_BUFFER_SIZE, "1000x100");
+	check_split(dev, NT_UAPI_SET_BUFFER_SIZE, "1000x100");
 	check_split(dev, 4096, "1000x100");
 	check_split(dev, 300, "1000x100");
 	nt_model_device_free(dev);
@@ -1009,9 +1013,9 @@ static void test_netlink(void)
 
 	empty = nt_model_device_new();
 	snprintf(empty->name, sizeof(empty->name), "nt0");
-	report(nt_ipc_build_set(empty, 0x42, 1, buf, sizeof(buf), &cur) == 0,
+	report(nt_uapi_build_set(empty, 0x42, 1, buf, sizeof(buf), &cur) == 0,
 	       "an empty change is one message");
-	report(nt_ipc_build_set(empty, 0x42, 1, buf, 16, &cur) == -EMSGSIZE,
+	report(nt_uapi_build_set(empty, 0x42, 1, buf, 16, &cur) == -EMSGSIZE,
 	       "a buffer too small is refused");
 	nt_model_device_free(empty);
 }
