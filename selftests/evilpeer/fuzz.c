@@ -1279,6 +1279,7 @@ static void send_fragment(struct fz *f, const uint8_t *dgram, size_t off,
 {
 	static uint8_t pkt[2048];
 	const struct sockaddr_storage *dst = &f->ep->endpoint;
+	struct sockaddr_storage to = *dst;
 	size_t hlen;
 
 	if (f->local.ss_family == AF_INET) {
@@ -1309,8 +1310,13 @@ static void send_fragment(struct fz *f, const uint8_t *dgram, size_t off,
 		pkt[47] = (uint8_t)f->frag_id;
 	}
 	memcpy(pkt + hlen, dgram + off, len);
+	/* A raw IPv6 socket refuses a port other than 0 (or its protocol). */
+	if (to.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&to)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&to)->sin_port = 0;
 	f->ep->st.tx_sends++;
-	if (sendto(f->raw, pkt, hlen + len, 0, (const struct sockaddr *)dst,
+	if (sendto(f->raw, pkt, hlen + len, 0, (const struct sockaddr *)&to,
 		   f->ep->endpoint_len) != (ssize_t)(hlen + len)) {
 		f->ep->st.tx_errors++;
 		f->res->errors++;
