@@ -84,7 +84,7 @@
  *   fuzz class=CLASS [seed=N] [count=N] [ms=N] [hsrate=200] [sync=200]
  *	  [from=0] [to=MTU+64] [step=1]
  *	Mutations of valid messages (fuzz.c): CLASS is init, response,
- *	cookie, data, inner, gso, gro, frag or mix (see fuzz.h). Each
+ *	cookie, data, inner, gso, frag or mix (see fuzz.h). Each
  *	datagram gets the outcome the device must give it, and the answer
  *	adds them up: sent= (datagrams or fragments), reach= (datagrams at
  *	the device's socket), kernel= (dropped by the IP layer before it),
@@ -831,7 +831,7 @@ static void cmd_fuzz(struct ep *ep, struct args *a, struct reply *r)
 	    !args_all_used(a, r))
 		return;
 	if (!name || !ep_fuzz_class_parse(name, &o.cls)) {
-		reply_fail(r, "class=init|response|cookie|data|inner|gso|gro|frag|mix is required");
+		reply_fail(r, "class=init|response|cookie|data|inner|gso|frag|mix is required");
 		return;
 	}
 	if (!ep_fuzz(ep, &o, &res, &why)) {

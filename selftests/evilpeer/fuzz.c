@@ -77,7 +77,7 @@
 #define RING		32
 /* Handshake messages and cookie replies are extended up to this. */
 #define EXTEND_MAX	1400
-/* The largest data message a UDP_SEGMENT batch or a burst carries. */
+/* The largest data message a UDP_SEGMENT batch carries. */
 #define BATCH_INNER_MAX	1300
 #define BATCH_BYTES	65000
 #define MAX_FRAGS	8
@@ -111,7 +111,6 @@ const char *const ep_fuzz_class_names[FZ__CLASSES] = {
 	[FZ_DATA] = "data",
 	[FZ_INNER] = "inner",
 	[FZ_GSO] = "gso",
-	[FZ_GRO] = "gro",
 	[FZ_FRAG] = "frag",
 	[FZ_MIX] = "mix",
 };
@@ -704,39 +703,6 @@ static void send_gso(struct fz *f, const uint8_t *buf, size_t len, size_t seg,
 	count_data(f, n);
 }
 
-/* Datagrams one by one, in one sendmmsg(). */
-static void send_burst(struct fz *f, uint8_t (*bufs)[BATCH_INNER_MAX + 64],
-		       const size_t *lens, const struct expect *e, unsigned int n)
-{
-	struct mmsghdr msgs[MAX_GSO_SEGMENTS];
-	struct iovec iovs[MAX_GSO_SEGMENTS];
-	unsigned int i, done = 0;
-	int ret;
-
-	memset(msgs, 0, sizeof(msgs));
-	for (i = 0; i < n; i++) {
-		iovs[i].iov_base = bufs[i];
-		iovs[i].iov_len = lens[i];
-		msgs[i].msg_hdr.msg_name = &f->ep->endpoint;
-		msgs[i].msg_hdr.msg_namelen = f->ep->endpoint_len;
-		msgs[i].msg_hdr.msg_iov = &iovs[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	while (done < n) {
-		ret = sendmmsg(f->ep->fd, msgs + done, n - done, 0);
-		f->ep->st.tx_sends++;
-		if (ret <= 0)
-			break;
-		for (i = done; i < done + (unsigned int)ret; i++) {
-			tally(f, &e[i]);
-			sent_one(f);
-		}
-		done += (unsigned int)ret;
-	}
-	f->res->errors += n - done;
-	count_data(f, n);
-}
-
 /* --- inner packets -------------------------------------------------------- */
 
 enum inner_variant {
@@ -1148,7 +1114,7 @@ static void batch_message(struct fz *f, uint8_t *out, size_t in_len,
 		junk_header(f, out);
 }
 
-static void run_gso(struct fz *f, uint64_t count, bool burst)
+static void run_gso(struct fz *f, uint64_t count)
 {
 	static uint8_t bufs[MAX_GSO_SEGMENTS][BATCH_INNER_MAX + 64];
 	static uint8_t batch[BATCH_BYTES + BATCH_INNER_MAX + 64];
@@ -1185,10 +1151,7 @@ static void run_gso(struct fz *f, uint64_t count, bool burst)
 			memcpy(batch + total, bufs[i], lens[i]);
 			total += lens[i];
 		}
-		if (burst)
-			send_burst(f, bufs, lens, e, n);
-		else
-			send_gso(f, batch, total, msg_len, e, n);
+		send_gso(f, batch, total, msg_len, e, n);
 	}
 }
 
@@ -1499,10 +1462,7 @@ static void run_mix(struct fz *f)
 			run_inner(f, 0, f->ep->mtu + 64, 1, 1 + below(f, 64));
 			break;
 		case FZ_GSO:
-			run_gso(f, 1, false);
-			break;
-		case FZ_GRO:
-			run_gso(f, 1, true);
+			run_gso(f, 1);
 			break;
 		case FZ_FRAG:
 			if (frag_open(f, &why))
@@ -1526,7 +1486,6 @@ static uint64_t default_count(enum ep_fuzz_class cls)
 	case FZ_COOKIE: return 300;
 	case FZ_DATA: return 3000;
 	case FZ_GSO: return 60;
-	case FZ_GRO: return 60;
 	case FZ_FRAG: return 400;
 	default: return 0;
 	}
@@ -1577,10 +1536,7 @@ bool ep_fuzz(struct ep *ep, const struct ep_fuzz_opts *o,
 		run_inner(&f, o->from, o->to, o->step, 0);
 		break;
 	case FZ_GSO:
-		run_gso(&f, count, false);
-		break;
-	case FZ_GRO:
-		run_gso(&f, count, true);
+		run_gso(&f, count);
 		break;
 	case FZ_FRAG:
 		ok = frag_open(&f, why);

@@ -26,8 +26,8 @@
  * @FZ_INNER: valid data messages carrying inner packets of every size,
  *	      with good and bad IPv4/IPv6 headers
  * @FZ_GSO: UDP_SEGMENT batches of random sizes, mutated segments among
- *	    the valid ones
- * @FZ_GRO: bursts of same-size datagrams, for GRO on the way to merge
+ *	    the valid ones (a path that segments them at the sender's link
+ *	    and merges them again with GRO turns them into GRO-merged UDP)
  * @FZ_FRAG: outer IP fragments of data messages, built on a raw socket:
  *	     in order, reversed, shuffled, with a duplicate, overlapping,
  *	     one missing
@@ -41,7 +41,6 @@ enum ep_fuzz_class {
 	FZ_DATA,
 	FZ_INNER,
 	FZ_GSO,
-	FZ_GRO,
 	FZ_FRAG,
 	FZ_MIX,
 	FZ__CLASSES
@@ -73,7 +72,7 @@ extern const char *const ep_fuzz_class_names[FZ__CLASSES];
  * struct ep_fuzz_opts - one fuzz command's options
  * @cls: what to send
  * @seed: the PRNG's seed: the same seed makes the same choices
- * @count: how many (messages; batches for gso and gro; sizes x variants
+ * @count: how many (messages; batches for gso; sizes x variants
  *	   are fixed for inner, which ignores it)
  * @ms: mix: how long
  * @hsrate: handshake messages that cost the device a Diffie-Hellman step,
