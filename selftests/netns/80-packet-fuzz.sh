@@ -283,7 +283,7 @@ fuzz_class() {
 	resp0=$(ep_stat rx_response) cookie0=$(ep_stat rx_cookie)
 	cookies=0
 	snap "$tmp/before"
-	nt_ep fuzz "$@" || true
+	nt_ep_send fuzz "$@" && nt_ep_read 600 || true
 	local reply=$NT_EP_REPLY
 	nt_diag "$label: $reply"
 	# Test that evilpeer ran the class.
