@@ -173,6 +173,14 @@ bool ep_aead_open(uint8_t *dst, const uint8_t *src, size_t len,
 							 key) == 0;
 }
 
+void ep_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len,
+		   const uint8_t *ad, size_t adlen, const uint8_t nonce[24],
+		   const uint8_t key[32])
+{
+	crypto_aead_xchacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen,
+						   NULL, nonce, key);
+}
+
 bool ep_xaead_open(uint8_t *dst, const uint8_t *src, size_t len,
 		   const uint8_t *ad, size_t adlen, const uint8_t nonce[24],
 		   const uint8_t key[32])

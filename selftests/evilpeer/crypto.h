@@ -60,6 +60,14 @@ bool ep_aead_open(uint8_t *dst, const uint8_t *src, size_t len,
 		  const uint8_t *ad, size_t adlen, uint64_t counter,
 		  const uint8_t key[32]);
 
+/**
+ * ep_xaead_seal() - XChaCha20-Poly1305 seal; writes @len + 16 bytes to
+ * @dst (cookie replies, which only the fuzzer makes).
+ */
+void ep_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len,
+		   const uint8_t *ad, size_t adlen, const uint8_t nonce[24],
+		   const uint8_t key[32]);
+
 /** ep_xaead_open() - XChaCha20-Poly1305 open; @len includes the tag. */
 bool ep_xaead_open(uint8_t *dst, const uint8_t *src, size_t len,
 		   const uint8_t *ad, size_t adlen, const uint8_t nonce[24],

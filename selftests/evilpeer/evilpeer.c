@@ -81,6 +81,24 @@
  *	answers are only counted (for flood tests); reuse=1 makes one
  *	ephemeral key serve them all (the device's work per initiation is
  *	the same, ours much less). Answers sent= ms=.
+ *   fuzz class=CLASS [seed=N] [count=N] [ms=N] [hsrate=200] [sync=200]
+ *	  [from=0] [to=MTU+64] [step=1]
+ *	Mutations of valid messages (fuzz.c): CLASS is init, response,
+ *	cookie, data, inner, gso, frag or mix (see fuzz.h). Each
+ *	datagram gets the outcome the device must give it, and the answer
+ *	adds them up: sent= (datagrams or fragments), reach= (datagrams at
+ *	the device's socket), kernel= (dropped by the IP layer before it),
+ *	rx= rx_bytes= (the peer's counters), delivered= delivered_bytes=
+ *	(the device's netdev rx counters), responses=, drop.REASON=N for
+ *	each drop counter, errors= (failed sends: the sums are then void),
+ *	syncs= sync_timeouts= (round trips every sync= data messages),
+ *	seed= (give it back to make the same choices); mix runs every class
+ *	at random for ms= (default 10000), handshaking again now and then,
+ *	and adds c.CLASS= (datagrams per class) and handshakes=. hsrate=
+ *	caps the handshake messages that pass mac1 a second, so the device
+ *	is never under load. from= to= step= are inner's sizes. response
+ *	needs a recent initiation from the device (it waits up to 7 s),
+ *	frag a raw socket and --bind with an address.
  *   sleep ms=N
  *   quit
  *
@@ -112,6 +130,7 @@
 
 #include "crypto.h"
 #include "evilpeer.h"
+#include "fuzz.h"
 #include "inner.h"
 #include "record.h"
 #include "transport.h"
@@ -790,6 +809,62 @@ static void cmd_sleep(struct ep *ep, struct args *a, struct reply *r)
 	pace_until(ep, ep_now_us() + ms * 1000);
 }
 
+static void cmd_fuzz(struct ep *ep, struct args *a, struct reply *r)
+{
+	const char *name = arg_str(a, "class");
+	struct ep_fuzz_result res;
+	struct ep_fuzz_opts o;
+	const char *why = "";
+	uint64_t seed;
+	int i;
+
+	memset(&o, 0, sizeof(o));
+	ep_random(&seed, sizeof(seed));
+	if (!arg_u64(a, "seed", seed, 0, UINT64_MAX, &o.seed, r) ||
+	    !arg_u64(a, "count", 0, 0, 100000000, &o.count, r) ||
+	    !arg_u64(a, "ms", 10000, 1, 3600000, &o.ms, r) ||
+	    !arg_u64(a, "hsrate", 200, 0, 1000000, &o.hsrate, r) ||
+	    !arg_u64(a, "sync", 200, 0, 1000000, &o.sync, r) ||
+	    !arg_u64(a, "from", 0, 0, MAX_INNER_LEN, &o.from, r) ||
+	    !arg_u64(a, "to", ep->mtu + 64, 0, MAX_INNER_LEN, &o.to, r) ||
+	    !arg_u64(a, "step", 1, 1, MAX_INNER_LEN, &o.step, r) ||
+	    !args_all_used(a, r))
+		return;
+	if (!name || !ep_fuzz_class_parse(name, &o.cls)) {
+		reply_fail(r, "class=init|response|cookie|data|inner|gso|frag|mix is required");
+		return;
+	}
+	if (!ep_fuzz(ep, &o, &res, &why)) {
+		reply_fail(r, "%s (seed=%llu)", why, (unsigned long long)o.seed);
+		return;
+	}
+	reply_add(r, "class=%s", name);
+	reply_add(r, "seed=%llu", (unsigned long long)o.seed);
+#define RES(field) reply_add(r, #field "=%llu", (unsigned long long)res.field)
+	RES(sent);
+	RES(reach);
+	RES(kernel);
+	RES(rx);
+	RES(rx_bytes);
+	RES(delivered);
+	RES(delivered_bytes);
+	RES(responses);
+	RES(errors);
+	RES(syncs);
+	RES(sync_timeouts);
+#undef RES
+	for (i = 0; i < FZR__COUNT; i++)
+		if (res.drop[i])
+			reply_add(r, "drop.%s=%llu", ep_fuzz_reason_names[i],
+				  (unsigned long long)res.drop[i]);
+	if (o.cls == FZ_MIX) {
+		reply_add(r, "handshakes=%llu", (unsigned long long)res.handshakes);
+		for (i = 0; i < FZ_MIX; i++)
+			reply_add(r, "c.%s=%llu", ep_fuzz_class_names[i],
+				  (unsigned long long)res.per_class[i]);
+	}
+}
+
 static const struct command {
 	const char *name;
 	void (*run)(struct ep *ep, struct args *a, struct reply *r);
@@ -810,6 +885,7 @@ static const struct command {
 	{ "save", cmd_save },
 	{ "replay", cmd_replay },
 	{ "initiations", cmd_initiations },
+	{ "fuzz", cmd_fuzz },
 	{ "sleep", cmd_sleep },
 };
 

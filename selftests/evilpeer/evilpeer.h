@@ -67,6 +67,11 @@ struct ep_record;
  * @ping_ident: the ICMP echo identifier of our pings
  * @ping_seq: the next echo sequence number
  * @udp_seq: the next inner UDP datagram's sequence number
+ * @dev_mac1: mac1 of the last handshake message the device sent us (the
+ *	      AD of a cookie reply to it; the fuzzer's cookie replies)
+ * @has_dev_mac1: @dev_mac1 is set
+ * @dev_init_index: the sender index of the last initiation the device sent
+ * @dev_init_ms: when it came (monotonic ms); 0 when none did
  */
 struct ep {
 	int fd;
@@ -87,6 +92,10 @@ struct ep {
 	uint16_t ping_ident;
 	uint16_t ping_seq;
 	uint64_t udp_seq;
+	uint8_t dev_mac1[MAC_LEN];
+	bool has_dev_mac1;
+	uint32_t dev_init_index;
+	uint64_t dev_init_ms;
 };
 
 /** ep_now_ms() - a monotonic clock in milliseconds. */

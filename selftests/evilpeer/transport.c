@@ -362,8 +362,22 @@ static void take(struct ep *ep, uint8_t *buf, size_t len)
 	case MESSAGE_INITIATION:
 		/* evilpeer never responds; the device's retries are counted. */
 		ep->st.rx_initiation++;
+		if (len == sizeof(struct message_initiation)) {
+			const struct message_initiation *m = (const void *)buf;
+
+			memcpy(ep->dev_mac1, m->macs.mac1, MAC_LEN);
+			ep->has_dev_mac1 = true;
+			ep->dev_init_index = le32toh(m->sender_index);
+			ep->dev_init_ms = ep_now_ms();
+		}
 		break;
 	case MESSAGE_RESPONSE:
+		if (len == sizeof(struct message_response)) {
+			memcpy(ep->dev_mac1,
+			       ((const struct message_response *)buf)->macs.mac1,
+			       MAC_LEN);
+			ep->has_dev_mac1 = true;
+		}
 		take_response(ep, buf, len);
 		break;
 	case MESSAGE_COOKIE_REPLY:

@@ -95,7 +95,7 @@ for b in bash ip ss tc bridge wg wireguard-go iperf3 ping kmod \
 	 base64 comm uniq tee env printf readlink realpath basename dirname rm \
 	 mkdir cp mv ln touch chmod id expr true false yes nproc sha256sum \
 	 md5sum cmp diff grep sed gawk find xargs ps pkill pgrep kill sysctl \
-	 dmesg nsenter unshare setsid flock taskset strace; do
+	 dmesg nsenter unshare setsid flock taskset strace ethtool; do
 	copy_bin "$b"
 done
 copy_bin nc "$(type -P nc.openbsd || type -P nc)"
