@@ -37,7 +37,7 @@ is() { [ "$1" = "$2" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$1" "$2"; return
 show() {
 	local out
 	out=$(t show nt0 "$@") || { echo "(tunctl show nt0 $* failed)"; return 1; }
-	printf '%s\n' "$out"
+	[ -z "$out" ] || printf '%s\n' "$out"
 }
 peers() { show peers | sort | tr '\n' ' '; }
 keys() { printf '%s\n' "$@" | sort | tr '\n' ' '; }
