@@ -90,17 +90,19 @@ works() {
 stats() {
 	local d=/sys/class/net/$2/statistics out
 	out=$(ip netns exec "$1" cat "$d/rx_packets" "$d/tx_packets" "$d/rx_bytes") || return 1
-	echo $out
+	tr '\n' ' ' <<<"$out"
 }
 
 # moving NS DEV RX TX [RXBYTES]: within 5 s, DEV's counters grow by at
 # least RX packets received, TX sent (and RXBYTES bytes received).
 moving() {
-	local a b i
-	a=($(stats "$1" "$2")) || return 1
+	local a b i s
+	s=$(stats "$1" "$2") || return 1
+	read -r -a a <<<"$s"
 	for i in $(seq 1 50); do
 		sleep 0.1
-		b=($(stats "$1" "$2")) || return 1
+		s=$(stats "$1" "$2") || return 1
+		read -r -a b <<<"$s"
 		[ "${b[0]}" -ge $((a[0] + $3)) ] && [ "${b[1]}" -ge $((a[1] + $4)) ] &&
 			[ "${b[2]}" -ge $((a[2] + ${5:-0})) ] && return 0
 	done
