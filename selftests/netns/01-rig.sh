@@ -79,8 +79,16 @@ n2 ip link set wg0 up
 
 # Test that the in-tree wireguard module handshakes and carries ping.
 nt_check "wireguard: ping through wg0" nt_wait_until 15 n1 ping -c 1 -W 1 198.51.100.2
-hs() { n1 wg show wg0 latest-handshakes | awk '{ exit !($2 > 0) }'; }
-nt_check "wireguard: latest handshake recorded" hs
+# handshake_recorded NS DEV: `wg show DEV latest-handshakes` in NS
+# succeeds with one peer line whose time is not 0. (Captured first: awk
+# exits 0 on no input, so a failing wg piped into it would pass.)
+handshake_recorded() {
+	local out
+	out=$(ip netns exec "$1" wg show "$2" latest-handshakes) || return 1
+	echo "$out"
+	[ -n "$out" ] && awk '{ exit !($2 > 0) }' <<<"$out"
+}
+nt_check "wireguard: latest handshake recorded" handshake_recorded "$ns1" wg0
 
 # Test that TCP flows through the tunnel (iperf3 for 1 s).
 nt_bg n2 iperf3 -s -1 -B 198.51.100.2
@@ -118,8 +126,7 @@ n2 ip link set wggo up
 
 # Test that the kernel module and wireguard-go handshake and carry ping.
 nt_check "wireguard-go: ping through wg1 <-> wggo" nt_wait_until 20 n1 ping -c 1 -W 1 203.0.113.2
-hs1() { n2 wg show wggo latest-handshakes | awk '{ exit !($2 > 0) }'; }
-nt_check "wireguard-go: latest handshake recorded" hs1
+nt_check "wireguard-go: latest handshake recorded" handshake_recorded "$ns2" wggo
 
 # Test that iptables (legacy) loads its tables and the matches later tests use.
 nt_check "iptables: nat MASQUERADE" n1 iptables -t nat -A POSTROUTING -o veth1 -j MASQUERADE

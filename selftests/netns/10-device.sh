@@ -33,32 +33,39 @@ probe0() { ip netns exec "$ns0" "$probe_bin" "$@"; }
 
 # udp_ports NS: the UDP ports bound in NS, one "ADDR:PORT" per line.
 udp_ports() {
-	ip netns exec "$1" ss -Hnlu | awk '{ print $4 }' | sort
+	local out
+	out=$(ip netns exec "$1" ss -Hnlu) || return 1
+	awk '{ print $4 }' <<<"$out" | sort
 }
 
 # has_port NS PORT: PORT is bound for IPv4 and IPv6 in NS (ss shows the
 # IPv6-only wildcard as "*" or "[::]", depending on its version).
 has_port() {
 	local ports
-	ports=$(udp_ports "$1")
+	ports=$(udp_ports "$1") || return 1
 	grep -qx "0.0.0.0:$2" <<<"$ports" && grep -qx -e "\*:$2" -e "\[::\]:$2" <<<"$ports" && return 0
 	echo "bound UDP ports:" $ports
 	return 1
 }
 
 no_port() {
-	! udp_ports "$1" | grep -q ":$2\$"
+	local ports
+	ports=$(udp_ports "$1") || return 1
+	! grep -q ":$2\$" <<<"$ports"
 }
 
 # field DEV NAME: a line of `nlprobe get DEV` ("NAME VALUE"), the value.
 field() {
-	probe0 get "$1" | awk -v n="$2" '$1 == n { print $2 }'
+	local out
+	out=$(probe0 get "$1") || return 1
+	awk -v n="$2" '$1 == n { print $2 }' <<<"$out"
 }
 
 is() {
 	local want=$1 got
 	shift
-	got=$("$@")
+	# (pipefail: a failing command piped into awk or cut fails here)
+	got=$(set -o pipefail; "$@") || { echo "failed: $* (status $?)"; return 1; }
 	[ "$got" = "$want" ] && return 0
 	printf 'expected: %s\ngot: %s\n' "$want" "$got"
 	return 1
@@ -116,7 +123,12 @@ nt_check "not bound while down" no_port "$ns0" 40000
 ip -n "$ns0" link set nt0 up
 nt_check "bound for v4 and v6 once up" has_port "$ns0" 40000
 # Test that an up device has no queue discipline (IFF_NO_QUEUE).
-nt_check "qdisc noqueue" eval "ip -n $ns0 link show dev nt0 | grep -q 'qdisc noqueue'"
+qdisc_noqueue() {
+	local l
+	l=$(ip -n "$ns0" link show dev nt0) || return 1
+	grep -q 'qdisc noqueue' <<<"$l"
+}
+nt_check "qdisc noqueue" qdisc_noqueue
 ip -n "$ns0" link set nt0 down
 nt_check "closed when down again" no_port "$ns0" 40000
 

@@ -39,7 +39,7 @@ P() { ip netns exec "$ns" "$probe_bin" "$@"; }
 after() {
 	local want=$1 before now out rc=0
 	shift
-	before=$(P get nt0)
+	before=$(P get nt0) || { echo "get failed before"; return 1; }
 	out=$(P --expect "$want" "$@") || rc=$?
 	echo "$out"
 	[ "$rc" = 0 ] || return 1
@@ -47,7 +47,7 @@ after() {
 		echo "no extack message"
 		return 1
 	fi
-	now=$(P get nt0)
+	now=$(P get nt0) || { echo "get failed after"; return 1; }
 	if [ "$before" != "$now" ]; then
 		echo "configuration changed:"
 		diff <(echo "$before") <(echo "$now") || true
@@ -67,6 +67,54 @@ no_effect() {
 	local desc=$1
 	shift
 	nt_check "$desc: success, unchanged" after 0 set ifname strz nt0 "$@"
+}
+
+# The helpers below capture a command's output before they look at it,
+# so that a failing command fails the check (in a pipe into grep its exit
+# status would be lost, and `! CMD | grep` would pass).
+
+# get_has LINE: `nlprobe get nt0` succeeds and has exactly the line LINE.
+get_has() {
+	local out
+	out=$(P get nt0) || return 1
+	grep -qxF -- "$1" <<<"$out"
+}
+
+# get_lacks TEXT: `nlprobe get nt0` succeeds and no line contains TEXT.
+get_lacks() {
+	local out
+	out=$(P get nt0) || return 1
+	! grep -qF -- "$1" <<<"$out"
+}
+
+# get_count TEXT N: `nlprobe get nt0` succeeds with N lines containing TEXT.
+get_count() {
+	local out
+	out=$(P get nt0) || return 1
+	[ "$(grep -cF -- "$1" <<<"$out")" = "$2" ]
+}
+
+# udp_bound PORT / udp_unbound PORT: `ss` succeeds and lists (does not
+# list) a UDP socket on PORT in the namespace.
+udp_bound() {
+	local out
+	out=$(ip netns exec "$ns" ss -Hnlu) || return 1
+	grep -q ":$1 " <<<"$out"
+}
+udp_unbound() {
+	local out
+	out=$(ip netns exec "$ns" ss -Hnlu) || return 1
+	! grep -q ":$1 " <<<"$out"
+}
+
+# says TEXT CMD...: CMD succeeds and its output contains TEXT.
+says() {
+	local text=$1 out
+	shift
+	out=$("$@" 2>&1) || { printf '%s\n' "$out"; return 1; }
+	grep -qF -- "$text" <<<"$out" && return 0
+	printf '%s\n' "$out"
+	return 1
 }
 
 priv=$(wg genkey)
@@ -142,7 +190,7 @@ refused EOPNOTSUPP "N4 allowed IP FLAGS bit 1" nest peers nest 0 public_key key 
 # Test N5: a port bound elsewhere in the namespace.
 refused EADDRINUSE "N5 LISTEN_PORT in use" listen_port u16 41001
 nt_check "N5 the old port is still bound" \
-	eval "ip netns exec $ns ss -Hnlu | grep -q ':41000 '"
+	udp_bound 41000
 
 # Test N7: GET without NLM_F_DUMP.
 nt_check "N7 GET without dump: EOPNOTSUPP" P --expect EOPNOTSUPP --no-dump get nt0
@@ -186,11 +234,11 @@ refused EINVAL "N10 family 3" $(aip family u16 3 ipaddr ip 10.3.0.0 cidr_mask u8
 # Test N11: host bits are cleared.
 # shellcheck disable=SC2046
 nt_check "N11 add 10.0.0.5/8" P set ifname strz nt0 $(aip family u16 2 ipaddr ip 10.0.0.5 cidr_mask u8 8)
-nt_check "N11 reads back as 10.0.0.0/8" eval "P get nt0 | grep -qx '  allowedip 10.0.0.0/8'"
+nt_check "N11 reads back as 10.0.0.0/8" get_has '  allowedip 10.0.0.0/8'
 # shellcheck disable=SC2046
 nt_check "N11 remove it again (REMOVE_ME)" P set ifname strz nt0 \
 	$(aip family u16 2 ipaddr ip 10.0.0.0 cidr_mask u8 8 flags u32 1)
-nt_check "N11 it is gone" eval "! P get nt0 | grep -q '10.0.0.0/8'"
+nt_check "N11 it is gone" get_lacks 10.0.0.0/8
 
 # Test N12: an endpoint of the wrong length or family (WireGuard ignores
 # it; we refuse it).
@@ -203,7 +251,7 @@ refused EINVAL "N12 sockaddr_in length, family 0" nest peers nest 0 public_key k
 
 # Test N13: read-only attributes are refused by name.
 nt_check "N13 device PUBLIC_KEY: EINVAL, named" \
-	eval "after EINVAL set ifname strz nt0 public_key key $pub | grep -q 'PUBLIC_KEY is read-only'"
+	says 'PUBLIC_KEY is read-only' after EINVAL set ifname strz nt0 public_key key "$pub"
 refused EINVAL "N13 device DROPS" nest drops end
 refused EINVAL "N13 peer RX_BYTES" nest peers nest 0 public_key key "$p1" rx_bytes u64 1 end end
 refused EINVAL "N13 peer TX_BYTES" nest peers nest 0 public_key key "$p1" tx_bytes u64 1 end end
@@ -241,7 +289,7 @@ refused EINVAL "N16 REPLACE_PEERS with a bad peer" flags u32 1 nest peers $bad_p
 refused EINVAL "N16 new private key, port and fwmark, then a bad peer" \
 	private_key key "$(wg genkey)" listen_port u16 41005 fwmark u32 9 nest peers $bad_peer end
 nt_check "N16 the old port is still bound, the new one is not" \
-	eval "ip netns exec $ns ss -Hnlu | grep -q ':41000 ' && ! ip netns exec $ns ss -Hnlu | grep -q ':41005 '"
+	eval "udp_bound 41000 && udp_unbound 41005"
 # shellcheck disable=SC2086
 refused EINVAL "N16 psk, endpoint, keepalive, REPLACE_ALLOWEDIPS of P1, then a bad peer" \
 	nest peers nest 0 public_key key "$p1" flags u32 2 preshared_key key "$(wg genpsk)" \
@@ -252,5 +300,5 @@ refused EADDRINUSE "N16 many changes, then a busy port" flags u32 1 private_key 
 
 # Test that the device survived all of it: the baseline is intact.
 nt_check "P1 still has its two allowed IPs" \
-	eval "[ \"\$(P get nt0 | grep -c allowedip)\" = 2 ]"
-nt_check "the key is unchanged" eval "P get nt0 | grep -qx 'private_key $priv'"
+	get_count allowedip 2
+nt_check "the key is unchanged" get_has "private_key $priv"

@@ -65,8 +65,21 @@ nt_check "SET private key there" inside set ifname strz nt1 private_key key "$(w
 # Test that LISTEN_PORT and FWMARK need CAP_NET_ADMIN where nt1 was created.
 nt_check "LISTEN_PORT from there: EPERM" inside --expect EPERM set ifname strz nt1 listen_port u16 42002
 nt_check "FWMARK from there: EPERM" inside --expect EPERM set ifname strz nt1 fwmark u32 5
-nt_check "port and fwmark unchanged" \
-	eval "inside get nt1 | grep -qx 'listen_port 42001' && inside get nt1 | grep -qx 'fwmark 0'"
+# inside_has LINE...: `nlprobe get nt1` from inside succeeds and has each
+# LINE (captured first: a failing get must not read as a pass).
+inside_has() {
+	local out l
+	out=$(inside get nt1) || return 1
+	for l in "$@"; do
+		grep -qxF -- "$l" <<<"$out" || { echo "no line '$l' in:"; echo "$out"; return 1; }
+	done
+}
+nt_check "port and fwmark unchanged" inside_has 'listen_port 42001' 'fwmark 0'
 nt_check "bringing nt1 up binds in the creating namespace" \
 	nsenter -t "$child" -U -n -- ip link set nt1 up
-nt_check "42001 bound in $ns" eval "ip netns exec $ns ss -Hnlu | grep -q ':42001 '"
+udp_bound() {	# udp_bound PORT: ss succeeds and lists UDP PORT in $ns
+	local out
+	out=$(ip netns exec "$ns" ss -Hnlu) || return 1
+	grep -q ":$1 " <<<"$out"
+}
+nt_check "42001 bound in $ns" udp_bound 42001

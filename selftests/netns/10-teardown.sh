@@ -76,8 +76,30 @@ gone() {
 	peers_balanced "$1"
 }
 
+# port_bound NS PORT / port_free NS PORT: ss in NS succeeds and lists
+# (does not list) a UDP socket on PORT. Both fail when ss fails (e.g. NS
+# is gone): a port in a namespace that cannot be looked at is neither.
+udp_sockets() {
+	ip netns exec "$1" ss -Hnlu
+}
 port_bound() {
-	ip netns exec "$1" ss -Hnlu | grep -q ":$2 "
+	local out
+	out=$(udp_sockets "$1") || return 1
+	grep -q ":$2 " <<<"$out"
+}
+port_free() {
+	local out
+	out=$(udp_sockets "$1") || return 1
+	! grep -q ":$2 " <<<"$out"
+}
+
+# netns_gone NS...: `ip netns list` succeeds and lists none of NS.
+netns_gone() {
+	local out ns
+	out=$(ip netns list) || return 1
+	for ns in "$@"; do
+		! grep -q "^$ns\b" <<<"$out" || return 1
+	done
 }
 
 # Whether this build logs objects (DEBUG); without it, only the state is checked.
@@ -106,7 +128,7 @@ ip -n "$nsA" link add "$d" type noisetun
 configure "$nsA" "$d" 43000
 nt_check "its port is bound" port_bound "$nsA" 43000
 nt_check "ip link del" ip -n "$nsA" link del "$d"
-nt_check "its port is closed" nt_wait_until 5 eval "! port_bound $nsA 43000"
+nt_check "its port is closed" nt_wait_until 5 port_free "$nsA" 43000
 check_gone "interface and peers destroyed" "$d"
 
 # Test that deleting the namespace a device lives (and was created) in
@@ -139,7 +161,7 @@ ip -n "$nsC" link add "$c3" netns "$nsD" type noisetun
 configure "$nsD" "$c3" 43003
 nt_check "c3's sockets are in C" port_bound "$nsC" 43003
 ip netns del "$nsD"
-nt_check "c3's port in C closes" nt_wait_until 10 eval "! port_bound $nsC 43003"
+nt_check "c3's port in C closes" nt_wait_until 10 port_free "$nsC" 43003
 check_gone "c3 destroyed" "$c3"
 
 # Test the circular case: A's device moved to B, B's to A, both die.
@@ -159,7 +181,7 @@ ip netns del "$nsB"
 check_gone "d1 destroyed" "$d1"
 check_gone "d2 destroyed" "$d2"
 nt_check "both namespaces are really gone" \
-	nt_wait_until 10 eval "! ip netns list | grep -q -e '^$nsA' -e '^$nsB'"
+	nt_wait_until 10 netns_gone "$nsA" "$nsB"
 
 # Test that rmmod deletes configured, running devices in several
 # namespaces, and that the module can be loaded again.
@@ -178,7 +200,7 @@ configure "$nsF" "$f1" 43012
 nt_check "rmmod with three configured devices" nt_wait_until 10 rmmod noisetun
 nt_check "the module is gone" nt_wait_until 5 eval "! test -d /sys/module/noisetun"
 nt_check "their ports are closed" \
-	eval "! port_bound $nsE 43010 && ! port_bound $nsE 43011 && ! port_bound $nsF 43012"
+	eval "port_free $nsE 43010 && port_free $nsE 43011 && port_free $nsF 43012"
 check_gone "e1 destroyed" "$e1"
 check_gone "e2 destroyed" "$e2"
 check_gone "f1 destroyed" "$f1"

@@ -5,8 +5,9 @@
 # Differential test against wg(8) and the in-tree wireguard module: the
 # same configuration applied with `wg setconf` to wg0 and with
 # `tunctl setconf` to nt0 must read back byte for byte the same through
-# every `show IFACE FIELD` form, the human `show`, `showconf` and
-# `show all dump`, once the interface name is replaced. On fresh devices
+# every `show IFACE FIELD` form, the human `show` (plain, and coloured
+# with WG_COLOR_MODE=always), `showconf` and `show all dump`, once the
+# interface name is replaced. On fresh devices
 # handshakes are never and transfers are zero on both sides, so those
 # fields must match exactly too.
 #
@@ -50,6 +51,8 @@ snapshot() {
 		for f in $FIELDS; do run "$f" "$tool" show "$dev" "$f"; done
 		run show "$tool" show "$dev"
 		run hidden env WG_HIDE_KEYS=never "$tool" show "$dev"
+		run color env WG_COLOR_MODE=always "$tool" show "$dev"
+		run color-all env WG_COLOR_MODE=always "$tool" show all
 		run showconf "$tool" showconf "$dev"
 		for f in dump peers allowed-ips; do run "all-$f" "$tool" show all "$f"; done
 		run interfaces "$tool" show interfaces
@@ -59,6 +62,11 @@ snapshot() {
 		for f in "$4"/*; do
 			sed -i -e "s/^wg0$TAB/nt0$TAB/" -e 's/^interface: wg0$/interface: nt0/' \
 			    -e 's/^wg0$/nt0/' "$f"
+		done
+		# Coloured, the name sits between escape sequences on the
+		# line that says "interface" (and nowhere else).
+		for f in "$4"/color "$4"/color-all; do
+			sed -i -e '/interface/ s/wg0/nt0/' "$f"
 		done
 	fi
 }
@@ -82,6 +90,9 @@ compare() {
 	done
 	nt_check "$1: human show matches wg" same show || true
 	nt_check "$1: human show with WG_HIDE_KEYS=never matches wg" same hidden || true
+	nt_check "$1: coloured show (WG_COLOR_MODE=always) matches wg" same color || true
+	nt_check "$1: coloured show all matches wg" same color-all || true
+	nt_check "$1: the coloured show has colours" grep -q $'\e\\[' "$tmp/n/color" || true
 	nt_check "$1: showconf matches wg" same showconf || true
 	for f in dump peers allowed-ips; do
 		nt_check "$1: show all $f matches wg" same "all-$f" || true

@@ -32,11 +32,13 @@ ip -n "$ns2" link add nt0 type noisetun
 t1() { ip netns exec "$ns1" tunctl "$@"; }
 t2() { ip netns exec "$ns2" tunctl "$@"; }
 
-# is EXPECTED CMD...: CMD's output equals EXPECTED exactly.
+# is EXPECTED CMD...: CMD succeeds and its output equals EXPECTED exactly.
+# (pipefail: a failing tunctl piped into awk fails here, instead of
+# reading as an empty answer.)
 is() {
 	local want=$1 got
 	shift
-	got=$("$@")
+	got=$(set -o pipefail; "$@") || { echo "failed: $* (status $?)"; return 1; }
 	if [ "$got" != "$want" ]; then
 		printf 'expected:\n%s\ngot:\n%s\n' "$want" "$got"
 		return 1

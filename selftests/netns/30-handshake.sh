@@ -87,6 +87,23 @@ nt_field() {
 	ip netns exec "$ns1" tunctl show nt0 "$1" | awk '{ print $2 }'
 }
 
+# json_has REGEX: `tunctl show nt0 --json` in ns1 succeeds and matches
+# REGEX (captured first: in a pipe into grep, its status would be lost).
+json_has() {
+	local out
+	out=$(ip netns exec "$ns1" tunctl show nt0 --json) || return 1
+	grep -q -- "$1" <<<"$out"
+}
+
+# nt_transfer_at_least RX TX: nt0's peer has received at least RX bytes
+# and sent at least TX.
+nt_transfer_at_least() {
+	local out
+	out=$(ip netns exec "$ns1" tunctl show nt0 transfer) || return 1
+	set -- "$1" "$2" $out
+	[ "$#" = 5 ] && [ "$4" -ge "$1" ] && [ "$5" -ge "$2" ]
+}
+
 # Test that noisetun initiates: a packet for wg0 starts a handshake,
 # wireguard accepts it (and learns nt0's endpoint from it), and noisetun
 # completes it on the response.
@@ -97,7 +114,7 @@ nt_check "noisetun initiator: handshake completes on nt0" \
 nt_check "noisetun initiator: wg0 learnt nt0's endpoint" \
 	nt_wait_until 5 endpoint_is "$ns2" wg wg0 192.168.241.1:4001
 nt_check "noisetun initiator: one attempt counted" \
-	sh -c "ip netns exec $ns1 tunctl show nt0 --json | grep -q '\"handshake_attempts\": [1-9]'"
+	json_has '"handshake_attempts": [1-9]'
 # An initiation (148) and the staged ping (84 bytes padded to 96, +32) sent;
 # a response (92) and the ping's reply (128) received.
 transfer_is() {
@@ -131,11 +148,15 @@ ip netns exec "$ns2" ping -c1 -W1 10.99.0.1 >/dev/null 2>&1 || true
 nt_check "psk, noisetun responder: handshake completes" \
 	nt_wait_until 10 has_handshake "$ns2" wg wg0
 
-# Test that a preshared key on one side only fails the handshake: wg0
-# never completes, since nt0's response does not authenticate.
+# Test that a preshared key on one side only fails the handshake: wg0's
+# initiation reaches nt0 (which counts its 148 bytes) and is answered (a
+# 92-byte response), but wg0 never completes, since the response does
+# not authenticate.
 fresh_pair "" wg
 ip netns exec "$ns1" tunctl set nt0 peer "$p2" preshared-key "$tmp/psk"
 ip netns exec "$ns2" ping -c1 -W1 10.99.0.1 >/dev/null 2>&1 || true
+nt_check "psk mismatch: nt0 took wg0's initiation and answered it" \
+	nt_wait_until 5 nt_transfer_at_least 148 92
 nt_check_fails "psk mismatch: no handshake on wg0" \
 	nt_wait_until 2 has_handshake "$ns2" wg wg0
 
@@ -145,7 +166,7 @@ for _ in 1 2 3; do
 	ip netns exec "$ns2" bash -c "cat '$tmp/garbage' >/dev/udp/192.168.241.1/4001"
 done
 bad_mac1() {
-	ip netns exec "$ns1" tunctl show nt0 --json | grep -q '"bad_mac1": [1-9]'
+	json_has '"bad_mac1": [1-9]'
 }
 nt_check "garbage initiations counted as bad_mac1" nt_wait_until 5 bad_mac1
 

@@ -116,18 +116,34 @@ endpoint_is() {
 }
 
 # outer_count iptables|ip6tables: UDP datagrams to port 1 or 2 seen in ns0
-# (the accounting rules below).
+# (the accounting rules below); fails when the listing does.
 outer_count() {
-	n0 "$1" -nvxL INPUT | awk '/udp dpts:1:2/ { n += $1 } END { print n + 0 }'
+	local out
+	out=$(n0 "$1" -nvxL INPUT) || return 1
+	awk '/udp dpts:1:2/ { n += $1; found = 1 } END { print n + 0; exit !found }' <<<"$out"
+}
+
+# flood NS [PING ARGS...] ADDR: 10 flood pings from NS to ADDR, every one
+# answered: ping's summary must say 10 transmitted and 10 received, no
+# loss at all (its exit status alone says only that one reply came). -W 5
+# lets ping wait up to 5 s for the last replies; a deadline (-w) would
+# not do: with one, ping sends on until it has 10 replies.
+flood() {
+	local ns=$1 out
+	shift
+	out=$(ip netns exec "$ns" ping -f -c 10 -W 5 "$@" 2>&1) || { echo "$out"; return 1; }
+	grep -q '^10 packets transmitted, 10 received,' <<<"$out" && return 0
+	echo "$out"
+	return 1
 }
 
 # data_both_ways LABEL: the data-path story (netns.sh's tests()).
 data_both_ways() {
 	local l=$1 failed0=$NT_FAILED
-	nt_check "$l: ping v4 ns2->ns1 (10 flood)" n2 ping -c 10 -f -W 1 192.168.241.1 || true
-	nt_check "$l: ping v4 ns1->ns2 (10 flood)" n1 ping -c 10 -f -W 1 192.168.241.2 || true
-	nt_check "$l: ping v6 ns2->ns1 (10 flood)" n2 ping -6 -c 10 -f -W 1 fd00::1 || true
-	nt_check "$l: ping v6 ns1->ns2 (10 flood)" n1 ping -6 -c 10 -f -W 1 fd00::2 || true
+	nt_check "$l: ping v4 ns2->ns1 (10 flood, no loss)" flood "$ns2" 192.168.241.1 || true
+	nt_check "$l: ping v4 ns1->ns2 (10 flood, no loss)" flood "$ns1" 192.168.241.2 || true
+	nt_check "$l: ping v6 ns2->ns1 (10 flood, no loss)" flood "$ns2" -6 fd00::1 || true
+	nt_check "$l: ping v6 ns1->ns2 (10 flood, no loss)" flood "$ns1" -6 fd00::2 || true
 	if [ "$have_iperf" = 0 ]; then
 		nt_skip_check "$l: iperf3 TCP and UDP each way" "iperf3 is not in the VM"
 		return 0

@@ -162,8 +162,11 @@ nt_check_fails "low-order keys: nothing reaches 127.0.0.1:1111 within 2 s" \
 	nt_wait_until 2 nonempty "$tmp/lo_rx" || true
 kill "$nc_pid" 2>/dev/null || true
 wait "$nc_pid" 2>/dev/null || true
-all_zero() {
-	n0 "$ctl" show nt0 transfer | awk '$3 != 0 { print; bad = 1 } END { exit bad }'
+all_zero() {	# (captured first: a failing show must not read as all zero)
+	local out
+	out=$(n0 "$ctl" show nt0 transfer) || return 1
+	[ "$(wc -l <<<"$out")" = 7 ] || { echo "$out"; return 1; }
+	awk '$3 != 0 { print; bad = 1 } END { exit bad }' <<<"$out"
 }
 nt_check "low-order keys: tx_bytes 0 for all 7" all_zero || true
 ip -n "$ns0" link del nt0
@@ -287,7 +290,9 @@ both_destroyed() {	# noisetun logged the destruction of ntdc3 and ntdc4
 		grep -q "ntdc4: Interface destroyed" <<<"$log"
 }
 no_unregister_wait() {
-	! nt_kmsg | grep 'unregister_netdevice: waiting'
+	local log
+	log=$(nt_kmsg) || return 1
+	! grep 'unregister_netdevice: waiting' <<<"$log"
 }
 ip netns delete "$ns3"
 ip netns delete "$ns4"

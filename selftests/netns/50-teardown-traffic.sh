@@ -7,7 +7,9 @@
 # and a TCP stream run through the tunnel. Nothing may crash, warn, hang
 # or leak (the rig's kernel-health check and 90-objects judge that); every
 # removed peer and deleted device logs its destruction promptly, and the
-# tunnel works again after each rebuild.
+# tunnel works again after each rebuild. Before each teardown the device's
+# packet counters are read twice and must have grown: the traffic was
+# moving right then, so every teardown really happened under traffic.
 #
 # The container pattern: both devices are created in ns0 (their sockets
 # stay on its lo) and then moved out.
@@ -83,16 +85,56 @@ works() {
 		ip netns exec "$ns1" ping -c1 -W1 -6 fd80::2 >/dev/null
 }
 
+# stats NS DEV: "RX TX RXBYTES": DEV's packets received (decrypted and
+# delivered) and sent (encrypted), and its bytes received.
+stats() {
+	local d=/sys/class/net/$2/statistics out
+	out=$(ip netns exec "$1" cat "$d/rx_packets" "$d/tx_packets" "$d/rx_bytes") || return 1
+	tr '\n' ' ' <<<"$out"
+}
+
+# moving NS DEV RX TX [RXBYTES]: within 5 s, DEV's counters grow by at
+# least RX packets received, TX sent (and RXBYTES bytes received).
+moving() {
+	local a b i s
+	s=$(stats "$1" "$2") || return 1
+	read -r -a a <<<"$s"
+	for i in $(seq 1 50); do
+		sleep 0.1
+		s=$(stats "$1" "$2") || return 1
+		read -r -a b <<<"$s"
+		[ "${b[0]}" -ge $((a[0] + $3)) ] && [ "${b[1]}" -ge $((a[1] + $4)) ] &&
+			[ "${b[2]}" -ge $((a[2] + ${5:-0})) ] && return 0
+	done
+	echo "$2: rx ${a[0]} -> ${b[0]}, tx ${a[1]} -> ${b[1]}, rx bytes ${a[2]} -> ${b[2]} in 5 s"
+	return 1
+}
+
+# flowing NS DEV: traffic both ways through DEV right now (20 packets
+# each way within 5 s); counts the misses in $still.
+still=0
+flowing() {
+	moving "$1" "$2" 20 20 && return 0
+	still=$((still + 1))
+	return 1
+}
+
 setup
 # Test that the tunnel works before the traffic starts.
 nt_check "tunnel up" nt_wait_until 15 works
 traffic
 
+# Test that the traffic runs: the pings both ways, and the TCP stream
+# (1 MB in 5 s is far below what it carries).
+nt_check "traffic flows: packets both ways, and the TCP stream" moving "$ns1" "$A" 20 20 1000000
+
 # Test that removing the peer under traffic, 15 times, frees it each time
 # within 3 s (F1), and that the tunnel works once it is back.
 destroyed=$(logged "$A" "Peer [0-9]+ destroyed")
 failed=0
+still=0
 for i in $(seq 1 15); do
+	flowing "$ns1" "$A" || nt_diag "removal $i: no traffic right before it"
 	ip netns exec "$ns1" tunctl set "$A" peer "$(cat "$tmp/p2")" remove
 	if ! nt_wait_until 3 logged_at_least "$A" "Peer [0-9]+ destroyed" \
 		$((destroyed + i)); then
@@ -103,13 +145,16 @@ for i in $(seq 1 15); do
 	sleep 0.3
 done
 nt_check "15 peer removals under traffic, each freed within 3 s" test "$failed" = 0
+nt_check "traffic flowed right before each of the 15 removals ($still without)" test "$still" = 0
 nt_check "tunnel works after the removals" nt_wait_until 15 works
 
 # Test that deleting a device under traffic, 5 times, frees it each time
 # (F2), and that a new one works.
 gone=$(logged "$B" "Interface destroyed")
 failed=0
+still=0
 for i in $(seq 1 5); do
+	flowing "$ns2" "$B" || nt_diag "deletion $i: no traffic right before it"
 	ip -n "$ns2" link del "$B"
 	nt_wait_until 5 logged_at_least "$B" "Interface destroyed" $((gone + i)) ||
 		failed=$((failed + 1))
@@ -117,6 +162,7 @@ for i in $(seq 1 5); do
 	sleep 0.5
 done
 nt_check "5 device deletions under traffic, each freed" test "$failed" = 0
+nt_check "traffic flowed right before each of the 5 deletions ($still without)" test "$still" = 0
 nt_check "tunnel works after the deletions" nt_wait_until 15 works
 
 # kill_ns NS: stop what runs in NS, as a container stops, and delete it;
@@ -129,6 +175,7 @@ kill_ns() {
 # Test that deleting the namespace a device lives in, under traffic,
 # frees the device (F4).
 gone=$(logged "$A" "Interface destroyed")
+nt_check "traffic flows through A right before its namespace goes" flowing "$ns1" "$A"
 kill_ns "$ns1"
 nt_check "device freed with the namespace it lived in" \
 	nt_wait_until 20 logged_at_least "$A" "Interface destroyed" $((gone + 1))
@@ -136,6 +183,8 @@ nt_check "device freed with the namespace it lived in" \
 # Test that deleting the namespace the sockets live in (the creating one),
 # under traffic in the device's own namespace, frees the device too.
 gone=$(logged "$B" "Interface destroyed")
+# (A is gone, so nothing comes back: B only sends.)
+nt_check "B still sends right before its creating namespace goes" moving "$ns2" "$B" 0 20
 kill_ns "$ns0"
 nt_check "device freed with its creating namespace" \
 	nt_wait_until 20 logged_at_least "$B" "Interface destroyed" $((gone + 1))
@@ -146,7 +195,7 @@ nt_cleanup
 setup
 nt_check "tunnel up again" nt_wait_until 15 works
 traffic
-sleep 2
+nt_check "traffic flows right before rmmod" flowing "$ns1" "$A"
 nt_check "rmmod noisetun under traffic" rmmod noisetun
 nt_check "module gone" test ! -d /sys/module/noisetun
 nt_check "module loads again" modprobe noisetun

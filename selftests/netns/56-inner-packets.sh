@@ -56,8 +56,9 @@ nt_check "session up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.56.0
 
 # drops NS REASON: the device-wide count of one drop reason.
 drops() {
-	ip netns exec "$1" tunctl show --json nt0 | tr -d ' \n' |
-		grep -o '"drops":{[^}]*}' | head -n 1 |
+	local out
+	out=$(ip netns exec "$1" tunctl show --json nt0) || return 1
+	tr -d ' \n' <<<"$out" | grep -o '"drops":{[^}]*}' | awk 'NR == 1' |
 		sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
 }
 stat() {	# stat NS NAME: /sys/class/net/nt0/statistics/NAME
@@ -66,10 +67,16 @@ stat() {	# stat NS NAME: /sys/class/net/nt0/statistics/NAME
 send() {	# send ETHERTYPE HEX: one raw packet on ns2's nt0
 	ip netns exec "$ns2" "$pktsend" nt0 "$@"
 }
-equals() {	# equals VALUE CMD...: CMD prints VALUE
-	local want=$1
+equals() {	# equals VALUE CMD...: CMD succeeds and prints VALUE
+	local want=$1 got
 	shift
-	[ "$("$@")" = "$want" ]
+	got=$(set -o pipefail; "$@") || { echo "failed: $*"; return 1; }
+	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
+}
+tx_bytes() {	# tx_bytes NS: bytes nt0 in NS sent to its peer
+	local out
+	out=$(ip netns exec "$1" tunctl show nt0 transfer) || return 1
+	awk '{ print $3 }' <<<"$out"
 }
 
 # IPv4 header from 10.56.0.2 to 10.56.0.1, UDP, with the given version
@@ -87,7 +94,7 @@ v6() {
 # protocol on an IPv4 packet and the reverse, IP version 7.
 bad0=$(drops "$ns2" bad_packet)
 err0=$(stat "$ns2" tx_errors)
-tx0=$(ip netns exec "$ns2" tunctl show nt0 transfer | awk '{ print $3 }')
+tx0=$(tx_bytes "$ns2")
 n=0
 for p in "0x0000 $(v4 45 0020)" \
 	 "0x0800 4500000500" \
@@ -104,7 +111,7 @@ nt_check "six local non-IP packets counted as bad_packet" \
 	nt_wait_until 5 equals $((bad0 + 6)) drops "$ns2" bad_packet
 nt_check "and as tx_errors" equals $((err0 + 6)) stat "$ns2" tx_errors
 nt_check "none of them was sent" \
-	equals "$tx0" sh -c "ip netns exec $ns2 tunctl show nt0 transfer | awk '{ print \$3 }'"
+	equals "$tx0" tx_bytes "$ns2"
 
 # Test the control: a well-formed UDP packet sent the same way arrives.
 rx0=$(stat "$ns1" rx_packets)

@@ -53,11 +53,19 @@ done
 ip netns exec "$ns2" tunctl set nt0 fwmark 0x51
 
 ping2() { ip netns exec "$ns2" ping -c1 -W1 10.58.0.1 >/dev/null; }
+# says REGEX CMD...: CMD succeeds and its output matches REGEX (captured
+# first: in a pipe into grep, a failing CMD's status would be lost).
+says() {
+	local re=$1 out
+	shift
+	out=$("$@") || return 1
+	grep -q -- "$re" <<<"$out"
+}
 
 # Test that with the mark, the outer packets find table 51.
 nt_check "fwmark 0x51: the tunnel works" nt_wait_until 15 ping2
 nt_check "fwmark reads back" \
-	sh -c "ip netns exec $ns2 tunctl show nt0 fwmark | grep -qx 0x51"
+	says '^0x51$' ip netns exec "$ns2" tunctl show nt0 fwmark
 
 # Test that without the mark nothing reaches ns1 (no route in main): the
 # session is forgotten first, so the next packet needs a handshake.
@@ -66,7 +74,7 @@ ip -n "$ns2" link set nt0 down
 ip -n "$ns2" link set nt0 up
 nt_check_fails "fwmark 0: no route, no tunnel" nt_wait_until 4 ping2
 nt_check "the failed sends counted as no_route" \
-	sh -c "ip netns exec $ns2 tunctl show --json nt0 | grep -q '\"no_route\": [1-9]'"
+	says '"no_route": [1-9]' ip netns exec "$ns2" tunctl show --json nt0
 
 # Test that setting the mark again restores it.
 ip netns exec "$ns2" tunctl set nt0 fwmark 0x51

@@ -72,10 +72,13 @@ n_if=$(created Interface)
 n_peer=$(created Peer)
 n_kp=$(created Keypair)
 
-# Test that the module logged object creation at all (a DEBUG build that
-# ran scenarios must have created at least one interface); without this
-# the pairing below could never fail.
-nt_check "the module logged interface creations ($n_if)" [ "$n_if" -gt 0 ]
+# Test that the module logged object creation at all: the suite, run
+# before this scenario, creates interfaces, peers, and keypairs (every
+# handshake makes one). Without these, the pairing below could pass on an
+# empty log, or on a module that stopped logging one kind.
+nt_check "the module logged interface creations ($n_if)" [ "$n_if" -gt 0 ] || true
+nt_check "the module logged peer creations ($n_peer)" [ "$n_peer" -gt 0 ] || true
+nt_check "the module logged keypair creations ($n_kp)" [ "$n_kp" -gt 0 ] || true
 
 bad=$(unpaired)
 [ -n "$bad" ] && printf '%s\n' "$bad" | awk '{ printf "# unpaired: %s %s: created %d, destroyed %d\n", $1, $2, $3, $4 }'
@@ -84,6 +87,8 @@ kind_paired() {	# kind_paired KIND: no unpaired KIND line
 	! unpaired | grep -q "^$1 "
 }
 # Test that every created interface, peer and keypair was destroyed.
-nt_check "every interface created was destroyed ($n_if created)" kind_paired Interface
-nt_check "every peer created was destroyed ($n_peer created)" kind_paired Peer
-nt_check "every keypair created was destroyed ($n_kp created)" kind_paired Keypair
+nt_check "every interface created was destroyed ($n_if created)" kind_paired Interface || true
+nt_check "every peer created was destroyed ($n_peer created)" kind_paired Peer || true
+nt_check "every keypair created was destroyed ($n_kp created)" kind_paired Keypair || true
+
+[ "$NT_FAILED" -eq 0 ]
