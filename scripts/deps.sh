@@ -17,6 +17,7 @@ qemu-system-x86 busybox-static cpio gzip kmod
 iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables bash coreutils grep sed gawk findutils procps
 dkms sparse linux-source-6.1 xz-utils perl python3
+flex bison bc libelf-dev
 "
 
 missing=
