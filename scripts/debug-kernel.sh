@@ -11,7 +11,8 @@
 #   --config-only  make and verify the .config in a scratch tree, build nothing
 #   --rebuild      drop the cached build for this key and build again
 #
-# Cache: $NT_DEBUG_KERNEL_CACHE (default /var/cache/noisetun/debug-kernel)/KEY,
+# Cache: $NT_DEBUG_KERNEL_CACHE (default /var/cache/noisetun/debug-kernel, or
+# ~/.cache/noisetun/debug-kernel when that cannot be created)/KEY,
 # KEY = the first 16 hex digits of the sha256 of the fragment, the
 # linux-source package version, the compiler's version and BUILD_REV
 # below, so a change to any of them builds anew, and nothing else does.
@@ -37,6 +38,10 @@ BUILD_REV=1
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${NT_DEBUG_KERNEL_CACHE:-/var/cache/noisetun/debug-kernel}
+# Not root: the user's cache directory instead.
+if [ -z "${NT_DEBUG_KERNEL_CACHE:-}" ] && ! mkdir -p "$cache" 2>/dev/null; then
+	cache=${XDG_CACHE_HOME:-$HOME/.cache}/noisetun/debug-kernel
+fi
 tarball=${NT_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
 fragment=${NT_DEBUG_CONFIG:-$top/selftests/debug.config}
 jobs=${NT_KERNEL_JOBS:-$(nproc 2>/dev/null || echo 2)}
