@@ -112,7 +112,8 @@ configure() {
 	if ! misses=$(check_config "$tree/.config"); then
 		echo "debug-kernel: error: these options of $fragment are not in the .config:" >&2
 		printf '%s\n' "$misses" >&2
-		echo "debug-kernel: (scripts/kconfig/merge_config.sh's notes: $tree/merge.log)" >&2
+		[ "$config_only" = 1 ] ||
+			echo "debug-kernel: (scripts/kconfig/merge_config.sh's notes: $tree/merge.log)" >&2
 		exit 1
 	fi
 	say "all $(grep -c -E '^(CONFIG_|# CONFIG_.* is not set)' "$fragment") options of the fragment are set"

@@ -23,6 +23,8 @@
 # (nested KVM can exist and hang); the answer is cached per host boot in
 # .cache/vm/accel.
 #
+# NT_VM_MEM: the VM's memory (QEMU's -m; default 1G, 1536M with --debug).
+#
 # NT_VM_LOCK: a lock file held while the VM runs, so that test VMs on one
 # host run one after another (default /tmp/noisetun-vm.lock; empty: none).
 set -uo pipefail
@@ -68,7 +70,7 @@ if [ "$debug" = 1 ]; then
 	# only repeat KASAN's checks, slower. kmemleak is on by default in
 	# this build; the runner scans after each scenario.
 	cmdline+=" kasan.fault=panic kmemleak=on quiet log_buf_len=16M"
-	mem=2G
+	mem=1536M
 else
 	cmdline+=" slub_debug=FZPU page_poison=1 init_on_free=1 quiet log_buf_len=16M"
 fi
@@ -121,7 +123,7 @@ rm -f "$results" "$console"
 echo "# qemu: ${accel[*]}, kernel $kernel, initramfs $(du -h "$initrd" | cut -f1), timeout ${timeout}s"
 start=$(date +%s)
 # stdin from /dev/null: never put a terminal into raw mode, and work in CI.
-timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp 2 -m "$mem" -nographic -no-reboot \
+timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp 2 -m "${NT_VM_MEM:-$mem}" -nographic -no-reboot \
 	-nic none "${bios[@]}" -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-serial mon:stdio -serial "file:$results" </dev/null 2>&1 |
 	tee "$console" |

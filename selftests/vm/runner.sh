@@ -64,6 +64,13 @@ kmsg_seq_start() {
 	tail -n 1 "$kmsg" 2>/dev/null | cut -d, -f2
 }
 
+mem_avail() {
+	local k v _
+	while read -r k v _; do
+		[ "$k" = MemAvailable: ] && { echo $((v / 1024)); return; }
+	done </proc/meminfo
+}
+
 uptime_s() {
 	local u
 	read -r u _ </proc/uptime
@@ -222,7 +229,7 @@ run_one() {
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers" | sed 's/^/    /' >&3
 	emit "$status $num - $name$directive"
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers"
-	echo "# $status $num - $name$directive (exit $rc, ${secs}s, uptime $(uptime_s)s)"
+	echo "# $status $num - $name$directive (exit $rc, ${secs}s, uptime $(uptime_s)s, $(mem_avail) MiB available)"
 }
 
 # --- global checks: TESTING.md section 4, criteria 1 and 2 --------------------------
