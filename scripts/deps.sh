@@ -15,9 +15,9 @@ linux-image-amd64 linux-headers-amd64
 gcc make libc6-dev pkg-config libmnl-dev libsodium-dev
 qemu-system-x86 busybox-static cpio gzip kmod
 iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
+flex bison bc libelf-dev
 iptables bash coreutils grep sed gawk findutils procps
 dkms sparse linux-source-6.1 xz-utils perl python3
-flex bison bc libelf-dev
 "
 
 missing=
