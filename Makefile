@@ -37,7 +37,7 @@ ifneq ($(KVER),)
 export KVER KDIR
 endif
 
-.PHONY: all module tools deps lint check demo initramfs install \
+.PHONY: all module tools deps lint check check-debug demo initramfs install \
 	install-module install-tools dkms-install dkms-uninstall clean distclean \
 	help version testprogs
 
@@ -78,6 +78,17 @@ check: deps
 demo: deps
 	@scripts/demo.sh
 
+# make check-debug: the scenarios on the sanitizing debug kernel (KASAN,
+# UBSAN, kmemleak, lockdep, DEBUG_OBJECTS, refcount trackers), built from
+# linux-source-6.1 with selftests/debug.config and cached outside the
+# checkout (scripts/debug-kernel.sh). DEBUG_T is the default subset
+# (README.md "Tests" says why); T=regex picks others; FULL=1 runs them all.
+DEBUG_T ?= ^(10-netlink-errors|10-dump-race|10-teardown|30-handshake|42-gso-receive|50-teardown-traffic)\.sh$$
+check-debug: deps
+	@NT_DEBUG_KERNEL=1 T='$(if $(filter 1 y yes,$(FULL)),,$(or $(T),$(DEBUG_T)))' \
+		NT_VM_TIMEOUT=$(or $(NT_VM_TIMEOUT),$(if $(filter 1 y yes,$(FULL)),14400,3000)) \
+		scripts/check.sh
+
 initramfs: module tools
 	selftests/vm/build-initramfs.sh --kver $(KVER) --out .cache/vm/initramfs.cpio.gz
 
@@ -109,7 +120,7 @@ clean:
 	fi
 	$(MAKE) -C tools clean
 	@for d in $(TESTPROGS); do $(MAKE) -C $$d clean; done
-	rm -rf .cache/vm .cache/check .cache/demo
+	rm -rf .cache/vm .cache/check .cache/check-debug .cache/demo
 
 distclean: clean
 	rm -rf .cache
@@ -120,6 +131,7 @@ help:
 	@echo "make deps                        install the Debian packages needed (root)"
 	@echo "make lint                        checkpatch --strict and sparse; fails on any warning"
 	@echo "make check [T=regex]             build, host tests, boot QEMU, run scenarios (KTAP)"
+	@echo "make check-debug [T=| FULL=1]    scenarios on the KASAN/kmemleak/lockdep debug kernel"
 	@echo "make demo                        boot QEMU and show two tunnels configured by tunctl"
 	@echo "make install [DESTDIR= PREFIX=]  modules_install + tunctl and its man page"
 	@echo "make dkms-install                register, build and install with DKMS for KVER"

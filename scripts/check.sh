@@ -28,6 +28,14 @@
 # protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
 # Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 1500, or
 # 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto).
+#
+# NT_DEBUG_KERNEL=1 (make check-debug): the same run on the sanitizing
+# debug kernel. A first stage, build/debug-kernel, builds it or finds it
+# in its cache (scripts/debug-kernel.sh); the module is built against its
+# tree; the unit and host tests are left to make check (they do not touch
+# the kernel); the VM boots it with the debug profile (run-qemu.sh
+# --debug), and scenario timeouts are multiplied by NT_TIMEOUT_SCALE
+# (default 3). Logs in .cache/check-debug/.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +50,9 @@ if [ "$SLOW" = 1 ]; then
 else
 	: "${NT_VM_TIMEOUT:=1500}"
 fi
+: "${NT_DEBUG_KERNEL:=0}"
 out=$top/.cache/check
+[ "$NT_DEBUG_KERNEL" = 1 ] && out=$top/.cache/check-debug
 rm -rf "$out"
 mkdir -p "$out"
 doc=$out/ktap		# the top-level tests, collected as they finish
@@ -76,6 +86,9 @@ skip_expected() {	# skip_expected TEST/LEAF: may this leaf skip here?
 }
 
 matches() {	# matches NAME: NAME passes the T filter
+	# The debug kernel's run: only the VM's scenarios (host-side tests do
+	# not use the kernel, and make check runs them).
+	[ "$NT_DEBUG_KERNEL" = 1 ] && [ ! -e "selftests/netns/$1" ] && return 1
 	[ -z "$T" ] || printf '%s\n' "$1" | grep -q -E -- "$T"
 }
 
@@ -162,6 +175,37 @@ run_ktap() {
 	timing+=("$name $(($(date +%s) - t0))s")
 }
 
+# --- build/debug-kernel (NT_DEBUG_KERNEL=1) -------------------------------------
+# Sets KVER, KDIR (the build tree), NT_KERNEL_IMAGE and NT_MODULES_ROOT.
+kernel_args=() modroot_args=()
+if [ "$NT_DEBUG_KERNEL" = 1 ]; then
+	t0=$(date +%s)
+	progress "building the debug kernel, or finding it in the cache (scripts/debug-kernel.sh)"
+	leaves=$out/debug-kernel.leaves
+	scripts/debug-kernel.sh </dev/null >"$out/debug-kernel.log" 2>&1
+	kdir=$(sed -n 's/^NT_DEBUG_KERNEL_DIR=//p' "$out/debug-kernel.log" | tail -n 1)
+	if [ -n "$kdir" ] && [ -r "$kdir/env" ]; then
+		# shellcheck disable=SC1091
+		. "$kdir/env"
+		export KVER KDIR
+		kernel_args=(--kernel "$NT_KERNEL_IMAGE" --debug)
+		modroot_args=(--modroot "$NT_MODULES_ROOT")
+		echo "ok 1 - debug kernel $KVER: $(grep -E '^debug-kernel: (cached|built):' "$out/debug-kernel.log" | tail -n 1 | sed 's/^debug-kernel: //')" >"$leaves"
+	else
+		echo "not ok 1 - debug kernel built" >"$leaves"
+		tail -n 40 "$out/debug-kernel.log" | sed 's/^/# /' >>"$leaves"
+		echo "# full log: .cache/check-debug/debug-kernel.log" >>"$leaves"
+		# Nothing below can run on it.
+		KVER=none KDIR=/nonexistent
+		export KVER KDIR
+		T='^$'
+	fi
+	add_test build/debug-kernel "$leaves"
+	timing+=("debug-kernel $(($(date +%s) - t0))s")
+	: "${NT_TIMEOUT_SCALE:=3}"
+fi
+: "${NT_TIMEOUT_SCALE:=1}"
+
 # --- build/module -------------------------------------------------------------
 have_module=0
 t0=$(date +%s)
@@ -182,7 +226,7 @@ else
 	echo "not ok 1 - noisetun.ko builds for $KVER (DEBUG=1 W=1)" >>"$leaves"
 	{ grep -E 'error|Error|warning:|\*\*\*' "$out/module.log" || tail -n 30 "$out/module.log"; } |
 		head -n 40 | sed 's/^/# /' >>"$leaves"
-	echo "# full log: .cache/check/module.log" >>"$leaves"
+	echo "# full log: ${out#"$top"/}/module.log" >>"$leaves"
 fi
 add_test build/module "$leaves"
 timing+=("module $(($(date +%s) - t0))s")
@@ -280,7 +324,8 @@ else
 	progress "building the initramfs (${#scenarios[@]} scenario(s))"
 	initrd=$out/initramfs.cpio.gz
 	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T"
-	      --config "NT_SLOW=$SLOW")
+	      --config "NT_SLOW=$SLOW" --config "NT_TIMEOUT_SCALE=$NT_TIMEOUT_SCALE"
+	      "${modroot_args[@]+"${modroot_args[@]}"}")
 	[ "$have_module" = 1 ] && args+=(--module "$top/noisetun.ko")
 	[ "$have_tunctl" = 1 ] && args+=(--tunctl "$top/tools/tunctl")
 	leaves=$out/initramfs.leaves
@@ -301,7 +346,7 @@ else
 		progress "booting $KVER under QEMU"
 		selftests/vm/run-qemu.sh --kver "$KVER" --initrd "$initrd" \
 			--results "$out/results.ktap" --console "$out/console.log" \
-			--timeout "$NT_VM_TIMEOUT" | tee "$out/qemu.log"
+			--timeout "$NT_VM_TIMEOUT" "${kernel_args[@]+"${kernel_args[@]}"}" | tee "$out/qemu.log"
 		vm_ok=${PIPESTATUS[0]}
 		timing+=("vm $(($(date +%s) - t0))s")
 		boot=$(grep -a -m1 '^# nt-init: kernel' "$out/console.log" | sed -n 's/.*up \([0-9.]*\) s.*/\1/p')
@@ -344,6 +389,6 @@ echo "KTAP version 1"
 echo "1..$ntests"
 cat "$doc"
 echo "# timing: ${timing[*]}"
-echo "# logs: .cache/check/ (module.log, console.log, results.ktap, ...)"
+echo "# logs: ${out#"$top"/}/ (module.log, console.log, results.ktap, ...)"
 echo "$npass passed, $nfail failed, $nskip skipped"
 [ "$nfail" -eq 0 ]

@@ -23,7 +23,7 @@ qemu-system-x86 busybox-static cpio gzip kmod
 iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables bash coreutils grep sed gawk findutils procps ethtool
 dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography
-linux-libc-dev
+flex bison bc libelf-dev linux-libc-dev
 debian-archive-keyring util-linux
 clang libclang-rt-dev
 "

@@ -109,10 +109,11 @@ nt_require() {
 
 # nt_wait_until TIMEOUT CMD [ARGS...]: run CMD every 0.1 s until it exits
 # 0 (return 0) or TIMEOUT seconds (may be fractional) pass (return 1).
-# Use it instead of sleep.
+# Use it instead of sleep. TIMEOUT is multiplied by NT_TIMEOUT_SCALE (set
+# by the runner for slow kernels: make check-debug).
 nt_wait_until() {
 	local deadline now
-	deadline=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000 }')
+	deadline=$(awk -v t="$1" -v s="${NT_TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", t * s * 1000 }')
 	shift
 	now=$(date +%s%3N)
 	deadline=$((now + deadline))

@@ -12,6 +12,9 @@
 # Usage: build-initramfs.sh --kver KVER --out FILE[.gz]
 #            [--module noisetun.ko] [--tunctl tools/tunctl]
 #            [--config KEY=VALUE]...   (lines of /nt/config, read by init)
+#            [--modroot DIR]   (modules from DIR/lib/modules/KVER, e.g. the
+#                               debug kernel's modules_install directory,
+#                               instead of /lib/modules/KVER)
 #
 # Layout inside: /bin holds busybox and its applets, except the names that
 # exist as real programs, which live in /usr/bin (first in PATH). busybox's
@@ -22,7 +25,7 @@ set -euo pipefail
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver='' out='' module='' tunctl=''
+kver='' out='' module='' tunctl='' modroot=''
 config=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,12 +34,16 @@ while [ $# -gt 0 ]; do
 	--module) module=$2; shift 2 ;;
 	--tunctl) tunctl=$2; shift 2 ;;
 	--config) config+=("$2"); shift 2 ;;
+	--modroot) modroot=$2; shift 2 ;;
 	*) echo "build-initramfs: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] && [ -n "$out" ] || { echo "usage: $0 --kver KVER --out FILE" >&2; exit 2; }
 
-moddir=/lib/modules/$kver
+moddir=$modroot/lib/modules/$kver
+if [ -n "$modroot" ] && [ -d "$moddir" ] && [ ! -e "$moddir/modules.dep" ]; then
+	depmod -b "$modroot" "$kver"
+fi
 [ -e "$moddir/modules.dep" ] || { echo "build-initramfs: $moddir/modules.dep missing (install linux-image-$kver)" >&2; exit 1; }
 
 mkdir -p "$(dirname "$out")"
@@ -195,14 +202,15 @@ if [ -n "$module" ]; then
 		select_module "$d"
 	done
 fi
+# Inside the image, modules live in /lib/modules/KVER whatever $moddir is.
 for p in "${!modsel[@]}"; do
-	copy_file "$moddir/$p"
+	copy_file "$moddir/$p" "/lib/modules/$kver/$p"
 done
 for f in modules.order modules.builtin modules.builtin.modinfo; do
-	[ -e "$moddir/$f" ] && copy_file "$moddir/$f"
+	[ -e "$moddir/$f" ] && copy_file "$moddir/$f" "/lib/modules/$kver/$f"
 done
 if [ -n "$module" ]; then
-	copy_file "$module" "$moddir/extra/noisetun.ko"
+	copy_file "$module" "/lib/modules/$kver/extra/noisetun.ko"
 fi
 depmod -b "$stage" "$kver"
 

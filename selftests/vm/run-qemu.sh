@@ -4,7 +4,12 @@
 # Boot the test kernel with an initramfs under QEMU and collect results.
 #
 # Usage: run-qemu.sh --kver KVER --initrd FILE --results FILE --console FILE
-#                    [--timeout SECONDS] [--quiet-boot]
+#                    [--timeout SECONDS] [--kernel IMAGE] [--debug]
+#
+# --kernel boots IMAGE instead of /boot/vmlinuz-KVER. --debug is the
+# profile of the sanitizing debug kernel (make check-debug): KASAN and
+# kmemleak instead of slub_debug/page poisoning, and more memory (KASAN's
+# shadow is an eighth of it; kmemleak keeps metadata for every object).
 #
 # The console (ttyS0) is copied to --console and shown live (without
 # escape sequences); the second serial port (ttyS1) is the results file,
@@ -18,12 +23,14 @@
 # (nested KVM can exist and hang); the answer is cached per host boot in
 # .cache/vm/accel.
 #
+# NT_VM_MEM: the VM's memory (QEMU's -m; default 1G, 1536M with --debug).
+#
 # NT_VM_LOCK: a lock file held while the VM runs, so that test VMs on one
 # host run one after another (default /tmp/noisetun-vm.lock; empty: none).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver='' initrd='' results='' console='' timeout=900
+kver='' initrd='' results='' console='' timeout=900 kernel='' debug=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -31,17 +38,22 @@ while [ $# -gt 0 ]; do
 	--results) results=$2; shift 2 ;;
 	--console) console=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--debug) debug=1; shift ;;
 	*) echo "run-qemu: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] && [ -n "$initrd" ] && [ -n "$results" ] && [ -n "$console" ] ||
 	{ echo "usage: $0 --kver KVER --initrd FILE --results FILE --console FILE" >&2; exit 2; }
 
-kernel=
-for k in "/boot/vmlinuz-$kver" "/lib/modules/$kver/vmlinuz" "/usr/lib/modules/$kver/vmlinuz"; do
-	[ -r "$k" ] && { kernel=$k; break; }
-done
-[ -n "$kernel" ] || { echo "run-qemu: no kernel image for $kver (install linux-image-$kver)" >&2; exit 2; }
+if [ -n "$kernel" ]; then
+	[ -r "$kernel" ] || { echo "run-qemu: no kernel image $kernel" >&2; exit 2; }
+else
+	for k in "/boot/vmlinuz-$kver" "/lib/modules/$kver/vmlinuz" "/usr/lib/modules/$kver/vmlinuz"; do
+		[ -r "$k" ] && { kernel=$k; break; }
+	done
+	[ -n "$kernel" ] || { echo "run-qemu: no kernel image for $kver (install linux-image-$kver)" >&2; exit 2; }
+fi
 qemu=$(command -v qemu-system-x86_64) || { echo "run-qemu: qemu-system-x86_64 missing (make deps)" >&2; exit 2; }
 
 bios=()
@@ -51,7 +63,17 @@ bios=()
 # any WARN, oops, soft lockup or hung task panics, and a panic ends QEMU.
 # log_buf_len keeps a whole run's debug log in the ring.
 cmdline="console=ttyS0 panic_on_warn=1 oops=panic softlockup_panic=1 hung_task_panic=1 panic=-1"
-cmdline+=" slub_debug=FZPU page_poison=1 init_on_free=1 quiet log_buf_len=16M"
+mem=1G
+if [ "$debug" = 1 ]; then
+	# KASAN reports end in panic_on_warn's panic (6.1); kasan.fault=panic
+	# says so once more. slub_debug, page_poison and init_on_free would
+	# only repeat KASAN's checks, slower. kmemleak is on by default in
+	# this build; the runner scans after each scenario.
+	cmdline+=" kasan.fault=panic kmemleak=on quiet log_buf_len=16M"
+	mem=1536M
+else
+	cmdline+=" slub_debug=FZPU page_poison=1 init_on_free=1 quiet log_buf_len=16M"
+fi
 
 kvm_works() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
@@ -101,7 +123,7 @@ rm -f "$results" "$console"
 echo "# qemu: ${accel[*]}, kernel $kernel, initramfs $(du -h "$initrd" | cut -f1), timeout ${timeout}s"
 start=$(date +%s)
 # stdin from /dev/null: never put a terminal into raw mode, and work in CI.
-timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp 2 -m 1G -nographic -no-reboot \
+timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp 2 -m "${NT_VM_MEM:-$mem}" -nographic -no-reboot \
 	-nic none "${bios[@]}" -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-serial mon:stdio -serial "file:$results" </dev/null 2>&1 |
 	tee "$console" |

@@ -12,17 +12,23 @@
 # - a synthesized leaf records what the lines cannot: a timeout, a non-zero
 #   exit with no failed check, a skip with no check, an exit 0 with no check;
 # - timeout: selftests/netns/settings "timeout=S", or "# nt-timeout: S" in
-#   the script's first 30 lines.
+#   the script's first 30 lines; times NT_TIMEOUT_SCALE;
+# - on a kernel with kmemleak (the debug kernel), one more leaf: no object
+#   left unreferenced by the scenario (kmemleak_check).
 #
 # Config (/nt/config): NT_MODE=check|demo, NT_FILTER (extended regex on
 # the file name), NT_TIMEOUT (default per-test seconds), NT_SLOW=1 (run
-# the slow parts of scenarios too: `make check SLOW=1`).
+# the slow parts of scenarios too: `make check SLOW=1`), NT_TIMEOUT_SCALE
+# (multiplies every scenario's timeout and, through lib.sh, every
+# nt_wait_until: the debug kernel is several times slower), NT_KMEMLEAK_AGE
+# (seconds between a scenario's end and the scan that reports its leaks).
 set -u
 
 NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r) NT_SLOW=0
+NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6
 # shellcheck disable=SC1091
 . /nt/config
-export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW
+export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE
 results=${NT_RESULTS:-/dev/null}
 exec 3>>"$results"
 kmsg=${NT_KMSG:-/run/nt/kmsg.log}
@@ -58,6 +64,13 @@ kmsg_seq_start() {
 	tail -n 1 "$kmsg" 2>/dev/null | cut -d, -f2
 }
 
+mem_avail() {
+	local k v _
+	while read -r k v _; do
+		[ "$k" = MemAvailable: ] && { echo $((v / 1024)); return; }
+	done </proc/meminfo
+}
+
 uptime_s() {
 	local u
 	read -r u _ </proc/uptime
@@ -84,6 +97,57 @@ reap_leftovers() {
 	done
 }
 
+# --- kmemleak (debug kernel) ---------------------------------------------------
+# kmemleak reports an object once it has been unreferenced through two
+# scans in a row with the same contents, and is at least 5 s old. So after
+# a scenario: one scan at once, one NT_KMEMLEAK_AGE seconds after its end;
+# a leak of its last moments is then reported against it, not the next one.
+# Each report is cleared once shown, so every scenario starts from nothing.
+kmemleak=/sys/kernel/debug/kmemleak
+have_kmemleak=0
+if [ "$NT_MODE" = check ] && [ -w "$kmemleak" ] && echo scan 2>/dev/null >"$kmemleak"; then
+	have_kmemleak=1
+fi
+ms_now() {
+	local s
+	s=$(date +%s%3N)
+	echo "$s"
+}
+
+# kmemleak_scan: one scan; prints its duration in ms.
+kmemleak_scan() {
+	local t0
+	t0=$(ms_now)
+	echo scan >"$kmemleak"
+	echo $(($(ms_now) - t0))
+}
+
+# kmemleak_check END_MS: sets km_leaf (a result line without its number)
+# and km_diag (diagnostic lines: the report's first lines).
+kmemleak_check() {
+	local end=$1 s1 s2 wait report count who
+	km_diag=
+	s1=$(kmemleak_scan)
+	wait=$((end + NT_KMEMLEAK_AGE * 1000 - $(ms_now)))
+	[ "$wait" -gt 0 ] && sleep "$(awk -v w="$wait" 'BEGIN { printf "%.1f", w / 1000 }')"
+	s2=$(kmemleak_scan)
+	report=$(cat "$kmemleak")
+	if [ -z "$report" ]; then
+		km_leaf="ok - kmemleak: no unreferenced object (scans ${s1}+${s2} ms)"
+		return
+	fi
+	count=$(printf '%s\n' "$report" | grep -c '^unreferenced object')
+	# Name it by the first frame of ours, else the first frame that is
+	# not the allocator's.
+	who=$(printf '%s\n' "$report" | grep -m1 -o '\] [^ ]* \[noisetun\]' | cut -d' ' -f2)
+	[ -n "$who" ] || who=$(printf '%s\n' "$report" | sed -n 's/^ *\[<[^>]*>\] \([^ ]*\).*/\1/p' |
+		grep -v -E '^_*(kmalloc|kzalloc|kmem_cache|kmemleak|slab|alloc_pages|kvmalloc|krealloc|pcpu_alloc|alloc_percpu|kmemdup|kstrdup|do_kmalloc|vmalloc|kasan)' |
+		head -n 1)
+	km_leaf="not ok - kmemleak: $count unreferenced object(s) after the scenario, allocated in ${who:-?}"
+	km_diag=$(printf '%s\n' "$report" | head -n 40 | sed 's/^/# kmemleak: /')
+	echo clear >"$kmemleak"
+}
+
 # --- one scenario -----------------------------------------------------------
 num=0
 run_one() {
@@ -92,6 +156,7 @@ run_one() {
 	num=$((num + 1))
 	t=$(head -n 30 "$f" | sed -n 's/^# nt-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
 	[ -n "$t" ] || t=$default_timeout
+	t=$(awk -v t="$t" -v s="$NT_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
 	out=$outdir/$name.log
 
 	emit "# nt-running: $name"
@@ -111,6 +176,9 @@ run_one() {
 		rc=$?
 	fi
 	secs=$(($(date +%s) - start))
+	local end_ms leftovers
+	end_ms=$(ms_now)
+	leftovers=$(reap_leftovers)
 
 	local leaves
 	leaves=$(grep -E '^(not )?ok [0-9]+' "$out")
@@ -130,6 +198,15 @@ run_one() {
 		n=$((n + 1))
 		case "$extra" in not*) nbad=$((nbad + 1)) ;; esac
 	fi
+	km_diag=
+	if [ "$have_kmemleak" = 1 ]; then
+		kmemleak_check "$end_ms"
+		extra=${km_leaf/ok - /ok $((n + 1)) - }
+		leaves=$(printf '%s\n%s' "$leaves" "$extra" | grep .)
+		n=$((n + 1))
+		case "$extra" in not*) nbad=$((nbad + 1)) ;; esac
+		echo "# $extra"
+	fi
 	nskipped=$(printf '%s\n' "$leaves" | grep -c -i -E '# SKIP')
 
 	local status directive=
@@ -140,13 +217,11 @@ run_one() {
 		[ "$nskipped" -eq "$n" ] && directive=" # SKIP ${reason:-all checks skipped}"
 	fi
 
-	local leftovers
-	leftovers=$(reap_leftovers)
-
 	emit "    KTAP version 1"
 	emit "    # Subtest: $name"
 	emit "    1..$n"
 	printf '%s\n' "$leaves" | sed 's/^/    /' >&3
+	[ -n "$km_diag" ] && printf '%s\n' "$km_diag" | sed 's/^/    /' >&3
 	if [ "$status" != ok ]; then
 		emit "    # output of $name (last 150 lines):"
 		tail -n 150 "$out" | grep -v -E '^(not )?ok [0-9]+' | sed 's/^#* */    # /' >&3
@@ -154,11 +229,15 @@ run_one() {
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers" | sed 's/^/    /' >&3
 	emit "$status $num - $name$directive"
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers"
-	echo "# $status $num - $name$directive (exit $rc, ${secs}s, uptime $(uptime_s)s)"
+	echo "# $status $num - $name$directive (exit $rc, ${secs}s, uptime $(uptime_s)s, $(mem_avail) MiB available)"
 }
 
 # --- global checks: TESTING.md section 4, criteria 1 and 2 --------------------------
 bad_log='BUG:|WARNING:|KASAN|UBSAN|KFENCE|general protection|Oops|possible circular locking|suspicious RCU usage|sleeping function called from invalid context|scheduling while atomic|refcount_t:|list_(add|del) corruption|INFO: task .* blocked|rcu.*stall|workqueue lockup|soft lockup|unregister_netdevice: waiting for|kmemleak: .* new suspected|Slab cache still has objects'
+# The debug kernel's checkers (lockdep, DEBUG_OBJECTS, kmemleak, the
+# netdev/netns reference trackers) and the notes that one of them has
+# stopped working (then the rest of the run is not checked by it).
+bad_log+='|inconsistent lock state|possible recursive locking|lock inversion|non-static key|ODEBUG:|leaked reference|reference already released|unreliable refcount tracker|kmemleak: .*(disabled|Cannot allocate)|Memory pool empty'
 
 global_checks() {
 	local seq0=$1 hits boot_hits taint before allowed=$((4096 | 8192))
@@ -195,6 +274,16 @@ global_checks() {
 }
 
 # --- main -------------------------------------------------------------------
+if [ "$have_kmemleak" = 1 ]; then
+	# What boot left unreferenced is not the tests' doing: scan until it
+	# is reported (two scans), then forget it.
+	# (The probe above was the first scan.)
+	km_ms=$(kmemleak_scan)
+	km_boot=$(grep -c '^unreferenced object' "$kmemleak")
+	echo clear >"$kmemleak"
+	echo "# nt-runner: kmemleak: $km_boot object(s) from boot cleared (a scan takes ${km_ms} ms)"
+	sleep 1		# let the scans' messages reach the collector
+fi
 seq0=$(kmsg_seq_start)
 [ -n "$seq0" ] || seq0=0
 emit "KTAP version 1"
