@@ -37,7 +37,7 @@ ifneq ($(KVER),)
 export KVER KDIR
 endif
 
-.PHONY: all module tools deps lint check check-debug demo initramfs install \
+.PHONY: all module tools deps lint check check-debug reliability-table demo initramfs install \
 	install-module install-tools dkms-install dkms-uninstall clean distclean \
 	help version testprogs
 
@@ -74,6 +74,11 @@ lint:
 # scenarios, host tests and unit tests.
 check: deps
 	@scripts/check.sh
+
+# The reliability table from the last make check and make check-debug
+# runs (scripts/reliability-table.sh); TABLE_README=1 puts it in README.md.
+reliability-table:
+	@scripts/reliability-table.sh $(if $(filter 1,$(TABLE_README)),--readme)
 
 demo: deps
 	@scripts/demo.sh
@@ -132,6 +137,7 @@ help:
 	@echo "make lint                        checkpatch --strict and sparse; fails on any warning"
 	@echo "make check [T=regex]             build, host tests, boot QEMU, run scenarios (KTAP)"
 	@echo "make check-debug [T=| FULL=1]    scenarios on the KASAN/kmemleak/lockdep debug kernel"
+	@echo "make reliability-table           the bad-input/flood/fault/fuzz table of the last runs"
 	@echo "make demo                        boot QEMU and show two tunnels configured by tunctl"
 	@echo "make install [DESTDIR= PREFIX=]  modules_install + tunctl and its man page"
 	@echo "make dkms-install                register, build and install with DKMS for KVER"

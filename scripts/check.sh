@@ -118,6 +118,10 @@ add_test() {
 				bad=$((bad + 1)); nfail=$((nfail + 1))
 			fi
 			echo "    $st $n - $rest" >>"$body"
+		elif [[ $line =~ ^[[:space:]]*#[[:space:]]*nt-fuzz:[[:space:]]*(.*)\ seconds=([0-9]+)\ cases=([0-9]+)$ ]]; then
+			printf '%s\t%s\t%s\t%s\n' "$name" "${BASH_REMATCH[1]}" \
+				"${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" >>"$out/fuzz.tsv"
+			echo "    # ${line#*#}" | sed 's/^    #  /    # /' >>"$body"
 		elif [[ $line =~ ^[[:space:]]*# ]]; then
 			echo "    # ${line#*#}" | sed 's/^    #  /    # /' >>"$body"
 		elif [ -n "$line" ]; then
@@ -129,6 +133,8 @@ add_test() {
 		echo "    not ok 1 - $name reported no result" >>"$body"
 	fi
 	ntests=$((ntests + 1))
+	# For scripts/reliability-table.sh: name, leaves, passed, failed, skipped.
+	printf '%s\t%d\t%d\t%d\t%d\n' "$name" "$n" "$((n - bad - skipped))" "$bad" "$skipped" >>"$out/tests.tsv"
 	if [ "$bad" -gt 0 ]; then
 		status="not ok"
 	else
@@ -298,6 +304,9 @@ if matches fuzz; then
 			n=$((n + 1))
 			if $MAKE --no-print-directory -C tools/fuzz "smoke-${f#fuzz-}" >"$out/$f.log" 2>&1; then
 				echo "ok $n - $f: $(tail -n 1 "$out/$f.log")" >>"$leaves"
+				# libFuzzer's last line: "Done N runs in S second(s)".
+				sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/# nt-fuzz: tunctl $f seconds=\2 cases=\1/p' \
+					"$out/$f.log" | tail -n 1 >>"$leaves"
 			else
 				echo "not ok $n - $f: a crash, leak, timeout or broken property (input saved in tools/fuzz/)" >>"$leaves"
 				grep -E 'ERROR|SUMMARY|property broken|Test unit written' "$out/$f.log" |
@@ -383,6 +392,7 @@ else
 fi
 
 # --- report -------------------------------------------------------------------
+echo "$KVER" >"$out/kernel"	# for scripts/reliability-table.sh
 timing+=("total $(($(date +%s) - t_start))s")
 echo
 echo "KTAP version 1"

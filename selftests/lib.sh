@@ -47,6 +47,13 @@ nt_diag() {
 	echo "# $*"
 }
 
+# nt_fuzz_record NAME SECONDS CASES: how long a fuzzer ran and how many
+# cases (packets, requests) it tried, for the suite's reliability table
+# (scripts/reliability-table.sh reads these lines from the results).
+nt_fuzz_record() {
+	echo "# nt-fuzz: $1 seconds=$2 cases=$3"
+}
+
 # nt_check DESC CMD [ARGS...]: run CMD; print "ok N - DESC" if it exits 0,
 # else "not ok N - DESC" followed by CMD's output as diagnostics, and
 # return 1 (so `set -e` ends the scenario; write `nt_check ... || true` to

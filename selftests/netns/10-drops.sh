@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad UDP input
 #
 # What the device does with packets before any session exists, and how it
 # counts each drop by reason. Transmit: no peer for the destination

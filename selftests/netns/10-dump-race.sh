@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: concurrency
 #
 # Multi-message dumps while the configuration changes under them
 # (TESTING.md N17, D3; the bug class of CVE-2024-26950/26951): one loop

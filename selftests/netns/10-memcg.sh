@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: faults
 #
 # What a namespace makes the module allocate is charged to its memory
 # cgroup. Anyone with an unprivileged user namespace can create devices

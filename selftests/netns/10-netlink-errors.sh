@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad netlink and tunctl input
 #
 # The netlink bad-input catalogue (TESTING.md §3.3 N1-N14, N16), sent raw
 # with selftests/nlprobe: each bad request gets its exact errno and an

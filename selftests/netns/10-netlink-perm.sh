@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad netlink and tunctl input
 #
 # Who may configure a device (TESTING.md N6): GET and SET need
 # CAP_NET_ADMIN in the device's namespace; LISTEN_PORT and FWMARK, which

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: concurrency
 #
 # Every way a configured device goes away frees it completely (peers,
 # allowed IPs, sockets) and logs its destruction: `ip link del`; deleting

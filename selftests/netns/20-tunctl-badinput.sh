@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 600
+# nt-category: bad netlink and tunctl input
 #
 # Bad input through `tunctl set` and `tunctl setconf`: each must exit
 # non-zero with a message that names the offending word, and leave the

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 480
+# nt-category: floods
 #
 # A flood of handshake initiations with a VALID mac1 (TESTING.md 3.2: the
 # attacker knows nt0's public key): nt0 gets under load and answers with

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 240
+# nt-category: bad UDP input
 #
 # A peer that batches its data messages with UDP GSO (UDP_SEGMENT), as
 # newer wireguard-go does (TESTING.md B18). The UDP stack splits such a

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: concurrency
 #
 # What the transport's design promises and only a running device shows
 # (module/queueing.h): crypto runs on every CPU, yet each peer's packets

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: floods
 #
 # Data both ways between two noisetun devices (TESTING.md 1.1 #1, #3, #4;
 # F8): flood pings over inner IPv4 and IPv6 each way and short iperf3 TCP

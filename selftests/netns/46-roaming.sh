@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: bad UDP input
 #
 # Endpoints follow authenticated packets, and only those (TESTING.md 1.1
 # #5, #6, #7; B12, B13, B16; F9): roaming to a new source address and port

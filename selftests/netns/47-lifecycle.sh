@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: faults
 #
 # A device's life around its sessions (TESTING.md 1.1 #19, #22, #23; F4):
 # persistent keepalive fires on link up, and only once a private key

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: faults
 #
 # Outer paths that change under a session (TESTING.md 1.1 #10, #14-#18;
 # F9): a SNAT mapping kept alive by persistent keepalive 1 s with conntrack

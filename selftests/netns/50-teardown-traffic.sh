@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 400
+# nt-category: concurrency
 #
 # Tearing down under traffic (TESTING.md §4 F1-F4): peers removed, devices
 # deleted, namespaces deleted and the module unloaded while a flood ping

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: bad UDP input
 #
 # Drop reasons that only a misbehaving peer or an overload brings about,
 # each triggered on cue and counted under its own name (uapi noisetun.h,

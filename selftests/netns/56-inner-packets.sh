@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad UDP input
 #
 # Odd inner packets, handed straight to nt0 through an AF_PACKET socket
 # (selftests/pktsend), so that the IP stack cannot tidy them up first:

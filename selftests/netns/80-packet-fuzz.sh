@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 900
+# nt-category: fuzz
 #
 # Packet-shape fuzzing of nt0's receive path (TESTING.md B1-B19): evilpeer's
 # `fuzz` command sends mutations of valid messages of every type (bit
@@ -60,6 +61,8 @@ ns1="ntpf1-$$" nsr="ntpfr-$$" ns2="ntpf2-$$" ns3="ntpf3-$$"
 tmp=$(mktemp -d)
 evilpeer=$NT_SELFTESTS/evilpeer/evilpeer
 fuzz_seconds=${NT_FUZZ_SECONDS:-40}
+# Totals for the record: seconds spent fuzzing, datagrams sent.
+fuzz_time=0 fuzz_cases=0
 # The receive drop reasons (module/uapi/noisetun.h); the inner ones are
 # counted after the message itself was received.
 rx_reasons="bad_header bad_type bad_size bad_mac1 ratelimited handshake_queue_full
@@ -283,8 +286,11 @@ fuzz_class() {
 	resp0=$(ep_stat rx_response) cookie0=$(ep_stat rx_cookie)
 	cookies=0
 	snap "$tmp/before"
+	local t0=$SECONDS
 	nt_ep_send fuzz "$@" && nt_ep_read 600 || true
 	local reply=$NT_EP_REPLY
+	fuzz_time=$((fuzz_time + SECONDS - t0))
+	fuzz_cases=$((fuzz_cases + $(nt_ep_val sent)))
 	nt_diag "$label: $reply"
 	# Test that evilpeer ran the class.
 	nt_check "$label: fuzz ran" nt_ep_ok
@@ -386,9 +392,12 @@ mixed() {
 	rm -f "$tmp/stop"
 	nt_bg churn
 	pid=$NT_LAST_PID
+	local t0=$SECONDS
 	nt_ep_send fuzz class=mix ms=$((fuzz_seconds * 500))
 	nt_ep_read $((fuzz_seconds + 120)) || true
 	local reply=$NT_EP_REPLY
+	fuzz_time=$((fuzz_time + SECONDS - t0))
+	fuzz_cases=$((fuzz_cases + $(nt_ep_val sent)))
 	touch "$tmp/stop"
 	wait "$pid" 2>/dev/null || true
 	nt_diag "$l: $reply"
@@ -436,5 +445,6 @@ nt_check "after the fuzzing, evilpeer's pings answered" \
 	eval '[ "$(nt_ep_val replies)" -eq 3 ]'
 fuzz_class "after the fuzzing, data" class=data count=1000
 nt_ep_stop
+nt_fuzz_record "packet shapes (evilpeer fuzz)" "$fuzz_time" "$fuzz_cases"
 
 [ "$NT_FAILED" -eq 0 ] || exit 1

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 540
+# nt-category: fuzz
 #
 # Fuzzing the generic netlink family (selftests/nlfuzz) while the module is
 # busy otherwise: traffic through a live tunnel, tunctl changing that
@@ -317,6 +318,7 @@ nt_diag "dumps $dumps (interrupted $intr), cut short $abandoned (by exiting $(su
 	"EBUSY $ebusy; devices read back and compared $checks times"
 nt_diag "$(cat "$tmp/churn.out" "$tmp/devchurn.out" 2>/dev/null | tr '\n' ';')"
 grep -h 'received' "$tmp/ping.out" | sed 's/^/# ping: /' || true
+nt_fuzz_record "generic netlink (nlfuzz)" "$((rounds * round_seconds))" "$sent"
 
 # Test that tunctl setconf then showconf gave back each known configuration.
 nt_check "known configurations read back by tunctl ($rounds rounds x ${#fuzzed[@]} devices)" [ "$conf_ok" = 1 ] || true
