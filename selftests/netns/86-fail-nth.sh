@@ -54,14 +54,14 @@ saved=()
 restore_debugfs() {
 	local s
 	for s in "${saved[@]+"${saved[@]}"}"; do
-		echo "${s#*=}" >"${s%%=*}" 2>/dev/null || true
+		{ echo "${s#*=}" >"${s%%=*}"; } 2>/dev/null || true
 	done
 }
 
 disarm_kworkers() {
 	local f
 	for f in /proc/[0-9]*/task/[0-9]*/fail-nth; do
-		echo 0 >"$f" 2>/dev/null || true
+		{ echo 0 >"$f"; } 2>/dev/null || true
 	done
 }
 
@@ -118,8 +118,17 @@ pub() { cat "$tmp/p$1"; }
 # State and restore functions of the request under test; set per request.
 state_fn=''
 restore_fn=''
-# A record of every n tried, for the diagnostics.
-summary=()
+# One line per loop, for the diagnostics (the loops run inside nt_check's
+# command substitution: a variable would not survive it).
+summary="$tmp/summary"
+: >"$summary"
+print_summary() {
+	local s
+	while IFS= read -r s; do
+		nt_diag "$s"
+	done <"$summary"
+	: >"$summary"
+}
 
 # failnth NAME DENSE STRIDE CMD...: run CMD (a netlink request in ns1)
 # with its n-th allocation failed, for n = 1..DENSE and then every STRIDE
@@ -218,7 +227,7 @@ failnth() {
 			break
 		fi
 	done
-	summary+=("$name: n=1..$last ($tried runs${stride:+, every $stride after $dense}): ENOMEM $failed, send failed $sendfail, ack lost $acklost, absorbed $absorbed, then whole at n=$last")
+	echo "$name: n=1..$last ($tried runs$([ "$stride" -gt 1 ] && echo ", every ${stride}th after $dense")): ENOMEM $failed, send failed $sendfail, ack lost $acklost, absorbed $absorbed, then whole at n=$last" >>"$summary"
 	[ "$problems" -eq 0 ]
 }
 
@@ -333,10 +342,7 @@ nt_check "the device made at last takes a configuration" \
 	T1 set nt1 private-key "$tmp/k3" listen-port 0 peer "$(pub 4)" allowed-ips 10.7.0.0/16
 ip -n "$ns1" link del nt1
 
-for s in "${summary[@]}"; do
-	nt_diag "$s"
-done
-summary=()
+print_summary
 
 # --- the first handshake ------------------------------------------------------------
 
@@ -409,11 +415,11 @@ hs_try() {
 	d0=$(drops)
 	k0=$(kmsg_lines)
 	for t in /proc/[0-9]*/task/[0-9]*; do
-		read -r c <"$t/comm" 2>/dev/null || continue
+		{ read -r c <"$t/comm"; } 2>/dev/null || continue
 		[[ $c == kworker/* ]] && workers+=("$t")
 	done
 	for t in "${workers[@]}"; do
-		echo "$n" >"$t/fail-nth" 2>/dev/null || true
+		{ echo "$n" >"$t/fail-nth"; } 2>/dev/null || true
 	done
 	N1 ping -c 1 -W 1 10.99.0.2 >/dev/null 2>&1 || true
 	done=0
@@ -427,9 +433,9 @@ hs_try() {
 	done
 	fired=0
 	for t in "${workers[@]}"; do
-		read -r c <"$t/fail-nth" 2>/dev/null || continue
+		{ read -r c <"$t/fail-nth"; } 2>/dev/null || continue
 		[ "$c" = 0 ] && fired=1
-		echo 0 >"$t/fail-nth" 2>/dev/null || true
+		{ echo 0 >"$t/fail-nth"; } 2>/dev/null || true
 	done
 	ndrops=$(($(drops) - d0))
 	natt=$(attempts)
@@ -448,7 +454,7 @@ echo 2 >"$dbg/fail_page_alloc/verbose"
 
 # hs_loop: n = 1, 2, ... until no kworker meets the fault.
 hs_loop() {
-	local n=0 tried=0 counted=0 absorbed=0 elsewhere=0 problems=0
+	local n=0 tried=0 counted=0 absorbed=0 handoff=0 elsewhere=0 problems=0
 	while [ "$n" -lt 60 ]; do
 		n=$((n + 1))
 		hs_try "$n"
@@ -464,9 +470,14 @@ hs_loop() {
 			counted=$((counted + 1))
 		elif [ "$done" = 1 ] && [ "${natt:-0}" -le 1 ]; then
 			absorbed=$((absorbed + 1))
-		elif ! grep -qE '\[noisetun\]|nt_|udp_tunnel|ip_(route|output)|ip6_|send|xmit' <<<"$stack"; then
+		elif grep -qE '^ *(iptunnel_xmit|ip6tunnel_xmit|udp_tunnel6?_xmit_skb)\+' <<<"$stack"; then
+			# Handed to the IP stack, which drops and counts it
+			# there (udp_tunnel_xmit_skb() returns nothing).
+			handoff=$((handoff + 1))
+		elif ! grep -q '\[noisetun\]' <<<"$stack"; then
 			elsewhere=$((elsewhere + 1))
-			nt_diag "hs n=$n: the fault hit work outside the tunnel: $(grep -m1 -oE '^ *[a-z_0-9.]+\+0x' <<<"$stack" | head -n 1)"
+			echo "first handshake n=$n: the fault hit work outside the tunnel:" \
+				"$(grep -oE '[a-z_0-9.]+\+0x[0-9a-f]+' <<<"$stack" | head -n 8 | paste -sd' ')" >>"$summary"
 		else
 			echo "n=$n: the fault cost the handshake (done=$done, initiations ${natt:-?}) but no drop was counted:"
 			printf '%s\n' "$stack" | head -n 30
@@ -474,7 +485,7 @@ hs_loop() {
 		fi
 		[ "$problems" -ge 3 ] && break
 	done
-	summary+=("first handshake: n=1..$n ($tried runs): counted drop $counted, absorbed $absorbed, outside the tunnel $elsewhere, then whole at n=$n")
+	echo "first handshake: n=1..$n ($tried runs): counted drop $counted, absorbed $absorbed, dropped by the IP stack $handoff, outside the tunnel $elsewhere, then whole at n=$n" >>"$summary"
 	[ "$problems" -eq 0 ] && [ "$fired" = 0 ]
 }
 
@@ -489,6 +500,4 @@ fresh_peers
 nt_check "after the faults, a handshake and a ping" \
 	nt_wait_until 20 N1 ping -c 1 -W 1 10.99.0.2
 
-for s in "${summary[@]}"; do
-	nt_diag "$s"
-done
+print_summary
