@@ -511,8 +511,14 @@ bool nt_noise_handshake_begin_session(struct nt_noise_handshake *hs,
 	if (unlikely(state != NT_NOISE_CORE_RESPONSE_CONSUMED &&
 		     state != NT_NOISE_CORE_RESPONSE_CREATED))
 		goto out;
-	if (unlikely(!keypair))
+	if (unlikely(!keypair)) {
+		/*
+		 * The handshake message was good but yields no session: a
+		 * drop like any other failed allocation on the packet path.
+		 */
+		nt_peer_count_drop(peer, NOISETUN_A_DROP_NO_MEMORY);
 		goto out_zero;
+	}
 	if (WARN_ON_ONCE(!nt_noise_core_split(&hs->core, keypair->sending_key,
 					      keypair->receiving_key)))
 		goto out_zero;
