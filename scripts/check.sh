@@ -335,6 +335,8 @@ else
 	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T"
 	      --config "NT_SLOW=$SLOW" --config "NT_TIMEOUT_SCALE=$NT_TIMEOUT_SCALE"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")
+	# The fuzzers' time, when a lane sets it (80-packet-fuzz, 85-netlink-fuzz).
+	[ -n "${NT_FUZZ_SECONDS:-}" ] && args+=(--config "NT_FUZZ_SECONDS=$NT_FUZZ_SECONDS")
 	[ "$have_module" = 1 ] && args+=(--module "$top/noisetun.ko")
 	[ "$have_tunctl" = 1 ] && args+=(--tunctl "$top/tools/tunctl")
 	leaves=$out/initramfs.leaves

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 200
+# nt-category: faults
 #
 # Allocation failures, one at a time (TESTING.md F7): for each kind of SET
 # request, for device creation and for the first handshake, the kernel
