@@ -252,7 +252,15 @@ predicted() {
 	check_one "cookie replies" 0 "$cookies"
 	check_one "failed sends" 0 "$(nt_ep_val errors)"
 	check_one "round trips unanswered" 0 "$(nt_ep_val sync_timeouts)"
-	check_one "UDP receive errors" 0 $(($(d Udp.InErrors) + $(d Udp6InErrors)))
+	# UDP's receive errors in ns1 can only come from the inner packets
+	# nt0 delivered: its own socket takes every outer datagram through
+	# encap_rcv, which queues nothing. A mutated inner UDP header (a bad
+	# length) is the stack's error, which evilpeer does not predict.
+	local uerr=$(($(d Udp.InErrors) + $(d Udp6InErrors)))
+	if [ "$uerr" -gt "$(nt_ep_val delivered)" ]; then
+		echo "UDP receive errors: $uerr, more than the $(nt_ep_val delivered) inner packets delivered"
+		bad=1
+	fi
 	[ "$bad" = 0 ] && echo "all as predicted"
 	[ "$bad" = 0 ]
 }
