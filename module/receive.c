@@ -348,6 +348,12 @@ void nt_receive_data(struct nt_device *ntd, struct sk_buff *skb)
 	rcu_read_lock_bh();
 	if (unlikely(READ_ONCE(peer->is_dead))) {
 		rcu_read_unlock_bh();
+		/*
+		 * Its keypairs are still hashed until removal has waited
+		 * out this section; the peer's counters go with it, so the
+		 * drop is the device's, as for an index already unhashed.
+		 */
+		nt_device_count_drop(ntd, NOISETUN_A_DROP_BAD_KEYPAIR);
 		goto err;
 	}
 	if (unlikely(!nt_queue_enqueue_rx(ntd, peer, skb))) {
