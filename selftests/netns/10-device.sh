@@ -150,7 +150,7 @@ nt_check "40001 is bound" has_port "$ns0" 40001
 nt_check "the old port is closed" no_port "$ns0" "$picked"
 
 # Test that a busy port is refused with EADDRINUSE, and the old port is
-# still bound and reported (TESTING.md N5).
+# still bound and reported (Documentation/testing.md N5).
 ip -n "$ns0" link add nt2 type noisetun
 probe0 set ifname strz nt2 listen_port u16 40002 >/dev/null
 ip -n "$ns0" link set nt2 up

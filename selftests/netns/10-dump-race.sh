@@ -3,8 +3,8 @@
 # nt-timeout: 300
 #
 # Multi-message dumps while the configuration changes under them
-# (TESTING.md N17, D3; the bug class of CVE-2024-26950/26951): one loop
-# dumps a device of 2000 peers over and over while another adds the peers,
+# (Documentation/testing.md N17, D3; the bug class of CVE-2024-26950/26951): one
+# loop dumps a device of 2000 peers over and over while another adds the peers,
 # removes them one by one, and empties the device with REPLACE_PEERS. Every
 # dump must be either flagged interrupted (NLM_F_DUMP_INTR) or consistent,
 # and the kernel must not complain (the run's kernel-health check).

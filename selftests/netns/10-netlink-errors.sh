@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The netlink bad-input catalogue (TESTING.md §3.3 N1-N14, N16), sent raw
-# with selftests/nlprobe: each bad request gets its exact errno and an
+# The netlink bad-input catalogue (Documentation/testing.md 3.3 N1-N14, N16),
+# sent raw with selftests/nlprobe: each bad request gets its exact errno and an
 # extack message, and the device's configuration reads back unchanged
 # afterwards. The requests that must succeed without effect (N9) or with a
 # normalised effect (N11) are checked the same way.

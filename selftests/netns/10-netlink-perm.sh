@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Who may configure a device (TESTING.md N6): GET and SET need
+# Who may configure a device (Documentation/testing.md N6): GET and SET need
 # CAP_NET_ADMIN in the device's namespace; LISTEN_PORT and FWMARK, which
 # act on the sockets, need it in the namespace the device was created in.
 #

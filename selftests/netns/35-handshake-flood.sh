@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 480
 #
-# A flood of handshake initiations with a VALID mac1 (TESTING.md 3.2: the
-# attacker knows nt0's public key): nt0 gets under load and answers with
-# cookie replies, a legitimate peer still completes a handshake within
+# A flood of handshake initiations with a VALID mac1 (Documentation/testing.md
+# 3.2: the attacker knows nt0's public key): nt0 gets under load and answers
+# with cookie replies, a legitimate peer still completes a handshake within
 # 2 x REKEY_TIMEOUT, the drop counters say what happened, and the kernel
 # neither stalls nor locks up.
 #

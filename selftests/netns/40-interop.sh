@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 600
 #
-# The interop matrix (TESTING.md section 6): a noisetun device against
-# each reference implementation, the in-tree wireguard module, Debian
+# The interop matrix (Documentation/testing.md section 6): a noisetun device
+# against each reference implementation, the in-tree wireguard module, Debian
 # 12's wireguard-go and Debian sid's (wireguard-go-sid, fetched by make
 # deps: a newer wireguard-go that batches its UDP sends with GSO and
 # receives with GRO), and against another noisetun device. For each

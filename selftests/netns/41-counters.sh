@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# Byte counters, as WireGuard's netns.sh checks them (TESTING.md 1.1 row
-# 2): on a fresh pair, 10 pings from side 2 to side 1 leave side 2 with
+# Byte counters, as WireGuard's netns.sh checks them (Documentation/testing.md
+# 1.1 #2): on a fresh pair, 10 pings from side 2 to side 1 leave side 2 with
 # rx_bytes exactly 1372 (one 92-byte handshake response + 10 transport
 # messages of 128 bytes) and tx_bytes 1428 (one 148-byte initiation + 10
 # x 128) or 1460 (plus one 32-byte keepalive), side 1 the mirror, and a

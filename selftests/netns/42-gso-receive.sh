@@ -3,8 +3,8 @@
 # nt-timeout: 240
 #
 # A peer that batches its data messages with UDP GSO (UDP_SEGMENT), as
-# newer wireguard-go does (TESTING.md B18). The UDP stack splits such a
-# batch and hands the tunnel its segments one by one while they are still
+# newer wireguard-go does (Documentation/testing.md B18). The UDP stack splits
+# such a batch and hands the tunnel its segments one by one while they are still
 # chained through skb->next; a receive path that keeps that link lets GRO
 # or a list free run into segments it does not own (a use-after-free,
 # which slub_debug and panic_on_warn turn into a dead VM here).

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# Data both ways between two noisetun devices (TESTING.md 1.1 #1, #3, #4;
-# F8): flood pings over inner IPv4 and IPv6 each way and short iperf3 TCP
-# and UDP runs each way, over an IPv4 and then an IPv6 outer transport, at
+# Data both ways between two noisetun devices (Documentation/testing.md 1.1 #1,
+# #3, #4; F8): flood pings over inner IPv4 and IPv6 each way and short iperf3
+# TCP and UDP runs each way, over an IPv4 and then an IPv6 outer transport, at
 # the default MTU 1420 and at the big MTU 34736; the DF edge of the MTU;
 # then a route MTU below the device MTU, which the padding must respect.
 #

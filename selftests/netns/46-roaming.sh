@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# Endpoints follow authenticated packets, and only those (TESTING.md 1.1
-# #5, #6, #7; B12, B13, B16; F9): roaming to a new source address and port
-# over IPv4 and IPv6; a packet that fails authentication, or a replay, from
-# a spoofed source never moves the endpoint, while a genuine packet relayed
-# from anywhere does; the crypto-routing source filter (an inner source
-# owned by a more specific peer is dropped and counted, the endpoint still
-# learnt); private-key changes, each followed at once by a working ping.
+# Endpoints follow authenticated packets, and only those
+# (Documentation/testing.md 1.1 #5, #6, #7; B12, B13, B16; F9): roaming to a new
+# source address and port over IPv4 and IPv6; a packet that fails
+# authentication, or a replay, from a spoofed source never moves the endpoint,
+# while a genuine packet relayed from anywhere does; the crypto-routing source
+# filter (an inner source owned by a more specific peer is dropped and counted,
+# the endpoint still learnt); private-key changes, each followed at once by a
+# working ping.
 #
 # The container pattern: both devices are created in ntro0 and moved out,
 # so both UDP sockets stay in ntro0, on lo. ntro0 also holds the "evil"

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# A device's life around its sessions (TESTING.md 1.1 #19, #22, #23; F4):
-# persistent keepalive fires on link up, and only once a private key
+# A device's life around its sessions (Documentation/testing.md 1.1 #19, #22,
+# #23; F4): persistent keepalive fires on link up, and only once a private key
 # exists; peers with the 7 low-order public keys are accepted but never
 # sent anything; a handshake whose initiation, or whose response, is lost
 # is retried after REKEY_TIMEOUT and the staged packet then goes out;

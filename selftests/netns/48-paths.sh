@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# Outer paths that change under a session (TESTING.md 1.1 #10, #14-#18;
-# F9): a SNAT mapping kept alive by persistent keepalive 1 s with conntrack
-# UDP timeouts of 2 s (and lost without it); an ICMP error for a removed
-# peer goes back through the NAT; the local source address follows address
-# changes (not too sticky); replies leave from the address the peer
+# Outer paths that change under a session (Documentation/testing.md 1.1 #10,
+# #14-#18; F9): a SNAT mapping kept alive by persistent keepalive 1 s with
+# conntrack UDP timeouts of 2 s (and lost without it); an ICMP error for a
+# removed peer goes back through the NAT; the local source address follows
+# address changes (not too sticky); replies leave from the address the peer
 # contacted; an address on another interface; a better route appearing
 # mid-session moves the source address the peer sees.
 #

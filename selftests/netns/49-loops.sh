@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# Tunnels inside tunnels (TESTING.md 1.1 #8, #9, #12): nt1 carried over
-# nt0 passes data both ways; a cross-namespace routing loop must not
+# Tunnels inside tunnels (Documentation/testing.md 1.1 #8, #9, #12): nt1 carried
+# over nt0 passes data both ways; a cross-namespace routing loop must not
 # amplify (tx growth under 70 000 bytes for 10 flood pings plus 1 s,
 # fatal here where upstream only warns); an onion whose outer endpoint is
 # moved inside its own tunnel must fail quietly, not crash, and leave the

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 400
 #
-# Tearing down under traffic (TESTING.md §4 F1-F4): peers removed, devices
-# deleted, namespaces deleted and the module unloaded while a flood ping
-# and a TCP stream run through the tunnel. Nothing may crash, warn, hang
-# or leak (the rig's kernel-health check and 90-objects judge that); every
+# Tearing down under traffic (Documentation/testing.md section 4, F1-F4): peers
+# removed, devices deleted, namespaces deleted and the module unloaded while a
+# flood ping and a TCP stream run through the tunnel. Nothing may crash, warn,
+# hang or leak (the rig's kernel-health check and 90-objects judge that); every
 # removed peer and deleted device logs its destruction promptly, and the
 # tunnel works again after each rebuild. Before each teardown the device's
 # packet counters are read twice and must have grown: the traffic was

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 1500
 #
-# The protocol's timers (PROTOCOL.md "Timers and limits"), observed from
-# outside through the byte and handshake counters:
+# The protocol's timers (Documentation/protocol.md "Timers and limits"),
+# observed from outside through the byte and handshake counters:
 # - passive keepalive: data received and nothing sent for KEEPALIVE_TIMEOUT
 #   (10 s) sends one keepalive (32 bytes), not earlier;
 # - new handshake: data sent and nothing received for KEEPALIVE_TIMEOUT +

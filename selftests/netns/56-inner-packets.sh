@@ -3,7 +3,8 @@
 #
 # Odd inner packets, handed straight to nt0 through an AF_PACKET socket
 # (selftests/pktsend), so that the IP stack cannot tidy them up first:
-# - on the sending side (TESTING.md B4): no protocol, a frame too short to
+# - on the sending side (Documentation/testing.md B4): no protocol, a frame too
+# short to
 #   be IP, a protocol that disagrees with the IP version, a version that is
 #   neither 4 nor 6 are refused before anything is encrypted (bad_packet,
 #   tx_errors), and nothing crashes;

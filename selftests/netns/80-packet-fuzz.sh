@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 900
 #
-# Packet-shape fuzzing of nt0's receive path (TESTING.md B1-B19): evilpeer's
-# `fuzz` command sends mutations of valid messages of every type (bit
+# Packet-shape fuzzing of nt0's receive path (Documentation/testing.md B1-B19):
+# evilpeer's `fuzz` command sends mutations of valid messages of every type (bit
 # flips, truncation, extension, duplicates, other indices and counters,
 # junk headers), valid data messages carrying inner packets of every size
 # from 0 to MTU+64 with good and bad IPv4/IPv6 headers, UDP_SEGMENT
@@ -112,7 +112,7 @@ done
 ip -n "$nsr" addr add fd00:243::fe/64 dev r3 nodad
 
 # Test that the router's GRO may merge forwarded UDP datagrams: what comes
-# from evilpeer arrives at ns1 as GRO-merged UDP (TESTING.md B19).
+# from evilpeer arrives at ns1 as GRO-merged UDP (Documentation/testing.md B19).
 nt_check "router: GRO and rx-udp-gro-forwarding on r2" \
 	nr ethtool -K r2 gro on rx-udp-gro-forwarding on
 nt_diag "$(nr ethtool -k r2 | grep -E '^(generic-receive-offload|rx-udp-gro-forwarding):' | tr '\n' ' ')"

@@ -13,7 +13,8 @@
  *
  * The tests:
  *  1. nt_allowedips_selftest(), exactly as the module runs it at load;
- *  2. the randomised comparison at the full size of TESTING.md section 6
+ *  2. the randomised comparison at the full size of Documentation/testing.md
+ *  section 6
  *     (2 000 peers, 40 400 routes per family, 1.2 M lookups per
  *     comparison), with 2 rounds of mutations and 8 more comparisons of
  *     300 000 lookups while the peers are removed (upstream compares after
