@@ -20,16 +20,9 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntdrop-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
-tmp=$(mktemp -d)
+nt_testprog probe_bin nlprobe
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_require wg ping seq
 nt_load_module
 nt_netns_new "$ns"

@@ -18,17 +18,10 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntrace-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
-tmp=$(mktemp -d)
+nt_testprog probe_bin nlprobe
+nt_tmpdir
 seconds=20
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_load_module
 nt_netns_new "$ns"
 

@@ -35,8 +35,8 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntgso1-$$"
 ns2="ntgso2-$$"
-tmp=$(mktemp -d)
-evilpeer=$NT_SELFTESTS/evilpeer/evilpeer
+nt_tmpdir
+nt_testprog evilpeer evilpeer
 
 # Bursts: segments of 1000 (IPv4) or 980 (IPv6) bytes, one per message,
 # 50 messages per UDP_SEGMENT send.
@@ -48,13 +48,10 @@ race_ms=3000		# (c), (d): a blast this long, the change in its middle
 cleanup() {
 	nt_ep_stop
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-nt_require tunctl wg nc ss ping
-[ -x "$evilpeer" ] || nt_skip "evilpeer is not built (make testprogs)"
-nt_load_module
+nt_kind noisetun wg nc ss ping
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 
 n1() { ip netns exec "$ns1" "$@"; }

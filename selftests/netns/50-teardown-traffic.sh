@@ -26,15 +26,9 @@ source "$(dirname "$0")/../lib.sh"
 ns0="ntt0-$$"
 ns1="ntt1-$$"
 ns2="ntt2-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
-nt_require tunctl ping iperf3
-nt_load_module
+nt_kind noisetun ping iperf3
 
 tag=$(( $$ % 100000 ))
 A="ta$tag"

@@ -57,8 +57,8 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns1="ntpf1-$$" nsr="ntpfr-$$" ns2="ntpf2-$$" ns3="ntpf3-$$"
-tmp=$(mktemp -d)
-evilpeer=$NT_SELFTESTS/evilpeer/evilpeer
+nt_tmpdir
+nt_testprog evilpeer evilpeer
 fuzz_seconds=${NT_FUZZ_SECONDS:-40}
 # The receive drop reasons (module/uapi/noisetun.h); the inner ones are
 # counted after the message itself was received.
@@ -71,13 +71,10 @@ inner_reasons="inner_protocol inner_length source_not_allowed"
 cleanup() {
 	nt_ep_stop
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-nt_require tunctl ethtool ping
-[ -x "$evilpeer" ] || nt_skip "evilpeer is not built (make testprogs)"
-nt_load_module
+nt_kind noisetun ethtool ping
 
 n1() { ip netns exec "$ns1" "$@"; }
 nr() { ip netns exec "$nsr" "$@"; }
@@ -193,9 +190,8 @@ received() {
 	echo $(($(d Udp.InDatagrams) + $(d Udp6InDatagrams)))
 }
 
-# accounted: what nt0 counted of them: receive drops (not the inner
-# ones), messages received, cookie replies answered.
-accounted() {
+# accounted_drops: receive drops, inner ones excluded.
+accounted_drops() {
 	local sum=0 r
 	for r in $rx_reasons; do
 		sum=$((sum + $(d "d.$r")))
@@ -203,7 +199,13 @@ accounted() {
 	for r in $inner_reasons; do
 		sum=$((sum - $(d "d.$r")))
 	done
-	echo $((sum + $(d all.rx_packets) + ${cookies:-0}))
+	echo "$sum"
+}
+
+# accounted: what nt0 counted of them: receive drops (not the inner
+# ones), messages received, cookie replies answered.
+accounted() {
+	echo $(($(accounted_drops) + $(d all.rx_packets) + ${cookies:-0}))
 }
 
 # caught_up: nt0 has taken everything the fuzz command sent.
@@ -408,18 +410,6 @@ mixed() {
 		[ "$(accounted_drops)" -le "$(received)" ]
 	nt_ep_stop
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation on
-}
-
-# accounted_drops: receive drops, inner ones excluded.
-accounted_drops() {
-	local sum=0 r
-	for r in $rx_reasons; do
-		sum=$((sum + $(d "d.$r")))
-	done
-	for r in $inner_reasons; do
-		sum=$((sum - $(d "d.$r")))
-	done
-	echo "$sum"
 }
 
 mixed 4

@@ -20,9 +20,6 @@
 set -e
 source "$(dirname "$0")/../lib.sh"
 
-cleanup() { nt_cleanup; }
-trap cleanup EXIT
-
 # Print "KEY created destroyed" for every object key seen in the log.
 tally() {
 	nt_kmsg | awk '
