@@ -5,7 +5,7 @@
  * The Makefile copies module/allowedips.[ch] unchanged into build/ and this
  * file includes the .c, so that it can reach the self-test's static helpers
  * (the naive model, the invariant checks, the live-node count). The kernel
- * interfaces come from shim/ (see shim/nt_shim.h). Built with ASan and
+ * interfaces come from ../shim/ (see kshim.h). Built with ASan and
  * UBSan. Prints KTAP; exits non-zero if any test fails.
  *
  *   ./test [seed]      run every test (seed: repeat a run; default: random)
@@ -25,7 +25,7 @@
  *     table exactly as it was, and a pool filled beforehand never fails;
  *  6. lookups from 2 reader threads while a writer churns (200 000
  *     changes), with real grace periods and injected stalls (see
- *     shim/nt_shim.h): ranges that never change must always be found, and
+ *     kshim.h): ranges that never change must always be found, and
  *     addresses outside every range never;
  *  7. the same, deterministically: no threads, but every pointer store the
  *     writer makes is followed by lookups of every stable range, so that

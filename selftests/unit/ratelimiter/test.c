@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace unit test of the handshake rate limiter: module/ratelimiter.c
- * compiled unchanged against shim/ (included here, so that its static
+ * compiled unchanged against ../shim/ (included here, so that its static
  * helpers and its DEBUG self-test are reachable), with a simulated clock.
  *
  * Run: make run [SEED=n]. Prints KTAP, exits non-zero on failure.
