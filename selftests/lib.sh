@@ -169,10 +169,22 @@ nt_tmpdir() {
 	printf -v "${1:-tmp}" '%s' "$d"
 }
 
-# nt_cleanup: kill the nt_bg processes, delete the nt_netns_new
-# namespaces (newest first), remove the nt_tmpdir directories. Call it
+# nt_cleanup: nt_teardown, then remove the nt_tmpdir directories. Call it
 # from the scenario's cleanup(), which runs on EXIT; never fails.
 nt_cleanup() {
+	local i
+	nt_teardown
+	for i in "${NT_TMPDIRS[@]}"; do
+		rm -rf "$i"
+	done
+	NT_TMPDIRS=()
+	return 0
+}
+
+# nt_teardown: kill the nt_bg processes and delete the nt_netns_new
+# namespaces (newest first), keeping the nt_tmpdir directories: for a
+# scenario that starts over in new namespaces. Never fails.
+nt_teardown() {
 	local i
 	set +e
 	for i in "${NT_PIDS[@]}"; do
@@ -184,12 +196,8 @@ nt_cleanup() {
 	for ((i = ${#NT_NETNS[@]} - 1; i >= 0; i--)); do
 		ip netns delete "${NT_NETNS[i]}" 2>/dev/null
 	done
-	for i in "${NT_TMPDIRS[@]}"; do
-		rm -rf "$i"
-	done
 	NT_PIDS=()
 	NT_NETNS=()
-	NT_TMPDIRS=()
 	return 0
 }
 

@@ -182,7 +182,7 @@ nt_check "B still sends right before its creating namespace goes" moving "$ns2" 
 kill_ns "$ns0"
 nt_check "device freed with its creating namespace" \
 	nt_wait_until 20 logged_at_least "$B" "Interface destroyed" $((gone + 1))
-nt_cleanup
+nt_teardown
 
 # Test that the module unloads with live devices under traffic (F3), and
 # loads again.

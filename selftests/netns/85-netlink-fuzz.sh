@@ -345,7 +345,7 @@ nt_check "the tunnel works after the fuzzing" nt_wait_until "$(scaled 20)" A pin
 
 # --- leaks ----------------------------------------------------------------------
 
-nt_cleanup	# the namespaces go, and every device in them
+nt_teardown	# the namespaces go, and every device in them
 
 # Print "KIND ID created destroyed" for what was created since the mark.
 unpaired() {
