@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every difference between the kernels noisetun builds against, in one
- * place (shared/KERNELS.md: Debian 12's 6.1, Debian 13's 6.12, sid's 7.2).
+ * place (Documentation/kernels.md: Debian 12's 6.1, Debian 13's 6.12, sid's
+ * 7.2).
  *
  * Guards are named for the capability that differs, not for a version, so
  * that code reads "if the kernel can do X". Where a distribution backports a
@@ -79,7 +80,8 @@ static inline struct nlattr **nt_compat_dump_attrs(struct netlink_callback *cb)
 #endif
 
 /*
- * Known differences not handled yet, for the 6.12/7.2 lane (KERNELS.md):
+ * Known differences not handled yet, for the 6.12/7.2 lane
+ * (Documentation/kernels.md):
  * - a dump's start callback gets no extack on 6.1 (cb->extack is set only
  *   around dumpit), so GET's device lookup errors carry no message there;
  *   later kernels pass one through struct genl_info.

@@ -32,9 +32,9 @@ static atomic64_t keypair_counter = ATOMIC64_INIT(0);
  * The Noise core writes and reads the handshake fields that follow the
  * indices as one run of bytes; the wire structs must hold them in that
  * order with nothing in between, and mac1 must start right after them:
- * mac1 covers the message up to there (PROTOCOL.md), and the core's
- * handshake hash covers exactly the ephemeral, sealed static and sealed
- * timestamp (initiation) or the ephemeral and sealed nothing (response).
+ * mac1 covers the message up to there (Documentation/protocol.md "Cookies"),
+ * and the core's handshake hash covers exactly the ephemeral, sealed static and
+ * sealed timestamp (initiation) or the ephemeral and sealed nothing (response).
  */
 static_assert(offsetof(struct message_handshake_initiation, macs) -
 	      offsetof(struct message_handshake_initiation,

@@ -23,7 +23,7 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntmcg-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
+nt_testprog probe_bin nlprobe
 cgroot=/sys/fs/cgroup
 cg=
 mounted=0
@@ -36,7 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_load_module
 nt_netns_new "$ns"
 

@@ -18,16 +18,9 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntbi-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl
-nt_load_module
+nt_kind noisetun
 nt_netns_new "$ns"
 ip -n "$ns" link add nt0 type noisetun
 t() { ip netns exec "$ns" tunctl "$@"; }

@@ -38,8 +38,8 @@ source "$(dirname "$0")/../lib.sh"
 ns0="ntpa0-$$"
 ns1="ntpa1-$$"
 ns2="ntpa2-$$"
-seqcheck="$NT_SELFTESTS/seqcheck/seqcheck"
-tmp=$(mktemp -d)
+nt_testprog seqcheck seqcheck
+nt_tmpdir
 trace=
 
 cleanup() {
@@ -47,14 +47,11 @@ cleanup() {
 		echo 0 >"$trace/events/workqueue/workqueue_execute_start/enable" 2>/dev/null
 		rmdir "$trace" 2>/dev/null
 	fi
-	rm -rf "$tmp"
 	nt_cleanup
 }
 trap cleanup EXIT
 
-[ -x "$seqcheck" ] || nt_skip "selftests/seqcheck/seqcheck is not built"
-nt_require tunctl iperf3 ss tc
-nt_load_module
+nt_kind noisetun iperf3 ss tc
 ncpu=$(nproc)
 
 n0() { ip netns exec "$ns0" "$@"; }

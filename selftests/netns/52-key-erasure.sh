@@ -39,8 +39,8 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntke1-$$"
 ns2="ntke2-$$"
-tmp=$(mktemp -d)
-evilpeer=$NT_SELFTESTS/evilpeer/evilpeer
+nt_tmpdir
+nt_testprog evilpeer evilpeer
 # How long a replay runs around an event, and how long after the event
 # the keypair must be gone.
 replay_ms=60000
@@ -49,13 +49,10 @@ gone_within=3
 cleanup() {
 	nt_ep_stop
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-nt_require tunctl
-[ -x "$evilpeer" ] || nt_skip "evilpeer is not built (make testprogs)"
-nt_load_module
+nt_kind noisetun
 
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.241

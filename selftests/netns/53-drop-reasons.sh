@@ -43,22 +43,18 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntdr1-$$"
 ns2="ntdr2-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
-seqcheck="$NT_SELFTESTS/seqcheck/seqcheck"
-tmp=$(mktemp -d)
+nt_testprog probe_bin nlprobe
+nt_testprog seqcheck seqcheck
+nt_tmpdir
 
 cleanup() {
 	nt_ep_stop
-	rm -rf "$tmp"
 	nt_cleanup
 }
 trap cleanup EXIT
 
 [ -x "$NT_SELFTESTS/evilpeer/evilpeer" ] || nt_skip "selftests/evilpeer/evilpeer is not built"
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
-[ -x "$seqcheck" ] || nt_skip "selftests/seqcheck/seqcheck is not built"
-nt_require tunctl
-nt_load_module
+nt_kind noisetun
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.53
 nt_keys "$tmp" 1 2

@@ -3,8 +3,8 @@
 # nt-timeout: 900
 # nt-category: fuzz
 #
-# Packet-shape fuzzing of nt0's receive path (TESTING.md B1-B19): evilpeer's
-# `fuzz` command sends mutations of valid messages of every type (bit
+# Packet-shape fuzzing of nt0's receive path (Documentation/testing.md B1-B19):
+# evilpeer's `fuzz` command sends mutations of valid messages of every type (bit
 # flips, truncation, extension, duplicates, other indices and counters,
 # junk headers), valid data messages carrying inner packets of every size
 # from 0 to MTU+64 with good and bad IPv4/IPv6 headers, UDP_SEGMENT
@@ -58,8 +58,8 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns1="ntpf1-$$" nsr="ntpfr-$$" ns2="ntpf2-$$" ns3="ntpf3-$$"
-tmp=$(mktemp -d)
-evilpeer=$NT_SELFTESTS/evilpeer/evilpeer
+nt_tmpdir
+nt_testprog evilpeer evilpeer
 fuzz_seconds=${NT_FUZZ_SECONDS:-40}
 # Totals for the record: seconds spent fuzzing, datagrams sent.
 fuzz_time=0 fuzz_cases=0
@@ -74,13 +74,10 @@ inner_reasons="inner_protocol inner_length source_not_allowed"
 cleanup() {
 	nt_ep_stop
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-nt_require tunctl ethtool ping
-[ -x "$evilpeer" ] || nt_skip "evilpeer is not built (make testprogs)"
-nt_load_module
+nt_kind noisetun ethtool ping
 
 n1() { ip netns exec "$ns1" "$@"; }
 nr() { ip netns exec "$nsr" "$@"; }
@@ -115,7 +112,7 @@ done
 ip -n "$nsr" addr add fd00:243::fe/64 dev r3 nodad
 
 # Test that the router's GRO may merge forwarded UDP datagrams: what comes
-# from evilpeer arrives at ns1 as GRO-merged UDP (TESTING.md B19).
+# from evilpeer arrives at ns1 as GRO-merged UDP (Documentation/testing.md B19).
 nt_check "router: GRO and rx-udp-gro-forwarding on r2" \
 	nr ethtool -K r2 gro on rx-udp-gro-forwarding on
 nt_diag "$(nr ethtool -k r2 | grep -E '^(generic-receive-offload|rx-udp-gro-forwarding):' | tr '\n' ' ')"
@@ -196,9 +193,8 @@ received() {
 	echo $(($(d Udp.InDatagrams) + $(d Udp6InDatagrams)))
 }
 
-# accounted: what nt0 counted of them: receive drops (not the inner
-# ones), messages received, cookie replies answered.
-accounted() {
+# accounted_drops: receive drops, inner ones excluded.
+accounted_drops() {
 	local sum=0 r
 	for r in $rx_reasons; do
 		sum=$((sum + $(d "d.$r")))
@@ -206,7 +202,13 @@ accounted() {
 	for r in $inner_reasons; do
 		sum=$((sum - $(d "d.$r")))
 	done
-	echo $((sum + $(d all.rx_packets) + ${cookies:-0}))
+	echo "$sum"
+}
+
+# accounted: what nt0 counted of them: receive drops (not the inner
+# ones), messages received, cookie replies answered.
+accounted() {
+	echo $(($(accounted_drops) + $(d all.rx_packets) + ${cookies:-0}))
 }
 
 # caught_up: nt0 has taken everything the fuzz command sent.
@@ -425,18 +427,6 @@ mixed() {
 		[ "$(accounted_drops)" -le "$(received)" ]
 	nt_ep_stop
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation on
-}
-
-# accounted_drops: receive drops, inner ones excluded.
-accounted_drops() {
-	local sum=0 r
-	for r in $rx_reasons; do
-		sum=$((sum + $(d "d.$r")))
-	done
-	for r in $inner_reasons; do
-		sum=$((sum - $(d "d.$r")))
-	done
-	echo "$sum"
 }
 
 mixed 4

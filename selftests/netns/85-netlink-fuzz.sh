@@ -43,22 +43,18 @@ source "$(dirname "$0")/../lib.sh"
 
 nsa="nfa-$$"
 nsb="nfb-$$"
-fuzz="$NT_SELFTESTS/nlfuzz/nlfuzz"
-probe="$NT_SELFTESTS/nlprobe/nlprobe"
-tmp=$(mktemp -d)
+nt_testprog fuzz nlfuzz
+nt_testprog probe nlprobe
+nt_tmpdir
 
 cleanup() {
 	nt_cleanup
-	rm -rf "$tmp"
 	[ "${#trace[@]}" = 0 ] || echo ratelimit >/proc/sys/kernel/printk_devkmsg
 }
 trace=()
 trap cleanup EXIT
 
-[ -x "$fuzz" ] || nt_skip "selftests/nlfuzz/nlfuzz is not built"
-[ -x "$probe" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
-nt_require tunctl ping
-nt_load_module
+nt_kind noisetun ping
 umask 077
 
 # Knobs: the environment, or the VM's /nt/config (build-initramfs.sh
@@ -351,7 +347,7 @@ nt_check "the tunnel works after the fuzzing" nt_wait_until "$(scaled 20)" A pin
 
 # --- leaks ----------------------------------------------------------------------
 
-nt_cleanup	# the namespaces go, and every device in them
+nt_teardown	# the namespaces go, and every device in them
 
 # Print "KIND ID created destroyed" for what was created since the mark.
 unpaired() {

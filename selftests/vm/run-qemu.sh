@@ -59,9 +59,9 @@ qemu=$(command -v qemu-system-x86_64) || { echo "run-qemu: qemu-system-x86_64 mi
 bios=()
 [ -r /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
 
-# Robustness options of the stock-kernel profile (TESTING.md section 4):
-# any WARN, oops, soft lockup or hung task panics, and a panic ends QEMU.
-# log_buf_len keeps a whole run's debug log in the ring.
+# Robustness options of the stock-kernel profile (Documentation/testing.md
+# section 4): any WARN, oops, soft lockup or hung task panics, and a panic ends
+# QEMU. log_buf_len keeps a whole run's debug log in the ring.
 cmdline="console=ttyS0 panic_on_warn=1 oops=panic softlockup_panic=1 hung_task_panic=1 panic=-1"
 mem=1G
 if [ "$debug" = 1 ]; then

@@ -232,7 +232,7 @@ run_one() {
 	echo "# $status $num - $name$directive (exit $rc, ${secs}s, uptime $(uptime_s)s, $(mem_avail) MiB available)"
 }
 
-# --- global checks: TESTING.md section 4, criteria 1 and 2 --------------------------
+# --- global checks: Documentation/testing.md section 4, criteria 1 and 2 ---
 bad_log='BUG:|WARNING:|KASAN|UBSAN|KFENCE|general protection|Oops|possible circular locking|suspicious RCU usage|sleeping function called from invalid context|scheduling while atomic|refcount_t:|list_(add|del) corruption|INFO: task .* blocked|rcu.*stall|workqueue lockup|soft lockup|unregister_netdevice: waiting for|kmemleak: .* new suspected|Slab cache still has objects'
 # The debug kernel's checkers (lockdep, DEBUG_OBJECTS, kmemleak, the
 # netdev/netns reference trackers) and the notes that one of them has
