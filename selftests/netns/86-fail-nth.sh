@@ -3,7 +3,7 @@
 # nt-timeout: 200
 # nt-category: faults
 #
-# Allocation failures, one at a time (TESTING.md F7): for each kind of SET
+# Allocation failures, one at a time (Documentation/testing.md, F7): for each kind of SET
 # request, for device creation and for the first handshake, the kernel
 # fails the n-th allocation, for n = 1, 2, ... until the operation runs
 # without meeting the fault. A SET or a device creation that meets it
