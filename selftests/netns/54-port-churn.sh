@@ -118,13 +118,19 @@ only_last() {
 	return 1
 }
 nt_check "only the last port is bound (ss -uln)" only_last || true
-# A port used before the last is free again: a plain UDP socket binds it
-# (nc waits on it until timeout kills it: 124), on IPv4 and IPv6; the last
-# one is not (nc fails at once).
+# A port used before the last is free again: a plain UDP socket binds it,
+# on IPv4 and IPv6 (nc -v says "Bound on"); the last one is not (nc says
+# "Address already in use").
 binds() {	# binds -4|-6 PORT
-	local rc=0
-	ip netns exec "$ns1" timeout 0.5 nc "$1" -u -l -p "$2" </dev/null >/dev/null 2>&1 || rc=$?
-	[ "$rc" = 124 ]
+	local out=$tmp/nc.out pid
+	: >"$out"
+	ip netns exec "$ns1" timeout 20 nc "$1" -v -u -l -p "$2" </dev/null >"$out" 2>&1 &
+	pid=$!
+	nt_wait_until 20 grep -q -E 'Bound on|in use' "$out" || true
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	cat "$out"
+	grep -q 'Bound on' "$out"
 }
 prev=$((5410 + (changes - 1) % 80))
 nt_check "the previous port $prev binds again (IPv4, IPv6)" eval "binds -4 $prev && binds -6 $prev" || true
