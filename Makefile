@@ -38,7 +38,7 @@ export KVER KDIR
 endif
 
 .PHONY: all module tools deps lint check check-debug reliability-table demo initramfs install \
-	install-module install-tools dkms-install dkms-uninstall clean distclean \
+	install-module install-tools soak dkms-install dkms-uninstall clean distclean \
 	help version testprogs
 
 all: module tools
@@ -94,6 +94,14 @@ check-debug: deps
 		NT_VM_TIMEOUT=$(or $(NT_VM_TIMEOUT),$(if $(filter 1 y yes,$(FULL)),14400,3000)) \
 		scripts/check.sh
 
+# make soak: the long runs of selftests/soak (traffic and configuration
+# churn for MINUTES minutes, default 30), outside make check and CI. The
+# same stages as make check minus the unit and host tests; logs in
+# .cache/soak/. NT_DEBUG_KERNEL=1 runs it on the debug kernel (kmemleak).
+MINUTES ?= 30
+soak: deps
+	@NT_SUITE=soak NT_SOAK_MINUTES=$(MINUTES) scripts/check.sh
+
 initramfs: module tools
 	selftests/vm/build-initramfs.sh --kver $(KVER) --out .cache/vm/initramfs.cpio.gz
 
@@ -138,6 +146,7 @@ help:
 	@echo "make check [T=regex]             build, host tests, boot QEMU, run scenarios (KTAP)"
 	@echo "make check-debug [T=| FULL=1]    scenarios on the KASAN/kmemleak/lockdep debug kernel"
 	@echo "make reliability-table           the bad-input/flood/fault/fuzz table of the last runs"
+	@echo "make soak [MINUTES=30]           traffic and config churn for MINUTES, slab checked (VM)"
 	@echo "make demo                        boot QEMU and show two tunnels configured by tunctl"
 	@echo "make install [DESTDIR= PREFIX=]  modules_install + tunctl and its man page"
 	@echo "make dkms-install                register, build and install with DKMS for KVER"
