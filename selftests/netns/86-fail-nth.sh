@@ -204,11 +204,22 @@ failnth() {
 				problems=$((problems + 1))
 			fi
 		elif [[ $out == *"No buffer space available"* || $out == *ENOBUFS* ]]; then
-			# The ack could not be allocated: the request was applied.
+			# netlink's own ENOBUFS: either the ack could not be
+			# allocated (the request was applied whole), or the
+			# request never reached the module (nothing changed).
 			acklost=$((acklost + 1))
-			if [ "$got" != "$after" ]; then
-				echo "$name n=$n: ENOBUFS (a lost ack) but the request is not applied whole:"
+			if [ "$got" != "$after" ] && [ "$got" != "$before" ]; then
+				echo "$name n=$n: ENOBUFS, and the request is neither applied whole nor refused whole:"
 				diff <(echo "$after") <(echo "$got") | head -n 20
+				problems=$((problems + 1))
+			fi
+		elif [[ $out == *"Too many open files in system"* && $out == *LISTEN_PORT* ]]; then
+			# The core's errno when a socket's inode cannot be
+			# allocated (sock_alloc: ENFILE): refused whole.
+			failed=$((failed + 1))
+			if [ "$got" != "$before" ]; then
+				echo "$name n=$n: ENFILE binding the port, but the state changed:"
+				diff <(echo "$before") <(echo "$got") | head -n 20
 				problems=$((problems + 1))
 			fi
 		elif [[ $out == *"Cannot allocate memory"* || $out == *"error ENOMEM"* ]]; then
