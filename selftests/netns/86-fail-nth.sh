@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nt-timeout: 200
+# nt-timeout: 400
 # nt-category: faults
 #
 # Allocation failures, one at a time (Documentation/testing.md, F7): for each kind of SET
