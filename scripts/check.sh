@@ -317,7 +317,7 @@ if matches fuzz; then
 			if $MAKE --no-print-directory -C tools/fuzz "smoke-${f#fuzz-}" >"$out/$f.log" 2>&1; then
 				echo "ok $n - $f: $(tail -n 1 "$out/$f.log")" >>"$leaves"
 				# libFuzzer's last line: "Done N runs in S second(s)".
-				sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/# nt-fuzz: tunctl $f seconds=\2 cases=\1/p' \
+				sed -n "s/^Done \([0-9]*\) runs in \([0-9]*\) second.*/# nt-fuzz: tunctl $f seconds=\2 cases=\1/p" \
 					"$out/$f.log" | tail -n 1 >>"$leaves"
 			else
 				echo "not ok $n - $f: a crash, leak, timeout or broken property (input saved in tools/fuzz/)" >>"$leaves"

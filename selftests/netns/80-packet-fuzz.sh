@@ -72,6 +72,8 @@ rx_reasons="bad_header bad_type bad_size bad_mac1 ratelimited handshake_queue_fu
 inner_reasons="inner_protocol inner_length source_not_allowed"
 
 cleanup() {
+	# The record, also when a failed check ended the scenario early.
+	[ "$fuzz_cases" -gt 0 ] && nt_fuzz_record "packet shapes (evilpeer fuzz)" "$fuzz_time" "$fuzz_cases"
 	nt_ep_stop
 	nt_cleanup
 }
@@ -474,6 +476,5 @@ nt_check "after the fuzzing, evilpeer's pings answered" \
 	eval '[ "$(nt_ep_val replies)" -eq 3 ]'
 fuzz_class "after the fuzzing, data" class=data count=1000
 nt_ep_stop
-nt_fuzz_record "packet shapes (evilpeer fuzz)" "$fuzz_time" "$fuzz_cases"
 
 [ "$NT_FAILED" -eq 0 ] || exit 1
