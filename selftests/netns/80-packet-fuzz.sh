@@ -73,7 +73,9 @@ inner_reasons="inner_protocol inner_length source_not_allowed"
 
 cleanup() {
 	# The record, also when a failed check ended the scenario early.
-	[ "$fuzz_cases" -gt 0 ] && nt_fuzz_record "packet shapes (evilpeer fuzz)" "$fuzz_time" "$fuzz_cases"
+	if [ "$fuzz_cases" -gt 0 ]; then
+		nt_fuzz_record "packet shapes (evilpeer fuzz)" "$fuzz_time" "$fuzz_cases"
+	fi
 	nt_ep_stop
 	nt_cleanup
 }
