@@ -94,7 +94,7 @@ table() {
 	printf '\n| --- |'
 	for i in "${!labels[@]}"; do printf ' --- |'; done
 	printf '\n'
-	cat "${dirs[@]/%//fuzz.tsv}" 2>/dev/null | cut -f2 | sort -u | while IFS= read -r fz; do
+	{ cat "${dirs[@]/%//fuzz.tsv}" 2>/dev/null || true; } | cut -f2 | sort -u | while IFS= read -r fz; do
 		printf '| %s |' "$fz"
 		for i in "${!labels[@]}"; do
 			printf ' %s |' "$(awk -F'\t' -v z="$fz" '$2 == z { s += $3; n += $4; k++ }
