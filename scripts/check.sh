@@ -26,7 +26,7 @@
 # failure), T (extended regex: run only scenarios, unit and host tests
 # whose name matches), SLOW=1 (also the slow parts of scenarios: the
 # protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
-# Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 2700, or
+# Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 3600, or
 # 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto).
 #
 # NT_DEBUG_KERNEL=1 (make check-debug): the same run on the sanitizing
@@ -48,7 +48,7 @@ export KVER
 if [ "$SLOW" = 1 ]; then
 	: "${NT_VM_TIMEOUT:=3600}"
 else
-	: "${NT_VM_TIMEOUT:=2700}"
+	: "${NT_VM_TIMEOUT:=3600}"
 fi
 : "${NT_DEBUG_KERNEL:=0}"
 # NT_SUITE=soak (make soak): the scenarios of selftests/soak instead of

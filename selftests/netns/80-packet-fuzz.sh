@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nt-timeout: 900
+# nt-timeout: 1800
 # nt-category: fuzz
 #
 # Packet-shape fuzzing of nt0's receive path (Documentation/testing.md B1-B19):
