@@ -88,7 +88,7 @@ demo: deps
 # linux-source-6.1 with selftests/debug.config and cached outside the
 # checkout (scripts/debug-kernel.sh). DEBUG_T is the default subset
 # (README.md "Tests" says why); T=regex picks others; FULL=1 runs them all.
-DEBUG_T ?= ^(10-netlink-errors|10-dump-race|42-gso-receive|50-teardown-traffic|85-netlink-fuzz|86-fail-nth)\.sh$$
+DEBUG_T ?= ^(10-netlink-errors|10-dump-race|42-gso-receive|50-teardown-traffic|85-netlink-fuzz)\.sh$$
 check-debug: deps
 	@NT_DEBUG_KERNEL=1 T='$(if $(filter 1 y yes,$(FULL)),,$(or $(T),$(DEBUG_T)))' \
 		NT_VM_TIMEOUT=$(or $(NT_VM_TIMEOUT),$(if $(filter 1 y yes,$(FULL)),14400,4200)) \
