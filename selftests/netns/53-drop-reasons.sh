@@ -122,20 +122,20 @@ bogus=$(printf '%08x' $(( (0x$dev_index + 0x7a5a5a5a) & 0xffffffff )))
 b=$(drops device unknown_index)
 for _ in 1 2 3; do cookie_reply "$bogus"; done
 nt_check "unknown_index: 3 cookie replies for index $bogus, not nt0's $dev_index" \
-	nt_wait_until 5 grew_by device unknown_index "$b" 3 || true
+	nt_wait_until 15 grew_by device unknown_index "$b" 3 || true
 
 # Test cookie_invalid: 2 cookie replies for nt0's own index whose cookie
 # does not open, counted on the peer.
 b=$(drops peer cookie_invalid)
 for _ in 1 2; do cookie_reply "$dev_index"; done
 nt_check "cookie_invalid: 2 bad cookie replies for nt0's index $dev_index" \
-	nt_wait_until 5 grew_by peer cookie_invalid "$b" 2 || true
+	nt_wait_until 15 grew_by peer cookie_invalid "$b" 2 || true
 
 # Test inner_protocol: 4 data messages of 40 zero bytes (IP version 0).
 b=$(drops peer inner_protocol)
 nt_ep raw len=40 fill=0 count=4 || true
 nt_check "inner_protocol: evilpeer sent 4 non-IP packets" nt_ep_ok
-nt_check "inner_protocol: 4 counted" nt_wait_until 5 grew_by peer inner_protocol "$b" 4 || true
+nt_check "inner_protocol: 4 counted" nt_wait_until 15 grew_by peer inner_protocol "$b" 4 || true
 
 # Test too_old: record 4 data messages, send 9000 newer ones (paced, so
 # that the device takes them all and its window moves past the 4), then
@@ -155,7 +155,7 @@ rx1=$(ip netns exec "$ns1" cat /sys/class/net/nt0/statistics/rx_packets)
 nt_diag "too_old: nt0 delivered $((rx1 - rx0)) of the 9000 newer messages"
 nt_ep replay file="$tmp/old" || true
 nt_check "too_old: the 4 replayed" nt_ep_ok
-nt_check "too_old: 4 counted" nt_wait_until 5 grew_by peer too_old "$b" 4 || true
+nt_check "too_old: 4 counted" nt_wait_until 15 grew_by peer too_old "$b" 4 || true
 
 # Test rx_queue_full: 1000 recorded messages of 1300 bytes replayed for 3
 # s in batches of 64 (no crypto on evilpeer's side: the sending is cheap,
