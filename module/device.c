@@ -522,6 +522,18 @@ err_free_peer_hashtable:
  * unload (rtnl_link_unregister). So this is where creating_net stops being
  * used: from here on the device only goes down and away.
  */
+#ifdef NT_HAVE_RTNL_NEWLINK_PARAMS
+static int device_newlink_op(struct net_device *dev,
+			     struct rtnl_newlink_params *params,
+			     struct netlink_ext_ack *extack)
+{
+	return device_newlink(params->src_net, dev, params->tb, params->data,
+			      extack);
+}
+#else
+#define device_newlink_op device_newlink
+#endif
+
 static void device_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct nt_device *ntd = netdev_priv(dev);
@@ -536,7 +548,7 @@ static struct rtnl_link_ops link_ops __read_mostly = {
 	.kind		= KBUILD_MODNAME,
 	.priv_size	= sizeof(struct nt_device),
 	.setup		= device_setup,
-	.newlink	= device_newlink,
+	.newlink	= device_newlink_op,
 	.dellink	= device_dellink,
 };
 
