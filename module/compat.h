@@ -58,6 +58,43 @@ static inline void nt_compat_set_lltx(struct net_device *dev)
 }
 
 /*
+ * NT_HAVE_NETDEV_PCPU_STAT_TYPE (probe: NETDEV_PCPU_STAT_TSTATS in
+ * <linux/netdevice.h>): the core allocates dev->tstats at registration and
+ * frees it before the priv_destructor runs when dev->pcpu_stat_type asks
+ * for them (mainline 6.6); from 6.12, iptunnel_xmit() WARNs when a tunnel
+ * did not ask this way. 6.1: the driver allocates and frees them; 6.12,
+ * 7.2: the core does.
+ */
+
+/**
+ * nt_compat_alloc_tstats() - per-CPU tunnel statistics for @dev
+ * @dev: the device, before register_netdevice()
+ *
+ * Return: false when out of memory.
+ */
+static inline bool nt_compat_alloc_tstats(struct net_device *dev)
+{
+#ifdef NT_HAVE_NETDEV_PCPU_STAT_TYPE
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+	return true;
+#else
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	return dev->tstats;
+#endif
+}
+
+/**
+ * nt_compat_free_tstats() - undo nt_compat_alloc_tstats()
+ * @dev: the device, unregistered or never registered
+ */
+static inline void nt_compat_free_tstats(struct net_device *dev)
+{
+#ifndef NT_HAVE_NETDEV_PCPU_STAT_TYPE
+	free_percpu(dev->tstats);
+#endif
+}
+
+/*
  * NT_HAVE_GENL_SPLIT_OPS (probe: struct genl_split_ops in
  * <net/genetlink.h>): with split ops (mainline 6.2), struct
  * genl_dumpit_info embeds a struct genl_info that holds the parsed dump

@@ -322,7 +322,7 @@ static void device_destruct(struct net_device *dev)
 	nt_index_hashtable_free(ntd->index_hashtable);
 	nt_pubkey_hashtable_free(ntd->peer_hashtable);
 	free_percpu(ntd->drops);
-	free_percpu(dev->tstats);
+	nt_compat_free_tstats(dev);
 	memzero_explicit(ntd->static_identity.private_key,
 			 sizeof(ntd->static_identity.private_key));
 	nt_cookie_checker_uninit(&ntd->cookie_checker);
@@ -423,8 +423,7 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->index_hashtable)
 		goto err_free_peer_hashtable;
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
+	if (!nt_compat_alloc_tstats(dev))
 		goto err_free_index_hashtable;
 
 	ntd->drops = alloc_drop_counters();
@@ -507,7 +506,7 @@ err_free_handshake_workers:
 err_free_drops:
 	free_percpu(ntd->drops);
 err_free_tstats:
-	free_percpu(dev->tstats);
+	nt_compat_free_tstats(dev);
 err_free_index_hashtable:
 	nt_index_hashtable_free(ntd->index_hashtable);
 err_free_peer_hashtable:
