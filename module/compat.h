@@ -23,6 +23,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/timer.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 #include <net/udp_tunnel.h>
@@ -93,6 +94,19 @@ static inline void nt_compat_free_tstats(struct net_device *dev)
 	free_percpu(dev->tstats);
 #endif
 }
+
+/*
+ * NT_HAVE_WQ_PERCPU (probe: WQ_PERCPU in <linux/workqueue.h>): a workqueue
+ * bound to CPUs says so with WQ_PERCPU; from 7.x, alloc_workqueue() WARNs
+ * when a caller gives neither WQ_PERCPU nor WQ_UNBOUND. 6.1: no flag (every
+ * workqueue without WQ_UNBOUND is per-CPU); 6.12 (by backport), 7.2: the
+ * flag. NT_WQ_PERCPU is the flag, or 0.
+ */
+#ifdef NT_HAVE_WQ_PERCPU
+#define NT_WQ_PERCPU WQ_PERCPU
+#else
+#define NT_WQ_PERCPU 0
+#endif
 
 /*
  * NT_HAVE_GENL_SPLIT_OPS (probe: struct genl_split_ops in

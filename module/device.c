@@ -448,7 +448,8 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	 * freezable, so that nothing is sent across a suspend.
 	 */
 	ntd->handshake_wq = alloc_workqueue("nt-hs-%s",
-					    WQ_CPU_INTENSIVE | WQ_FREEZABLE, 0,
+					    WQ_CPU_INTENSIVE | WQ_FREEZABLE |
+					    NT_WQ_PERCPU, 0,
 					    dev->name);
 	if (!ntd->handshake_wq)
 		goto err_free_handshake_workers;
@@ -459,7 +460,8 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	 * that long crypto runs do not hold up other work on that CPU.
 	 */
 	ntd->packet_crypt_wq = alloc_workqueue("nt-crypt-%s",
-					       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM,
+					       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM |
+					       NT_WQ_PERCPU,
 					       1, dev->name);
 	if (!ntd->packet_crypt_wq)
 		goto err_destroy_handshake_wq;
