@@ -27,7 +27,8 @@
 # whose name matches), SLOW=1 (also the slow parts of scenarios: the
 # protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
 # Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 1500, or
-# 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto).
+# 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto), NT_INTEROP_PEERS
+# (40-interop.sh's reference peers; empty: all).
 #
 # KERNEL=6.12 or KERNEL=7.2 (make check KERNEL=...): the same run on
 # Debian 13's or sid's kernel. A first stage, build/kernel-KERNEL, fetches
@@ -368,6 +369,7 @@ else
 	initrd=$out/initramfs.cpio.gz
 	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T"
 	      --config "NT_SLOW=$SLOW" --config "NT_TIMEOUT_SCALE=$NT_TIMEOUT_SCALE"
+	      --config "NT_INTEROP_PEERS=${NT_INTEROP_PEERS:-}"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")
 	[ "$have_module" = 1 ] && args+=(--module "$top/noisetun.ko")
 	[ "$have_tunctl" = 1 ] && args+=(--tunctl "$top/tools/tunctl")

@@ -21,14 +21,15 @@
 # the slow parts of scenarios too: `make check SLOW=1`), NT_TIMEOUT_SCALE
 # (multiplies every scenario's timeout and, through lib.sh, every
 # nt_wait_until: the debug kernel is several times slower), NT_KMEMLEAK_AGE
-# (seconds between a scenario's end and the scan that reports its leaks).
+# (seconds between a scenario's end and the scan that reports its leaks),
+# NT_INTEROP_PEERS (40-interop.sh's reference peers; empty: all).
 set -u
 
 NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r) NT_SLOW=0
-NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6
+NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6 NT_INTEROP_PEERS=''
 # shellcheck disable=SC1091
 . /nt/config
-export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE
+export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE NT_INTEROP_PEERS
 results=${NT_RESULTS:-/dev/null}
 exec 3>>"$results"
 kmsg=${NT_KMSG:-/run/nt/kmsg.log}
