@@ -12,7 +12,8 @@
 #   The current directory is bound (and entered) by default.
 #
 # The environment is kept (MAKEFLAGS, W=, KDIR...), with PATH set to the
-# root's standard one and KROOT unset (inside, the root is /).
+# root's standard one and KROOT and KERNEL unset (inside, the root is /
+# and its kernel is the one to build for).
 set -euo pipefail
 
 [ $# -ge 2 ] || { echo "usage: $0 ROOT [--bind DIR]... CMD..." >&2; exit 2; }
@@ -46,7 +47,7 @@ inner='
 	mount --rbind /dev "$root/dev"
 	exec chroot "$root" /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
 '
-unset KROOT
+unset KROOT KERNEL
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	exec unshare --mount --propagation private bash -c "$inner" in-root \
 	"$root" "$PWD" "${#binds[@]}" "${binds[@]}" "$@"

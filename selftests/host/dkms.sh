@@ -54,7 +54,10 @@ fi
 # The signing key DKMS would otherwise create in /var/lib/dkms.
 export mok_signing_key=$tmp/mok.key mok_certificate=$tmp/mok.pub
 mkdir -p "$tmp"/{dkms,source,install}
-dk=(dkms --dkmstree "$tmp/dkms" --sourcetree "$tmp/source" --installtree "$tmp/install")
+# dkms runs as on an installed system: nothing of make check's own make
+# (MAKEFLAGS carries its command line, e.g. KERNEL=) or kernel choice.
+dk=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u KERNEL -u KDIR -u KVER
+    dkms --dkmstree "$tmp/dkms" --sourcetree "$tmp/source" --installtree "$tmp/install")
 if [ -n "${KROOT:-}" ]; then
 	dk=("$top/scripts/in-root.sh" "$KROOT" --bind "$tmp" "${dk[@]}")
 	# Newer DKMS looks for the headers under the install tree.
