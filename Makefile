@@ -60,8 +60,8 @@ ifneq ($(KVER),)
 export KVER KDIR KROOT
 endif
 
-.PHONY: all module tools deps lint check check-debug check-kernels demo initramfs install \
-	install-module install-tools dkms-install dkms-uninstall clean distclean \
+.PHONY: all module tools deps lint check check-debug check-kernels reliability-table demo initramfs install \
+	install-module install-tools soak dkms-install dkms-uninstall clean distclean \
 	help version testprogs
 
 all: module tools
@@ -98,6 +98,11 @@ lint:
 check: deps
 	@$(if $(filter 1 y yes,$(KERNEL_CI)),T='$(KERNEL_CI_T)' NT_INTEROP_PEERS=wireguard )scripts/check.sh
 
+# The reliability table from the last make check and make check-debug
+# runs (scripts/reliability-table.sh); TABLE_README=1 puts it in README.md.
+reliability-table:
+	@scripts/reliability-table.sh $(if $(filter 1,$(TABLE_README)),--readme)
+
 demo: deps
 	@scripts/demo.sh
 
@@ -106,10 +111,10 @@ demo: deps
 # linux-source-6.1 with selftests/debug.config and cached outside the
 # checkout (scripts/debug-kernel.sh). DEBUG_T is the default subset
 # (README.md "Tests" says why); T=regex picks others; FULL=1 runs them all.
-DEBUG_T ?= ^(10-netlink-errors|10-dump-race|10-teardown|30-handshake|42-gso-receive|50-teardown-traffic)\.sh$$
+DEBUG_T ?= ^(10-netlink-errors|10-dump-race|42-gso-receive|50-teardown-traffic|85-netlink-fuzz)\.sh$$
 check-debug: deps
 	@NT_DEBUG_KERNEL=1 T='$(if $(filter 1 y yes,$(FULL)),,$(or $(T),$(DEBUG_T)))' \
-		NT_VM_TIMEOUT=$(or $(NT_VM_TIMEOUT),$(if $(filter 1 y yes,$(FULL)),14400,3000)) \
+		NT_VM_TIMEOUT=$(or $(NT_VM_TIMEOUT),$(if $(filter 1 y yes,$(FULL)),14400,4200)) \
 		scripts/check.sh
 
 # make check-kernels: make check on each supported kernel in turn (6.1,
@@ -132,6 +137,13 @@ check-kernels: deps
 	echo; for k in $(KERNELS); do \
 		printf '# %-5s %s\n' "$$k:" "$$(grep -E '^[0-9]+ passed, [0-9]+ failed' .cache/check-kernels-$$k.log | tail -n 1)"; \
 	done; exit $$rc
+# make soak: the long runs of selftests/soak (traffic and configuration
+# churn for MINUTES minutes, default 30), outside make check and CI. The
+# same stages as make check minus the unit and host tests; logs in
+# .cache/soak/. NT_DEBUG_KERNEL=1 runs it on the debug kernel (kmemleak).
+MINUTES ?= 30
+soak: deps
+	@NT_SUITE=soak NT_SOAK_MINUTES=$(MINUTES) scripts/check.sh
 
 initramfs: module tools
 	selftests/vm/build-initramfs.sh --kver $(KVER) --out .cache/vm/initramfs.cpio.gz
@@ -178,6 +190,8 @@ help:
 	@echo "make check-debug [T=| FULL=1]    scenarios on the KASAN/kmemleak/lockdep debug kernel"
 	@echo "make check KERNEL=6.12|7.2 [T=]  the same on Debian 13's or sid's kernel (fetched, cached)"
 	@echo "make check-kernels [T=]          make check on 6.1, 6.12 and 7.2 in turn"
+	@echo "make reliability-table           the bad-input/flood/fault/fuzz table of the last runs"
+	@echo "make soak [MINUTES=30]           traffic and config churn for MINUTES, slab checked (VM)"
 	@echo "make demo                        boot QEMU and show two tunnels configured by tunctl"
 	@echo "make install [DESTDIR= PREFIX=]  modules_install + tunctl and its man page"
 	@echo "make dkms-install                register, build and install with DKMS for KVER"

@@ -187,9 +187,10 @@ void nt_crypto_hmac(u8 out[NT_CRYPTO_HASH_LEN], const u8 *in, size_t in_len,
 }
 
 /*
- * KDFn (PROTOCOL.md): t0 = HMAC(key, in), t1 = HMAC(t0, 0x01),
- * t_i = HMAC(t0, t_{i-1} || i).  Every output goes through the stack and is
- * copied out only after t0 exists, so the outputs may alias @key or @in.
+ * KDFn (Documentation/protocol.md "Primitives"): t0 = HMAC(key, in), t1 =
+ * HMAC(t0, 0x01), t_i = HMAC(t0, t_{i-1} || i).  Every output goes through the
+ * stack and is copied out only after t0 exists, so the outputs may alias @key
+ * or @in.
  */
 static void kdf(u8 *t1, u8 *t2, u8 *t3, const u8 key[NT_CRYPTO_HASH_LEN],
 		const u8 *in, size_t in_len)

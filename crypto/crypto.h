@@ -61,7 +61,8 @@ enum nt_crypto_lengths {
 #define NT_CRYPTO_SEALED_LEN(plain_len) ((plain_len) + NT_CRYPTO_AUTHTAG_LEN)
 
 /*
- * The Noise construction name and WireGuard's identifier (PROTOCOL.md):
+ * The Noise construction name and WireGuard's identifier
+ * (Documentation/protocol.md "Primitives"):
  * C = HASH(NT_CRYPTO_CONSTRUCTION), H = HASH(C || NT_CRYPTO_IDENTIFIER).
  * Both are hashed without a terminator: use sizeof() - 1.
  */
@@ -72,10 +73,11 @@ enum nt_crypto_lengths {
  * TAI64N timestamps carry their nanoseconds rounded down to a multiple of
  * this, so that a handshake initiation does not publish the sender's precise
  * clock.  It is the largest power of two not above the shortest interval
- * between two initiations a peer accepts (1 s / 50, PROTOCOL.md), so two
- * initiations that the rate limit lets through never share a value and the
- * receiver's "strictly newer" replay check still orders them: 2^24 ns, about
- * 16.8 ms.  WireGuard derives the same number the same way.
+ * between two initiations a peer accepts (1 s / 50, Documentation/protocol.md
+ * "Timers and limits"), so two initiations that the rate limit lets through
+ * never share a value and the receiver's "strictly newer" replay check still
+ * orders them: 2^24 ns, about 16.8 ms.  WireGuard derives the same number
+ * the same way.
  */
 #define NT_CRYPTO_TAI64N_GRANULARITY_NS BIT(24)
 
@@ -198,8 +200,9 @@ bool __must_check nt_crypto_xaead_decrypt(u8 *dst, const u8 *src,
  * @public_key: the peer's public key, as received (bit 255 is ignored)
  *
  * A public key of small order (or a non-canonical encoding of one) makes
- * the shared secret all zero whatever the private key; PROTOCOL.md makes that
- * an error, since such a "secret" is known to everybody.
+ * the shared secret all zero whatever the private key;
+ * Documentation/protocol.md "Primitives" makes that an error, since such a
+ * "secret" is known to everybody.
  *
  * Return: false if the shared secret is all zero (@shared is then zero).
  */
@@ -302,8 +305,8 @@ void nt_crypto_hmac(u8 out[NT_CRYPTO_HASH_LEN], const u8 *in, size_t in_len,
  * @in: input keying material (may be NULL if @in_len is 0)
  * @in_len: size of @in
  *
- * Noise's HKDF with BLAKE2s, PROTOCOL.md's KDFn.  @t1 may alias @key (the
- * usual C = KDF1(C, x)).
+ * Noise's HKDF with BLAKE2s, the KDFn of Documentation/protocol.md
+ * "Primitives".  @t1 may alias @key (the usual C = KDF1(C, x)).
  */
 void nt_crypto_kdf1(u8 t1[NT_CRYPTO_HASH_LEN], const u8 key[NT_CRYPTO_HASH_LEN],
 		    const u8 *in, size_t in_len);
@@ -344,9 +347,9 @@ void nt_crypto_kdf3(u8 t1[NT_CRYPTO_HASH_LEN], u8 t2[NT_CRYPTO_HASH_LEN],
  *	NT_CRYPTO_TAI64N_GRANULARITY_NS
  *
  * The "+ 10" is the TAI64 label as the reference implementations write it
- * (PROTOCOL.md); the receiver only compares timestamps from the same sender,
- * so the exact offset matters only for byte-compatibility.  Timestamps
- * compare correctly with memcmp().
+ * (Documentation/protocol.md "Primitives"); the receiver only compares
+ * timestamps from the same sender, so the exact offset matters only for
+ * byte-compatibility.  Timestamps compare correctly with memcmp().
  */
 void nt_crypto_tai64n_encode(u8 out[NT_CRYPTO_TAI64N_LEN],
 			     const struct timespec64 *ts);

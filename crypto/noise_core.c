@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s, written the way PROTOCOL.md writes
- * WireGuard's handshake.  The Noise specification (revision 34) says the
- * same with its SymmetricState; the correspondence, for readers who know
- * one and check the other:
+ * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s, written the way
+ * Documentation/protocol.md "Handshake" writes WireGuard's handshake.  The
+ * Noise specification (revision 34) says the same with its SymmetricState; the
+ * correspondence, for readers who know one and check the other:
  *
- *   Noise                              here (PROTOCOL.md)
+ *   Noise                              here (Documentation/protocol.md)
  *   InitializeSymmetric(name)          C = H = HASH(name)   (name > 32 bytes)
  *   MixHash(prologue)                  H = HASH(C || prologue): WireGuard's
  *                                      "H = HASH(C || IDENTIFIER)" is this

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pure Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s handshake of PROTOCOL.md:
- * messages 1 and 2 and the split into transport keys, on a plain state
- * struct.  No peers, indices, timers, cookies or wire headers: the caller
- * (module/noise.c) wraps the bytes written here in WireGuard's messages and
- * owns everything else.  The ephemeral key and the payloads are parameters,
- * so that tests can reproduce published vectors byte for byte.
+ * The pure Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s handshake of
+ * Documentation/protocol.md "Handshake": messages 1 and 2 and the split into
+ * transport keys, on a plain state struct.  No peers, indices, timers, cookies
+ * or wire headers: the caller (module/noise.c) wraps the bytes written here in
+ * WireGuard's messages and owns everything else.  The ephemeral key and the
+ * payloads are parameters, so that tests can reproduce published vectors byte
+ * for byte.
  *
  * Message layout, which is also the layout of the matching fields of
  * WireGuard's wire structs (contiguous there), so callers can point @dst at

@@ -7,7 +7,7 @@
  * The script names the source of each published vector and re-checks it with
  * Python's hashlib and the 'cryptography' package before writing it here;
  * HMAC, KDF, MAC, TAI64N and the WireGuard-shaped handshake are computed by
- * the script from shared/PROTOCOL.md.
+ * the script from Documentation/protocol.md.
  */
 
 #ifndef _NT_CRYPTO_SELFTEST_VECTORS_H
@@ -486,7 +486,10 @@ static const struct nt_kat_keyed kat_mac[] = {
 	  kat_mac_key2, 32, kat_mac_in2, 0, kat_mac_out2 },
 };
 
-/* KDF1..3 per PROTOCOL.md: KDFn returns the first n of t1, t2, t3. */
+/*
+ * KDF1..3 per Documentation/protocol.md: KDFn returns the first n of t1, t2,
+ * t3.
+ */
 static const u8 kat_kdf_key0[32] = {
 	0x60, 0xe2, 0x6d, 0xae, 0xf3, 0x27, 0xef, 0xc0,
 	0x2e, 0xc3, 0x35, 0xe2, 0xa0, 0x25, 0xd2, 0xd0,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every difference between the kernels noisetun builds against, in one
- * place (shared/KERNELS.md: Debian 12's 6.1, Debian 13's 6.12, sid's 7.2).
+ * place (Documentation/kernels.md: Debian 12's 6.1, Debian 13's 6.12, sid's
+ * 7.2).
  *
  * Guards are named for the capability that differs, not for a version, so
  * that code reads "if the kernel can do X". None tests a version number:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mac1, mac2 and cookie replies (PROTOCOL.md "Cookies"); see cookie.h for
- * who calls what and the locking.
+ * mac1, mac2 and cookie replies (Documentation/protocol.md "Cookies"); see
+ * cookie.h for who calls what and the locking.
  *
  * Time is ktime_get_coarse_boottime_ns(): monotonic and still running while
  * the machine sleeps, so a secret or cookie never outlives its 120 s across
@@ -32,10 +32,10 @@
 #include "messages.h"
 
 /*
- * The labels of the two keys derived from a static public key (PROTOCOL.md
- * "Handshake" and "Cookies"). They belong in messages.h with the other
- * protocol constants; they live here until its owner moves them. Hashed
- * without their terminator.
+ * The labels of the two keys derived from a static public key
+ * (Documentation/protocol.md "Primitives" and "Cookies"). They belong in
+ * messages.h with the other protocol constants; they live here until its owner
+ * moves them. Hashed without their terminator.
  */
 #define LABEL_MAC1 "mac1----"
 #define LABEL_COOKIE "cookie--"
@@ -60,7 +60,10 @@ static_assert((int)NT_CRYPTO_XNONCE_LEN == (int)COOKIE_NONCE_LEN);
 static_assert((int)NT_CRYPTO_HASH_LEN == (int)NOISE_SYMMETRIC_KEY_LEN);
 static_assert((int)NT_CRYPTO_HASH_LEN == (int)NOISE_HASH_LEN);
 static_assert((int)NOISE_HASH_LEN <= (int)NT_CRYPTO_MAC_KEY_MAX_LEN);
-/* Amplification (TESTING.md B17): a reply never exceeds what it answers. */
+/*
+ * Amplification (Documentation/testing.md B17): a reply never exceeds what it
+ * answers.
+ */
 static_assert(sizeof(struct message_handshake_cookie) <=
 	      sizeof(struct message_handshake_response));
 static_assert(sizeof(struct message_handshake_response) <=

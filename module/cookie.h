@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mac1, mac2 and cookie replies: the handshake's defence against floods
- * (PROTOCOL.md "Cookies").
+ * (Documentation/protocol.md "Cookies").
  *
  * Two halves:
  *  - the checker, one per device (&struct nt_cookie_checker): verifies mac1

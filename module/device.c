@@ -571,8 +571,8 @@ static int __net_init pernet_init(struct net *net)
  * runs before any of the namespace's own exit work, while its sockets can
  * still be closed normally, and for each dying namespace in a batch.
  *
- * The circular case (TESTING.md §1.1 #24): A creates d1 and moves it to B,
- * B creates d2 and moves it to A, then both die together. A's pre_exit
+ * The circular case (Documentation/testing.md 1.1 #24): A creates d1 and moves
+ * it to B, B creates d2 and moves it to A, then both die together. A's pre_exit
  * deletes d1 (living in B, still intact), B's deletes d2. Nothing holds a
  * reference on either namespace, so neither waits for the other; whichever
  * runs first finds the other device still there and deletes its own.

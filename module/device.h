@@ -158,7 +158,7 @@ struct nt_handshake_worker {
  * @handshake_last_cpu: where the last worker was queued (round robin)
  * @last_under_load_ns: boot time the queue was last found long enough to
  *                      count as under load; the device stays under load
- *                      for a second after (PROTOCOL.md "Cookies")
+ *                      for a second after (Documentation/protocol.md "Cookies")
  * @cookie_budget: the cookie replies the device may still make under load
  *                 for senders that have not proved their address
  *                 (ratelimiter.h)

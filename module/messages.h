@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The WireGuard wire protocol as noisetun speaks it: every protocol constant
- * and every message layout, in one place (see shared/PROTOCOL.md).
+ * and every message layout, in one place (see Documentation/protocol.md).
  *
  * All integers on the wire are little-endian. Struct members are named for
  * the state of their bytes on the wire ("encrypted_static"), and sizes are
@@ -233,7 +233,10 @@ enum message_alignments {
 #define MESSAGE_OUTER_OVERHEAD \
 	(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + MESSAGE_MINIMUM_LENGTH)
 
-/* The protocol's figures (PROTOCOL.md "Messages"), checked at build time. */
+/*
+ * The protocol's figures (Documentation/protocol.md "Messages"), checked at
+ * build time.
+ */
 static_assert(sizeof(struct message_header) == 4);
 static_assert(sizeof(struct message_handshake_initiation) == 148);
 static_assert(sizeof(struct message_handshake_response) == 92);

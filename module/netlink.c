@@ -21,7 +21,7 @@
  * peers, the allowed-IPs nodes, and a new socket pair for a port change,
  * bound last so that a busy port fails before anything changed. The
  * second pass applies the plan and cannot fail. So a request that fails
- * leaves the configuration as it was (TESTING.md N16).
+ * leaves the configuration as it was (Documentation/testing.md N16).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -72,7 +72,8 @@ static bool unknown_flags(const struct nlattr *attr, u32 all)
 
 /*
  * WireGuard silently ignores an endpoint of any other size or family; we
- * refuse it (TESTING.md N12), since the caller surely meant something.
+ * refuse it (Documentation/testing.md N12), since the caller surely meant
+ * something.
  */
 static int validate_endpoint(const struct nlattr *attr,
 			     struct netlink_ext_ack *extack)
@@ -93,8 +94,8 @@ static int validate_endpoint(const struct nlattr *attr,
 
 /*
  * IPADDR and CIDR_MASK are checked against FAMILY by the first pass of SET,
- * with -EINVAL as WireGuard gives (TESTING.md N10), rather than by a range
- * policy, which would answer -ERANGE for some of the same mistakes.
+ * with -EINVAL as WireGuard gives (Documentation/testing.md N10), rather than
+ * by a range policy, which would answer -ERANGE for some of the same mistakes.
  */
 static const struct nla_policy allowedip_policy[NOISETUN_A_ALLOWEDIP_MAX + 1] = {
 	[NOISETUN_A_ALLOWEDIP_FAMILY]	 = { .type = NLA_U16 },
@@ -557,7 +558,7 @@ static int get_device_done(struct netlink_callback *cb)
 /**
  * enum peer_action - what applying one element of PEERS does
  * @PEER_SKIP: nothing (removing or updating an unknown peer, or adding one
- *             with the device's own public key: TESTING.md N9)
+ *             with the device's own public key: Documentation/testing.md N9)
  * @PEER_ADD: link a peer created by the first pass, then update it
  * @PEER_UPDATE: change an existing peer
  * @PEER_REMOVE: remove a peer

@@ -32,9 +32,9 @@ static atomic64_t keypair_counter = ATOMIC64_INIT(0);
  * The Noise core writes and reads the handshake fields that follow the
  * indices as one run of bytes; the wire structs must hold them in that
  * order with nothing in between, and mac1 must start right after them:
- * mac1 covers the message up to there (PROTOCOL.md), and the core's
- * handshake hash covers exactly the ephemeral, sealed static and sealed
- * timestamp (initiation) or the ephemeral and sealed nothing (response).
+ * mac1 covers the message up to there (Documentation/protocol.md "Cookies"),
+ * and the core's handshake hash covers exactly the ephemeral, sealed static and
+ * sealed timestamp (initiation) or the ephemeral and sealed nothing (response).
  */
 static_assert(offsetof(struct message_handshake_initiation, macs) -
 	      offsetof(struct message_handshake_initiation,
@@ -511,8 +511,14 @@ bool nt_noise_handshake_begin_session(struct nt_noise_handshake *hs,
 	if (unlikely(state != NT_NOISE_CORE_RESPONSE_CONSUMED &&
 		     state != NT_NOISE_CORE_RESPONSE_CREATED))
 		goto out;
-	if (unlikely(!keypair))
+	if (unlikely(!keypair)) {
+		/*
+		 * The handshake message was good but yields no session: a
+		 * drop like any other failed allocation on the packet path.
+		 */
+		nt_peer_count_drop(peer, NOISETUN_A_DROP_NO_MEMORY);
 		goto out_zero;
+	}
 	if (WARN_ON_ONCE(!nt_noise_core_split(&hs->core, keypair->sending_key,
 					      keypair->receiving_key)))
 		goto out_zero;

@@ -383,7 +383,8 @@ nt_noise_keypair_current(struct nt_noise_keypairs *keypairs);
  * @now_ns: ktime_get_coarse_boottime_ns()
  *
  * Return: true if the keypair must no longer be used for sending or
- * receiving (PROTOCOL.md: no keypair is used past REJECT_AFTER_TIME).
+ * receiving (Documentation/protocol.md "Timers and limits": no keypair is used
+ * past REJECT_AFTER_TIME).
  */
 bool nt_noise_keypair_is_expired(const struct nt_noise_keypair *keypair,
 				 u64 now_ns);
@@ -419,7 +420,8 @@ bool nt_noise_keypair_can_send(const struct nt_noise_keypair *keypair,
  * @now_ns: ktime_get_coarse_boottime_ns()
  *
  * Return: true once REKEY_AFTER_MESSAGES were sent on it, or when we
- * initiated it more than REKEY_AFTER_TIME ago (PROTOCOL.md "Timers").
+ * initiated it more than REKEY_AFTER_TIME ago (Documentation/protocol.md
+ * "Timers and limits").
  */
 bool nt_noise_keypair_wants_rekey_after_send(const struct nt_noise_keypair *keypair,
 					     u64 now_ns);

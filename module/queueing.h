@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The transport's queues: crypto in parallel on every CPU, each peer's
- * packets still delivered in the order they came (STYLE.md's queue design).
+ * packets still delivered in the order they came (Documentation/architecture.md
+ * "Data path").
  *
  *  TX   device_xmit()        any CPU               peer's serial work
  *       ---------            ---------             ------------------

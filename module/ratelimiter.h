@@ -3,7 +3,7 @@
  * Handshake rate limiting per source address, the last defence of the
  * cookie mechanism: once a sender has proved with mac2 that it owns its
  * address, it may still make us do Diffie-Hellman work only 20 times per
- * second, with bursts of 5 (PROTOCOL.md "Cookies").
+ * second, with bursts of 5 (Documentation/protocol.md "Cookies").
  *
  * Only proven senders are limited per source. A message without a valid
  * mac2 proves nothing about its source: anyone who knows the device's

@@ -37,8 +37,8 @@
 
 /*
  * From this many waiting messages on, the device counts as under load
- * (PROTOCOL.md "Cookies"): handshakes without a valid mac2 get a cookie
- * reply instead of processing, and the proven ones are rate limited. The
+ * (Documentation/protocol.md "Cookies"): handshakes without a valid mac2 get a
+ * cookie reply instead of processing, and the proven ones are rate limited. The
  * reference uses the same fraction of its queue.
  */
 enum { UNDER_LOAD_QUEUE_LEN = MAX_QUEUED_INCOMING_HANDSHAKES / 8 };
@@ -103,9 +103,9 @@ enum screen_verdict {
 
 /*
  * The checks a handshake message passes before any Diffie-Hellman work
- * (PROTOCOL.md "Cookies"). mac1, always: it is all a stranger may make us
- * compute. Under load also mac2, which proves that the sender receives at
- * its source address and port. A proven sender is held to its source's
+ * (Documentation/protocol.md "Cookies"). mac1, always: it is all a stranger may
+ * make us compute. Under load also mac2, which proves that the sender receives
+ * at its source address and port. A proven sender is held to its source's
  * rate (20 a second, a burst of 5). An unproven message gets a cookie
  * reply, within the device's budget of them, and goes no further: it never
  * spends a source's tokens or takes room in the rate limiter's table,
@@ -348,6 +348,12 @@ void nt_receive_data(struct nt_device *ntd, struct sk_buff *skb)
 	rcu_read_lock_bh();
 	if (unlikely(READ_ONCE(peer->is_dead))) {
 		rcu_read_unlock_bh();
+		/*
+		 * Its keypairs are still hashed until removal has waited
+		 * out this section; the peer's counters go with it, so the
+		 * drop is the device's, as for an index already unhashed.
+		 */
+		nt_device_count_drop(ntd, NOISETUN_A_DROP_BAD_KEYPAIR);
 		goto err;
 	}
 	if (unlikely(!nt_queue_enqueue_rx(ntd, peer, skb))) {
@@ -378,7 +384,10 @@ static bool decrypt_packet(struct sk_buff *skb, struct nt_noise_keypair *keypair
 	unsigned int len;
 	int num_frags;
 
-	/* PROTOCOL.md: no keypair is used past its time or its messages. */
+	/*
+	 * Documentation/protocol.md "Timers and limits": no keypair is used
+	 * past its time or its messages.
+	 */
 	if (unlikely(nonce >= REJECT_AFTER_MESSAGES ||
 		     nt_noise_keypair_is_expired(keypair,
 						 ktime_get_coarse_boottime_ns()))) {
@@ -559,7 +568,8 @@ static void consume_data(struct nt_peer *peer, struct sk_buff *skb)
 	/*
 	 * The initiator of an old session starts the next one while the
 	 * peer still talks to it, so that it is ready before this one
-	 * expires even if we have nothing to send (PROTOCOL.md "Timers").
+	 * expires even if we have nothing to send (Documentation/protocol.md
+	 * "Timers and limits").
 	 */
 	if (unlikely(!READ_ONCE(peer->sent_lastminute_handshake) &&
 		     rcu_access_pointer(peer->keypairs.current_keypair) == keypair &&

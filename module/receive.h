@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Receiving handshake messages (PROTOCOL.md "Handshake", "Cookies") and
- * transport data (PROTOCOL.md "Messages", queueing.h for the pipeline).
+ * Receiving handshake messages (Documentation/protocol.md "Handshake",
+ * "Cookies") and transport data (Documentation/protocol.md "Messages",
+ * queueing.h for the pipeline).
  *
  * The socket's receive path checks a message's framing and hands
  * initiations, responses and cookie replies to nt_receive_handshake_queue().

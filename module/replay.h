@@ -17,11 +17,12 @@
  *
  * Locking: today the serial receive stage of a peer checks its counters on
  * one CPU at a time, but spreading one busy peer's receive work over several
- * CPUs is planned (DESIGN.md), and then the same keypair is checked from two
- * CPUs at once. The window does not rely on the caller: each window has its
- * own spinlock, taken with bottom halves disabled so that any context except
- * hard interrupts may check a counter. It is held for a bit test, or for at
- * most COUNTER_BITS_TOTAL / BITS_PER_LONG word stores when the window slides.
+ * CPUs is planned (Documentation/architecture.md "Data path"), and then the
+ * same keypair is checked from two CPUs at once. The window does not rely on
+ * the caller: each window has its own spinlock, taken with bottom halves
+ * disabled so that any context except hard interrupts may check a counter. It
+ * is held for a bit test, or for at most COUNTER_BITS_TOTAL / BITS_PER_LONG
+ * word stores when the window slides.
  */
 
 #ifndef _NT_REPLAY_H

@@ -255,9 +255,9 @@ send:
 
 /*
  * Zero bytes to add so that the sealed packet is a multiple of
- * MESSAGE_PADDING_MULTIPLE, but never longer than @mtu (PROTOCOL.md
- * "Messages"): padding must not make a packet that fitted the path too big
- * for it. A packet already at or past @mtu gets none.
+ * MESSAGE_PADDING_MULTIPLE, but never longer than @mtu
+ * (Documentation/protocol.md "Messages"): padding must not make a packet that
+ * fitted the path too big for it. A packet already at or past @mtu gets none.
  */
 static unsigned int padding_len(unsigned int len, unsigned int mtu)
 {

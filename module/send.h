@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What goes out to a peer: handshake messages (PROTOCOL.md "Handshake") and
- * transport data (PROTOCOL.md "Messages", queueing.h for the pipeline).
+ * What goes out to a peer: handshake messages (Documentation/protocol.md
+ * "Handshake") and transport data (Documentation/protocol.md "Messages",
+ * queueing.h for the pipeline).
  *
  * Handshakes. A packet that finds no usable session asks for one with
  * nt_send_handshake_want(); the initiation is created and sent by the

@@ -38,11 +38,11 @@ enum { PORT_PICK_RETRIES = 32 };
 
 /*
  * Check the outer framing of a received message: the UDP header, the
- * message type and the size the protocol fixes for that type (PROTOCOL.md
- * "Messages"). Nothing here needs a key. On success skb->data points at
- * the message, whose fixed header is in the linear area, and the transport
- * header still locates the UDP header (for the endpoint the data plane
- * learns from it).
+ * message type and the size the protocol fixes for that type
+ * (Documentation/protocol.md "Messages"). Nothing here needs a key. On success
+ * skb->data points at the message, whose fixed header is in the linear area,
+ * and the transport header still locates the UDP header (for the endpoint the
+ * data plane learns from it).
  *
  * Return: NOISETUN_A_DROP_UNSPEC (0) for a well-formed message, otherwise
  * the drop reason.

@@ -97,8 +97,8 @@ void nt_socket_set_peer_endpoint(struct nt_peer *peer,
  * nt_socket_set_peer_endpoint_from_skb() - roam to where a packet came from
  * @peer: the peer an authenticated packet came from
  * @skb: that packet, with its outer network and transport headers still
- *       set (PROTOCOL.md "Routing and roaming"); its destination becomes
- *       the sticky source of what we send back
+ *       set (Documentation/protocol.md "Routing and roaming"); its destination
+ *       becomes the sticky source of what we send back
  *
  * Any context but hard interrupts.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A peer's timers (PROTOCOL.md "Timers and limits").
+ * A peer's timers (Documentation/protocol.md "Timers and limits").
  *
  * The data and handshake paths report protocol events here and nothing
  * more ("data was sent", "a handshake completed"); this file alone decides

@@ -26,7 +26,7 @@
 # failure), T (extended regex: run only scenarios, unit and host tests
 # whose name matches), SLOW=1 (also the slow parts of scenarios: the
 # protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
-# Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 1500, or
+# Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 3600, or
 # 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto), NT_INTEROP_PEERS
 # (40-interop.sh's reference peers; empty: all).
 #
@@ -60,13 +60,23 @@ export KVER
 if [ "$SLOW" = 1 ]; then
 	: "${NT_VM_TIMEOUT:=3600}"
 else
-	: "${NT_VM_TIMEOUT:=1500}"
+	: "${NT_VM_TIMEOUT:=3600}"
 fi
 : "${NT_DEBUG_KERNEL:=0}"
+# NT_SUITE=soak (make soak): the scenarios of selftests/soak instead of
+# selftests/netns, NT_SOAK_MINUTES long each; no unit or host test.
+: "${NT_SUITE:=netns}"
+: "${NT_SOAK_MINUTES:=30}"
+NT_TIMEOUT_EXTRA=0
+if [ "$NT_SUITE" = soak ]; then
+	NT_TIMEOUT_EXTRA=$((NT_SOAK_MINUTES * 60))
+	NT_VM_TIMEOUT=$((NT_VM_TIMEOUT + NT_TIMEOUT_EXTRA))
+fi
 : "${KERNEL:=}"
 [ "$KERNEL" = 6.1 ] && KERNEL=
 out=$top/.cache/check
 [ "$NT_DEBUG_KERNEL" = 1 ] && out=$top/.cache/check-debug
+[ "$NT_SUITE" = soak ] && out=$top/.cache/soak
 [ -n "$KERNEL" ] && out=$top/.cache/check-$KERNEL
 rm -rf "$out"
 mkdir -p "$out"
@@ -103,7 +113,9 @@ skip_expected() {	# skip_expected TEST/LEAF: may this leaf skip here?
 matches() {	# matches NAME: NAME passes the T filter
 	# The debug kernel's run: only the VM's scenarios (host-side tests do
 	# not use the kernel, and make check runs them).
-	[ "$NT_DEBUG_KERNEL" = 1 ] && [ ! -e "selftests/netns/$1" ] && return 1
+	# make soak: only its own scenarios (on either kernel).
+	[ "$NT_DEBUG_KERNEL" = 1 ] || [ "$NT_SUITE" != netns ] &&
+		[ ! -e "selftests/$NT_SUITE/$1" ] && return 1
 	# Another Debian kernel's run: the scenarios, and the DKMS build
 	# against its headers.
 	[ -n "$KERNEL" ] && [ ! -e "selftests/netns/$1" ] && [ "$1" != dkms.sh ] && return 1
@@ -136,6 +148,10 @@ add_test() {
 				bad=$((bad + 1)); nfail=$((nfail + 1))
 			fi
 			echo "    $st $n - $rest" >>"$body"
+		elif [[ $line =~ ^[[:space:]]*#[[:space:]]*nt-fuzz:[[:space:]]*(.*)\ seconds=([0-9]+)\ cases=([0-9]+)$ ]]; then
+			printf '%s\t%s\t%s\t%s\n' "$name" "${BASH_REMATCH[1]}" \
+				"${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" >>"$out/fuzz.tsv"
+			echo "    # ${line#*#}" | sed 's/^    #  /    # /' >>"$body"
 		elif [[ $line =~ ^[[:space:]]*# ]]; then
 			echo "    # ${line#*#}" | sed 's/^    #  /    # /' >>"$body"
 		elif [ -n "$line" ]; then
@@ -147,6 +163,8 @@ add_test() {
 		echo "    not ok 1 - $name reported no result" >>"$body"
 	fi
 	ntests=$((ntests + 1))
+	# For scripts/reliability-table.sh: name, leaves, passed, failed, skipped.
+	printf '%s\t%d\t%d\t%d\t%d\n' "$name" "$n" "$((n - bad - skipped))" "$bad" "$skipped" >>"$out/tests.tsv"
 	if [ "$bad" -gt 0 ]; then
 		status="not ok"
 	else
@@ -342,6 +360,9 @@ if matches fuzz; then
 			n=$((n + 1))
 			if $MAKE --no-print-directory -C tools/fuzz "smoke-${f#fuzz-}" >"$out/$f.log" 2>&1; then
 				echo "ok $n - $f: $(tail -n 1 "$out/$f.log")" >>"$leaves"
+				# libFuzzer's last line: "Done N runs in S second(s)".
+				sed -n "s/^Done \([0-9]*\) runs in \([0-9]*\) second.*/# nt-fuzz: tunctl $f seconds=\2 cases=\1/p" \
+					"$out/$f.log" | tail -n 1 >>"$leaves"
 			else
 				echo "not ok $n - $f: a crash, leak, timeout or broken property (input saved in tools/fuzz/)" >>"$leaves"
 				grep -E 'ERROR|SUMMARY|property broken|Test unit written' "$out/$f.log" |
@@ -355,11 +376,82 @@ if matches fuzz; then
 fi
 
 # --- the VM -------------------------------------------------------------------
-scenarios=()
-for f in selftests/netns/[0-9]*.sh; do
+# Scenarios come from selftests/$NT_SUITE (netns; soak for make soak). One
+# whose first 30 lines hold "# nt-boot: WORDS" needs those words on the
+# kernel command line (e.g. ipv6.disable=1): it runs in a VM of its own,
+# one per distinct WORDS, booted after the main one from the same
+# initramfs; the runner in each VM picks the scenarios made for its boot
+# (it reads nt.boot=WORD,WORD from /proc/cmdline).
+boot_words() {	# boot_words FILE: its nt-boot words, one space apart
+	head -n 30 "$1" | sed -n 's/^# nt-boot: *//p' | head -n 1 | xargs
+}
+have_boot() {	# have_boot WORDS: a VM with WORDS is planned already
+	local x
+	for x in "${boots[@]+"${boots[@]}"}"; do
+		[ "$x" = "$1" ] && return 0
+	done
+	return 1
+}
+scenarios=() boots=()
+for f in "selftests/$NT_SUITE"/[0-9]*.sh; do
 	[ -e "$f" ] || continue
-	matches "$(basename "$f")" && scenarios+=("$(basename "$f")")
+	matches "$(basename "$f")" || continue
+	scenarios+=("$(basename "$f")")
+	b=$(boot_words "$f")
+	have_boot "$b" || boots+=("$b")
 done
+
+# run_vm WORDS: boot the VM (with WORDS added to the kernel command line)
+# and add its top-level tests. Logs: results.ktap, console.log, qemu.log,
+# with "-boot<N>" before the dot for the extra VMs.
+nvm=0
+run_vm() {
+	local words=$1 sfx= append=() t0 vm_ok boot cur running line name
+	if [ -n "$words" ]; then
+		nvm=$((nvm + 1))
+		sfx=-boot$nvm
+		append=(--append "$words nt.boot=${words// /,}")
+		progress "booting $KVER under QEMU with: $words"
+	else
+		progress "booting $KVER under QEMU"
+	fi
+	t0=$(date +%s)
+	selftests/vm/run-qemu.sh --kver "$KVER" --initrd "$initrd" \
+		--results "$out/results$sfx.ktap" --console "$out/console$sfx.log" \
+		--timeout "$NT_VM_TIMEOUT" "${kernel_args[@]+"${kernel_args[@]}"}" \
+		"${append[@]+"${append[@]}"}" | tee "$out/qemu$sfx.log"
+	vm_ok=${PIPESTATUS[0]}
+	timing+=("vm${words:+ ($words)} $(($(date +%s) - t0))s")
+	boot=$(grep -a -m1 '^# nt-init: kernel' "$out/console$sfx.log" | sed -n 's/.*up \([0-9.]*\) s.*/\1/p')
+	[ -n "$boot" ] && timing+=("(kernel reached /init after ${boot}s)")
+
+	# Split the VM's document into its top-level tests. Lines indented by
+	# four spaces belong to the test whose "ok N - name" line closes them.
+	cur=$out/cur.leaves
+	: >"$cur"
+	running=
+	while IFS= read -r line; do
+		case "$line" in
+		"# nt-running: "*) running=${line#\# nt-running: } ;;
+		"    KTAP version 1" | "    1.."* | "    # Subtest:"*) ;;
+		"    "*) printf '%s\n' "${line#    }" >>"$cur" ;;
+		"ok "* | "not ok "*)
+			name=$(printf '%s\n' "$line" | sed -E 's/^(not )?ok [0-9]+ - //; s/ # [Ss][Kk][Ii][Pp].*//')
+			add_test "$name" "$cur"
+			: >"$cur"
+			running= ;;
+		esac
+	done <"$out/results$sfx.ktap"
+	if [ "$vm_ok" -ne 0 ]; then
+		# The VM died or timed out: blame the scenario it was running.
+		{
+			echo "not ok 1 - the VM died or timed out${running:+ during $running} (kernel panic, oops, WARN or hang)"
+			grep -a -E '^# (qemu|console):' "$out/qemu$sfx.log" | tail -n 70
+		} >"$cur"
+		add_test "${running:-vm${words:+ ($words)}}" "$cur"
+	fi
+	rm -f "$cur"
+}
 
 if [ ${#scenarios[@]} -eq 0 ]; then
 	progress "no scenario matches T='$T': not booting the VM"
@@ -370,7 +462,11 @@ else
 	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T"
 	      --config "NT_SLOW=$SLOW" --config "NT_TIMEOUT_SCALE=$NT_TIMEOUT_SCALE"
 	      --config "NT_INTEROP_PEERS=${NT_INTEROP_PEERS:-}"
+	      --config "NT_SUITE=$NT_SUITE" --config "NT_SOAK_MINUTES=$NT_SOAK_MINUTES"
+	      --config "NT_TIMEOUT_EXTRA=$NT_TIMEOUT_EXTRA"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")
+	# The fuzzers' time, when a lane sets it (80-packet-fuzz, 85-netlink-fuzz).
+	[ -n "${NT_FUZZ_SECONDS:-}" ] && args+=(--config "NT_FUZZ_SECONDS=$NT_FUZZ_SECONDS")
 	[ "$have_module" = 1 ] && args+=(--module "$top/noisetun.ko")
 	[ "$have_tunctl" = 1 ] && args+=(--tunctl "$top/tools/tunctl")
 	leaves=$out/initramfs.leaves
@@ -387,47 +483,17 @@ else
 	timing+=("initramfs $(($(date +%s) - t0))s")
 
 	if [ "$ok_initrd" = 1 ]; then
-		t0=$(date +%s)
-		progress "booting $KVER under QEMU"
-		selftests/vm/run-qemu.sh --kver "$KVER" --initrd "$initrd" \
-			--results "$out/results.ktap" --console "$out/console.log" \
-			--timeout "$NT_VM_TIMEOUT" "${kernel_args[@]+"${kernel_args[@]}"}" | tee "$out/qemu.log"
-		vm_ok=${PIPESTATUS[0]}
-		timing+=("vm $(($(date +%s) - t0))s")
-		boot=$(grep -a -m1 '^# nt-init: kernel' "$out/console.log" | sed -n 's/.*up \([0-9.]*\) s.*/\1/p')
-		[ -n "$boot" ] && timing+=("(kernel reached /init after ${boot}s)")
-
-		# Split the VM's document into its top-level tests. Lines
-		# indented by four spaces belong to the test whose "ok N - name"
-		# line closes them.
-		cur=$out/cur.leaves
-		: >"$cur"
-		running=
-		while IFS= read -r line; do
-			case "$line" in
-			"# nt-running: "*) running=${line#\# nt-running: } ;;
-			"    KTAP version 1" | "    1.."* | "    # Subtest:"*) ;;
-			"    "*) printf '%s\n' "${line#    }" >>"$cur" ;;
-			"ok "* | "not ok "*)
-				name=$(printf '%s\n' "$line" | sed -E 's/^(not )?ok [0-9]+ - //; s/ # [Ss][Kk][Ii][Pp].*//')
-				add_test "$name" "$cur"
-				: >"$cur"
-				running= ;;
-			esac
-		done <"$out/results.ktap"
-		if [ "$vm_ok" -ne 0 ]; then
-			# The VM died or timed out: blame the scenario it was running.
-			{
-				echo "not ok 1 - the VM died or timed out${running:+ during $running} (kernel panic, oops, WARN or hang)"
-				grep -a -E '^# (qemu|console):' "$out/qemu.log" | tail -n 70
-			} >"$cur"
-			add_test "${running:-vm}" "$cur"
-		fi
-		rm -f "$cur"
+		for b in "${boots[@]}"; do
+			[ -z "$b" ] && run_vm ""
+		done
+		for b in "${boots[@]}"; do
+			[ -n "$b" ] && run_vm "$b"
+		done
 	fi
 fi
 
 # --- report -------------------------------------------------------------------
+echo "$KVER" >"$out/kernel"	# for scripts/reliability-table.sh
 timing+=("total $(($(date +%s) - t_start))s")
 echo
 echo "KTAP version 1"

@@ -11,8 +11,9 @@
 #   FILE_PATH_CHANGES  only meaningful for patches (MAINTAINERS updates).
 #   LINUX_VERSION_CODE, CONSTANT_COMPARISON
 #                      module/compat.h only: it is the one place where
-#                      kernel-version differences live (STYLE.md "Build"),
-#                      written the usual way, LINUX_VERSION_CODE >= KERNEL_VERSION().
+#                      kernel-version differences live (Documentation/style.md
+#                      "Build"), written the usual way, LINUX_VERSION_CODE >=
+#                      KERNEL_VERSION().
 #   BIT_MACRO          module/uapi/ only: BIT() does not exist for userspace.
 # Environment: KVER, KDIR, NOISETUN_VERSION (set by the Makefile).
 set -uo pipefail

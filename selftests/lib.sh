@@ -6,8 +6,11 @@
 #
 #	set -e
 #	source "$(dirname "$0")/../lib.sh"
-#	cleanup() { nt_cleanup; }
-#	trap cleanup EXIT
+#
+# It sets `trap cleanup EXIT`, and its cleanup() is nt_cleanup: a scenario
+# with more to undo (a process of its own, a sysctl, a mount) defines its
+# own cleanup(), which calls nt_cleanup, and says `trap cleanup EXIT` next
+# to it for the reader.
 #
 # A scenario prints one KTAP result line per check ("ok N - desc" or
 # "not ok N - desc", numbered from 1, at column 0); the VM runner nests
@@ -27,6 +30,7 @@ NT_N=0			# number of the last check printed
 NT_FAILED=0		# number of failed checks so far
 NT_NETNS=()		# namespaces made by nt_netns_new, deleted by nt_cleanup
 NT_PIDS=()		# background processes from nt_bg, killed by nt_cleanup
+NT_TMPDIRS=()		# directories made by nt_tmpdir, removed by nt_cleanup
 
 # Report the line of an unexpected failure that `set -e` is about to turn
 # into a failed scenario (the runner then records "exited with status N").
@@ -42,9 +46,20 @@ nt__on_err() {
 }
 trap 'nt__on_err $? $LINENO "$BASH_COMMAND"' ERR
 
+# The default cleanup on exit (see the top); a scenario may redefine it.
+cleanup() { nt_cleanup; }
+trap cleanup EXIT
+
 # nt_diag MESSAGE...: print a diagnostic line ("# MESSAGE").
 nt_diag() {
 	echo "# $*"
+}
+
+# nt_fuzz_record NAME SECONDS CASES: how long a fuzzer ran and how many
+# cases (packets, requests) it tried, for the suite's reliability table
+# (scripts/reliability-table.sh reads these lines from the results).
+nt_fuzz_record() {
+	echo "# nt-fuzz: $1 seconds=$2 cases=$3"
 }
 
 # nt_check DESC CMD [ARGS...]: run CMD; print "ok N - DESC" if it exits 0,
@@ -107,6 +122,14 @@ nt_require() {
 	done
 }
 
+# nt_testprog VAR NAME: put the path of the test program
+# selftests/NAME/NAME (built by make testprogs) in the variable VAR; skip
+# the scenario unless it is there.
+nt_testprog() {
+	printf -v "$1" '%s' "$NT_SELFTESTS/$2/$2"
+	[ -x "$NT_SELFTESTS/$2/$2" ] || nt_skip "selftests/$2/$2 is not built (make testprogs)"
+}
+
 # nt_wait_until TIMEOUT CMD [ARGS...]: run CMD every 0.1 s until it exits
 # 0 (return 0) or TIMEOUT seconds (may be fractional) pass (return 1).
 # Use it instead of sleep. TIMEOUT is multiplied by NT_TIMEOUT_SCALE (set
@@ -144,10 +167,31 @@ nt_bg() {
 	NT_PIDS+=("$NT_LAST_PID")
 }
 
-# nt_cleanup: kill the nt_bg processes, delete the nt_netns_new
-# namespaces (newest first). Call it from the scenario's cleanup(), which
-# runs on EXIT; never fails.
+# nt_tmpdir [VAR]: make a temporary directory and put its path in the
+# variable VAR (default: tmp); nt_cleanup removes it.
+nt_tmpdir() {
+	local d
+	d=$(mktemp -d)
+	NT_TMPDIRS+=("$d")
+	printf -v "${1:-tmp}" '%s' "$d"
+}
+
+# nt_cleanup: nt_teardown, then remove the nt_tmpdir directories. Call it
+# from the scenario's cleanup(), which runs on EXIT; never fails.
 nt_cleanup() {
+	local i
+	nt_teardown
+	for i in "${NT_TMPDIRS[@]}"; do
+		rm -rf "$i"
+	done
+	NT_TMPDIRS=()
+	return 0
+}
+
+# nt_teardown: kill the nt_bg processes and delete the nt_netns_new
+# namespaces (newest first), keeping the nt_tmpdir directories: for a
+# scenario that starts over in new namespaces. Never fails.
+nt_teardown() {
 	local i
 	set +e
 	for i in "${NT_PIDS[@]}"; do
@@ -190,15 +234,155 @@ nt_veth_link() {
 	ip -n "$2" link set veth2 up
 }
 
-# nt_keys DIR N...: for each N, a private key in DIR/kN and its public key
-# in DIR/pN.
-nt_keys() {
-	local dir=$1 i
+# nt_kind KIND [CMD...]: select the device under test and set $kind and
+# $ctl. noisetun: skip unless tunctl and every CMD exist, load the module,
+# ctl=tunctl. wireguard (the in-tree module, to check a scenario's own
+# logic against it): skip unless wg and every CMD exist and the module
+# loads, ctl=wg. Any other KIND: skip.
+nt_kind() {
+	kind=$1
 	shift
+	case "$kind" in
+	noisetun)
+		ctl=tunctl
+		nt_require tunctl "$@"
+		nt_load_module
+		;;
+	wireguard)
+		ctl=wg
+		nt_require wg "$@"
+		modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+		;;
+	*)
+		nt_skip "device kind $kind is neither noisetun nor wireguard"
+		;;
+	esac
+}
+
+# nt_keys DIR N...: for each N, a private key in DIR/kN (mode 600) and its
+# public key in DIR/pN and in the variable pubN.
+nt_keys() {
+	local dir=$1 i mask
+	shift
+	mask=$(umask)
+	umask 077	# tunctl genkey, like wg genkey, warns about readable key files
 	for i in "$@"; do
 		tunctl genkey >"$dir/k$i"
 		tunctl pubkey <"$dir/k$i" >"$dir/p$i"
+		printf -v "pub$i" '%s' "$(cat "$dir/p$i")"
 	done
+	umask "$mask"
+}
+
+# --- the rigs the scenarios share ------------------------------------------
+
+# nt_container_rig NS0 NS1 NS2: WireGuard's container pattern. Make the
+# three namespaces; an nt0 of $kind is created in NS0 and moved into NS1
+# and another into NS2, so both UDP sockets stay in NS0 (on its lo).
+# Defines n0, n1 and n2: `n1 CMD...` runs CMD in NS1.
+nt_container_rig() {
+	local ns
+	nt_netns_new "$@"
+	eval "n0() { ip netns exec '$1' \"\$@\"; }"
+	eval "n1() { ip netns exec '$2' \"\$@\"; }"
+	eval "n2() { ip netns exec '$3' \"\$@\"; }"
+	for ns in "$2" "$3"; do
+		ip -n "$1" link add nt0 type "$kind"
+		ip -n "$1" link set nt0 netns "$ns"
+	done
+}
+
+# nt_pair_up NS1 NS2 DIR [SETARGS1 [SETARGS2]]: configure the nt0 of NS1
+# and of NS2 as each other's peer with $ctl: addresses 192.168.241.N/24
+# and fd00::N/112 (N = 1 in NS1, 2 in NS2), private key DIR/kN, listen
+# port N, the peer's key $pubN and the preshared key DIR/psk, allowed IPs
+# the peer's two addresses; SETARGS1/2 (words, e.g. "endpoint
+# 127.0.0.1:2") are added to the peer. Both devices are set up.
+nt_pair_up() {
+	local nss=("$1" "$2") dir=$3 extra=("${4:-}" "${5:-}") i o pub
+	for i in 1 2; do
+		o=$((3 - i))
+		pub="pub$o"
+		ip -n "${nss[i - 1]}" addr add "192.168.241.$i/24" dev nt0
+		ip -n "${nss[i - 1]}" addr add "fd00::$i/112" dev nt0
+		# shellcheck disable=SC2086 # SETARGS are words
+		ip netns exec "${nss[i - 1]}" "$ctl" set nt0 private-key "$dir/k$i" listen-port "$i" \
+			peer "${!pub}" preshared-key "$dir/psk" \
+			allowed-ips "192.168.241.$o/32,fd00::$o/128" ${extra[i - 1]}
+	done
+	ip -n "$1" link set nt0 up
+	ip -n "$2" link set nt0 up
+}
+
+# nt_tunnel_pair NS1 NS2 DIR OUTER INNER PORT [INNER6]: a noisetun nt0 in
+# NS1 and in NS2, each the other's peer over the veth of nt_veth_link NS1
+# NS2 OUTER: keys DIR/kN and DIR/pN (nt_keys DIR 1 2), listen port PORTN
+# (N = 1 in NS1, 2 in NS2), endpoint OUTER.M:PORTM of the other side (M),
+# address INNER.N/24 and allowed IPs INNER.M/32; with INNER6 (like fd56:)
+# also INNER6:N/64 (no DAD) and INNER6:M/128. Both up.
+nt_tunnel_pair() {
+	local nss=("$1" "$2") dir=$3 outer=$4 inner=$5 port=$6 inner6=${7:-} i o ns allowed
+	for i in 1 2; do
+		o=$((3 - i))
+		ns=${nss[i - 1]}
+		allowed="$inner.$o/32"
+		[ -z "$inner6" ] || allowed+=",$inner6:$o/128"
+		ip -n "$ns" link add nt0 type noisetun
+		ip netns exec "$ns" tunctl set nt0 private-key "$dir/k$i" listen-port "$port$i" \
+			peer "$(cat "$dir/p$o")" allowed-ips "$allowed" endpoint "$outer.$o:$port$o"
+		ip -n "$ns" addr add "$inner.$i/24" dev nt0
+		[ -z "$inner6" ] || ip -n "$ns" addr add "$inner6:$i/64" dev nt0 nodad
+		ip -n "$ns" link set nt0 up
+	done
+}
+
+# --- what the scenarios ask of a device or a namespace -----------------------
+
+# nt_listening NS t|u PORT: something listens on PORT (TCP or UDP) in NS.
+nt_listening() {
+	[ -n "$(ip netns exec "$1" ss -H -"$2"ln "sport = :$3")" ]
+}
+
+# nt_iperf SERVER_NS CLIENT_NS ADDR [CLIENT ARGS...]: one 1-second iperf3
+# run from CLIENT_NS to a one-shot server on ADDR in SERVER_NS.
+nt_iperf() {
+	local srv=$1 cli=$2 addr=$3 pid rc=0
+	shift 3
+	ip netns exec "$srv" iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
+	pid=$!
+	if nt_wait_until 10 nt_listening "$srv" t 5201; then
+		ip netns exec "$cli" timeout 60 iperf3 --connect-timeout 5000 -t 1 -c "$addr" "$@" || rc=$?
+	else
+		echo "the iperf3 server did not start"
+		rc=1
+	fi
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return "$rc"
+}
+
+# nt_flood NS [PING ARGS...] ADDR: 10 flood pings from NS to ADDR, every
+# one answered: ping's summary must say 10 transmitted and 10 received, no
+# loss at all (its exit status alone says only that one reply came). -W 5
+# lets ping wait up to 5 s for the last replies; a deadline (-w) would
+# not do: with one, ping sends on until it has 10 replies.
+nt_flood() {
+	local ns=$1 out
+	shift
+	out=$(ip netns exec "$ns" ping -f -c 10 -W 5 "$@" 2>&1) || { echo "$out"; return 1; }
+	grep -q '^10 packets transmitted, 10 received,' <<<"$out" && return 0
+	echo "$out"
+	return 1
+}
+
+# nt_endpoint_is NS PUBKEY WANT: `$ctl show nt0 endpoints` in NS (ctl:
+# tunctl unless set) has exactly the line "PUBKEY<tab>WANT".
+nt_endpoint_is() {
+	local got
+	got=$(ip netns exec "$1" "${ctl:-tunctl}" show nt0 endpoints | grep -F "$2")
+	[ "$got" = "$2	$3" ] && return 0
+	printf 'expected: %s\ngot:      %s\n' "$2	$3" "$got"
+	return 1
 }
 
 # nt_kmsg: print the kernel log (text only, one message per line) from the

@@ -55,8 +55,9 @@ static const struct selftest_size selftest_sizes[] __initconst = {
 		.churn_routes = 10000,
 		.churn_cycles = 2,
 	},
-	/* TESTING.md section 6: 2 000 peers, 40 400 routes per family,
-	 * 1.2 M lookups per comparison. The userspace unit test runs it.
+	/* Documentation/testing.md section 6: 2 000 peers, 40 400 routes per
+	 * family, 1.2 M lookups per comparison. The userspace unit test runs
+	 * it.
 	 */
 	[SELFTEST_FULL] = {
 		.peers = 2000,

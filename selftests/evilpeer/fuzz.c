@@ -1157,25 +1157,6 @@ static void run_gso(struct fz *f, uint64_t count)
 
 /* --- outer fragments -------------------------------------------------- */
 
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	while (len > 1) {
-		sum += be16(p);
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static bool frag_open(struct fz *f, const char **why)
 {
 	socklen_t len = sizeof(f->local);
@@ -1229,9 +1210,9 @@ static size_t udp_datagram(struct fz *f, uint8_t *out, const uint8_t *payload,
 	put_be16(out + 4, (uint16_t)ulen);
 	put_be16(out + 6, 0);
 	memcpy(out + UDP_HEADER_LEN, payload, len);
-	sum = sum16(sum16(0, sa, alen), da, alen);
+	sum = ep_csum_add(ep_csum_add(0, sa, alen), da, alen);
 	sum += 17 + (uint32_t)ulen;
-	csum = fold(sum16(sum, out, ulen));
+	csum = ep_csum_fold(ep_csum_add(sum, out, ulen));
 	put_be16(out + 6, csum ? csum : 0xffff);
 	return ulen;
 }

@@ -63,8 +63,7 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
-/* The one's complement sum of RFC 1071, not yet folded or inverted. */
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
+uint32_t ep_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
 	while (len > 1) {
 		sum += get16(p);
@@ -76,7 +75,7 @@ static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
 	return sum;
 }
 
-static uint16_t fold(uint32_t sum)
+uint16_t ep_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -90,8 +89,8 @@ static uint32_t pseudo_sum(const struct ep_flowaddr *a, uint8_t proto,
 	size_t alen = a->version == 4 ? 4 : 16;
 	uint32_t sum = 0;
 
-	sum = sum16(sum, a->src, alen);
-	sum = sum16(sum, a->dst, alen);
+	sum = ep_csum_add(sum, a->src, alen);
+	sum = ep_csum_add(sum, a->dst, alen);
 	sum += proto;
 	sum += (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff);
 	return sum;
@@ -113,7 +112,7 @@ static size_t put_ip_header(struct ep *ep, const struct ep_flowaddr *a,
 		out[9] = proto;
 		memcpy(out + 12, a->src, 4);
 		memcpy(out + 16, a->dst, 4);
-		put16(out + 10, fold(sum16(0, out, IPV4_HEADER_LEN)));
+		put16(out + 10, ep_csum_fold(ep_csum_add(0, out, IPV4_HEADER_LEN)));
 		return IPV4_HEADER_LEN;
 	}
 	memset(out, 0, IPV6_HEADER_LEN);
@@ -144,7 +143,7 @@ size_t ep_inner_icmp_echo(struct ep *ep, const struct ep_flowaddr *addr,
 		icmp[ICMP_HEADER_LEN + i] = (uint8_t)i;
 	/* ICMPv6 covers a pseudo-header, ICMPv4 only itself. */
 	sum = addr->version == 4 ? 0 : pseudo_sum(addr, PROTO_ICMPV6, l4len);
-	put16(icmp + 2, fold(sum16(sum, icmp, l4len)));
+	put16(icmp + 2, ep_csum_fold(ep_csum_add(sum, icmp, l4len)));
 	put_ip_header(ep, addr, out,
 		      addr->version == 4 ? PROTO_ICMP : PROTO_ICMPV6, l4len);
 	return hlen + l4len;
@@ -164,7 +163,7 @@ size_t ep_inner_udp(struct ep *ep, const struct ep_flowaddr *addr, uint8_t *out,
 	put16(udp + 4, (uint16_t)l4len);
 	put16(udp + 6, 0);
 	memmove(udp + UDP_HEADER_LEN, payload, payload_len);
-	csum = fold(sum16(pseudo_sum(addr, PROTO_UDP, l4len), udp, l4len));
+	csum = ep_csum_fold(ep_csum_add(pseudo_sum(addr, PROTO_UDP, l4len), udp, l4len));
 	put16(udp + 6, csum ? csum : 0xffff);
 	put_ip_header(ep, addr, out, PROTO_UDP, l4len);
 	return hlen + l4len;
@@ -191,7 +190,7 @@ size_t ep_inner_tcp(struct ep *ep, const struct ep_flowaddr *addr, uint8_t *out,
 		memcpy(tcp + TCP_HEADER_LEN, seg->options, seg->options_len);
 	if (seg->payload_len)
 		memcpy(tcp + thlen, seg->payload, seg->payload_len);
-	put16(tcp + 16, fold(sum16(pseudo_sum(addr, PROTO_TCP, l4len), tcp,
+	put16(tcp + 16, ep_csum_fold(ep_csum_add(pseudo_sum(addr, PROTO_TCP, l4len), tcp,
 				   l4len)));
 	put_ip_header(ep, addr, out, PROTO_TCP, l4len);
 	return hlen + l4len;

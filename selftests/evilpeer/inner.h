@@ -72,6 +72,14 @@ size_t ep_inner_icmp_echo(struct ep *ep, const struct ep_flowaddr *addr,
 			  uint8_t *out, uint16_t ident, uint16_t seq,
 			  size_t payload_len);
 
+/**
+ * ep_csum_add() - @sum plus the RFC 1071 one's complement sum of @len
+ * bytes at @p (big-endian 16-bit words, an odd last byte padded), not yet
+ * folded or inverted.
+ */
+uint32_t ep_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+/** ep_csum_fold() - @sum folded to 16 bits and inverted: the checksum. */
+uint16_t ep_csum_fold(uint32_t sum);
 /** ep_inner_udp() - a UDP datagram into @out; returns the packet's length. */
 size_t ep_inner_udp(struct ep *ep, const struct ep_flowaddr *addr, uint8_t *out,
 		    uint16_t sport, uint16_t dport, const uint8_t *payload,

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# DKMS build test (TESTING.md F15, build half), run on the host by make
-# check. Prints KTAP.
+# DKMS build test (Documentation/testing.md F15, build half), run on the host by
+# make check. Prints KTAP.
 #
 # A copy of the tree without .git (as in a release tarball) is added and
 # built with DKMS against the test kernel, in private DKMS trees

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Smoke test: the module loads, a noisetun link can be created with the
-# documented defaults (DESIGN.md "Kernel interfaces") and deleted, and the
+# documented defaults (Documentation/uapi.md "The link") and deleted, and the
 # module unloads again.
 #
 #   +---------------- ns1-$$ ----------------+

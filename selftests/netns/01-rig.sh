@@ -19,13 +19,7 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="rig1-$$"
 ns2="rig2-$$"
-tmp=$(mktemp -d)
-
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
 umask 077	# private keys in files
 n1() { ip netns exec "$ns1" "$@"; }

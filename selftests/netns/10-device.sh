@@ -17,14 +17,8 @@ source "$(dirname "$0")/../lib.sh"
 
 ns0="ntdev0-$$"
 ns1="ntdev1-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
+nt_testprog probe_bin nlprobe
 
-cleanup() {
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_require wg ss
 nt_load_module
 nt_netns_new "$ns0" "$ns1"
@@ -150,7 +144,7 @@ nt_check "40001 is bound" has_port "$ns0" 40001
 nt_check "the old port is closed" no_port "$ns0" "$picked"
 
 # Test that a busy port is refused with EADDRINUSE, and the old port is
-# still bound and reported (TESTING.md N5).
+# still bound and reported (Documentation/testing.md N5).
 ip -n "$ns0" link add nt2 type noisetun
 probe0 set ifname strz nt2 listen_port u16 40002 >/dev/null
 ip -n "$ns0" link set nt2 up

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad UDP input
 #
 # What the device does with packets before any session exists, and how it
 # counts each drop by reason. Transmit: no peer for the destination
@@ -7,8 +8,8 @@
 # (no_endpoint), and a peer with one: packets wait for a session, at most
 # 128, the oldest dropped beyond (staged_overflow), all dropped when the
 # device goes down. Receive: messages whose type, reserved bytes or size
-# are wrong (bad_type, bad_size, TESTING.md B1/B3); well-formed data
-# messages for no known session (bad_keypair, B12).
+# are wrong (bad_type, bad_size, Documentation/testing.md B1/B3); well-formed
+# data messages for no known session (bad_keypair, B12).
 #
 #   +-------------------- ntdrop-$$ --------------------+
 #   |  nt0 10.0.0.1/24, port 44000                      |
@@ -20,16 +21,9 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntdrop-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
-tmp=$(mktemp -d)
+nt_testprog probe_bin nlprobe
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_require wg ping seq
 nt_load_module
 nt_netns_new "$ns"
@@ -129,8 +123,9 @@ nt_check "four bad_size drops" nt_wait_until 5 eval "[ \$(device_drops bad_size)
 
 # Test that well-formed messages (an initiation of 148 bytes, a keepalive
 # of 32, a data message) pass the framing checks; the two data messages
-# then name no session (index 0, TESTING.md B12) and count as bad_keypair.
-# A bad one last: once it is counted, the ones before it were handled.
+# then name no session (index 0, Documentation/testing.md B12) and count as
+# bad_keypair. A bad one last: once it is counted, the ones before it were
+# handled.
 base_keypair=$(device_drops bad_keypair)
 for f in init148 keepalive data100 short; do send "$tmp/$f"; done
 nt_check "only the last one counted (bad_type)" \

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: concurrency
 #
 # Multi-message dumps while the configuration changes under them
-# (TESTING.md N17, D3; the bug class of CVE-2024-26950/26951): one loop
-# dumps a device of 2000 peers over and over while another adds the peers,
+# (Documentation/testing.md N17, D3; the bug class of CVE-2024-26950/26951): one
+# loop dumps a device of 2000 peers over and over while another adds the peers,
 # removes them one by one, and empties the device with REPLACE_PEERS. Every
 # dump must be either flagged interrupted (NLM_F_DUMP_INTR) or consistent,
 # and the kernel must not complain (the run's kernel-health check).
@@ -18,17 +19,10 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntrace-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
-tmp=$(mktemp -d)
+nt_testprog probe_bin nlprobe
+nt_tmpdir
 seconds=20
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_load_module
 nt_netns_new "$ns"
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: faults
 #
 # What a namespace makes the module allocate is charged to its memory
 # cgroup. Anyone with an unprivileged user namespace can create devices
@@ -22,7 +23,7 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntmcg-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
+nt_testprog probe_bin nlprobe
 cgroot=/sys/fs/cgroup
 cg=
 mounted=0
@@ -35,7 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_load_module
 nt_netns_new "$ns"
 

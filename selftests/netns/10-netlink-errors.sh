@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad netlink and tunctl input
 #
-# The netlink bad-input catalogue (TESTING.md §3.3 N1-N14, N16), sent raw
-# with selftests/nlprobe: each bad request gets its exact errno and an
+# The netlink bad-input catalogue (Documentation/testing.md 3.3 N1-N14, N16),
+# sent raw with selftests/nlprobe: each bad request gets its exact errno and an
 # extack message, and the device's configuration reads back unchanged
 # afterwards. The requests that must succeed without effect (N9) or with a
 # normalised effect (N11) are checked the same way.
@@ -19,14 +20,8 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="nterr-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
+nt_testprog probe_bin nlprobe
 
-cleanup() {
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_require wg
 nt_load_module
 nt_netns_new "$ns"

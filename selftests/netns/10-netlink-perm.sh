@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad netlink and tunctl input
 #
-# Who may configure a device (TESTING.md N6): GET and SET need
+# Who may configure a device (Documentation/testing.md N6): GET and SET need
 # CAP_NET_ADMIN in the device's namespace; LISTEN_PORT and FWMARK, which
 # act on the sockets, need it in the namespace the device was created in.
 #
@@ -15,14 +16,8 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntperm-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
+nt_testprog probe_bin nlprobe
 
-cleanup() {
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_require wg unshare nsenter
 nt_load_module
 nt_netns_new "$ns"

@@ -17,14 +17,8 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntscale-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
+nt_testprog probe_bin nlprobe
 
-cleanup() {
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_load_module
 nt_netns_new "$ns"
 

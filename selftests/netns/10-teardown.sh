@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: concurrency
 #
 # Every way a configured device goes away frees it completely (peers,
 # allowed IPs, sockets) and logs its destruction: `ip link del`; deleting
@@ -25,14 +26,8 @@ nsA="ntdA-$$"
 nsB="ntdB-$$"
 nsC="ntdC-$$"
 nsD="ntdD-$$"
-probe_bin="$NT_SELFTESTS/nlprobe/nlprobe"
+nt_testprog probe_bin nlprobe
 
-cleanup() {
-	nt_cleanup
-}
-trap cleanup EXIT
-
-[ -x "$probe_bin" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
 nt_require wg ss
 nt_load_module
 

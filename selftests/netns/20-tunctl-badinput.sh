@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 600
+# nt-category: bad netlink and tunctl input
 #
 # Bad input through `tunctl set` and `tunctl setconf`: each must exit
 # non-zero with a message that names the offending word, and leave the
@@ -17,16 +18,9 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntbi-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl
-nt_load_module
+nt_kind noisetun
 nt_netns_new "$ns"
 ip -n "$ns" link add nt0 type noisetun
 t() { ip netns exec "$ns" tunctl "$@"; }

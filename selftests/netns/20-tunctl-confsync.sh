@@ -17,16 +17,9 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntcs-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl
-nt_load_module
+nt_kind noisetun
 nt_netns_new "$ns"
 ip -n "$ns" link add nt0 type noisetun
 t() { ip netns exec "$ns" tunctl "$@"; }
@@ -71,8 +64,8 @@ printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.0.3.0/24\n' "$p3" > "$tmp/b.conf
 printf '[Interface]\nListenPort = 4000\n' > "$tmp/port.conf"
 cat > "$tmp/c.conf" <<CONF
 [Interface]
-PrivateKey = $priv
 ListenPort = 4000
+PrivateKey = $priv
 
 [Peer]
 PublicKey = $p1

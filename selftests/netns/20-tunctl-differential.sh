@@ -22,16 +22,9 @@ source "$(dirname "$0")/../lib.sh"
 
 nsw="ntdw-$$"
 nsn="ntdn-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl wg cmp diff sed
-nt_load_module
+nt_kind noisetun wg cmp diff sed
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 nt_netns_new "$nsw" "$nsn"
 ip -n "$nsw" link add wg0 type wireguard

@@ -15,16 +15,9 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntrt1-$$"
 ns2="ntrt2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl
-nt_load_module
+nt_kind noisetun
 nt_netns_new "$ns1" "$ns2"
 ip -n "$ns1" link add nt0 type noisetun
 ip -n "$ns2" link add nt0 type noisetun

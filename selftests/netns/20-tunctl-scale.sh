@@ -17,16 +17,9 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns="ntsc-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl awk
-nt_load_module
+nt_kind noisetun awk
 nt_netns_new "$ns"
 ip -n "$ns" link add nt0 type noisetun
 ip -n "$ns" link add nt1 type noisetun

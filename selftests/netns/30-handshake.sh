@@ -17,23 +17,12 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="nths1-$$"
 ns2="nths2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl wg ping
-nt_load_module
+nt_kind noisetun wg ping
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 nt_netns_new "$ns1" "$ns2"
-ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip -n "$ns1" addr add 192.168.241.1/24 dev veth1
-ip -n "$ns2" addr add 192.168.241.2/24 dev veth2
-ip -n "$ns1" link set veth1 up
-ip -n "$ns2" link set veth2 up
+nt_veth_link "$ns1" "$ns2" 192.168.241
 
 k1=$(tunctl genkey)
 k2=$(tunctl genkey)

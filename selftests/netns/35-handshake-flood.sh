@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 480
+# nt-category: floods
 #
-# A flood of handshake initiations with a VALID mac1 (TESTING.md 3.2: the
-# attacker knows nt0's public key): nt0 gets under load and answers with
-# cookie replies, a legitimate peer still completes a handshake within
+# A flood of handshake initiations with a VALID mac1 (Documentation/testing.md
+# 3.2: the attacker knows nt0's public key): nt0 gets under load and answers
+# with cookie replies, a legitimate peer still completes a handshake within
 # 2 x REKEY_TIMEOUT, the drop counters say what happened, and the kernel
 # neither stalls nor locks up.
 #
@@ -66,8 +67,8 @@ source "$(dirname "$0")/../lib.sh"
 ns1="nthf1-$$"
 ns2="nthf2-$$"
 ns3="nthf3-$$"
-tmp=$(mktemp -d)
-udpflood=$NT_SELFTESTS/udpflood/udpflood
+nt_tmpdir
+nt_testprog udpflood udpflood
 
 # REKEY_TIMEOUT is 5 s: the legitimate handshake must be done within two
 # of them (its first initiation draws the cookie reply, the retry carries
@@ -82,15 +83,7 @@ spoof_sources=1024
 # The target's port: nt0's, or wgt's for the figures side by side.
 tport=4001
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-nt_require tunctl wg ping iptables
-[ -x "$udpflood" ] || nt_skip "udpflood is not built (make testprogs)"
-nt_load_module
+nt_kind noisetun wg ping iptables
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 kmsg_start=$(nt_kmsg | wc -l)
 t_start=$(date +%s)

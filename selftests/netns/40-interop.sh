@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 600
 #
-# The interop matrix (TESTING.md section 6): a noisetun device against
-# each reference implementation, the in-tree wireguard module, Debian
+# The interop matrix (Documentation/testing.md section 6): a noisetun device
+# against each reference implementation, the in-tree wireguard module, Debian
 # 12's wireguard-go and Debian sid's (wireguard-go-sid, fetched by make
 # deps: a newer wireguard-go that batches its UDP sends with GSO and
 # receives with GRO), and against another noisetun device. For each
@@ -59,7 +59,7 @@ source "$(dirname "$0")/../lib.sh"
 self_kind=${NT_SELF_KIND:-noisetun}
 ns1="ntio1-$$"
 ns2="ntio2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 blob_size=$((4 * 1024 * 1024))
 
 # One side of the tunnel: its namespace, kind (self: noisetun, or what
@@ -72,28 +72,12 @@ declare -A wggo_bin=([wggo]=wireguard-go [wggosid]=wireguard-go-sid)
 # Side A is always 1 (addresses .1, port 4001), side B 2.
 declare -A side_idx=([A]=1 [B]=2)
 
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 umask 077	# private keys in files
 nt_require wg ping nc ss sha256sum timeout iperf3
-case "$self_kind" in
-noisetun)
-	nt_require tunctl
-	nt_load_module
-	self_tool=tunctl
-	;;
-wireguard)
+[ "$self_kind" != wireguard ] ||
 	nt_diag "NT_SELF_KIND=wireguard: the in-tree wireguard module stands in for noisetun"
-	self_tool=wg
-	;;
-*)
-	nt_skip "NT_SELF_KIND=$self_kind is neither noisetun nor wireguard"
-	;;
-esac
+nt_kind "$self_kind"
+self_tool=$ctl
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 nt_diag "wireguard.ko: version $(cat /sys/module/wireguard/version 2>/dev/null || echo '?') in $(uname -r); $(wg --version)"
 

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# Byte counters, as WireGuard's netns.sh checks them (TESTING.md 1.1 row
-# 2): on a fresh pair, 10 pings from side 2 to side 1 leave side 2 with
+# Byte counters, as WireGuard's netns.sh checks them (Documentation/testing.md
+# 1.1 #2): on a fresh pair, 10 pings from side 2 to side 1 leave side 2 with
 # rx_bytes exactly 1372 (one 92-byte handshake response + 10 transport
 # messages of 128 bytes) and tx_bytes 1428 (one 148-byte initiation + 10
 # x 128) or 1460 (plus one 32-byte keepalive), side 1 the mirror, and a
@@ -27,38 +27,18 @@ source "$(dirname "$0")/../lib.sh"
 self_kind=${NT_SELF_KIND:-noisetun}
 ns1="ntc1-$$"
 ns2="ntc2-$$"
-tmp=$(mktemp -d)
-
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
 umask 077	# private keys in files
 nt_require wg ping
-case "$self_kind" in
-noisetun)
-	nt_require tunctl
-	nt_load_module
-	self_tool=tunctl
-	;;
-wireguard)
+[ "$self_kind" != wireguard ] ||
 	nt_diag "NT_SELF_KIND=wireguard: the in-tree wireguard module stands in for noisetun"
-	self_tool=wg
-	;;
-*)
-	nt_skip "NT_SELF_KIND=$self_kind is neither noisetun nor wireguard"
-	;;
-esac
+nt_kind "$self_kind"
+self_tool=$ctl
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 
 nt_netns_new "$ns1" "$ns2"
-ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip -n "$ns1" addr add 192.168.241.1/24 dev veth1
-ip -n "$ns2" addr add 192.168.241.2/24 dev veth2
-ip -n "$ns1" link set veth1 up
-ip -n "$ns2" link set veth2 up
+nt_veth_link "$ns1" "$ns2" 192.168.241
 
 pub=()
 for i in 1 2; do

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: floods
 #
-# Data both ways between two noisetun devices (TESTING.md 1.1 #1, #3, #4;
-# F8): flood pings over inner IPv4 and IPv6 each way and short iperf3 TCP
-# and UDP runs each way, over an IPv4 and then an IPv6 outer transport, at
+# Data both ways between two noisetun devices (Documentation/testing.md 1.1 #1,
+# #3, #4; F8): flood pings over inner IPv4 and IPv6 each way and short iperf3
+# TCP and UDP runs each way, over an IPv4 and then an IPv6 outer transport, at
 # the default MTU 1420 and at the big MTU 34736; the DF edge of the MTU;
 # then a route MTU below the device MTU, which the padding must respect.
 #
@@ -28,92 +29,20 @@ kind=noisetun
 ns0="ntdp0-$$"
 ns1="ntdp1-$$"
 ns2="ntdp2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-case "$kind" in
-noisetun)
-	ctl=tunctl
-	nt_require tunctl ping ss
-	nt_load_module
-	;;
-wireguard)
-	ctl=wg
-	nt_require wg ping ss
-	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
-	;;
-esac
+nt_kind "$kind" ping ss
 have_iperf=0
 command -v iperf3 >/dev/null 2>&1 && have_iperf=1
 have_iptables=0
 command -v iptables >/dev/null 2>&1 && have_iptables=1
 
-n0() { ip netns exec "$ns0" "$@"; }
-n1() { ip netns exec "$ns1" "$@"; }
-n2() { ip netns exec "$ns2" "$@"; }
+nt_container_rig "$ns0" "$ns1" "$ns2"
 
-nt_netns_new "$ns0" "$ns1" "$ns2"
-for ns in "$ns1" "$ns2"; do
-	ip -n "$ns0" link add nt0 type "$kind"
-	ip -n "$ns0" link set nt0 netns "$ns"
-done
-
-k1=$(tunctl genkey)
-k2=$(tunctl genkey)
-pub1=$(tunctl pubkey <<<"$k1")
-pub2=$(tunctl pubkey <<<"$k2")
-echo "$k1" >"$tmp/k1"
-echo "$k2" >"$tmp/k2"
+nt_keys "$tmp" 1 2
 tunctl genpsk >"$tmp/psk"
 
-ip -n "$ns1" addr add 192.168.241.1/24 dev nt0
-ip -n "$ns1" addr add fd00::1/112 dev nt0
-ip -n "$ns2" addr add 192.168.241.2/24 dev nt0
-ip -n "$ns2" addr add fd00::2/112 dev nt0
-n1 "$ctl" set nt0 private-key "$tmp/k1" listen-port 1 \
-	peer "$pub2" preshared-key "$tmp/psk" allowed-ips 192.168.241.2/32,fd00::2/128
-n2 "$ctl" set nt0 private-key "$tmp/k2" listen-port 2 \
-	peer "$pub1" preshared-key "$tmp/psk" allowed-ips 192.168.241.1/32,fd00::1/128
-ip -n "$ns1" link set nt0 up
-ip -n "$ns2" link set nt0 up
-
-# listening NS t|u PORT: something listens on PORT (TCP or UDP) in NS.
-listening() {
-	[ -n "$(ip netns exec "$1" ss -H -"$2"ln "sport = :$3")" ]
-}
-
-# iperf_run SERVER_NS CLIENT_NS ADDR [CLIENT ARGS...]: one 1-second iperf3
-# run from CLIENT_NS to a one-shot server on ADDR in SERVER_NS.
-iperf_run() {
-	local srv=$1 cli=$2 addr=$3 pid rc=0
-	shift 3
-	ip netns exec "$srv" iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
-	pid=$!
-	if nt_wait_until 10 listening "$srv" t 5201; then
-		ip netns exec "$cli" timeout 60 iperf3 --connect-timeout 5000 -t 1 -c "$addr" "$@" || rc=$?
-	else
-		echo "the iperf3 server did not start"
-		rc=1
-	fi
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	return "$rc"
-}
-
-# endpoint_is NS PUBKEY WANT: `show nt0 endpoints` in NS has exactly the
-# line "PUBKEY<tab>WANT".
-endpoint_is() {
-	local got
-	got=$(ip netns exec "$1" "$ctl" show nt0 endpoints | grep -F "$2")
-	[ "$got" = "$2	$3" ] && return 0
-	printf 'expected: %s\ngot:      %s\n' "$2	$3" "$got"
-	return 1
-}
+nt_pair_up "$ns1" "$ns2" "$tmp"
 
 # outer_count iptables|ip6tables: UDP datagrams to port 1 or 2 seen in ns0
 # (the accounting rules below); fails when the listing does.
@@ -123,27 +52,13 @@ outer_count() {
 	awk '/udp dpts:1:2/ { n += $1; found = 1 } END { print n + 0; exit !found }' <<<"$out"
 }
 
-# flood NS [PING ARGS...] ADDR: 10 flood pings from NS to ADDR, every one
-# answered: ping's summary must say 10 transmitted and 10 received, no
-# loss at all (its exit status alone says only that one reply came). -W 5
-# lets ping wait up to 5 s for the last replies; a deadline (-w) would
-# not do: with one, ping sends on until it has 10 replies.
-flood() {
-	local ns=$1 out
-	shift
-	out=$(ip netns exec "$ns" ping -f -c 10 -W 5 "$@" 2>&1) || { echo "$out"; return 1; }
-	grep -q '^10 packets transmitted, 10 received,' <<<"$out" && return 0
-	echo "$out"
-	return 1
-}
-
 # data_both_ways LABEL: the data-path story (netns.sh's tests()).
 data_both_ways() {
 	local l=$1 failed0=$NT_FAILED
-	nt_check "$l: ping v4 ns2->ns1 (10 flood, no loss)" flood "$ns2" 192.168.241.1 || true
-	nt_check "$l: ping v4 ns1->ns2 (10 flood, no loss)" flood "$ns1" 192.168.241.2 || true
-	nt_check "$l: ping v6 ns2->ns1 (10 flood, no loss)" flood "$ns2" -6 fd00::1 || true
-	nt_check "$l: ping v6 ns1->ns2 (10 flood, no loss)" flood "$ns1" -6 fd00::2 || true
+	nt_check "$l: ping v4 ns2->ns1 (10 flood, no loss)" nt_flood "$ns2" 192.168.241.1 || true
+	nt_check "$l: ping v4 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" 192.168.241.2 || true
+	nt_check "$l: ping v6 ns2->ns1 (10 flood, no loss)" nt_flood "$ns2" -6 fd00::1 || true
+	nt_check "$l: ping v6 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" -6 fd00::2 || true
 	if [ "$have_iperf" = 0 ]; then
 		nt_skip_check "$l: iperf3 TCP and UDP each way" "iperf3 is not in the VM"
 		return 0
@@ -152,10 +67,10 @@ data_both_ways() {
 		nt_skip_check "$l: iperf3 TCP and UDP each way" "the pings failed"
 		return 0
 	fi
-	nt_check "$l: iperf3 TCP over v4, ns1->ns2" iperf_run "$ns2" "$ns1" 192.168.241.2 || true
-	nt_check "$l: iperf3 TCP over v6, ns2->ns1" iperf_run "$ns1" "$ns2" fd00::1 || true
-	nt_check "$l: iperf3 UDP over v4, ns2->ns1" iperf_run "$ns1" "$ns2" 192.168.241.1 -u -b 0 || true
-	nt_check "$l: iperf3 UDP over v6, ns1->ns2" iperf_run "$ns2" "$ns1" fd00::2 -u -b 0 || true
+	nt_check "$l: iperf3 TCP over v4, ns1->ns2" nt_iperf "$ns2" "$ns1" 192.168.241.2 || true
+	nt_check "$l: iperf3 TCP over v6, ns2->ns1" nt_iperf "$ns1" "$ns2" fd00::1 || true
+	nt_check "$l: iperf3 UDP over v4, ns2->ns1" nt_iperf "$ns1" "$ns2" 192.168.241.1 -u -b 0 || true
+	nt_check "$l: iperf3 UDP over v6, ns1->ns2" nt_iperf "$ns2" "$ns1" fd00::2 -u -b 0 || true
 }
 
 # set_mtu MTU: both tunnel devices to MTU.
@@ -185,8 +100,8 @@ n2 "$ctl" set nt0 peer "$pub1" endpoint 127.0.0.1:1
 # each side still has the endpoint it was given (replies came from it).
 nt_check "outer v4: first ping ns2->ns1 brings the session up" \
 	n2 ping -c 1 -W 10 192.168.241.1
-nt_check "outer v4: ns1 sees ns2 at 127.0.0.1:2" endpoint_is "$ns1" "$pub2" 127.0.0.1:2 || true
-nt_check "outer v4: ns2 sees ns1 at 127.0.0.1:1" endpoint_is "$ns2" "$pub1" 127.0.0.1:1 || true
+nt_check "outer v4: ns1 sees ns2 at 127.0.0.1:2" nt_endpoint_is "$ns1" "$pub2" 127.0.0.1:2 || true
+nt_check "outer v4: ns2 sees ns1 at 127.0.0.1:1" nt_endpoint_is "$ns2" "$pub1" 127.0.0.1:1 || true
 
 # Test that data flows both ways, inner v4 and v6, over outer IPv4, MTU 1420.
 v4_before=0 v6_before=0
@@ -241,8 +156,8 @@ if [ "$have_iptables" = 1 ]; then
 else
 	nt_skip_check "outer v6: the datagrams were IPv6" "iptables is not in the VM"
 fi
-nt_check "outer v6: ns1 sees ns2 at [::1]:2" endpoint_is "$ns1" "$pub2" "[::1]:2" || true
-nt_check "outer v6: ns2 sees ns1 at [::1]:1" endpoint_is "$ns2" "$pub1" "[::1]:1" || true
+nt_check "outer v6: ns1 sees ns2 at [::1]:2" nt_endpoint_is "$ns1" "$pub2" "[::1]:2" || true
+nt_check "outer v6: ns2 sees ns1 at [::1]:1" nt_endpoint_is "$ns2" "$pub1" "[::1]:1" || true
 
 # --- route MTU below the device MTU (netns.sh #4) ---------------------------
 # Device MTU 1300, a route MTU of 1299 to the peer, and a ping whose inner

@@ -1,14 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: bad UDP input
 #
-# Endpoints follow authenticated packets, and only those (TESTING.md 1.1
-# #5, #6, #7; B12, B13, B16; F9): roaming to a new source address and port
-# over IPv4 and IPv6; a packet that fails authentication, or a replay, from
-# a spoofed source never moves the endpoint, while a genuine packet relayed
-# from anywhere does; the crypto-routing source filter (an inner source
-# owned by a more specific peer is dropped and counted, the endpoint still
-# learnt); private-key changes, each followed at once by a working ping.
+# Endpoints follow authenticated packets, and only those
+# (Documentation/testing.md 1.1 #5, #6, #7; B12, B13, B16; F9): roaming to a new
+# source address and port over IPv4 and IPv6; a packet that fails
+# authentication, or a replay, from a spoofed source never moves the endpoint,
+# while a genuine packet relayed from anywhere does; the crypto-routing source
+# filter (an inner source owned by a more specific peer is dropped and counted,
+# the endpoint still learnt); private-key changes, each followed at once by a
+# working ping.
 #
 # The container pattern: both devices are created in ntro0 and moved out,
 # so both UDP sockets stay in ntro0, on lo. ntro0 also holds the "evil"
@@ -34,70 +36,16 @@ kind=noisetun
 ns0="ntro0-$$"
 ns1="ntro1-$$"
 ns2="ntro2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
+nt_kind "$kind" ping ss nc od dd stat
 
-case "$kind" in
-noisetun)
-	ctl=tunctl
-	nt_require tunctl ping ss nc od dd stat
-	nt_load_module
-	;;
-wireguard)
-	ctl=wg
-	nt_require wg ping ss nc od dd stat
-	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
-	;;
-esac
+nt_container_rig "$ns0" "$ns1" "$ns2"
 
-n0() { ip netns exec "$ns0" "$@"; }
-n1() { ip netns exec "$ns1" "$@"; }
-n2() { ip netns exec "$ns2" "$@"; }
-
-nt_netns_new "$ns0" "$ns1" "$ns2"
-for ns in "$ns1" "$ns2"; do
-	ip -n "$ns0" link add nt0 type "$kind"
-	ip -n "$ns0" link set nt0 netns "$ns"
-done
-
-k1=$(tunctl genkey)
-k2=$(tunctl genkey)
-k3=$(tunctl genkey)
-pub1=$(tunctl pubkey <<<"$k1")
-pub2=$(tunctl pubkey <<<"$k2")
-pub3=$(tunctl pubkey <<<"$k3")
-echo "$k1" >"$tmp/k1"
-echo "$k2" >"$tmp/k2"
-echo "$k3" >"$tmp/k3"
+nt_keys "$tmp" 1 2 3
 tunctl genpsk >"$tmp/psk"
 
-ip -n "$ns1" addr add 192.168.241.1/24 dev nt0
-ip -n "$ns1" addr add fd00::1/112 dev nt0
-ip -n "$ns2" addr add 192.168.241.2/24 dev nt0
-ip -n "$ns2" addr add fd00::2/112 dev nt0
-n1 "$ctl" set nt0 private-key "$tmp/k1" listen-port 1 \
-	peer "$pub2" preshared-key "$tmp/psk" allowed-ips 192.168.241.2/32,fd00::2/128 \
-	endpoint 127.0.0.1:2
-n2 "$ctl" set nt0 private-key "$tmp/k2" listen-port 2 \
-	peer "$pub1" preshared-key "$tmp/psk" allowed-ips 192.168.241.1/32,fd00::1/128 \
-	endpoint 127.0.0.1:1
-ip -n "$ns1" link set nt0 up
-ip -n "$ns2" link set nt0 up
-
-# endpoint_is NS PUBKEY WANT: `show nt0 endpoints` in NS has exactly the
-# line "PUBKEY<tab>WANT".
-endpoint_is() {
-	local got
-	got=$(ip netns exec "$1" "$ctl" show nt0 endpoints | grep -F "$2")
-	[ "$got" = "$2	$3" ] && return 0
-	printf 'expected: %s\ngot:      %s\n' "$2	$3" "$got"
-	return 1
-}
+nt_pair_up "$ns1" "$ns2" "$tmp" "endpoint 127.0.0.1:2" "endpoint 127.0.0.1:1"
 
 # drops NS REASON: the device's count of drops for REASON (noisetun only:
 # the device's "drops" object comes first in `show nt0 --json`).
@@ -108,10 +56,6 @@ drops() {
 
 drops_above() {	# drops_above NS REASON N
 	[ "$(drops "$1" "$2")" -gt "$3" ]
-}
-
-listening() {	# listening NS t|u PORT
-	[ -n "$(ip netns exec "$1" ss -H -"$2"ln "sport = :$3")" ]
 }
 
 nonempty() {
@@ -127,7 +71,7 @@ has_handshake() {
 
 # Test that the session comes up with the endpoints as configured.
 nt_check "session up: ping ns1->ns2" n1 ping -c 1 -W 10 192.168.241.2
-nt_check "session up: ns2 sees ns1 at 127.0.0.1:1" endpoint_is "$ns2" "$pub1" 127.0.0.1:1 || true
+nt_check "session up: ns2 sees ns1 at 127.0.0.1:1" nt_endpoint_is "$ns2" "$pub1" 127.0.0.1:1 || true
 
 # --- roaming (netns.sh #5) --------------------------------------------------
 # ns1 moves: ns0's lo loses 127.0.0.1 (127/8 stays local through the new
@@ -141,13 +85,13 @@ n1 "$ctl" set nt0 peer "$pub2" endpoint 127.0.0.1:2
 # first authenticated packet.
 nt_check "roaming v4: ping6 ns1->ns2 from the new address" n1 ping -6 -c 1 -W 5 fd00::2 || true
 nt_check "roaming v4: ns2 sees ns1 at 127.212.121.99:9999" \
-	endpoint_is "$ns2" "$pub1" 127.212.121.99:9999 || true
+	nt_endpoint_is "$ns2" "$pub1" 127.212.121.99:9999 || true
 
 # Test the same with an IPv6 outer transport.
 n1 "$ctl" set nt0 listen-port 9998
 n1 "$ctl" set nt0 peer "$pub2" endpoint "[::1]:2"
 nt_check "roaming v6: ping ns1->ns2 from [::1]:9998" n1 ping -c 1 -W 5 192.168.241.2 || true
-nt_check "roaming v6: ns2 sees ns1 at [::1]:9998" endpoint_is "$ns2" "$pub1" "[::1]:9998" || true
+nt_check "roaming v6: ns2 sees ns1 at [::1]:9998" nt_endpoint_is "$ns2" "$pub1" "[::1]:9998" || true
 
 # --- spoofed and relayed datagrams (B12, B13, B16) --------------------------
 # Capture one genuine transport datagram from ns2 to ns1: point ns2 at a
@@ -155,7 +99,7 @@ nt_check "roaming v6: ns2 sees ns1 at [::1]:9998" endpoint_is "$ns2" "$pub1" "[:
 nc_pid=
 ip netns exec "$ns0" nc -4 -u -l -W 1 127.0.0.1 5555 >"$tmp/genuine" 2>/dev/null &
 nc_pid=$!
-nt_wait_until 5 listening "$ns0" u 5555 || true
+nt_wait_until 5 nt_listening "$ns0" u 5555 || true
 n2 "$ctl" set nt0 peer "$pub1" endpoint 127.0.0.1:5555
 n2 ping -c 1 -W 1 192.168.241.1 >/dev/null 2>&1 || true
 nt_wait_until 5 nonempty "$tmp/genuine" || true
@@ -198,13 +142,13 @@ else
 	sleep 1		# nothing to poll for: give a wrong move time to happen
 fi
 nt_check "spoofed, tampered datagram: ns1 still sees ns2 at [::1]:2" \
-	endpoint_is "$ns1" "$pub2" "[::1]:2" || true
+	nt_endpoint_is "$ns1" "$pub2" "[::1]:2" || true
 
 # Test that the genuine datagram, relayed from the spoofed source,
 # authenticates, and so moves the endpoint there (the roaming rule).
 spoof "$tmp/genuine" 127.0.0.7 7777
 nt_check "relayed genuine datagram: ns1 now sees ns2 at 127.0.0.7:7777" \
-	nt_wait_until 5 endpoint_is "$ns1" "$pub2" 127.0.0.7:7777 || true
+	nt_wait_until 5 nt_endpoint_is "$ns1" "$pub2" 127.0.0.7:7777 || true
 
 # Test that a replay of it from a third source is dropped (replay) and
 # does not move the endpoint.
@@ -219,7 +163,7 @@ else
 	sleep 1
 fi
 nt_check "replayed datagram: ns1 still sees ns2 at 127.0.0.7:7777" \
-	endpoint_is "$ns1" "$pub2" 127.0.0.7:7777 || true
+	nt_endpoint_is "$ns1" "$pub2" 127.0.0.7:7777 || true
 
 # Test that a reply ns1 sends to the relay's address is lost (nobody
 # listens there), and that pointing ns1 back at ns2 restores the tunnel.
@@ -233,7 +177,7 @@ receive_one() {
 	: >"$2"
 	ip netns exec "$1" nc -4 -u -l -W 1 1111 >"$2" 2>/dev/null &
 	rx_pid=$!
-	nt_wait_until 5 listening "$1" u 1111
+	nt_wait_until 5 nt_listening "$1" u 1111
 }
 stop_receiver() {
 	kill "$rx_pid" 2>/dev/null || true
@@ -276,7 +220,7 @@ nt_check_fails "source filter: 192.168.241.2 owned by another peer does not arri
 stop_receiver
 n1 "$ctl" set nt0 peer "$more_specific" remove
 nt_check "source filter: ns1 learnt ns2's new port, [::1]:9997" \
-	endpoint_is "$ns1" "$pub2" "[::1]:9997" || true
+	nt_endpoint_is "$ns1" "$pub2" "[::1]:9997" || true
 
 # --- private key change (netns.sh #7) ---------------------------------------
 n1 "$ctl" set nt0 private-key "$tmp/k1" peer "$pub2" preshared-key "$tmp/psk" \

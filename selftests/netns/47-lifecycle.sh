@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: faults
 #
-# A device's life around its sessions (TESTING.md 1.1 #19, #22, #23; F4):
-# persistent keepalive fires on link up, and only once a private key
+# A device's life around its sessions (Documentation/testing.md 1.1 #19, #22,
+# #23; F4): persistent keepalive fires on link up, and only once a private key
 # exists; peers with the 7 low-order public keys are accepted but never
 # sent anything; a handshake whose initiation, or whose response, is lost
 # is retried after REKEY_TIMEOUT and the staged packet then goes out;
@@ -43,26 +44,9 @@ ns1="ntlc1-$$"
 ns2="ntlc2-$$"
 ns3="ntlc3-$$"
 ns4="ntlc4-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-case "$kind" in
-noisetun)
-	ctl=tunctl
-	nt_require tunctl ping ss nc
-	nt_load_module
-	;;
-wireguard)
-	ctl=wg
-	nt_require wg ping ss nc
-	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
-	;;
-esac
+nt_kind "$kind" ping ss nc
 
 n0() { ip netns exec "$ns0" "$@"; }
 n1() { ip netns exec "$ns1" "$@"; }
@@ -70,12 +54,7 @@ n2() { ip netns exec "$ns2" "$@"; }
 
 nt_netns_new "$ns0" "$ns1" "$ns2"
 
-k1=$(tunctl genkey)
-k2=$(tunctl genkey)
-pub1=$(tunctl pubkey <<<"$k1")
-pub2=$(tunctl pubkey <<<"$k2")
-echo "$k1" >"$tmp/k1"
-echo "$k2" >"$tmp/k2"
+nt_keys "$tmp" 1 2
 
 # tx_bytes NS PUBKEY: bytes sent to PUBKEY by nt0 in NS.
 tx_bytes() {
@@ -92,10 +71,6 @@ tx_is_zero() {	# tx_is_zero NS PUBKEY
 
 tx_above_zero() {	# tx_above_zero NS PUBKEY
 	[ "$(tx_bytes "$1" "$2")" -gt 0 ]
-}
-
-listening() {	# listening NS t|u PORT
-	[ -n "$(ip netns exec "$1" ss -H -"$2"ln "sport = :$3")" ]
 }
 
 nonempty() {
@@ -156,7 +131,7 @@ nt_check "low-order keys: 7 peers listed" \
 # endpoint within 2 s, and no bytes are counted as sent to any of them.
 ip netns exec "$ns0" nc -4 -u -l -W 1 127.0.0.1 1111 >"$tmp/lo_rx" 2>/dev/null &
 nc_pid=$!
-nt_wait_until 5 listening "$ns0" u 1111 || true
+nt_wait_until 5 nt_listening "$ns0" u 1111 || true
 ip -n "$ns0" link set nt0 up
 nt_check_fails "low-order keys: nothing reaches 127.0.0.1:1111 within 2 s" \
 	nt_wait_until 2 nonempty "$tmp/lo_rx" || true

@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
+# nt-category: faults
 #
-# Outer paths that change under a session (TESTING.md 1.1 #10, #14-#18;
-# F9): a SNAT mapping kept alive by persistent keepalive 1 s with conntrack
-# UDP timeouts of 2 s (and lost without it); an ICMP error for a removed
-# peer goes back through the NAT; the local source address follows address
-# changes (not too sticky); replies leave from the address the peer
+# Outer paths that change under a session (Documentation/testing.md 1.1 #10,
+# #14-#18; F9): a SNAT mapping kept alive by persistent keepalive 1 s with
+# conntrack UDP timeouts of 2 s (and lost without it); an ICMP error for a
+# removed peer goes back through the NAT; the local source address follows
+# address changes (not too sticky); replies leave from the address the peer
 # contacted; an address on another interface; a better route appearing
 # mid-session moves the source address the peer sees.
 #
@@ -38,26 +39,9 @@ kind=noisetun
 ns0="ntpa0-$$"
 ns1="ntpa1-$$"
 ns2="ntpa2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-case "$kind" in
-noisetun)
-	ctl=tunctl
-	nt_require tunctl ping
-	nt_load_module
-	;;
-wireguard)
-	ctl=wg
-	nt_require wg ping
-	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
-	;;
-esac
+nt_kind "$kind" ping
 
 n0() { ip netns exec "$ns0" "$@"; }
 n1() { ip netns exec "$ns1" "$@"; }
@@ -69,12 +53,7 @@ for ns in "$ns0" "$ns1" "$ns2"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 done
 
-k1=$(tunctl genkey)
-k2=$(tunctl genkey)
-pub1=$(tunctl pubkey <<<"$k1")
-pub2=$(tunctl pubkey <<<"$k2")
-echo "$k1" >"$tmp/k1"
-echo "$k2" >"$tmp/k2"
+nt_keys "$tmp" 1 2
 tunctl genpsk >"$tmp/psk"
 
 # fresh_pair: nt0 created in ns1 and in ns2 (sockets there), each the
@@ -84,33 +63,14 @@ fresh_pair() {
 	ip -n "$ns2" link del nt0 2>/dev/null || true
 	ip -n "$ns1" link add nt0 type "$kind"
 	ip -n "$ns2" link add nt0 type "$kind"
-	ip -n "$ns1" addr add 192.168.241.1/24 dev nt0
-	ip -n "$ns1" addr add fd00::1/112 dev nt0
-	ip -n "$ns2" addr add 192.168.241.2/24 dev nt0
-	ip -n "$ns2" addr add fd00::2/112 dev nt0
-	n1 "$ctl" set nt0 private-key "$tmp/k1" listen-port 1 \
-		peer "$pub2" preshared-key "$tmp/psk" allowed-ips 192.168.241.2/32,fd00::2/128
-	n2 "$ctl" set nt0 private-key "$tmp/k2" listen-port 2 \
-		peer "$pub1" preshared-key "$tmp/psk" allowed-ips 192.168.241.1/32,fd00::1/128
-	ip -n "$ns1" link set nt0 up
-	ip -n "$ns2" link set nt0 up
-}
-
-# endpoint_is NS PUBKEY WANT: `show nt0 endpoints` in NS has exactly the
-# line "PUBKEY<tab>WANT".
-endpoint_is() {
-	local got
-	got=$(ip netns exec "$1" "$ctl" show nt0 endpoints | grep -F "$2")
-	[ "$got" = "$2	$3" ] && return 0
-	printf 'expected: %s\ngot:      %s\n' "$2	$3" "$got"
-	return 1
+	nt_pair_up "$ns1" "$ns2" "$tmp"
 }
 
 # ping_then_endpoint FROM_NS TO_ADDR NS PUBKEY WANT: one ping, then the
 # endpoint check (the ping's reply is what teaches the endpoint).
 ping_then_endpoint() {
 	ip netns exec "$1" ping -c 1 -W 5 "$2" || return 1
-	endpoint_is "$3" "$4" "$5"
+	nt_endpoint_is "$3" "$4" "$5"
 }
 
 # unreachable_from_ns2: ns0's ping to 192.168.241.1 is answered by ns2's
@@ -158,7 +118,7 @@ else
 	# at the mapped address 10.0.0.1:1.
 	nt_check "NAT: ping ns1->ns2" n1 ping -c 1 -W 10 192.168.241.2 || true
 	nt_check "NAT: ping ns2->ns1" n2 ping -c 1 -W 5 192.168.241.1 || true
-	nt_check "NAT: ns2 sees ns1 at the mapped 10.0.0.1:1" endpoint_is "$ns2" "$pub1" 10.0.0.1:1 || true
+	nt_check "NAT: ns2 sees ns1 at the mapped 10.0.0.1:1" nt_endpoint_is "$ns2" "$pub1" 10.0.0.1:1 || true
 
 	# Test that keepalives every 1 s keep the 2 s mapping alive: after 3 s
 	# of idle tunnel, ns2 still reaches ns1. (A plain sleep: the wait is

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 300
 #
-# Tunnels inside tunnels (TESTING.md 1.1 #8, #9, #12): nt1 carried over
-# nt0 passes data both ways; a cross-namespace routing loop must not
+# Tunnels inside tunnels (Documentation/testing.md 1.1 #8, #9, #12): nt1 carried
+# over nt0 passes data both ways; a cross-namespace routing loop must not
 # amplify (tx growth under 70 000 bytes for 10 flood pings plus 1 s,
 # fatal here where upstream only warns); an onion whose outer endpoint is
 # moved inside its own tunnel must fail quietly, not crash, and leave the
@@ -43,65 +43,15 @@ kind=noisetun
 ns0="ntlp0-$$"
 ns1="ntlp1-$$"
 ns2="ntlp2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
-cleanup() {
-	rm -rf "$tmp"
-	nt_cleanup
-}
-trap cleanup EXIT
-
-case "$kind" in
-noisetun)
-	ctl=tunctl
-	nt_require tunctl ping ss
-	nt_load_module
-	;;
-wireguard)
-	ctl=wg
-	nt_require wg ping ss
-	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
-	;;
-esac
+nt_kind "$kind" ping ss
 have_iperf=0
 command -v iperf3 >/dev/null 2>&1 && have_iperf=1
 
-n0() { ip netns exec "$ns0" "$@"; }
-n1() { ip netns exec "$ns1" "$@"; }
-n2() { ip netns exec "$ns2" "$@"; }
+nt_container_rig "$ns0" "$ns1" "$ns2"
 
-nt_netns_new "$ns0" "$ns1" "$ns2"
-
-umask 077	# tunctl genkey, like wg genkey, warns about readable key files
-for i in 1 2 3 4; do
-	tunctl genkey >"$tmp/k$i"
-done
-pub1=$(tunctl pubkey <"$tmp/k1")
-pub2=$(tunctl pubkey <"$tmp/k2")
-pub3=$(tunctl pubkey <"$tmp/k3")
-pub4=$(tunctl pubkey <"$tmp/k4")
-
-listening() {	# listening NS t|u PORT
-	[ -n "$(ip netns exec "$1" ss -H -"$2"ln "sport = :$3")" ]
-}
-
-# iperf_run SERVER_NS CLIENT_NS ADDR [CLIENT ARGS...]: one 1-second iperf3
-# run from CLIENT_NS to a one-shot server on ADDR in SERVER_NS.
-iperf_run() {
-	local srv=$1 cli=$2 addr=$3 pid rc=0
-	shift 3
-	ip netns exec "$srv" iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
-	pid=$!
-	if nt_wait_until 10 listening "$srv" t 5201; then
-		ip netns exec "$cli" timeout 60 iperf3 --connect-timeout 5000 -t 1 -c "$addr" "$@" || rc=$?
-	else
-		echo "the iperf3 server did not start"
-		rc=1
-	fi
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	return "$rc"
-}
+nt_keys "$tmp" 1 2 3 4
 
 # tx_bytes NS DEV: bytes DEV in NS sent to its (only) peer; fails when
 # the show does (captured first: piped into awk, it would read as "").
@@ -109,20 +59,6 @@ tx_bytes() {
 	local out
 	out=$(ip netns exec "$1" "$ctl" show "$2" transfer) || return 1
 	awk 'NR == 1 { print $3 }' <<<"$out"
-}
-
-# flood NS [PING ARGS...] ADDR: 10 flood pings from NS to ADDR, every one
-# answered: ping's summary must say 10 transmitted and 10 received, no
-# loss at all (its exit status alone says only that one reply came). -W 5
-# lets ping wait up to 5 s for the last replies; a deadline (-w) would
-# not do: with one, ping sends on until it has 10 replies.
-flood() {
-	local ns=$1 out
-	shift
-	out=$(ip netns exec "$ns" ping -f -c 10 -W 5 "$@" 2>&1) || { echo "$out"; return 1; }
-	grep -q '^10 packets transmitted, 10 received,' <<<"$out" && return 0
-	echo "$out"
-	return 1
 }
 
 # nonzero_drops NS DEV: the device's non-zero drop counters, "reason=N ..."
@@ -134,10 +70,6 @@ nonzero_drops() {
 }
 
 # --- part 1: nt1 over nt0 (netns.sh #8) -------------------------------------
-for ns in "$ns1" "$ns2"; do
-	ip -n "$ns0" link add nt0 type "$kind"
-	ip -n "$ns0" link set nt0 netns "$ns"
-done
 ip -n "$ns1" addr add fd00::5:1/112 dev nt0
 ip -n "$ns2" addr add fd00::5:2/112 dev nt0
 n1 "$ctl" set nt0 private-key "$tmp/k1" listen-port 1 \
@@ -164,13 +96,13 @@ n2 "$ctl" set nt1 listen-port 5 private-key "$tmp/k4" \
 # v6, and short iperf3 TCP and UDP runs.
 nt_check "nt1 over nt0: first ping ns1->ns2 brings both sessions up" \
 	n1 ping -c 1 -W 10 192.168.241.2
-nt_check "nt1 over nt0: ping v4 ns2->ns1 (10 flood, no loss)" flood "$ns2" 192.168.241.1 || true
-nt_check "nt1 over nt0: ping v4 ns1->ns2 (10 flood, no loss)" flood "$ns1" 192.168.241.2 || true
-nt_check "nt1 over nt0: ping v6 ns2->ns1 (10 flood, no loss)" flood "$ns2" -6 fd00::1 || true
-nt_check "nt1 over nt0: ping v6 ns1->ns2 (10 flood, no loss)" flood "$ns1" -6 fd00::2 || true
+nt_check "nt1 over nt0: ping v4 ns2->ns1 (10 flood, no loss)" nt_flood "$ns2" 192.168.241.1 || true
+nt_check "nt1 over nt0: ping v4 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" 192.168.241.2 || true
+nt_check "nt1 over nt0: ping v6 ns2->ns1 (10 flood, no loss)" nt_flood "$ns2" -6 fd00::1 || true
+nt_check "nt1 over nt0: ping v6 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" -6 fd00::2 || true
 if [ "$have_iperf" = 1 ]; then
-	nt_check "nt1 over nt0: iperf3 TCP ns1->ns2" iperf_run "$ns2" "$ns1" 192.168.241.2 || true
-	nt_check "nt1 over nt0: iperf3 UDP ns2->ns1" iperf_run "$ns1" "$ns2" fd00::1 -u -b 0 || true
+	nt_check "nt1 over nt0: iperf3 TCP ns1->ns2" nt_iperf "$ns2" "$ns1" 192.168.241.2 || true
+	nt_check "nt1 over nt0: iperf3 UDP ns2->ns1" nt_iperf "$ns1" "$ns2" fd00::1 -u -b 0 || true
 else
 	nt_skip_check "nt1 over nt0: iperf3 TCP and UDP" "iperf3 is not in the VM"
 fi

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 400
+# nt-category: concurrency
 #
-# Tearing down under traffic (TESTING.md §4 F1-F4): peers removed, devices
-# deleted, namespaces deleted and the module unloaded while a flood ping
-# and a TCP stream run through the tunnel. Nothing may crash, warn, hang
-# or leak (the rig's kernel-health check and 90-objects judge that); every
+# Tearing down under traffic (Documentation/testing.md section 4, F1-F4): peers
+# removed, devices deleted, namespaces deleted and the module unloaded while a
+# flood ping and a TCP stream run through the tunnel. Nothing may crash, warn,
+# hang or leak (the rig's kernel-health check and 90-objects judge that); every
 # removed peer and deleted device logs its destruction promptly, and the
 # tunnel works again after each rebuild. Before each teardown the device's
 # packet counters are read twice and must have grown: the traffic was
@@ -26,15 +27,9 @@ source "$(dirname "$0")/../lib.sh"
 ns0="ntt0-$$"
 ns1="ntt1-$$"
 ns2="ntt2-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
-nt_require tunctl ping iperf3
-nt_load_module
+nt_kind noisetun ping iperf3
 
 tag=$(( $$ % 100000 ))
 A="ta$tag"
@@ -188,7 +183,7 @@ nt_check "B still sends right before its creating namespace goes" moving "$ns2" 
 kill_ns "$ns0"
 nt_check "device freed with its creating namespace" \
 	nt_wait_until 20 logged_at_least "$B" "Interface destroyed" $((gone + 1))
-nt_cleanup
+nt_teardown
 
 # Test that the module unloads with live devices under traffic (F3), and
 # loads again.

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 1500
 #
-# The protocol's timers (PROTOCOL.md "Timers and limits"), observed from
-# outside through the byte and handshake counters:
+# The protocol's timers (Documentation/protocol.md "Timers and limits"),
+# observed from outside through the byte and handshake counters:
 # - passive keepalive: data received and nothing sent for KEEPALIVE_TIMEOUT
 #   (10 s) sends one keepalive (32 bytes), not earlier;
 # - new handshake: data sent and nothing received for KEEPALIVE_TIMEOUT +
@@ -30,16 +30,14 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="nttm1-$$"
 ns2="nttm2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 cleanup() {
 	nt_ep_stop
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-nt_require tunctl ping iptables
-nt_load_module
+nt_kind noisetun ping iptables
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.60
 nt_keys "$tmp" 1 2

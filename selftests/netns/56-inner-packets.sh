@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nt-category: bad UDP input
 #
 # Odd inner packets, handed straight to nt0 through an AF_PACKET socket
 # (selftests/pktsend), so that the IP stack cannot tidy them up first:
-# - on the sending side (TESTING.md B4): no protocol, a frame too short to
+# - on the sending side (Documentation/testing.md B4): no protocol, a frame too
+# short to
 #   be IP, a protocol that disagrees with the IP version, a version that is
 #   neither 4 nor 6 are refused before anything is encrypted (bad_packet,
 #   tx_errors), and nothing crashes;
@@ -24,32 +26,14 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntin1-$$"
 ns2="ntin2-$$"
-tmp=$(mktemp -d)
-pktsend="$NT_SELFTESTS/pktsend/pktsend"
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
+nt_testprog pktsend pktsend
 
-[ -x "$pktsend" ] || nt_skip "selftests/pktsend/pktsend is not built"
-nt_require tunctl ping
-nt_load_module
+nt_kind noisetun ping
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.56
 nt_keys "$tmp" 1 2
-for i in 1 2; do
-	o=$((3 - i))
-	ns=$ns1
-	[ "$i" = 2 ] && ns=$ns2
-	ip -n "$ns" link add nt0 type noisetun
-	ip netns exec "$ns" tunctl set nt0 private-key "$tmp/k$i" listen-port "560$i" \
-		peer "$(cat "$tmp/p$o")" allowed-ips "10.56.0.$o/32,fd56::$o/128" \
-		endpoint "192.168.56.$o:560$o"
-	ip -n "$ns" addr add "10.56.0.$i/24" dev nt0
-	ip -n "$ns" addr add "fd56::$i/64" dev nt0 nodad
-	ip -n "$ns" link set nt0 up
-done
+nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.56 10.56.0 560 fd56:
 
 # Test that the session is up before anything odd is sent.
 nt_check "session up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.56.0.1

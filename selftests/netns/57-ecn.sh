@@ -19,30 +19,15 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntec1-$$"
 ns2="ntec2-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
-nt_require tunctl ping iptables
-nt_load_module
+nt_kind noisetun ping iptables
 modprobe xt_ecn 2>/dev/null && modprobe xt_DSCP 2>/dev/null ||
 	nt_skip "the ECN match or the TOS target of iptables is missing"
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.57
 nt_keys "$tmp" 1 2
-for i in 1 2; do
-	o=$((3 - i))
-	ns=$ns1
-	[ "$i" = 2 ] && ns=$ns2
-	ip -n "$ns" link add nt0 type noisetun
-	ip netns exec "$ns" tunctl set nt0 private-key "$tmp/k$i" listen-port "570$i" \
-		peer "$(cat "$tmp/p$o")" allowed-ips "10.57.0.$o/32" endpoint "192.168.57.$o:570$o"
-	ip -n "$ns" addr add "10.57.0.$i/24" dev nt0
-	ip -n "$ns" link set nt0 up
-done
+nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.57 10.57.0 570
 
 # Test that the session is up.
 nt_check "session up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.57.0.1

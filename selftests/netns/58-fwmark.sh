@@ -19,15 +19,9 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntfm1-$$"
 ns2="ntfm2-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
-nt_require tunctl ping
-nt_load_module
+nt_kind noisetun ping
 nt_netns_new "$ns1" "$ns2"
 ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
 ip -n "$ns1" addr add 192.168.58.1/24 dev veth1
@@ -40,16 +34,7 @@ ip -n "$ns2" route add 192.168.58.0/24 dev veth2 src 192.168.58.2 table 51
 ip -n "$ns2" rule add fwmark 0x51 table 51
 ip -n "$ns1" route add 192.168.58.2/32 dev veth1
 nt_keys "$tmp" 1 2
-for i in 1 2; do
-	o=$((3 - i))
-	ns=$ns1
-	[ "$i" = 2 ] && ns=$ns2
-	ip -n "$ns" link add nt0 type noisetun
-	ip netns exec "$ns" tunctl set nt0 private-key "$tmp/k$i" listen-port "580$i" \
-		peer "$(cat "$tmp/p$o")" allowed-ips "10.58.0.$o/32" endpoint "192.168.58.$o:580$o"
-	ip -n "$ns" addr add "10.58.0.$i/24" dev nt0
-	ip -n "$ns" link set nt0 up
-done
+nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.58 10.58.0 580
 ip netns exec "$ns2" tunctl set nt0 fwmark 0x51
 
 ping2() { ip netns exec "$ns2" ping -c1 -W1 10.58.0.1 >/dev/null; }

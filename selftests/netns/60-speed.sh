@@ -22,20 +22,14 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntsp1-$$"
 ns2="ntsp2-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
 # Seconds per iperf3 run, runs per kind, and the ratio demanded (percent).
 secs=${NT_SPEED_SECONDS:-4}
 rounds=${NT_SPEED_ROUNDS:-7}
 demand=90
 
-nt_require tunctl wg iperf3
-nt_load_module
+nt_kind noisetun wg iperf3
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.70

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nt-timeout: 900
+# nt-timeout: 1800
+# nt-category: fuzz
 #
-# Packet-shape fuzzing of nt0's receive path (TESTING.md B1-B19): evilpeer's
-# `fuzz` command sends mutations of valid messages of every type (bit
+# Packet-shape fuzzing of nt0's receive path (Documentation/testing.md B1-B19):
+# evilpeer's `fuzz` command sends mutations of valid messages of every type (bit
 # flips, truncation, extension, duplicates, other indices and counters,
 # junk headers), valid data messages carrying inner packets of every size
 # from 0 to MTU+64 with good and bad IPv4/IPv6 headers, UDP_SEGMENT
@@ -57,9 +58,11 @@ set -e
 source "$(dirname "$0")/../lib.sh"
 
 ns1="ntpf1-$$" nsr="ntpfr-$$" ns2="ntpf2-$$" ns3="ntpf3-$$"
-tmp=$(mktemp -d)
-evilpeer=$NT_SELFTESTS/evilpeer/evilpeer
+nt_tmpdir
+nt_testprog evilpeer evilpeer
 fuzz_seconds=${NT_FUZZ_SECONDS:-40}
+# Totals for the record: seconds spent fuzzing, datagrams sent.
+fuzz_time=0 fuzz_cases=0
 # The receive drop reasons (module/uapi/noisetun.h); the inner ones are
 # counted after the message itself was received.
 rx_reasons="bad_header bad_type bad_size bad_mac1 ratelimited handshake_queue_full
@@ -69,15 +72,16 @@ rx_reasons="bad_header bad_type bad_size bad_mac1 ratelimited handshake_queue_fu
 inner_reasons="inner_protocol inner_length source_not_allowed"
 
 cleanup() {
+	# The record, also when a failed check ended the scenario early.
+	if [ "$fuzz_cases" -gt 0 ]; then
+		nt_fuzz_record "packet shapes (evilpeer fuzz)" "$fuzz_time" "$fuzz_cases"
+	fi
 	nt_ep_stop
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-nt_require tunctl ethtool ping
-[ -x "$evilpeer" ] || nt_skip "evilpeer is not built (make testprogs)"
-nt_load_module
+nt_kind noisetun ethtool ping
 
 n1() { ip netns exec "$ns1" "$@"; }
 nr() { ip netns exec "$nsr" "$@"; }
@@ -112,7 +116,7 @@ done
 ip -n "$nsr" addr add fd00:243::fe/64 dev r3 nodad
 
 # Test that the router's GRO may merge forwarded UDP datagrams: what comes
-# from evilpeer arrives at ns1 as GRO-merged UDP (TESTING.md B19).
+# from evilpeer arrives at ns1 as GRO-merged UDP (Documentation/testing.md B19).
 nt_check "router: GRO and rx-udp-gro-forwarding on r2" \
 	nr ethtool -K r2 gro on rx-udp-gro-forwarding on
 nt_diag "$(nr ethtool -k r2 | grep -E '^(generic-receive-offload|rx-udp-gro-forwarding):' | tr '\n' ' ')"
@@ -193,9 +197,8 @@ received() {
 	echo $(($(d Udp.InDatagrams) + $(d Udp6InDatagrams)))
 }
 
-# accounted: what nt0 counted of them: receive drops (not the inner
-# ones), messages received, cookie replies answered.
-accounted() {
+# accounted_drops: receive drops, inner ones excluded.
+accounted_drops() {
 	local sum=0 r
 	for r in $rx_reasons; do
 		sum=$((sum + $(d "d.$r")))
@@ -203,7 +206,13 @@ accounted() {
 	for r in $inner_reasons; do
 		sum=$((sum - $(d "d.$r")))
 	done
-	echo $((sum + $(d all.rx_packets) + ${cookies:-0}))
+	echo "$sum"
+}
+
+# accounted: what nt0 counted of them: receive drops (not the inner
+# ones), messages received, cookie replies answered.
+accounted() {
+	echo $(($(accounted_drops) + $(d all.rx_packets) + ${cookies:-0}))
 }
 
 # caught_up: nt0 has taken everything the fuzz command sent.
@@ -238,18 +247,55 @@ predicted() {
 	# (nt1 may send a keepalive meanwhile: not ours to predict)
 	check_one "datagrams received (InDatagrams), nt1's aside" "$(nt_ep_val reach)" \
 		$(($(received) - $(d gp.rx_packets)))
-	for r in $rx_reasons; do
-		check_one "drop $r" "$(nt_ep_val "drop.$r")" "$(d "d.$r")"
+	# The verdicts on messages that authenticate depend on the order
+	# they arrive in: delivered, replay, too_old, and the inner drops
+	# (judged only once delivered by the replay check). On a loaded host
+	# the path through the router has reordered a few (5 of 1 200 seen)
+	# that evilpeer's in-order model judged otherwise. So their sum is
+	# exact, each of them within 1 % of the delivered (at least 2) of its
+	# prediction, and the replies and byte counts it leads to likewise.
+	local group="replay too_old inner_length inner_protocol source_not_allowed"
+	local slack=$(($(nt_ep_val delivered) / 100 + 2)) want_sum got_sum
+	want_sum=$(nt_ep_val delivered) got_sum=$(d nt0.rx_packets)
+	for r in $group; do
+		want_sum=$((want_sum + $(nt_ep_val "drop.$r")))
+		got_sum=$((got_sum + $(d "d.$r")))
 	done
-	check_one "evilpeer's rx_packets" "$(nt_ep_val rx)" "$(d ep.rx_packets)"
-	check_one "evilpeer's rx_bytes" "$(nt_ep_val rx_bytes)" "$(d ep.rx_bytes)"
-	check_one "nt0 rx_packets (delivered)" "$(nt_ep_val delivered)" "$(d nt0.rx_packets)"
-	check_one "nt0 rx_bytes (delivered)" "$(nt_ep_val delivered_bytes)" "$(d nt0.rx_bytes)"
+	check_one "authenticated messages (delivered + replay + too_old + inner drops)" \
+		"$want_sum" "$got_sum"
+	near() {	# near NAME PREDICTED COUNTED SLACK
+		local dlt=$(($3 - $2))
+		if [ "${dlt#-}" -gt "$4" ]; then
+			echo "$1: predicted $2, counted $3 (more than $4 apart)"
+			bad=1
+		elif [ "$dlt" != 0 ]; then
+			echo "$1: predicted $2, counted $3 (arrival order)"
+		fi
+	}
+	for r in $rx_reasons; do
+		if [[ " $group " == *" $r "* ]]; then
+			near "drop $r" "$(nt_ep_val "drop.$r")" "$(d "d.$r")" "$slack"
+		else
+			check_one "drop $r" "$(nt_ep_val "drop.$r")" "$(d "d.$r")"
+		fi
+	done
+	near "nt0 rx_packets (delivered)" "$(nt_ep_val delivered)" "$(d nt0.rx_packets)" "$slack"
+	near "evilpeer's rx_packets" "$(nt_ep_val rx)" "$(d ep.rx_packets)" "$slack"
+	near "nt0 rx_bytes (delivered)" "$(nt_ep_val delivered_bytes)" "$(d nt0.rx_bytes)" $((slack * 1500))
+	near "evilpeer's rx_bytes" "$(nt_ep_val rx_bytes)" "$(d ep.rx_bytes)" $((slack * 1500))
 	check_one "responses" "$(nt_ep_val responses)" "$responses"
 	check_one "cookie replies" 0 "$cookies"
 	check_one "failed sends" 0 "$(nt_ep_val errors)"
 	check_one "round trips unanswered" 0 "$(nt_ep_val sync_timeouts)"
-	check_one "UDP receive errors" 0 $(($(d Udp.InErrors) + $(d Udp6InErrors)))
+	# UDP's receive errors in ns1 can only come from the inner packets
+	# nt0 delivered: its own socket takes every outer datagram through
+	# encap_rcv, which queues nothing. A mutated inner UDP header (a bad
+	# length) is the stack's error, which evilpeer does not predict.
+	local uerr=$(($(d Udp.InErrors) + $(d Udp6InErrors)))
+	if [ "$uerr" -gt "$(nt_ep_val delivered)" ]; then
+		echo "UDP receive errors: $uerr, more than the $(nt_ep_val delivered) inner packets delivered"
+		bad=1
+	fi
 	[ "$bad" = 0 ] && echo "all as predicted"
 	[ "$bad" = 0 ]
 }
@@ -283,8 +329,11 @@ fuzz_class() {
 	resp0=$(ep_stat rx_response) cookie0=$(ep_stat rx_cookie)
 	cookies=0
 	snap "$tmp/before"
+	local t0=$SECONDS
 	nt_ep_send fuzz "$@" && nt_ep_read 600 || true
 	local reply=$NT_EP_REPLY
+	fuzz_time=$((fuzz_time + SECONDS - t0))
+	fuzz_cases=$((fuzz_cases + $(nt_ep_val sent)))
 	nt_diag "$label: $reply"
 	# Test that evilpeer ran the class.
 	nt_check "$label: fuzz ran" nt_ep_ok
@@ -386,9 +435,12 @@ mixed() {
 	rm -f "$tmp/stop"
 	nt_bg churn
 	pid=$NT_LAST_PID
+	local t0=$SECONDS
 	nt_ep_send fuzz class=mix ms=$((fuzz_seconds * 500))
 	nt_ep_read $((fuzz_seconds + 120)) || true
 	local reply=$NT_EP_REPLY
+	fuzz_time=$((fuzz_time + SECONDS - t0))
+	fuzz_cases=$((fuzz_cases + $(nt_ep_val sent)))
 	touch "$tmp/stop"
 	wait "$pid" 2>/dev/null || true
 	nt_diag "$l: $reply"
@@ -408,18 +460,6 @@ mixed() {
 		[ "$(accounted_drops)" -le "$(received)" ]
 	nt_ep_stop
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation on
-}
-
-# accounted_drops: receive drops, inner ones excluded.
-accounted_drops() {
-	local sum=0 r
-	for r in $rx_reasons; do
-		sum=$((sum + $(d "d.$r")))
-	done
-	for r in $inner_reasons; do
-		sum=$((sum - $(d "d.$r")))
-	done
-	echo "$sum"
 }
 
 mixed 4

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 540
+# nt-category: fuzz
 #
 # Fuzzing the generic netlink family (selftests/nlfuzz) while the module is
 # busy otherwise: traffic through a live tunnel, tunctl changing that
@@ -42,22 +43,18 @@ source "$(dirname "$0")/../lib.sh"
 
 nsa="nfa-$$"
 nsb="nfb-$$"
-fuzz="$NT_SELFTESTS/nlfuzz/nlfuzz"
-probe="$NT_SELFTESTS/nlprobe/nlprobe"
-tmp=$(mktemp -d)
+nt_testprog fuzz nlfuzz
+nt_testprog probe nlprobe
+nt_tmpdir
 
 cleanup() {
 	nt_cleanup
-	rm -rf "$tmp"
 	[ "${#trace[@]}" = 0 ] || echo ratelimit >/proc/sys/kernel/printk_devkmsg
 }
 trace=()
 trap cleanup EXIT
 
-[ -x "$fuzz" ] || nt_skip "selftests/nlfuzz/nlfuzz is not built"
-[ -x "$probe" ] || nt_skip "selftests/nlprobe/nlprobe is not built"
-nt_require tunctl ping
-nt_load_module
+nt_kind noisetun ping
 umask 077
 
 # Knobs: the environment, or the VM's /nt/config (build-initramfs.sh
@@ -317,6 +314,7 @@ nt_diag "dumps $dumps (interrupted $intr), cut short $abandoned (by exiting $(su
 	"EBUSY $ebusy; devices read back and compared $checks times"
 nt_diag "$(cat "$tmp/churn.out" "$tmp/devchurn.out" 2>/dev/null | tr '\n' ';')"
 grep -h 'received' "$tmp/ping.out" | sed 's/^/# ping: /' || true
+nt_fuzz_record "generic netlink (nlfuzz)" "$((rounds * round_seconds))" "$sent"
 
 # Test that tunctl setconf then showconf gave back each known configuration.
 nt_check "known configurations read back by tunctl ($rounds rounds x ${#fuzzed[@]} devices)" [ "$conf_ok" = 1 ] || true
@@ -349,7 +347,7 @@ nt_check "the tunnel works after the fuzzing" nt_wait_until "$(scaled 20)" A pin
 
 # --- leaks ----------------------------------------------------------------------
 
-nt_cleanup	# the namespaces go, and every device in them
+nt_teardown	# the namespaces go, and every device in them
 
 # Print "KIND ID created destroyed" for what was created since the mark.
 unpaired() {

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 120
 #
-# Object accounting (TESTING.md 1.1 #25 and global criterion 4), run after
-# every other scenario: once all noisetun devices are deleted and the module
-# is unloaded, every interface, peer and keypair the module logged as
+# Object accounting (Documentation/testing.md 1.1 #25 and section 4, criterion
+# 4), run after every other scenario: once all noisetun devices are deleted and
+# the module is unloaded, every interface, peer and keypair the module logged as
 # created must have been logged as destroyed.
 #
 # DEBUG builds (make check builds with DEBUG=1) log, via pr_debug:
@@ -19,9 +19,6 @@
 
 set -e
 source "$(dirname "$0")/../lib.sh"
-
-cleanup() { nt_cleanup; }
-trap cleanup EXIT
 
 # Print "KEY created destroyed" for every object key seen in the log.
 tally() {

@@ -137,6 +137,21 @@ static inline int a_len(const uint8_t *a)
 	return get16(a) - 4;
 }
 
+/*
+ * Whether an attribute of TYPE comes twice in HEAD: the module refuses a
+ * key given twice, whichever copy a parser would take.
+ */
+static bool twice(const uint8_t *head, int len, int type)
+{
+	const uint8_t *a;
+	int rem, n = 0;
+
+	for_each_attr(a, head, len, rem)
+		if (a_type(a) == type && ++n == 2)
+			return true;
+	return false;
+}
+
 static int v_parse(const uint8_t *head, int len, const struct polset *ps,
 		   const uint8_t **tb, int depth);
 
@@ -395,6 +410,10 @@ static int plan_peer(struct plan *p, const struct m_dev *m, const uint8_t *e,
 		SAY(o, "peer without PUBLIC_KEY");
 		return -EINVAL;
 	}
+	if (twice(e + 4, a_len(e), NOISETUN_A_PEER_PRESHARED_KEY)) {
+		SAY(o, "PRESHARED_KEY given twice");
+		return -EINVAL;
+	}
 	if (tb[NOISETUN_A_PEER_FLAGS])
 		flags = get32(tb[NOISETUN_A_PEER_FLAGS] + 4);
 	if (tb[NOISETUN_A_PEER_ALLOWEDIPS]) {
@@ -517,8 +536,9 @@ static void apply_peer(struct m_dev *m, const uint8_t *e, enum action act)
 }
 
 /* SET of the own device: 0, an errno, or 1 when the model cannot say. */
-static int set_own(const struct env *env, const uint8_t **tb,
-		   struct m_dev *m, bool apply, struct outcome *o)
+static int set_own(const struct env *env, const uint8_t *attrs, int len,
+		   const uint8_t **tb, struct m_dev *m, bool apply,
+		   struct outcome *o)
 {
 	static const uint8_t zero[KEY_LEN];
 	const uint8_t *peers = tb[NOISETUN_A_DEVICE_PEERS], *a;
@@ -541,6 +561,11 @@ static int set_own(const struct env *env, const uint8_t **tb,
 		p->set_port = m->port_unknown || port != m->port;
 		/* Binding on an up device may find the port taken. */
 		p->maybe_port = p->set_port && env->own_up;
+	}
+	if (twice(attrs, len, NOISETUN_A_DEVICE_PRIVATE_KEY)) {
+		SAY(o, "PRIVATE_KEY given twice");
+		err = -EINVAL;
+		goto out;
 	}
 	if (tb[NOISETUN_A_DEVICE_PRIVATE_KEY]) {
 		const uint8_t *raw = tb[NOISETUN_A_DEVICE_PRIVATE_KEY] + 4;
@@ -707,7 +732,8 @@ static int genl(const struct env *env, const uint8_t *msg, struct m_dev *m,
 		return -EINTR;
 	}
 	o->set_own = true;
-	err = set_own(env, tb, m, apply, o);
+	err = set_own(env, msg + MSG_HDR, nlh->nlmsg_len - MSG_HDR, tb, m,
+		      apply, o);
 	if (err > 0)
 		o->kind = O_ANY;
 	return err;

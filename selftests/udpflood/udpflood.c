@@ -93,7 +93,7 @@
 #define WINDOW_EXPIRY	3.0
 #define MAX_WINDOW	1000000
 
-/* WireGuard message types and sizes (PROTOCOL.md). */
+/* WireGuard message types and sizes (Documentation/protocol.md "Messages"). */
 #define MSG_RESPONSE		2
 #define MSG_COOKIE_REPLY	3
 #define MSG_RESPONSE_LEN	92

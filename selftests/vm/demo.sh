@@ -18,12 +18,7 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="demo1-$$"
 ns2="demo2-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 umask 077
 
 step() {	# step TITLE: a visible heading in the demo output

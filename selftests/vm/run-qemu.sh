@@ -5,11 +5,13 @@
 #
 # Usage: run-qemu.sh --kver KVER --initrd FILE --results FILE --console FILE
 #                    [--timeout SECONDS] [--kernel IMAGE] [--debug]
+#                    [--append WORDS]
 #
 # --kernel boots IMAGE instead of /boot/vmlinuz-KVER. --debug is the
 # profile of the sanitizing debug kernel (make check-debug): KASAN and
 # kmemleak instead of slub_debug/page poisoning, and more memory (KASAN's
 # shadow is an eighth of it; kmemleak keeps metadata for every object).
+# --append adds WORDS to the kernel command line (after the rig's own).
 #
 # The console (ttyS0) is copied to --console and shown live (without
 # escape sequences); the second serial port (ttyS1) is the results file,
@@ -30,7 +32,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver='' initrd='' results='' console='' timeout=900 kernel='' debug=0
+kver='' initrd='' results='' console='' timeout=900 kernel='' debug=0 append=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--debug) debug=1; shift ;;
+	--append) append=$2; shift 2 ;;
 	*) echo "run-qemu: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -59,9 +62,9 @@ qemu=$(command -v qemu-system-x86_64) || { echo "run-qemu: qemu-system-x86_64 mi
 bios=()
 [ -r /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
 
-# Robustness options of the stock-kernel profile (TESTING.md section 4):
-# any WARN, oops, soft lockup or hung task panics, and a panic ends QEMU.
-# log_buf_len keeps a whole run's debug log in the ring.
+# Robustness options of the stock-kernel profile (Documentation/testing.md
+# section 4): any WARN, oops, soft lockup or hung task panics, and a panic ends
+# QEMU. log_buf_len keeps a whole run's debug log in the ring.
 cmdline="console=ttyS0 panic_on_warn=1 oops=panic softlockup_panic=1 hung_task_panic=1 panic=-1"
 mem=1G
 if [ "$debug" = 1 ]; then
@@ -74,6 +77,7 @@ if [ "$debug" = 1 ]; then
 else
 	cmdline+=" slub_debug=FZPU page_poison=1 init_on_free=1 quiet log_buf_len=16M"
 fi
+[ -n "$append" ] && cmdline+=" $append"
 
 kvm_works() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
@@ -120,7 +124,7 @@ fi
 
 rm -f "$results" "$console"
 : >"$results"
-echo "# qemu: ${accel[*]}, kernel $kernel, initramfs $(du -h "$initrd" | cut -f1), timeout ${timeout}s"
+echo "# qemu: ${accel[*]}, kernel $kernel, initramfs $(du -h "$initrd" | cut -f1), timeout ${timeout}s${append:+, appended to the command line: $append}"
 start=$(date +%s)
 # stdin from /dev/null: never put a terminal into raw mode, and work in CI.
 timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp 2 -m "${NT_VM_MEM:-$mem}" -nographic -no-reboot \

@@ -5,7 +5,7 @@
  * The Makefile copies module/allowedips.[ch] unchanged into build/ and this
  * file includes the .c, so that it can reach the self-test's static helpers
  * (the naive model, the invariant checks, the live-node count). The kernel
- * interfaces come from shim/ (see shim/nt_shim.h). Built with ASan and
+ * interfaces come from ../shim/ (see kshim.h). Built with ASan and
  * UBSan. Prints KTAP; exits non-zero if any test fails.
  *
  *   ./test [seed]      run every test (seed: repeat a run; default: random)
@@ -13,7 +13,8 @@
  *
  * The tests:
  *  1. nt_allowedips_selftest(), exactly as the module runs it at load;
- *  2. the randomised comparison at the full size of TESTING.md section 6
+ *  2. the randomised comparison at the full size of Documentation/testing.md
+ *  section 6
  *     (2 000 peers, 40 400 routes per family, 1.2 M lookups per
  *     comparison), with 2 rounds of mutations and 8 more comparisons of
  *     300 000 lookups while the peers are removed (upstream compares after
@@ -24,7 +25,7 @@
  *     table exactly as it was, and a pool filled beforehand never fails;
  *  6. lookups from 2 reader threads while a writer churns (200 000
  *     changes), with real grace periods and injected stalls (see
- *     shim/nt_shim.h): ranges that never change must always be found, and
+ *     kshim.h): ranges that never change must always be found, and
  *     addresses outside every range never;
  *  7. the same, deterministically: no threads, but every pointer store the
  *     writer makes is followed by lookups of every stable range, so that

@@ -14,7 +14,7 @@ here with implementations that share no code with the kernel:
 
 Vectors without an official source (HMAC-BLAKE2s, KDF1..3, MAC, TAI64N, the
 WireGuard constants, the WireGuard-shaped handshake) are computed here from
-the definitions in shared/PROTOCOL.md.
+the definitions in Documentation/protocol.md.
 
     gen-vectors.py            rewrite crypto/selftest_vectors.h
     gen-vectors.py --check    exit 1 if the header differs from a fresh run
@@ -59,7 +59,8 @@ def check(cond, what):
 
 
 # ---------------------------------------------------------------------------
-# The protocol's primitives, from PROTOCOL.md, on top of hashlib/cryptography.
+# The protocol's primitives, from Documentation/protocol.md "Primitives", on top
+# of hashlib/cryptography.
 
 def HASH(x):
     return hashlib.blake2s(x).digest()
@@ -134,8 +135,9 @@ def XAEAD(key, nonce24, plain, ad):
 
 
 def TAI64N(sec, nsec):
-    # PROTOCOL.md: big-endian 2^62 + 10 + seconds, big-endian nanoseconds;
-    # nanoseconds rounded down to a multiple of 2^24 (see crypto/crypto.c).
+    # Documentation/protocol.md "Primitives": big-endian 2^62 + 10 + seconds,
+    # big-endian nanoseconds; nanoseconds rounded down to a multiple of 2^24
+    # (see crypto/crypto.c).
     return struct.pack(">QI", (1 << 62) + 10 + sec, nsec & ~((1 << 24) - 1))
 
 
@@ -150,9 +152,9 @@ def pattern(n, seed):
 
 
 # ---------------------------------------------------------------------------
-# The IKpsk2 handshake exactly as PROTOCOL.md writes it, generalised to any
-# prologue and payloads (WireGuard: prologue = IDENTIFIER, payloads TAI64N
-# and empty).
+# The IKpsk2 handshake exactly as Documentation/protocol.md "Handshake" writes
+# it, generalised to any prologue and payloads (WireGuard: prologue =
+# IDENTIFIER, payloads TAI64N and empty).
 
 def ikpsk2(prologue, s_i, e_i, s_r, e_r, psk, payloads):
     S_r = PUB(s_r)
@@ -402,8 +404,9 @@ for sec, nsec in [(0, 0), (1433512680, 0), (1433512680, 999999999),
     TAI64N_KAT.append((sec, nsec, TAI64N(sec, nsec)))
 check(TAI64N(0, 0) == h("400000000000000a00000000"), "TAI64N label")
 
-# WireGuard's constants (PROTOCOL.md): Ci, Hi, and for one responder key the
-# hash after its static key, the mac1 key and the cookie key.
+# WireGuard's constants (Documentation/protocol.md "Primitives"): Ci, Hi, and
+# for one responder key the hash after its static key, the mac1 key and the
+# cookie key.
 WG_CI = HASH(CONSTRUCTION)
 WG_HI = HASH(WG_CI + IDENTIFIER)
 check(WG_CI == h("60e26daef327efc02ec335e2a025d2d016eb4206f87277f52d38d1988b78cd36"), "Ci")
@@ -437,8 +440,8 @@ CACO = dict(
         ("457567656e2042f6686d20766f6e2042617765726b",
          "dfc346c0d2296ae6cf1acf6f12b8456a1dba228cf8d8b774aacf1c47fc53aa80ebc7a4c292"),
     ]],
-    # Not in the stored cacophony.txt revision; TESTING.md section 5 quotes it
-    # from a later one, and the run below derives it independently.
+    # Not in the stored cacophony.txt revision; Documentation/testing.md section
+    # 5 quotes it from a later one, and the run below derives it independently.
     handshake_hash=h("f5191b875290abcd41347ac3622d9679688a7e980229cb937ef748336cfde0e5"),
 )
 check(PUB(CACO["resp_static"]) == CACO["init_remote_static"], "cacophony keys")
@@ -504,7 +507,7 @@ emit("""/* SPDX-License-Identifier: GPL-2.0 */
  * The script names the source of each published vector and re-checks it with
  * Python's hashlib and the 'cryptography' package before writing it here;
  * HMAC, KDF, MAC, TAI64N and the WireGuard-shaped handshake are computed by
- * the script from shared/PROTOCOL.md.
+ * the script from Documentation/protocol.md.
  */
 
 #ifndef _NT_CRYPTO_SELFTEST_VECTORS_H
@@ -588,7 +591,10 @@ keyed_table("hmac", "HMAC-BLAKE2s (64-byte block, 32-byte output): Python hmac +
             HMAC_KAT)
 keyed_table("mac", "MAC = keyed BLAKE2s, 16-byte output: Python hashlib.", MAC_KAT)
 
-emit("/* KDF1..3 per PROTOCOL.md: KDFn returns the first n of t1, t2, t3. */")
+emit("/*")
+emit(" * KDF1..3 per Documentation/protocol.md: KDFn returns the first n of t1, t2,")
+emit(" * t3.")
+emit(" */")
 for i, (name, key, x, ts) in enumerate(KDF_KAT):
     array("kat_kdf_key%d" % i, key)
     array("kat_kdf_in%d" % i, x)

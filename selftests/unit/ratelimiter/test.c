@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace unit test of the handshake rate limiter: module/ratelimiter.c
- * compiled unchanged against shim/ (included here, so that its static
+ * compiled unchanged against ../shim/ (included here, so that its static
  * helpers and its DEBUG self-test are reachable), with a simulated clock.
  *
  * Run: make run [SEED=n]. Prints KTAP, exits non-zero on failure.
@@ -13,25 +13,7 @@
 
 extern u64 shim_random_state;
 
-static int test_number;
-static int failed_tests;
-
-static void report(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void report(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++test_number);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		++failed_tests;
-}
+#include "../ktap.h"
 
 static u64 rnd_state;
 

@@ -11,25 +11,7 @@
 
 #include <stdarg.h>
 
-static int test_number;
-static int failed_tests;
-
-static void report(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void report(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++test_number);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		++failed_tests;
-}
+#include "../ktap.h"
 
 static struct replay_test *new_test(void)
 {

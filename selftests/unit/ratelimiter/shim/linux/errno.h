@@ -1,2 +1,0 @@
-#include_next <linux/errno.h>
-#include "kshim.h"
