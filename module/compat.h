@@ -65,7 +65,8 @@ static inline void nt_compat_set_lltx(struct net_device *dev)
  * frees it before the priv_destructor runs when dev->pcpu_stat_type asks
  * for them (mainline 6.6); from 6.12, iptunnel_xmit() WARNs when a tunnel
  * did not ask this way. 6.1: the driver allocates and frees them; 6.12,
- * 7.2: the core does.
+ * 7.2: the core does, before device_destruct() runs: stop_device() has
+ * drained the data path by then, so no packet still counts in them.
  */
 
 /**

@@ -134,6 +134,26 @@ out:
 	return ret;
 }
 
+/*
+ * Let the packets still in the data path finish: their crypto, then the
+ * transmit work it queues (both on packet_crypt_wq: two flushes), then
+ * each peer's receive poll. Called once nothing can queue a packet any
+ * more (no socket, no session, the device stopped). After it nothing
+ * touches dev->tstats until the device runs again, which kernels that
+ * free them in the core, before device_destruct(), rely on (compat.h).
+ */
+static void drain_data_path(struct nt_device *ntd)
+{
+	struct nt_peer *peer;
+
+	lockdep_assert_held(&ntd->device_update_lock);
+	flush_workqueue(ntd->packet_crypt_wq);
+	flush_workqueue(ntd->packet_crypt_wq);
+	/* Live peers only (the lock is held): their NAPI is enabled. */
+	list_for_each_entry(peer, &ntd->peer_list, peer_list)
+		napi_synchronize(&peer->napi);
+}
+
 static int stop_device(struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
@@ -160,6 +180,7 @@ static int stop_device(struct net_device *dev)
 		nt_noise_handshake_clear(&peer->handshake);
 		nt_peer_purge_staged_packets(peer);
 	}
+	drain_data_path(ntd);
 	mutex_unlock(&ntd->device_update_lock);
 	return 0;
 }
