@@ -5,6 +5,7 @@
  */
 
 #include "crypto.h"
+#include "crypto_compat.h"
 
 #include <crypto/blake2s.h>
 #include <crypto/chacha20poly1305.h>
@@ -121,13 +122,13 @@ void nt_crypto_privkey_clamp(u8 private_key[NT_CRYPTO_PRIVATE_KEY_LEN])
 
 void nt_crypto_hash(u8 out[NT_CRYPTO_HASH_LEN], const u8 *in, size_t in_len)
 {
-	blake2s(out, in, NULL, NT_CRYPTO_HASH_LEN, in_len, 0);
+	nt_blake2s(out, in, NULL, NT_CRYPTO_HASH_LEN, in_len, 0);
 }
 
 void nt_crypto_hash2(u8 out[NT_CRYPTO_HASH_LEN], const u8 *a, size_t a_len,
 		     const u8 *b, size_t b_len)
 {
-	struct blake2s_state state;
+	struct nt_blake2s_state state;
 
 	/* Both inputs are consumed before @out is written: aliasing is fine. */
 	blake2s_init(&state, NT_CRYPTO_HASH_LEN);
@@ -145,13 +146,13 @@ void nt_crypto_mix_hash(u8 hash[NT_CRYPTO_HASH_LEN], const u8 *in,
 void nt_crypto_mac(u8 out[NT_CRYPTO_MAC_LEN], const u8 *in, size_t in_len,
 		   const u8 *key, size_t key_len)
 {
-	blake2s(out, in, key, NT_CRYPTO_MAC_LEN, in_len, key_len);
+	nt_blake2s(out, in, key, NT_CRYPTO_MAC_LEN, in_len, key_len);
 }
 
 void nt_crypto_hmac(u8 out[NT_CRYPTO_HASH_LEN], const u8 *in, size_t in_len,
 		    const u8 *key, size_t key_len)
 {
-	struct blake2s_state state;
+	struct nt_blake2s_state state;
 	u8 pad[NT_CRYPTO_HMAC_BLOCK_LEN] = { };
 	u8 inner[NT_CRYPTO_HASH_LEN];
 	int i;

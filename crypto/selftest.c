@@ -18,6 +18,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "crypto.h"
+#include "crypto_compat.h"
 #include "noise_core.h"
 
 #include <crypto/blake2s.h>
@@ -59,7 +60,7 @@ static const char *test_blake2s(void)
 	for (i = 0; i < ARRAY_SIZE(kat_blake2s_keyed); i++) {
 		const struct nt_kat_keyed *v = &kat_blake2s_keyed[i];
 
-		blake2s(out, v->in, v->key, sizeof(out), v->in_len, v->key_len);
+		nt_blake2s(out, v->in, v->key, sizeof(out), v->in_len, v->key_len);
 		if (!same(out, v->out, sizeof(out)))
 			return v->name;
 	}
@@ -171,7 +172,7 @@ static void rfc8439_seal(u8 *dst, const u8 *src, size_t src_len,
 {
 	static const u8 zeros[16];
 	struct poly1305_desc_ctx poly;
-	u32 state[CHACHA_STATE_WORDS];
+	struct nt_chacha state;
 	u32 k[CHACHA_KEY_SIZE / sizeof(u32)];
 	u8 iv[CHACHA_IV_SIZE] = { };	/* block counter 0 || nonce */
 	u8 otk[POLY1305_KEY_SIZE] = { };
@@ -184,14 +185,14 @@ static void rfc8439_seal(u8 *dst, const u8 *src, size_t src_len,
 		k[i] = le32_to_cpu(word);
 	}
 	memcpy(iv + 4, nonce, 12);
-	chacha_init(state, k, iv);
+	nt_chacha_init(&state, k, iv);
 
 	/* Block 0 keys Poly1305; the message is encrypted from block 1. */
-	chacha20_crypt(state, otk, otk, sizeof(otk));
+	nt_chacha20_crypt(&state, otk, otk, sizeof(otk));
 	poly1305_init(&poly, otk);
 	poly1305_update(&poly, ad, ad_len);
 	poly1305_update(&poly, zeros, -ad_len & 15);
-	chacha20_crypt(state, dst, src, src_len);
+	nt_chacha20_crypt(&state, dst, src, src_len);
 	poly1305_update(&poly, dst, src_len);
 	poly1305_update(&poly, zeros, -src_len & 15);
 	lens[0] = cpu_to_le64(ad_len);
@@ -199,7 +200,7 @@ static void rfc8439_seal(u8 *dst, const u8 *src, size_t src_len,
 	poly1305_update(&poly, (const u8 *)lens, sizeof(lens));
 	poly1305_final(&poly, dst + src_len);
 
-	memzero_explicit(state, sizeof(state));
+	memzero_explicit(&state, sizeof(state));
 	memzero_explicit(k, sizeof(k));
 	memzero_explicit(otk, sizeof(otk));
 }

@@ -134,6 +134,26 @@ out:
 	return ret;
 }
 
+/*
+ * Let the packets still in the data path finish: their crypto, then the
+ * transmit work it queues (both on packet_crypt_wq: two flushes), then
+ * each peer's receive poll. Called once nothing can queue a packet any
+ * more (no socket, no session, the device stopped). After it nothing
+ * touches dev->tstats until the device runs again, which kernels that
+ * free them in the core, before device_destruct(), rely on (compat.h).
+ */
+static void drain_data_path(struct nt_device *ntd)
+{
+	struct nt_peer *peer;
+
+	lockdep_assert_held(&ntd->device_update_lock);
+	flush_workqueue(ntd->packet_crypt_wq);
+	flush_workqueue(ntd->packet_crypt_wq);
+	/* Live peers only (the lock is held): their NAPI is enabled. */
+	list_for_each_entry(peer, &ntd->peer_list, peer_list)
+		napi_synchronize(&peer->napi);
+}
+
 static int stop_device(struct net_device *dev)
 {
 	struct nt_device *ntd = netdev_priv(dev);
@@ -160,6 +180,7 @@ static int stop_device(struct net_device *dev)
 		nt_noise_handshake_clear(&peer->handshake);
 		nt_peer_purge_staged_packets(peer);
 	}
+	drain_data_path(ntd);
 	mutex_unlock(&ntd->device_update_lock);
 	return 0;
 }
@@ -322,7 +343,7 @@ static void device_destruct(struct net_device *dev)
 	nt_index_hashtable_free(ntd->index_hashtable);
 	nt_pubkey_hashtable_free(ntd->peer_hashtable);
 	free_percpu(ntd->drops);
-	free_percpu(dev->tstats);
+	nt_compat_free_tstats(dev);
 	memzero_explicit(ntd->static_identity.private_key,
 			 sizeof(ntd->static_identity.private_key));
 	nt_cookie_checker_uninit(&ntd->cookie_checker);
@@ -423,8 +444,7 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->index_hashtable)
 		goto err_free_peer_hashtable;
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
+	if (!nt_compat_alloc_tstats(dev))
 		goto err_free_index_hashtable;
 
 	ntd->drops = alloc_drop_counters();
@@ -449,7 +469,8 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	 * freezable, so that nothing is sent across a suspend.
 	 */
 	ntd->handshake_wq = alloc_workqueue("nt-hs-%s",
-					    WQ_CPU_INTENSIVE | WQ_FREEZABLE, 0,
+					    WQ_CPU_INTENSIVE | WQ_FREEZABLE |
+					    NT_WQ_PERCPU, 0,
 					    dev->name);
 	if (!ntd->handshake_wq)
 		goto err_free_handshake_workers;
@@ -460,7 +481,8 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	 * that long crypto runs do not hold up other work on that CPU.
 	 */
 	ntd->packet_crypt_wq = alloc_workqueue("nt-crypt-%s",
-					       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM,
+					       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM |
+					       NT_WQ_PERCPU,
 					       1, dev->name);
 	if (!ntd->packet_crypt_wq)
 		goto err_destroy_handshake_wq;
@@ -507,7 +529,7 @@ err_free_handshake_workers:
 err_free_drops:
 	free_percpu(ntd->drops);
 err_free_tstats:
-	free_percpu(dev->tstats);
+	nt_compat_free_tstats(dev);
 err_free_index_hashtable:
 	nt_index_hashtable_free(ntd->index_hashtable);
 err_free_peer_hashtable:
@@ -522,6 +544,18 @@ err_free_peer_hashtable:
  * unload (rtnl_link_unregister). So this is where creating_net stops being
  * used: from here on the device only goes down and away.
  */
+#ifdef NT_HAVE_RTNL_NEWLINK_PARAMS
+static int device_newlink_op(struct net_device *dev,
+			     struct rtnl_newlink_params *params,
+			     struct netlink_ext_ack *extack)
+{
+	return device_newlink(params->src_net, dev, params->tb, params->data,
+			      extack);
+}
+#else
+#define device_newlink_op device_newlink
+#endif
+
 static void device_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct nt_device *ntd = netdev_priv(dev);
@@ -536,7 +570,7 @@ static struct rtnl_link_ops link_ops __read_mostly = {
 	.kind		= KBUILD_MODNAME,
 	.priv_size	= sizeof(struct nt_device),
 	.setup		= device_setup,
-	.newlink	= device_newlink,
+	.newlink	= device_newlink_op,
 	.dellink	= device_dellink,
 };
 

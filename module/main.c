@@ -8,6 +8,7 @@
 
 #include <linux/errno.h>
 #include <linux/genetlink.h>
+#include <net/genetlink.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>

@@ -19,11 +19,11 @@
 #include <net/sock.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
-#include <net/ipv6_stubs.h>
 #include <net/route.h>
 #include <net/dst_cache.h>
 #include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "device.h"
 #include "messages.h"
 #include "peer.h"
@@ -154,7 +154,7 @@ static void close_sock(struct sock *sk)
 	if (!sk)
 		return;
 	/* Clears sk_user_data and waits for encap_recv() to be done with it. */
-	udp_tunnel_sock_release(sk->sk_socket);
+	nt_compat_udp_tunnel_sock_release(sk);
 }
 
 static void set_sock_opts(struct sock *sk)
@@ -179,7 +179,7 @@ static int create_sock(struct net *net, struct udp_port_cfg *port_cfg,
 	if (ret < 0)
 		return ret;
 	set_sock_opts(sock->sk);
-	setup_udp_tunnel_sock(net, sock, &tunnel_cfg);
+	nt_compat_setup_udp_tunnel_sock(net, sock, &tunnel_cfg);
 	*sk = sock->sk;
 	return 0;
 }
@@ -409,9 +409,9 @@ static int send_to_endpoint4(struct nt_device *ntd, struct sk_buff *skb,
 		if (cache && !*src_stale)
 			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
-	udp_tunnel_xmit_skb(rt, sock, skb, fl.saddr, fl.daddr, ds,
-			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
-			    fl.fl4_dport, false, false);
+	nt_compat_udp_tunnel_xmit_skb(rt, sock, skb, fl.saddr, fl.daddr, ds,
+				      ip4_dst_hoplimit(&rt->dst), 0,
+				      fl.fl4_sport, fl.fl4_dport, false, false);
 	rcu_read_unlock_bh();
 	return 0;
 
@@ -457,8 +457,7 @@ static int send_to_endpoint6(struct nt_device *ntd, struct sk_buff *skb,
 			fl.saddr = in6addr_any;
 			*src_stale = true;
 		}
-		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sock), sock, &fl,
-						      NULL);
+		dst = ip6_dst_lookup_flow(sock_net(sock), sock, &fl, NULL);
 		if (IS_ERR(dst)) {
 			ret = PTR_ERR(dst);
 			goto err;
@@ -466,9 +465,9 @@ static int send_to_endpoint6(struct nt_device *ntd, struct sk_buff *skb,
 		if (cache && !*src_stale)
 			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
-	udp_tunnel6_xmit_skb(dst, sock, skb, skb->dev, &fl.saddr, &fl.daddr,
-			     ds, ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
-			     fl.fl6_dport, false);
+	nt_compat_udp_tunnel6_xmit_skb(dst, sock, skb, skb->dev, &fl.saddr,
+				       &fl.daddr, ds, ip6_dst_hoplimit(dst), 0,
+				       fl.fl6_sport, fl.fl6_dport, false);
 	rcu_read_unlock_bh();
 	return 0;
 

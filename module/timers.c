@@ -12,6 +12,7 @@
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "device.h"
 #include "messages.h"
 #include "noise.h"
@@ -46,7 +47,7 @@ static void mod_peer_timer(struct nt_peer *peer, struct timer_list *timer,
 
 static void expired_retransmit_handshake(struct timer_list *timer)
 {
-	struct nt_peer *peer = from_timer(peer, timer, retransmit_handshake);
+	struct nt_peer *peer = timer_container_of(peer, timer, retransmit_handshake);
 	unsigned int retries = READ_ONCE(peer->handshake_retries);
 
 	/*
@@ -58,7 +59,7 @@ static void expired_retransmit_handshake(struct timer_list *timer)
 		pr_debug("%s: Handshake for peer %llu did not complete after %u attempts, giving up\n",
 			 peer->device->dev->name, peer->internal_id,
 			 retries + 1);
-		del_timer(&peer->send_keepalive);
+		timer_delete(&peer->send_keepalive);
 		/*
 		 * REKEY_ATTEMPT_TIME is over: the packets that waited for
 		 * this handshake are not kept, and whatever a half-finished
@@ -72,7 +73,7 @@ static void expired_retransmit_handshake(struct timer_list *timer)
 	}
 	WRITE_ONCE(peer->handshake_retries, retries + 1);
 	pr_debug("%s: Handshake for peer %llu did not complete after %u seconds, retrying (try %u)\n",
-		 peer->device->dev->name, peer->internal_id, REKEY_TIMEOUT,
+		 peer->device->dev->name, peer->internal_id, (unsigned int)REKEY_TIMEOUT,
 		 retries + 2);
 	/* A source address that went away may be why: let routing choose. */
 	nt_socket_clear_peer_endpoint_src(peer);
@@ -81,7 +82,7 @@ static void expired_retransmit_handshake(struct timer_list *timer)
 
 static void expired_send_keepalive(struct timer_list *timer)
 {
-	struct nt_peer *peer = from_timer(peer, timer, send_keepalive);
+	struct nt_peer *peer = timer_container_of(peer, timer, send_keepalive);
 
 	nt_send_keepalive(peer);
 	if (READ_ONCE(peer->timer_need_another_keepalive)) {
@@ -93,18 +94,18 @@ static void expired_send_keepalive(struct timer_list *timer)
 
 static void expired_new_handshake(struct timer_list *timer)
 {
-	struct nt_peer *peer = from_timer(peer, timer, new_handshake);
+	struct nt_peer *peer = timer_container_of(peer, timer, new_handshake);
 
 	pr_debug("%s: Retrying handshake with peer %llu because we stopped hearing back after %u seconds\n",
 		 peer->device->dev->name, peer->internal_id,
-		 KEEPALIVE_TIMEOUT + REKEY_TIMEOUT);
+		 (unsigned int)(KEEPALIVE_TIMEOUT + REKEY_TIMEOUT));
 	nt_socket_clear_peer_endpoint_src(peer);
 	nt_send_handshake_want(peer);
 }
 
 static void expired_zero_key_material(struct timer_list *timer)
 {
-	struct nt_peer *peer = from_timer(peer, timer, zero_key_material);
+	struct nt_peer *peer = timer_container_of(peer, timer, zero_key_material);
 
 	/* Clearing takes the handshake's rwsem: not from a timer. */
 	rcu_read_lock_bh();
@@ -120,14 +121,14 @@ static void zero_key_material(struct work_struct *work)
 
 	pr_debug("%s: Zeroing out all keys for peer %llu, since we haven't received a new one in %u seconds\n",
 		 peer->device->dev->name, peer->internal_id,
-		 REJECT_AFTER_TIME * 3);
+		 (unsigned int)(REJECT_AFTER_TIME * 3));
 	nt_noise_handshake_clear(&peer->handshake);
 	nt_noise_keypairs_clear(&peer->keypairs);
 }
 
 static void expired_persistent_keepalive(struct timer_list *timer)
 {
-	struct nt_peer *peer = from_timer(peer, timer, persistent_keepalive);
+	struct nt_peer *peer = timer_container_of(peer, timer, persistent_keepalive);
 
 	if (likely(READ_ONCE(peer->persistent_keepalive_interval)))
 		nt_send_keepalive(peer);
@@ -153,13 +154,13 @@ void nt_timers_data_received(struct nt_peer *peer)
 void nt_timers_any_authenticated_packet_sent(struct nt_peer *peer)
 {
 	/* Whatever we sent told the peer we are alive. */
-	del_timer(&peer->send_keepalive);
+	timer_delete(&peer->send_keepalive);
 }
 
 void nt_timers_any_authenticated_packet_received(struct nt_peer *peer)
 {
 	/* The peer answers: no need for a new handshake. */
-	del_timer(&peer->new_handshake);
+	timer_delete(&peer->new_handshake);
 }
 
 void nt_timers_any_authenticated_packet_traversal(struct nt_peer *peer)
@@ -179,7 +180,7 @@ void nt_timers_handshake_initiated(struct nt_peer *peer)
 
 void nt_timers_handshake_complete(struct nt_peer *peer)
 {
-	del_timer(&peer->retransmit_handshake);
+	timer_delete(&peer->retransmit_handshake);
 	WRITE_ONCE(peer->handshake_retries, 0);
 	WRITE_ONCE(peer->sent_lastminute_handshake, false);
 	atomic64_set(&peer->walltime_last_handshake_ns, ktime_get_real_ns());
@@ -214,11 +215,11 @@ void nt_timers_init(struct nt_peer *peer)
 
 static void del_timers_sync(struct nt_peer *peer)
 {
-	del_timer_sync(&peer->retransmit_handshake);
-	del_timer_sync(&peer->send_keepalive);
-	del_timer_sync(&peer->new_handshake);
-	del_timer_sync(&peer->zero_key_material);
-	del_timer_sync(&peer->persistent_keepalive);
+	timer_delete_sync(&peer->retransmit_handshake);
+	timer_delete_sync(&peer->send_keepalive);
+	timer_delete_sync(&peer->new_handshake);
+	timer_delete_sync(&peer->zero_key_material);
+	timer_delete_sync(&peer->persistent_keepalive);
 }
 
 void nt_timers_stop(struct nt_peer *peer)

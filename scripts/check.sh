@@ -27,7 +27,19 @@
 # whose name matches), SLOW=1 (also the slow parts of scenarios: the
 # protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
 # Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 3600, or
-# 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto).
+# 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto), NT_INTEROP_PEERS
+# (40-interop.sh's reference peers; empty: all).
+#
+# KERNEL=6.12 or KERNEL=7.2 (make check KERNEL=...): the same run on
+# Debian 13's or sid's kernel. A first stage, build/kernel-KERNEL, fetches
+# that kernel's image, modules and headers and a build root with the
+# compiler it was built with, or finds them in the cache
+# (scripts/debian-kernel.sh). The module is built in that build root, the
+# VM boots that kernel with its own modules (its wireguard.ko among them),
+# and of the host-side tests only dkms.sh runs (against that kernel's
+# headers, in the build root); the unit tests and fuzzers do not depend on
+# the kernel and are left to make check. Logs in .cache/check-KERNEL/.
+# KERNEL=6.1 (or empty) is the host's own kernel: a plain make check.
 #
 # NT_DEBUG_KERNEL=1 (make check-debug): the same run on the sanitizing
 # debug kernel. A first stage, build/debug-kernel, builds it or finds it
@@ -60,9 +72,12 @@ if [ "$NT_SUITE" = soak ]; then
 	NT_TIMEOUT_EXTRA=$((NT_SOAK_MINUTES * 60))
 	NT_VM_TIMEOUT=$((NT_VM_TIMEOUT + NT_TIMEOUT_EXTRA))
 fi
+: "${KERNEL:=}"
+[ "$KERNEL" = 6.1 ] && KERNEL=
 out=$top/.cache/check
 [ "$NT_DEBUG_KERNEL" = 1 ] && out=$top/.cache/check-debug
 [ "$NT_SUITE" = soak ] && out=$top/.cache/soak
+[ -n "$KERNEL" ] && out=$top/.cache/check-$KERNEL
 rm -rf "$out"
 mkdir -p "$out"
 doc=$out/ktap		# the top-level tests, collected as they finish
@@ -101,6 +116,9 @@ matches() {	# matches NAME: NAME passes the T filter
 	# make soak: only its own scenarios (on either kernel).
 	[ "$NT_DEBUG_KERNEL" = 1 ] || [ "$NT_SUITE" != netns ] &&
 		[ ! -e "selftests/$NT_SUITE/$1" ] && return 1
+	# Another Debian kernel's run: the scenarios, and the DKMS build
+	# against its headers.
+	[ -n "$KERNEL" ] && [ ! -e "selftests/netns/$1" ] && [ "$1" != dkms.sh ] && return 1
 	[ -z "$T" ] || printf '%s\n' "$1" | grep -q -E -- "$T"
 }
 
@@ -222,12 +240,38 @@ if [ "$NT_DEBUG_KERNEL" = 1 ]; then
 	timing+=("debug-kernel $(($(date +%s) - t0))s")
 	: "${NT_TIMEOUT_SCALE:=3}"
 fi
+
+# --- build/kernel-KERNEL (KERNEL=6.12 | 7.2) --------------------------------------
+# Sets KVER, KDIR, KROOT (the build root), NT_KERNEL_IMAGE and NT_MODULES_ROOT.
+if [ -n "$KERNEL" ]; then
+	t0=$(date +%s)
+	progress "fetching Debian's $KERNEL kernel and its build root, or finding them in the cache (scripts/debian-kernel.sh)"
+	leaves=$out/kernel.leaves
+	scripts/debian-kernel.sh "$KERNEL" </dev/null >"$out/kernel.log" 2>&1
+	envf=$(sed -n 's/^NT_DEBIAN_KERNEL_ENV=//p' "$out/kernel.log" | tail -n 1)
+	if [ -n "$envf" ] && [ -r "$envf" ]; then
+		# shellcheck disable=SC1090
+		. "$envf"
+		export KVER KDIR KROOT
+		kernel_args=(--kernel "$NT_KERNEL_IMAGE")
+		modroot_args=(--modroot "$NT_MODULES_ROOT")
+		echo "ok 1 - Debian's $KERNEL kernel: $KVER, built in ${KROOT#"$top"/} with $NT_KERNEL_CC" >"$leaves"
+	else
+		echo "not ok 1 - Debian's $KERNEL kernel fetched (scripts/debian-kernel.sh $KERNEL)" >"$leaves"
+		tail -n 30 "$out/kernel.log" | sed 's/^/# /' >>"$leaves"
+		KVER=none KDIR=/nonexistent KROOT=
+		export KVER KDIR KROOT
+		T='^$'
+	fi
+	add_test "build/kernel-$KERNEL" "$leaves"
+	timing+=("kernel $(($(date +%s) - t0))s")
+fi
 : "${NT_TIMEOUT_SCALE:=1}"
 
 # --- build/module -------------------------------------------------------------
 have_module=0
 t0=$(date +%s)
-progress "building noisetun.ko for $KVER (DEBUG=1 W=1)"
+progress "building noisetun.ko for $KVER (DEBUG=1 W=1)${KROOT:+ in $KROOT}"
 leaves=$out/module.leaves
 : >"$leaves"
 if $MAKE --no-print-directory -j"$jobs" module DEBUG=1 W=1 >"$out/module.log" 2>&1 && [ -f noisetun.ko ]; then
@@ -417,6 +461,7 @@ else
 	initrd=$out/initramfs.cpio.gz
 	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T"
 	      --config "NT_SLOW=$SLOW" --config "NT_TIMEOUT_SCALE=$NT_TIMEOUT_SCALE"
+	      --config "NT_INTEROP_PEERS=${NT_INTEROP_PEERS:-}"
 	      --config "NT_SUITE=$NT_SUITE" --config "NT_SOAK_MINUTES=$NT_SOAK_MINUTES"
 	      --config "NT_TIMEOUT_EXTRA=$NT_TIMEOUT_EXTRA"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")

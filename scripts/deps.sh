@@ -25,6 +25,7 @@ iptables bash coreutils grep sed gawk findutils procps ethtool
 dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography
 flex bison bc libelf-dev linux-libc-dev
 debian-archive-keyring util-linux
+debootstrap dwarves zstd
 clang libclang-rt-dev
 "
 

@@ -15,6 +15,11 @@
 #   fetch-debian.sh --path [--tree NAME] SUITE PKG
 #       Print the tree holding PKG from an earlier fetch, without any
 #       network access; exit 1 if there is none.
+#   fetch-debian.sh --show FIELD SUITE PKG
+#       Print a control field (e.g. Depends) of the suite's candidate
+#       version of PKG, from freshly refreshed lists (or the last lists
+#       fetched, with a warning, when offline). Downloads no package: a
+#       metapackage's Depends names the current kernel ABI, for example.
 #
 # Each package is unpacked into its own tree, CACHE/SUITE/PKG/. With --tree
 # NAME, all the packages named go together into CACHE/SUITE/NAME/: for
@@ -52,17 +57,19 @@ warn() {
 	echo "$prog: warning: $*" >&2
 }
 
-mode=fetch tree=
+mode=fetch tree= field=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--path) mode=path; shift ;;
+	--show) mode=show; field=$2; shift 2 ;;
 	--tree) tree=$2; shift 2 ;;
 	-h | --help) sed -n '3,/^set /{/^set /d; s/^# \{0,1\}//; p}' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 2 ] || die "usage: $0 [--path] [--tree NAME] SUITE PKG..."
+[ $# -ge 2 ] || die "usage: $0 [--path | --show FIELD] [--tree NAME] SUITE PKG..."
+[[ $field =~ ^[A-Za-z0-9-]*$ ]] || die "bad field name '$field'"
 suite=$1
 shift
 pkgs=("$@")
@@ -175,6 +182,22 @@ if ! apt-get "${apt_opts[@]}" -q update >"$st/update.log" 2>&1 </dev/null ||
 	online=0
 	warn "apt-get update of $suite from $mirror failed:"
 	grep -E '^(W|E|Err):? ' "$st/update.log" | head -n 5 | sed "s/^/$prog:   /" >&2
+fi
+
+if [ "$mode" = show ]; then
+	[ ${#pkgs[@]} -eq 1 ] || die "--show takes one package"
+	[ "$online" = 1 ] || [ -n "$(ls -A "$st/lists" 2>/dev/null | grep -v -e '^lock$' -e '^partial$')" ] ||
+		die "no package lists for $suite"
+	v=$(apt-cache "${apt_opts[@]}" policy "${pkgs[0]}" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
+	case "$v" in
+	"" | "(none)") die "${pkgs[0]} is not in $suite (from $mirror)" ;;
+	esac
+	apt-cache "${apt_opts[@]}" show "${pkgs[0]}=$v" 2>/dev/null |
+		awk -v f="$field" 'BEGIN { f = tolower(f) ":" }
+			/^$/ { exit }
+			tolower($1) == f { sub(/^[^:]*:[ \t]*/, ""); print; found = 1 }
+			END { exit !found }' || die "${pkgs[0]} $v has no $field field"
+	exit 0
 fi
 
 # Candidate versions, per tree.

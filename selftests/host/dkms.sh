@@ -11,7 +11,10 @@
 # Nothing is installed or loaded. Then a deliberately broken copy must make
 # `dkms build` fail. Everything is removed at the end.
 #
-# Environment: KVER (default: scripts/kver.sh).
+# Environment: KVER (default: scripts/kver.sh); KROOT: a build root
+# (scripts/debian-kernel.sh, make check KERNEL=6.12 or 7.2) holding that
+# kernel's headers, its compiler and DKMS: dkms then runs in there
+# (scripts/in-root.sh), with the private trees bound in at the same paths.
 
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,18 +43,28 @@ ok() {		# ok DESC CMD...: one KTAP line for CMD's exit status
 }
 
 echo "KTAP version 1"
-echo "1..9"
+echo "1..10"
 
 if ! command -v dkms >/dev/null; then
 	echo "# SKIP dkms is not installed (make deps)"
-	for i in 1 2 3 4 5 6 7 8 9; do echo "ok $i - dkms # SKIP dkms missing"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do echo "ok $i - dkms # SKIP dkms missing"; done
 	exit 0
 fi
 
 # The signing key DKMS would otherwise create in /var/lib/dkms.
 export mok_signing_key=$tmp/mok.key mok_certificate=$tmp/mok.pub
 mkdir -p "$tmp"/{dkms,source,install}
-dk=(dkms --dkmstree "$tmp/dkms" --sourcetree "$tmp/source" --installtree "$tmp/install")
+# dkms runs as on an installed system: nothing of make check's own make
+# (MAKEFLAGS carries its command line, e.g. KERNEL=) or kernel choice.
+dk=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u KERNEL -u KDIR -u KVER
+    dkms --dkmstree "$tmp/dkms" --sourcetree "$tmp/source" --installtree "$tmp/install")
+if [ -n "${KROOT:-}" ]; then
+	dk=("$top/scripts/in-root.sh" "$KROOT" --bind "$tmp" "${dk[@]}")
+	# Newer DKMS looks for the headers under the install tree.
+	mkdir -p "$tmp/install/$KVER"
+	ln -s "/lib/modules/$KVER/build" "$tmp/install/$KVER/build"
+	echo "# dkms in the build root $KROOT ($("$top/scripts/in-root.sh" "$KROOT" dkms --version 2>&1))"
+fi
 host_dkms_before=$(ls -A /var/lib/dkms 2>/dev/null)
 
 copy_tree() {	# copy_tree DIR: the work tree without .git, .cache or build output
@@ -82,7 +95,15 @@ fi
 vermagic=$( [ -n "$ko" ] && modinfo -F vermagic "$ko")
 ok "vermagic '${vermagic%% *}' is $KVER" sh -c "case '$vermagic' in '$KVER '*) ;; *) exit 1 ;; esac"
 # Test that the DKMS version reached the module (NOISETUN_VERSION, printed at load).
-ok "version string $pkgver is in the module" grep -a -q -F "$pkgver" "${ko:-/nonexistent}"
+ok "version string $pkgver is in the module" \
+	sh -c "case '$ko' in *.xz) xz -dc '$ko' ;; *.zst) zstd -dc '$ko' ;; *) cat '${ko:-/nonexistent}' ;; esac | grep -a -q -F '$pkgver'"
+
+# Test that DKMS refuses a kernel outside the supported range, saying so.
+out=$("${dk[@]}" build "noisetun/$pkgver" -k 5.10.0-30-amd64 2>&1)
+rc=$?
+ok "dkms build for 5.10 is refused (status $rc): $(printf '%s\n' "$out" | grep -m1 'supports Linux')" \
+	sh -c "[ $rc -ne 0 ] && printf '%s\n' \"\$1\" | grep -q 'noisetun supports Linux 6.1 to 7.2; not building for 5.10.0-30-amd64' &&
+		printf '%s\n' \"\$1\" | grep -q BUILD_EXCLUSIVE" sh "$out"
 
 # Test that a broken tree makes dkms build fail (exit status non-zero).
 copy_tree "$tmp/broken"

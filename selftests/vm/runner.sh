@@ -22,6 +22,7 @@
 # (multiplies every scenario's timeout and, through lib.sh, every
 # nt_wait_until: the debug kernel is several times slower), NT_KMEMLEAK_AGE
 # (seconds between a scenario's end and the scan that reports its leaks),
+# NT_INTEROP_PEERS (40-interop.sh's reference peers; empty: all),
 # NT_SUITE (the directory of selftests/ whose scenarios run: netns, or
 # soak for make soak), NT_SOAK_MINUTES (how long a soak scenario runs),
 # NT_TIMEOUT_EXTRA (seconds added to every scenario's timeout: make soak).
@@ -35,11 +36,11 @@ set -u
 
 NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r) NT_SLOW=0
 NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6 NT_SUITE=netns NT_SOAK_MINUTES=30
-NT_TIMEOUT_EXTRA=0
+NT_TIMEOUT_EXTRA=0 NT_INTEROP_PEERS=''
 # shellcheck disable=SC1091
 . /nt/config
 export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE
-export NT_SOAK_MINUTES
+export NT_SOAK_MINUTES NT_INTEROP_PEERS
 results=${NT_RESULTS:-/dev/null}
 exec 3>>"$results"
 kmsg=${NT_KMSG:-/run/nt/kmsg.log}
