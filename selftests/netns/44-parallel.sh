@@ -250,17 +250,19 @@ if nt_check "TCP flow ns1 -> ns2 (2 s)" tcp_flow; then
 
 	# Test (control) that the ratios measure batching: with GSO limited
 	# to single segments on ns1's nt0 and GRO to nothing on ns2's, both
-	# fall, GRO's to below 1.2 and GSO's to a third of the batched
-	# figure or less (GSO's comes out at 2/1, not 1/1, with batching off:
-	# what else ns1's OutRequests counts is not this check's concern).
+	# fall, GRO's to below 1.2 and GSO's to 2/1 or less, below the
+	# batched figure (GSO's comes out at exactly 2/1, not 1/1, with
+	# batching off: what else ns1's OutRequests counts is not this
+	# check's concern; the batched figure varies with the host's load,
+	# 5.6/1 to 34/1 seen).
 	batched_gso=$gso
 	n1 ip link set nt0 gso_max_segs 1
 	n2 ip link set nt0 gro_max_size 0
 	if nt_check "control: TCP flow without batching" tcp_flow; then
 		read -r gso gro <"$tmp/ratios"
 		nt_diag "control: GSO $gso/100, GRO $gro/100"
-		nt_check "control: gso_max_segs 1 cuts GSO ($gso/100 <= $batched_gso/300)" \
-			test $((gso * 3)) -le "$batched_gso" || true
+		nt_check "control: gso_max_segs 1 cuts GSO ($gso/100 <= 200/100, < $batched_gso/100)" \
+			eval '[ "$gso" -le 200 ] && [ "$gso" -lt "$batched_gso" ]' || true
 		nt_check_fails "control: gro_max_size 0 stops GRO ($gro/100 < 120/100)" \
 			test "$gro" -ge 120 || true
 	fi
