@@ -3,7 +3,8 @@
  * The kernel interfaces that module/ratelimiter.c uses, mapped to plain C so
  * that it compiles unchanged in userspace. Every kernel header it includes
  * is a one-line file under ../shim/ (shared by the unit tests) that
- * includes this one.
+ * includes this one. What it shares with the other tests' shims (types,
+ * attributes, printk, the IP headers) is in ../kcommon.h.
  *
  * - Time: ktime_get_coarse_boottime_ns() reads shim_now_ns, which the test
  *   sets and advances (atomically, for the threaded test).
@@ -31,7 +32,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,24 +41,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Types, limits, attributes. */
+#include "../kcommon.h"
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef unsigned long long u64;	/* as in the kernel, for printf */
-typedef uint16_t __be16;
-typedef uint32_t __be32;
-typedef unsigned int gfp_t;
+/* Limits and helpers. */
 
-#define __force
-#define KBUILD_MODNAME "noisetun"
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT_ULL(n) (1ULL << (n))
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
@@ -77,11 +64,6 @@ typedef unsigned int gfp_t;
 #define ETH_P_ARP 0x0806
 #define ETH_P_IPV6 0x86DD
 
-#ifndef pr_fmt
-#define pr_fmt(fmt) fmt
-#endif
-#define pr_info(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_err(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_debug(fmt, ...) do { if (0) printf(fmt, ##__VA_ARGS__); } while (0)
 
 #define WARN_ON(cond) ({						\
@@ -375,16 +357,6 @@ u64 siphash_3u64(u64 a, u64 b, u64 c, const siphash_key_t *key);
 
 /* Packets. */
 
-struct ipv6hdr {
-	u8 priority:4, version:4;
-	u8 flow_lbl[3];
-	__be16 payload_len;
-	u8 nexthdr;
-	u8 hop_limit;
-	struct in6_addr saddr;
-	struct in6_addr daddr;
-};
-
 struct net;
 
 struct sk_buff {
@@ -414,16 +386,6 @@ static inline void *skb_put_data(struct sk_buff *skb, const void *data,
 	memcpy(tail, data, len);
 	skb->len += len;
 	return tail;
-}
-
-static inline struct iphdr *ip_hdr(const struct sk_buff *skb)
-{
-	return (struct iphdr *)(skb->head + skb->network_header);
-}
-
-static inline struct ipv6hdr *ipv6_hdr(const struct sk_buff *skb)
-{
-	return (struct ipv6hdr *)(skb->head + skb->network_header);
 }
 
 static inline bool ipv6_addr_v4mapped(const struct in6_addr *a)
