@@ -2,17 +2,21 @@
 /*
  * What the kshim.h of the unit tests of module/ code share: the kernel's
  * integer types, the attributes and small macros every file uses, printk as
- * KTAP diagnostics, and the IP headers as the kernel lays them out. Each
- * kshim.h includes it first, then maps what its own code under test uses.
+ * KTAP diagnostics, the C library's allocator, spinlocks and mutexes that
+ * lockdep can really check, and the IP headers as the kernel lays them out. Each kshim.h includes it
+ * first, then maps what its own code under test uses.
  */
 #ifndef NT_KCOMMON_H
 #define NT_KCOMMON_H
 
 #include <netinet/ip.h>		/* struct iphdr, the kernel's layout */
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Types and attributes. */
 
@@ -51,6 +55,122 @@ typedef unsigned int gfp_t;
 #endif
 #define pr_info(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
+
+/* Allocation (each kshim.h has its own kmalloc(), some failing on cue). */
+
+#define GFP_KERNEL 0U
+#define GFP_ATOMIC 1U
+
+static inline void *kzalloc(size_t size, gfp_t gfp)
+{
+	return calloc(1, size);
+}
+
+static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	return calloc(n, size);
+}
+
+static inline void kfree(const void *p)
+{
+	free((void *)p);
+}
+
+static inline void kvfree(const void *p)
+{
+	free((void *)p);
+}
+
+/*
+ * Locks: spinlock_t and struct mutex are a pthread mutex that remembers its
+ * owner, so that lockdep_assert_held() and lockdep_is_held() really check
+ * (and a threaded test exercises the locking for real).
+ */
+
+struct shim_lock {
+	pthread_mutex_t mutex;
+	pthread_t owner;
+	bool held;
+};
+
+static inline void shim_lock_init(struct shim_lock *l)
+{
+	pthread_mutex_init(&l->mutex, NULL);
+	l->held = false;
+}
+
+static inline void shim_lock(struct shim_lock *l)
+{
+	pthread_mutex_lock(&l->mutex);
+	l->owner = pthread_self();
+	__atomic_store_n(&l->held, true, __ATOMIC_RELAXED);
+}
+
+static inline void shim_unlock(struct shim_lock *l)
+{
+	__atomic_store_n(&l->held, false, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&l->mutex);
+}
+
+static inline bool shim_lock_is_mine(const struct shim_lock *l)
+{
+	return __atomic_load_n(&l->held, __ATOMIC_RELAXED) &&
+	       pthread_equal(l->owner, pthread_self());
+}
+
+typedef struct {
+	struct shim_lock l;
+} spinlock_t;
+
+struct mutex {
+	struct shim_lock l;
+};
+
+#define DEFINE_MUTEX(name) struct mutex name = { { PTHREAD_MUTEX_INITIALIZER } }
+
+static inline void spin_lock_init(spinlock_t *lock)
+{
+	shim_lock_init(&lock->l);
+}
+
+static inline void spin_lock_bh(spinlock_t *lock)
+{
+	shim_lock(&lock->l);
+}
+
+static inline void spin_unlock_bh(spinlock_t *lock)
+{
+	shim_unlock(&lock->l);
+}
+
+static inline void mutex_init(struct mutex *lock)
+{
+	shim_lock_init(&lock->l);
+}
+
+static inline void mutex_destroy(struct mutex *lock)
+{
+	pthread_mutex_destroy(&lock->l.mutex);
+}
+
+static inline void mutex_lock(struct mutex *lock)
+{
+	shim_lock(&lock->l);
+}
+
+static inline void mutex_unlock(struct mutex *lock)
+{
+	shim_unlock(&lock->l);
+}
+
+/* Of a spinlock_t or a struct mutex. */
+#define lockdep_is_held(lock) shim_lock_is_mine(&(lock)->l)
+#define lockdep_assert_held(lock) do {					\
+		if (!lockdep_is_held(lock)) {				\
+			fprintf(stderr, "%s: lock not held\n", __func__); \
+			abort();					\
+		}							\
+	} while (0)
 
 /* Packets: the IPv6 header beside struct iphdr; ip_hdr() and ipv6_hdr(). */
 

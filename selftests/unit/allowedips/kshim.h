@@ -4,7 +4,7 @@
  * that the file compiles unchanged in userspace. Every <linux/...> header it
  * includes is a one-line file in ../shim/linux/ (shared by the unit tests)
  * that includes this one. What it shares with the other tests' shims
- * (types, attributes, printk, the IP headers) is in ../kcommon.h.
+ * (types, attributes, printk, locks, the IP headers) is in ../kcommon.h.
  *
  * RCU, as harsh as a real kernel may legally be:
  *  - call_rcu() outside a read-side section, with no reader thread running,
@@ -202,47 +202,6 @@ static inline bool list_empty(const struct list_head *h)
 	for (pos = list_first_entry(h, __typeof__(*pos), member), \
 	     n = list_next_entry(pos, member); &pos->member != (h); \
 	     pos = n, n = list_next_entry(n, member))
-
-/* Mutexes and lockdep. */
-
-struct mutex {
-	pthread_mutex_t m;
-	pthread_t owner;
-	bool held;
-};
-
-static inline void mutex_init(struct mutex *l)
-{
-	pthread_mutex_init(&l->m, NULL);
-	l->held = false;
-}
-
-static inline void mutex_destroy(struct mutex *l)
-{
-	pthread_mutex_destroy(&l->m);
-}
-
-static inline void mutex_lock(struct mutex *l)
-{
-	pthread_mutex_lock(&l->m);
-	l->owner = pthread_self();
-	__atomic_store_n(&l->held, true, __ATOMIC_RELAXED);
-}
-
-static inline void mutex_unlock(struct mutex *l)
-{
-	__atomic_store_n(&l->held, false, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&l->m);
-}
-
-static inline bool lockdep_is_held(struct mutex *l)
-{
-	return __atomic_load_n(&l->held, __ATOMIC_RELAXED) &&
-	       pthread_equal(l->owner, pthread_self());
-}
-
-#define lockdep_assert_held(l) \
-	do { if (!lockdep_is_held(l)) shim_fatal("lock not held", __FILE__, __LINE__); } while (0)
 
 /* RCU. */
 
@@ -508,15 +467,10 @@ static inline bool shim_should_fail(void)
 	return shim_fail_countdown > 0 && --shim_fail_countdown == 0;
 }
 
-#define GFP_KERNEL 0U
 #define GFP_KERNEL_ACCOUNT GFP_KERNEL
 #define kmalloc(n, gfp) malloc(n)
-#define kzalloc(n, gfp) calloc(1, n)
-#define kcalloc(n, s, gfp) calloc(n, s)
 #define kmalloc_array(n, s, gfp) shim_malloc_array(n, s)
 #define kvmalloc_array(n, s, gfp) shim_malloc_array(n, s)
-#define kfree(p) free(p)
-#define kvfree(p) free(p)
 
 static inline void *shim_malloc_array(size_t n, size_t s)
 {

@@ -4,14 +4,13 @@
  * that it compiles unchanged in userspace. Every kernel header it includes
  * is a one-line file under ../shim/ (shared by the unit tests) that
  * includes this one. What it shares with the other tests' shims (types,
- * attributes, printk, the IP headers) is in ../kcommon.h.
+ * attributes, printk, locks, the IP headers) is in ../kcommon.h.
  *
  * - Time: ktime_get_coarse_boottime_ns() reads shim_now_ns, which the test
  *   sets and advances (atomically, for the threaded test).
  * - Memory: totalram_pages() returns shim_ram_pages. kmalloc() fails while
  *   shim_fail_kmalloc is set.
- * - Locks: spinlocks and mutexes are pthread mutexes that remember their
- *   owner, so lockdep_assert_held() and lockdep_is_held() really check.
+ * - Locks: ../kcommon.h's, which lockdep really checks.
  * - RCU: a read-side section holds a process-wide rwlock for reading, and
  *   the RCU list walks abort outside both a section and the lock they name.
  *   kfree_rcu() queues the object; shim_rcu_quiesce() (also called by
@@ -114,8 +113,6 @@ void get_random_bytes(void *buf, size_t len);
 
 /* Allocation. */
 
-#define GFP_KERNEL 0U
-#define GFP_ATOMIC 1U
 #define __GFP_NOWARN 2U
 
 static inline void *kmalloc(size_t size, gfp_t gfp)
@@ -124,82 +121,10 @@ static inline void *kmalloc(size_t size, gfp_t gfp)
 		NULL : malloc(size);
 }
 
-static inline void *kzalloc(size_t size, gfp_t gfp)
-{
-	return calloc(1, size);
-}
-
 static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp)
 {
 	return calloc(n, size);
 }
-
-static inline void kfree(const void *p)
-{
-	free((void *)p);
-}
-
-static inline void kvfree(const void *p)
-{
-	free((void *)p);
-}
-
-/* Locks. */
-
-typedef struct {
-	pthread_mutex_t mutex;
-	pthread_t owner;
-	bool held;
-} spinlock_t;
-
-struct mutex {
-	pthread_mutex_t mutex;
-};
-
-#define DEFINE_MUTEX(name) struct mutex name = { PTHREAD_MUTEX_INITIALIZER }
-
-static inline void mutex_lock(struct mutex *m)
-{
-	pthread_mutex_lock(&m->mutex);
-}
-
-static inline void mutex_unlock(struct mutex *m)
-{
-	pthread_mutex_unlock(&m->mutex);
-}
-
-static inline void spin_lock_init(spinlock_t *lock)
-{
-	pthread_mutex_init(&lock->mutex, NULL);
-	lock->held = false;
-}
-
-static inline void spin_lock_bh(spinlock_t *lock)
-{
-	pthread_mutex_lock(&lock->mutex);
-	lock->owner = pthread_self();
-	__atomic_store_n(&lock->held, true, __ATOMIC_RELAXED);
-}
-
-static inline void spin_unlock_bh(spinlock_t *lock)
-{
-	__atomic_store_n(&lock->held, false, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&lock->mutex);
-}
-
-static inline bool shim_lock_is_mine(spinlock_t *lock)
-{
-	return __atomic_load_n(&lock->held, __ATOMIC_RELAXED) &&
-	       pthread_equal(lock->owner, pthread_self());
-}
-
-#define lockdep_is_held(lock) shim_lock_is_mine(lock)
-#define lockdep_assert_held(lock) do {					\
-		if (!shim_lock_is_mine(lock)) {				\
-			fprintf(stderr, "%s: lock not held\n", __func__); \
-			abort();					\
-		}							\
-	} while (0)
 
 /* RCU. */
 

@@ -4,12 +4,11 @@
  * mapped to plain C so that both compile unchanged in userspace. Every
  * kernel header they include is a one-line file under ../shim/ (shared by
  * the unit tests) that includes this one. What it shares with the other
- * tests' shims (types, attributes, printk, the IP headers) is in
+ * tests' shims (types, attributes, printk, locks, the IP headers) is in
  * ../kcommon.h.
  *
- * spinlock_t is a pthread mutex that remembers whether it is held, so that
- * lockdep_assert_held() really checks, and so that the threaded test
- * exercises the window's locking for real.
+ * spinlock_t is ../kcommon.h's, which lockdep_assert_held() really checks,
+ * so that the threaded test exercises the window's locking for real.
  */
 #ifndef NT_KSHIM_H
 #define NT_KSHIM_H
@@ -44,26 +43,6 @@
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
-
-/* Allocation. */
-
-#define GFP_KERNEL 0U
-#define GFP_ATOMIC 1U
-
-static inline void *kzalloc(size_t size, gfp_t gfp)
-{
-	return calloc(1, size);
-}
-
-static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
-{
-	return calloc(n, size);
-}
-
-static inline void kfree(const void *p)
-{
-	free((void *)p);
-}
 
 /* Bits and bitmaps (non-atomic variants: the window is always locked). */
 
@@ -122,38 +101,6 @@ static inline void bitmap_free(const unsigned long *map)
 {
 	free((void *)map);
 }
-
-/* Spinlocks. */
-
-typedef struct {
-	pthread_mutex_t mutex;
-	int held;
-} spinlock_t;
-
-static inline void spin_lock_init(spinlock_t *lock)
-{
-	pthread_mutex_init(&lock->mutex, NULL);
-	lock->held = 0;
-}
-
-static inline void spin_lock_bh(spinlock_t *lock)
-{
-	pthread_mutex_lock(&lock->mutex);
-	lock->held = 1;
-}
-
-static inline void spin_unlock_bh(spinlock_t *lock)
-{
-	lock->held = 0;
-	pthread_mutex_unlock(&lock->mutex);
-}
-
-#define lockdep_assert_held(lock) do {					\
-		if (!(lock)->held) {					\
-			fprintf(stderr, "%s: lock not held\n", __func__); \
-			abort();					\
-		}							\
-	} while (0)
 
 /* What messages.h needs from the crypto and network headers. */
 
