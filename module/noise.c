@@ -61,6 +61,18 @@ static struct nt_index_hashtable *index_table(struct nt_noise_handshake *hs)
 }
 
 /*
+ * What the two messages @hs creates share, under its lock: the index @hs
+ * takes now, under which the answer finds it, as the sender's; and the MACs,
+ * zeroed for nt_cookie_add_mac_to_packet() to fill.
+ */
+static void set_sender(struct nt_noise_handshake *hs, __le32 *sender_index,
+		       struct message_macs *macs)
+{
+	*sender_index = nt_index_hashtable_insert(index_table(hs), &hs->entry);
+	memset(macs, 0, sizeof(*macs));
+}
+
+/*
  * A copy of the device's key pair, for the Noise core. Copied rather than
  * used under the identity lock so that the lock is never held across the
  * DH steps; the caller wipes the copy.
@@ -166,9 +178,7 @@ static bool create_initiation_at(struct message_handshake_initiation *dst,
 		goto out;
 	}
 	dst->header.type = cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION);
-	dst->sender_index = nt_index_hashtable_insert(index_table(hs),
-						      &hs->entry);
-	memset(&dst->macs, 0, sizeof(dst->macs));
+	set_sender(hs, &dst->sender_index, &dst->macs);
 	ok = true;
 out:
 	up_write(&hs->lock);
@@ -307,9 +317,7 @@ bool nt_noise_handshake_create_response(struct message_handshake_response *dst,
 		goto out;
 	dst->header.type = cpu_to_le32(MESSAGE_HANDSHAKE_RESPONSE);
 	dst->receiver_index = hs->remote_index;
-	dst->sender_index = nt_index_hashtable_insert(index_table(hs),
-						      &hs->entry);
-	memset(&dst->macs, 0, sizeof(dst->macs));
+	set_sender(hs, &dst->sender_index, &dst->macs);
 	ok = true;
 out:
 	up_write(&hs->lock);

@@ -352,35 +352,26 @@ void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer)
 }
 
 /*
- * Send @skb on the IPv4 socket towards @endpoint, from its sticky source
- * when that still works, through @cache when given. Sets *@src_stale when
- * the sticky source had to be given up (the address went away, or routing
- * now leaves through another interface than the one it was seen on), for
- * the caller to forget it. Consumes @skb.
+ * Send @skb on the IPv4 socket @sock towards @endpoint, from its sticky
+ * source when that still works, through @cache when given. Sets *@src_stale
+ * when the sticky source had to be given up (the address went away, or
+ * routing now leaves through another interface than the one it was seen
+ * on), for the caller to forget it. Consumes @skb only on success. Called
+ * under rcu_read_lock_bh().
  */
-static int send_to_endpoint4(struct nt_device *ntd, struct sk_buff *skb,
-			     const struct nt_endpoint *endpoint, u8 ds,
-			     struct dst_cache *cache, bool *src_stale)
+static int send4(struct sock *sock, struct sk_buff *skb,
+		 const struct nt_endpoint *endpoint, u8 ds,
+		 struct dst_cache *cache, bool *src_stale)
 {
 	struct flowi4 fl = {
 		.saddr = endpoint->src4.s_addr,
 		.daddr = endpoint->addr4.sin_addr.s_addr,
 		.fl4_dport = endpoint->addr4.sin_port,
-		.flowi4_mark = READ_ONCE(ntd->fwmark),
+		.fl4_sport = inet_sk(sock)->inet_sport,
+		.flowi4_mark = skb->mark,
 		.flowi4_proto = IPPROTO_UDP,
 	};
 	struct rtable *rt = NULL;
-	struct sock *sock;
-	int ret;
-
-	skb->mark = fl.flowi4_mark;
-	rcu_read_lock_bh();
-	sock = rcu_dereference_bh(ntd->sock4);
-	if (unlikely(!sock)) {
-		ret = -ENONET;
-		goto err;
-	}
-	fl.fl4_sport = inet_sk(sock)->inet_sport;
 
 	if (cache)
 		rt = dst_cache_get_ip4(cache, &fl.saddr);
@@ -402,51 +393,33 @@ static int send_to_endpoint4(struct nt_device *ntd, struct sk_buff *skb,
 			*src_stale = true;
 			rt = ip_route_output_flow(sock_net(sock), &fl, sock);
 		}
-		if (IS_ERR(rt)) {
-			ret = PTR_ERR(rt);
-			goto err;
-		}
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
 		if (cache && !*src_stale)
 			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
 	nt_compat_udp_tunnel_xmit_skb(rt, sock, skb, fl.saddr, fl.daddr, ds,
 				      ip4_dst_hoplimit(&rt->dst), 0,
 				      fl.fl4_sport, fl.fl4_dport, false, false);
-	rcu_read_unlock_bh();
 	return 0;
-
-err:
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
-	return ret;
 }
 
-/* The same for IPv6. Consumes @skb. */
-static int send_to_endpoint6(struct nt_device *ntd, struct sk_buff *skb,
-			     const struct nt_endpoint *endpoint, u8 ds,
-			     struct dst_cache *cache, bool *src_stale)
+/* The same for IPv6. */
+static int send6(struct sock *sock, struct sk_buff *skb,
+		 const struct nt_endpoint *endpoint, u8 ds,
+		 struct dst_cache *cache, bool *src_stale)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl = {
 		.saddr = endpoint->src6,
 		.daddr = endpoint->addr6.sin6_addr,
 		.fl6_dport = endpoint->addr6.sin6_port,
-		.flowi6_mark = READ_ONCE(ntd->fwmark),
+		.fl6_sport = inet_sk(sock)->inet_sport,
+		.flowi6_mark = skb->mark,
 		.flowi6_oif = endpoint->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
 	struct dst_entry *dst = NULL;
-	struct sock *sock;
-	int ret;
-
-	skb->mark = fl.flowi6_mark;
-	rcu_read_lock_bh();
-	sock = rcu_dereference_bh(ntd->sock6);
-	if (unlikely(!sock)) {
-		ret = -ENONET;
-		goto err;
-	}
-	fl.fl6_sport = inet_sk(sock)->inet_sport;
 
 	if (cache)
 		dst = dst_cache_get_ip6(cache, &fl.saddr);
@@ -458,40 +431,51 @@ static int send_to_endpoint6(struct nt_device *ntd, struct sk_buff *skb,
 			*src_stale = true;
 		}
 		dst = ip6_dst_lookup_flow(sock_net(sock), sock, &fl, NULL);
-		if (IS_ERR(dst)) {
-			ret = PTR_ERR(dst);
-			goto err;
-		}
+		if (IS_ERR(dst))
+			return PTR_ERR(dst);
 		if (cache && !*src_stale)
 			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
 	nt_compat_udp_tunnel6_xmit_skb(dst, sock, skb, skb->dev, &fl.saddr,
 				       &fl.daddr, ds, ip6_dst_hoplimit(dst), 0,
 				       fl.fl6_sport, fl.fl6_dport, false);
-	rcu_read_unlock_bh();
 	return 0;
-
-err:
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
-	return ret;
 #else
-	kfree_skb(skb);
 	return -EAFNOSUPPORT;
 #endif
 }
 
-/* Send @skb (consumed) to @endpoint, by family. */
+/*
+ * Send @skb to @endpoint on the device's socket of its family, marked with
+ * the device's fwmark; see send4(). Consumes @skb.
+ */
 static int send_to_endpoint(struct nt_device *ntd, struct sk_buff *skb,
 			    const struct nt_endpoint *endpoint, u8 ds,
 			    struct dst_cache *cache, bool *src_stale)
 {
-	if (endpoint->addr.sa_family == AF_INET)
-		return send_to_endpoint4(ntd, skb, endpoint, ds, cache, src_stale);
-	if (endpoint->addr.sa_family == AF_INET6)
-		return send_to_endpoint6(ntd, skb, endpoint, ds, cache, src_stale);
-	kfree_skb(skb);
-	return -EDESTADDRREQ;
+	struct sock *sock;
+	int ret;
+
+	skb->mark = READ_ONCE(ntd->fwmark);
+	rcu_read_lock_bh();
+	switch (endpoint->addr.sa_family) {
+	case AF_INET:
+		sock = rcu_dereference_bh(ntd->sock4);
+		ret = likely(sock) ? send4(sock, skb, endpoint, ds, cache,
+					   src_stale) : -ENONET;
+		break;
+	case AF_INET6:
+		sock = rcu_dereference_bh(ntd->sock6);
+		ret = likely(sock) ? send6(sock, skb, endpoint, ds, cache,
+					   src_stale) : -ENONET;
+		break;
+	default:
+		ret = -EDESTADDRREQ;
+	}
+	rcu_read_unlock_bh();
+	if (unlikely(ret))
+		kfree_skb(skb);
+	return ret;
 }
 
 /* A buffer (a handshake message) in an skb with room for the headers. */

@@ -50,11 +50,7 @@
 # (default 3). Logs in .cache/check-debug/.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-: "${MAKE:=make}"
-: "${KVER:=$(scripts/kver.sh)}"	# after make deps: the headers may be new
-export KVER
+. "$(dirname "$0")/env.sh"
 : "${T:=}"
 : "${SLOW:=0}"
 if [ "$SLOW" = 1 ]; then

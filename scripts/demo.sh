@@ -6,11 +6,7 @@
 # Exit 0 when the demo's checks passed.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-: "${MAKE:=make}"
-: "${KVER:=$(scripts/kver.sh)}"	# after make deps: the headers may be new
-export KVER
+. "$(dirname "$0")/env.sh"
 out=$top/.cache/demo
 rm -rf "$out"
 mkdir -p "$out"

@@ -224,14 +224,16 @@ nt_load_module() {
 	modprobe noisetun
 }
 
-# nt_veth_link NS1 NS2 PREFIX: a veth pair, veth1 in NS1 as PREFIX.1/24
-# and veth2 in NS2 as PREFIX.2/24 (PREFIX like 192.168.60), both up.
+# nt_veth_link NS1 NS2 PREFIX [DEV1 DEV2 [HOST2]]: a veth pair, DEV1
+# (default veth1) in NS1 as PREFIX.1/24 and DEV2 (default veth2) in NS2 as
+# PREFIX.HOST2/24 (default 2), PREFIX like 192.168.60, both up.
 nt_veth_link() {
-	ip link add veth1 netns "$1" type veth peer name veth2 netns "$2"
-	ip -n "$1" addr add "$3.1/24" dev veth1
-	ip -n "$2" addr add "$3.2/24" dev veth2
-	ip -n "$1" link set veth1 up
-	ip -n "$2" link set veth2 up
+	local d1=${4:-veth1} d2=${5:-veth2}
+	ip link add "$d1" netns "$1" type veth peer name "$d2" netns "$2"
+	ip -n "$1" addr add "$3.1/24" dev "$d1"
+	ip -n "$2" addr add "$3.${6:-2}/24" dev "$d2"
+	ip -n "$1" link set "$d1" up
+	ip -n "$2" link set "$d2" up
 }
 
 # nt_kind KIND [CMD...]: select the device under test and set $kind and
@@ -372,6 +374,19 @@ nt_flood() {
 	out=$(ip netns exec "$ns" ping -f -c 10 -W 5 "$@" 2>&1) || { echo "$out"; return 1; }
 	grep -q '^10 packets transmitted, 10 received,' <<<"$out" && return 0
 	echo "$out"
+	return 1
+}
+
+# nt_is WANT CMD...: CMD succeeds and prints exactly WANT (for nt_check and
+# nt_wait_until); else says what was expected and what came. Runs CMD with
+# pipefail, so that a failing command piped into awk fails here instead of
+# reading as an empty answer.
+nt_is() {
+	local want=$1 got
+	shift
+	got=$(set -o pipefail; "$@") || { echo "failed: $* (status $?)"; return 1; }
+	[ "$got" = "$want" ] && return 0
+	printf 'expected:\n%s\ngot:\n%s\n' "$want" "$got"
 	return 1
 }
 

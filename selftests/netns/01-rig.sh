@@ -46,30 +46,34 @@ for m in veth wireguard tun dummy; do
 done
 
 nt_netns_new "$ns1" "$ns2"
-ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
-n1 ip addr add 192.0.2.1/24 dev veth1
-n2 ip addr add 192.0.2.2/24 dev veth2
-n1 ip link set veth1 up
-n2 ip link set veth2 up
+nt_veth_link "$ns1" "$ns2" 192.0.2
 
 # Test that the two namespaces reach each other over the veth.
 nt_check "ping over veth" nt_wait_until 10 n1 ping -c 1 -W 1 192.0.2.2
 
+# wg_pair DEV1 DEV2 PORT NET: DEV1 in ns1 and DEV2 in ns2, both made
+# already, each other's peer over the veth with new keys (wg genkey), on
+# PORT, as NET.1/24 and NET.2/24; up.
+wg_pair() {
+	local i
+	for i in 1 2; do
+		wg genkey >"$tmp/$3.key$i"
+		wg pubkey <"$tmp/$3.key$i" >"$tmp/$3.pub$i"
+	done
+	n1 wg set "$1" private-key "$tmp/$3.key1" listen-port "$3" \
+		peer "$(cat "$tmp/$3.pub2")" endpoint "192.0.2.2:$3" allowed-ips "$4.2/32"
+	n2 wg set "$2" private-key "$tmp/$3.key2" listen-port "$3" \
+		peer "$(cat "$tmp/$3.pub1")" endpoint "192.0.2.1:$3" allowed-ips "$4.1/32"
+	n1 ip addr add "$4.1/24" dev "$1"
+	n2 ip addr add "$4.2/24" dev "$2"
+	n1 ip link set "$1" up
+	n2 ip link set "$2" up
+}
+
 # Kernel <-> kernel: wg0 on both sides.
-for i in 1 2; do
-	wg genkey >"$tmp/key$i"
-	wg pubkey <"$tmp/key$i" >"$tmp/pub$i"
-done
 n1 ip link add wg0 type wireguard
 n2 ip link add wg0 type wireguard
-n1 wg set wg0 private-key "$tmp/key1" listen-port 51820 \
-	peer "$(cat "$tmp/pub2")" endpoint 192.0.2.2:51820 allowed-ips 198.51.100.2/32
-n2 wg set wg0 private-key "$tmp/key2" listen-port 51820 \
-	peer "$(cat "$tmp/pub1")" endpoint 192.0.2.1:51820 allowed-ips 198.51.100.1/32
-n1 ip addr add 198.51.100.1/24 dev wg0
-n2 ip addr add 198.51.100.2/24 dev wg0
-n1 ip link set wg0 up
-n2 ip link set wg0 up
+wg_pair wg0 wg0 51820 198.51.100
 
 # Test that the in-tree wireguard module handshakes and carries ping.
 nt_check "wireguard: ping through wg0" nt_wait_until 15 n1 ping -c 1 -W 1 198.51.100.2
@@ -101,22 +105,11 @@ nt_check "nc: line received" nt_wait_until 5 nc_got
 # Kernel <-> wireguard-go: wg1 <-> wggo. The names must differ: wg(8)
 # prefers a userspace device's socket (/run/wireguard/NAME.sock, visible
 # from every namespace) over a kernel device of the same name.
-for i in 3 4; do
-	wg genkey >"$tmp/key$i"
-	wg pubkey <"$tmp/key$i" >"$tmp/pub$i"
-done
 nt_bg env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns2" wireguard-go -f wggo
 go_up() { n2 wg show wggo >/dev/null; }
 nt_check "wireguard-go: wggo created" nt_wait_until 20 go_up
 n1 ip link add wg1 type wireguard
-n1 wg set wg1 private-key "$tmp/key3" listen-port 51821 \
-	peer "$(cat "$tmp/pub4")" endpoint 192.0.2.2:51821 allowed-ips 203.0.113.2/32
-n2 wg set wggo private-key "$tmp/key4" listen-port 51821 \
-	peer "$(cat "$tmp/pub3")" endpoint 192.0.2.1:51821 allowed-ips 203.0.113.1/32
-n1 ip addr add 203.0.113.1/24 dev wg1
-n2 ip addr add 203.0.113.2/24 dev wggo
-n1 ip link set wg1 up
-n2 ip link set wggo up
+wg_pair wg1 wggo 51821 203.0.113
 
 # Test that the kernel module and wireguard-go handshake and carry ping.
 nt_check "wireguard-go: ping through wg1 <-> wggo" nt_wait_until 20 n1 ping -c 1 -W 1 203.0.113.2

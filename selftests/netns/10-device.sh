@@ -55,23 +55,13 @@ field() {
 	awk -v n="$2" '$1 == n { print $2 }' <<<"$out"
 }
 
-is() {
-	local want=$1 got
-	shift
-	# (pipefail: a failing command piped into awk or cut fails here)
-	got=$(set -o pipefail; "$@") || { echo "failed: $* (status $?)"; return 1; }
-	[ "$got" = "$want" ] && return 0
-	printf 'expected: %s\ngot: %s\n' "$want" "$got"
-	return 1
-}
-
 ip -n "$ns0" link add nt0 type noisetun
 link=$(ip -n "$ns0" -d link show dev nt0)
 nt_diag "$(echo "$link" | head -n 1)"
 
 # Test that the device has the documented defaults: MTU 1420, no link
 # layer, point-to-point without ARP.
-nt_check "mtu is 1420" is 1420 ip netns exec "$ns0" cat /sys/class/net/nt0/mtu
+nt_check "mtu is 1420" nt_is 1420 ip netns exec "$ns0" cat /sys/class/net/nt0/mtu
 nt_check "link/none" grep -q 'link/none' <<<"$link"
 nt_check "POINTOPOINT,NOARP" grep -q '<POINTOPOINT,NOARP>' <<<"$link"
 
@@ -84,35 +74,35 @@ nt_check_fails "mtu 65456 refused" ip -n "$ns0" link set nt0 mtu 65456
 ip -n "$ns0" link set nt0 mtu 1420
 
 # Test that a fresh device has no key, port 0 and fwmark 0.
-nt_check "no private key yet" is "" field nt0 private_key
-nt_check "listen_port 0" is 0 field nt0 listen_port
-nt_check "fwmark 0" is 0 field nt0 fwmark
+nt_check "no private key yet" nt_is "" field nt0 private_key
+nt_check "listen_port 0" nt_is 0 field nt0 listen_port
+nt_check "fwmark 0" nt_is 0 field nt0 fwmark
 
 # Test that the private key reads back and the public key is derived from
 # it as wg derives it.
 priv=$(wg genkey)
 pub=$(wg pubkey <<<"$priv")
 nt_check "set private_key" probe0 set ifname strz nt0 private_key key "$priv"
-nt_check "private_key reads back" is "$priv" field nt0 private_key
-nt_check "public_key is wg pubkey of it" is "$pub" field nt0 public_key
+nt_check "private_key reads back" nt_is "$priv" field nt0 private_key
+nt_check "public_key is wg pubkey of it" nt_is "$pub" field nt0 public_key
 
 # Test that an unclamped private key is stored clamped (netns.sh #21: a
 # key starting with "/" reads back starting with "+").
 unclamped="/${priv:1:42}="
 nt_check "set an unclamped key" probe0 set ifname strz nt0 private_key key "$unclamped"
-nt_check "it reads back clamped" is "+" eval 'field nt0 private_key | cut -c1'
-nt_check "its public key still matches wg" is "$(wg pubkey <<<"$unclamped")" field nt0 public_key
+nt_check "it reads back clamped" nt_is "+" eval 'field nt0 private_key | cut -c1'
+nt_check "its public key still matches wg" nt_is "$(wg pubkey <<<"$unclamped")" field nt0 public_key
 
 # Test that an all-zero private key removes the identity.
 zero=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
 nt_check "set all-zero private key" probe0 set ifname strz nt0 private_key key "$zero"
-nt_check "no private key" is "" field nt0 private_key
-nt_check "no public key" is "" field nt0 public_key
+nt_check "no private key" nt_is "" field nt0 private_key
+nt_check "no public key" nt_is "" field nt0 public_key
 probe0 set ifname strz nt0 private_key key "$priv" >/dev/null
 
 # Test that a port set while down is remembered, and bound only once up.
 nt_check "set listen_port 40000 while down" probe0 set ifname strz nt0 listen_port u16 40000
-nt_check "reads back 40000" is 40000 field nt0 listen_port
+nt_check "reads back 40000" nt_is 40000 field nt0 listen_port
 nt_check "not bound while down" no_port "$ns0" 40000
 ip -n "$ns0" link set nt0 up
 nt_check "bound for v4 and v6 once up" has_port "$ns0" 40000
@@ -136,7 +126,7 @@ nt_check "a port was picked" [ "$picked" -gt 0 ]
 nt_check "the picked port is bound for v4 and v6" has_port "$ns0" "$picked"
 ip -n "$ns0" link set nt0 down
 ip -n "$ns0" link set nt0 up
-nt_check "it sticks across down/up" is "$picked" field nt0 listen_port
+nt_check "it sticks across down/up" nt_is "$picked" field nt0 listen_port
 
 # Test that changing the port of an up device moves the sockets.
 nt_check "set listen_port 40001 while up" probe0 set ifname strz nt0 listen_port u16 40001
@@ -151,7 +141,7 @@ ip -n "$ns0" link set nt2 up
 before=$(probe0 get nt0)
 nt_check "busy port: EADDRINUSE" probe0 --expect EADDRINUSE set ifname strz nt0 listen_port u16 40002
 nt_check "old port 40001 still bound" has_port "$ns0" 40001
-nt_check "configuration unchanged" is "$before" probe0 get nt0
+nt_check "configuration unchanged" nt_is "$before" probe0 get nt0
 
 # Test that a device moved to another namespace keeps its sockets in the
 # one it was created in, and rebinds them there when brought up again.
@@ -164,7 +154,7 @@ ip -n "$ns1" link set nt1 up
 nt_check "after the move, bound in the creating namespace" has_port "$ns0" 40010
 nt_check "and not in the new one" no_port "$ns1" 40010
 nt_check "GET works in the new namespace" \
-	is 40010 eval "ip netns exec $ns1 $probe_bin get nt1 | awk '\$1 == \"listen_port\" { print \$2 }'"
+	nt_is 40010 eval "ip netns exec $ns1 $probe_bin get nt1 | awk '\$1 == \"listen_port\" { print \$2 }'"
 nt_check "set listen_port from the new namespace" \
 	ip netns exec "$ns1" "$probe_bin" set ifname strz nt1 listen_port u16 40011
 nt_check "the new port is bound in the creating namespace" has_port "$ns0" 40011

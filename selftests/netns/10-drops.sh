@@ -40,15 +40,6 @@ peer_drops() {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == r) print kv[2] } }'
 }
 
-is() {
-	local want=$1 got
-	shift
-	got=$("$@")
-	[ "$got" = "$want" ] && return 0
-	printf 'expected: %s\ngot: %s\n' "$want" "$got"
-	return 1
-}
-
 ip -n "$ns" link add nt0 type noisetun
 P set ifname strz nt0 private_key key "$(wg genkey)" listen_port u16 44000 >/dev/null
 ip -n "$ns" addr add 10.0.0.1/24 dev nt0
@@ -59,7 +50,7 @@ ip -n "$ns" link set nt0 up
 out=$(ip netns exec "$ns" ping -c 1 -W 2 10.0.0.2 2>&1 || true)
 nt_diag "$(echo "$out" | grep -i unreachable | head -n 1)"
 nt_check "ping gets Destination Host Unreachable" grep -qi 'unreachable' <<<"$out"
-nt_check "no_peer counted once" is 1 device_drops no_peer
+nt_check "no_peer counted once" nt_is 1 device_drops no_peer
 
 # Test that a packet for a peer without endpoint is dropped as
 # no_endpoint, on the peer and on the device.
@@ -67,20 +58,20 @@ peer=$(wg genkey | wg pubkey)
 P set ifname strz nt0 nest peers nest 0 public_key key "$peer" \
 	nest allowedips nest 0 family u16 2 ipaddr ip 10.0.0.2 cidr_mask u8 32 end end end end >/dev/null
 ip netns exec "$ns" ping -c 1 -W 2 10.0.0.2 >/dev/null 2>&1 || true
-nt_check "no_endpoint counted on the peer" is 1 peer_drops no_endpoint
-nt_check "and on the device" is 1 device_drops no_endpoint
+nt_check "no_endpoint counted on the peer" nt_is 1 peer_drops no_endpoint
+nt_check "and on the device" nt_is 1 device_drops no_endpoint
 
 # Test that with an endpoint, packets wait for a session: 128 of them;
 # beyond, the oldest go (staged_overflow).
 P set ifname strz nt0 nest peers nest 0 public_key key "$peer" endpoint sa 192.0.2.9:51820 end end >/dev/null
 # (UDP datagrams, not ping: ping slows down when nothing answers.)
 ip netns exec "$ns" bash -c 'for i in $(seq 130); do echo x >/dev/udp/10.0.0.2/9; done'
-nt_check "staged_overflow is 2 after 130 datagrams" is 2 peer_drops staged_overflow
-nt_check "tx_dropped is 2" is 2 ip netns exec "$ns" cat /sys/class/net/nt0/statistics/tx_dropped
+nt_check "staged_overflow is 2 after 130 datagrams" nt_is 2 peer_drops staged_overflow
+nt_check "tx_dropped is 2" nt_is 2 ip netns exec "$ns" cat /sys/class/net/nt0/statistics/tx_dropped
 
 # Test that taking the device down drops the 128 waiting packets.
 ip -n "$ns" link set nt0 down
-nt_check "tx_dropped is 130 after down" is 130 ip netns exec "$ns" cat /sys/class/net/nt0/statistics/tx_dropped
+nt_check "tx_dropped is 130 after down" nt_is 130 ip netns exec "$ns" cat /sys/class/net/nt0/statistics/tx_dropped
 ip -n "$ns" link set nt0 up
 
 # send FILE: one UDP datagram with FILE's bytes to nt0's port.
@@ -130,7 +121,7 @@ base_keypair=$(device_drops bad_keypair)
 for f in init148 keepalive data100 short; do send "$tmp/$f"; done
 nt_check "only the last one counted (bad_type)" \
 	nt_wait_until 5 eval "[ \$(device_drops bad_type) = $((base_type + 4)) ]"
-nt_check "no further bad_size" is $((base_size + 4)) device_drops bad_size
-nt_check "no bad_header" is 0 device_drops bad_header
+nt_check "no further bad_size" nt_is $((base_size + 4)) device_drops bad_size
+nt_check "no bad_header" nt_is 0 device_drops bad_header
 nt_check "data for an unknown index: two bad_keypair" \
-	is $((base_keypair + 2)) device_drops bad_keypair
+	nt_is $((base_keypair + 2)) device_drops bad_keypair

@@ -54,15 +54,6 @@ peers() {
 	awk '$1 == "peer" { print $2 }' <<<"$out"
 }
 
-is() {
-	local want=$1 got
-	shift
-	got=$(set -o pipefail; "$@") || { echo "failed: $* (status $?)"; return 1; }
-	[ "$got" = "$want" ] && return 0
-	printf 'expected:\n%s\ngot:\n%s\n' "$want" "$got"
-	return 1
-}
-
 aip() { # aip ADDR CIDR [FLAGS]: one allowed-IP element (nest 0)
 	local fam=2
 	[[ $1 == *:* ]] && fam=10
@@ -80,7 +71,7 @@ ip -n "$ns" link add nt0 type noisetun
 S nest peers nest 0 public_key key "$a" preshared_key key "$psk" \
 	endpoint sa '[2001:db8::1]:51820' persistent_keepalive_interval u16 25 \
 	nest allowedips $(aip 10.1.0.0 16) end end end
-nt_check "peer A reads back" is "$(printf '  preshared_key %s\n  persistent_keepalive 25\n  protocol_version 1\n  endpoint [2001:db8::1]:51820\n  allowedip 10.1.0.0/16' "$psk")" \
+nt_check "peer A reads back" nt_is "$(printf '  preshared_key %s\n  persistent_keepalive 25\n  protocol_version 1\n  endpoint [2001:db8::1]:51820\n  allowedip 10.1.0.0/16' "$psk")" \
 	block "$a"
 
 # Test that a later SET changes only what it names.
@@ -95,52 +86,52 @@ nt_check "keepalive off and psk removed (all zeros)" \
 # per-range REMOVE_ME removes one.
 # shellcheck disable=SC2046
 S nest peers nest 0 public_key key "$a" nest allowedips $(aip fd00:: 64) end end end
-nt_check "ranges add up" is "$(printf '10.1.0.0/16\nfd00::/64')" \
+nt_check "ranges add up" nt_is "$(printf '10.1.0.0/16\nfd00::/64')" \
 	eval "block $a | awk '\$1 == \"allowedip\" { print \$2 }'"
 # shellcheck disable=SC2046
 S nest peers nest 0 public_key key "$a" flags u32 2 nest allowedips $(aip 10.2.0.0 16) end end end
-nt_check "REPLACE_ALLOWEDIPS" is 10.2.0.0/16 eval "block $a | awk '\$1 == \"allowedip\" { print \$2 }'"
+nt_check "REPLACE_ALLOWEDIPS" nt_is 10.2.0.0/16 eval "block $a | awk '\$1 == \"allowedip\" { print \$2 }'"
 # shellcheck disable=SC2046
 S nest peers nest 0 public_key key "$a" nest allowedips $(aip 10.2.0.0 16 1) end end end
-nt_check "per-range REMOVE_ME" is "" eval "block $a | awk '\$1 == \"allowedip\" { print \$2 }'"
+nt_check "per-range REMOVE_ME" nt_is "" eval "block $a | awk '\$1 == \"allowedip\" { print \$2 }'"
 
 # Test that a range claimed by another peer moves to it.
 # shellcheck disable=SC2046
 S nest peers nest 0 public_key key "$a" nest allowedips $(aip 10.3.0.0 16) end end \
 	nest 1 public_key key "$b" nest allowedips $(aip 10.3.0.0 16) end end end
-nt_check "the range moved to B" is "" eval "block $a | awk '\$1 == \"allowedip\"'"
-nt_check "B has it" is 10.3.0.0/16 eval "block $b | awk '\$1 == \"allowedip\" { print \$2 }'"
+nt_check "the range moved to B" nt_is "" eval "block $a | awk '\$1 == \"allowedip\"'"
+nt_check "B has it" nt_is 10.3.0.0/16 eval "block $b | awk '\$1 == \"allowedip\" { print \$2 }'"
 # shellcheck disable=SC2046
 S nest peers nest 0 public_key key "$a" nest allowedips $(aip 10.3.0.0 16 1) end end end
 nt_check "REMOVE_ME of a range A does not own leaves it" \
-	is 10.3.0.0/16 eval "block $b | awk '\$1 == \"allowedip\" { print \$2 }'"
+	nt_is 10.3.0.0/16 eval "block $b | awk '\$1 == \"allowedip\" { print \$2 }'"
 
 # Test UPDATE_ONLY and REMOVE_ME.
 S nest peers nest 0 public_key key "$c" flags u32 4 end end
-nt_check "UPDATE_ONLY does not create C" is "$(printf '%s\n%s' "$a" "$b")" peers
+nt_check "UPDATE_ONLY does not create C" nt_is "$(printf '%s\n%s' "$a" "$b")" peers
 S nest peers nest 0 public_key key "$a" flags u32 1 end end
-nt_check "REMOVE_ME removes A" is "$b" peers
+nt_check "REMOVE_ME removes A" nt_is "$b" peers
 
 # Test that one request may name a peer twice: created, then updated.
 # shellcheck disable=SC2046
 S nest peers nest 0 public_key key "$c" nest allowedips $(aip 10.4.0.0 16) end end \
 	nest 1 public_key key "$c" persistent_keepalive_interval u16 7 \
 	nest allowedips $(aip 10.5.0.0 16) end end end
-nt_check "C created with both parts" is "$(printf '  persistent_keepalive 7\n  allowedip 10.4.0.0/16\n  allowedip 10.5.0.0/16')" \
+nt_check "C created with both parts" nt_is "$(printf '  persistent_keepalive 7\n  allowedip 10.4.0.0/16\n  allowedip 10.5.0.0/16')" \
 	eval "block $c | awk '/keepalive|allowedip/'"
 
 # Test that a peer removed and added again in one request comes back fresh.
 # shellcheck disable=SC2046
 S nest peers nest 0 public_key key "$c" flags u32 1 end \
 	nest 1 public_key key "$c" nest allowedips $(aip 10.6.0.0 16) end end end
-nt_check "C re-added with only the new range" is "$(printf '  persistent_keepalive 0\n  allowedip 10.6.0.0/16')" \
+nt_check "C re-added with only the new range" nt_is "$(printf '  persistent_keepalive 0\n  allowedip 10.6.0.0/16')" \
 	eval "block $c | awk '/keepalive|allowedip/'"
 
 # Test REPLACE_PEERS: every peer goes, then the listed ones come, fresh.
 # shellcheck disable=SC2046
 S flags u32 1 nest peers nest 0 public_key key "$c" end nest 1 public_key key "$a" end end
-nt_check "REPLACE_PEERS leaves exactly C and A" is "$(printf '%s\n%s' "$c" "$a")" peers
-nt_check "C lost its ranges (it was replaced, not kept)" is "" eval "block $c | awk '/allowedip/'"
+nt_check "REPLACE_PEERS leaves exactly C and A" nt_is "$(printf '%s\n%s' "$c" "$a")" peers
+nt_check "C lost its ranges (it was replaced, not kept)" nt_is "" eval "block $c | awk '/allowedip/'"
 
 # Test that a new private key displaces the peer having its public key,
 # and that such a peer is then silently not added.
@@ -154,9 +145,9 @@ has_peer() {	# has_peer KEY: the dump lists peer KEY
 }
 nt_check "a peer with the future public key exists" has_peer "$pubkey"
 S private_key key "$priv"
-nt_check "setting the private key removed it" is "$(printf '%s\n%s' "$c" "$a")" peers
+nt_check "setting the private key removed it" nt_is "$(printf '%s\n%s' "$c" "$a")" peers
 S nest peers nest 0 public_key key "$pubkey" end end
-nt_check "it cannot be added back" is "$(printf '%s\n%s' "$c" "$a")" peers
+nt_check "it cannot be added back" nt_is "$(printf '%s\n%s' "$c" "$a")" peers
 device_key_is() {	# device_key_is KEY: the dump says public_key KEY
 	local out
 	out=$(P get nt0) || return 1

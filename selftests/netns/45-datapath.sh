@@ -52,6 +52,31 @@ outer_count() {
 	awk '/udp dpts:1:2/ { n += $1; found = 1 } END { print n + 0; exit !found }' <<<"$out"
 }
 
+# outer_mark: note the outer datagram counts, for outer_was.
+outer_mark() {
+	[ "$have_iptables" = 1 ] || return 0
+	v4_before=$(outer_count iptables)
+	v6_before=$(outer_count ip6tables)
+}
+
+# outer_was 4|6 LABEL: check that the datagrams since outer_mark were all
+# of that outer family: its count grew, the other's did not.
+outer_was() {
+	local v4_after v6_after desc="$2: the datagrams were IPv$1"
+	if [ "$have_iptables" = 0 ]; then
+		nt_skip_check "$desc" "iptables is not in the VM"
+		return 0
+	fi
+	v4_after=$(outer_count iptables)
+	v6_after=$(outer_count ip6tables)
+	desc+=" ($v4_before -> $v4_after v4, $v6_before -> $v6_after v6)"
+	if [ "$1" = 4 ]; then
+		nt_check "$desc" test "$v4_after" -gt "$v4_before" -a "$v6_after" = "$v6_before" || true
+	else
+		nt_check "$desc" test "$v6_after" -gt "$v6_before" -a "$v4_after" = "$v4_before" || true
+	fi
+}
+
 # data_both_ways LABEL: the data-path story (netns.sh's tests()).
 data_both_ways() {
 	local l=$1 failed0=$NT_FAILED
@@ -104,11 +129,7 @@ nt_check "outer v4: ns1 sees ns2 at 127.0.0.1:2" nt_endpoint_is "$ns1" "$pub2" 1
 nt_check "outer v4: ns2 sees ns1 at 127.0.0.1:1" nt_endpoint_is "$ns2" "$pub1" 127.0.0.1:1 || true
 
 # Test that data flows both ways, inner v4 and v6, over outer IPv4, MTU 1420.
-v4_before=0 v6_before=0
-if [ "$have_iptables" = 1 ]; then
-	v4_before=$(outer_count iptables)
-	v6_before=$(outer_count ip6tables)
-fi
+outer_mark
 data_both_ways "outer v4, MTU $orig_mtu"
 
 # Test that an inner packet of exactly the MTU goes out with DF set, and
@@ -119,14 +140,7 @@ nt_check_fails "outer v4, MTU $orig_mtu: DF ping of 1421 bytes is refused" \
 	n1 ping -c 1 -W 2 -M "do" -s $((orig_mtu - 27)) 192.168.241.2 || true
 
 # Test that the transport really was IPv4.
-if [ "$have_iptables" = 1 ]; then
-	v4_after=$(outer_count iptables)
-	v6_after=$(outer_count ip6tables)
-	nt_check "outer v4: the datagrams were IPv4 ($v4_before -> $v4_after v4, $v6_before -> $v6_after v6)" \
-		test "$v4_after" -gt "$v4_before" -a "$v6_after" = "$v6_before" || true
-else
-	nt_skip_check "outer v4: the datagrams were IPv4" "iptables is not in the VM"
-fi
+outer_was 4 "outer v4"
 
 # Test the same at the big MTU (34736: lo's 65536 carries it).
 set_mtu "$big_mtu"
@@ -136,10 +150,7 @@ set_mtu "$orig_mtu"
 # --- outer IPv6 -------------------------------------------------------------
 n1 "$ctl" set nt0 peer "$pub2" endpoint "[::1]:2"
 n2 "$ctl" set nt0 peer "$pub1" endpoint "[::1]:1"
-if [ "$have_iptables" = 1 ]; then
-	v4_before=$(outer_count iptables)
-	v6_before=$(outer_count ip6tables)
-fi
+outer_mark
 
 # Test that data flows both ways over outer IPv6, at 1420 and 34736.
 data_both_ways "outer v6, MTU $orig_mtu"
@@ -148,14 +159,7 @@ data_both_ways "outer v6, MTU $big_mtu"
 set_mtu "$orig_mtu"
 
 # Test that the transport really was IPv6, and that the endpoints stayed.
-if [ "$have_iptables" = 1 ]; then
-	v4_after=$(outer_count iptables)
-	v6_after=$(outer_count ip6tables)
-	nt_check "outer v6: the datagrams were IPv6 ($v4_before -> $v4_after v4, $v6_before -> $v6_after v6)" \
-		test "$v6_after" -gt "$v6_before" -a "$v4_after" = "$v4_before" || true
-else
-	nt_skip_check "outer v6: the datagrams were IPv6" "iptables is not in the VM"
-fi
+outer_was 6 "outer v6"
 nt_check "outer v6: ns1 sees ns2 at [::1]:2" nt_endpoint_is "$ns1" "$pub2" "[::1]:2" || true
 nt_check "outer v6: ns2 sees ns1 at [::1]:1" nt_endpoint_is "$ns2" "$pub1" "[::1]:1" || true
 

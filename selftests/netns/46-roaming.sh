@@ -128,19 +128,25 @@ spoof() {
 	n0 nc -4 -u -q 0 -s "$2" -p "$3" 127.0.0.1 9998 <"$1"
 }
 
+# spoof_dropped FILE ADDR PORT REASON DESC: spoof, and check that ns1
+# counts the datagram as a REASON drop (noisetun only: wireguard has no
+# drop counters).
+spoof_dropped() {
+	local before=0
+	[ "$kind" = noisetun ] && before=$(drops "$ns1" "$4")
+	spoof "$1" "$2" "$3"
+	if [ "$kind" = noisetun ]; then
+		nt_check "$5: counted as $4" \
+			nt_wait_until 5 drops_above "$ns1" "$4" "$before" || true
+	else
+		nt_skip_check "$5: counted as $4" "wireguard has no drop counters"
+		sleep 1		# nothing to poll for: give a wrong move time to happen
+	fi
+}
+
 # Test that a datagram which fails authentication, from a spoofed source,
 # is dropped (auth_fail) and does not move ns1's endpoint for ns2.
-auth_fail0=0
-[ "$kind" = noisetun ] && auth_fail0=$(drops "$ns1" auth_fail)
-spoof "$tmp/tampered" 127.0.0.7 7777
-if [ "$kind" = noisetun ]; then
-	nt_check "spoofed, tampered datagram: counted as auth_fail" \
-		nt_wait_until 5 drops_above "$ns1" auth_fail "$auth_fail0" || true
-else
-	nt_skip_check "spoofed, tampered datagram: counted as auth_fail" \
-		"wireguard has no drop counters"
-	sleep 1		# nothing to poll for: give a wrong move time to happen
-fi
+spoof_dropped "$tmp/tampered" 127.0.0.7 7777 auth_fail "spoofed, tampered datagram"
 nt_check "spoofed, tampered datagram: ns1 still sees ns2 at [::1]:2" \
 	nt_endpoint_is "$ns1" "$pub2" "[::1]:2" || true
 
@@ -152,16 +158,7 @@ nt_check "relayed genuine datagram: ns1 now sees ns2 at 127.0.0.7:7777" \
 
 # Test that a replay of it from a third source is dropped (replay) and
 # does not move the endpoint.
-replay0=0
-[ "$kind" = noisetun ] && replay0=$(drops "$ns1" replay)
-spoof "$tmp/genuine" 127.0.0.8 8888
-if [ "$kind" = noisetun ]; then
-	nt_check "replayed datagram: counted as replay" \
-		nt_wait_until 5 drops_above "$ns1" replay "$replay0" || true
-else
-	nt_skip_check "replayed datagram: counted as replay" "wireguard has no drop counters"
-	sleep 1
-fi
+spoof_dropped "$tmp/genuine" 127.0.0.8 8888 replay "replayed datagram"
 nt_check "replayed datagram: ns1 still sees ns2 at 127.0.0.7:7777" \
 	nt_endpoint_is "$ns1" "$pub2" 127.0.0.7:7777 || true
 

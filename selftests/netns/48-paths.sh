@@ -99,16 +99,8 @@ if [ "$nat_ok" = 0 ]; then
 	nt_skip_check "NAT: keepalive keeps the SNAT mapping; ICMP through NAT" "$nat_why"
 else
 	fresh_pair
-	ip -n "$ns0" link add vethrc type veth peer name vethc netns "$ns1"
-	ip -n "$ns0" link add vethrs type veth peer name veths netns "$ns2"
-	ip -n "$ns0" addr add 192.168.1.1/24 dev vethrc
-	ip -n "$ns0" addr add 10.0.0.1/24 dev vethrs
-	ip -n "$ns1" addr add 192.168.1.100/24 dev vethc
-	ip -n "$ns2" addr add 10.0.0.100/24 dev veths
-	ip -n "$ns0" link set vethrc up
-	ip -n "$ns0" link set vethrs up
-	ip -n "$ns1" link set vethc up
-	ip -n "$ns2" link set veths up
+	nt_veth_link "$ns0" "$ns1" 192.168.1 vethrc vethc 100
+	nt_veth_link "$ns0" "$ns2" 10.0.0 vethrs veths 100
 	ip -n "$ns1" route add default via 192.168.1.1
 	n0 sysctl -qw net.ipv4.ip_forward=1
 

@@ -142,11 +142,7 @@ ip -n "$ns0" link del nt1
 ip -n "$ns1" link del nt0
 
 # --- onion loop (netns.sh #12) ----------------------------------------------
-ip -n "$ns1" link add veth1 type veth peer name veth2 netns "$ns2"
-ip -n "$ns1" addr add 10.0.0.1/24 dev veth1
-ip -n "$ns2" addr add 10.0.0.2/24 dev veth2
-ip -n "$ns1" link set veth1 up
-ip -n "$ns2" link set veth2 up
+nt_veth_link "$ns1" "$ns2" 10.0.0
 ip -n "$ns1" link add nt0 type "$kind"
 ip -n "$ns2" link add nt0 type "$kind"
 ip -n "$ns1" addr add 192.168.241.1/24 dev nt0

@@ -37,12 +37,7 @@ source "$(dirname "$0")/../lib.sh"
 ns1="ntfl1-$$"
 ns2="ntfl2-$$"
 ns3="ntfl3-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
 # Every $sample-th down, and the last, is checked (see below).
 toggles=30 sample=10
@@ -62,16 +57,8 @@ dev="nf$(($$ % 100000))"
 # only.
 kmsg_start=$(stat -c %s "$NT_KMSG" 2>/dev/null || echo 0)
 nt_netns_new "$ns1" "$ns2" "$ns3"
-ip link add veth12 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip link add veth13 netns "$ns1" type veth peer name veth3 netns "$ns3"
-ip -n "$ns1" addr add 192.168.51.1/24 dev veth12
-ip -n "$ns1" addr add 192.168.52.1/24 dev veth13
-ip -n "$ns2" addr add 192.168.51.2/24 dev veth2
-ip -n "$ns3" addr add 192.168.52.3/24 dev veth3
-for l in "$ns1 veth12" "$ns1 veth13" "$ns2 veth2" "$ns3 veth3"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
+nt_veth_link "$ns1" "$ns2" 192.168.51 veth12 veth2
+nt_veth_link "$ns1" "$ns3" 192.168.52 veth13 veth3 3
 nt_keys "$tmp" 1 2 3
 
 ip -n "$ns1" link add "$dev" type noisetun

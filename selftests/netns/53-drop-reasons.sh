@@ -222,11 +222,7 @@ else
 	ns3="ntdr3-$$"
 	nt_netns_new "$ns3"
 	nt_keys "$tmp" 3
-	ip link add vethb1 netns "$ns1" type veth peer name veth3 netns "$ns3"
-	ip -n "$ns1" addr add 192.168.54.1/24 dev vethb1
-	ip -n "$ns3" addr add 192.168.54.3/24 dev veth3
-	ip -n "$ns1" link set vethb1 up
-	ip -n "$ns3" link set veth3 up
+	nt_veth_link "$ns1" "$ns3" 192.168.54 vethb1 veth3 3
 	ip -n "$ns3" link add wg0 type wireguard
 	ip netns exec "$ns3" wg set wg0 private-key "$tmp/k3" listen-port 4013 \
 		peer "$(cat "$tmp/p1")" allowed-ips 10.54.0.1/32

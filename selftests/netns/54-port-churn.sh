@@ -30,12 +30,7 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntpc1-$$"
 ns2="ntpc2-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
 changes=30
 [ "${NT_SLOW:-0}" = 1 ] && changes=500

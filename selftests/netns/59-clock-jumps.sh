@@ -40,7 +40,7 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntcj1-$$"
 ns2="ntcj2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 
 # The true time, kept as (wall clock, uptime) at the start.
 read -r up0 _ </proc/uptime
@@ -56,7 +56,6 @@ set_clock() {	# set_clock OFFSET: the true time plus OFFSET seconds
 cleanup() {
 	set_clock 0
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 

@@ -24,12 +24,11 @@ source "$(dirname "$0")/../lib.sh"
 
 ns1="ntcp1-$$"
 ns2="ntcp2-$$"
-tmp=$(mktemp -d)
+nt_tmpdir
 cpu1=/sys/devices/system/cpu/cpu1/online
 cleanup() {
 	[ -w "$cpu1" ] && echo 1 >"$cpu1" 2>/dev/null
 	nt_cleanup
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 

@@ -33,12 +33,7 @@ source "$(dirname "$0")/../lib.sh"
 ns1="ntv61-$$"
 ns2="ntv62-$$"
 ns3="ntv63-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
 nt_require tunctl wg ping ss
 
@@ -64,11 +59,7 @@ klog() {
 
 nt_netns_new "$ns1" "$ns2" "$ns3"
 nt_veth_link "$ns1" "$ns2" 192.168.62
-ip link add veth13 netns "$ns1" type veth peer name veth3 netns "$ns3"
-ip -n "$ns1" addr add 192.168.64.1/24 dev veth13
-ip -n "$ns3" addr add 192.168.64.2/24 dev veth3
-ip -n "$ns1" link set veth13 up
-ip -n "$ns3" link set veth3 up
+nt_veth_link "$ns1" "$ns3" 192.168.64 veth13 veth3
 nt_keys "$tmp" 1 2 3 4 5
 
 # The device name is ours alone in this VM's log.

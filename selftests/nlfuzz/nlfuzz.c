@@ -54,9 +54,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/capability.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1400,16 +1398,8 @@ static int cmd_policy(int argc, char **argv)
 	struct nls s;
 	size_t n = strlen(NOISETUN_GENL_NAME) + 1;
 
-	if (argc > 0 && !strcmp(argv[0], "--drop-caps")) {
-		struct __user_cap_header_struct hdr = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct data[2];
-
-		memset(data, 0, sizeof(data));
-		if (syscall(SYS_capset, &hdr, data))
-			die("capset: %s", strerror(errno));
-	}
+	if (argc > 0 && !strcmp(argv[0], "--drop-caps") && !nlc_drop_caps())
+		die("capset: %s", strerror(errno));
 	nl = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		die("netlink socket: %s", strerror(errno));

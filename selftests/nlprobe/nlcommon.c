@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -145,4 +148,15 @@ uint16_t nlc_family_id(struct mnl_socket *nl, const char *name, uint32_t seq)
 				 family_cb, &id);
 	} while (ret > 0);
 	return id;
+}
+
+bool nlc_drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	return !syscall(SYS_capset, &hdr, data);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the raw netlink clients of the selftests share (nlprobe, nlfuzz):
- * errno names, the wg base64 key format, and finding the family's id.
+ * errno names, the wg base64 key format, finding the family's id, and
+ * dropping every capability.
  */
 #ifndef NLCOMMON_H
 #define NLCOMMON_H
@@ -30,5 +31,11 @@ bool nlc_key_from_b64(uint8_t key[NLC_KEY_LEN], const char *s);
  * family does not exist (the module is not loaded).
  */
 uint16_t nlc_family_id(struct mnl_socket *nl, const char *name, uint32_t seq);
+
+/*
+ * Drop every capability of the calling thread (even as root), to see what
+ * an unprivileged caller is refused; false with errno set on failure.
+ */
+bool nlc_drop_caps(void);
 
 #endif /* NLCOMMON_H */

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libmnl/libmnl.h>
-#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
@@ -32,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,24 +113,12 @@ static struct mnl_socket *nl;
 static uint16_t family_id;
 static unsigned int seq;
 
-static void drop_caps(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capset, &hdr, data))
-		die("capset: %s", strerror(errno));
-}
-
 static void open_netlink(void)
 {
 	int one = 1;
 
-	if (opt_drop_caps)
-		drop_caps();
+	if (opt_drop_caps && !nlc_drop_caps())
+		die("capset: %s", strerror(errno));
 	nl = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		die("netlink socket: %s", strerror(errno));

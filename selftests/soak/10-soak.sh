@@ -42,12 +42,7 @@ source "$(dirname "$0")/../lib.sh"
 ns1="ntsk1-$$"
 ns2="ntsk2-$$"
 ns3="ntsk3-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	nt_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+nt_tmpdir
 
 minutes=${NT_SOAK_MINUTES:-30}
 period=10
@@ -72,16 +67,8 @@ nodes_start=$(slab_active nt_allowedips_node)
 
 hub="sk$(($$ % 100000))"
 nt_netns_new "$ns1" "$ns2" "$ns3"
-ip link add veth12 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip link add veth13 netns "$ns1" type veth peer name veth3 netns "$ns3"
-ip -n "$ns1" addr add 192.168.13.1/24 dev veth12
-ip -n "$ns1" addr add 192.168.14.1/24 dev veth13
-ip -n "$ns2" addr add 192.168.13.2/24 dev veth2
-ip -n "$ns3" addr add 192.168.14.3/24 dev veth3
-for l in "$ns1 veth12" "$ns1 veth13" "$ns2 veth2" "$ns3 veth3"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
+nt_veth_link "$ns1" "$ns2" 192.168.13 veth12 veth2
+nt_veth_link "$ns1" "$ns3" 192.168.14 veth13 veth3 3
 nt_keys "$tmp" 1 2 3
 tunctl genpsk >"$tmp/psk"
 

@@ -38,11 +38,7 @@ nt_check "modprobe noisetun" nt_load_module
 
 step "Two namespaces joined by a veth"
 nt_netns_new "$ns1" "$ns2"
-ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip -n "$ns1" addr add 192.0.2.1/24 dev veth1
-ip -n "$ns2" addr add 192.0.2.2/24 dev veth2
-ip -n "$ns1" link set veth1 up
-ip -n "$ns2" link set veth2 up
+nt_veth_link "$ns1" "$ns2" 192.0.2
 nt_check "veth ping" nt_wait_until 10 ip netns exec "$ns1" ping -c 1 -W 1 192.0.2.2
 
 step "Keys (tunctl genkey | tunctl pubkey)"

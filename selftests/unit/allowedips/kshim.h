@@ -3,7 +3,8 @@
  * The kernel interfaces that module/allowedips.c uses, mapped to plain C so
  * that the file compiles unchanged in userspace. Every <linux/...> header it
  * includes is a one-line file in ../shim/linux/ (shared by the unit tests)
- * that includes this one.
+ * that includes this one. What it shares with the other tests' shims
+ * (types, attributes, printk, locks, the IP headers) is in ../kcommon.h.
  *
  * RCU, as harsh as a real kernel may legally be:
  *  - call_rcu() outside a read-side section, with no reader thread running,
@@ -45,42 +46,20 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../kcommon.h"
+
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the shim assumes a little-endian host"
 #endif
 
-/* Types and attributes. */
-
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef unsigned long long u64;	/* as in the kernel, for printf */
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
-typedef long long s64;
-typedef uint16_t __be16;
-typedef uint32_t __be32;
-typedef unsigned long long __be64;
-typedef unsigned int gfp_t;
+/* Attributes and helpers. */
 
 #define __rcu
-#define __force
 #define __init
 #define __initconst
 #define __exit
-#define __must_check __attribute__((warn_unused_result))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
-#define KBUILD_MODNAME "noisetun"
-#ifndef pr_fmt
-#define pr_fmt(fmt) fmt
-#endif
-/* Kernel messages become KTAP diagnostics. */
-#define pr_info(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_err(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
 #ifdef DEBUG
 #define pr_debug(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
 #else
@@ -88,10 +67,6 @@ typedef unsigned int gfp_t;
 #endif
 
 #define U16_MAX ((u16)~0U)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
 #define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); _a < _b ? _a : _b; })
 #define max(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); _a > _b ? _a : _b; })
 #define min_t(t, a, b) min((t)(a), (t)(b))
@@ -227,47 +202,6 @@ static inline bool list_empty(const struct list_head *h)
 	for (pos = list_first_entry(h, __typeof__(*pos), member), \
 	     n = list_next_entry(pos, member); &pos->member != (h); \
 	     pos = n, n = list_next_entry(n, member))
-
-/* Mutexes and lockdep. */
-
-struct mutex {
-	pthread_mutex_t m;
-	pthread_t owner;
-	bool held;
-};
-
-static inline void mutex_init(struct mutex *l)
-{
-	pthread_mutex_init(&l->m, NULL);
-	l->held = false;
-}
-
-static inline void mutex_destroy(struct mutex *l)
-{
-	pthread_mutex_destroy(&l->m);
-}
-
-static inline void mutex_lock(struct mutex *l)
-{
-	pthread_mutex_lock(&l->m);
-	l->owner = pthread_self();
-	__atomic_store_n(&l->held, true, __ATOMIC_RELAXED);
-}
-
-static inline void mutex_unlock(struct mutex *l)
-{
-	__atomic_store_n(&l->held, false, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&l->m);
-}
-
-static inline bool lockdep_is_held(struct mutex *l)
-{
-	return __atomic_load_n(&l->held, __ATOMIC_RELAXED) &&
-	       pthread_equal(l->owner, pthread_self());
-}
-
-#define lockdep_assert_held(l) \
-	do { if (!lockdep_is_held(l)) shim_fatal("lock not held", __FILE__, __LINE__); } while (0)
 
 /* RCU. */
 
@@ -533,15 +467,10 @@ static inline bool shim_should_fail(void)
 	return shim_fail_countdown > 0 && --shim_fail_countdown == 0;
 }
 
-#define GFP_KERNEL 0U
 #define GFP_KERNEL_ACCOUNT GFP_KERNEL
 #define kmalloc(n, gfp) malloc(n)
-#define kzalloc(n, gfp) calloc(1, n)
-#define kcalloc(n, s, gfp) calloc(n, s)
 #define kmalloc_array(n, s, gfp) shim_malloc_array(n, s)
 #define kvmalloc_array(n, s, gfp) shim_malloc_array(n, s)
-#define kfree(p) free(p)
-#define kvfree(p) free(p)
 
 static inline void *shim_malloc_array(size_t n, size_t s)
 {
@@ -660,43 +589,10 @@ static inline u64 get_random_u64(void)
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 
-struct iphdr {
-	u8 ihl_version;
-	u8 tos;
-	__be16 tot_len;
-	__be16 id;
-	__be16 frag_off;
-	u8 ttl;
-	u8 protocol;
-	u16 check;
-	__be32 saddr;
-	__be32 daddr;
-};
-
-struct ipv6hdr {
-	u8 priority_version;
-	u8 flow_lbl[3];
-	__be16 payload_len;
-	u8 nexthdr;
-	u8 hop_limit;
-	struct in6_addr saddr;
-	struct in6_addr daddr;
-};
-
 struct sk_buff {
 	__be16 protocol;
 	unsigned char *head;
 	u16 network_header;
 };
-
-static inline struct iphdr *ip_hdr(const struct sk_buff *skb)
-{
-	return (struct iphdr *)(skb->head + skb->network_header);
-}
-
-static inline struct ipv6hdr *ipv6_hdr(const struct sk_buff *skb)
-{
-	return (struct ipv6hdr *)(skb->head + skb->network_header);
-}
 
 #endif /* NT_SHIM_H */

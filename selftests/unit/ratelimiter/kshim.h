@@ -3,14 +3,14 @@
  * The kernel interfaces that module/ratelimiter.c uses, mapped to plain C so
  * that it compiles unchanged in userspace. Every kernel header it includes
  * is a one-line file under ../shim/ (shared by the unit tests) that
- * includes this one.
+ * includes this one. What it shares with the other tests' shims (types,
+ * attributes, printk, locks, the IP headers) is in ../kcommon.h.
  *
  * - Time: ktime_get_coarse_boottime_ns() reads shim_now_ns, which the test
  *   sets and advances (atomically, for the threaded test).
  * - Memory: totalram_pages() returns shim_ram_pages. kmalloc() fails while
  *   shim_fail_kmalloc is set.
- * - Locks: spinlocks and mutexes are pthread mutexes that remember their
- *   owner, so lockdep_assert_held() and lockdep_is_held() really check.
+ * - Locks: ../kcommon.h's, which lockdep really checks.
  * - RCU: a read-side section holds a process-wide rwlock for reading, and
  *   the RCU list walks abort outside both a section and the lock they name.
  *   kfree_rcu() queues the object; shim_rcu_quiesce() (also called by
@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,24 +40,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Types, limits, attributes. */
+#include "../kcommon.h"
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef unsigned long long u64;	/* as in the kernel, for printf */
-typedef uint16_t __be16;
-typedef uint32_t __be32;
-typedef unsigned int gfp_t;
+/* Limits and helpers. */
 
-#define __force
-#define KBUILD_MODNAME "noisetun"
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT_ULL(n) (1ULL << (n))
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
@@ -77,11 +63,6 @@ typedef unsigned int gfp_t;
 #define ETH_P_ARP 0x0806
 #define ETH_P_IPV6 0x86DD
 
-#ifndef pr_fmt
-#define pr_fmt(fmt) fmt
-#endif
-#define pr_info(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_err(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_debug(fmt, ...) do { if (0) printf(fmt, ##__VA_ARGS__); } while (0)
 
 #define WARN_ON(cond) ({						\
@@ -132,8 +113,6 @@ void get_random_bytes(void *buf, size_t len);
 
 /* Allocation. */
 
-#define GFP_KERNEL 0U
-#define GFP_ATOMIC 1U
 #define __GFP_NOWARN 2U
 
 static inline void *kmalloc(size_t size, gfp_t gfp)
@@ -142,82 +121,10 @@ static inline void *kmalloc(size_t size, gfp_t gfp)
 		NULL : malloc(size);
 }
 
-static inline void *kzalloc(size_t size, gfp_t gfp)
-{
-	return calloc(1, size);
-}
-
 static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp)
 {
 	return calloc(n, size);
 }
-
-static inline void kfree(const void *p)
-{
-	free((void *)p);
-}
-
-static inline void kvfree(const void *p)
-{
-	free((void *)p);
-}
-
-/* Locks. */
-
-typedef struct {
-	pthread_mutex_t mutex;
-	pthread_t owner;
-	bool held;
-} spinlock_t;
-
-struct mutex {
-	pthread_mutex_t mutex;
-};
-
-#define DEFINE_MUTEX(name) struct mutex name = { PTHREAD_MUTEX_INITIALIZER }
-
-static inline void mutex_lock(struct mutex *m)
-{
-	pthread_mutex_lock(&m->mutex);
-}
-
-static inline void mutex_unlock(struct mutex *m)
-{
-	pthread_mutex_unlock(&m->mutex);
-}
-
-static inline void spin_lock_init(spinlock_t *lock)
-{
-	pthread_mutex_init(&lock->mutex, NULL);
-	lock->held = false;
-}
-
-static inline void spin_lock_bh(spinlock_t *lock)
-{
-	pthread_mutex_lock(&lock->mutex);
-	lock->owner = pthread_self();
-	__atomic_store_n(&lock->held, true, __ATOMIC_RELAXED);
-}
-
-static inline void spin_unlock_bh(spinlock_t *lock)
-{
-	__atomic_store_n(&lock->held, false, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&lock->mutex);
-}
-
-static inline bool shim_lock_is_mine(spinlock_t *lock)
-{
-	return __atomic_load_n(&lock->held, __ATOMIC_RELAXED) &&
-	       pthread_equal(lock->owner, pthread_self());
-}
-
-#define lockdep_is_held(lock) shim_lock_is_mine(lock)
-#define lockdep_assert_held(lock) do {					\
-		if (!shim_lock_is_mine(lock)) {				\
-			fprintf(stderr, "%s: lock not held\n", __func__); \
-			abort();					\
-		}							\
-	} while (0)
 
 /* RCU. */
 
@@ -375,16 +282,6 @@ u64 siphash_3u64(u64 a, u64 b, u64 c, const siphash_key_t *key);
 
 /* Packets. */
 
-struct ipv6hdr {
-	u8 priority:4, version:4;
-	u8 flow_lbl[3];
-	__be16 payload_len;
-	u8 nexthdr;
-	u8 hop_limit;
-	struct in6_addr saddr;
-	struct in6_addr daddr;
-};
-
 struct net;
 
 struct sk_buff {
@@ -414,16 +311,6 @@ static inline void *skb_put_data(struct sk_buff *skb, const void *data,
 	memcpy(tail, data, len);
 	skb->len += len;
 	return tail;
-}
-
-static inline struct iphdr *ip_hdr(const struct sk_buff *skb)
-{
-	return (struct iphdr *)(skb->head + skb->network_header);
-}
-
-static inline struct ipv6hdr *ipv6_hdr(const struct sk_buff *skb)
-{
-	return (struct ipv6hdr *)(skb->head + skb->network_header);
 }
 
 static inline bool ipv6_addr_v4mapped(const struct in6_addr *a)

@@ -3,11 +3,12 @@
  * The kernel interfaces that module/replay.c and module/messages.h use,
  * mapped to plain C so that both compile unchanged in userspace. Every
  * kernel header they include is a one-line file under ../shim/ (shared by
- * the unit tests) that includes this one.
+ * the unit tests) that includes this one. What it shares with the other
+ * tests' shims (types, attributes, printk, locks, the IP headers) is in
+ * ../kcommon.h.
  *
- * spinlock_t is a pthread mutex that remembers whether it is held, so that
- * lockdep_assert_held() really checks, and so that the threaded test
- * exercises the window's locking for real.
+ * spinlock_t is ../kcommon.h's, which lockdep_assert_held() really checks,
+ * so that the threaded test exercises the window's locking for real.
  */
 #ifndef NT_KSHIM_H
 #define NT_KSHIM_H
@@ -21,20 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Types, limits, attributes. */
+#include "../kcommon.h"
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef unsigned long long u64;	/* as in the kernel, for printf */
-typedef int32_t s32;
-typedef long long s64;
-typedef uint16_t __le16;
-typedef uint32_t __le32;
-typedef unsigned long long __le64;
-typedef uint16_t __be16;
-typedef uint32_t __be32;
-typedef unsigned int gfp_t;
+/* Limits and attributes. */
 
 #define BITS_PER_BYTE 8
 #define BIT_ULL(n) (1ULL << (n))
@@ -43,17 +33,9 @@ typedef unsigned int gfp_t;
 #define U64_MAX ((u64)~0ULL)
 #define HZ 250
 
-#define KBUILD_MODNAME "noisetun"
-#define __maybe_unused __attribute__((unused))
-#define __must_check __attribute__((warn_unused_result))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define sizeof_field(t, m) sizeof(((t *)0)->m)
 #undef static_assert
 #define static_assert(expr, ...) _Static_assert(expr, #expr)
-#define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
 #define BUILD_BUG_ON_NOT_POWER_OF_2(n) \
 	_Static_assert((n) != 0 && ((n) & ((n) - 1)) == 0, #n)
 
@@ -61,34 +43,6 @@ typedef unsigned int gfp_t;
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
-
-/* printk: messages become KTAP diagnostics. */
-
-#ifndef pr_fmt
-#define pr_fmt(fmt) fmt
-#endif
-#define pr_info(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_err(fmt, ...) printf("# " pr_fmt(fmt), ##__VA_ARGS__)
-
-/* Allocation. */
-
-#define GFP_KERNEL 0U
-#define GFP_ATOMIC 1U
-
-static inline void *kzalloc(size_t size, gfp_t gfp)
-{
-	return calloc(1, size);
-}
-
-static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
-{
-	return calloc(n, size);
-}
-
-static inline void kfree(const void *p)
-{
-	free((void *)p);
-}
 
 /* Bits and bitmaps (non-atomic variants: the window is always locked). */
 
@@ -148,38 +102,6 @@ static inline void bitmap_free(const unsigned long *map)
 	free((void *)map);
 }
 
-/* Spinlocks. */
-
-typedef struct {
-	pthread_mutex_t mutex;
-	int held;
-} spinlock_t;
-
-static inline void spin_lock_init(spinlock_t *lock)
-{
-	pthread_mutex_init(&lock->mutex, NULL);
-	lock->held = 0;
-}
-
-static inline void spin_lock_bh(spinlock_t *lock)
-{
-	pthread_mutex_lock(&lock->mutex);
-	lock->held = 1;
-}
-
-static inline void spin_unlock_bh(spinlock_t *lock)
-{
-	lock->held = 0;
-	pthread_mutex_unlock(&lock->mutex);
-}
-
-#define lockdep_assert_held(lock) do {					\
-		if (!(lock)->held) {					\
-			fprintf(stderr, "%s: lock not held\n", __func__); \
-			abort();					\
-		}							\
-	} while (0)
-
 /* What messages.h needs from the crypto and network headers. */
 
 #define BLAKE2S_HASH_SIZE 32
@@ -188,8 +110,6 @@ static inline void spin_unlock_bh(spinlock_t *lock)
 #define XCHACHA20POLY1305_NONCE_SIZE 24
 #define CURVE25519_KEY_SIZE 32
 
-struct iphdr { u8 bytes[20]; };
-struct ipv6hdr { u8 bytes[40]; };
 struct udphdr { u8 bytes[8]; };
 
 #endif /* NT_KSHIM_H */
