@@ -60,7 +60,46 @@ source "$(dirname "$0")/../lib.sh"
 ns1="ntpf1-$$" nsr="ntpfr-$$" ns2="ntpf2-$$" ns3="ntpf3-$$"
 nt_tmpdir
 nt_testprog evilpeer evilpeer
-fuzz_seconds=${NT_FUZZ_SECONDS:-40}
+
+# --- profiles ---------------------------------------------------------------------
+# How much each class sends (evilpeer's count=; the inner sizes' step=
+# and dense=), and the churn phase's seconds. Every class, both outer
+# paths, the churn and every check run in each profile; only the
+# numbers differ.
+#  - slow (NT_SLOW=1): evilpeer's defaults (init 400, cookie 300, data
+#    3000, gso 60 batches, response 300, frag 400) and every inner size
+#    0..MTU+64; 40 s of churn. About 12 minutes on the stock kernel.
+#  - default (make check): about a third of that; the inner sizes one by
+#    one up to 64 bytes (the IPv4 and IPv6 header lengths, each padding
+#    remainder) and over the last 64, every 7th between (from a random
+#    phase: another seed tries other sizes); 20 s of churn.
+#  - debug (the debug kernel, uname -r ending in -ntdebug, where
+#    everything is about five times slower): about a tenth, the middle
+#    inner sizes every 29th; 16 s of churn.
+# NT_FUZZ_SECONDS (the environment, or the VM's /nt/config) sets the
+# churn's seconds in any profile.
+if [ "${NT_SLOW:-0}" = 1 ]; then
+	profile=slow
+elif [[ $(uname -r) == *-ntdebug ]]; then
+	profile=debug
+else
+	profile=default
+fi
+case $profile in
+slow)
+	n_init=400 n_cookie=300 n_data=3000 n_gso=60 n_response=300 n_frag=400
+	n_after=1000 inner="step=1" fuzz_seconds=40 ;;
+default)
+	n_init=150 n_cookie=100 n_data=1000 n_gso=20 n_response=100 n_frag=150
+	n_after=500 inner="step=7 dense=64" fuzz_seconds=20 ;;
+debug)
+	n_init=60 n_cookie=40 n_data=300 n_gso=8 n_response=40 n_frag=60
+	n_after=200 inner="step=29 dense=48" fuzz_seconds=16 ;;
+esac
+[ -n "${NT_FUZZ_SECONDS:-}" ] || [ ! -r /nt/config ] ||
+	NT_FUZZ_SECONDS=$(. /nt/config 2>/dev/null; echo "${NT_FUZZ_SECONDS:-}")
+fuzz_seconds=${NT_FUZZ_SECONDS:-$fuzz_seconds}
+nt_diag "profile $profile: init $n_init, cookie $n_cookie, data $n_data, inner $inner, gso $n_gso batches (twice), response $n_response, frag $n_frag; churn $fuzz_seconds s"
 # Totals for the record: seconds spent fuzzing, datagrams sent.
 fuzz_time=0 fuzz_cases=0
 # The receive drop reasons (module/uapi/noisetun.h); the inner ones are
@@ -93,6 +132,11 @@ ip link add veth netns "$ns1" type veth peer name r1 netns "$nsr"
 ip link add veth netns "$ns2" type veth peer name r2 netns "$nsr"
 ip link add veth netns "$ns3" type veth peer name r3 netns "$nsr"
 nr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+# The frag class's incomplete sets (a piece missing, or overlapping) wait
+# in ns1's reassembly queues for ipfrag_time (30 s by default), and their
+# expiry moves the Ip counters that quiet watches: 5 s here, ample for
+# the pieces of a set, which leave evilpeer back to back.
+n1 sysctl -qw net.ipv4.ipfrag_time=5 net.ipv6.ip6frag_time=5
 ip -n "$nsr" -b - <<-EOF
 	addr add 192.168.241.254/24 dev r1
 	addr add fd00:241::fe/64 dev r1 nodad
@@ -323,7 +367,7 @@ ep_stat() {
 
 # fuzz_class LABEL ARGS...: one exact class (ARGS to `fuzz`), checked.
 fuzz_class() {
-	local label=$1 resp0 cookie0
+	local label=$1 resp0 cookie0 c0=$SECONDS
 	shift
 	nt_wait_until 10 quiet || true
 	resp0=$(ep_stat rx_response) cookie0=$(ep_stat rx_cookie)
@@ -334,10 +378,11 @@ fuzz_class() {
 	local reply=$NT_EP_REPLY
 	fuzz_time=$((fuzz_time + SECONDS - t0))
 	fuzz_cases=$((fuzz_cases + $(nt_ep_val sent)))
-	nt_diag "$label: $reply"
 	# Test that evilpeer ran the class.
 	nt_check "$label: fuzz ran" nt_ep_ok
+	local t1=$SECONDS
 	nt_wait_until 30 caught_up || true
+	nt_diag "$label ($*): $reply (quiet $((t0 - c0)) s, fuzz $((t1 - t0)) s, caught up $((SECONDS - t1)) s)"
 	snap "$tmp/after"
 	responses=$(($(ep_stat rx_response) - resp0))
 	cookies=$(($(ep_stat rx_cookie) - cookie0))
@@ -374,36 +419,38 @@ router_forwarded() {
 
 # exact OUTER: phase 1 over an IPv4 or IPv6 outer path.
 exact() {
-	local o=$1 l="IPv$1 outer"
+	local o=$1 l="IPv$1 outer" p0=$SECONDS
 	ep_start "$o"
 	handshake "$l"
-	fuzz_class "$l, init" class=init
+	fuzz_class "$l, init" class=init count=$n_init
 	handshake "$l"
-	fuzz_class "$l, cookie" class=cookie
+	fuzz_class "$l, cookie" class=cookie count=$n_cookie
 	handshake "$l"
-	fuzz_class "$l, data" class=data
+	fuzz_class "$l, data" class=data count=$n_data
 	handshake "$l"
-	fuzz_class "$l, inner sizes 0..MTU+64" class=inner
+	fuzz_class "$l, inner sizes 0..MTU+64" class=inner $inner
 	handshake "$l"
-	fuzz_class "$l, gso" class=gso
+	fuzz_class "$l, gso" class=gso count=$n_gso
 	handshake "$l"
 	# The same batches, cut into single datagrams by evilpeer's link,
 	# merged again by the router's GRO, forwarded as one UDP GSO packet.
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation off
 	local singles0 fwd0
 	singles0=$(router_singles) fwd0=$(router_forwarded)
-	fuzz_class "$l, gso segmented and merged by GRO" class=gso
+	fuzz_class "$l, gso segmented and merged by GRO" class=gso count=$n_gso
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation on
 	# Test that the router's GRO merged them: it forwarded fewer packets
 	# than came in (so GRO-merged UDP reached nt0).
 	nt_check "$l, GRO: the router took $(($(router_singles) - singles0)) packets in, forwarded $(($(router_forwarded) - fwd0))" \
 		[ $(($(router_forwarded) - fwd0)) -lt $(($(router_singles) - singles0)) ]
 	device_initiates
-	fuzz_class "$l, response" class=response
+	fuzz_class "$l, response" class=response count=$n_response
 	handshake "$l"
-	# (last: its incomplete fragment sets wait 30 s in the IP layer)
-	fuzz_class "$l, frag" class=frag
+	# (last: its incomplete fragment sets wait in the IP layer, ipfrag_time
+	# below)
+	fuzz_class "$l, frag" class=frag count=$n_frag
 	nt_ep_stop
+	nt_diag "$l, exact classes: $((SECONDS - p0)) s"
 }
 
 exact 4
@@ -426,7 +473,7 @@ churn() {
 }
 
 mixed() {
-	local o=$1 l="IPv$1 outer, with churn" pid
+	local o=$1 l="IPv$1 outer, with churn" pid p0=$SECONDS
 	# (IPv4: batches cut by evilpeer's link and merged by GRO; IPv6: as sent)
 	[ "$o" = 4 ] && ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation off
 	ep_start "$o"
@@ -460,6 +507,7 @@ mixed() {
 		[ "$(accounted_drops)" -le "$(received)" ]
 	nt_ep_stop
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation on
+	nt_diag "$l: $((SECONDS - p0)) s"
 }
 
 mixed 4
@@ -474,7 +522,7 @@ nt_ep ping count=3 || true
 # Test that evilpeer's pings are answered too.
 nt_check "after the fuzzing, evilpeer's pings answered" \
 	eval '[ "$(nt_ep_val replies)" -eq 3 ]'
-fuzz_class "after the fuzzing, data" class=data count=1000
+fuzz_class "after the fuzzing, data" class=data count=$n_after
 nt_ep_stop
 
 [ "$NT_FAILED" -eq 0 ] || exit 1
