@@ -180,6 +180,52 @@ profile_says() {
 	fi
 }
 
+# --- one run --------------------------------------------------------------------
+
+# A request that never returns is a finding too, not a scenario timeout:
+# each run has run_limit seconds.
+run_limit=$((30 * ${NT_TIMEOUT_SCALE:-1}))
+
+# descendants PID: PID and every process below it.
+descendants() {
+	local c
+	echo "$1"
+	for c in $(awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+		descendants "$c"
+	done
+}
+
+# armed N REPORT CMD...: run CMD with fail-nth N armed by the shim, its
+# output in $tmp/run.out. After run_limit seconds, print where each of
+# its processes waits (state, wchan, kernel stack), kill them, return 124.
+armed() {
+	local n=$1 report=$2 pid p deadline
+	shift 2
+	(
+		export LD_PRELOAD="$shim" NT_FAILNTH="$n" NT_FAILNTH_REPORT="$report"
+		"$@"
+	) >"$tmp/run.out" 2>&1 &
+	pid=$!
+	deadline=$((SECONDS + run_limit))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			for p in $(descendants "$pid"); do
+				echo "  pid $p $(cat "/proc/$p/comm" 2>/dev/null)" \
+					"state $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" \
+					"wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
+				sed 's/^/    /' "/proc/$p/stack" 2>/dev/null | head -n 25
+			done
+			for p in $(descendants "$pid"); do
+				kill -9 "$p" 2>/dev/null || true
+			done
+			wait "$pid" 2>/dev/null || true
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$pid"
+}
+
 # --- the loop -------------------------------------------------------------------
 
 # State and restore functions of the request under test; set per request.
@@ -226,7 +272,15 @@ failnth() {
 		n=$(next_n "$n" "$dense" "$stride")
 		: >"$rep"
 		rc=0
-		out=$(LD_PRELOAD="$shim" NT_FAILNTH=$n NT_FAILNTH_REPORT="$rep" "$@" 2>&1) || rc=$?
+		armed "$n" "$rep" "$@" >"$tmp/hung" || rc=$?
+		out=$(cat "$tmp/run.out")
+		if [ "$rc" = 124 ]; then
+			echo "$name n=$n: did not return in $run_limit s; where it waits:"
+			cat "$tmp/hung"
+			echo "$name: giving up (a request that does not return)"
+			problems=$((problems + 1))
+			break
+		fi
 		line=$(cat "$rep")
 		if [[ $line != "n=$n injected="[01]" send="* ]]; then
 			echo "$name n=$n: the shim did not arm fail-nth (report '$line'; exit $rc: $out)"
