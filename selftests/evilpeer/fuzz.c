@@ -854,9 +854,16 @@ static bool run_response(struct fz *f, uint64_t count, const char **why)
 	uint64_t i, since;
 	size_t len;
 
-	/* The device's initiation to us, pending for at most REKEY_TIMEOUT. */
+	/*
+	 * The device's initiation to us, pending for at most REKEY_TIMEOUT.
+	 * One that waited in our socket since the command before is as old
+	 * as that wait, not as its reading (the device may replace it
+	 * during the burst, and the messages meant for its index would meet
+	 * another): outside mix, always the next one, read as it comes.
+	 */
 	ep_receive(f->ep, 0);
-	if (!f->ep->dev_init_ms || ep_now_ms() - f->ep->dev_init_ms > 2000) {
+	if (!f->mix || !f->ep->dev_init_ms ||
+	    ep_now_ms() - f->ep->dev_init_ms > 2000) {
 		since = f->ep->dev_init_ms;
 		if (f->mix || !ep_receive_until(f->ep, REKEY_TIMEOUT_MS + 2000,
 						initiation_came, &since)) {
