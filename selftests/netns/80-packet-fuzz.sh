@@ -204,26 +204,32 @@ nt_check "nt1 pings nt0 through the tunnel" nt_wait_until 20 n3 ping -c 1 -W 1 1
 # (ns1's outer link), Udp.* Ip.* (ns1's /proc/net/snmp), Udp6* Ip6*
 # (snmp6).
 snap() {
+	# (few processes: on the debug kernel each costs a lot, and the
+	# checks of one class take several snapshots)
 	n1 bash -c '
 		tunctl show nt0 --json
-		echo "@ nt0.rx_packets $(cat /sys/class/net/nt0/statistics/rx_packets)"
-		echo "@ nt0.rx_bytes $(cat /sys/class/net/nt0/statistics/rx_bytes)"
-		echo "@ veth.rx_packets $(cat /sys/class/net/veth/statistics/rx_packets)"
-		awk "\$1 == \"Udp:\" || \$1 == \"Ip:\" {
-			if (!(\$1 in hdr)) { for (i = 2; i <= NF; i++) h[\$1, i] = \$i; hdr[\$1] = 1; next }
-			for (i = 2; i <= NF; i++) print \"@\", substr(\$1, 1, length(\$1) - 1) \".\" h[\$1, i], \$i }" /proc/net/snmp
-		awk "\$1 ~ /^(Udp6|Ip6)/ { print \"@\", \$1, \$2 }" /proc/net/snmp6
-	' | awk -v ep="$ep_key" -v gp="$gp_key" '
-		$1 == "@" { print $2, $3; next }
+		echo "@ nt0.rx_packets $(</sys/class/net/nt0/statistics/rx_packets)"
+		echo "@ nt0.rx_bytes $(</sys/class/net/nt0/statistics/rx_bytes)"
+		echo "@ veth.rx_packets $(</sys/class/net/veth/statistics/rx_packets)"
+		echo "$(</proc/net/snmp)"
+		echo "$(</proc/net/snmp6)"
+	' | gawk -v ep="$ep_key" -v gp="$gp_key" '
+		$1 == "@" { s[$2] += $3; next }
+		$1 == "Udp:" || $1 == "Ip:" {
+			if (!($1 in hdr)) { for (i = 2; i <= NF; i++) h[$1, i] = $i; hdr[$1] = 1; next }
+			for (i = 2; i <= NF; i++) s[substr($1, 1, length($1) - 1) "." h[$1, i]] += $i
+			next }
+		$1 ~ /^(Udp6|Ip6)[A-Za-z0-9]+$/ && NF == 2 { s[$1] += $2; next }
 		/"peers": \[/ { peers = 1 }
 		peers && /"public_key":/ { k = $2; gsub(/[",]/, "", k); who = k == ep ? "ep" : k == gp ? "gp" : "other" }
 		/"drops": \{/ { dr = 1; next }
 		dr && /\}/ { dr = 0; next }
 		dr { k = $1; gsub(/[":]/, "", k); v = $2; sub(/,$/, "", v)
-		     print (peers ? who ".d." : "d.") k, v; next }
+		     s[(peers ? who ".d." : "d.") k] += v; next }
 		peers && /"(rx_packets|rx_bytes)":/ { k = $1; gsub(/[":]/, "", k); v = $2; sub(/,$/, "", v)
-		     print who "." k, v; print "all." k, v }
-	' | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' | sort >"$1"
+		     s[who "." k] += v; s["all." k] += v }
+		END { PROCINFO["sorted_in"] = "@ind_str_asc"; for (k in s) print k, s[k] }
+	' >"$1"
 	[ "$1" != "$tmp/after" ] || load_deltas
 }
 
@@ -379,10 +385,14 @@ ep_stat() {
 fuzz_class() {
 	local label=$1 resp0 cookie0 c0=$SECONDS
 	shift
-	nt_wait_until 10 quiet || true
+	# (quiet's last snapshot is the one before, when it was quiet)
+	if nt_wait_until 10 quiet; then
+		mv "$tmp/q2" "$tmp/before"
+	else
+		snap "$tmp/before"
+	fi
 	resp0=$(ep_stat rx_response) cookie0=$(ep_stat rx_cookie)
 	cookies=0
-	snap "$tmp/before"
 	local t0=$SECONDS
 	nt_ep_send fuzz "$@" && nt_ep_read 600 || true
 	local reply=$NT_EP_REPLY
@@ -391,9 +401,9 @@ fuzz_class() {
 	# Test that evilpeer ran the class.
 	nt_check "$label: fuzz ran" nt_ep_ok
 	local t1=$SECONDS
+	# (caught_up's last snapshot is the one after)
 	nt_wait_until 30 caught_up || true
 	nt_diag "$label ($*): $reply (quiet $((t0 - c0)) s, fuzz $((t1 - t0)) s, caught up $((SECONDS - t1)) s)"
-	snap "$tmp/after"
 	responses=$(($(ep_stat rx_response) - resp0))
 	cookies=$(($(ep_stat rx_cookie) - cookie0))
 	NT_EP_REPLY=$reply
