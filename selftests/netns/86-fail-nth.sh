@@ -22,8 +22,12 @@
 # Outcomes that are not ENOMEM from the handler, each with the state it
 # must leave: the fault hit the socket layer taking the message (send
 # fails, nothing changed); it hit the ack after a successful request
-# (ENOBUFS, the request applied); it hit an allocation whose failure is
-# absorbed (kmemleak's own bookkeeping, an optional cache: success).
+# (ENOBUFS, the request applied; ip gets no answer at all and would wait
+# for ever, so a run still waiting in recvmsg() 2 s after its request was
+# handled is killed, and its request must be whole or refused whole); it
+# hit an allocation whose failure is absorbed (kmemleak's own
+# bookkeeping, an optional cache: success). A run that does not return
+# in 30 s otherwise is a failure, shown with its kernel stacks.
 #
 # The handshake runs in workqueue context, so fail-nth is written to every
 # kworker (each counts its own sites); the first initiation, the response
@@ -195,11 +199,34 @@ descendants() {
 	done
 }
 
+# waits_for_netlink PID: a process of PID's waits in a netlink recvmsg().
+waits_for_netlink() {
+	local p
+	for p in $(descendants "$1"); do
+		grep -q 'netlink_recvmsg' "/proc/$p/stack" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# kill_all PID: PID and every process below it.
+kill_all() {
+	local p
+	for p in $(descendants "$1"); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	wait "$1" 2>/dev/null || true
+}
+
 # armed N REPORT CMD...: run CMD with fail-nth N armed by the shim, its
-# output in $tmp/run.out. After run_limit seconds, print where each of
-# its processes waits (state, wchan, kernel stack), kill them, return 124.
+# output in $tmp/run.out. Returns 125 when the request was handled (the
+# shim's report is written once the send returns: the kernel handles the
+# request inside it, and queues its answer there) and CMD still waits in
+# a netlink recvmsg() 2 s (times the scale) later: the fault hit the
+# allocation of its answer (netlink_ack), and iproute2's ip waits for it
+# for ever. After run_limit seconds, prints where each of its processes
+# waits (state, wchan, kernel stack), kills them and returns 124.
 armed() {
-	local n=$1 report=$2 pid p deadline
+	local n=$1 report=$2 pid p deadline handled=''
 	shift 2
 	(
 		export LD_PRELOAD="$shim" NT_FAILNTH="$n" NT_FAILNTH_REPORT="$report"
@@ -208,6 +235,13 @@ armed() {
 	pid=$!
 	deadline=$((SECONDS + run_limit))
 	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$handled" ] && [ -s "$report" ]; then
+			handled=$((SECONDS + 2 * ${NT_TIMEOUT_SCALE:-1}))
+		fi
+		if [ -n "$handled" ] && [ "$SECONDS" -ge "$handled" ] && waits_for_netlink "$pid"; then
+			kill_all "$pid"
+			return 125
+		fi
 		if [ "$SECONDS" -ge "$deadline" ]; then
 			for p in $(descendants "$pid"); do
 				echo "  pid $p $(cat "/proc/$p/comm" 2>/dev/null)" \
@@ -215,15 +249,33 @@ armed() {
 					"wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
 				sed 's/^/    /' "/proc/$p/stack" 2>/dev/null | head -n 25
 			done
-			for p in $(descendants "$pid"); do
-				kill -9 "$p" 2>/dev/null || true
-			done
-			wait "$pid" 2>/dev/null || true
+			kill_all "$pid"
 			return 124
 		fi
 		sleep 0.1
 	done
 	wait "$pid"
+}
+
+# hung_fault N CMD...: once more, with a stack per fault in the kernel
+# log, and print the stack of the fault that made CMD hang.
+hung_fault() {
+	local n=$1 k0
+	shift
+	restore_fn_quiet
+	k0=$(wc -l <"$NT_KMSG")
+	echo 2 >"$dbg/failslab/verbose"
+	echo 2 >"$dbg/fail_page_alloc/verbose"
+	run_limit=$((5 * ${NT_TIMEOUT_SCALE:-1})) armed "$n" /dev/null "$@" >/dev/null 2>&1 || true
+	echo 1 >"$dbg/failslab/verbose"
+	echo 1 >"$dbg/fail_page_alloc/verbose"
+	echo "the fault at n=$n, again:"
+	tail -n +"$((k0 + 1))" "$NT_KMSG" | sed 's/^[^;]*;//' |
+		sed -n '/FAULT_INJECTION: forcing a failure/,$p' | head -n 45 | sed 's/^/  /'
+	restore_fn_quiet
+}
+restore_fn_quiet() {
+	[ "$($state_fn 2>/dev/null)" = "$before" ] || $restore_fn >/dev/null 2>&1 || true
 }
 
 # --- the loop -------------------------------------------------------------------
@@ -251,7 +303,7 @@ failnth() {
 	local name=$1 dense=$2 stride=$3
 	shift 3
 	local before after got out rc rep n=0 tried=0 failed=0 absorbed=0
-	local sendfail=0 acklost=0 line injected send problems=0 last='' t0=$SECONDS
+	local sendfail=0 acklost=0 noanswer=0 line injected send problems=0 last='' t0=$SECONDS
 
 	before=$($state_fn) || { echo "$name: cannot read the state"; return 1; }
 	out=$("$@" 2>&1) || { echo "$name: fails without a fault: $out"; return 1; }
@@ -277,6 +329,7 @@ failnth() {
 		if [ "$rc" = 124 ]; then
 			echo "$name n=$n: did not return in $run_limit s; where it waits:"
 			cat "$tmp/hung"
+			hung_fault "$n" "$@"
 			echo "$name: giving up (a request that does not return)"
 			problems=$((problems + 1))
 			break
@@ -308,6 +361,15 @@ failnth() {
 			absorbed=$((absorbed + 1))
 			if [ "$got" != "$after" ]; then
 				echo "$name n=$n: succeeded with a fault, but the state is not the request's:"
+				diff <(echo "$after") <(echo "$got") | head -n 20
+				problems=$((problems + 1))
+			fi
+		elif [ "$rc" = 125 ]; then
+			# No answer (see armed): the ack was lost; the request
+			# must be applied whole or refused whole.
+			noanswer=$((noanswer + 1))
+			if [ "$got" != "$after" ] && [ "$got" != "$before" ]; then
+				echo "$name n=$n: no answer, and the request is neither applied whole nor refused whole:"
 				diff <(echo "$after") <(echo "$got") | head -n 20
 				problems=$((problems + 1))
 			fi
@@ -355,7 +417,7 @@ failnth() {
 			break
 		fi
 	done
-	echo "$name: n=1..$last ($tried runs, $((SECONDS - t0)) s, $(profile_says "$dense" "$stride")): ENOMEM $failed, send failed $sendfail, ack lost $acklost, absorbed $absorbed, then whole at n=$last" >>"$summary"
+	echo "$name: n=1..$last ($tried runs, $((SECONDS - t0)) s, $(profile_says "$dense" "$stride")): ENOMEM $failed, send failed $sendfail, ack lost $acklost, no answer $noanswer, absorbed $absorbed, then whole at n=$last" >>"$summary"
 	[ "$problems" -eq 0 ]
 }
 
