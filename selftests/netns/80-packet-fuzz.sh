@@ -120,7 +120,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nt_kind noisetun ethtool ping
+nt_kind noisetun ethtool ping nsenter gawk
 
 n1() { ip netns exec "$ns1" "$@"; }
 nr() { ip netns exec "$nsr" "$@"; }
@@ -205,17 +205,20 @@ nt_check "nt1 pings nt0 through the tunnel" nt_wait_until 20 n3 ping -c 1 -W 1 1
 # (ns1's outer link), Udp.* Ip.* (ns1's /proc/net/snmp), Udp6* Ip6*
 # (snmp6).
 snap() {
-	# (few processes: on the debug kernel each costs a lot, and the
-	# checks of one class take several snapshots)
-	n1 bash -c '
+	# (few processes, and nsenter rather than ip netns exec, which mounts
+	# a sysfs each time: on the debug kernel all of it costs seconds, and
+	# the checks of one class take three snapshots; /proc/net is ns1's)
+	nsenter --net="/run/netns/$ns1" bash -c '
 		tunctl show nt0 --json
-		echo "@ nt0.rx_packets $(</sys/class/net/nt0/statistics/rx_packets)"
-		echo "@ nt0.rx_bytes $(</sys/class/net/nt0/statistics/rx_bytes)"
-		echo "@ veth.rx_packets $(</sys/class/net/veth/statistics/rx_packets)"
+		echo "$(</proc/net/dev)"
 		echo "$(</proc/net/snmp)"
 		echo "$(</proc/net/snmp6)"
 	' | gawk -v ep="$ep_key" -v gp="$gp_key" '
-		$1 == "@" { s[$2] += $3; next }
+		/^ *(nt0|veth):/ {
+			sub(/:/, " ")
+			if ($1 == "nt0") { s["nt0.rx_bytes"] += $2; s["nt0.rx_packets"] += $3 }
+			else s["veth.rx_packets"] += $3
+			next }
 		$1 == "Udp:" || $1 == "Ip:" {
 			if (!($1 in hdr)) { for (i = 2; i <= NF; i++) h[$1, i] = $i; hdr[$1] = 1; next }
 			for (i = 2; i <= NF; i++) s[substr($1, 1, length($1) - 1) "." h[$1, i]] += $i
