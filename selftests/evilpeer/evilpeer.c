@@ -82,7 +82,7 @@
  *	ephemeral key serve them all (the device's work per initiation is
  *	the same, ours much less). Answers sent= ms=.
  *   fuzz class=CLASS [seed=N] [count=N] [ms=N] [hsrate=200] [sync=200]
- *	  [from=0] [to=MTU+64] [step=1]
+ *	  [from=0] [to=MTU+64] [step=1] [dense=0]
  *	Mutations of valid messages (fuzz.c): CLASS is init, response,
  *	cookie, data, inner, gso, frag or mix (see fuzz.h). Each
  *	datagram gets the outcome the device must give it, and the answer
@@ -96,7 +96,9 @@
  *	at random for ms= (default 10000), handshaking again now and then,
  *	and adds c.CLASS= (datagrams per class) and handshakes=. hsrate=
  *	caps the handshake messages that pass mac1 a second, so the device
- *	is never under load. from= to= step= are inner's sizes. response
+ *	is never under load. from= to= step= are inner's sizes; with
+ *	step= over 1, dense= sizes at each end go one by one (and the steps
+ *	between start at a random phase). response
  *	needs a recent initiation from the device (it waits up to 7 s),
  *	frag a raw socket and --bind with an address.
  *   sleep ms=N
@@ -828,6 +830,7 @@ static void cmd_fuzz(struct ep *ep, struct args *a, struct reply *r)
 	    !arg_u64(a, "from", 0, 0, MAX_INNER_LEN, &o.from, r) ||
 	    !arg_u64(a, "to", ep->mtu + 64, 0, MAX_INNER_LEN, &o.to, r) ||
 	    !arg_u64(a, "step", 1, 1, MAX_INNER_LEN, &o.step, r) ||
+	    !arg_u64(a, "dense", 0, 0, MAX_INNER_LEN, &o.dense, r) ||
 	    !args_all_used(a, r))
 		return;
 	if (!name || !ep_fuzz_class_parse(name, &o.cls)) {

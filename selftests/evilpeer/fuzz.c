@@ -854,9 +854,16 @@ static bool run_response(struct fz *f, uint64_t count, const char **why)
 	uint64_t i, since;
 	size_t len;
 
-	/* The device's initiation to us, pending for at most REKEY_TIMEOUT. */
+	/*
+	 * The device's initiation to us, pending for at most REKEY_TIMEOUT.
+	 * One that waited in our socket since the command before is as old
+	 * as that wait, not as its reading (the device may replace it
+	 * during the burst, and the messages meant for its index would meet
+	 * another): outside mix, always the next one, read as it comes.
+	 */
 	ep_receive(f->ep, 0);
-	if (!f->ep->dev_init_ms || ep_now_ms() - f->ep->dev_init_ms > 2000) {
+	if (!f->mix || !f->ep->dev_init_ms ||
+	    ep_now_ms() - f->ep->dev_init_ms > 2000) {
 		since = f->ep->dev_init_ms;
 		if (f->mix || !ep_receive_until(f->ep, REKEY_TIMEOUT_MS + 2000,
 						initiation_came, &since)) {
@@ -1060,8 +1067,29 @@ static void run_data(struct fz *f, uint64_t count)
 	}
 }
 
+/*
+ * The inner size after @size: from + @step (1 within @dense of @from or of
+ * @to; the first step past the low dense sizes starts at a random phase).
+ */
+static uint64_t next_inner_size(struct fz *f, uint64_t size, uint64_t from,
+				uint64_t to, uint64_t step, uint64_t dense)
+{
+	uint64_t next;
+
+	if (step <= 1 || size < from + dense || size + dense >= to)
+		return size + 1;
+	if (size == from + dense)
+		next = size + 1 + below(f, step);
+	else
+		next = size + step;
+	/* Into the high dense sizes at their first. */
+	if (to >= dense && next > to - dense && size < to - dense)
+		next = to - dense;
+	return next;
+}
+
 static void run_inner(struct fz *f, uint64_t from, uint64_t to, uint64_t step,
-		      uint64_t random_count)
+		      uint64_t dense, uint64_t random_count)
 {
 	static uint8_t inner[MAX_INNER_LEN], m[MAX_UDP_PAYLOAD];
 	uint64_t size, i;
@@ -1078,7 +1106,8 @@ static void run_inner(struct fz *f, uint64_t from, uint64_t to, uint64_t step,
 		}
 		return;
 	}
-	for (size = from; size <= to && f->ep->cur.valid; size += step ? step : 1) {
+	for (size = from; size <= to && f->ep->cur.valid;
+	     size = next_inner_size(f, size, from, to, step, dense)) {
 		for (v = 0; v < V__COUNT; v++) {
 			make_inner(f, (enum inner_variant)v, (size_t)size, inner);
 			send_msg(f, m, seal_fresh(f, m, inner, (size_t)size));
@@ -1440,7 +1469,7 @@ static void run_mix(struct fz *f)
 			run_data(f, 1 + below(f, 64));
 			break;
 		case FZ_INNER:
-			run_inner(f, 0, f->ep->mtu + 64, 1, 1 + below(f, 64));
+			run_inner(f, 0, f->ep->mtu + 64, 1, 0, 1 + below(f, 64));
 			break;
 		case FZ_GSO:
 			run_gso(f, 1);
@@ -1514,7 +1543,7 @@ bool ep_fuzz(struct ep *ep, const struct ep_fuzz_opts *o,
 		run_data(&f, count);
 		break;
 	case FZ_INNER:
-		run_inner(&f, o->from, o->to, o->step, 0);
+		run_inner(&f, o->from, o->to, o->step, o->dense, 0);
 		break;
 	case FZ_GSO:
 		run_gso(&f, count);

@@ -80,6 +80,9 @@ extern const char *const ep_fuzz_class_names[FZ__CLASSES];
  * @from: inner: the first inner size
  * @to: inner: the last inner size
  * @step: inner: the size step
+ * @dense: inner, with @step > 1: every size within this many of @from and
+ *	   of @to all the same (the header boundaries, the largest sizes);
+ *	   the stepped sizes between start at a random phase (from @seed)
  * @sync: a round trip (an inner ping) after this many data messages, so
  *	  that the device's queues never overflow (0: none)
  */
@@ -89,7 +92,7 @@ struct ep_fuzz_opts {
 	uint64_t count;
 	uint64_t ms;
 	uint64_t hsrate;
-	uint64_t from, to, step;
+	uint64_t from, to, step, dense;
 	uint64_t sync;
 };
 

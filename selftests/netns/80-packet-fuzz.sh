@@ -60,7 +60,46 @@ source "$(dirname "$0")/../lib.sh"
 ns1="ntpf1-$$" nsr="ntpfr-$$" ns2="ntpf2-$$" ns3="ntpf3-$$"
 nt_tmpdir
 nt_testprog evilpeer evilpeer
-fuzz_seconds=${NT_FUZZ_SECONDS:-40}
+
+# --- profiles ---------------------------------------------------------------------
+# How much each class sends (evilpeer's count=; the inner sizes' step=
+# and dense=), and the churn phase's seconds. Every class, both outer
+# paths, the churn and every check run in each profile; only the
+# numbers differ.
+#  - slow (NT_SLOW=1): evilpeer's defaults (init 400, cookie 300, data
+#    3000, gso 60 batches, response 300, frag 400) and every inner size
+#    0..MTU+64; 40 s of churn. About 12 minutes on the stock kernel.
+#  - default (make check): about a third of that; the inner sizes one by
+#    one up to 64 bytes (the IPv4 and IPv6 header lengths, each padding
+#    remainder) and over the last 64, every 7th between (from a random
+#    phase: another seed tries other sizes); 20 s of churn.
+#  - debug (the debug kernel, uname -r ending in -ntdebug, where
+#    everything is about five times slower): about a tenth, the middle
+#    inner sizes every 29th; 16 s of churn.
+# NT_FUZZ_SECONDS (the environment, or the VM's /nt/config) sets the
+# churn's seconds in any profile.
+if [ "${NT_SLOW:-0}" = 1 ]; then
+	profile=slow
+elif [[ $(uname -r) == *-ntdebug ]]; then
+	profile=debug
+else
+	profile=default
+fi
+case $profile in
+slow)
+	n_init=400 n_cookie=300 n_data=3000 n_gso=60 n_response=300 n_frag=400
+	n_after=1000 inner="step=1" fuzz_seconds=40 ;;
+default)
+	n_init=150 n_cookie=100 n_data=1000 n_gso=20 n_response=100 n_frag=150
+	n_after=500 inner="step=7 dense=64" fuzz_seconds=20 ;;
+debug)
+	n_init=60 n_cookie=40 n_data=300 n_gso=8 n_response=40 n_frag=60
+	n_after=200 inner="step=29 dense=48" fuzz_seconds=16 ;;
+esac
+[ -n "${NT_FUZZ_SECONDS:-}" ] || [ ! -r /nt/config ] ||
+	NT_FUZZ_SECONDS=$(. /nt/config 2>/dev/null; echo "${NT_FUZZ_SECONDS:-}")
+fuzz_seconds=${NT_FUZZ_SECONDS:-$fuzz_seconds}
+nt_diag "profile $profile: init $n_init, cookie $n_cookie, data $n_data, inner $inner, gso $n_gso batches (twice), response $n_response, frag $n_frag; churn $fuzz_seconds s"
 # Totals for the record: seconds spent fuzzing, datagrams sent.
 fuzz_time=0 fuzz_cases=0
 # The receive drop reasons (module/uapi/noisetun.h); the inner ones are
@@ -81,7 +120,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nt_kind noisetun ethtool ping
+nt_kind noisetun ethtool ping nsenter gawk
 
 n1() { ip netns exec "$ns1" "$@"; }
 nr() { ip netns exec "$nsr" "$@"; }
@@ -93,6 +132,12 @@ ip link add veth netns "$ns1" type veth peer name r1 netns "$nsr"
 ip link add veth netns "$ns2" type veth peer name r2 netns "$nsr"
 ip link add veth netns "$ns3" type veth peer name r3 netns "$nsr"
 nr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+# The frag class's incomplete sets (a piece missing, or overlapping) wait
+# in ns1's reassembly queues for ipfrag_time (30 s by default), then
+# expire with an ICMP error to evilpeer: 5 s here, so that they are gone
+# before the next class starts, and ample for the pieces of a set, which
+# leave evilpeer back to back.
+n1 sysctl -qw net.ipv4.ipfrag_time=5 net.ipv6.ip6frag_time=5
 ip -n "$nsr" -b - <<-EOF
 	addr add 192.168.241.254/24 dev r1
 	addr add fd00:241::fe/64 dev r1 nodad
@@ -160,36 +205,55 @@ nt_check "nt1 pings nt0 through the tunnel" nt_wait_until 20 n3 ping -c 1 -W 1 1
 # (ns1's outer link), Udp.* Ip.* (ns1's /proc/net/snmp), Udp6* Ip6*
 # (snmp6).
 snap() {
-	n1 bash -c '
+	# (few processes, and nsenter rather than ip netns exec, which mounts
+	# a sysfs each time: on the debug kernel all of it costs seconds, and
+	# the checks of one class take three snapshots; /proc/net is ns1's)
+	nsenter --net="/run/netns/$ns1" bash -c '
 		tunctl show nt0 --json
-		echo "@ nt0.rx_packets $(cat /sys/class/net/nt0/statistics/rx_packets)"
-		echo "@ nt0.rx_bytes $(cat /sys/class/net/nt0/statistics/rx_bytes)"
-		echo "@ veth.rx_packets $(cat /sys/class/net/veth/statistics/rx_packets)"
-		awk "\$1 == \"Udp:\" || \$1 == \"Ip:\" {
-			if (!(\$1 in hdr)) { for (i = 2; i <= NF; i++) h[\$1, i] = \$i; hdr[\$1] = 1; next }
-			for (i = 2; i <= NF; i++) print \"@\", substr(\$1, 1, length(\$1) - 1) \".\" h[\$1, i], \$i }" /proc/net/snmp
-		awk "\$1 ~ /^(Udp6|Ip6)/ { print \"@\", \$1, \$2 }" /proc/net/snmp6
-	' | awk -v ep="$ep_key" -v gp="$gp_key" '
-		$1 == "@" { print $2, $3; next }
+		echo "$(</proc/net/dev)"
+		echo "$(</proc/net/snmp)"
+		echo "$(</proc/net/snmp6)"
+	' | gawk -v ep="$ep_key" -v gp="$gp_key" '
+		/^ *(nt0|veth):/ {
+			sub(/:/, " ")
+			if ($1 == "nt0") { s["nt0.rx_bytes"] += $2; s["nt0.rx_packets"] += $3 }
+			else s["veth.rx_packets"] += $3
+			next }
+		$1 == "Udp:" || $1 == "Ip:" {
+			if (!($1 in hdr)) { for (i = 2; i <= NF; i++) h[$1, i] = $i; hdr[$1] = 1; next }
+			for (i = 2; i <= NF; i++) s[substr($1, 1, length($1) - 1) "." h[$1, i]] += $i
+			next }
+		$1 ~ /^(Udp6|Ip6)[A-Za-z0-9]+$/ && NF == 2 { s[$1] += $2; next }
 		/"peers": \[/ { peers = 1 }
 		peers && /"public_key":/ { k = $2; gsub(/[",]/, "", k); who = k == ep ? "ep" : k == gp ? "gp" : "other" }
 		/"drops": \{/ { dr = 1; next }
 		dr && /\}/ { dr = 0; next }
 		dr { k = $1; gsub(/[":]/, "", k); v = $2; sub(/,$/, "", v)
-		     print (peers ? who ".d." : "d.") k, v; next }
+		     s[(peers ? who ".d." : "d.") k] += v; next }
 		peers && /"(rx_packets|rx_bytes)":/ { k = $1; gsub(/[":]/, "", k); v = $2; sub(/,$/, "", v)
-		     print who "." k, v; print "all." k, v }
-	' | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' | sort >"$1"
+		     s[who "." k] += v; s["all." k] += v }
+		END { PROCINFO["sorted_in"] = "@ind_str_asc"; for (k in s) print k, s[k] }
+	' >"$1"
+	[ "$1" != "$tmp/after" ] || load_deltas
 }
 
-# val FILE NAME: a counter of a snapshot (0 when absent).
-val() {
-	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$1"
+# D[NAME]: the growth of every counter from $tmp/before to $tmp/after,
+# loaded by snap when it writes $tmp/after (one awk, not two a counter:
+# the checks read about a hundred of them).
+declare -A D=()
+load_deltas() {
+	local k v
+	D=()
+	while read -r k v; do
+		D[$k]=$v
+	done < <(awk 'FNR == NR { b[$1] = $2; next }
+		{ print $1, $2 - b[$1]; seen[$1] = 1 }
+		END { for (k in b) if (!(k in seen)) print k, -b[k] }' "$tmp/before" "$tmp/after")
 }
 
-# d NAME: its growth from $tmp/before to $tmp/after.
+# d NAME: its growth from $tmp/before to $tmp/after (0 when absent).
 d() {
-	echo $(($(val "$tmp/after" "$1") - $(val "$tmp/before" "$1")))
+	echo "${D[$1]:-0}"
 }
 
 # received: datagrams nt0's sockets were handed (both families).
@@ -201,10 +265,10 @@ received() {
 accounted_drops() {
 	local sum=0 r
 	for r in $rx_reasons; do
-		sum=$((sum + $(d "d.$r")))
+		sum=$((sum + ${D[d.$r]:-0}))
 	done
 	for r in $inner_reasons; do
-		sum=$((sum - $(d "d.$r")))
+		sum=$((sum - ${D[d.$r]:-0}))
 	done
 	echo "$sum"
 }
@@ -221,12 +285,15 @@ caught_up() {
 	[ "$(received)" -ge "$(nt_ep_val reach)" ] && [ "$(accounted)" -eq "$(received)" ]
 }
 
-# quiet: the counters stopped moving (nothing in flight).
+# quiet: the counters the checks read stopped moving (nothing in flight;
+# the Ip and Ip6 counters and the veth's are left out: IPv6's neighbour
+# discovery and MLD move them for seconds after the links come up).
 quiet() {
 	snap "$tmp/q1"
 	sleep 0.3
 	snap "$tmp/q2"
-	cmp -s "$tmp/q1" "$tmp/q2"
+	awk 'FNR == NR { if ($1 !~ /^(Ip|veth)/) a[$1] = $2; next }
+		$1 !~ /^(Ip|veth)/ && a[$1] != $2 { exit 1 }' "$tmp/q1" "$tmp/q2"
 }
 
 # identity: received = delivered + each drop reason (see the top).
@@ -259,7 +326,7 @@ predicted() {
 	want_sum=$(nt_ep_val delivered) got_sum=$(d nt0.rx_packets)
 	for r in $group; do
 		want_sum=$((want_sum + $(nt_ep_val "drop.$r")))
-		got_sum=$((got_sum + $(d "d.$r")))
+		got_sum=$((got_sum + ${D[d.$r]:-0}))
 	done
 	check_one "authenticated messages (delivered + replay + too_old + inner drops)" \
 		"$want_sum" "$got_sum"
@@ -274,9 +341,9 @@ predicted() {
 	}
 	for r in $rx_reasons; do
 		if [[ " $group " == *" $r "* ]]; then
-			near "drop $r" "$(nt_ep_val "drop.$r")" "$(d "d.$r")" "$slack"
+			near "drop $r" "$(nt_ep_val "drop.$r")" "${D[d.$r]:-0}" "$slack"
 		else
-			check_one "drop $r" "$(nt_ep_val "drop.$r")" "$(d "d.$r")"
+			check_one "drop $r" "$(nt_ep_val "drop.$r")" "${D[d.$r]:-0}"
 		fi
 	done
 	near "nt0 rx_packets (delivered)" "$(nt_ep_val delivered)" "$(d nt0.rx_packets)" "$slack"
@@ -323,22 +390,28 @@ ep_stat() {
 
 # fuzz_class LABEL ARGS...: one exact class (ARGS to `fuzz`), checked.
 fuzz_class() {
-	local label=$1 resp0 cookie0
+	local label=$1 resp0 cookie0 c0=$SECONDS
 	shift
-	nt_wait_until 10 quiet || true
+	# (evilpeer's stats first: reading them, it takes what came, and may
+	# answer; then quiet's last snapshot is the one before)
 	resp0=$(ep_stat rx_response) cookie0=$(ep_stat rx_cookie)
 	cookies=0
-	snap "$tmp/before"
+	if nt_wait_until 10 quiet; then
+		mv "$tmp/q2" "$tmp/before"
+	else
+		snap "$tmp/before"
+	fi
 	local t0=$SECONDS
 	nt_ep_send fuzz "$@" && nt_ep_read 600 || true
 	local reply=$NT_EP_REPLY
 	fuzz_time=$((fuzz_time + SECONDS - t0))
 	fuzz_cases=$((fuzz_cases + $(nt_ep_val sent)))
-	nt_diag "$label: $reply"
 	# Test that evilpeer ran the class.
 	nt_check "$label: fuzz ran" nt_ep_ok
+	local t1=$SECONDS
+	# (caught_up's last snapshot is the one after)
 	nt_wait_until 30 caught_up || true
-	snap "$tmp/after"
+	nt_diag "$label ($*): $reply (quiet $((t0 - c0)) s, fuzz $((t1 - t0)) s, caught up $((SECONDS - t1)) s)"
 	responses=$(($(ep_stat rx_response) - resp0))
 	cookies=$(($(ep_stat rx_cookie) - cookie0))
 	NT_EP_REPLY=$reply
@@ -374,36 +447,38 @@ router_forwarded() {
 
 # exact OUTER: phase 1 over an IPv4 or IPv6 outer path.
 exact() {
-	local o=$1 l="IPv$1 outer"
+	local o=$1 l="IPv$1 outer" p0=$SECONDS
 	ep_start "$o"
 	handshake "$l"
-	fuzz_class "$l, init" class=init
+	fuzz_class "$l, init" class=init count=$n_init
 	handshake "$l"
-	fuzz_class "$l, cookie" class=cookie
+	fuzz_class "$l, cookie" class=cookie count=$n_cookie
 	handshake "$l"
-	fuzz_class "$l, data" class=data
+	fuzz_class "$l, data" class=data count=$n_data
 	handshake "$l"
-	fuzz_class "$l, inner sizes 0..MTU+64" class=inner
+	fuzz_class "$l, inner sizes 0..MTU+64" class=inner $inner
 	handshake "$l"
-	fuzz_class "$l, gso" class=gso
+	fuzz_class "$l, gso" class=gso count=$n_gso
 	handshake "$l"
 	# The same batches, cut into single datagrams by evilpeer's link,
 	# merged again by the router's GRO, forwarded as one UDP GSO packet.
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation off
 	local singles0 fwd0
 	singles0=$(router_singles) fwd0=$(router_forwarded)
-	fuzz_class "$l, gso segmented and merged by GRO" class=gso
+	fuzz_class "$l, gso segmented and merged by GRO" class=gso count=$n_gso
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation on
 	# Test that the router's GRO merged them: it forwarded fewer packets
 	# than came in (so GRO-merged UDP reached nt0).
 	nt_check "$l, GRO: the router took $(($(router_singles) - singles0)) packets in, forwarded $(($(router_forwarded) - fwd0))" \
 		[ $(($(router_forwarded) - fwd0)) -lt $(($(router_singles) - singles0)) ]
 	device_initiates
-	fuzz_class "$l, response" class=response
+	fuzz_class "$l, response" class=response count=$n_response
 	handshake "$l"
-	# (last: its incomplete fragment sets wait 30 s in the IP layer)
-	fuzz_class "$l, frag" class=frag
+	# (last: its incomplete fragment sets wait in the IP layer, ipfrag_time
+	# below)
+	fuzz_class "$l, frag" class=frag count=$n_frag
 	nt_ep_stop
+	nt_diag "$l, exact classes: $((SECONDS - p0)) s"
 }
 
 exact 4
@@ -426,7 +501,7 @@ churn() {
 }
 
 mixed() {
-	local o=$1 l="IPv$1 outer, with churn" pid
+	local o=$1 l="IPv$1 outer, with churn" pid p0=$SECONDS
 	# (IPv4: batches cut by evilpeer's link and merged by GRO; IPv6: as sent)
 	[ "$o" = 4 ] && ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation off
 	ep_start "$o"
@@ -460,6 +535,7 @@ mixed() {
 		[ "$(accounted_drops)" -le "$(received)" ]
 	nt_ep_stop
 	ip netns exec "$ns2" ethtool -K veth tx-udp-segmentation on
+	nt_diag "$l: $((SECONDS - p0)) s"
 }
 
 mixed 4
@@ -474,7 +550,7 @@ nt_ep ping count=3 || true
 # Test that evilpeer's pings are answered too.
 nt_check "after the fuzzing, evilpeer's pings answered" \
 	eval '[ "$(nt_ep_val replies)" -eq 3 ]'
-fuzz_class "after the fuzzing, data" class=data count=1000
+fuzz_class "after the fuzzing, data" class=data count=$n_after
 nt_ep_stop
 
 [ "$NT_FAILED" -eq 0 ] || exit 1

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nt-timeout: 400
+# nt-timeout: 1200
 # nt-category: faults
 #
 # Allocation failures, one at a time (Documentation/testing.md, F7): for each kind of SET
@@ -22,14 +22,24 @@
 # Outcomes that are not ENOMEM from the handler, each with the state it
 # must leave: the fault hit the socket layer taking the message (send
 # fails, nothing changed); it hit the ack after a successful request
-# (ENOBUFS, the request applied); it hit an allocation whose failure is
-# absorbed (kmemleak's own bookkeeping, an optional cache: success).
+# (ENOBUFS, the request applied; ip gets no answer at all and would wait
+# for ever, so a run still waiting in recvmsg() 2 s after its request was
+# handled is killed, and its request must be whole or refused whole); it
+# hit an allocation whose failure is absorbed (kmemleak's own
+# bookkeeping, an optional cache: success). A run that does not return
+# in 30 s otherwise is a failure, shown with its kernel stacks.
 #
 # The handshake runs in workqueue context, so fail-nth is written to every
 # kworker (each counts its own sites); the first initiation, the response
 # and the session's first packets meet the fault in turn. An allocation
 # failure there must be a counted drop or a send error, and the handshake
 # must complete afterwards.
+#
+# Two profiles (below, "the profiles"): by default, every n for the first
+# allocations and a sample of the rest, for CI's debug lane; with
+# NT_SLOW=1 every n, well over 20 minutes on the debug kernel (the
+# timeout above is for that one: 3600 s on the debug kernel). Each loop's
+# summary line says which ran, how many runs and how many seconds.
 #
 # Needs a kernel with CONFIG_FAULT_INJECTION (make check-debug); skipped
 # on Debian's kernel, which has none.
@@ -114,6 +124,159 @@ done
 tunctl genpsk >"$tmp/psk"
 pub() { cat "$tmp/p$1"; }
 
+# --- the profiles -----------------------------------------------------------------
+
+# Which n each loop tries. Every loop runs until the fault no longer
+# fires, so each proves that its request completes afterwards.
+#  - NT_SLOW=1 (make check-debug SLOW=1), exhaustive: every n up to each
+#    loop's DENSE, then every STRIDE-th (1 for most: every n).
+#  - default (CI's debug lane): every n up to sample_dense (the early
+#    allocations, where the error paths are unwinding the least), then
+#    steps of n / sample_grow (at least the loop's STRIDE), starting at a
+#    random phase: a few runs per doubling of n (about 20 runs for a
+#    hundred allocations, 30 for thousands), and another run samples
+#    other n.
+if [ "${NT_SLOW:-0}" = 1 ]; then
+	profile=slow
+else
+	profile=default
+fi
+sample_dense=12
+sample_grow=3
+
+# next_n N DENSE STRIDE: the n to try after N.
+next_n() {
+	local n=$1 dense=$2 stride=$3 step
+	if [ "$profile" = default ] && [ "$dense" -gt "$sample_dense" ]; then
+		dense=$sample_dense
+	fi
+	if [ "$n" -lt "$dense" ]; then
+		echo $((n + 1))
+		return
+	fi
+	if [ "$profile" = slow ]; then
+		echo $((n + stride))
+		return
+	fi
+	step=$((n / sample_grow))
+	[ "$step" -ge "$stride" ] || step=$stride
+	if [ "$n" -eq "$dense" ]; then
+		# The first sampled n: a random phase within the first step.
+		echo $((n + 1 + RANDOM % step))
+	else
+		echo $((n + step))
+	fi
+}
+
+# profile_says DENSE STRIDE: the profile, for a loop's summary line.
+profile_says() {
+	local dense=$1 stride=$2
+	if [ "$profile" = slow ]; then
+		if [ "$stride" -gt 1 ]; then
+			echo "profile slow: every n to $dense, then every ${stride}th"
+		else
+			echo "profile slow: every n"
+		fi
+	else
+		[ "$dense" -le "$sample_dense" ] || dense=$sample_dense
+		echo "profile default: every n to $dense, then steps of n/$sample_grow (at least $stride) from a random phase"
+	fi
+}
+
+# --- one run --------------------------------------------------------------------
+
+# A request that never returns is a finding too, not a scenario timeout:
+# each run has run_limit seconds.
+run_limit=$((30 * ${NT_TIMEOUT_SCALE:-1}))
+
+# descendants PID: PID and every process below it.
+descendants() {
+	local c
+	echo "$1"
+	for c in $(awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+		descendants "$c"
+	done
+}
+
+# waits_for_netlink PID: a process of PID's waits in a netlink recvmsg().
+waits_for_netlink() {
+	local p
+	for p in $(descendants "$1"); do
+		grep -q 'netlink_recvmsg' "/proc/$p/stack" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# kill_all PID: PID and every process below it.
+kill_all() {
+	local p
+	for p in $(descendants "$1"); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	wait "$1" 2>/dev/null || true
+}
+
+# armed N REPORT CMD...: run CMD with fail-nth N armed by the shim, its
+# output in $tmp/run.out. Returns 125 when the request was handled (the
+# shim's report is written once the send returns: the kernel handles the
+# request inside it, and queues its answer there) and CMD still waits in
+# a netlink recvmsg() 2 s (times the scale) later: the fault hit the
+# allocation of its answer (netlink_ack), and iproute2's ip waits for it
+# for ever. After run_limit seconds, prints where each of its processes
+# waits (state, wchan, kernel stack), kills them and returns 124.
+armed() {
+	local n=$1 report=$2 pid p deadline handled=''
+	shift 2
+	(
+		export LD_PRELOAD="$shim" NT_FAILNTH="$n" NT_FAILNTH_REPORT="$report"
+		"$@"
+	) >"$tmp/run.out" 2>&1 &
+	pid=$!
+	deadline=$((SECONDS + run_limit))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$handled" ] && [ -s "$report" ]; then
+			handled=$((SECONDS + 2 * ${NT_TIMEOUT_SCALE:-1}))
+		fi
+		if [ -n "$handled" ] && [ "$SECONDS" -ge "$handled" ] && waits_for_netlink "$pid"; then
+			kill_all "$pid"
+			return 125
+		fi
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			for p in $(descendants "$pid"); do
+				echo "  pid $p $(cat "/proc/$p/comm" 2>/dev/null)" \
+					"state $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" \
+					"wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
+				sed 's/^/    /' "/proc/$p/stack" 2>/dev/null | head -n 25
+			done
+			kill_all "$pid"
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$pid"
+}
+
+# hung_fault N CMD...: once more, with a stack per fault in the kernel
+# log, and print the stack of the fault that made CMD hang.
+hung_fault() {
+	local n=$1 k0
+	shift
+	restore_fn_quiet
+	k0=$(wc -l <"$NT_KMSG")
+	echo 2 >"$dbg/failslab/verbose"
+	echo 2 >"$dbg/fail_page_alloc/verbose"
+	run_limit=$((5 * ${NT_TIMEOUT_SCALE:-1})) armed "$n" /dev/null "$@" >/dev/null 2>&1 || true
+	echo 1 >"$dbg/failslab/verbose"
+	echo 1 >"$dbg/fail_page_alloc/verbose"
+	echo "the fault at n=$n, again:"
+	tail -n +"$((k0 + 1))" "$NT_KMSG" | sed 's/^[^;]*;//' |
+		sed -n '/FAULT_INJECTION: forcing a failure/,$p' | head -n 45 | sed 's/^/  /'
+	restore_fn_quiet
+}
+restore_fn_quiet() {
+	[ "$($state_fn 2>/dev/null)" = "$before" ] || $restore_fn >/dev/null 2>&1 || true
+}
+
 # --- the loop -------------------------------------------------------------------
 
 # State and restore functions of the request under test; set per request.
@@ -132,14 +295,14 @@ print_summary() {
 }
 
 # failnth NAME DENSE STRIDE CMD...: run CMD (a netlink request in ns1)
-# with its n-th allocation failed, for n = 1..DENSE and then every STRIDE
-# (STRIDE 1: every n), until the fault no longer fires. Each run must end
-# as the comment at the top says. Prints the problems; returns 1 on any.
+# with its n-th allocation failed, for n = 1, 2, ... as the profile says
+# (next_n), until the fault no longer fires. Each run must end as the
+# comment at the top says. Prints the problems; returns 1 on any.
 failnth() {
 	local name=$1 dense=$2 stride=$3
 	shift 3
 	local before after got out rc rep n=0 tried=0 failed=0 absorbed=0
-	local sendfail=0 acklost=0 line injected send problems=0 last=''
+	local sendfail=0 acklost=0 noanswer=0 line injected send problems=0 last='' t0=$SECONDS
 
 	before=$($state_fn) || { echo "$name: cannot read the state"; return 1; }
 	out=$("$@" 2>&1) || { echo "$name: fails without a fault: $out"; return 1; }
@@ -157,14 +320,19 @@ failnth() {
 
 	rep="$tmp/report"
 	while :; do
-		if [ "$n" -lt "$dense" ]; then
-			n=$((n + 1))
-		else
-			n=$((n + stride))
-		fi
+		n=$(next_n "$n" "$dense" "$stride")
 		: >"$rep"
 		rc=0
-		out=$(LD_PRELOAD="$shim" NT_FAILNTH=$n NT_FAILNTH_REPORT="$rep" "$@" 2>&1) || rc=$?
+		armed "$n" "$rep" "$@" >"$tmp/hung" || rc=$?
+		out=$(cat "$tmp/run.out")
+		if [ "$rc" = 124 ]; then
+			echo "$name n=$n: did not return in $run_limit s; where it waits:"
+			cat "$tmp/hung"
+			hung_fault "$n" "$@"
+			echo "$name: giving up (a request that does not return)"
+			problems=$((problems + 1))
+			break
+		fi
 		line=$(cat "$rep")
 		if [[ $line != "n=$n injected="[01]" send="* ]]; then
 			echo "$name n=$n: the shim did not arm fail-nth (report '$line'; exit $rc: $out)"
@@ -192,6 +360,15 @@ failnth() {
 			absorbed=$((absorbed + 1))
 			if [ "$got" != "$after" ]; then
 				echo "$name n=$n: succeeded with a fault, but the state is not the request's:"
+				diff <(echo "$after") <(echo "$got") | head -n 20
+				problems=$((problems + 1))
+			fi
+		elif [ "$rc" = 125 ]; then
+			# No answer (see armed): the ack was lost; the request
+			# must be applied whole or refused whole.
+			noanswer=$((noanswer + 1))
+			if [ "$got" != "$after" ] && [ "$got" != "$before" ]; then
+				echo "$name n=$n: no answer, and the request is neither applied whole nor refused whole:"
 				diff <(echo "$after") <(echo "$got") | head -n 20
 				problems=$((problems + 1))
 			fi
@@ -239,7 +416,7 @@ failnth() {
 			break
 		fi
 	done
-	echo "$name: n=1..$last ($tried runs$([ "$stride" -gt 1 ] && echo ", every ${stride}th after $dense")): ENOMEM $failed, send failed $sendfail, ack lost $acklost, absorbed $absorbed, then whole at n=$last" >>"$summary"
+	echo "$name: n=1..$last ($tried runs, $((SECONDS - t0)) s, $(profile_says "$dense" "$stride")): ENOMEM $failed, send failed $sendfail, ack lost $acklost, no answer $noanswer, absorbed $absorbed, then whole at n=$last" >>"$summary"
 	[ "$problems" -eq 0 ]
 }
 
@@ -416,13 +593,25 @@ attempts() { T1 show nt0 --json | sed -n 's/.*"handshake_attempts": \([0-9]*\).*
 
 kmsg_lines() { wc -l <"$NT_KMSG"; }
 
+# fired_any: a kworker armed by hs_try met its fault (reads back 0).
+fired_any() {
+	local t c
+	for t in "${workers[@]}"; do
+		{ read -r c <"$t/fail-nth"; } 2>/dev/null || continue
+		[ "$c" = 0 ] && return 0
+	done
+	return 1
+}
+
 # hs_try N: arm every kworker with fail-nth N (each counts its own
 # allocations), start the handshake with one ping, and wait until it
-# completes or 3 s pass. Sets fired (a kworker met the fault), done,
+# completes, or a drop was counted for a fault that fired (the outcome
+# hs_loop needs), or 3 s pass. Sets fired (a kworker met the fault), done,
 # ndrops (drops counted meanwhile), natt (initiations sent) and stack
 # (the fault's report in the kernel log).
 hs_try() {
-	local n=$1 t c d0 k0 deadline workers=()
+	local n=$1 t c d0 k0 deadline
+	workers=()
 	fresh_peers
 	d0=$(drops)
 	k0=$(kmsg_lines)
@@ -441,6 +630,7 @@ hs_try() {
 			done=1
 			break
 		fi
+		[ "$n" != 0 ] && fired_any && [ "$(drops)" -gt "$d0" ] && break
 		sleep 0.2
 	done
 	fired=0
@@ -464,11 +654,12 @@ nt_check "the first handshake completes without faults" test "$done" = 1
 echo 2 >"$dbg/failslab/verbose"
 echo 2 >"$dbg/fail_page_alloc/verbose"
 
-# hs_loop: n = 1, 2, ... until no kworker meets the fault.
+# hs_loop: n = 1, 2, ... (as the profile says, up to 60) until no kworker
+# meets the fault.
 hs_loop() {
-	local n=0 tried=0 counted=0 absorbed=0 handoff=0 elsewhere=0 problems=0
+	local n=0 tried=0 counted=0 absorbed=0 handoff=0 elsewhere=0 problems=0 t0=$SECONDS
 	while [ "$n" -lt 60 ]; do
-		n=$((n + 1))
+		n=$(next_n "$n" 60 1)
 		hs_try "$n"
 		tried=$((tried + 1))
 		if [ "$fired" = 0 ]; then
@@ -497,7 +688,7 @@ hs_loop() {
 		fi
 		[ "$problems" -ge 3 ] && break
 	done
-	echo "first handshake: n=1..$n ($tried runs): counted drop $counted, absorbed $absorbed, dropped by the IP stack $handoff, outside the tunnel $elsewhere, then whole at n=$n" >>"$summary"
+	echo "first handshake: n=1..$n ($tried runs, $((SECONDS - t0)) s, $(profile_says 60 1)): counted drop $counted, absorbed $absorbed, dropped by the IP stack $handoff, outside the tunnel $elsewhere, then whole at n=$n" >>"$summary"
 	[ "$problems" -eq 0 ] && [ "$fired" = 0 ]
 }
 
