@@ -317,12 +317,14 @@ predicted() {
 	# The verdicts on messages that authenticate depend on the order
 	# they arrive in: delivered, replay, too_old, and the inner drops
 	# (judged only once delivered by the replay check). On a loaded host
-	# the path through the router has reordered a few (5 of 1 200 seen)
-	# that evilpeer's in-order model judged otherwise. So their sum is
-	# exact, each of them within 1 % of the delivered (at least 2) of its
-	# prediction, and the replies and byte counts it leads to likewise.
+	# the path through the router has reordered a few (5 of 1 200 seen;
+	# 4 of 112 delivered on the debug kernel, whose shorter profile sends
+	# fewer) that evilpeer's in-order model judged otherwise. So their sum
+	# is exact, each of them within 5 % of the delivered plus 4 of its
+	# prediction (a replay check that did nothing would be tens off), and
+	# the replies and byte counts it leads to likewise.
 	local group="replay too_old inner_length inner_protocol source_not_allowed"
-	local slack=$(($(nt_ep_val delivered) / 100 + 2)) want_sum got_sum
+	local slack=$(($(nt_ep_val delivered) / 20 + 4)) want_sum got_sum
 	want_sum=$(nt_ep_val delivered) got_sum=$(d nt0.rx_packets)
 	for r in $group; do
 		want_sum=$((want_sum + $(nt_ep_val "drop.$r")))
