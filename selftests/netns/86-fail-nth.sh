@@ -133,16 +133,16 @@ pub() { cat "$tmp/p$1"; }
 #  - default (CI's debug lane): every n up to sample_dense (the early
 #    allocations, where the error paths are unwinding the least), then
 #    steps of n / sample_grow (at least the loop's STRIDE), starting at a
-#    random phase: a few runs per doubling of n (about 20 runs for a
-#    hundred allocations, 30 for thousands), and another run samples
+#    random phase: about one run per doubling of n (about 12 runs for a
+#    hundred allocations, 16 for thousands), and another run samples
 #    other n.
 if [ "${NT_SLOW:-0}" = 1 ]; then
 	profile=slow
 else
 	profile=default
 fi
-sample_dense=12
-sample_grow=3
+sample_dense=8
+sample_grow=2
 
 # next_n N DENSE STRIDE: the n to try after N.
 next_n() {
