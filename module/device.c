@@ -147,8 +147,7 @@ static void drain_data_path(struct nt_device *ntd)
 	struct nt_peer *peer;
 
 	lockdep_assert_held(&ntd->device_update_lock);
-	flush_workqueue(ntd->packet_crypt_wq);
-	flush_workqueue(ntd->packet_crypt_wq);
+	nt_queue_flush_crypt(ntd);
 	/* Live peers only (the lock is held): their NAPI is enabled. */
 	list_for_each_entry(peer, &ntd->peer_list, peer_list)
 		napi_synchronize(&peer->napi);

@@ -202,11 +202,10 @@ void nt_peer_remove_dead(struct list_head *dead)
 	 * Then their packets (queueing.h). None enters a queue any more. A
 	 * packet's life in the queues spans two stages: crypto on
 	 * packet_crypt_wq, then the tx work (on packet_crypt_wq too) or
-	 * NAPI. So flush the workqueue twice, for the whole batch, and stop
-	 * each NAPI context; what is left in the ordered queues stays there.
+	 * NAPI. So flush both stages, for the whole batch, and stop each
+	 * NAPI context; what is left in the ordered queues stays there.
 	 */
-	flush_workqueue(ntd->packet_crypt_wq);
-	flush_workqueue(ntd->packet_crypt_wq);
+	nt_queue_flush_crypt(ntd);
 
 	list_for_each_entry_safe(peer, next, dead, peer_list) {
 		list_del_init(&peer->peer_list);

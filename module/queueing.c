@@ -201,6 +201,17 @@ static bool enqueue_for_crypto(struct nt_device *ntd, struct nt_crypt_queue *que
 	return true;
 }
 
+/*
+ * Wait for what the crypto workqueue holds: a packet's crypto, then the
+ * transmit work that the crypto queued (on packet_crypt_wq too), so two
+ * flushes. The caller has made sure that no packet enters the queues.
+ */
+void nt_queue_flush_crypt(struct nt_device *ntd)
+{
+	flush_workqueue(ntd->packet_crypt_wq);
+	flush_workqueue(ntd->packet_crypt_wq);
+}
+
 bool nt_queue_enqueue_tx(struct nt_device *ntd, struct nt_peer *peer,
 			 struct sk_buff *first)
 {

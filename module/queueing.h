@@ -198,6 +198,9 @@ void nt_peer_queue_purge_tx(struct nt_peer_queue *queue);
  */
 void nt_peer_queue_purge_rx(struct nt_peer_queue *queue);
 
+/* Wait for both stages of what packet_crypt_wq holds (queueing.c). */
+void nt_queue_flush_crypt(struct nt_device *ntd);
+
 /**
  * nt_queue_enqueue_tx() - hand a sealed-to-be batch to the crypto stage
  * @ntd: the device
