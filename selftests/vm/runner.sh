@@ -244,9 +244,11 @@ run_one() {
 	emit "    1..$n"
 	printf '%s\n' "$leaves" | sed 's/^/    /' >&3
 	[ -n "$km_diag" ] && printf '%s\n' "$km_diag" | sed 's/^/    /' >&3
+	# The fuzzers' time and case counts, for the reliability table.
+	grep -E '^# nt-fuzz: ' "$out" | sed 's/^/    /' >&3
 	if [ "$status" != ok ]; then
 		emit "    # output of $name (last 150 lines):"
-		tail -n 150 "$out" | grep -v -E '^(not )?ok [0-9]+' | sed 's/^#* */    # /' >&3
+		tail -n 150 "$out" | grep -v -E '^((not )?ok [0-9]+|# nt-fuzz: )' | sed 's/^#* */    # /' >&3
 	fi
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers" | sed 's/^/    /' >&3
 	emit "$status $num - $name$directive"
