@@ -375,6 +375,19 @@ iperf_way() {
 	[ "$rc" -eq 0 ] && [ "${bytes:-0}" -ge "$iperf_min" ]
 }
 
+# iperf_way2 SIDE_FROM SIDE_TO PORT: iperf_way, and once more on PORT+100
+# if the first run fell short: a host whose other VMs take the CPU has
+# slowed wireguard-go under TCG to 1 Mbit/s for a few seconds; a broken
+# path fails both runs. Both results stay in the diagnostics.
+iperf_way2() {
+	local first rc=0
+	iperf_way "$@" && return 0
+	first=$(cat "$tmp/iperf.result")
+	iperf_way "$1" "$2" "$(($3 + 100))" && rc=0 || rc=$?
+	echo "first run: $first; second run: $(cat "$tmp/iperf.result")" >"$tmp/iperf.result"
+	return "$rc"
+}
+
 # iperf_both PEER_NAME PEER_KIND PEER_DEV: a fresh tunnel (no psk, outer
 # v4, the peer initiates), then iperf3 TCP both ways through it.
 iperf_both() {
@@ -389,10 +402,10 @@ iperf_both() {
 		# sane amount (the peer's batched sends into noisetun's
 		# receive path), and the other way (noisetun's GSO batches).
 		port=$((port + 1))
-		nt_check "$pname iperf3: $dev -> nt0 TCP, $iperf_secs s, >= 512 KiB" iperf_way B A "$port" || true
+		nt_check "$pname iperf3: $dev -> nt0 TCP, $iperf_secs s, >= 512 KiB" iperf_way2 B A "$port" || true
 		nt_diag "$(cat "$tmp/iperf.result")"
 		port=$((port + 1))
-		nt_check "$pname iperf3: nt0 -> $dev TCP, $iperf_secs s, >= 512 KiB" iperf_way A B "$port" || true
+		nt_check "$pname iperf3: nt0 -> $dev TCP, $iperf_secs s, >= 512 KiB" iperf_way2 A B "$port" || true
 		nt_diag "$(cat "$tmp/iperf.result")"
 		# Test that the tunnel still carries packets both ways after
 		# the load.
