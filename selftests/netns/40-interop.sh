@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nt-timeout: 600
+# nt-timeout: 1200
 #
 # The interop matrix (Documentation/testing.md section 6): a noisetun device
 # against each reference implementation, the in-tree wireguard module, Debian
