@@ -74,6 +74,9 @@ out=$top/.cache/check
 [ "$NT_DEBUG_KERNEL" = 1 ] && out=$top/.cache/check-debug
 [ "$NT_SUITE" = soak ] && out=$top/.cache/soak
 [ -n "$KERNEL" ] && out=$top/.cache/check-$KERNEL
+# Debian 13's and sid's kernels under TCG with one host thread for all
+# vCPUs (selftests/vm/run-qemu.sh says why).
+[ -n "$KERNEL" ] && export NT_TCG_THREAD=${NT_TCG_THREAD:-single}
 rm -rf "$out"
 mkdir -p "$out"
 doc=$out/ktap		# the top-level tests, collected as they finish
