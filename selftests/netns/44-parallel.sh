@@ -232,10 +232,11 @@ tcp_flow() {
 
 # Test that TCP through the tunnel is batched both ways: ns1's stack hands
 # nt0 GSO super-packets (nt0 encrypts at least 1.5 segments per IP packet
-# sent), and ns2's stack receives GRO-merged ones (at least 1.2 decrypted
+# sent), and ns2's stack receives GRO-merged ones (at least 1.05 decrypted
 # packets per IP packet received: GRO merges what one NAPI poll finds, and
-# on a loaded host a poll finds fewer; 1.4 was seen with four VMs on two
-# cores, where the control without GRO gives exactly 1.0). The ratios need the ACKs, which go the
+# a poll may find few: 1.4 was seen with four VMs on two cores, 1.12 on
+# 6.12 with both vCPUs in one host thread, while the control without GRO
+# gives exactly 1.0 every time). The ratios need the ACKs, which go the
 # other way, not to count: OutRequests in ns1 and InReceives in ns2 see
 # only the data direction, since each side's ACKs are output in ns2 and
 # input in ns1.
@@ -245,8 +246,8 @@ if nt_check "TCP flow ns1 -> ns2 (2 s)" tcp_flow; then
 	nt_diag "batching: GSO $gso/100 segments per packet sent, GRO $gro/100 per packet received"
 	nt_check "GSO: nt0 gets super-packets ($gso/100 segments per IP packet sent >= 150/100)" \
 		test "$gso" -ge 150 || true
-	nt_check "GRO: nt0's packets are merged ($gro/100 per IP packet received >= 120/100)" \
-		test "$gro" -ge 120 || true
+	nt_check "GRO: nt0's packets are merged ($gro/100 per IP packet received >= 105/100)" \
+		test "$gro" -ge 105 || true
 
 	# Test (control) that the ratios measure batching: with GSO limited
 	# to single segments on ns1's nt0 and GRO to nothing on ns2's, both
@@ -263,8 +264,8 @@ if nt_check "TCP flow ns1 -> ns2 (2 s)" tcp_flow; then
 		nt_diag "control: GSO $gso/100, GRO $gro/100"
 		nt_check "control: gso_max_segs 1 cuts GSO ($gso/100 <= 200/100, < $batched_gso/100)" \
 			eval '[ "$gso" -le 200 ] && [ "$gso" -lt "$batched_gso" ]' || true
-		nt_check_fails "control: gro_max_size 0 stops GRO ($gro/100 < 120/100)" \
-			test "$gro" -ge 120 || true
+		nt_check_fails "control: gro_max_size 0 stops GRO ($gro/100 < 105/100)" \
+			test "$gro" -ge 105 || true
 	fi
 	n1 ip link set nt0 gso_max_segs 65535
 	n2 ip link set nt0 gro_max_size 65536
