@@ -671,6 +671,24 @@ unsent:
 	atomic64_inc(&ntd->events_unsent);
 }
 
+/*
+ * The family is unregistered before the devices go (main.c), while their
+ * timers and packets may still make events: those test this flag inside
+ * an RCU read section, which nt_genetlink_uninit() waits for after
+ * clearing it. (Configuration events come from SET, which unregistering
+ * the family waits for anyway.)
+ */
+static bool events_enabled __read_mostly;
+
+static void send_event_atomic(struct nt_device *ntd, struct nt_peer *peer,
+			      const struct event *ev)
+{
+	rcu_read_lock();
+	if (likely(READ_ONCE(events_enabled)))
+		send_event(ntd, peer, ev, GFP_ATOMIC);
+	rcu_read_unlock();
+}
+
 void nt_netlink_event_handshake(struct nt_peer *peer, bool initiator)
 {
 	struct event ev = {
@@ -687,7 +705,7 @@ void nt_netlink_event_handshake(struct nt_peer *peer, bool initiator)
 
 		ev.rtt_ns = sent && now > sent ? now - sent : 0;
 	}
-	send_event(peer->device, peer, &ev, GFP_ATOMIC);
+	send_event_atomic(peer->device, peer, &ev);
 }
 
 void nt_netlink_event_given_up(struct nt_peer *peer, unsigned int attempts)
@@ -698,7 +716,7 @@ void nt_netlink_event_given_up(struct nt_peer *peer, unsigned int attempts)
 		.attempts = attempts,
 	};
 
-	send_event(peer->device, peer, &ev, GFP_ATOMIC);
+	send_event_atomic(peer->device, peer, &ev);
 }
 
 void nt_netlink_event_endpoint(struct nt_peer *peer,
@@ -721,7 +739,7 @@ void nt_netlink_event_endpoint(struct nt_peer *peer,
 	if (time_before(now, last + HZ) ||
 	    cmpxchg(&peer->endpoint_event_jiffies, last, now) != last)
 		return;
-	send_event(peer->device, peer, &ev, GFP_ATOMIC);
+	send_event_atomic(peer->device, peer, &ev);
 }
 
 void nt_netlink_event_keys_zeroed(struct nt_peer *peer)
@@ -732,7 +750,7 @@ void nt_netlink_event_keys_zeroed(struct nt_peer *peer)
 	};
 
 	/* From the peer's key-zeroing work, but as cheap as the others. */
-	send_event(peer->device, peer, &ev, GFP_ATOMIC);
+	send_event_atomic(peer->device, peer, &ev);
 }
 
 /* A configuration event about @peer, from SET (process context). */
@@ -1641,10 +1659,17 @@ static struct genl_family genl_family __ro_after_init = {
 
 int __init nt_genetlink_init(void)
 {
-	return genl_register_family(&genl_family);
+	int ret = genl_register_family(&genl_family);
+
+	if (!ret)
+		WRITE_ONCE(events_enabled, true);
+	return ret;
 }
 
 void nt_genetlink_uninit(void)
 {
+	WRITE_ONCE(events_enabled, false);
+	/* No data-path event is still using the family after this. */
+	synchronize_rcu();
 	genl_unregister_family(&genl_family);
 }
