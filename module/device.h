@@ -166,6 +166,9 @@ struct nt_handshake_worker {
  *                   and of the peers' tx work (queueing.h)
  * @encrypt_queue: packets of every peer waiting to be sealed
  * @decrypt_queue: messages of every peer waiting to be opened
+ * @events_unsent: events (netlink.h) that could not be allocated while
+ *                 someone listened, since the device was created; every
+ *                 later event carries the count
  *
  * Each device holds a reference on the global handshake rate limiter from
  * newlink to the destructor. The rings and their workqueue are created in
@@ -199,6 +202,7 @@ struct nt_device {
 	struct workqueue_struct *packet_crypt_wq;
 	struct nt_crypt_queue encrypt_queue;
 	struct nt_crypt_queue decrypt_queue;
+	atomic64_t events_unsent;
 };
 
 /**

@@ -31,6 +31,7 @@
 #include <linux/if.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
@@ -38,6 +39,7 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -551,6 +553,216 @@ static int get_device_done(struct netlink_callback *cb)
 	if (ctx->ntd)
 		dev_put(ctx->ntd->dev);
 	return 0;
+}
+
+/*
+ * Events (uapi/noisetun.h "Events"). What an event says, gathered before
+ * the message is built; keys are pointers into the peer or plan, which
+ * outlive the call.
+ */
+struct event {
+	u8 cmd;
+	const u8 *peer_key;
+	const u8 *device_key;
+	const struct nt_endpoint *endpoint;
+	bool peer_endpoint;
+	u32 role;
+	u64 rtt_ns;
+	u32 attempts;
+	u32 changes;
+};
+
+/* Room for the largest event: names, two keys, a sockaddr_in6, integers. */
+#define EVENT_SIZE (nla_total_size(sizeof(u32)) * 4 + \
+		    nla_total_size(IFNAMSIZ) + \
+		    nla_total_size(NOISETUN_KEY_LEN) * 2 + \
+		    nla_total_size(sizeof(struct sockaddr_in6)) + \
+		    nla_total_size_64bit(sizeof(u64)) * 2)
+
+static int put_endpoint(struct sk_buff *skb, const struct nt_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return nla_put(skb, NOISETUN_A_EVENT_ENDPOINT,
+			       sizeof(ep->addr4), &ep->addr4);
+	if (ep->addr.sa_family == AF_INET6)
+		return nla_put(skb, NOISETUN_A_EVENT_ENDPOINT,
+			       sizeof(ep->addr6), &ep->addr6);
+	return 0;
+}
+
+static int put_event(struct sk_buff *skb, struct nt_device *ntd,
+		     struct nt_peer *peer, const struct event *ev)
+{
+	u64 unsent = atomic64_read(&ntd->events_unsent);
+	struct nt_endpoint endpoint;
+
+	if (nla_put_u32(skb, NOISETUN_A_EVENT_IFINDEX, ntd->dev->ifindex) ||
+	    nla_put_string(skb, NOISETUN_A_EVENT_IFNAME, ntd->dev->name))
+		return -EMSGSIZE;
+	if (ev->peer_key &&
+	    nla_put(skb, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, NOISETUN_KEY_LEN,
+		    ev->peer_key))
+		return -EMSGSIZE;
+	if (ev->device_key &&
+	    nla_put(skb, NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY, NOISETUN_KEY_LEN,
+		    ev->device_key))
+		return -EMSGSIZE;
+	if (ev->endpoint && put_endpoint(skb, ev->endpoint))
+		return -EMSGSIZE;
+	if (ev->peer_endpoint) {
+		read_lock_bh(&peer->endpoint_lock);
+		endpoint = peer->endpoint;
+		read_unlock_bh(&peer->endpoint_lock);
+		if (put_endpoint(skb, &endpoint))
+			return -EMSGSIZE;
+	}
+	if (ev->role && nla_put_u32(skb, NOISETUN_A_EVENT_ROLE, ev->role))
+		return -EMSGSIZE;
+	if (ev->role == NOISETUN_EVENT_ROLE_INITIATOR &&
+	    nla_put_u64_64bit(skb, NOISETUN_A_EVENT_RTT_NS, ev->rtt_ns,
+			      NOISETUN_A_EVENT_UNSPEC))
+		return -EMSGSIZE;
+	if (ev->attempts &&
+	    nla_put_u32(skb, NOISETUN_A_EVENT_ATTEMPTS, ev->attempts))
+		return -EMSGSIZE;
+	if (ev->changes &&
+	    nla_put_u32(skb, NOISETUN_A_EVENT_CHANGES, ev->changes))
+		return -EMSGSIZE;
+	if (unsent &&
+	    nla_put_u64_64bit(skb, NOISETUN_A_EVENT_UNSENT, unsent,
+			      NOISETUN_A_EVENT_UNSPEC))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * Send one event to the listeners in the device's namespace. Costs one
+ * test of a bitmap when no one listens, which is the common case: nothing
+ * is allocated then. With listeners, @gfp is GFP_ATOMIC from the data path
+ * (no sleeping, no reclaim: an event never holds a packet or a handshake
+ * back) and GFP_KERNEL from SET. Delivery never waits either: a listener
+ * whose receive buffer is full loses the event and sees ENOBUFS on its
+ * socket. An allocation that fails is counted, not retried; the count
+ * rides on the device's later events.
+ */
+static void send_event(struct nt_device *ntd, struct nt_peer *peer,
+		       const struct event *ev, gfp_t gfp)
+{
+	struct net *net = dev_net(ntd->dev);
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&genl_family, net, 0))
+		return;
+	skb = genlmsg_new(EVENT_SIZE, gfp | __GFP_NOWARN);
+	if (unlikely(!skb))
+		goto unsent;
+	hdr = genlmsg_put(skb, 0, 0, &genl_family, 0, ev->cmd);
+	if (unlikely(!hdr) || WARN_ON_ONCE(put_event(skb, ntd, peer, ev))) {
+		nlmsg_free(skb);
+		goto unsent;
+	}
+	genlmsg_end(skb, hdr);
+	/* -ESRCH when the last listener left meanwhile: nothing lost. */
+	genlmsg_multicast_netns(&genl_family, net, skb, 0, 0, gfp);
+	return;
+
+unsent:
+	atomic64_inc(&ntd->events_unsent);
+}
+
+/*
+ * The family is unregistered before the devices go (main.c), while their
+ * timers and packets may still make events: those test this flag inside
+ * an RCU read section, which nt_genetlink_uninit() waits for after
+ * clearing it. (Configuration events come from SET, which unregistering
+ * the family waits for anyway.)
+ */
+static bool events_enabled __read_mostly;
+
+static void send_event_atomic(struct nt_device *ntd, struct nt_peer *peer,
+			      const struct event *ev)
+{
+	rcu_read_lock();
+	if (likely(READ_ONCE(events_enabled)))
+		send_event(ntd, peer, ev, GFP_ATOMIC);
+	rcu_read_unlock();
+}
+
+void nt_netlink_event_handshake(struct nt_peer *peer, bool initiator)
+{
+	struct event ev = {
+		.cmd = NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE,
+		.peer_key = peer->handshake.remote_static,
+		.peer_endpoint = true,
+		.role = initiator ? NOISETUN_EVENT_ROLE_INITIATOR :
+				    NOISETUN_EVENT_ROLE_RESPONDER,
+	};
+
+	if (initiator) {
+		u64 sent = atomic64_read(&peer->initiation_sent_ns);
+		u64 now = ktime_get_ns();
+
+		ev.rtt_ns = sent && now > sent ? now - sent : 0;
+	}
+	send_event_atomic(peer->device, peer, &ev);
+}
+
+void nt_netlink_event_given_up(struct nt_peer *peer, unsigned int attempts)
+{
+	struct event ev = {
+		.cmd = NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP,
+		.peer_key = peer->handshake.remote_static,
+		.attempts = attempts,
+	};
+
+	send_event_atomic(peer->device, peer, &ev);
+}
+
+void nt_netlink_event_endpoint(struct nt_peer *peer,
+			       const struct nt_endpoint *endpoint)
+{
+	unsigned long last = READ_ONCE(peer->endpoint_event_jiffies);
+	unsigned long now = jiffies;
+	struct event ev = {
+		.cmd = NOISETUN_CMD_EVENT_ENDPOINT_CHANGED,
+		.peer_key = peer->handshake.remote_static,
+		.endpoint = endpoint,
+	};
+
+	/*
+	 * At most one a second, so that a peer flapping between two
+	 * addresses cannot turn its packets into a stream of events. The
+	 * receive path and the handshake worker may race here: cmpxchg lets
+	 * one of them through.
+	 */
+	if (time_before(now, last + HZ) ||
+	    cmpxchg(&peer->endpoint_event_jiffies, last, now) != last)
+		return;
+	send_event_atomic(peer->device, peer, &ev);
+}
+
+void nt_netlink_event_keys_zeroed(struct nt_peer *peer)
+{
+	struct event ev = {
+		.cmd = NOISETUN_CMD_EVENT_KEYS_ZEROED,
+		.peer_key = peer->handshake.remote_static,
+	};
+
+	/* From the peer's key-zeroing work, but as cheap as the others. */
+	send_event_atomic(peer->device, peer, &ev);
+}
+
+/* A configuration event about @peer, from SET (process context). */
+static void config_event(struct nt_peer *peer, u8 cmd, u32 changes)
+{
+	struct event ev = {
+		.cmd = cmd,
+		.peer_key = peer->handshake.remote_static,
+		.changes = changes,
+	};
+
+	send_event(peer->device, peer, &ev, GFP_KERNEL);
 }
 
 /* SET_DEVICE */
@@ -1130,12 +1342,15 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 {
 	struct nt_device *ntd = plan->ntd;
 	struct nt_peer *peer = step->peer;
+	bool added = step->action == PEER_ADD;
+	u32 changes = 0;
 
 	switch (step->action) {
 	case PEER_SKIP:
 		return;
 	case PEER_REMOVE:
 		nt_peer_make_dead(peer, dead);
+		config_event(peer, NOISETUN_CMD_EVENT_PEER_REMOVED, 0);
 		return;
 	case PEER_ADD:
 		/*
@@ -1152,6 +1367,10 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 
 	if (step->preshared_key) {
 		down_write(&peer->handshake.lock);
+		if (crypto_memneq(peer->handshake.preshared_key,
+				  nla_data(step->preshared_key),
+				  NOISE_SYMMETRIC_KEY_LEN))
+			changes |= NOISETUN_EVENT_CHANGE_PRESHARED_KEY;
 		memcpy(peer->handshake.preshared_key,
 		       nla_data(step->preshared_key), NOISE_SYMMETRIC_KEY_LEN);
 		up_write(&peer->handshake.lock);
@@ -1172,9 +1391,14 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 		else
 			memcpy(&endpoint.addr4, nla_data(step->endpoint),
 			       sizeof(endpoint.addr4));
-		nt_socket_set_peer_endpoint(peer, &endpoint);
+		if (nt_socket_set_peer_endpoint(peer, &endpoint))
+			changes |= NOISETUN_EVENT_CHANGE_ENDPOINT;
 	}
 
+	/* Listed or replaced, not compared: the event may overstate. */
+	if ((step->flags & NOISETUN_PEER_F_REPLACE_ALLOWEDIPS) ||
+	    step->allowedips)
+		changes |= NOISETUN_EVENT_CHANGE_ALLOWEDIPS;
 	if (step->flags & NOISETUN_PEER_F_REPLACE_ALLOWEDIPS)
 		nt_allowedips_remove_by_peer(&ntd->peer_allowedips, peer,
 					     &ntd->device_update_lock);
@@ -1186,11 +1410,17 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 
 		WRITE_ONCE(peer->persistent_keepalive_interval,
 			   nla_get_u16(step->keepalive));
+		if (old != nla_get_u16(step->keepalive))
+			changes |= NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE;
 		nt_timers_persistent_keepalive_changed(peer, old);
 	}
 
 	if (step->action == PEER_ADD)
 		step->action = PEER_UPDATE; /* The device owns it now. */
+	if (added)
+		config_event(peer, NOISETUN_CMD_EVENT_PEER_ADDED, 0);
+	else if (changes)
+		config_event(peer, NOISETUN_CMD_EVENT_PEER_CHANGED, changes);
 
 	/*
 	 * A new endpoint or new allowed IPs may be what staged packets were
@@ -1198,6 +1428,16 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 	 */
 	if (netif_running(ntd->dev))
 		nt_send_staged_packets(peer);
+}
+
+static void device_key_event(struct set_plan *plan)
+{
+	struct event ev = {
+		.cmd = NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED,
+		.device_key = plan->has_identity ? plan->public_key : NULL,
+	};
+
+	send_event(plan->ntd, NULL, &ev, GFP_KERNEL);
 }
 
 /* Second pass: cannot fail. Same order as WireGuard applies a request. */
@@ -1230,8 +1470,10 @@ static void apply_plan(struct set_plan *plan)
 		nt_allowedips_free(&ntd->peer_allowedips,
 				   &ntd->device_update_lock);
 		list_for_each_entry_safe(peer, next, &ntd->peer_list,
-					 peer_list)
+					 peer_list) {
 			nt_peer_make_dead(peer, &dead);
+			config_event(peer, NOISETUN_CMD_EVENT_PEER_REMOVED, 0);
+		}
 	}
 
 	if (plan->set_identity) {
@@ -1249,6 +1491,11 @@ static void apply_plan(struct set_plan *plan)
 		identity->has_identity = plan->has_identity;
 		nt_cookie_checker_precompute_device_keys(&ntd->cookie_checker);
 		up_write(&identity->lock);
+
+		device_key_event(plan);
+		if (plan->displaced)
+			config_event(plan->displaced,
+				     NOISETUN_CMD_EVENT_PEER_REMOVED, 0);
 
 		/*
 		 * Sessions made with the old key must not outlive it: every
@@ -1412,10 +1659,17 @@ static struct genl_family genl_family __ro_after_init = {
 
 int __init nt_genetlink_init(void)
 {
-	return genl_register_family(&genl_family);
+	int ret = genl_register_family(&genl_family);
+
+	if (!ret)
+		WRITE_ONCE(events_enabled, true);
+	return ret;
 }
 
 void nt_genetlink_uninit(void)
 {
+	WRITE_ONCE(events_enabled, false);
+	/* No data-path event is still using the family after this. */
+	synchronize_rcu();
 	genl_unregister_family(&genl_family);
 }

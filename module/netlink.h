@@ -20,4 +20,50 @@ int nt_genetlink_init(void);
  */
 void nt_genetlink_uninit(void);
 
+/*
+ * Events on the "events" multicast group (uapi/noisetun.h). Those below
+ * come from the data path: each checks for listeners in the device's
+ * namespace first and does nothing more without one, allocates with
+ * GFP_ATOMIC (never sleeping, never reclaiming), sends without waiting
+ * (a full listener socket drops it and reports ENOBUFS to its reader), and
+ * counts a failed allocation in the device's events_unsent instead of
+ * retrying. Any context but hard interrupts; the peer is referenced.
+ */
+
+struct nt_endpoint;
+struct nt_peer;
+
+/**
+ * nt_netlink_event_handshake() - a handshake completed
+ * @peer: the peer
+ * @initiator: we sent the initiation (the event carries the round trip
+ *             since peer->initiation_sent_ns); else we responded and the
+ *             peer's first data confirmed the session
+ */
+void nt_netlink_event_handshake(struct nt_peer *peer, bool initiator);
+
+/**
+ * nt_netlink_event_given_up() - no handshake within REKEY_ATTEMPT_TIME
+ * @peer: the peer
+ * @attempts: initiations sent in the attempt
+ */
+void nt_netlink_event_given_up(struct nt_peer *peer, unsigned int attempts);
+
+/**
+ * nt_netlink_event_endpoint() - an authenticated packet moved the endpoint
+ * @peer: the peer
+ * @endpoint: its new endpoint
+ *
+ * At most one event per peer per second: a change within a second of the
+ * last event sends nothing.
+ */
+void nt_netlink_event_endpoint(struct nt_peer *peer,
+			       const struct nt_endpoint *endpoint);
+
+/**
+ * nt_netlink_event_keys_zeroed() - the peer's sessions expired, keys zeroed
+ * @peer: the peer
+ */
+void nt_netlink_event_keys_zeroed(struct nt_peer *peer);
+
 #endif /* _NT_NETLINK_H */

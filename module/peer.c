@@ -68,6 +68,8 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	nt_peer_queue_init(&peer->tx_queue);
 	nt_peer_queue_init(&peer->rx_queue);
 	peer->serial_work_cpu = -1;
+	/* The first endpoint change may be announced at once. */
+	peer->endpoint_event_jiffies = jiffies - HZ;
 	nt_send_peer_init(peer);
 	nt_timers_init(peer);
 	kref_init(&peer->refcount);

@@ -161,6 +161,10 @@ struct nt_peer_traffic {
  * @last_sent_handshake_ns: boot time of the last initiation sent, so that
  *                          none goes out more often than every
  *                          REKEY_TIMEOUT; atomic, no lock
+ * @initiation_sent_ns: ktime_get_ns() when the last initiation left, for
+ *                      the round trip of the handshake-complete event
+ * @endpoint_event_jiffies: when the last endpoint-changed event was sent;
+ *                          at most one a second (cmpxchg, no lock)
  * @is_dead: set once the peer is unlinked from every lookup structure;
  *           whoever holds a reference and might hand it to another context
  *           checks it first (READ_ONCE()), inside an RCU-bh section that
@@ -203,6 +207,8 @@ struct nt_peer {
 	bool timer_need_another_keepalive;
 	bool sent_lastminute_handshake;
 	atomic64_t last_sent_handshake_ns;
+	atomic64_t initiation_sent_ns;
+	unsigned long endpoint_event_jiffies;
 	bool is_dead;
 	struct kref refcount;
 	struct rcu_head rcu;

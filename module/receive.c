@@ -26,6 +26,7 @@
 #include "device.h"
 #include "indexhash.h"
 #include "messages.h"
+#include "netlink.h"
 #include "noise.h"
 #include "peer.h"
 #include "queueing.h"
@@ -275,6 +276,7 @@ static void receive_response(struct nt_device *ntd, struct sk_buff *skb)
 					     &peer->keypairs)) {
 		nt_timers_session_derived(peer);
 		nt_timers_handshake_complete(peer);
+		nt_netlink_event_handshake(peer, true);
 		pr_debug("%s: Handshake with peer %llu complete\n",
 			 ntd->dev->name, peer->internal_id);
 		/*
@@ -563,6 +565,7 @@ static void consume_data(struct nt_peer *peer, struct sk_buff *skb)
 	if (unlikely(nt_noise_received_with_keypair(&peer->keypairs, keypair))) {
 		/* Key confirmation: the session we answered is in use. */
 		nt_timers_handshake_complete(peer);
+		nt_netlink_event_handshake(peer, false);
 		nt_send_staged_packets(peer);
 	}
 	/*

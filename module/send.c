@@ -67,6 +67,8 @@ static void send_initiation(struct nt_peer *peer)
 	nt_timers_any_authenticated_packet_sent(peer);
 	/* A failed send counts as an attempt too: the retry covers it. */
 	nt_peer_count_tx(peer, sizeof(packet), true);
+	/* The round trip of the handshake-complete event starts here. */
+	atomic64_set(&peer->initiation_sent_ns, ktime_get_ns());
 	nt_socket_send_buffer_to_peer(peer, &packet, sizeof(packet),
 				      HANDSHAKE_DSCP);
 	nt_timers_handshake_initiated(peer);

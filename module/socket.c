@@ -26,6 +26,7 @@
 #include "compat.h"
 #include "device.h"
 #include "messages.h"
+#include "netlink.h"
 #include "peer.h"
 #include "receive.h"
 #include "socket.h"
@@ -314,23 +315,41 @@ static bool endpoint_eq(const struct nt_endpoint *a,
 	return true;
 }
 
-void nt_socket_set_peer_endpoint(struct nt_peer *peer,
+/* The remote end only: the address, port and scope, not the source. */
+static bool endpoint_remote_eq(const struct nt_endpoint *a,
+			       const struct nt_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+	return true;
+}
+
+bool nt_socket_set_peer_endpoint(struct nt_peer *peer,
 				 const struct nt_endpoint *endpoint)
 {
-	bool same;
+	bool same, moved;
 
 	/* Every authenticated packet roams here; nearly all change nothing. */
 	read_lock_bh(&peer->endpoint_lock);
 	same = endpoint_eq(&peer->endpoint, endpoint);
 	read_unlock_bh(&peer->endpoint_lock);
 	if (likely(same))
-		return;
+		return false;
 
 	write_lock_bh(&peer->endpoint_lock);
+	moved = !endpoint_remote_eq(&peer->endpoint, endpoint);
 	peer->endpoint = *endpoint;
 	/* The cached routes lead to the old address, or from the old source. */
 	dst_cache_reset(&peer->endpoint_cache);
 	write_unlock_bh(&peer->endpoint_lock);
+	return moved;
 }
 
 void nt_socket_set_peer_endpoint_from_skb(struct nt_peer *peer,
@@ -338,8 +357,9 @@ void nt_socket_set_peer_endpoint_from_skb(struct nt_peer *peer,
 {
 	struct nt_endpoint endpoint;
 
-	if (likely(nt_socket_endpoint_from_skb(&endpoint, skb)))
-		nt_socket_set_peer_endpoint(peer, &endpoint);
+	if (likely(nt_socket_endpoint_from_skb(&endpoint, skb)) &&
+	    nt_socket_set_peer_endpoint(peer, &endpoint))
+		nt_netlink_event_endpoint(peer, &endpoint);
 }
 
 void nt_socket_clear_peer_endpoint_src(struct nt_peer *peer)

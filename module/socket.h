@@ -89,8 +89,11 @@ void nt_socket_close(struct nt_device *ntd);
  * Does nothing when @endpoint is the one the peer has; otherwise takes the
  * peer's endpoint_lock for writing and empties its route cache. Any
  * context but hard interrupts.
+ *
+ * Return: true if the remote address or port changed (not only the
+ * source).
  */
-void nt_socket_set_peer_endpoint(struct nt_peer *peer,
+bool nt_socket_set_peer_endpoint(struct nt_peer *peer,
 				 const struct nt_endpoint *endpoint);
 
 /**
@@ -100,7 +103,8 @@ void nt_socket_set_peer_endpoint(struct nt_peer *peer,
  *       set (Documentation/protocol.md "Routing and roaming"); its destination
  *       becomes the sticky source of what we send back
  *
- * Any context but hard interrupts.
+ * A change of the remote address or port is announced with an
+ * endpoint-changed event (netlink.h). Any context but hard interrupts.
  */
 void nt_socket_set_peer_endpoint_from_skb(struct nt_peer *peer,
 					  const struct sk_buff *skb);

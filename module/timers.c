@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "device.h"
 #include "messages.h"
+#include "netlink.h"
 #include "noise.h"
 #include "peer.h"
 #include "send.h"
@@ -60,6 +61,7 @@ static void expired_retransmit_handshake(struct timer_list *timer)
 			 peer->device->dev->name, peer->internal_id,
 			 retries + 1);
 		timer_delete(&peer->send_keepalive);
+		nt_netlink_event_given_up(peer, retries + 1);
 		/*
 		 * REKEY_ATTEMPT_TIME is over: the packets that waited for
 		 * this handshake are not kept, and whatever a half-finished
@@ -124,6 +126,7 @@ static void zero_key_material(struct work_struct *work)
 		 (unsigned int)(REJECT_AFTER_TIME * 3));
 	nt_noise_handshake_clear(&peer->handshake);
 	nt_noise_keypairs_clear(&peer->keypairs);
+	nt_netlink_event_keys_zeroed(peer);
 }
 
 static void expired_persistent_keepalive(struct timer_list *timer)

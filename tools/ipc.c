@@ -22,6 +22,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <sodium.h>
@@ -52,6 +53,8 @@ static uint32_t new_seq(void)
 struct request {
 	struct mnl_socket *nl;
 	uint16_t family;
+	bool has_events_group;
+	uint32_t events_group;	/* the id of the "events" multicast group */
 	char extack[512];	/* the kernel's message about the last error */
 };
 
@@ -194,9 +197,15 @@ static int parse_family_attr(const struct nlattr *attr, void *data)
 
 static int parse_family(const struct nlmsghdr *nlh, void *data)
 {
+	struct request *req = data;
+
 	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_family_attr,
-			   data) != MNL_CB_OK)
+			   &req->family) != MNL_CB_OK)
 		return -EBADMSG;
+	/* Kernels before noisetun had events have the group too. */
+	req->has_events_group = !nt_uapi_parse_mcast_group(nlh,
+							   NOISETUN_MCGRP_EVENTS,
+							   &req->events_group);
 	return 0;
 }
 
@@ -215,7 +224,7 @@ static int open_family(struct request *req)
 	nlh = nt_uapi_put_header(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK,
 				 new_seq(), CTRL_CMD_GETFAMILY, 1);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NOISETUN_GENL_NAME);
-	ret = transact(req, nlh, parse_family, &req->family);
+	ret = transact(req, nlh, parse_family, req);
 	if (!ret && !req->family)
 		ret = -ENOENT;
 	if (ret == -ENOENT)
@@ -497,6 +506,103 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 		sent++;
 	} while (more);
 	sodium_memzero(buf, NT_UAPI_SET_BUFFER_SIZE);
+	free(buf);
+	close_socket(&req);
+	return ret;
+}
+
+/* ---- events ---- */
+
+struct monitor_ctx {
+	int (*on_event)(const struct nt_uapi_event *ev, void *data);
+	void *data;
+	uint16_t family;
+};
+
+static int monitor_message(const struct nlmsghdr *nlh, void *data)
+{
+	struct monitor_ctx *ctx = data;
+	struct nt_uapi_event ev;
+
+	if (nlh->nlmsg_type != ctx->family)
+		return MNL_CB_OK;
+	if (nt_uapi_parse_event(nlh, &ev)) {
+		nt_warning("skipping a malformed event");
+		return MNL_CB_OK;
+	}
+	return ctx->on_event(&ev, ctx->data) ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int nt_ipc_monitor(int (*on_event)(const struct nt_uapi_event *ev, void *data),
+		   int (*on_lost)(void *data), void *data,
+		   const sigset_t *wait_mask, volatile sig_atomic_t *stop)
+{
+	struct monitor_ctx ctx = { .on_event = on_event, .data = data };
+	struct request req;
+	struct pollfd pfd;
+	char *buf;
+	int ret;
+
+	ret = open_family(&req);
+	if (ret)
+		return ret;
+	if (!req.has_events_group) {
+		nt_error("the noisetun family has no \"%s\" multicast group",
+			 NOISETUN_MCGRP_EVENTS);
+		close_socket(&req);
+		return -ENOENT;
+	}
+	if (mnl_socket_setsockopt(req.nl, NETLINK_ADD_MEMBERSHIP,
+				  &req.events_group,
+				  sizeof(req.events_group)) < 0) {
+		ret = -errno;
+		if (ret == -EPERM || ret == -EACCES)
+			nt_error("cannot listen to events: permission denied (CAP_NET_ADMIN is required)");
+		else
+			nt_error("cannot listen to events: %s", strerror(-ret));
+		close_socket(&req);
+		return ret;
+	}
+	buf = malloc(RECV_BUFFER_SIZE);
+	if (!buf) {
+		nt_error("out of memory");
+		close_socket(&req);
+		return -ENOMEM;
+	}
+	ctx.family = req.family;
+	pfd.fd = mnl_socket_get_fd(req.nl);
+	pfd.events = POLLIN;
+	while (!*stop) {
+		ssize_t len;
+
+		if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			nt_error("cannot wait for events: %s", strerror(-ret));
+			break;
+		}
+		len = recv(pfd.fd, buf, RECV_BUFFER_SIZE, MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				if (on_lost(data)) {
+					ret = -EIO;
+					break;
+				}
+				continue;
+			}
+			ret = -errno;
+			nt_error("cannot receive events: %s", strerror(-ret));
+			break;
+		}
+		if (mnl_cb_run(buf, len, 0, 0, monitor_message, &ctx) ==
+		    MNL_CB_ERROR) {
+			ret = -EIO;
+			break;
+		}
+	}
 	free(buf);
 	close_socket(&req);
 	return ret;

@@ -8,8 +8,10 @@
 #ifndef TUNCTL_IPC_H
 #define TUNCTL_IPC_H
 
+#include <signal.h>
 #include <stdbool.h>
 
+struct nt_uapi_event;
 struct tunctl_device;
 
 /**
@@ -59,5 +61,26 @@ void nt_ipc_free_list(char **names);
  * Return: true if it can be one; otherwise an error was reported.
  */
 bool nt_ipc_check_name(const char *name);
+
+/**
+ * nt_ipc_monitor() - receive events until a signal says stop
+ * @on_event: called for each event, in order; non-zero stops with an error
+ * @on_lost: called when the socket overran (ENOBUFS) and events were lost;
+ *           non-zero stops with an error
+ * @data: for both
+ * @wait_mask: the signal mask while waiting (the caller blocks the
+ *             stopping signals otherwise)
+ * @stop: set by the caller's signal handler; checked after each wait
+ *
+ * Joins the family's "events" group (which needs CAP_NET_ADMIN in the
+ * network namespace). Messages that are not events are skipped, and so
+ * are malformed ones, with a warning. Errors are reported with
+ * nt_error().
+ *
+ * Return: 0 when stopped by @stop, or -errno.
+ */
+int nt_ipc_monitor(int (*on_event)(const struct nt_uapi_event *ev, void *data),
+		   int (*on_lost)(void *data), void *data,
+		   const sigset_t *wait_mask, volatile sig_atomic_t *stop);
 
 #endif /* TUNCTL_IPC_H */

@@ -26,7 +26,7 @@
 #include "model.h"
 
 /* A JSON string. Interface names are the only free text we print. */
-static void print_string(FILE *out, const char *s)
+void nt_json_print_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -52,7 +52,7 @@ static void print_key_or_null(FILE *out, const uint8_t key[NOISETUN_KEY_LEN],
 		return;
 	}
 	nt_key_to_base64(b64, key);
-	print_string(out, b64);
+	nt_json_print_string(out, b64);
 }
 
 static void print_drops(FILE *out, const uint64_t *counts, const char *indent)
@@ -63,7 +63,7 @@ static void print_drops(FILE *out, const uint64_t *counts, const char *indent)
 	fputc('{', out);
 	for (i = 1; i <= NOISETUN_A_DROP_MAX; i++) {
 		fprintf(out, "%s\n%s  ", first ? "" : ",", indent);
-		print_string(out, nt_model_drop_name(i));
+		nt_json_print_string(out, nt_model_drop_name(i));
 		fprintf(out, ": %" PRIu64, counts[i]);
 		first = false;
 	}
@@ -82,7 +82,7 @@ static void print_peer(FILE *out, const struct tunctl_peer *p)
 			  p->flags & TUNCTL_PEER_HAS_PRESHARED_KEY);
 	fputs(",\n          \"endpoint\": ", out);
 	if (p->flags & TUNCTL_PEER_HAS_ENDPOINT)
-		print_string(out, nt_format_endpoint(text, sizeof(text),
+		nt_json_print_string(out, nt_format_endpoint(text, sizeof(text),
 						     &p->endpoint));
 	else
 		fputs("null", out);
@@ -113,7 +113,7 @@ static void print_device(FILE *out, const struct tunctl_device *dev)
 	size_t i;
 
 	fputs("    {\n      \"name\": ", out);
-	print_string(out, dev->name);
+	nt_json_print_string(out, dev->name);
 	fprintf(out, ",\n      \"ifindex\": %u", dev->ifindex);
 	fputs(",\n      \"public_key\": ", out);
 	print_key_or_null(out, dev->public_key,
@@ -152,7 +152,7 @@ void nt_json_print_names(FILE *out, char *const *names)
 	fputs("{\n  \"interfaces\": [", out);
 	for (i = 0; names[i]; i++) {
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		print_string(out, names[i]);
+		nt_json_print_string(out, names[i]);
 		fputc('}', out);
 	}
 	fputs(i ? "\n  ]\n}\n" : "]\n}\n", out);

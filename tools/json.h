@@ -27,4 +27,12 @@ void nt_json_print(FILE *out, struct tunctl_device *const *devs, size_t count);
  */
 void nt_json_print_names(FILE *out, char *const *names);
 
+/**
+ * nt_json_print_string() - print a string as a JSON string, quoted and
+ *                          escaped
+ * @out: the stream
+ * @s: the string
+ */
+void nt_json_print_string(FILE *out, const char *s);
+
 #endif /* TUNCTL_JSON_H */

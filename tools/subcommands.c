@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "genkey.h"
+#include "monitor.h"
 #include "pubkey.h"
 #include "set.h"
 #include "setconf.h"
@@ -28,6 +29,8 @@ const struct nt_subcommand nt_subcommands[] = {
 	  "Appends a configuration file to a noisetun interface" },
 	{ "syncconf", nt_setconf_main, "<interface> <configuration filename>",
 	  "Synchronizes a configuration file to a noisetun interface" },
+	{ "monitor", nt_monitor_main, "[<interface>] [--json]",
+	  "Prints events (handshakes, endpoint and peer changes) as they happen, until interrupted" },
 	{ "genkey", nt_genkey_main, "",
 	  "Generates a new private key and writes it to stdout" },
 	{ "genpsk", nt_genkey_main, "",

@@ -677,3 +677,164 @@ int nt_uapi_parse_device(const struct nlmsghdr *nlh, struct tunctl_device *dev)
 		return ctx.err ? ctx.err : -EINVAL;
 	return 0;
 }
+
+/* ---- events ---- */
+
+struct event_ctx {
+	struct nt_uapi_event *ev;
+	bool has_ifindex;
+	int err;
+};
+
+static int parse_event_endpoint(const struct nlattr *attr,
+				struct nt_uapi_event *ev)
+{
+	uint16_t len = mnl_attr_get_payload_len(attr);
+	const struct sockaddr *sa = mnl_attr_get_payload(attr);
+
+	if (len < sizeof(sa->sa_family))
+		return 0;
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
+		memcpy(&ev->endpoint.sin, sa, len);
+		ev->has_endpoint = true;
+	} else if (len == sizeof(struct sockaddr_in6) &&
+		   sa->sa_family == AF_INET6) {
+		memcpy(&ev->endpoint.sin6, sa, len);
+		ev->has_endpoint = true;
+	}
+	return 0;
+}
+
+static int parse_event_attr(const struct nlattr *attr, void *data)
+{
+	struct event_ctx *ctx = data;
+	struct nt_uapi_event *ev = ctx->ev;
+	int err = 0;
+
+	switch (mnl_attr_get_type(attr)) {
+	case NOISETUN_A_EVENT_IFINDEX:
+		err = parse_u32(attr, &ev->ifindex);
+		ctx->has_ifindex = !err;
+		break;
+	case NOISETUN_A_EVENT_IFNAME:
+		err = parse_ifname(attr, ev->ifname);
+		break;
+	case NOISETUN_A_EVENT_PEER_PUBLIC_KEY:
+		err = parse_key(attr, ev->peer_key);
+		ev->has_peer_key = !err;
+		break;
+	case NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY:
+		err = parse_key(attr, ev->device_key);
+		ev->has_device_key = !err;
+		break;
+	case NOISETUN_A_EVENT_ENDPOINT:
+		err = parse_event_endpoint(attr, ev);
+		break;
+	case NOISETUN_A_EVENT_ROLE:
+		err = parse_u32(attr, &ev->role);
+		break;
+	case NOISETUN_A_EVENT_RTT_NS:
+		err = parse_u64(attr, &ev->rtt_ns);
+		ev->has_rtt = !err;
+		break;
+	case NOISETUN_A_EVENT_ATTEMPTS:
+		err = parse_u32(attr, &ev->attempts);
+		break;
+	case NOISETUN_A_EVENT_CHANGES:
+		err = parse_u32(attr, &ev->changes);
+		break;
+	case NOISETUN_A_EVENT_UNSENT:
+		err = parse_u64(attr, &ev->unsent);
+		break;
+	}
+	if (err) {
+		ctx->err = err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int nt_uapi_parse_event(const struct nlmsghdr *nlh, struct nt_uapi_event *ev)
+{
+	struct event_ctx ctx = { .ev = ev };
+	const struct genlmsghdr *genl;
+
+	memset(ev, 0, sizeof(*ev));
+	if (nlh->nlmsg_len <
+	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
+		return -EINVAL;
+	genl = mnl_nlmsg_get_payload(nlh);
+	ev->cmd = genl->cmd;
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_event_attr,
+			   &ctx) != MNL_CB_OK)
+		return ctx.err ? ctx.err : -EINVAL;
+	return ctx.has_ifindex ? 0 : -EINVAL;
+}
+
+struct group_ctx {
+	const char *name;
+	uint32_t id;
+	bool has_id;
+	bool found;
+};
+
+/* One attribute of a CTRL_ATTR_MCAST_GRP_* nest. */
+static int parse_group_attr(const struct nlattr *attr, void *data)
+{
+	struct group_ctx *ctx = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_MCAST_GRP_NAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_ERROR;
+		ctx->found = !strncmp(mnl_attr_get_str(attr), ctx->name,
+				      mnl_attr_get_payload_len(attr));
+		break;
+	case CTRL_ATTR_MCAST_GRP_ID:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		ctx->id = mnl_attr_get_u32(attr);
+		ctx->has_id = true;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int parse_group(const struct nlattr *attr, void *data)
+{
+	struct group_ctx *ctx = data, one = { .name = ctx->name };
+
+	if (mnl_attr_parse_nested(attr, parse_group_attr, &one) != MNL_CB_OK)
+		return MNL_CB_ERROR;
+	if (one.found && one.has_id && !ctx->found) {
+		ctx->id = one.id;
+		ctx->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int parse_family_groups(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) != CTRL_ATTR_MCAST_GROUPS)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return MNL_CB_ERROR;
+	return mnl_attr_parse_nested(attr, parse_group, data);
+}
+
+int nt_uapi_parse_mcast_group(const struct nlmsghdr *nlh, const char *name,
+			      uint32_t *id)
+{
+	struct group_ctx ctx = { .name = name };
+
+	if (nlh->nlmsg_len <
+	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_family_groups,
+			   &ctx) != MNL_CB_OK)
+		return -EINVAL;
+	if (!ctx.found)
+		return -ENOENT;
+	*id = ctx.id;
+	return 0;
+}

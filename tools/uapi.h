@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <net/if.h>
+
+#include "model.h"
+
 struct nlmsghdr;
 struct tunctl_device;
 
@@ -97,5 +101,67 @@ int nt_uapi_build_set(const struct tunctl_device *dev, uint16_t family,
  * Return: 0, or -EINVAL for a malformed message, -ENOMEM.
  */
 int nt_uapi_parse_device(const struct nlmsghdr *nlh, struct tunctl_device *dev);
+
+/**
+ * struct nt_uapi_event - one message of the "events" multicast group
+ * @cmd: NOISETUN_CMD_EVENT_*, or another command number (a newer
+ *       kernel's event)
+ * @ifindex: the device
+ * @ifname: its name, "" if the kernel sent none
+ * @has_peer_key: @peer_key was present
+ * @peer_key: the peer's public key
+ * @has_device_key: @device_key was present
+ * @device_key: the device's new public key
+ * @has_endpoint: @endpoint was present
+ * @endpoint: the peer's endpoint
+ * @role: NOISETUN_EVENT_ROLE_*, 0 when absent
+ * @has_rtt: @rtt_ns was present
+ * @rtt_ns: the handshake's round trip
+ * @attempts: initiations of an attempt given up, 0 when absent
+ * @changes: NOISETUN_EVENT_CHANGE_* bits, 0 when absent
+ * @unsent: events the device could not allocate so far, 0 when absent
+ */
+struct nt_uapi_event {
+	uint8_t cmd;
+	uint32_t ifindex;
+	char ifname[IFNAMSIZ];
+	bool has_peer_key;
+	uint8_t peer_key[NOISETUN_KEY_LEN];
+	bool has_device_key;
+	uint8_t device_key[NOISETUN_KEY_LEN];
+	bool has_endpoint;
+	union tunctl_endpoint endpoint;
+	uint32_t role;
+	bool has_rtt;
+	uint64_t rtt_ns;
+	uint32_t attempts;
+	uint32_t changes;
+	uint64_t unsent;
+};
+
+/**
+ * nt_uapi_parse_event() - parse one message received on the events group
+ * @nlh: the message, a genlmsghdr and attributes
+ * @ev: receives the event (zeroed first)
+ *
+ * Attributes it does not know are skipped; an endpoint of another length
+ * or family is skipped too.
+ *
+ * Return: 0, or -EINVAL for a malformed message or one without IFINDEX.
+ */
+int nt_uapi_parse_event(const struct nlmsghdr *nlh, struct nt_uapi_event *ev);
+
+/**
+ * nt_uapi_parse_mcast_group() - find a multicast group's id in a
+ *                               CTRL_CMD_GETFAMILY reply
+ * @nlh: the reply, a genlmsghdr and CTRL_ATTR_* attributes
+ * @name: the group's name
+ * @id: receives its id when found
+ *
+ * Return: 0 when found, -ENOENT when the family has no such group,
+ * -EINVAL for a malformed message.
+ */
+int nt_uapi_parse_mcast_group(const struct nlmsghdr *nlh, const char *name,
+			      uint32_t *id);
 
 #endif /* TUNCTL_UAPI_H */

@@ -113,8 +113,54 @@
  * NOISETUN_PEER_F_REPLACE_ALLOWEDIPS). Only the first message may carry
  * NOISETUN_DEVICE_F_REPLACE_PEERS.
  *
- * Multicast group "events" (NOISETUN_MCGRP_EVENTS) is reserved for
- * notifications (handshakes, endpoint changes, peer changes, expiries).
+ * Events (multicast group "events", NOISETUN_MCGRP_EVENTS)
+ * -------------------------------------------------------
+ * Notifications the module sends, never requests (sending one of these
+ * commands gets -EOPNOTSUPP). Joining the group needs CAP_NET_ADMIN in the
+ * user namespace of the socket's network namespace, on kernels that can
+ * check it for multicast groups; events of a device go to listeners in
+ * the device's network namespace only. Each is one message whose command
+ * says what happened, with attributes of enum noisetun_event_attr:
+ *
+ *    NOISETUN_A_EVENT_IFINDEX: NLA_U32, always
+ *    NOISETUN_A_EVENT_IFNAME: NLA_NUL_STRING, always
+ *    NOISETUN_A_EVENT_PEER_PUBLIC_KEY: NOISETUN_KEY_LEN bytes, in every
+ *                                      event about a peer
+ *
+ * NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE: a session was established.
+ *    NOISETUN_A_EVENT_ROLE: NLA_U32, NOISETUN_EVENT_ROLE_*
+ *    NOISETUN_A_EVENT_RTT_NS: NLA_U64, from sending our initiation to
+ *                             receiving the response (initiator only)
+ *    NOISETUN_A_EVENT_ENDPOINT: the peer's endpoint (when known)
+ * NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP: no handshake completed within
+ *    REKEY_ATTEMPT_TIME; the packets that waited for it were dropped.
+ *    NOISETUN_A_EVENT_ATTEMPTS: NLA_U32, initiations sent in this attempt
+ * NOISETUN_CMD_EVENT_ENDPOINT_CHANGED: an authenticated packet came from
+ *    another address or port than the peer's endpoint, which now follows
+ *    it. At most one event per peer per second; a change within a second
+ *    of the last event is not reported on its own.
+ *    NOISETUN_A_EVENT_ENDPOINT: struct sockaddr_in or sockaddr_in6
+ * NOISETUN_CMD_EVENT_PEER_ADDED: SET_DEVICE created the peer.
+ * NOISETUN_CMD_EVENT_PEER_REMOVED: SET_DEVICE removed the peer (REMOVE_ME,
+ *    REPLACE_PEERS, or the device's new key is the peer's key).
+ * NOISETUN_CMD_EVENT_PEER_CHANGED: SET_DEVICE changed an existing peer.
+ *    NOISETUN_A_EVENT_CHANGES: NLA_U32, NOISETUN_EVENT_CHANGE_*
+ * NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED: SET_DEVICE changed the private key.
+ *    NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY: the new public key (absent when
+ *                                        the key was removed)
+ * NOISETUN_CMD_EVENT_KEYS_ZEROED: nothing was heard from the peer for
+ *    REJECT_AFTER_TIME * 3 since the last session began (or since a
+ *    handshake was given up): its sessions expired and every key was
+ *    zeroed.
+ *
+ *    NOISETUN_A_EVENT_UNSENT: NLA_U64, in any event once the device has
+ *                             failed to allocate an event: how many it
+ *                             could not send since it was created
+ *
+ * Events never carry a private or preshared key. Events are best effort: a
+ * listener that reads too slowly loses some (its socket reports ENOBUFS),
+ * and an event that cannot be allocated at once is counted (UNSENT) and
+ * not sent. No events are sent when a device is deleted with its peers.
  */
 
 #ifndef _UAPI_NOISETUN_H
@@ -133,6 +179,15 @@ enum noisetun_cmd {
 	NOISETUN_CMD_UNSPEC,
 	NOISETUN_CMD_GET_DEVICE,
 	NOISETUN_CMD_SET_DEVICE,
+	/* events, sent on NOISETUN_MCGRP_EVENTS only */
+	NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE,
+	NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP,
+	NOISETUN_CMD_EVENT_ENDPOINT_CHANGED,
+	NOISETUN_CMD_EVENT_PEER_ADDED,
+	NOISETUN_CMD_EVENT_PEER_REMOVED,
+	NOISETUN_CMD_EVENT_PEER_CHANGED,
+	NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED,
+	NOISETUN_CMD_EVENT_KEYS_ZEROED,
 	__NOISETUN_CMD_MAX
 };
 
@@ -249,5 +304,41 @@ enum noisetun_drop_attr {
 };
 
 #define NOISETUN_A_DROP_MAX (__NOISETUN_A_DROP_MAX - 1)
+
+/* The attributes of every event (NOISETUN_CMD_EVENT_*). */
+enum noisetun_event_attr {
+	NOISETUN_A_EVENT_UNSPEC,
+	NOISETUN_A_EVENT_IFINDEX,
+	NOISETUN_A_EVENT_IFNAME,
+	NOISETUN_A_EVENT_PEER_PUBLIC_KEY,
+	NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY,
+	NOISETUN_A_EVENT_ENDPOINT,
+	NOISETUN_A_EVENT_ROLE,
+	NOISETUN_A_EVENT_RTT_NS,
+	NOISETUN_A_EVENT_ATTEMPTS,
+	NOISETUN_A_EVENT_CHANGES,
+	NOISETUN_A_EVENT_UNSENT,
+	__NOISETUN_A_EVENT_MAX
+};
+
+#define NOISETUN_A_EVENT_MAX (__NOISETUN_A_EVENT_MAX - 1)
+
+/* NOISETUN_A_EVENT_ROLE: our side of the handshake that completed. */
+enum noisetun_event_role {
+	NOISETUN_EVENT_ROLE_INITIATOR = 1,
+	NOISETUN_EVENT_ROLE_RESPONDER = 2
+};
+
+/* NOISETUN_A_EVENT_CHANGES: what a SET changed in an existing peer. */
+enum noisetun_event_change {
+	NOISETUN_EVENT_CHANGE_PRESHARED_KEY = 1U << 0,
+	NOISETUN_EVENT_CHANGE_ENDPOINT = 1U << 1,
+	NOISETUN_EVENT_CHANGE_ALLOWEDIPS = 1U << 2,
+	NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE = 1U << 3,
+	__NOISETUN_EVENT_CHANGE_ALL = NOISETUN_EVENT_CHANGE_PRESHARED_KEY |
+				      NOISETUN_EVENT_CHANGE_ENDPOINT |
+				      NOISETUN_EVENT_CHANGE_ALLOWEDIPS |
+				      NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE
+};
 
 #endif /* _UAPI_NOISETUN_H */

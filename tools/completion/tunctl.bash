@@ -14,7 +14,7 @@ _tunctl_peers()
 _tunctl_completion()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show showconf set setconf addconf syncconf genkey genpsk pubkey help"
+	local commands="show showconf set setconf addconf syncconf monitor genkey genpsk pubkey help"
 	local fields="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump"
 	local i has_peer=0 words
 
@@ -30,6 +30,13 @@ _tunctl_completion()
 		elif [[ $COMP_CWORD -eq 3 && ${COMP_WORDS[2]} != interfaces && ${COMP_WORDS[2]} != --json ]]; then
 			COMPREPLY=( $(compgen -W "$fields --json" -- "$cur") )
 		elif [[ $COMP_CWORD -le 4 ]]; then
+			COMPREPLY=( $(compgen -W "--json" -- "$cur") )
+		fi
+		;;
+	monitor)
+		if [[ $COMP_CWORD -eq 2 ]]; then
+			COMPREPLY=( $(compgen -W "--json $(_tunctl_interfaces)" -- "$cur") )
+		elif [[ $COMP_CWORD -eq 3 && ${COMP_WORDS[2]} != --json ]]; then
 			COMPREPLY=( $(compgen -W "--json" -- "$cur") )
 		fi
 		;;

@@ -10,11 +10,30 @@
  * A model that parses (even partly, up to a refused message) must print
  * with every printer and survive the split into SET_DEVICE requests
  * (fuzz.h), as `tunctl showconf` and `syncconf` use it.
+ *
+ * Every message is also read as `tunctl monitor` reads what the events
+ * group delivers (nt_uapi_parse_event(), then both printers), and as the
+ * family lookup reads a CTRL_CMD_GETFAMILY reply for the group's id.
  */
 #include "fuzz.h"
+#include "monitor.h"
 
 static void fuzz_setup_harness(void)
 {
+}
+
+static void fuzz_event(const struct nlmsghdr *nlh)
+{
+	struct nt_uapi_event ev;
+	uint32_t id;
+
+	if (!nt_uapi_parse_event(nlh, &ev)) {
+		if (ev.ifname[IFNAMSIZ - 1])
+			fuzz_fail("event interface name not terminated");
+		nt_monitor_print_human(fuzz_null, &ev);
+		nt_monitor_print_json(fuzz_null, &ev);
+	}
+	nt_uapi_parse_mcast_group(nlh, "events", &id);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 			continue;
+		fuzz_event(nlh);
 		if (nt_uapi_parse_device(nlh, dev))
 			break;
 	}

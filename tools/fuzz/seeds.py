@@ -41,8 +41,8 @@ def key(text):
     return base64.b64decode(text)
 
 
-def message(*attrs, flags=0):
-    body = struct.pack("=BBH", 1, 1, 0) + b"".join(attrs)
+def message(*attrs, flags=0, cmd=1):
+    body = struct.pack("=BBH", cmd, 1, 0) + b"".join(attrs)
     return struct.pack("=IHHII", 16 + len(body), 0x20, flags, 1, 0) + body
 
 
@@ -79,7 +79,19 @@ def uapi_seeds():
                                 nest(9, allowedip(socket.AF_INET, "192.0.2.7", 32)))),
                    flags=2)
     done = struct.pack("=IHHIIi", 20, 3, 2, 1, 0, 0)
-    return [first, first + cont, first + cont + done]
+    # Events (noisetun.h: commands 3 to 10), as the events group delivers them.
+    ids = [attr(1, struct.pack("=I", 5)), attr(2, b"nt0\0")]
+    handshake = message(*ids, attr(3, key(PUB)),
+                        attr(5, sockaddr_in("192.0.2.1", 51820)),
+                        attr(6, struct.pack("=I", 1)),
+                        attr(7, struct.pack("=Q", 1234567)), cmd=3)
+    changed = message(*ids, attr(3, key(PUB2)), attr(9, struct.pack("=I", 15)),
+                      attr(10, struct.pack("=Q", 2)), cmd=8)
+    device_key = message(*ids, attr(4, key(PUB)), cmd=9)
+    given_up = message(*ids, attr(3, key(PUB)), attr(8, struct.pack("=I", 20)),
+                       cmd=4)
+    return [first, first + cont, first + cont + done,
+            handshake + changed + device_key + given_up]
 
 
 def main():

@@ -7,7 +7,11 @@
  *    (JSON checked with python3 -m json.tool);
  *  - key handling against `wg pubkey` and the tunctl binary;
  *  - the SET message builder: 1000 peers x 100 allowed IPs built into
- *    messages and parsed back with libmnl, at several buffer sizes.
+ *    messages and parsed back with libmnl, at several buffer sizes;
+ *  - the event parser and monitor's printers: every event built with
+ *    libmnl, parsed and printed (exact lines, JSON checked with python3),
+ *    malformed events refused, the multicast group found in a
+ *    CTRL_CMD_GETFAMILY reply.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +35,7 @@
 #include "json.h"
 #include "key.h"
 #include "model.h"
+#include "monitor.h"
 #include "setargs.h"
 #include "showconf.h"
 #include "uapi.h"
@@ -1020,6 +1025,237 @@ static void test_netlink(void)
 	nt_model_device_free(empty);
 }
 
+/* ---- events ---- */
+
+/* An event message: the header, IFINDEX 7 and IFNAME "nt0" unless asked not. */
+static struct nlmsghdr *event_msg(void *buf, uint8_t cmd, bool ids)
+{
+	struct nlmsghdr *nlh = nt_uapi_put_header(buf, 0x42, 0, 0, cmd, 1);
+
+	if (ids) {
+		mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_IFINDEX, 7);
+		mnl_attr_put_strz(nlh, NOISETUN_A_EVENT_IFNAME, "nt0");
+	}
+	return nlh;
+}
+
+static void put_b64_key(struct nlmsghdr *nlh, uint16_t type, const char *b64)
+{
+	uint8_t key[NOISETUN_KEY_LEN];
+
+	nt_key_from_base64(key, b64);
+	mnl_attr_put(nlh, type, NOISETUN_KEY_LEN, key);
+}
+
+static char *print_event(const struct nt_uapi_event *ev, bool json)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (json)
+		nt_monitor_print_json(f, ev);
+	else
+		nt_monitor_print_human(f, ev);
+	fclose(f);
+	return out;
+}
+
+/* Parse @nlh and compare both printed forms with @human and @json. */
+static void check_event(const struct nlmsghdr *nlh, const char *what,
+			const char *human, const char *json, FILE *all_json)
+{
+	struct nt_uapi_event ev;
+	char *h = NULL, *j = NULL;
+	int err = nt_uapi_parse_event(nlh, &ev);
+
+	if (!err) {
+		h = print_event(&ev, false);
+		j = print_event(&ev, true);
+		fputs(j, all_json);
+	}
+	report(!err && !strcmp(h, human), "event %s: human line", what);
+	if (err || strcmp(h, human))
+		diag_diff(human, h);
+	report(!err && !strcmp(j, json), "event %s: JSON object", what);
+	if (err || strcmp(j, json))
+		diag_diff(json, j);
+	free(h);
+	free(j);
+}
+
+static void test_events(void)
+{
+	static uint8_t buf[4096];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(51820) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(443) };
+	struct nt_uapi_event ev;
+	struct nlmsghdr *nlh;
+	struct nlattr *groups, *grp;
+	char *all = NULL, *lost = NULL;
+	size_t all_len = 0, lost_len = 0;
+	FILE *all_json = open_memstream(&all, &all_len), *f, *py;
+	uint32_t id = 0;
+	int status;
+
+	inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
+	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB1);
+	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, sizeof(sin), &sin);
+	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_ROLE, NOISETUN_EVENT_ROLE_INITIATOR);
+	mnl_attr_put_u64(nlh, NOISETUN_A_EVENT_RTT_NS, 1234567);
+	check_event(nlh, "handshake complete, initiator",
+		    "nt0: peer " PUB1 ": handshake complete (initiator, round trip 1.234 ms, endpoint 192.0.2.1:51820)\n",
+		    "{\"event\": \"handshake-complete\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB1 "\", \"role\": \"initiator\", \"rtt_ns\": 1234567, \"endpoint\": \"192.0.2.1:51820\"}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB1);
+	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, sizeof(sin6), &sin6);
+	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_ROLE, NOISETUN_EVENT_ROLE_RESPONDER);
+	check_event(nlh, "handshake complete, responder over IPv6",
+		    "nt0: peer " PUB1 ": handshake complete (responder, endpoint [2001:db8::1]:443)\n",
+		    "{\"event\": \"handshake-complete\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB1 "\", \"role\": \"responder\", \"endpoint\": \"[2001:db8::1]:443\"}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB2);
+	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_ATTEMPTS, 20);
+	check_event(nlh, "handshake given up",
+		    "nt0: peer " PUB2 ": handshake given up after 20 attempts\n",
+		    "{\"event\": \"handshake-given-up\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB2 "\", \"attempts\": 20}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_ENDPOINT_CHANGED, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB2);
+	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, sizeof(sin), &sin);
+	check_event(nlh, "endpoint changed",
+		    "nt0: peer " PUB2 ": endpoint changed to 192.0.2.1:51820\n",
+		    "{\"event\": \"endpoint-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB2 "\", \"endpoint\": \"192.0.2.1:51820\"}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_ADDED, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB3);
+	check_event(nlh, "peer added", "nt0: peer " PUB3 ": added\n",
+		    "{\"event\": \"peer-added\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB3 "\"}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_REMOVED, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB3);
+	check_event(nlh, "peer removed", "nt0: peer " PUB3 ": removed\n",
+		    "{\"event\": \"peer-removed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB3 "\"}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_CHANGED, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB3);
+	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_CHANGES,
+			 NOISETUN_EVENT_CHANGE_ENDPOINT |
+			 NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE | (1U << 31));
+	check_event(nlh, "peer changed (an unknown bit is not printed)",
+		    "nt0: peer " PUB3 ": changed: endpoint, persistent-keepalive\n",
+		    "{\"event\": \"peer-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB3 "\", \"changes\": [\"endpoint\", \"persistent-keepalive\"]}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY, PUB1);
+	check_event(nlh, "device key changed",
+		    "nt0: public key changed to " PUB1 "\n",
+		    "{\"event\": \"device-key-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"public_key\": \"" PUB1 "\"}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED, true);
+	check_event(nlh, "device key removed", "nt0: private key removed\n",
+		    "{\"event\": \"device-key-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"public_key\": null}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_KEYS_ZEROED, true);
+	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB2);
+	mnl_attr_put_u64(nlh, NOISETUN_A_EVENT_UNSENT, 3);
+	mnl_attr_put_u32(nlh, 200, 1);	/* a newer kernel's attribute */
+	check_event(nlh, "keys zeroed, with unsent events and an unknown attribute",
+		    "nt0: peer " PUB2 ": session expired, keys zeroed [3 events unsent by the kernel so far]\n",
+		    "{\"event\": \"keys-zeroed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB2 "\", \"unsent\": 3}\n",
+		    all_json);
+
+	nlh = event_msg(buf, 99, true);
+	check_event(nlh, "an unknown command", "nt0: unknown event 99\n",
+		    "{\"event\": \"unknown\", \"command\": 99, \"interface\": \"nt0\", \"ifindex\": 7}\n",
+		    all_json);
+
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_ENDPOINT_CHANGED, true);
+	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, 3, "abc");
+	report(!nt_uapi_parse_event(nlh, &ev) && !ev.has_endpoint,
+	       "event: a short endpoint is skipped, not refused");
+
+	f = open_memstream(&lost, &lost_len);
+	nt_monitor_print_lost(f, 1);
+	fclose(f);
+	fputs(lost, all_json);
+	report(!strcmp(lost, "{\"event\": \"lost\", \"reason\": \"overrun\"}\n"),
+	       "event: lost events, as JSON");
+	free(lost);
+
+	fclose(all_json);
+	if (system("python3 -c '' > /dev/null 2>&1")) {
+		printf("ok %d - every JSON event line parses # SKIP python3 is not installed\n",
+		       ++test_count);
+	} else {
+		py = popen("python3 -c 'import json,sys; "
+			   "[json.loads(l) for l in sys.stdin]'", "w");
+		fputs(all, py);
+		status = pclose(py);
+		report(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		       "every JSON event line parses (python3 json)");
+	}
+	free(all);
+
+	/* Malformed events. */
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_ADDED, false);
+	mnl_attr_put_strz(nlh, NOISETUN_A_EVENT_IFNAME, "nt0");
+	report(nt_uapi_parse_event(nlh, &ev) == -EINVAL,
+	       "event without IFINDEX: -EINVAL");
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_ADDED, false);
+	mnl_attr_put_u16(nlh, NOISETUN_A_EVENT_IFINDEX, 7);
+	report(nt_uapi_parse_event(nlh, &ev) == -EINVAL,
+	       "event with a 2-byte IFINDEX: -EINVAL");
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_ADDED, true);
+	mnl_attr_put(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, 31, buf + 100);
+	report(nt_uapi_parse_event(nlh, &ev) == -EINVAL,
+	       "event with a 31-byte key: -EINVAL");
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_ADDED, false);
+	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_IFINDEX, 7);
+	mnl_attr_put(nlh, NOISETUN_A_EVENT_IFNAME, 3, "abc");
+	report(nt_uapi_parse_event(nlh, &ev) == -EINVAL,
+	       "event with an IFNAME without NUL: -EINVAL");
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_ADDED, true);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 2;
+	report(nt_uapi_parse_event(nlh, &ev) == -EINVAL,
+	       "event shorter than its genl header: -EINVAL");
+
+	/* The group id in a CTRL_CMD_GETFAMILY reply. */
+	nlh = nt_uapi_put_header(buf, GENL_ID_CTRL, 0, 0, CTRL_CMD_NEWFAMILY, 2);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x42);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "noisetun");
+	groups = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+	grp = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "eventsX");
+	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 8);
+	mnl_attr_nest_end(nlh, grp);
+	grp = mnl_attr_nest_start(nlh, 2);
+	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 9);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "events");
+	mnl_attr_nest_end(nlh, grp);
+	mnl_attr_nest_end(nlh, groups);
+	report(!nt_uapi_parse_mcast_group(nlh, "events", &id) && id == 9,
+	       "multicast group: \"events\" found (id 9), \"eventsX\" not taken for it");
+	report(nt_uapi_parse_mcast_group(nlh, "other", &id) == -ENOENT,
+	       "multicast group: an absent group is -ENOENT");
+}
+
 int main(int argc, char *argv[])
 {
 	tunctl_bin = argc > 1 ? argv[1] : "../../../tools/tunctl";
@@ -1038,6 +1274,7 @@ int main(int argc, char *argv[])
 	test_json();
 	test_keys();
 	test_netlink();
+	test_events();
 	remove_keyfiles();
 	printf("1..%d\n", test_count);
 	printf("# %d passed, %d failed\n", test_count - failures, failures);
