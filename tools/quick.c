@@ -14,7 +14,8 @@
  * table tried first for anything more specific than a default route.
  * Each step is announced on stderr as "[#] COMMAND", in ip(8)'s words;
  * the work is done with rtnetlink (rtnl.c), not by running ip. When a
- * step fails, what was done is undone.
+ * step fails, or SIGINT, SIGTERM or SIGHUP arrives, what was done is
+ * undone.
  *
  * down undoes it: PreDown hooks, SaveConfig, the two policy rules of each
  * family, the link (which takes its addresses and routes with it), DNS,
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,7 +451,7 @@ static int take_key(void *ctx, unsigned int line, const char *section,
 	return ok ? 1 : -1;
 }
 
-/* What strip prints: every line but the wg-quick keys, trimmed as wg-quick does. */
+/* What strip prints: the lines but the wg-quick keys, trimmed as wg-quick. */
 static bool make_stripped(struct quick_parser *p, const char *text,
 			  size_t len)
 {
@@ -979,7 +981,7 @@ static bool add_link(const struct nt_quick_config *q, struct undo *u)
 	return true;
 }
 
-/* The route MTU towards @ip, or the MTU of the link it leaves by; 0: none. */
+/* A route's MTU, else the MTU of the link it leaves by; 0: neither. */
 static uint32_t path_mtu(uint32_t oif, uint32_t mtu)
 {
 	if (!mtu && oif && nt_rtnl_link_mtu(oif, &mtu))
@@ -987,7 +989,10 @@ static uint32_t path_mtu(uint32_t oif, uint32_t mtu)
 	return mtu;
 }
 
-/* wg-quick's MTU: the largest on the way to an endpoint (else to the default route, else 1500), less 80. */
+/*
+ * wg-quick's MTU: the largest on the way to an endpoint (else on the way
+ * of the default route, else 1500), less 80.
+ */
 static uint32_t derive_mtu(const struct tunctl_device *running)
 {
 	uint32_t best = 0, oif, mtu;
@@ -1208,6 +1213,36 @@ static bool link_is_ours(const char *name, uint32_t *ifindex)
 	return true;
 }
 
+/* A signal that asks up to stop: what was done is undone, as wg-quick. */
+static volatile sig_atomic_t quick_signal;
+
+static void on_signal(int sig)
+{
+	quick_signal = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static bool interrupted(void)
+{
+	static bool said;
+
+	if (!quick_signal)
+		return false;
+	if (!said)
+		nt_error("interrupted by signal %d", (int)quick_signal);
+	said = true;
+	return true;
+}
+
 static int cmd_up(struct nt_quick_config *q)
 {
 	struct tunctl_device *running = NULL;
@@ -1231,10 +1266,12 @@ static int cmd_up(struct nt_quick_config *q)
 		error_at(q, q->dns[0].line, "%s", resolvconf_missing);
 		return 1;
 	}
-	if (!run_hooks(q, NT_QUICK_PRE_UP) || !add_link(q, &u))
+	catch_signals();
+	if (!run_hooks(q, NT_QUICK_PRE_UP) || interrupted() ||
+	    !add_link(q, &u) || interrupted())
 		goto fail;
 	say("tunctl setconf %s <(tunctl strip %s)", q->name, q->path);
-	if (nt_ipc_set_device(q->dev))
+	if (nt_ipc_set_device(q->dev) || interrupted())
 		goto fail;
 	for (i = 0; i < q->addrs_len; i++) {
 		const struct nt_quick_address *a = &q->addrs[i];
@@ -1249,8 +1286,8 @@ static int cmd_up(struct nt_quick_config *q)
 			goto fail;
 		}
 	}
-	/* Endpoints and allowed IPs as the device has them, as wg-quick reads them. */
-	if (nt_ipc_get_device(q->name, &running))
+	/* The endpoints and allowed IPs as the device has them, as wg-quick. */
+	if (interrupted() || nt_ipc_get_device(q->name, &running))
 		goto fail;
 	mtu = q->mtu ? q->mtu : derive_mtu(running);
 	say("ip link set mtu %u up dev %s", mtu, q->name);
@@ -1260,12 +1297,13 @@ static int cmd_up(struct nt_quick_config *q)
 			 mtu, q->name, why(err));
 		goto fail;
 	}
-	if (q->dns_len) {
+	if (q->dns_len && !interrupted()) {
 		u.dns = true;
 		if (!set_dns(q, resolvconf))
 			goto fail;
 	}
-	if (!add_routes(q, &u, running) || !run_hooks(q, NT_QUICK_POST_UP))
+	if (interrupted() || !add_routes(q, &u, running) || interrupted() ||
+	    !run_hooks(q, NT_QUICK_POST_UP) || interrupted())
 		goto fail;
 	nt_model_device_free(running);
 	return 0;
@@ -1304,7 +1342,7 @@ void nt_quick_print_save(FILE *out, const struct nt_quick_config *q,
 		for (i = 0; i < q->hooks_len[s]; i++)
 			fprintf(out, "%s = %s\n", names[s], q->hooks[s][i].text);
 	}
-	/* Then showconf's text after its "[Interface]" line, one newline at the end. */
+	/* Then showconf's text after its "[Interface]" line, one final newline. */
 	f = open_memstream(&conf, &len);
 	if (!f)
 		return;
