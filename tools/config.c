@@ -51,6 +51,9 @@ struct parser {
 	unsigned int interface_line;
 	unsigned int key_line[K_COUNT];	/* where each key was seen, 0 = not */
 	unsigned int *peer_lines;	/* the [Peer] line of each peer */
+	const struct nt_config_extra *extra;	/* keys of another format */
+	const char *raw;		/* the line as written, */
+	size_t raw_len;			/* without its newline */
 };
 
 static bool start_section(struct parser *p, const char *text)
@@ -165,6 +168,19 @@ static bool process(struct parser *p, char *text)
 	}
 	*eq = '\0';
 	k = lookup_key(text);
+	if (k < 0 && p->extra) {
+		static const char *const names[] = {
+			[S_NONE] = NULL,
+			[S_INTERFACE] = "[Interface]",
+			[S_PEER] = "[Peer]",
+		};
+		int taken = p->extra->key(p->extra->ctx, p->line,
+					  names[p->section], text, eq + 1,
+					  p->raw, p->raw_len);
+
+		if (taken)
+			return taken > 0;
+	}
 	if (k < 0) {
 		nt_error("unknown key '%s'; expected %s", text,
 			 p->section == S_PEER ?
@@ -255,7 +271,14 @@ static bool finish(struct parser *p, const char *where)
 struct tunctl_device *nt_config_parse(const char *where, const char *text,
 				      size_t len, bool append)
 {
-	struct parser p = { 0 };
+	return nt_config_parse_extra(where, text, len, append, NULL);
+}
+
+struct tunctl_device *nt_config_parse_extra(const char *where, const char *text,
+					    size_t len, bool append,
+					    const struct nt_config_extra *extra)
+{
+	struct parser p = { .extra = extra };
 	char pos[512], *line = NULL;
 	size_t start, end, i, n;
 	bool ok = true;
@@ -281,6 +304,8 @@ struct tunctl_device *nt_config_parse(const char *where, const char *text,
 		p.line++;
 		snprintf(pos, sizeof(pos), "%s:%u", where, p.line);
 		nt_error_where = pos;
+		p.raw = text + start;
+		p.raw_len = end - start;
 		n = 0;
 		for (i = start; i < end && text[i] != '#'; i++) {
 			char c = text[i];
@@ -313,9 +338,8 @@ err:
 	return NULL;
 }
 
-struct tunctl_device *nt_config_parse_file(const char *path, bool append)
+char *nt_config_read_file(const char *path, size_t *lenp)
 {
-	struct tunctl_device *dev;
 	char *text = NULL;
 	size_t len = 0, cap = 0, got;
 	FILE *f;
@@ -331,7 +355,7 @@ struct tunctl_device *nt_config_parse_file(const char *path, bool append)
 			char *grown;
 
 			cap = cap ? cap * 2 : 4096;
-			grown = malloc(cap);
+			grown = malloc(cap + 1);
 			if (!grown) {
 				nt_error("out of memory");
 				goto err;
@@ -354,10 +378,9 @@ struct tunctl_device *nt_config_parse_file(const char *path, bool append)
 		goto err;
 	}
 	fclose(f);
-	dev = nt_config_parse(path, text, len, append);
-	sodium_memzero(text, len);
-	free(text);
-	return dev;
+	text[len] = '\0';
+	*lenp = len;
+	return text;
 err:
 	if (text) {
 		sodium_memzero(text, len);
@@ -365,4 +388,18 @@ err:
 	}
 	fclose(f);
 	return NULL;
+}
+
+struct tunctl_device *nt_config_parse_file(const char *path, bool append)
+{
+	struct tunctl_device *dev;
+	size_t len;
+	char *text = nt_config_read_file(path, &len);
+
+	if (!text)
+		return NULL;
+	dev = nt_config_parse(path, text, len, append);
+	sodium_memzero(text, len);
+	free(text);
+	return dev;
 }

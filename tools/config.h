@@ -42,6 +42,39 @@ struct tunctl_device *nt_config_parse(const char *where, const char *text,
 				      size_t len, bool append);
 
 /**
+ * struct nt_config_extra - the keys another format adds to the file
+ *                          (wg-quick's Address, DNS, MTU, ...)
+ * @key: called for each key the parser does not know, with the line's
+ *       number, its section ("[Interface]", "[Peer]", or NULL before the
+ *       first), the key and value without whitespace, and the line as
+ *       written (no newline, comment included); error messages it gives
+ *       with nt_error() carry the file and line. It returns 1 when it
+ *       took the key, 0 when the key is not its either (the parser refuses
+ *       it), -1 after reporting an error.
+ * @ctx: passed to @key
+ */
+struct nt_config_extra {
+	int (*key)(void *ctx, unsigned int line, const char *section,
+		   const char *key, const char *value, const char *raw,
+		   size_t raw_len);
+	void *ctx;
+};
+
+/**
+ * nt_config_parse_extra() - nt_config_parse() for a format with more keys
+ * @where: as for nt_config_parse()
+ * @text: as for nt_config_parse()
+ * @len: as for nt_config_parse()
+ * @append: as for nt_config_parse()
+ * @extra: who takes the keys the parser does not know, may be NULL
+ *
+ * Return: the change, or NULL after errors were reported.
+ */
+struct tunctl_device *nt_config_parse_extra(const char *where, const char *text,
+					    size_t len, bool append,
+					    const struct nt_config_extra *extra);
+
+/**
  * nt_config_parse_file() - read and parse a configuration file
  * @path: the file
  * @append: as for nt_config_parse()
@@ -49,5 +82,15 @@ struct tunctl_device *nt_config_parse(const char *where, const char *text,
  * Return: the change, or NULL after errors were reported.
  */
 struct tunctl_device *nt_config_parse_file(const char *path, bool append);
+
+/**
+ * nt_config_read_file() - the whole text of a configuration file
+ * @path: the file
+ * @lenp: receives its length
+ *
+ * Return: the text with a NUL after it (it may hold others), to wipe with
+ * sodium_memzero() and free(); or NULL after an error was reported.
+ */
+char *nt_config_read_file(const char *path, size_t *lenp);
 
 #endif /* TUNCTL_CONFIG_H */

@@ -40,7 +40,7 @@
 
 static uint32_t next_seq;
 
-static uint32_t new_seq(void)
+uint32_t nt_ipc_seq(void)
 {
 	if (!next_seq)
 		next_seq = (uint32_t)time(NULL);
@@ -49,18 +49,7 @@ static uint32_t new_seq(void)
 
 /* ---- requests and replies ---- */
 
-/* One open socket and what its transactions learn. */
-struct request {
-	struct mnl_socket *nl;
-	uint16_t family;
-	bool has_events_group;
-	uint32_t events_group;	/* the id of the "events" multicast group */
-	char extack[512];	/* the kernel's message about the last error */
-};
-
-typedef int (*reply_cb)(const struct nlmsghdr *nlh, void *data);
-
-static int open_socket(struct request *req, int bus)
+int nt_ipc_open(struct nt_ipc_request *req, int bus)
 {
 	int one = 1;
 
@@ -81,7 +70,7 @@ static int open_socket(struct request *req, int bus)
 	return 0;
 }
 
-static void close_socket(struct request *req)
+void nt_ipc_close(struct nt_ipc_request *req)
 {
 	if (req->nl)
 		mnl_socket_close(req->nl);
@@ -90,7 +79,7 @@ static void close_socket(struct request *req)
 
 static int parse_extack(const struct nlattr *attr, void *data)
 {
-	struct request *req = data;
+	struct nt_ipc_request *req = data;
 
 	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
@@ -100,7 +89,7 @@ static int parse_extack(const struct nlattr *attr, void *data)
 }
 
 /* The error of an NLMSG_ERROR or NLMSG_DONE message, and its extack. */
-static int read_error(struct request *req, const struct nlmsghdr *nlh)
+static int read_error(struct nt_ipc_request *req, const struct nlmsghdr *nlh)
 {
 	size_t plen = mnl_nlmsg_get_payload_len(nlh), offset;
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -125,13 +114,8 @@ static int read_error(struct request *req, const struct nlmsghdr *nlh)
 	return err;
 }
 
-/*
- * Send @msg and hand every reply to @cb until the ack (or, for a dump,
- * NLMSG_DONE). A dump the kernel flagged as interrupted is read to its
- * end and then reported as -EINTR so that the caller restarts it.
- */
-static int transact(struct request *req, struct nlmsghdr *msg, reply_cb cb,
-		    void *data)
+int nt_ipc_transact(struct nt_ipc_request *req, struct nlmsghdr *msg,
+		    nt_ipc_reply_cb cb, void *data)
 {
 	uint32_t portid = mnl_socket_get_portid(req->nl), seq = msg->nlmsg_seq;
 	bool interrupted = false;
@@ -197,7 +181,7 @@ static int parse_family_attr(const struct nlattr *attr, void *data)
 
 static int parse_family(const struct nlmsghdr *nlh, void *data)
 {
-	struct request *req = data;
+	struct nt_ipc_request *req = data;
 
 	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_family_attr,
 			   &req->family) != MNL_CB_OK)
@@ -210,21 +194,21 @@ static int parse_family(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Open a generic netlink socket and find the noisetun family. */
-static int open_family(struct request *req)
+static int open_family(struct nt_ipc_request *req)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	int ret;
 
-	ret = open_socket(req, NETLINK_GENERIC);
+	ret = nt_ipc_open(req, NETLINK_GENERIC);
 	if (ret) {
 		nt_error("cannot open a netlink socket: %s", strerror(-ret));
 		return ret;
 	}
 	nlh = nt_uapi_put_header(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK,
-				 new_seq(), CTRL_CMD_GETFAMILY, 1);
+				 nt_ipc_seq(), CTRL_CMD_GETFAMILY, 1);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NOISETUN_GENL_NAME);
-	ret = transact(req, nlh, parse_family, req);
+	ret = nt_ipc_transact(req, nlh, parse_family, req);
 	if (!ret && !req->family)
 		ret = -ENOENT;
 	if (ret == -ENOENT)
@@ -234,7 +218,7 @@ static int open_family(struct request *req)
 		nt_error("cannot look up the generic netlink family \"%s\": %s",
 			 NOISETUN_GENL_NAME, strerror(-ret));
 	if (ret)
-		close_socket(req);
+		nt_ipc_close(req);
 	return ret;
 }
 
@@ -319,22 +303,22 @@ static int collect_link(const struct nlmsghdr *nlh, void *data)
 static int walk_links(struct link_walk *walk)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct request req;
+	struct nt_ipc_request req;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
 	int ret, tries;
 
-	ret = open_socket(&req, NETLINK_ROUTE);
+	ret = nt_ipc_open(&req, NETLINK_ROUTE);
 	if (ret)
 		return ret;
 	for (tries = 0; tries < DUMP_RETRIES; tries++) {
 		nlh = mnl_nlmsg_put_header(buf);
 		nlh->nlmsg_type = RTM_GETLINK;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		nlh->nlmsg_seq = new_seq();
+		nlh->nlmsg_seq = nt_ipc_seq();
 		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 		ifm->ifi_family = AF_UNSPEC;
-		ret = transact(&req, nlh, collect_link, walk);
+		ret = nt_ipc_transact(&req, nlh, collect_link, walk);
 		if (ret != -EINTR)
 			break;
 		nt_ipc_free_list(walk->names);
@@ -342,7 +326,7 @@ static int walk_links(struct link_walk *walk)
 		walk->len = walk->cap = 0;
 		walk->found = false;
 	}
-	close_socket(&req);
+	nt_ipc_close(&req);
 	return ret;
 }
 
@@ -431,7 +415,7 @@ int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct tunctl_device *dev = NULL;
-	struct request req;
+	struct nt_ipc_request req;
 	struct nlmsghdr *nlh;
 	int ret, tries;
 
@@ -447,9 +431,9 @@ int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 			ret = -ENOMEM;
 			break;
 		}
-		nlh = nt_uapi_build_get(buf, sizeof(buf), req.family, new_seq(),
+		nlh = nt_uapi_build_get(buf, sizeof(buf), req.family, nt_ipc_seq(),
 					name);
-		ret = nlh ? transact(&req, nlh, merge_reply, dev) : -EMSGSIZE;
+		ret = nlh ? nt_ipc_transact(&req, nlh, merge_reply, dev) : -EMSGSIZE;
 		if (ret != -EINTR)
 			break;
 		nt_model_device_free(dev);
@@ -463,7 +447,7 @@ int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 			snprintf(dev->name, sizeof(dev->name), "%s", name);
 		*devp = dev;
 	}
-	close_socket(&req);
+	nt_ipc_close(&req);
 	return ret;
 }
 
@@ -471,7 +455,7 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 {
 	struct nt_uapi_set_cursor cursor = { 0 };
 	unsigned int sent = 0;
-	struct request req;
+	struct nt_ipc_request req;
 	int more, ret;
 	char *buf;
 
@@ -483,11 +467,11 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 	buf = malloc(NT_UAPI_SET_BUFFER_SIZE);
 	if (!buf) {
 		nt_error("out of memory");
-		close_socket(&req);
+		nt_ipc_close(&req);
 		return -ENOMEM;
 	}
 	do {
-		more = nt_uapi_build_set(dev, req.family, new_seq(), buf,
+		more = nt_uapi_build_set(dev, req.family, nt_ipc_seq(), buf,
 					 NT_UAPI_SET_BUFFER_SIZE, &cursor);
 		if (more < 0) {
 			ret = more;
@@ -495,7 +479,7 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 				 dev->name, strerror(-ret));
 			break;
 		}
-		ret = transact(&req, (struct nlmsghdr *)buf, NULL, NULL);
+		ret = nt_ipc_transact(&req, (struct nlmsghdr *)buf, NULL, NULL);
 		if (ret) {
 			report("configure", dev->name, ret, req.extack);
 			if (sent)
@@ -507,7 +491,7 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 	} while (more);
 	sodium_memzero(buf, NT_UAPI_SET_BUFFER_SIZE);
 	free(buf);
-	close_socket(&req);
+	nt_ipc_close(&req);
 	return ret;
 }
 
@@ -538,7 +522,7 @@ int nt_ipc_monitor(int (*on_event)(const struct nt_uapi_event *ev, void *data),
 		   const sigset_t *wait_mask, volatile sig_atomic_t *stop)
 {
 	struct monitor_ctx ctx = { .on_event = on_event, .data = data };
-	struct request req;
+	struct nt_ipc_request req;
 	struct pollfd pfd;
 	char *buf;
 	int ret;
@@ -549,7 +533,7 @@ int nt_ipc_monitor(int (*on_event)(const struct nt_uapi_event *ev, void *data),
 	if (!req.has_events_group) {
 		nt_error("the noisetun family has no \"%s\" multicast group",
 			 NOISETUN_MCGRP_EVENTS);
-		close_socket(&req);
+		nt_ipc_close(&req);
 		return -ENOENT;
 	}
 	if (mnl_socket_setsockopt(req.nl, NETLINK_ADD_MEMBERSHIP,
@@ -560,13 +544,13 @@ int nt_ipc_monitor(int (*on_event)(const struct nt_uapi_event *ev, void *data),
 			nt_error("cannot listen to events: permission denied (CAP_NET_ADMIN is required)");
 		else
 			nt_error("cannot listen to events: %s", strerror(-ret));
-		close_socket(&req);
+		nt_ipc_close(&req);
 		return ret;
 	}
 	buf = malloc(RECV_BUFFER_SIZE);
 	if (!buf) {
 		nt_error("out of memory");
-		close_socket(&req);
+		nt_ipc_close(&req);
 		return -ENOMEM;
 	}
 	ctx.family = req.family;
@@ -604,6 +588,6 @@ int nt_ipc_monitor(int (*on_event)(const struct nt_uapi_event *ev, void *data),
 		}
 	}
 	free(buf);
-	close_socket(&req);
+	nt_ipc_close(&req);
 	return ret;
 }

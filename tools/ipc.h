@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one layer that talks to the kernel: generic netlink family
- * "noisetun" for the device model, rtnetlink for the list of devices.
+ * "noisetun" for the device model, rtnetlink for the list of devices,
+ * and the socket and request/reply loop that rtnl.c builds on.
  * Built on the real libmnl; the messages it sends and receives are
  * built and parsed by uapi.h's functions.
  */
@@ -10,9 +11,71 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct nt_uapi_event;
+struct mnl_socket;
+struct nlmsghdr;
 struct tunctl_device;
+
+/**
+ * struct nt_ipc_request - one open netlink socket and what its
+ *                         transactions learn
+ * @nl: the socket
+ * @family: the noisetun generic netlink family, once looked up
+ * @has_events_group: the family has an "events" multicast group
+ * @events_group: the id of that group
+ * @extack: the kernel's message about the last error, or ""
+ */
+struct nt_ipc_request {
+	struct mnl_socket *nl;
+	uint16_t family;
+	bool has_events_group;
+	uint32_t events_group;
+	char extack[512];
+};
+
+/* Called for each reply message; a negative return ends with that error. */
+typedef int (*nt_ipc_reply_cb)(const struct nlmsghdr *nlh, void *data);
+
+/**
+ * nt_ipc_open() - open and bind a netlink socket, with extended and capped
+ *                 acks when the kernel has them
+ * @req: receives the socket
+ * @bus: NETLINK_ROUTE or NETLINK_GENERIC
+ *
+ * Return: 0 or -errno (nothing is reported).
+ */
+int nt_ipc_open(struct nt_ipc_request *req, int bus);
+
+/**
+ * nt_ipc_close() - close the socket of nt_ipc_open(), if open
+ * @req: the request
+ */
+void nt_ipc_close(struct nt_ipc_request *req);
+
+/**
+ * nt_ipc_seq() - a fresh sequence number for a request
+ *
+ * Return: the number.
+ */
+uint32_t nt_ipc_seq(void);
+
+/**
+ * nt_ipc_transact() - send a request and read its replies
+ * @req: the open socket; its extack receives the kernel's message
+ * @msg: the request (with NLM_F_ACK, or NLM_F_DUMP)
+ * @cb: called for each reply message, may be NULL
+ * @data: passed to @cb
+ *
+ * Reads until the ack or, for a dump, NLMSG_DONE. A dump the kernel
+ * flagged as interrupted is read to its end and then reported as -EINTR,
+ * so that the caller restarts it.
+ *
+ * Return: 0 or -errno (nothing is reported).
+ */
+int nt_ipc_transact(struct nt_ipc_request *req, struct nlmsghdr *msg,
+		    nt_ipc_reply_cb cb, void *data);
 
 /**
  * nt_ipc_get_device() - read a device's whole configuration and state

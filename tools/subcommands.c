@@ -8,6 +8,7 @@
 #include "genkey.h"
 #include "monitor.h"
 #include "pubkey.h"
+#include "quick.h"
 #include "set.h"
 #include "setconf.h"
 #include "show.h"
@@ -29,6 +30,14 @@ const struct nt_subcommand nt_subcommands[] = {
 	  "Appends a configuration file to a noisetun interface" },
 	{ "syncconf", nt_setconf_main, "<interface> <configuration filename>",
 	  "Synchronizes a configuration file to a noisetun interface" },
+	{ "up", nt_quick_main, "<configuration file | interface>",
+	  "Creates an interface from a wg-quick style file, with its addresses, MTU, routes, DNS and hooks" },
+	{ "down", nt_quick_main, "<configuration file | interface>",
+	  "Removes an interface that `up' created, and the rules and DNS it added" },
+	{ "save", nt_quick_main, "<configuration file | interface>",
+	  "Saves the running configuration of an interface into its wg-quick style file" },
+	{ "strip", nt_quick_main, "<configuration file | interface>",
+	  "Prints a wg-quick style file without its wg-quick keys, for `setconf'" },
 	{ "monitor", nt_monitor_main, "[<interface>] [--json]",
 	  "Prints events (handshakes, endpoint and peer changes) as they happen, until interrupted" },
 	{ "genkey", nt_genkey_main, "",

@@ -2,7 +2,7 @@
 /*
  * The table of subcommands, and what they share: their usage text and
  * the recognition of a help word. Each subcommand (show.c, showconf.c,
- * set.c, setconf.c, genkey.c, pubkey.c) takes its own name as argv[0],
+ * set.c, setconf.c, genkey.c, pubkey.c, quick.c) takes its own name as argv[0],
  * returns the exit status, and prints its usage line from the table for
  * `--help` and after its errors.
  */

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the test VM's initramfs: busybox for the small stuff, the real tools
-# the scenarios use (bash, iproute2, wg, wireguard-go, iperf3, nc, iptables,
-# ping, kmod, GNU coreutils..., and Debian sid's wireguard-go as
+# the scenarios use (bash, iproute2, wg, wg-quick (a bash script that
+# needs only bash, ip, wg and coreutils; iptables-restore and sysctl for a
+# default route), wireguard-go, iperf3, nc, iptables, ping, kmod, GNU
+# coreutils..., and Debian sid's wireguard-go as
 # wireguard-go-sid) with their shared libraries, the kernel
 # modules the scenarios need with their dependency closure and a
 # modules.dep made by depmod, our noisetun.ko under extra/, tunctl, and
@@ -97,7 +99,7 @@ link_bin() {	# link_bin TARGET NAME...: more names for a multi-call binary
 }
 
 # --- real programs ----------------------------------------------------------
-for b in bash ip ss tc bridge wg wireguard-go iperf3 ping kmod \
+for b in bash ip ss tc bridge wg wg-quick wireguard-go iperf3 ping kmod \
 	 timeout tail head stat date sort cut tr wc seq sleep cat ls mktemp dd od \
 	 base64 comm uniq tee env printf readlink realpath basename dirname rm \
 	 mkdir cp mv ln touch chmod id expr true false yes nproc sha256sum \

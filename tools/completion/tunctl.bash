@@ -11,10 +11,21 @@ _tunctl_peers()
 	tunctl show "$1" peers 2>/dev/null
 }
 
+# The interfaces of /etc/noisetun/*.conf, for up, down, save and strip.
+_tunctl_quick_names()
+{
+	local f
+	for f in /etc/noisetun/*.conf; do
+		[[ -e $f ]] || continue
+		f=${f##*/}
+		echo "${f%.conf}"
+	done
+}
+
 _tunctl_completion()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show showconf set setconf addconf syncconf monitor genkey genpsk pubkey help"
+	local commands="show showconf set setconf addconf syncconf up down save strip monitor genkey genpsk pubkey help"
 	local fields="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump"
 	local i has_peer=0 words
 
@@ -49,6 +60,12 @@ _tunctl_completion()
 		elif [[ $COMP_CWORD -eq 3 ]]; then
 			compopt -o filenames
 			COMPREPLY=( $(compgen -f -- "$cur") )
+		fi
+		;;
+	up|down|save|strip)
+		if [[ $COMP_CWORD -eq 2 ]]; then
+			compopt -o filenames
+			COMPREPLY=( $(compgen -W "$(_tunctl_quick_names)" -- "$cur") $(compgen -f -X '!*.conf' -- "$cur") $(compgen -d -- "$cur") )
 		fi
 		;;
 	set)

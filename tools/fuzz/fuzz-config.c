@@ -11,9 +11,12 @@
  *   - in replace mode, come back from showconf: the file showconf prints
  *     for the change parses again to the same configuration (what
  *     showconf cannot say, '-' removals, is left out of the comparison).
+ * Read as a wg-quick file (quick.c, `tunctl up`), a file that parses must
+ * strip to a file setconf reads, and save to one that parses again.
  */
 #include "fuzz.h"
 #include "config.h"
+#include "quick.h"
 
 /* Why peer @q, read back from showconf's text of @p, is not @p, or NULL. */
 static const char *peer_config_differs(const struct tunctl_peer *p,
@@ -81,6 +84,39 @@ static void showconf_roundtrip(const struct tunctl_device *dev)
 	free(text);
 }
 
+static void quick_roundtrip(const char *text, size_t size)
+{
+	struct nt_quick_config *q = nt_quick_parse("fuzz.conf", text, size);
+	struct tunctl_device *stripped;
+	struct nt_quick_config *again;
+	char *saved = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if (!q)
+		return;
+	stripped = nt_config_parse("strip", q->stripped, q->stripped_len,
+				   false);
+	if (!stripped)
+		fuzz_fail("strip's output does not parse:\n%.*s",
+			  (int)q->stripped_len, q->stripped);
+	nt_model_device_free(stripped);
+	if (!has_removals(q->dev)) {
+		out = open_memstream(&saved, &len);
+		if (!out)
+			abort();
+		nt_quick_print_save(out, q, q->dev);
+		if (fclose(out))
+			abort();
+		again = nt_quick_parse("save", saved, len);
+		if (!again)
+			fuzz_fail("save's output does not parse:\n%s", saved);
+		nt_quick_free(again);
+		free(saved);
+	}
+	nt_quick_free(q);
+}
+
 static void fuzz_setup_harness(void)
 {
 }
@@ -101,5 +137,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			showconf_roundtrip(dev);
 		nt_model_device_free(dev);
 	}
+	quick_roundtrip((const char *)data, size);
 	return 0;
 }

@@ -17,6 +17,11 @@ CONFIGS = [
     "PersistentKeepalive = 25\n" % (PUB, PRIV),
     "# comment\n[peer]\npublickey=%s\nendpoint=[2001:db8::1]:4500\n"
     "allowedips=+10.1.0.0/16,-10.2.0.0/16\n[Peer]\nPublicKey=%s\n" % (PUB, PUB2),
+    # wg-quick's keys, for the wg-quick pass of fuzz-config.
+    "[Interface]\nAddress = 10.0.0.1/24, fd00::1\nDNS = 1.1.1.1, example.com\n"
+    "MTU = 1420\nTable = off\nPostUp = echo %%i # c\nPreDown = true\n"
+    "SaveConfig = true\nPrivateKey = %s\n[Peer]\nPublicKey = %s\n"
+    "AllowedIPs = 0.0.0.0/0\n" % (PRIV, PUB),
 ]
 
 WORDS = [

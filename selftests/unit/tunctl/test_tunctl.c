@@ -12,6 +12,8 @@
  *    libmnl, parsed and printed (exact lines, JSON checked with python3),
  *    malformed events refused, the multicast group found in a
  *    CTRL_CMD_GETFAMILY reply.
+ *  - the wg-quick file parser of `tunctl up`: its keys, errors naming
+ *    their line, what `strip` prints and what `save` writes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +38,7 @@
 #include "key.h"
 #include "model.h"
 #include "monitor.h"
+#include "quick.h"
 #include "setargs.h"
 #include "showconf.h"
 #include "uapi.h"
@@ -1256,6 +1259,238 @@ static void test_events(void)
 	       "multicast group: an absent group is -ENOENT");
 }
 
+/* ---- wg-quick files (tunctl up | down | save | strip) ---- */
+
+static struct nt_quick_config *parse_quick(const char *text)
+{
+	return nt_quick_parse("q.conf", text, strlen(text));
+}
+
+static const struct {
+	const char *what;
+	const char *text;
+	const char *error;
+} bad_quick[] = {
+	{ "a bad Address on line 3",
+	  "[Interface]\nPrivateKey = " PRIV1 "\nAddress = 10.0.0.1/24, 10.0.0.300\n",
+	  "tunctl: up: q.conf:3: 'Address' expects IP[/CIDR][,...], got '10.0.0.300' (not an IPv4 address)" },
+	{ "an IPv6 Address with prefix /129",
+	  "[Interface]\nAddress = fd00::1/129\n",
+	  "tunctl: up: q.conf:2: 'Address' expects IP[/CIDR][,...], got 'fd00::1/129' (the IPv6 prefix length must be 0-128)" },
+	{ "an empty Address entry",
+	  "[Interface]\n\nAddress = 10.0.0.1/24,,fd00::1\n",
+	  "tunctl: up: q.conf:3: 'Address' has an empty entry in '10.0.0.1/24,,fd00::1'" },
+	{ "an empty Address",
+	  "[Interface]\nAddress =\n",
+	  "tunctl: up: q.conf:2: 'Address' expects IP[/CIDR][,...], got ''" },
+	{ "MTU 67", "[Interface]\nMTU = 67\n",
+	  "tunctl: up: q.conf:2: 'MTU' expects a number 68-65535, got '67'" },
+	{ "MTU 65536", "[Interface]\nMTU = 65536\n",
+	  "tunctl: up: q.conf:2: 'MTU' expects a number 68-65535, got '65536'" },
+	{ "MTU twice", "[Interface]\nMTU = 1400\n# x\nmtu = 1300\n",
+	  "tunctl: up: q.conf:4: 'MTU' is given twice in this section (first on line 2)" },
+	{ "Table 0", "[Interface]\nTable = 0\n",
+	  "tunctl: up: q.conf:2: 'Table' expects auto, off, main, a table number 1-4294967295 or a name of rt_tables, got '0'" },
+	{ "Table out of range", "[Interface]\nTable = 4294967296\n",
+	  "tunctl: up: q.conf:2: 'Table' expects auto, off, main, a table number 1-4294967295 or a name of rt_tables, got '4294967296'" },
+	{ "an unknown Table name", "[Interface]\nTable = no-such-table-name\n",
+	  "tunctl: up: q.conf:2: 'Table' expects auto, off, main, a table number 1-4294967295 or a name of rt_tables, got 'no-such-table-name'" },
+	{ "SaveConfig yes", "[Interface]\nSaveConfig = yes\n",
+	  "tunctl: up: q.conf:2: 'SaveConfig' expects true or false, got 'yes'" },
+	{ "an empty PostUp", "[Interface]\nPostUp =   # nothing\n",
+	  "tunctl: up: q.conf:2: 'PostUp' expects a shell command" },
+	{ "a bad DNS address", "[Interface]\nDNS = 1.1.1.1, 10.0.0\n",
+	  "tunctl: up: q.conf:2: 'DNS' expects IP addresses or search domains, got '10.0.0' (not an IP address)" },
+	{ "a DNS search domain with a bad character", "[Interface]\nDNS = exa$mple.com\n",
+	  "tunctl: up: q.conf:2: 'DNS' expects IP addresses or search domains, got 'exa$mple.com' (a search domain has letters, digits, '-', '_' and '.')" },
+	{ "Address in [Peer]",
+	  "[Interface]\n[Peer]\nPublicKey = " PUB1 "\nAddress = 10.0.0.1\n",
+	  "tunctl: up: q.conf:4: 'Address' belongs in [Interface], not in [Peer]" },
+	{ "PostUp before any section", "PostUp = true\n",
+	  "tunctl: up: q.conf:1: 'PostUp' must be inside an [Interface] section" },
+	{ "an error of the wg part on line 7",
+	  "[Interface]\nAddress = 10.0.0.1/24\nPostUp = true\nDNS = 1.1.1.1\n\n[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.0/33\n",
+	  "tunctl: up: q.conf:8: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
+	{ "an unknown key after the wg-quick keys",
+	  "[Interface]\nMTU = 1420\nTable = off\nAdress = 10.0.0.1\n",
+	  "tunctl: up: q.conf:4: unknown key 'Adress'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive in [Peer]" },
+};
+
+static void test_bad_quick(void)
+{
+	const char *saved = nt_error_subcommand;
+	size_t i;
+
+	nt_error_subcommand = "up";
+	for (i = 0; i < sizeof(bad_quick) / sizeof(bad_quick[0]); i++) {
+		struct nt_quick_config *q;
+		const char *got;
+		bool pass;
+
+		capture_start();
+		q = parse_quick(bad_quick[i].text);
+		got = capture_end();
+		pass = !q && !strcmp(got, bad_quick[i].error);
+		report(pass, "wg-quick file refuses %s", bad_quick[i].what);
+		if (!pass)
+			diag_diff(bad_quick[i].error, got);
+		nt_quick_free(q);
+	}
+	nt_error_subcommand = saved;
+}
+
+static const char quick_conf[] =
+	"[Interface]\n"
+	"  Address = 10.0.0.1/24, fd00::1/64   \n"
+	"PrivateKey = " PRIV1 "\n"
+	"address = 10.9.0.5\n"
+	"ListenPort = 51820\n"
+	"DNS = 1.1.1.1, example.com,fd00::53\n"
+	"MTU = 1380\n"
+	"Table = 1234\n"
+	"PreUp = echo pre  %i > /tmp/x  # a comment\n"
+	"postup = ip route add 192.0.2.0/24 dev %i\n"
+	"PostUp = true\n"
+	"PreDown = echo \"down %i\"\n"
+	"PostDown = logger %i=gone\n"
+	"SaveConfig = True\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " PUB2 "\n"
+	"\tAllowedIPs = 0.0.0.0/0, ::/0\n"
+	"Endpoint = 192.0.2.1:51820\n";
+
+/* What wg-quick strip prints for quick_conf (checked with wg-quick 1.0.20210914). */
+static const char quick_stripped[] =
+	"[Interface]\n"
+	"PrivateKey = " PRIV1 "\n"
+	"ListenPort = 51820\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " PUB2 "\n"
+	"AllowedIPs = 0.0.0.0/0, ::/0\n"
+	"Endpoint = 192.0.2.1:51820\n"
+	"\n";
+
+static const char quick_saved[] =
+	"[Interface]\n"
+	"Address = 10.0.0.1/24\n"
+	"Address = fd00::1/64\n"
+	"Address = 10.9.0.5/32\n"
+	"DNS = 1.1.1.1\n"
+	"DNS = example.com\n"
+	"DNS = fd00::53\n"
+	"MTU = 1380\n"
+	"Table = 1234\n"
+	"SaveConfig = true\n"
+	"PreUp = echo pre  %i > /tmp/x\n"
+	"PostUp = ip route add 192.0.2.0/24 dev %i\n"
+	"PostUp = true\n"
+	"PreDown = echo \"down %i\"\n"
+	"PostDown = logger %i=gone\n"
+	"ListenPort = 51820\n"
+	"PrivateKey = " PRIV1 "\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " PUB2 "\n"
+	"AllowedIPs = 0.0.0.0/0, ::/0\n"
+	"Endpoint = 192.0.2.1:51820\n";
+
+struct save_arg {
+	const struct nt_quick_config *q;
+	const struct tunctl_device *dev;
+};
+
+static void save_fn(FILE *f, const void *arg)
+{
+	const struct save_arg *a = arg;
+
+	nt_quick_print_save(f, a->q, a->dev);
+}
+
+static void test_good_quick(void)
+{
+	struct nt_quick_config *q, *again;
+	struct save_arg arg;
+	const char *got;
+	char *text, buf[64];
+	bool pass;
+
+	capture_start();
+	q = parse_quick(quick_conf);
+	got = capture_end();
+	report(q && !*got, "wg-quick file with every key parses");
+	if (!q) {
+		diag_diff("(no error)", got);
+		return;
+	}
+	pass = q->addrs_len == 3 && q->addrs[0].line == 2 &&
+	       aip_is(&q->addrs[0].ip, "10.0.0.1/24") &&
+	       aip_is(&q->addrs[1].ip, "fd00::1/64") &&
+	       aip_is(&q->addrs[2].ip, "10.9.0.5/32") && q->addrs[2].line == 4;
+	report(pass, "Address: both lines, host bits kept, /32 when no prefix is given");
+	pass = q->dns_len == 3 && !strcmp(q->dns[1].text, "example.com") &&
+	       nt_quick_is_server(q->dns[0].text) &&
+	       !nt_quick_is_server(q->dns[1].text) &&
+	       nt_quick_is_server(q->dns[2].text);
+	report(pass, "DNS: servers and a search domain, in order");
+	report(q->mtu == 1380 && q->mtu_line == 7, "MTU and its line");
+	report(q->table == NT_QUICK_TABLE_ID && q->table_id == 1234 &&
+	       q->table_line == 8, "Table: a number");
+	pass = q->hooks_len[NT_QUICK_PRE_UP] == 1 &&
+	       !strcmp(q->hooks[NT_QUICK_PRE_UP][0].text, "echo pre  %i > /tmp/x") &&
+	       q->hooks_len[NT_QUICK_POST_UP] == 2 &&
+	       q->hooks[NT_QUICK_POST_UP][0].line == 10 &&
+	       !strcmp(q->hooks[NT_QUICK_POST_UP][0].text,
+		       "ip route add 192.0.2.0/24 dev %i") &&
+	       q->hooks_len[NT_QUICK_PRE_DOWN] == 1 &&
+	       !strcmp(q->hooks[NT_QUICK_PRE_DOWN][0].text, "echo \"down %i\"") &&
+	       q->hooks_len[NT_QUICK_POST_DOWN] == 1;
+	report(pass, "hooks: inner spaces kept, comment cut, repeated PostUp in order");
+	report(q->save_config, "SaveConfig = True (case-insensitive)");
+	pass = q->dev && q->dev->listen_port == 51820 && q->dev->peers_len == 1 &&
+	       q->dev->peers[0].allowedips_len == 2 &&
+	       (q->dev->flags & TUNCTL_DEVICE_REPLACE_PEERS);
+	report(pass, "the wg part is a whole configuration (as setconf)");
+	pass = q->stripped_len == strlen(quick_stripped) &&
+	       !memcmp(q->stripped, quick_stripped, q->stripped_len);
+	report(pass, "strip prints what wg-quick strip prints");
+	if (!pass) {
+		snprintf(buf, sizeof(buf), "%zu bytes", q->stripped_len);
+		diag_diff(quick_stripped, buf);
+	}
+
+	arg.q = q;
+	arg.dev = q->dev;
+	text = print_to_string(save_fn, &arg);
+	report(!strcmp(text, quick_saved), "save writes the wg-quick keys, then the device's configuration");
+	if (strcmp(text, quick_saved))
+		diag_diff(quick_saved, text);
+	capture_start();
+	again = parse_quick(text);
+	got = capture_end();
+	report(again && again->addrs_len == 3 && again->hooks_len[NT_QUICK_POST_UP] == 2 &&
+	       again->save_config && again->mtu == 1380,
+	       "what save writes parses back");
+	if (!again)
+		diag_diff("(no error)", got);
+	free(text);
+	nt_quick_free(again);
+	nt_quick_free(q);
+
+	q = parse_quick("[Interface]\nTable = off\n[Peer]\nPublicKey = " PUB1 "\n");
+	report(q && q->table == NT_QUICK_TABLE_OFF, "Table = off");
+	nt_quick_free(q);
+	q = parse_quick("[Interface]\nTable = main\n");
+	report(q && q->table == NT_QUICK_TABLE_ID && q->table_id == 254,
+	       "Table = main is table 254");
+	nt_quick_free(q);
+	q = parse_quick("[Interface]\nPrivateKey = " PRIV1 "\n");
+	report(q && q->table == NT_QUICK_TABLE_AUTO && !q->table_text &&
+	       !q->mtu && !q->addrs_len, "no wg-quick keys: Table auto, MTU derived");
+	nt_quick_free(q);
+}
+
 int main(int argc, char *argv[])
 {
 	tunctl_bin = argc > 1 ? argv[1] : "../../../tools/tunctl";
@@ -1275,6 +1510,8 @@ int main(int argc, char *argv[])
 	test_keys();
 	test_netlink();
 	test_events();
+	test_bad_quick();
+	test_good_quick();
 	remove_keyfiles();
 	printf("1..%d\n", test_count);
 	printf("# %d passed, %d failed\n", test_count - failures, failures);
