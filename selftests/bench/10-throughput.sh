@@ -46,7 +46,7 @@ nt_check "noisetun tunnel up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1
 nt_check "wireguard tunnel up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.92.0.1
 
 for k in noisetun wireguard; do
-	nt_bg ip netns exec "$ns1" iperf3 -s -B "${addr[$k]}" -p "${port[$k]}"
+	nt_bg ip netns exec "$ns1" iperf3 -s -B "${addr[$k]}" -p "${port[$k]}" --logfile "$tmp/server-$k.log"
 done
 for k in noisetun wireguard; do
 	nt_wait_until 10 nt_listening "$ns1" t "${port[$k]}"
