@@ -4,7 +4,7 @@
 #
 # make bench, under attack: one TCP flow (iperf3, bench_secs seconds)
 # through the tunnel while udpflood sends garbage at the receiving
-# device's listen port, 10 000 datagrams a second (NT_BENCH_FLOOD_RATE),
+# device's listen port, 5 000 datagrams a second (NT_BENCH_FLOOD_RATE),
 # from 16 sockets of a third namespace: 148-byte datagrams shaped like
 # handshake initiations (type 1) with random bytes after the type, so that
 # their mac1 is wrong (what anyone can send without knowing the device's
@@ -47,7 +47,7 @@ nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.94 10.95.0 970 "" wireguard wg0
 declare -A addr=([noisetun]=10.94.0.1 [wireguard]=10.95.0.1)
 declare -A port=([noisetun]=5201 [wireguard]=5202)
 declare -A lport=([noisetun]=9601 [wireguard]=9701)
-flood_rate=${NT_BENCH_FLOOD_RATE:-10000}
+flood_rate=${NT_BENCH_FLOOD_RATE:-5000}
 
 # The garbage: type 1, three zero bytes, 144 random bytes.
 { printf '\001\000\000\000'; head -c 144 /dev/urandom; } >"$tmp/garbage"
