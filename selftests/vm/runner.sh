@@ -24,7 +24,8 @@
 # (seconds between a scenario's end and the scan that reports its leaks),
 # NT_INTEROP_PEERS (40-interop.sh's reference peers; empty: all),
 # NT_SUITE (the directory of selftests/ whose scenarios run: netns, or
-# soak for make soak), NT_SOAK_MINUTES (how long a soak scenario runs),
+# soak for make soak, bench for make bench), NT_SOAK_MINUTES (how long a
+# soak scenario runs),
 # NT_TIMEOUT_EXTRA (seconds added to every scenario's timeout: make soak),
 # NT_BENCH_QUICK=1 (make bench QUICK=1: the benchmarks' short profile).
 #
