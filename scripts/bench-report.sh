@@ -84,7 +84,8 @@ missing=$(awk -F'\t' '$9 == "" { print $1 }' "$rows" | xargs)
 when=$(date -u -r "$results" '+%Y-%m-%d %H:%M UTC')
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 accel=$(grep -a -m1 -o -- '-accel [a-z]*' "$in/qemu.log" 2>/dev/null | cut -d' ' -f2 || true)
-version=$(cd "$top" && scripts/version.sh 2>/dev/null || echo unknown)
+# The build's version (make exports it), else the tree's now.
+version=${NOISETUN_VERSION:-$(cd "$top" && scripts/version.sh 2>/dev/null || echo unknown)}
 profile="default"
 [ "$(vm quick)" = 1 ] && profile="QUICK=1"
 fmt() {	# fmt NUMBER: at most 3 significant decimals, no exponent
@@ -139,6 +140,7 @@ set grid ytics
 set xtics rotate by -35 left
 set key off
 set bmargin 10
+set rmargin 10
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "black"
 set palette defined (0 "#c0392b", 1 "#27ae60")
 unset colorbox
