@@ -61,7 +61,7 @@ export KVER KDIR KROOT
 endif
 
 .PHONY: all module tools deps lint check check-debug check-kernels reliability-table demo initramfs install \
-	install-module install-tools soak dkms-install dkms-uninstall clean distclean \
+	install-module install-tools soak bench dkms-install dkms-uninstall clean distclean \
 	help version testprogs
 
 all: module tools
@@ -147,6 +147,15 @@ MINUTES ?= 30
 soak: deps
 	@NT_SUITE=soak NT_SOAK_MINUTES=$(MINUTES) scripts/check.sh
 
+# make bench: selftests/bench in one VM boot, each workload through
+# noisetun and the in-tree wireguard.ko alternating; then
+# scripts/bench-report.sh writes bench/results.md and bench/results.png
+# (bench/README.md). QUICK=1: the short profile (under 5 minutes). Logs in
+# .cache/bench/. Not part of make check or CI.
+bench: deps
+	@NT_SUITE=bench NT_BENCH_QUICK=$(if $(filter 1 y yes,$(QUICK)),1,0) scripts/check.sh; rc=$$?; \
+	scripts/bench-report.sh $$([ $$rc = 0 ] || echo --failed) || rc=1; exit $$rc
+
 initramfs: module tools
 	selftests/vm/build-initramfs.sh --kver $(KVER) --out .cache/vm/initramfs.cpio.gz
 
@@ -194,6 +203,7 @@ help:
 	@echo "make check-kernels [T=]          make check on 6.1, 6.12 and 7.2 in turn"
 	@echo "make reliability-table           the bad-input/flood/fault/fuzz table of the last runs"
 	@echo "make soak [MINUTES=30]           traffic and config churn for MINUTES, slab checked (VM)"
+	@echo "make bench [QUICK=1] [T=regex]   noisetun vs wireguard.ko side by side (VM): bench/results.md"
 	@echo "make demo                        boot QEMU and show two tunnels configured by tunctl"
 	@echo "make install [DESTDIR= PREFIX=]  modules_install + tunctl and its man page"
 	@echo "make dkms-install                register, build and install with DKMS for KVER"

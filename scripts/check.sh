@@ -61,8 +61,13 @@ fi
 : "${NT_DEBUG_KERNEL:=0}"
 # NT_SUITE=soak (make soak): the scenarios of selftests/soak instead of
 # selftests/netns, NT_SOAK_MINUTES long each; no unit or host test.
+# NT_SUITE=bench (make bench): the scenarios of selftests/bench, on a
+# module built without DEBUG (what users run: DEBUG logs every object)
+# in a VM without the memory debugging options (run-qemu.sh --bench);
+# NT_BENCH_QUICK=1 for the short profile. Logs in .cache/bench/.
 : "${NT_SUITE:=netns}"
 : "${NT_SOAK_MINUTES:=30}"
+: "${NT_BENCH_QUICK:=0}"
 NT_TIMEOUT_EXTRA=0
 if [ "$NT_SUITE" = soak ]; then
 	NT_TIMEOUT_EXTRA=$((NT_SOAK_MINUTES * 60))
@@ -73,6 +78,7 @@ fi
 out=$top/.cache/check
 [ "$NT_DEBUG_KERNEL" = 1 ] && out=$top/.cache/check-debug
 [ "$NT_SUITE" = soak ] && out=$top/.cache/soak
+[ "$NT_SUITE" = bench ] && out=$top/.cache/bench
 [ -n "$KERNEL" ] && out=$top/.cache/check-$KERNEL
 # Debian 13's and sid's kernels under TCG with one host thread for all
 # vCPUs (selftests/vm/run-qemu.sh says why).
@@ -268,14 +274,17 @@ fi
 : "${NT_TIMEOUT_SCALE:=1}"
 
 # --- build/module -------------------------------------------------------------
+# DEBUG=1 everywhere but make bench, which measures the build users get.
 have_module=0
+debug=1
+[ "$NT_SUITE" = bench ] && debug=0
 t0=$(date +%s)
-progress "building noisetun.ko for $KVER (DEBUG=1 W=1)${KROOT:+ in $KROOT}"
+progress "building noisetun.ko for $KVER (DEBUG=$debug W=1)${KROOT:+ in $KROOT}"
 leaves=$out/module.leaves
 : >"$leaves"
-if $MAKE --no-print-directory -j"$jobs" module DEBUG=1 W=1 >"$out/module.log" 2>&1 && [ -f noisetun.ko ]; then
+if $MAKE --no-print-directory -j"$jobs" module DEBUG=$debug W=1 >"$out/module.log" 2>&1 && [ -f noisetun.ko ]; then
 	have_module=1
-	echo "ok 1 - noisetun.ko builds for $KVER (DEBUG=1 W=1)" >>"$leaves"
+	echo "ok 1 - noisetun.ko builds for $KVER (DEBUG=$debug W=1)" >>"$leaves"
 	nwarn=$(grep -c -E 'warning:' "$out/module.log")
 	if [ "$nwarn" -eq 0 ]; then
 		echo "ok 2 - no compiler warnings (W=1)" >>"$leaves"
@@ -284,7 +293,7 @@ if $MAKE --no-print-directory -j"$jobs" module DEBUG=1 W=1 >"$out/module.log" 2>
 		grep -E 'warning:' "$out/module.log" | head -n 30 | sed 's/^/# /' >>"$leaves"
 	fi
 else
-	echo "not ok 1 - noisetun.ko builds for $KVER (DEBUG=1 W=1)" >>"$leaves"
+	echo "not ok 1 - noisetun.ko builds for $KVER (DEBUG=$debug W=1)" >>"$leaves"
 	{ grep -E 'error|Error|warning:|\*\*\*' "$out/module.log" || tail -n 30 "$out/module.log"; } |
 		head -n 40 | sed 's/^/# /' >>"$leaves"
 	echo "# full log: ${out#"$top"/}/module.log" >>"$leaves"
@@ -375,7 +384,11 @@ if matches fuzz; then
 fi
 
 # --- the VM -------------------------------------------------------------------
-# Scenarios come from selftests/$NT_SUITE (netns; soak for make soak). One
+# make bench: the VM without slub_debug, page poisoning and init_on_free,
+# which would cost both modules time and inflate their slab objects.
+[ "$NT_SUITE" = bench ] && kernel_args+=(--bench)
+# Scenarios come from selftests/$NT_SUITE (netns; soak for make soak; bench
+# for make bench). One
 # whose first 30 lines hold "# nt-boot: WORDS" needs those words on the
 # kernel command line (e.g. ipv6.disable=1): it runs in a VM of its own,
 # one per distinct WORDS, booted after the main one from the same
@@ -462,7 +475,7 @@ else
 	      --config "NT_SLOW=$SLOW" --config "NT_TIMEOUT_SCALE=$NT_TIMEOUT_SCALE"
 	      --config "NT_INTEROP_PEERS=${NT_INTEROP_PEERS:-}"
 	      --config "NT_SUITE=$NT_SUITE" --config "NT_SOAK_MINUTES=$NT_SOAK_MINUTES"
-	      --config "NT_TIMEOUT_EXTRA=$NT_TIMEOUT_EXTRA"
+	      --config "NT_TIMEOUT_EXTRA=$NT_TIMEOUT_EXTRA" --config "NT_BENCH_QUICK=$NT_BENCH_QUICK"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")
 	# The fuzzers' time, when a lane sets it (80-packet-fuzz, 85-netlink-fuzz).
 	[ -n "${NT_FUZZ_SECONDS:-}" ] && args+=(--config "NT_FUZZ_SECONDS=$NT_FUZZ_SECONDS")

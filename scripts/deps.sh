@@ -27,6 +27,7 @@ flex bison bc libelf-dev linux-libc-dev
 debian-archive-keyring util-linux
 debootstrap dwarves zstd
 clang libclang-rt-dev
+gnuplot-nox
 "
 
 # Reference peers from other suites, carried by the test VM under their

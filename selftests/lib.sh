@@ -62,6 +62,18 @@ nt_fuzz_record() {
 	echo "# nt-fuzz: $1 seconds=$2 cases=$3"
 }
 
+# nt_bench_record ID BETTER UNIT NOISETUN WIREGUARD LABEL...: one row of
+# make bench (scripts/bench-report.sh reads these lines from the results):
+# ID a short name ([a-z0-9-]), BETTER "higher" or "lower", UNIT without
+# spaces, NOISETUN and WIREGUARD the figures of every round, comma
+# separated (decimal numbers), LABEL what the row measures. Prints
+#   # nt-bench: ID better=B unit=U noisetun=V,... wireguard=V,... label=LABEL
+nt_bench_record() {
+	local id=$1 better=$2 unit=$3 nt=$4 wg=$5
+	shift 5
+	echo "# nt-bench: $id better=$better unit=$unit noisetun=$nt wireguard=$wg label=$*"
+}
+
 # nt_check DESC CMD [ARGS...]: run CMD; print "ok N - DESC" if it exits 0,
 # else "not ok N - DESC" followed by CMD's output as diagnostics, and
 # return 1 (so `set -e` ends the scenario; write `nt_check ... || true` to
@@ -316,25 +328,29 @@ nt_pair_up() {
 	ip -n "$2" link set nt0 up
 }
 
-# nt_tunnel_pair NS1 NS2 DIR OUTER INNER PORT [INNER6]: a noisetun nt0 in
-# NS1 and in NS2, each the other's peer over the veth of nt_veth_link NS1
-# NS2 OUTER: keys DIR/kN and DIR/pN (nt_keys DIR 1 2), listen port PORTN
-# (N = 1 in NS1, 2 in NS2), endpoint OUTER.M:PORTM of the other side (M),
-# address INNER.N/24 and allowed IPs INNER.M/32; with INNER6 (like fd56:)
-# also INNER6:N/64 (no DAD) and INNER6:M/128. Both up.
+# nt_tunnel_pair NS1 NS2 DIR OUTER INNER PORT [INNER6 [KIND DEV]]: a
+# noisetun nt0 in NS1 and in NS2, each the other's peer over the veth of
+# nt_veth_link NS1 NS2 OUTER: keys DIR/kN and DIR/pN (nt_keys DIR 1 2),
+# listen port PORTN (N = 1 in NS1, 2 in NS2), endpoint OUTER.M:PORTM of
+# the other side (M), address INNER.N/24 and allowed IPs INNER.M/32; with
+# INNER6 (like fd56:; may be empty) also INNER6:N/64 (no DAD) and
+# INNER6:M/128. KIND wireguard makes the in-tree module's devices instead
+# (configured with wg), DEV names them. Both up.
 nt_tunnel_pair() {
-	local nss=("$1" "$2") dir=$3 outer=$4 inner=$5 port=$6 inner6=${7:-} i o ns allowed
+	local nss=("$1" "$2") dir=$3 outer=$4 inner=$5 port=$6 inner6=${7:-}
+	local type=${8:-noisetun} dev=${9:-nt0} tool=tunctl i o ns allowed
+	[ "$type" = wireguard ] && tool=wg
 	for i in 1 2; do
 		o=$((3 - i))
 		ns=${nss[i - 1]}
 		allowed="$inner.$o/32"
 		[ -z "$inner6" ] || allowed+=",$inner6:$o/128"
-		ip -n "$ns" link add nt0 type noisetun
-		ip netns exec "$ns" tunctl set nt0 private-key "$dir/k$i" listen-port "$port$i" \
+		ip -n "$ns" link add "$dev" type "$type"
+		ip netns exec "$ns" "$tool" set "$dev" private-key "$dir/k$i" listen-port "$port$i" \
 			peer "$(cat "$dir/p$o")" allowed-ips "$allowed" endpoint "$outer.$o:$port$o"
-		ip -n "$ns" addr add "$inner.$i/24" dev nt0
-		[ -z "$inner6" ] || ip -n "$ns" addr add "$inner6:$i/64" dev nt0 nodad
-		ip -n "$ns" link set nt0 up
+		ip -n "$ns" addr add "$inner.$i/24" dev "$dev"
+		[ -z "$inner6" ] || ip -n "$ns" addr add "$inner6:$i/64" dev "$dev" nodad
+		ip -n "$ns" link set "$dev" up
 	done
 }
 

@@ -5,13 +5,17 @@
 #
 # Usage: run-qemu.sh --kver KVER --initrd FILE --results FILE --console FILE
 #                    [--timeout SECONDS] [--kernel IMAGE] [--debug]
-#                    [--append WORDS]
+#                    [--append WORDS] [--bench]
 #
 # --kernel boots IMAGE instead of /boot/vmlinuz-KVER. --debug is the
 # profile of the sanitizing debug kernel (make check-debug): KASAN and
 # kmemleak instead of slub_debug/page poisoning, and more memory (KASAN's
 # shadow is an eighth of it; kmemleak keeps metadata for every object).
 # --append adds WORDS to the kernel command line (after the rig's own).
+# --bench is the profile of make bench: the stock profile without
+# slub_debug, page poisoning and init_on_free (they slow every allocation
+# and pad every slab object, which a benchmark must not measure), and with
+# slab_nomerge, so that each module's caches are counted apart.
 #
 # The console (ttyS0) is copied to --console and shown live (without
 # escape sequences); the second serial port (ttyS1) is the results file,
@@ -40,7 +44,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver='' initrd='' results='' console='' timeout=900 kernel='' debug=0 append=''
+kver='' initrd='' results='' console='' timeout=900 kernel='' debug=0 append='' bench=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--debug) debug=1; shift ;;
+	--bench) bench=1; shift ;;
 	--append) append=$2; shift 2 ;;
 	*) echo "run-qemu: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -86,6 +91,8 @@ if [ "$debug" = 1 ]; then
 	# this build; the runner scans after each scenario.
 	cmdline+=" kasan.fault=panic kmemleak=on quiet log_buf_len=16M"
 	mem=1536M
+elif [ "$bench" = 1 ]; then
+	cmdline+=" slab_nomerge quiet log_buf_len=16M"
 else
 	cmdline+=" slub_debug=FZPU page_poison=1 init_on_free=1 quiet log_buf_len=16M"
 fi

@@ -24,8 +24,10 @@
 # (seconds between a scenario's end and the scan that reports its leaks),
 # NT_INTEROP_PEERS (40-interop.sh's reference peers; empty: all),
 # NT_SUITE (the directory of selftests/ whose scenarios run: netns, or
-# soak for make soak), NT_SOAK_MINUTES (how long a soak scenario runs),
-# NT_TIMEOUT_EXTRA (seconds added to every scenario's timeout: make soak).
+# soak for make soak, bench for make bench), NT_SOAK_MINUTES (how long a
+# soak scenario runs),
+# NT_TIMEOUT_EXTRA (seconds added to every scenario's timeout: make soak),
+# NT_BENCH_QUICK=1 (make bench QUICK=1: the benchmarks' short profile).
 #
 # Boot words: a scenario whose first 30 lines hold "# nt-boot: WORDS"
 # (kernel command-line words, e.g. ipv6.disable=1) runs only in a VM
@@ -36,11 +38,11 @@ set -u
 
 NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r) NT_SLOW=0
 NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6 NT_SUITE=netns NT_SOAK_MINUTES=30
-NT_TIMEOUT_EXTRA=0 NT_INTEROP_PEERS=''
+NT_TIMEOUT_EXTRA=0 NT_INTEROP_PEERS='' NT_BENCH_QUICK=0
 # shellcheck disable=SC1091
 . /nt/config
 export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE
-export NT_SOAK_MINUTES NT_INTEROP_PEERS
+export NT_SOAK_MINUTES NT_INTEROP_PEERS NT_BENCH_QUICK
 results=${NT_RESULTS:-/dev/null}
 exec 3>>"$results"
 kmsg=${NT_KMSG:-/run/nt/kmsg.log}
@@ -244,11 +246,12 @@ run_one() {
 	emit "    1..$n"
 	printf '%s\n' "$leaves" | sed 's/^/    /' >&3
 	[ -n "$km_diag" ] && printf '%s\n' "$km_diag" | sed 's/^/    /' >&3
-	# The fuzzers' time and case counts, for the reliability table.
-	grep -E '^# nt-fuzz: ' "$out" | sed 's/^/    /' >&3
+	# The fuzzers' time and case counts, for the reliability table; the
+	# benchmarks' figures, for scripts/bench-report.sh.
+	grep -E '^# nt-(fuzz|bench): ' "$out" | sed 's/^/    /' >&3
 	if [ "$status" != ok ]; then
 		emit "    # output of $name (last 150 lines):"
-		tail -n 150 "$out" | grep -v -E '^((not )?ok [0-9]+|# nt-fuzz: )' | sed 's/^#* */    # /' >&3
+		tail -n 150 "$out" | grep -v -E '^((not )?ok [0-9]+|# nt-(fuzz|bench): )' | sed 's/^#* */    # /' >&3
 	fi
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers" | sed 's/^/    /' >&3
 	emit "$status $num - $name$directive"

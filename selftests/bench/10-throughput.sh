@@ -1,0 +1,162 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nt-timeout: 1500
+#
+# make bench, the data path: the same workloads through a noisetun pair
+# (nt0) and a wireguard pair (wg0) between two namespaces, alternating
+# (common.sh), each for bench_secs seconds:
+#   - TCP (iperf3), one flow and four flows: receiver Mbit/s;
+#   - UDP (iperf3 -u -b 0) of 64- and 1400-byte inner packets (IP header
+#     included: payloads of 36 and 1372 bytes): datagrams the receiver
+#     got per second (the datagrams sent minus those it counted lost);
+#   - ping round-trip time, p50 and p99 of 300 pings 10 ms apart (50 in
+#     the quick profile), on an idle tunnel and under one TCP flow the
+#     same way.
+# Every figure is also a check: a run that yields no figure fails its row.
+#
+#   +----------- ntbt1-$$ -----------+          +----------- ntbt2-$$ -----------+
+#   | nt0 10.91.0.1 (port 9101)      |          | nt0 10.91.0.2 (port 9102)      |
+#   | wg0 10.92.0.1 (port 9201)      |          | wg0 10.92.0.2 (port 9202)      |
+#   | iperf3 -s :5201 (nt), :5202 (wg)|         | iperf3 -c, ping                |
+#   | veth1 192.168.91.1 ------------+----------+-- veth2 192.168.91.2           |
+#   +--------------------------------+          +--------------------------------+
+
+set -e
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.sh"
+
+ns1="ntbt1-$$"
+ns2="ntbt2-$$"
+nt_tmpdir
+
+bench_kinds iperf3 ping
+nt_netns_new "$ns1" "$ns2"
+nt_veth_link "$ns1" "$ns2" 192.168.91
+nt_keys "$tmp" 1 2
+nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.91 10.91.0 910 "" noisetun nt0
+nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.91 10.92.0 920 "" wireguard wg0
+
+declare -A addr=([noisetun]=10.91.0.1 [wireguard]=10.92.0.1)
+declare -A port=([noisetun]=5201 [wireguard]=5202)
+pings=300
+[ "$bench_quick" = 1 ] && pings=50
+
+# Test that both tunnels carry traffic before they are measured.
+nt_check "noisetun tunnel up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.91.0.1
+nt_check "wireguard tunnel up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.92.0.1
+
+for k in noisetun wireguard; do
+	nt_bg ip netns exec "$ns1" iperf3 -s -B "${addr[$k]}" -p "${port[$k]}" --logfile "$tmp/server-$k.log"
+done
+for k in noisetun wireguard; do
+	nt_wait_until 10 nt_listening "$ns1" t "${port[$k]}"
+done
+
+# iperf KIND ARGS...: one iperf3 client run from ns2 to KIND's server.
+iperf() {
+	local k=$1
+	shift
+	ip netns exec "$ns2" timeout $((bench_secs + 60)) iperf3 --connect-timeout 5000 \
+		-c "${addr[$k]}" -p "${port[$k]}" "$@"
+}
+
+# tcp KIND FLOWS: receiver Mbit/s of FLOWS parallel TCP flows.
+tcp() {
+	iperf "$1" -P "$2" -t "$bench_secs" -f m 2>&1 |
+		awk '/receiver/ { for (i = 1; i < NF; ++i) if ($(i + 1) == "Mbits/sec") v = $i }
+		     END { if (v == "") exit 1; print v }'
+}
+
+# udp KIND LEN: datagrams of LEN bytes (payload) received per second.
+udp() {
+	iperf "$1" -u -b 0 -l "$2" -t "$bench_secs" 2>&1 |
+		awk '/receiver/ { split($3, t, "-")
+				  for (i = 1; i <= NF; ++i) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, n, "/") } }
+		     END { if (n[2] == "" || t[2] - t[1] <= 0) exit 1
+			   printf "%d\n", (n[2] - n[1]) / (t[2] - t[1]) }'
+}
+
+# rtts KIND: the round-trip times (microseconds) of $pings pings, one a line.
+rtts() {
+	ip netns exec "$ns2" ping -n -i 0.01 -c "$pings" -W 2 "${addr[$1]}" |
+		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | awk '{ printf "%d\n", $1 * 1000 }'
+}
+
+# latency KIND OUT: p50 and p99 of rtts in OUT.p50, OUT.p99.
+latency() {
+	local f=$tmp/rtt
+	rtts "$1" >"$f" || true
+	# At least 90 % answered, or there is no figure.
+	[ "$(wc -l <"$f")" -ge $((pings * 9 / 10)) ] || return 1
+	bench_percentile 50 <"$f" >"$2.p50"
+	bench_percentile 99 <"$f" >"$2.p99"
+}
+
+# latency_loaded KIND OUT: latency under one TCP flow from ns2 to ns1.
+latency_loaded() {
+	local pid rc=0
+	iperf "$1" -t $((pings / 100 + 3)) >"$tmp/load.log" 2>&1 &
+	pid=$!
+	# The flow's first second (slow start) is not the load to measure.
+	sleep 1
+	latency "$1" "$2" || rc=1
+	wait "$pid" || { cat "$tmp/load.log"; rc=1; }
+	return "$rc"
+}
+
+declare -A fig	# fig[ROW,KIND]: the figures, comma separated
+add() {	# add ROW KIND VALUE
+	fig[$1,$2]=${fig[$1,$2]:+${fig[$1,$2]},}$3
+}
+
+for r in $(seq 1 "$bench_rounds"); do
+	for w in tcp-1 tcp-4 udp-64 udp-1400 ping-idle ping-load; do
+		line="round $r, $w:"
+		for k in $(bench_order "$r"); do
+			v=
+			case "$w" in
+			tcp-1) v=$(tcp "$k" 1) || v= ;;
+			tcp-4) v=$(tcp "$k" 4) || v= ;;
+			udp-64) v=$(udp "$k" 36) || v= ;;
+			udp-1400) v=$(udp "$k" 1372) || v= ;;
+			ping-idle | ping-load)
+				rm -f "$tmp/lat.p50" "$tmp/lat.p99"
+				if [ "$w" = ping-idle ]; then
+					latency "$k" "$tmp/lat" || true
+				else
+					latency_loaded "$k" "$tmp/lat" || true
+				fi
+				if [ -s "$tmp/lat.p99" ]; then
+					add "$w-p50" "$k" "$(cat "$tmp/lat.p50")"
+					add "$w-p99" "$k" "$(cat "$tmp/lat.p99")"
+					v="$(cat "$tmp/lat.p50")/$(cat "$tmp/lat.p99")"
+				fi ;;
+			esac
+			case "$w" in ping-*) ;; *) [ -n "$v" ] && add "$w" "$k" "$v" ;; esac
+			line+=" $k ${v:-none}"
+		done
+		nt_diag "$line"
+	done
+done
+
+# row ID BETTER UNIT LABEL: record the row and check it has every round.
+row() {
+	local id=$1 better=$2 unit=$3 k n
+	shift 3
+	nt_bench_record "$id" "$better" "$unit" "${fig[$id,noisetun]:-}" "${fig[$id,wireguard]:-}" "$@"
+	for k in noisetun wireguard; do
+		n=$(tr ',' '\n' <<<"${fig[$id,$k]:-}" | grep -c .) || true
+		# Test that every round of this row gave a figure.
+		nt_check "$id: $k measured in $n of $bench_rounds rounds" test "$n" = "$bench_rounds" || true
+	done
+}
+row tcp-1 higher Mbit/s "TCP, one flow (iperf3), receiver throughput"
+row tcp-4 higher Mbit/s "TCP, four flows (iperf3 -P 4), receiver throughput"
+row udp-64 higher pkt/s "UDP, 64-byte packets received per second (iperf3 -u -b 0)"
+row udp-1400 higher pkt/s "UDP, 1400-byte packets received per second (iperf3 -u -b 0)"
+row ping-idle-p50 lower us "ping round trip, idle tunnel, median"
+row ping-idle-p99 lower us "ping round trip, idle tunnel, 99th percentile"
+row ping-load-p50 lower us "ping round trip under one TCP flow, median"
+row ping-load-p99 lower us "ping round trip under one TCP flow, 99th percentile"
+nt_diag "noisetun drops (receiver): $(ip netns exec "$ns1" tunctl show --json nt0 |
+	tr -d ' \n' | grep -o '"drops":{[^}]*}' | head -n 1 | grep -o '"[a-z_]*":[1-9][0-9]*' | tr '\n' ' ')"

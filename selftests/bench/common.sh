@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# What the benchmarks of make bench share (sourced after ../lib.sh). Every
+# workload runs through noisetun and through the in-tree wireguard module,
+# the same topology in the same VM, alternating: round r runs each kind
+# once, and who goes first alternates from one round to the next, because
+# the first run of a round may see the host in another state than the
+# second. Each row is reported with nt_bench_record (every round's
+# figure); scripts/bench-report.sh takes the medians and their ratio.
+#
+# NT_BENCH_QUICK=1 (make bench QUICK=1) is the short profile: fewer
+# rounds, shorter runs, fewer peers. NT_BENCH_ROUNDS and NT_BENCH_SECONDS
+# override the rounds and the seconds per throughput run.
+
+if [ "${NT_BENCH_QUICK:-0}" = 1 ]; then
+	bench_rounds=${NT_BENCH_ROUNDS:-3}
+	bench_secs=${NT_BENCH_SECONDS:-2}
+	bench_quick=1
+else
+	bench_rounds=${NT_BENCH_ROUNDS:-5}
+	bench_secs=${NT_BENCH_SECONDS:-5}
+	bench_quick=0
+fi
+
+# bench_order R: the two kinds in round R's order.
+bench_order() {
+	if [ $(($1 % 2)) = 1 ]; then
+		echo noisetun wireguard
+	else
+		echo wireguard noisetun
+	fi
+}
+
+# bench_ctl KIND: the tool that configures KIND.
+bench_ctl() {
+	if [ "$1" = noisetun ]; then echo tunctl; else echo wg; fi
+}
+
+# bench_join V...: the values, comma separated.
+bench_join() {
+	local IFS=,
+	echo "$*"
+}
+
+# bench_median V...: the median of decimal numbers (the mean of the two
+# middle ones for an even count).
+bench_median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) exit 1
+		      if (NR % 2) print v[(NR + 1) / 2]
+		      else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# bench_percentile P: the P-th percentile (nearest rank) of the numbers on
+# stdin, one a line; fails when there is none.
+bench_percentile() {
+	sort -g | awk -v p="$1" '{ v[NR] = $1 }
+		END { if (NR == 0) exit 1
+		      r = int(p / 100 * NR); if (r < p / 100 * NR) r++; if (r < 1) r = 1
+		      print v[r] }'
+}
+
+# bench_now_ms: milliseconds since the epoch.
+bench_now_ms() {
+	date +%s%3N
+}
+
+# bench_kinds: load both modules (skip unless wg, tunctl and CMD... exist).
+bench_kinds() {
+	nt_require tunctl wg "$@"
+	nt_load_module
+	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+}
+
+# What the report says about the VM and the profile (one line a scenario;
+# scripts/bench-report.sh takes the first).
+echo "# nt-bench: vm vcpus=$(nproc) kernel=$(uname -r)" \
+	"memory_mib=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)" \
+	"rounds=$bench_rounds seconds=$bench_secs quick=$bench_quick"
