@@ -469,27 +469,9 @@ static const char *test_tai64n(u8 *buf, u8 *buf2)
  * (prologue IDENTIFIER, TAI64N payload, empty response, no psk, one
  * keepalive each way) against gen-vectors.py's independent computation.
  */
-struct noise_message {
-	const u8 *payload;
-	size_t payload_len;
-	const u8 *sealed;
-};
-
-struct noise_vector {
-	const char *name;
-	const u8 *prologue;
-	size_t prologue_len;
-	const u8 *psk;
-	struct noise_message msg1, msg2;
-	const u8 *handshake_hash;
-	const u8 *chaining_key0, *hash0;	/* after init, if checked */
-	struct noise_message transport[4];	/* initiator first */
-	size_t transport_count;
-};
-
 #define MSG(p, m) { p, sizeof(p), m }
 
-static const struct noise_vector noise_vectors[] = {
+static const struct nt_kat_noise noise_vectors[] = {
 	{
 		.name = "cacophony Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s",
 		.prologue = kat_noise_prologue,
@@ -524,7 +506,7 @@ static const struct noise_vector noise_vectors[] = {
 	},
 };
 
-static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
+static const char *test_noise_vector(const struct nt_kat_noise *v, u8 *buf,
 				     u8 *buf2)
 {
 	const size_t len1 = NT_NOISE_CORE_INITIATION_LEN(v->msg1.payload_len);
@@ -644,7 +626,7 @@ static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
 		goto out;
 	}
 	for (i = 0; i < v->transport_count; i++) {
-		const struct noise_message *m = &v->transport[i];
+		const struct nt_kat_noise_message *m = &v->transport[i];
 		const u8 *send = keys[i % 2 ? 2 : 0], *recv = keys[i % 2 ? 1 : 3];
 		size_t sealed_len = NT_CRYPTO_SEALED_LEN(m->payload_len);
 
