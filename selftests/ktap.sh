@@ -60,3 +60,19 @@ nt_skip_check() {
 	echo "ok $NT_N - $1 # SKIP $2"
 }
 
+
+# nt_ktap_status N BAD SKIPPED [REASON]: the verdict of a test of N
+# results, BAD of them failed and SKIPPED skipped, for its own KTAP line:
+# sets the caller's $status ("ok" or "not ok") and $directive (" # SKIP",
+# then REASON if given, when all N were skipped; else empty).
+nt_ktap_status() {
+	directive=
+	if [ "$2" -gt 0 ]; then
+		status="not ok"
+	else
+		status=ok
+		if [ "$3" -eq "$1" ]; then
+			directive=" # SKIP${4:+ $4}"
+		fi
+	fi
+}
