@@ -374,6 +374,26 @@ void nt_crypto_tai64n_now(u8 out[NT_CRYPTO_TAI64N_LEN]);
  * then refuse to load.
  */
 bool nt_crypto_selftest(void);
+
+/* Each scratch buffer a self-test step is given holds this many bytes. */
+#define NT_CRYPTO_SELFTEST_BUF_LEN 512
+
+/**
+ * struct nt_crypto_selftest_step - one test of nt_crypto_selftest()
+ * @name: what it checks
+ * @run: the test; @buf and @buf2 are scratch, NT_CRYPTO_SELFTEST_BUF_LEN
+ *	bytes each. Returns NULL on success, else the failing vector's name.
+ *
+ * nt_crypto_selftest_steps[] lists them in the order nt_crypto_selftest()
+ * runs them, ended by an entry without @run. The host unit test runs each
+ * one as a test of its own.
+ */
+struct nt_crypto_selftest_step {
+	const char *name;
+	const char *(*run)(u8 *buf, u8 *buf2);
+};
+
+extern const struct nt_crypto_selftest_step nt_crypto_selftest_steps[];
 #else
 static inline bool nt_crypto_selftest(void)
 {

@@ -47,7 +47,7 @@ static bool is_zero(const u8 *a, size_t len)
 	return !memchr_inv(a, 0, len);
 }
 
-static const char *test_blake2s(void)
+static const char *test_blake2s(u8 *buf, u8 *buf2)
 {
 	u8 out[NT_CRYPTO_HASH_LEN];
 	size_t i;
@@ -67,37 +67,42 @@ static const char *test_blake2s(void)
 	return NULL;
 }
 
-static const char *test_mac(void)
+/* MAC and HMAC: @fn over each row of @v, @out_len bytes compared. */
+static const char *test_keyed(const struct nt_kat_keyed *v, size_t n,
+			      void (*fn)(u8 *out, const u8 *in, size_t in_len,
+					 const u8 *key, size_t key_len),
+			      size_t out_len, u8 *out)
 {
-	u8 out[NT_CRYPTO_MAC_LEN];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(kat_mac); i++) {
-		const struct nt_kat_keyed *v = &kat_mac[i];
-
-		nt_crypto_mac(out, v->in, v->in_len, v->key, v->key_len);
-		if (!same(out, v->out, sizeof(out)))
+	for (; n; n--, v++) {
+		fn(out, v->in, v->in_len, v->key, v->key_len);
+		if (!same(out, v->out, out_len))
 			return v->name;
 	}
 	return NULL;
 }
 
-static const char *test_hmac(void)
+static const char *test_mac(u8 *buf, u8 *buf2)
 {
-	u8 out[NT_CRYPTO_HASH_LEN];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(kat_hmac); i++) {
-		const struct nt_kat_keyed *v = &kat_hmac[i];
-
-		nt_crypto_hmac(out, v->in, v->in_len, v->key, v->key_len);
-		if (!same(out, v->out, sizeof(out)))
-			return v->name;
-	}
-	return NULL;
+	return test_keyed(kat_mac, ARRAY_SIZE(kat_mac), nt_crypto_mac,
+			  NT_CRYPTO_MAC_LEN, buf);
 }
 
-static const char *test_kdf(void)
+static const char *test_hmac(u8 *buf, u8 *buf2)
+{
+	return test_keyed(kat_hmac, ARRAY_SIZE(kat_hmac), nt_crypto_hmac,
+			  NT_CRYPTO_HASH_LEN, buf);
+}
+
+/* The first @n of @t1, @t2, @t3 are those of @v. */
+static bool kdf_same(const struct nt_kat_kdf *v, int n, const u8 *t1,
+		     const u8 *t2, const u8 *t3)
+{
+	return same(t1, v->t1, NT_CRYPTO_HASH_LEN) &&
+	       (n < 2 || same(t2, v->t2, NT_CRYPTO_HASH_LEN)) &&
+	       (n < 3 || same(t3, v->t3, NT_CRYPTO_HASH_LEN));
+}
+
+static const char *test_kdf(u8 *buf, u8 *buf2)
 {
 	u8 t1[NT_CRYPTO_HASH_LEN], t2[NT_CRYPTO_HASH_LEN];
 	u8 t3[NT_CRYPTO_HASH_LEN];
@@ -107,31 +112,40 @@ static const char *test_kdf(void)
 		const struct nt_kat_kdf *v = &kat_kdf[i];
 
 		nt_crypto_kdf1(t1, v->key, v->in, v->in_len);
-		if (!same(t1, v->t1, sizeof(t1)))
+		if (!kdf_same(v, 1, t1, t2, t3))
 			return v->name;
 		nt_crypto_kdf2(t1, t2, v->key, v->in, v->in_len);
-		if (!same(t1, v->t1, sizeof(t1)) || !same(t2, v->t2, sizeof(t2)))
+		if (!kdf_same(v, 2, t1, t2, t3))
 			return v->name;
 		nt_crypto_kdf3(t1, t2, t3, v->key, v->in, v->in_len);
-		if (!same(t1, v->t1, sizeof(t1)) ||
-		    !same(t2, v->t2, sizeof(t2)) || !same(t3, v->t3, sizeof(t3)))
+		if (!kdf_same(v, 3, t1, t2, t3))
 			return v->name;
 
 		/* The handshake's in-place forms: C = KDF1(C, x), (C, k) = ... */
 		memcpy(t1, v->key, sizeof(t1));
 		nt_crypto_kdf1(t1, t1, v->in, v->in_len);
-		if (!same(t1, v->t1, sizeof(t1)))
+		if (!kdf_same(v, 1, t1, t2, t3))
 			return "KDF1 with output aliasing the key";
 		memcpy(t1, v->key, sizeof(t1));
 		nt_crypto_kdf3(t1, t2, t3, t1, v->in, v->in_len);
-		if (!same(t1, v->t1, sizeof(t1)) ||
-		    !same(t2, v->t2, sizeof(t2)) || !same(t3, v->t3, sizeof(t3)))
+		if (!kdf_same(v, 3, t1, t2, t3))
 			return "KDF3 with output aliasing the key";
+		memcpy(t2, v->key, sizeof(t2));
+		nt_crypto_kdf3(t1, t2, t3, t2, v->in, v->in_len);
+		if (!kdf_same(v, 3, t1, t2, t3))
+			return "KDF3 with t2 aliasing the key";
+		if (v->in_len < sizeof(t2) ||
+		    v->in_len > NT_CRYPTO_SELFTEST_BUF_LEN)
+			continue;
+		memcpy(buf, v->in, v->in_len);
+		nt_crypto_kdf2(t1, buf, v->key, buf, v->in_len);
+		if (!kdf_same(v, 2, t1, buf, t3))
+			return "KDF2 with t2 aliasing the input";
 	}
 	return NULL;
 }
 
-static const char *test_wireguard_constants(void)
+static const char *test_wireguard_constants(u8 *buf, u8 *buf2)
 {
 	u8 out[NT_CRYPTO_HASH_LEN];
 
@@ -232,7 +246,7 @@ static const char *test_rfc8439_282(u8 *buf, u8 *buf2)
 	return NULL;
 }
 
-static const char *test_aead(u8 *buf)
+static const char *test_aead(u8 *buf, u8 *buf2)
 {
 	size_t i;
 
@@ -279,7 +293,7 @@ static const char *test_aead(u8 *buf)
  * allocated fragments whose boundaries fall inside ChaCha and Poly1305
  * blocks and inside the tag.
  */
-static const char *test_aead_sg(u8 *buf)
+static const char *test_aead_sg(u8 *buf, u8 *buf2)
 {
 	static const unsigned int frag_len[] = { 1, 15, 64, 100, 93, 8 };
 	const struct nt_kat_aead *v = &kat_aead[0];
@@ -338,7 +352,7 @@ out:
 	return err;
 }
 
-static const char *test_xaead(u8 *buf)
+static const char *test_xaead(u8 *buf, u8 *buf2)
 {
 	const size_t len = sizeof(kat_xaead_plain);
 	const size_t sealed_len = NT_CRYPTO_SEALED_LEN(len);
@@ -363,7 +377,7 @@ static const char *test_xaead(u8 *buf)
 	return NULL;
 }
 
-static const char *test_x25519(void)
+static const char *test_x25519(u8 *buf, u8 *buf2)
 {
 	u8 out[NT_CRYPTO_DH_LEN], k[NT_CRYPTO_DH_LEN], u[NT_CRYPTO_DH_LEN];
 	size_t i;
@@ -426,7 +440,7 @@ static const char *test_x25519(void)
 	return NULL;
 }
 
-static const char *test_tai64n(void)
+static const char *test_tai64n(u8 *buf, u8 *buf2)
 {
 	u8 out[NT_CRYPTO_TAI64N_LEN], later[NT_CRYPTO_TAI64N_LEN];
 	size_t i;
@@ -455,27 +469,9 @@ static const char *test_tai64n(void)
  * (prologue IDENTIFIER, TAI64N payload, empty response, no psk, one
  * keepalive each way) against gen-vectors.py's independent computation.
  */
-struct noise_message {
-	const u8 *payload;
-	size_t payload_len;
-	const u8 *sealed;
-};
-
-struct noise_vector {
-	const char *name;
-	const u8 *prologue;
-	size_t prologue_len;
-	const u8 *psk;
-	struct noise_message msg1, msg2;
-	const u8 *handshake_hash;
-	const u8 *chaining_key0, *hash0;	/* after init, if checked */
-	struct noise_message transport[4];	/* initiator first */
-	size_t transport_count;
-};
-
 #define MSG(p, m) { p, sizeof(p), m }
 
-static const struct noise_vector noise_vectors[] = {
+static const struct nt_kat_noise noise_vectors[] = {
 	{
 		.name = "cacophony Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s",
 		.prologue = kat_noise_prologue,
@@ -510,7 +506,7 @@ static const struct noise_vector noise_vectors[] = {
 	},
 };
 
-static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
+static const char *test_noise_vector(const struct nt_kat_noise *v, u8 *buf,
 				     u8 *buf2)
 {
 	const size_t len1 = NT_NOISE_CORE_INITIATION_LEN(v->msg1.payload_len);
@@ -630,7 +626,7 @@ static const char *test_noise_vector(const struct noise_vector *v, u8 *buf,
 		goto out;
 	}
 	for (i = 0; i < v->transport_count; i++) {
-		const struct noise_message *m = &v->transport[i];
+		const struct nt_kat_noise_message *m = &v->transport[i];
 		const u8 *send = keys[i % 2 ? 2 : 0], *recv = keys[i % 2 ? 1 : 3];
 		size_t sealed_len = NT_CRYPTO_SEALED_LEN(m->payload_len);
 
@@ -692,44 +688,41 @@ static const char *test_noise(u8 *buf, u8 *buf2)
 	return err;
 }
 
+const struct nt_crypto_selftest_step nt_crypto_selftest_steps[] = {
+	{ "BLAKE2s: RFC 7693 B, keyed blake2s-test.txt", test_blake2s },
+	{ "MAC (keyed BLAKE2s-128)", test_mac },
+	{ "HMAC-BLAKE2s", test_hmac },
+	{ "KDF1..3, including outputs aliasing inputs", test_kdf },
+	{ "WireGuard Ci, Hi, HASH(Hi || S_r), mac1 and cookie keys",
+	  test_wireguard_constants },
+	{ "RFC 8439 2.8.2, and the 2.8 composition vs the AEAD wrapper",
+	  test_rfc8439_282 },
+	{ "AEAD: RFC 8439 A.5 and wire-nonce vectors, must-fail cases",
+	  test_aead },
+	{ "AEAD over a 6-fragment scatterlist", test_aead_sg },
+	{ "XChaCha20-Poly1305: draft A.3.1, must-fail case", test_xaead },
+	{ "X25519: RFC 7748, low-order points, key generation", test_x25519 },
+	{ "TAI64N encoding and clock", test_tai64n },
+	{ "Noise IKpsk2: cacophony, WireGuard-shaped, must-fail cases",
+	  test_noise },
+	{ }
+};
+
 bool nt_crypto_selftest(void)
 {
-	const char *err;
+	const struct nt_crypto_selftest_step *step;
+	const char *err = NULL;
 	u8 *buf, *buf2;
 
 	/* Room for the longest vector, sealed (RFC 8439 A.5: 265 + 16). */
-	buf = kmalloc(512, GFP_KERNEL);
-	buf2 = kmalloc(512, GFP_KERNEL);
-	if (!buf || !buf2) {
+	buf = kmalloc(NT_CRYPTO_SELFTEST_BUF_LEN, GFP_KERNEL);
+	buf2 = kmalloc(NT_CRYPTO_SELFTEST_BUF_LEN, GFP_KERNEL);
+	BUILD_BUG_ON(NT_CRYPTO_SEALED_LEN(sizeof(kat_aead_plain0)) >
+		     NT_CRYPTO_SELFTEST_BUF_LEN);
+	if (!buf || !buf2)
 		err = "out of memory";
-		goto out;
-	}
-	BUILD_BUG_ON(NT_CRYPTO_SEALED_LEN(sizeof(kat_aead_plain0)) > 512);
-
-	err = test_blake2s();
-	if (!err)
-		err = test_mac();
-	if (!err)
-		err = test_hmac();
-	if (!err)
-		err = test_kdf();
-	if (!err)
-		err = test_wireguard_constants();
-	if (!err)
-		err = test_rfc8439_282(buf, buf2);
-	if (!err)
-		err = test_aead(buf);
-	if (!err)
-		err = test_aead_sg(buf);
-	if (!err)
-		err = test_xaead(buf);
-	if (!err)
-		err = test_x25519();
-	if (!err)
-		err = test_tai64n();
-	if (!err)
-		err = test_noise(buf, buf2);
-out:
+	for (step = nt_crypto_selftest_steps; step->run && !err; step++)
+		err = step->run(buf, buf2);
 	kfree(buf);
 	kfree(buf2);
 	if (err) {

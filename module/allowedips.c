@@ -618,34 +618,33 @@ int nt_allowedips_read_node(const struct nt_allowedips_node *node, u8 ip[16],
 	return AF_INET6;
 }
 
-struct nt_peer *nt_allowedips_lookup_dst(struct nt_allowedips *table,
-					 struct sk_buff *skb)
+/* The peer of @skb's source (@src) or destination address, referenced. */
+static struct nt_peer *lookup_skb(struct nt_allowedips *table,
+				  struct sk_buff *skb, bool src)
 {
 	u64 key[2];
 
 	if (skb->protocol == htons(ETH_P_IP)) {
-		key_from_be32(key, ip_hdr(skb)->daddr);
+		key_from_be32(key, src ? ip_hdr(skb)->saddr : ip_hdr(skb)->daddr);
 		return lookup_get(&table->root4, key, 32);
 	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		key_from_v6(key, &ipv6_hdr(skb)->daddr);
+		key_from_v6(key, src ? &ipv6_hdr(skb)->saddr :
+				       &ipv6_hdr(skb)->daddr);
 		return lookup_get(&table->root6, key, 128);
 	}
 	return NULL;
 }
 
+struct nt_peer *nt_allowedips_lookup_dst(struct nt_allowedips *table,
+					 struct sk_buff *skb)
+{
+	return lookup_skb(table, skb, false);
+}
+
 struct nt_peer *nt_allowedips_lookup_src(struct nt_allowedips *table,
 					 struct sk_buff *skb)
 {
-	u64 key[2];
-
-	if (skb->protocol == htons(ETH_P_IP)) {
-		key_from_be32(key, ip_hdr(skb)->saddr);
-		return lookup_get(&table->root4, key, 32);
-	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		key_from_v6(key, &ipv6_hdr(skb)->saddr);
-		return lookup_get(&table->root6, key, 128);
-	}
-	return NULL;
+	return lookup_skb(table, skb, true);
 }
 
 struct nt_peer *nt_allowedips_lookup_v4(struct nt_allowedips *table,

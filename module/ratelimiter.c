@@ -202,14 +202,16 @@ static struct ratelimiter_entry *lookup_source(struct ratelimiter_table *t,
  * *@tokens_ns for the time elapsed since *@last_ns up to @now_ns, at most
  * to @full_ns, then spend @cost_ns if there is enough. A clock that seems
  * to go backwards (two CPUs racing with their readings) refills nothing.
- * Caller holds the lock of the bucket.
+ * Takes @lock, the bucket's.
  */
-static bool refill_and_take(u64 *tokens_ns, u64 *last_ns, u64 now_ns,
-			    u64 cost_ns, u64 full_ns)
+static bool refill_and_take(spinlock_t *lock, u64 *tokens_ns, u64 *last_ns,
+			    u64 now_ns, u64 cost_ns, u64 full_ns)
 {
-	u64 tokens = *tokens_ns, elapsed;
+	u64 tokens, elapsed;
 	bool allowed;
 
+	spin_lock_bh(lock);
+	tokens = *tokens_ns;
 	if (now_ns > *last_ns) {
 		elapsed = now_ns - *last_ns;
 		tokens = elapsed >= full_ns - tokens ? full_ns :
@@ -218,19 +220,15 @@ static bool refill_and_take(u64 *tokens_ns, u64 *last_ns, u64 now_ns,
 	}
 	allowed = tokens >= cost_ns;
 	*tokens_ns = allowed ? tokens - cost_ns : tokens;
+	spin_unlock_bh(lock);
 	return allowed;
 }
 
 /* Spend one handshake's worth of @entry's bucket at @now_ns. */
 static bool take_token(struct ratelimiter_entry *entry, u64 now_ns)
 {
-	bool allowed;
-
-	spin_lock_bh(&entry->lock);
-	allowed = refill_and_take(&entry->tokens_ns, &entry->last_ns, now_ns,
-				  HANDSHAKE_COST_NS, BUCKET_FULL_NS);
-	spin_unlock_bh(&entry->lock);
-	return allowed;
+	return refill_and_take(&entry->lock, &entry->tokens_ns, &entry->last_ns,
+			       now_ns, HANDSHAKE_COST_NS, BUCKET_FULL_NS);
 }
 
 /* Add @src to @bucket with a full bucket minus this handshake. */
@@ -451,13 +449,9 @@ void nt_ratelimiter_budget_init(struct nt_ratelimiter_budget *budget)
 /* nt_ratelimiter_budget_take() at @now_ns. */
 static bool budget_take(struct nt_ratelimiter_budget *budget, u64 now_ns)
 {
-	bool allowed;
-
-	spin_lock_bh(&budget->lock);
-	allowed = refill_and_take(&budget->tokens_ns, &budget->last_ns, now_ns,
-				  COOKIE_REPLY_COST_NS, BUDGET_FULL_NS);
-	spin_unlock_bh(&budget->lock);
-	return allowed;
+	return refill_and_take(&budget->lock, &budget->tokens_ns,
+			       &budget->last_ns, now_ns, COOKIE_REPLY_COST_NS,
+			       BUDGET_FULL_NS);
 }
 
 bool nt_ratelimiter_budget_take(struct nt_ratelimiter_budget *budget)

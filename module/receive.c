@@ -242,36 +242,17 @@ void nt_receive_handshake_queue(struct nt_device *ntd, struct sk_buff *skb)
 		      &per_cpu_ptr(ntd->handshake_workers, cpu)->work);
 }
 
-static void receive_initiation(struct nt_device *ntd, struct sk_buff *skb)
+/* A peer's initiation authenticated: answer it. */
+static void answer_initiation(struct nt_device *ntd, struct nt_peer *peer)
 {
-	enum noisetun_drop_attr drop = NOISETUN_A_DROP_HANDSHAKE_INVALID;
-	struct nt_peer *peer;
-
-	peer = nt_noise_handshake_consume_initiation((void *)skb->data, ntd,
-						     &drop);
-	if (unlikely(!peer)) {
-		nt_device_count_drop(ntd, drop);
-		return;
-	}
-	handshake_authenticated(peer, skb);
 	if (nt_send_handshake_response(peer))
 		pr_debug("%s: Answered the handshake initiation of peer %llu\n",
 			 ntd->dev->name, peer->internal_id);
-	nt_peer_put(peer);
 }
 
-static void receive_response(struct nt_device *ntd, struct sk_buff *skb)
+/* A peer's response authenticated: the session begins. */
+static void complete_handshake(struct nt_device *ntd, struct nt_peer *peer)
 {
-	enum noisetun_drop_attr drop = NOISETUN_A_DROP_HANDSHAKE_INVALID;
-	struct nt_peer *peer;
-
-	peer = nt_noise_handshake_consume_response((void *)skb->data, ntd,
-						   &drop);
-	if (unlikely(!peer)) {
-		nt_device_count_drop(ntd, drop);
-		return;
-	}
-	handshake_authenticated(peer, skb);
 	if (nt_noise_handshake_begin_session(&peer->handshake,
 					     &peer->keypairs)) {
 		nt_timers_session_derived(peer);
@@ -286,25 +267,42 @@ static void receive_response(struct nt_device *ntd, struct sk_buff *skb)
 		 */
 		nt_send_keepalive(peer);
 	}
-	nt_peer_put(peer);
 }
 
 /*
  * One queued initiation or response. It passed screening when it arrived;
  * if the device was not under load then but is now (the queue grew behind
  * it), it is screened again as under load before any Diffie-Hellman work.
+ * Then it is consumed, and the peer it authenticates answered (an
+ * initiation) or its session begun (a response).
  */
 static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 {
+	enum noisetun_drop_attr drop = NOISETUN_A_DROP_HANDSHAKE_INVALID;
+	bool initiation = ((struct message_header *)skb->data)->type ==
+			  cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION);
+	struct nt_peer *peer;
+
 	if (!HANDSHAKE_CB(skb)->screened_under_load && is_under_load(ntd) &&
 	    screen_handshake(ntd, skb, true) != SCREEN_PASS)
 		return;
 
-	if (((struct message_header *)skb->data)->type ==
-	    cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
-		receive_initiation(ntd, skb);
+	if (initiation)
+		peer = nt_noise_handshake_consume_initiation((void *)skb->data,
+							     ntd, &drop);
 	else
-		receive_response(ntd, skb);
+		peer = nt_noise_handshake_consume_response((void *)skb->data,
+							   ntd, &drop);
+	if (unlikely(!peer)) {
+		nt_device_count_drop(ntd, drop);
+		return;
+	}
+	handshake_authenticated(peer, skb);
+	if (initiation)
+		answer_initiation(ntd, peer);
+	else
+		complete_handshake(ntd, peer);
+	nt_peer_put(peer);
 }
 
 void nt_receive_handshake_worker(struct work_struct *work)

@@ -51,6 +51,8 @@
 set -uo pipefail
 
 . "$(dirname "$0")/env.sh"
+# nt_ktap_status, for the verdict of each top-level test
+. "$(dirname "$0")/../selftests/ktap.sh"
 : "${T:=}"
 : "${SLOW:=0}"
 if [ "$SLOW" = 1 ]; then
@@ -170,12 +172,7 @@ add_test() {
 	ntests=$((ntests + 1))
 	# For scripts/reliability-table.sh: name, leaves, passed, failed, skipped.
 	printf '%s\t%d\t%d\t%d\t%d\n' "$name" "$n" "$((n - bad - skipped))" "$bad" "$skipped" >>"$out/tests.tsv"
-	if [ "$bad" -gt 0 ]; then
-		status="not ok"
-	else
-		status=ok
-		[ "$skipped" -eq "$n" ] && directive=" # SKIP"
-	fi
+	nt_ktap_status "$n" "$bad" "$skipped"
 	{
 		echo "    KTAP version 1"
 		echo "    # Subtest: $name"

@@ -25,9 +25,11 @@ if [ "${NT_IN_VM:-}" != 1 ]; then
 	exit 4
 fi
 
+# The checks and their KTAP lines: nt_check, nt_check_fails, nt_skip_check,
+# nt_diag, NT_N, NT_FAILED.
+source "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
+
 NT_SELFTESTS=${NT_SELFTESTS:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
-NT_N=0			# number of the last check printed
-NT_FAILED=0		# number of failed checks so far
 NT_NETNS=()		# namespaces made by nt_netns_new, deleted by nt_cleanup
 NT_PIDS=()		# background processes from nt_bg, killed by nt_cleanup
 NT_TMPDIRS=()		# directories made by nt_tmpdir, removed by nt_cleanup
@@ -35,7 +37,6 @@ NT_TMPDIRS=()		# directories made by nt_tmpdir, removed by nt_cleanup
 # Report the line of an unexpected failure that `set -e` is about to turn
 # into a failed scenario (the runner then records "exited with status N").
 # (A failed nt_check has said why already.)
-NT_CHECK_JUST_FAILED=0
 nt__on_err() {
 	if [ "$NT_CHECK_JUST_FAILED" = 1 ] && [ "$3" = "return 1" ]; then
 		NT_CHECK_JUST_FAILED=0
@@ -49,11 +50,6 @@ trap 'nt__on_err $? $LINENO "$BASH_COMMAND"' ERR
 # The default cleanup on exit (see the top); a scenario may redefine it.
 cleanup() { nt_cleanup; }
 trap cleanup EXIT
-
-# nt_diag MESSAGE...: print a diagnostic line ("# MESSAGE").
-nt_diag() {
-	echo "# $*"
-}
 
 # nt_fuzz_record NAME SECONDS CASES: how long a fuzzer ran and how many
 # cases (packets, requests) it tried, for the suite's reliability table
@@ -74,51 +70,6 @@ nt_bench_record() {
 	echo "# nt-bench: $id better=$better unit=$unit noisetun=$nt wireguard=$wg label=$*"
 }
 
-# nt_check DESC CMD [ARGS...]: run CMD; print "ok N - DESC" if it exits 0,
-# else "not ok N - DESC" followed by CMD's output as diagnostics, and
-# return 1 (so `set -e` ends the scenario; write `nt_check ... || true` to
-# go on after a failure). CMD's output is shown only on failure. CMD runs
-# in a subshell: variables it sets are lost (use a function that prints,
-# or run it again outside nt_check).
-nt_check() {
-	local desc=$1 out rc=0
-	shift
-	out=$("$@" 2>&1) || rc=$?
-	NT_N=$((NT_N + 1))
-	if [ "$rc" -eq 0 ]; then
-		echo "ok $NT_N - $desc"
-		return 0
-	fi
-	echo "not ok $NT_N - $desc"
-	echo "# command: $* (exit $rc)"
-	[ -n "$out" ] && printf '%s\n' "$out" | tail -n 40 | sed 's/^/# /'
-	NT_FAILED=$((NT_FAILED + 1))
-	NT_CHECK_JUST_FAILED=1
-	return 1
-}
-
-# nt_check_fails DESC CMD [ARGS...]: like nt_check, but the check passes
-# when CMD exits non-zero (for "must be refused" cases).
-nt_check_fails() {
-	local desc=$1
-	shift
-	nt_check "$desc" nt__fails "$@"
-}
-nt__fails() {
-	if "$@"; then
-		echo "unexpectedly succeeded"
-		return 1
-	fi
-	return 0
-}
-
-# nt_skip_check DESC REASON: record one skipped check
-# ("ok N - DESC # SKIP REASON").
-nt_skip_check() {
-	NT_N=$((NT_N + 1))
-	echo "ok $NT_N - $1 # SKIP $2"
-}
-
 # nt_skip REASON: skip the rest of the scenario (exit 4). Checks already
 # printed still count.
 nt_skip() {
@@ -131,6 +82,15 @@ nt_require() {
 	local c
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || nt_skip "$c is not available in the VM"
+	done
+}
+
+# nt_have CMD...: true when every CMD is in PATH (for checks that only
+# some scenarios' parts need: the others go on without them).
+nt_have() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || return 1
 	done
 }
 
@@ -273,6 +233,34 @@ nt_kind() {
 	esac
 }
 
+# nt_self_kind [CMD...]: for a scenario that runs noisetun beside the
+# in-tree wireguard: self_kind is $NT_SELF_KIND (default noisetun;
+# wireguard stands the in-tree module in for noisetun, a check of the
+# scenario's own logic), selected with nt_kind, its tool in self_tool.
+# Skip unless wg and every CMD exist and the wireguard module loads.
+nt_self_kind() {
+	self_kind=${NT_SELF_KIND:-noisetun}
+	nt_require wg "$@"
+	[ "$self_kind" != wireguard ] ||
+		nt_diag "NT_SELF_KIND=wireguard: the in-tree wireguard module stands in for noisetun"
+	nt_kind "$self_kind"
+	self_tool=$ctl
+	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+}
+
+# nt_device_ns NS [DEV...]: the namespace NS (nt_netns_new) with a device
+# of $kind (nt_kind) named DEV in it, for each DEV (default nt0). Defines
+# t: `t ARGS...` runs $ctl ARGS... in NS.
+nt_device_ns() {
+	local ns=$1 dev
+	shift
+	nt_netns_new "$ns"
+	for dev in "${@:-nt0}"; do
+		ip -n "$ns" link add "$dev" type "$kind"
+	done
+	eval "t() { ip netns exec '$ns' '$ctl' \"\$@\"; }"
+}
+
 # nt_keys DIR N...: for each N, a private key in DIR/kN (mode 600) and its
 # public key in DIR/pN and in the variable pubN.
 nt_keys() {
@@ -306,23 +294,35 @@ nt_container_rig() {
 	done
 }
 
-# nt_pair_up NS1 NS2 DIR [SETARGS1 [SETARGS2]]: configure the nt0 of NS1
-# and of NS2 as each other's peer with $ctl: addresses 192.168.241.N/24
-# and fd00::N/112 (N = 1 in NS1, 2 in NS2), private key DIR/kN, listen
-# port N, the peer's key $pubN and the preshared key DIR/psk, allowed IPs
-# the peer's two addresses; SETARGS1/2 (words, e.g. "endpoint
-# 127.0.0.1:2") are added to the peer. Both devices are set up.
+# nt_pair_up [--v4] NS1 NS2 DIR [SETARGS1 [SETARGS2]]: configure the nt0
+# of NS1 and of NS2 as each other's peer with $ctl: addresses
+# 192.168.241.N/24 and fd00::N/112 (N = 1 in NS1, 2 in NS2), private key
+# DIR/kN, listen port N, the peer's key $pubN and the preshared key
+# DIR/psk, allowed IPs the peer's two addresses; SETARGS1/2 (words, e.g.
+# "endpoint 127.0.0.1:2") are added to the peer. With --v4: the IPv4
+# address only, and no preshared key. Both devices are set up.
 nt_pair_up() {
-	local nss=("$1" "$2") dir=$3 extra=("${4:-}" "${5:-}") i o pub
+	local v6=1
+	if [ "$1" = --v4 ]; then
+		v6=
+		shift
+	fi
+	local nss=("$1" "$2") dir=$3 extra=("${4:-}" "${5:-}") i o ns pub allowed psk
 	for i in 1 2; do
 		o=$((3 - i))
+		ns=${nss[i - 1]}
 		pub="pub$o"
-		ip -n "${nss[i - 1]}" addr add "192.168.241.$i/24" dev nt0
-		ip -n "${nss[i - 1]}" addr add "fd00::$i/112" dev nt0
+		allowed="192.168.241.$o/32"
+		psk=()
+		ip -n "$ns" addr add "192.168.241.$i/24" dev nt0
+		if [ -n "$v6" ]; then
+			ip -n "$ns" addr add "fd00::$i/112" dev nt0
+			allowed+=",fd00::$o/128"
+			psk=(preshared-key "$dir/psk")
+		fi
 		# shellcheck disable=SC2086 # SETARGS are words
-		ip netns exec "${nss[i - 1]}" "$ctl" set nt0 private-key "$dir/k$i" listen-port "$i" \
-			peer "${!pub}" preshared-key "$dir/psk" \
-			allowed-ips "192.168.241.$o/32,fd00::$o/128" ${extra[i - 1]}
+		ip netns exec "$ns" "$ctl" set nt0 private-key "$dir/k$i" listen-port "$i" \
+			peer "${!pub}" "${psk[@]}" allowed-ips "$allowed" ${extra[i - 1]}
 	done
 	ip -n "$1" link set nt0 up
 	ip -n "$2" link set nt0 up

@@ -35,6 +35,11 @@ void nt_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void nt_verror(const char *fmt, va_list ap)
+{
+	report("", fmt, ap);
+}
+
 void nt_warning(const char *fmt, ...)
 {
 	va_list ap;

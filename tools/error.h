@@ -7,6 +7,7 @@
 #ifndef TUNCTL_ERROR_H
 #define TUNCTL_ERROR_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Where messages go; NULL means stderr (unit tests point it elsewhere). */
@@ -23,6 +24,11 @@ extern const char *nt_error_where;
  * @fmt: printf format of the message, without a trailing newline
  */
 void nt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * nt_verror() - nt_error() with a va_list
+ */
+void nt_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /**
  * nt_warning() - like nt_error(), for accepted but suspicious input

@@ -19,16 +19,12 @@ int nt_genkey_main(int argc, const char *argv[])
 	uint8_t key[NOISETUN_KEY_LEN];
 	char b64[NT_KEY_B64_LEN + 1];
 	struct stat st;
+	int ret;
 
-	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_print_usage(stdout, argv[0]);
-		return 0;
-	}
-	if (argc != 1) {
-		nt_error("takes no arguments, got '%s'", argv[1]);
-		nt_subcommand_print_usage(stderr, argv[0]);
-		return 1;
-	}
+	ret = nt_subcommand_check_args(argc, argv, argv[0], argc == 1,
+				       "takes no arguments, got '%s'", argv[1]);
+	if (ret >= 0)
+		return ret;
 	/* The same warning as wg: a key file others can read is no secret. */
 	if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) &&
 	    (st.st_mode & S_IRWXO))

@@ -20,16 +20,12 @@ int nt_pubkey_main(int argc, const char *argv[])
 	const char *why;
 	int ret = 1;
 
-	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_print_usage(stdout, argv[0]);
-		return 0;
-	}
-	if (argc != 1) {
-		nt_error("takes no arguments (the private key comes on stdin), got '%s'",
-			 argv[1]);
-		nt_subcommand_print_usage(stderr, argv[0]);
-		return 1;
-	}
+	ret = nt_subcommand_check_args(argc, argv, argv[0], argc == 1,
+				       "takes no arguments (the private key comes on stdin), got '%s'",
+				       argv[1]);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
 	why = nt_value_read_key(stdin, priv, false);
 	if (why) {
 		nt_error("expects one base64 private key on standard input (44 characters ending in '='), got input not shown here (it is secret): %s",

@@ -17,15 +17,10 @@ int nt_set_main(int argc, const char *argv[])
 	struct tunctl_device *dev;
 	int ret;
 
-	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_print_usage(stdout, "set");
-		return 0;
-	}
-	if (argc < 2) {
-		nt_error("expects an interface name");
-		nt_subcommand_print_usage(stderr, "set");
-		return 1;
-	}
+	ret = nt_subcommand_check_args(argc, argv, "set", argc >= 2,
+				       "expects an interface name");
+	if (ret >= 0)
+		return ret;
 	if (!nt_ipc_check_name(argv[1]))
 		return 1;
 	dev = nt_setargs_parse(argc - 2, argv + 2);

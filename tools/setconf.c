@@ -124,15 +124,11 @@ int nt_setconf_main(int argc, const char *argv[])
 	struct tunctl_device *dev;
 	int ret = 1;
 
-	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_print_usage(stdout, argv[0]);
-		return 0;
-	}
-	if (argc != 3) {
-		nt_error("expects an interface name and a configuration file");
-		nt_subcommand_print_usage(stderr, argv[0]);
-		return 1;
-	}
+	ret = nt_subcommand_check_args(argc, argv, argv[0], argc == 3,
+				       "expects an interface name and a configuration file");
+	if (ret >= 0)
+		return ret;
+	ret = 1;
 	if (!nt_ipc_check_name(argv[1]))
 		return 1;
 	dev = nt_config_parse_file(argv[2], append);

@@ -63,16 +63,12 @@ void nt_showconf_print(FILE *out, const struct tunctl_device *dev)
 int nt_showconf_main(int argc, const char *argv[])
 {
 	struct tunctl_device *dev;
+	int ret;
 
-	if (nt_subcommand_wants_help(argc, argv)) {
-		nt_subcommand_print_usage(stdout, "showconf");
-		return 0;
-	}
-	if (argc != 2) {
-		nt_error("expects exactly one interface name");
-		nt_subcommand_print_usage(stderr, "showconf");
-		return 1;
-	}
+	ret = nt_subcommand_check_args(argc, argv, "showconf", argc == 2,
+				       "expects exactly one interface name");
+	if (ret >= 0)
+		return ret;
 	if (nt_ipc_get_device(argv[1], &dev))
 		return 1;
 	nt_showconf_print(stdout, dev);

@@ -2,6 +2,7 @@
 /*
  * The table of subcommands: it dispatches them and generates the usage.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "set.h"
 #include "setconf.h"
 #include "show.h"
+#include "error.h"
 #include "showconf.h"
 #include "subcommands.h"
 
@@ -79,4 +81,22 @@ bool nt_subcommand_wants_help(int argc, const char *argv[])
 	return argc == 2 && (!strcmp(argv[1], "-h") ||
 			     !strcmp(argv[1], "--help") ||
 			     !strcmp(argv[1], "help"));
+}
+
+int nt_subcommand_check_args(int argc, const char *argv[], const char *name,
+			     bool args_ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (nt_subcommand_wants_help(argc, argv)) {
+		nt_subcommand_print_usage(stdout, name);
+		return 0;
+	}
+	if (args_ok)
+		return -1;
+	va_start(ap, fmt);
+	nt_verror(fmt, ap);
+	va_end(ap);
+	nt_subcommand_print_usage(stderr, name);
+	return 1;
 }

@@ -56,4 +56,20 @@ void nt_subcommand_print_usage(FILE *out, const char *name);
  */
 bool nt_subcommand_wants_help(int argc, const char *argv[]);
 
+/**
+ * nt_subcommand_check_args() - a subcommand's help word and argument count
+ * @argc: argument count including the subcommand name
+ * @argv: the arguments
+ * @name: the subcommand's name, for its usage
+ * @args_ok: whether the arguments are what it takes
+ * @fmt: the error when they are not, as for nt_error()
+ *
+ * Return: 0 after printing the usage on stdout for a help word; else 1
+ * after the error and the usage on stderr unless @args_ok; else -1: the
+ * subcommand goes on.
+ */
+int nt_subcommand_check_args(int argc, const char *argv[], const char *name,
+			     bool args_ok, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 #endif /* TUNCTL_SUBCOMMANDS_H */

@@ -273,37 +273,24 @@ static int parse_key(const struct nlattr *attr, uint8_t key[NOISETUN_KEY_LEN])
 	return 0;
 }
 
-static int parse_u8(const struct nlattr *attr, uint8_t *value)
-{
-	if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-		return -EINVAL;
-	*value = mnl_attr_get_u8(attr);
-	return 0;
-}
+/*
+ * parse_u8() .. parse_u64(): the attribute is a uN, of exactly that size
+ * (mnl_attr_validate()); its value goes to *value. -EINVAL otherwise.
+ */
+#define DEFINE_PARSE_UINT(bits)						\
+	static int parse_u##bits(const struct nlattr *attr,		\
+				 uint##bits##_t *value)			\
+	{								\
+		if (mnl_attr_validate(attr, MNL_TYPE_U##bits) < 0)	\
+			return -EINVAL;					\
+		*value = mnl_attr_get_u##bits(attr);			\
+		return 0;						\
+	}
 
-static int parse_u16(const struct nlattr *attr, uint16_t *value)
-{
-	if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-		return -EINVAL;
-	*value = mnl_attr_get_u16(attr);
-	return 0;
-}
-
-static int parse_u32(const struct nlattr *attr, uint32_t *value)
-{
-	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-		return -EINVAL;
-	*value = mnl_attr_get_u32(attr);
-	return 0;
-}
-
-static int parse_u64(const struct nlattr *attr, uint64_t *value)
-{
-	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-		return -EINVAL;
-	*value = mnl_attr_get_u64(attr);
-	return 0;
-}
+DEFINE_PARSE_UINT(8)
+DEFINE_PARSE_UINT(16)
+DEFINE_PARSE_UINT(32)
+DEFINE_PARSE_UINT(64)
 
 /* One counter of a drops nest into @data, the array of counters. */
 static int parse_drop(const struct nlattr *attr, void *data)

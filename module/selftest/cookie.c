@@ -5,6 +5,8 @@
  * file's static functions.
  */
 
+#include "verdict.h"
+
 /*
  * Self-tests: a sender's nt_cookie and a receiver's checker built from one
  * fixed public key (only the public half matters to these keys), handshake
@@ -330,12 +332,7 @@ bool nt_cookie_selftest(void)
 
 	nt_cookie_uninit(&t->sender);
 	nt_cookie_checker_uninit(&t->checker);
-	pass = !t->failures;
-	if (pass)
-		pr_info("cookie self-tests: pass (%u checks)\n", t->checks);
-	else
-		pr_err("cookie self-tests: FAIL (%u of %u checks)\n",
-		       t->failures, t->checks);
+	pass = selftest_verdict("cookie", t->checks, t->failures);
 	kfree_sensitive(t);
 	return pass;
 }

@@ -6,6 +6,8 @@
  * unchanged.
  */
 
+#include "verdict.h"
+
 #include <linux/slab.h>
 
 /*
@@ -290,12 +292,7 @@ bool nt_replay_selftest(void)
 	sweep_random(t, &model, BIG - 3, &rnd);
 	sweep_random(t, &model, REJ - 2 * RING, &rnd);
 
-	pass = !t->failures;
-	if (pass)
-		pr_info("replay self-tests: pass (%u checks)\n", t->checks);
-	else
-		pr_err("replay self-tests: FAIL (%u of %u checks)\n",
-		       t->failures, t->checks);
+	pass = selftest_verdict("replay", t->checks, t->failures);
 out:
 	bitmap_free(model.seen);
 	kfree(order);

@@ -370,6 +370,34 @@ static void set_mac1(struct fz *f, uint8_t *m, size_t len)
 	memset(m + off + MAC_LEN, 0, MAC_LEN);
 }
 
+/*
+ * The mutations the handshake messages share. extend: @len bytes of
+ * message @m followed by 1 to EXTEND_MAX - @len random ones; returns the
+ * new length. refill: bytes @from to @len random, mac1 made again half
+ * the time. flip_remac: a bit flipped in the @macd bytes after the header
+ * that mac1 covers, mac1 made again.
+ */
+static size_t extend(struct fz *f, uint8_t *m, size_t len)
+{
+	size_t n = len + 1 + below(f, EXTEND_MAX - len);
+
+	fill(f, m + len, n - len);
+	return n;
+}
+
+static void refill(struct fz *f, uint8_t *m, size_t from, size_t len)
+{
+	fill(f, m + from, len - from);
+	if (below(f, 2))
+		set_mac1(f, m, len);
+}
+
+static void flip_remac(struct fz *f, uint8_t *m, size_t macd, size_t len)
+{
+	flip_bit(f, m + 4, macd);
+	set_mac1(f, m, len);
+}
+
 static void predict_init(struct fz *f, const uint8_t *m, struct expect *e)
 {
 	if (!mac1_ok(f, m, INIT_LEN)) {
@@ -816,15 +844,13 @@ static void run_init(struct fz *f, uint64_t count)
 			flip_bit(f, m, INIT_LEN);
 			break;
 		case 2:		/* a bit flipped in the MAC'd part, mac1 made again */
-			flip_bit(f, m + 4, 112);
-			set_mac1(f, m, INIT_LEN);
+			flip_remac(f, m, 112, INIT_LEN);
 			break;
 		case 3:
 			len = below(f, INIT_LEN);
 			break;
 		case 4:
-			len = INIT_LEN + 1 + below(f, EXTEND_MAX - INIT_LEN);
-			fill(f, m + INIT_LEN, len - INIT_LEN);
+			len = extend(f, m, INIT_LEN);
 			break;
 		case 5:		/* the same again */
 			break;
@@ -832,9 +858,7 @@ static void run_init(struct fz *f, uint64_t count)
 			junk_header(f, m);
 			break;
 		default:	/* random, with a good header and mac1 */
-			fill(f, m + 4, INIT_LEN - 4);
-			if (below(f, 2))
-				set_mac1(f, m, INIT_LEN);
+			refill(f, m, 4, INIT_LEN);
 			break;
 		}
 		send_msg(f, m, len);
@@ -889,8 +913,7 @@ static bool run_response(struct fz *f, uint64_t count, const char **why)
 			flip_bit(f, m, RESP_LEN);
 			break;
 		case 2:		/* a bit flipped in the MAC'd part, mac1 made again */
-			flip_bit(f, m + 4, 56);
-			set_mac1(f, m, RESP_LEN);
+			flip_remac(f, m, 56, RESP_LEN);
 			break;
 		case 3:		/* another receiver index */
 			put_le32(m + 8, (uint32_t)rnd(f));
@@ -900,16 +923,13 @@ static bool run_response(struct fz *f, uint64_t count, const char **why)
 			len = below(f, RESP_LEN);
 			break;
 		case 5:
-			len = RESP_LEN + 1 + below(f, EXTEND_MAX - RESP_LEN);
-			fill(f, m + RESP_LEN, len - RESP_LEN);
+			len = extend(f, m, RESP_LEN);
 			break;
 		case 6:
 			junk_header(f, m);
 			break;
 		default:
-			fill(f, m + 12, RESP_LEN - 12);
-			if (below(f, 2))
-				set_mac1(f, m, RESP_LEN);
+			refill(f, m, 12, RESP_LEN);
 			break;
 		}
 		send_msg(f, m, len);
@@ -964,8 +984,7 @@ static bool run_cookie(struct fz *f, uint64_t count, const char **why)
 			len = below(f, COOKIE_LEN_MSG);
 			break;
 		case 6:
-			len = COOKIE_LEN_MSG + 1 + below(f, EXTEND_MAX - COOKIE_LEN_MSG);
-			fill(f, m + COOKIE_LEN_MSG, len - COOKIE_LEN_MSG);
+			len = extend(f, m, COOKIE_LEN_MSG);
 			break;
 		default:
 			junk_header(f, m);

@@ -20,27 +20,13 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${KVER:=$("$top/scripts/kver.sh")}"
 tmp=$(mktemp -d /tmp/noisetun-dkms.XXXXXX)
-n=0 failed=0
 
 cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-ok() {		# ok DESC CMD...: one KTAP line for CMD's exit status
-	local desc=$1 out rc=0
-	shift
-	out=$("$@" 2>&1) || rc=$?
-	n=$((n + 1))
-	if [ "$rc" -eq 0 ]; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		printf '%s\n' "$out" | tail -n 25 | sed 's/^/# /'
-		failed=$((failed + 1))
-	fi
-	return "$rc"
-}
+source "$top/selftests/ktap.sh"
 
 echo "KTAP version 1"
 echo "1..10"
@@ -76,16 +62,16 @@ copy_tree() {	# copy_tree DIR: the work tree without .git, .cache or build outpu
 base=$(sed -n '1{s/[[:space:]]//g;p;}' "$top/VERSION")
 pkgver=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$top/dkms.conf")
 # Test that dkms.conf and VERSION name the same version.
-ok "dkms.conf PACKAGE_VERSION ($pkgver) equals VERSION ($base)" [ "$pkgver" = "$base" ]
+nt_check "dkms.conf PACKAGE_VERSION ($pkgver) equals VERSION ($base)" [ "$pkgver" = "$base" ]
 
 copy_tree "$tmp/tree"
 # Test that a tree without .git reports the VERSION file's version.
-ok "version outside git is VERSION ($("$tmp/tree/scripts/version.sh"))" \
+nt_check "version outside git is VERSION ($("$tmp/tree/scripts/version.sh"))" \
 	[ "$("$tmp/tree/scripts/version.sh")" = "$base" ]
 
 # Test that dkms add and build work on the tree, against $KVER.
-ok "dkms add (tree without .git)" "${dk[@]}" add "$tmp/tree"
-ok "dkms build noisetun/$pkgver -k $KVER" "${dk[@]}" build "noisetun/$pkgver" -k "$KVER"
+nt_check "dkms add (tree without .git)" "${dk[@]}" add "$tmp/tree"
+nt_check "dkms build noisetun/$pkgver -k $KVER" "${dk[@]}" build "noisetun/$pkgver" -k "$KVER"
 ko=$(find "$tmp/dkms/noisetun/$pkgver/$KVER" -name 'noisetun.ko*' 2>/dev/null | head -n 1)
 if [ -z "$ko" ]; then
 	[ -r "$tmp/dkms/noisetun/$pkgver/build/make.log" ] &&
@@ -93,15 +79,15 @@ if [ -z "$ko" ]; then
 fi
 # Test that the module was built for the target kernel.
 vermagic=$( [ -n "$ko" ] && modinfo -F vermagic "$ko")
-ok "vermagic '${vermagic%% *}' is $KVER" sh -c "case '$vermagic' in '$KVER '*) ;; *) exit 1 ;; esac"
+nt_check "vermagic '${vermagic%% *}' is $KVER" sh -c "case '$vermagic' in '$KVER '*) ;; *) exit 1 ;; esac"
 # Test that the DKMS version reached the module (NOISETUN_VERSION, printed at load).
-ok "version string $pkgver is in the module" \
+nt_check "version string $pkgver is in the module" \
 	sh -c "case '$ko' in *.xz) xz -dc '$ko' ;; *.zst) zstd -dc '$ko' ;; *) cat '${ko:-/nonexistent}' ;; esac | grep -a -q -F '$pkgver'"
 
 # Test that DKMS refuses a kernel outside the supported range, saying so.
 out=$("${dk[@]}" build "noisetun/$pkgver" -k 5.10.0-30-amd64 2>&1)
 rc=$?
-ok "dkms build for 5.10 is refused (status $rc): $(printf '%s\n' "$out" | grep -m1 'supports Linux')" \
+nt_check "dkms build for 5.10 is refused (status $rc): $(printf '%s\n' "$out" | grep -m1 'supports Linux')" \
 	sh -c "[ $rc -ne 0 ] && printf '%s\n' \"\$1\" | grep -q 'noisetun supports Linux 6.1 to 7.2; not building for 5.10.0-30-amd64' &&
 		printf '%s\n' \"\$1\" | grep -q BUILD_EXCLUSIVE" sh "$out"
 
@@ -112,11 +98,11 @@ sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="0.0.0-broken"/' "$tmp/broken/dkms
 echo '#error "deliberately broken by selftests/host/dkms.sh"' >"$tmp/broken/broken.c"
 echo 'noisetun-y += broken.o' >>"$tmp/broken/Kbuild"
 "${dk[@]}" add "$tmp/broken" >/dev/null 2>&1
-ok "dkms build of a broken tree exits non-zero" \
+nt_check "dkms build of a broken tree exits non-zero" \
 	sh -c "! ${dk[*]} build noisetun/0.0.0-broken -k $KVER"
 
 # Test that removal works and the host's DKMS state was not touched.
-ok "dkms remove" sh -c "${dk[*]} remove noisetun/$pkgver --all && ${dk[*]} remove noisetun/0.0.0-broken --all"
-ok "host /var/lib/dkms untouched" [ "$(ls -A /var/lib/dkms 2>/dev/null)" = "$host_dkms_before" ]
+nt_check "dkms remove" sh -c "${dk[*]} remove noisetun/$pkgver --all && ${dk[*]} remove noisetun/0.0.0-broken --all"
+nt_check "host /var/lib/dkms untouched" [ "$(ls -A /var/lib/dkms 2>/dev/null)" = "$host_dkms_before" ]
 
-[ "$failed" -eq 0 ]
+[ "$NT_FAILED" -eq 0 ]

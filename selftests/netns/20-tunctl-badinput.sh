@@ -21,9 +21,7 @@ ns="ntbi-$$"
 nt_tmpdir
 
 nt_kind noisetun
-nt_netns_new "$ns"
-ip -n "$ns" link add nt0 type noisetun
-t() { ip netns exec "$ns" tunctl "$@"; }
+nt_device_ns "$ns"
 
 umask 077
 tunctl genkey > "$tmp/priv"

@@ -20,9 +20,7 @@ ns="ntcs-$$"
 nt_tmpdir
 
 nt_kind noisetun
-nt_netns_new "$ns"
-ip -n "$ns" link add nt0 type noisetun
-t() { ip netns exec "$ns" tunctl "$@"; }
+nt_device_ns "$ns"
 is() { [ "$1" = "$2" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$1" "$2"; return 1; }; }
 # show WORDS...: `tunctl show nt0 WORDS`, or a line saying it failed,
 # which no expected value matches (its output is captured, not piped, so

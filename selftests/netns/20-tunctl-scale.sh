@@ -20,10 +20,7 @@ ns="ntsc-$$"
 nt_tmpdir
 
 nt_kind noisetun awk
-nt_netns_new "$ns"
-ip -n "$ns" link add nt0 type noisetun
-ip -n "$ns" link add nt1 type noisetun
-t() { ip netns exec "$ns" tunctl "$@"; }
+nt_device_ns "$ns" nt0 nt1
 
 # Peer keys need not be real public keys: 4 base64 digits of the peer's
 # number, then zeros (canonical: the last digit before '=' is 'A').

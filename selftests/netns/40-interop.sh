@@ -56,7 +56,6 @@
 set -e
 source "$(dirname "$0")/../lib.sh"
 
-self_kind=${NT_SELF_KIND:-noisetun}
 ns1="ntio1-$$"
 ns2="ntio2-$$"
 nt_tmpdir
@@ -73,12 +72,7 @@ declare -A wggo_bin=([wggo]=wireguard-go [wggosid]=wireguard-go-sid)
 declare -A side_idx=([A]=1 [B]=2)
 
 umask 077	# private keys in files
-nt_require wg ping nc ss sha256sum timeout iperf3
-[ "$self_kind" != wireguard ] ||
-	nt_diag "NT_SELF_KIND=wireguard: the in-tree wireguard module stands in for noisetun"
-nt_kind "$self_kind"
-self_tool=$ctl
-modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+nt_self_kind ping nc ss sha256sum timeout iperf3
 nt_diag "wireguard.ko: version $(cat /sys/module/wireguard/version 2>/dev/null || echo '?') in $(uname -r); $(wg --version)"
 
 nt_netns_new "$ns1" "$ns2"

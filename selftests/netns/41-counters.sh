@@ -24,18 +24,12 @@
 set -e
 source "$(dirname "$0")/../lib.sh"
 
-self_kind=${NT_SELF_KIND:-noisetun}
 ns1="ntc1-$$"
 ns2="ntc2-$$"
 nt_tmpdir
 
 umask 077	# private keys in files
-nt_require wg ping
-[ "$self_kind" != wireguard ] ||
-	nt_diag "NT_SELF_KIND=wireguard: the in-tree wireguard module stands in for noisetun"
-nt_kind "$self_kind"
-self_tool=$ctl
-modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+nt_self_kind ping
 
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.241

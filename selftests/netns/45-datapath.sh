@@ -32,10 +32,6 @@ ns2="ntdp2-$$"
 nt_tmpdir
 
 nt_kind "$kind" ping ss
-have_iperf=0
-command -v iperf3 >/dev/null 2>&1 && have_iperf=1
-have_iptables=0
-command -v iptables >/dev/null 2>&1 && have_iptables=1
 
 nt_container_rig "$ns0" "$ns1" "$ns2"
 
@@ -54,7 +50,7 @@ outer_count() {
 
 # outer_mark: note the outer datagram counts, for outer_was.
 outer_mark() {
-	[ "$have_iptables" = 1 ] || return 0
+	nt_have iptables || return 0
 	v4_before=$(outer_count iptables)
 	v6_before=$(outer_count ip6tables)
 }
@@ -63,7 +59,7 @@ outer_mark() {
 # of that outer family: its count grew, the other's did not.
 outer_was() {
 	local v4_after v6_after desc="$2: the datagrams were IPv$1"
-	if [ "$have_iptables" = 0 ]; then
+	if ! nt_have iptables; then
 		nt_skip_check "$desc" "iptables is not in the VM"
 		return 0
 	fi
@@ -84,7 +80,7 @@ data_both_ways() {
 	nt_check "$l: ping v4 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" 192.168.241.2 || true
 	nt_check "$l: ping v6 ns2->ns1 (10 flood, no loss)" nt_flood "$ns2" -6 fd00::1 || true
 	nt_check "$l: ping v6 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" -6 fd00::2 || true
-	if [ "$have_iperf" = 0 ]; then
+	if ! nt_have iperf3; then
 		nt_skip_check "$l: iperf3 TCP and UDP each way" "iperf3 is not in the VM"
 		return 0
 	fi
@@ -111,7 +107,7 @@ big_mtu=$((34816 - 1500 + orig_mtu))
 # of an IPv6 outer header, UDP and the transport overhead).
 nt_check "default MTU is 1420" test "$orig_mtu" = 1420 || true
 
-if [ "$have_iptables" = 1 ]; then
+if nt_have iptables; then
 	# Count the outer datagrams by family, to tell v4 from v6 transport.
 	n0 iptables -A INPUT -p udp --dport 1:2
 	n0 ip6tables -A INPUT -p udp --dport 1:2
@@ -169,7 +165,7 @@ nt_check "outer v6: ns2 sees ns1 at [::1]:1" nt_endpoint_is "$ns2" "$pub1" "[::1
 # stop at the route MTU (1299), so the outer IPv4 datagram is 1299 + 32 +
 # 8 + 20 = 1359 bytes; padded to the device MTU it would be 1360, and ns0
 # drops exactly those.
-if [ "$have_iptables" = 0 ]; then
+if ! nt_have iptables; then
 	nt_skip_check "padding stops at the route MTU" "iptables is not in the VM"
 else
 	set_mtu 1300

@@ -162,14 +162,7 @@ fresh_pair() {
 		ip -n "$ns0" link add nt0 type "$kind"
 		ip -n "$ns0" link set nt0 netns "$ns"
 	done
-	ip -n "$ns1" addr add 192.168.241.1/24 dev nt0
-	ip -n "$ns2" addr add 192.168.241.2/24 dev nt0
-	n1 "$ctl" set nt0 private-key "$tmp/k1" listen-port 1 \
-		peer "$pub2" allowed-ips 192.168.241.2/32 endpoint 127.0.0.1:2
-	n2 "$ctl" set nt0 private-key "$tmp/k2" listen-port 2 \
-		peer "$pub1" allowed-ips 192.168.241.1/32
-	ip -n "$ns1" link set nt0 up
-	ip -n "$ns2" link set nt0 up
+	nt_pair_up --v4 "$ns1" "$ns2" "$tmp" "endpoint 127.0.0.1:2"
 }
 
 # rule_hits: packets the first rule of ns0's INPUT chain matched.

@@ -46,8 +46,6 @@ ns2="ntlp2-$$"
 nt_tmpdir
 
 nt_kind "$kind" ping ss
-have_iperf=0
-command -v iperf3 >/dev/null 2>&1 && have_iperf=1
 
 nt_container_rig "$ns0" "$ns1" "$ns2"
 
@@ -100,7 +98,7 @@ nt_check "nt1 over nt0: ping v4 ns2->ns1 (10 flood, no loss)" nt_flood "$ns2" 19
 nt_check "nt1 over nt0: ping v4 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" 192.168.241.2 || true
 nt_check "nt1 over nt0: ping v6 ns2->ns1 (10 flood, no loss)" nt_flood "$ns2" -6 fd00::1 || true
 nt_check "nt1 over nt0: ping v6 ns1->ns2 (10 flood, no loss)" nt_flood "$ns1" -6 fd00::2 || true
-if [ "$have_iperf" = 1 ]; then
+if nt_have iperf3; then
 	nt_check "nt1 over nt0: iperf3 TCP ns1->ns2" nt_iperf "$ns2" "$ns1" 192.168.241.2 || true
 	nt_check "nt1 over nt0: iperf3 UDP ns2->ns1" nt_iperf "$ns1" "$ns2" fd00::1 -u -b 0 || true
 else
@@ -145,14 +143,7 @@ ip -n "$ns1" link del nt0
 nt_veth_link "$ns1" "$ns2" 10.0.0
 ip -n "$ns1" link add nt0 type "$kind"
 ip -n "$ns2" link add nt0 type "$kind"
-ip -n "$ns1" addr add 192.168.241.1/24 dev nt0
-ip -n "$ns2" addr add 192.168.241.2/24 dev nt0
-n1 "$ctl" set nt0 private-key "$tmp/k1" listen-port 1 \
-	peer "$pub2" allowed-ips 192.168.241.2/32 endpoint 10.0.0.2:2
-n2 "$ctl" set nt0 private-key "$tmp/k2" listen-port 2 \
-	peer "$pub1" allowed-ips 192.168.241.1/32
-ip -n "$ns1" link set nt0 up
-ip -n "$ns2" link set nt0 up
+nt_pair_up --v4 "$ns1" "$ns2" "$tmp" "endpoint 10.0.0.2:2"
 nt_check "onion: the carrier nt0 works" n1 ping -c 1 -W 10 192.168.241.2 || true
 
 # ns1's nt0 gets a second peer (ns2's nt1, key 3) whose endpoint is inside

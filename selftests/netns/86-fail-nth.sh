@@ -546,26 +546,19 @@ T1 set nt0 private-key "$tmp/k1" listen-port 51820
 T2 set nt0 private-key "$tmp/k2" listen-port 51820
 ip -n "$ns1" link set nt0 up
 ip -n "$ns2" link set nt0 up
-cat >"$tmp/hs1.conf" <<EOF
+for i in 1 2; do
+	o=$((3 - i))
+	cat >"$tmp/hs$i.conf" <<EOF
 [Interface]
-PrivateKey = $(cat "$tmp/k1")
+PrivateKey = $(cat "$tmp/k$i")
 ListenPort = 51820
 
 [Peer]
-PublicKey = $(pub 2)
-Endpoint = 192.168.241.2:51820
-AllowedIPs = 10.99.0.2/32
+PublicKey = $(pub $o)
+Endpoint = 192.168.241.$o:51820
+AllowedIPs = 10.99.0.$o/32
 EOF
-cat >"$tmp/hs2.conf" <<EOF
-[Interface]
-PrivateKey = $(cat "$tmp/k2")
-ListenPort = 51820
-
-[Peer]
-PublicKey = $(pub 1)
-Endpoint = 192.168.241.1:51820
-AllowedIPs = 10.99.0.1/32
-EOF
+done
 
 # The first handshake, from scratch: the peers made again on both sides.
 fresh_peers() {

@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "nlfuzz.h"
+#include "../subcmd.h"
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -1440,20 +1441,16 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	static const struct subcmd cmds[] = {
+		{ "run", cmd_run },
+		{ "conf", cmd_conf },
+		{ "canon", cmd_canon },
+		{ "capture", cmd_capture },
+		{ "send", cmd_send },
+		{ "policy", cmd_policy },
+		{ NULL, NULL }
+	};
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2)
-		usage();
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "conf"))
-		return cmd_conf(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "canon"))
-		return cmd_canon(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "capture"))
-		return cmd_capture(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "send"))
-		return cmd_send(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "policy"))
-		return cmd_policy(argc - 2, argv + 2);
-	usage();
+	return subcmd_run(cmds, argc, argv, usage);
 }

@@ -39,6 +39,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../subcmd.h"
+
 #define MAX_SIZE	65507
 #define MAX_BATCH	1024
 
@@ -219,13 +221,12 @@ static int do_recv(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	static const struct subcmd cmds[] = {
+		{ "send", do_send },
+		{ "recv", do_recv },
+		{ NULL, NULL }
+	};
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2)
-		usage();
-	if (!strcmp(argv[1], "send"))
-		return do_send(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "recv"))
-		return do_recv(argc - 2, argv + 2);
-	usage();
-	return 2;
+	return subcmd_run(cmds, argc, argv, usage);
 }

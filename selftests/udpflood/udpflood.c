@@ -73,6 +73,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../subcmd.h"
+
 #define MAX_DATAGRAM	65535
 #define MAX_SOURCES	4096
 #define DEFAULT_SOURCES	16
@@ -767,13 +769,19 @@ static int cmd_send(int argc, char **argv)
 	return f.sent ? 0 : 1;
 }
 
+/* send's options are read by getopt(), which skips argv[0]: "send". */
+static int cmd_send_words(int argc, char **argv)
+{
+	return cmd_send(argc + 1, argv - 1);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		usage();
-	if (!strcmp(argv[1], "capture"))
-		return cmd_capture(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "send"))
-		return cmd_send(argc - 1, argv + 1);
-	usage();
+	static const struct subcmd cmds[] = {
+		{ "capture", cmd_capture },
+		{ "send", cmd_send_words },
+		{ NULL, NULL }
+	};
+
+	return subcmd_run(cmds, argc, argv, usage);
 }

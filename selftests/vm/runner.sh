@@ -41,6 +41,9 @@ NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6 NT_SUITE=netns NT_SOAK_MINUTES=30
 NT_TIMEOUT_EXTRA=0 NT_INTEROP_PEERS='' NT_BENCH_QUICK=0
 # shellcheck disable=SC1091
 . /nt/config
+# nt_ktap_status, for the verdict of each scenario
+# shellcheck source=../ktap.sh
+. /nt/selftests/ktap.sh
 export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE
 export NT_SOAK_MINUTES NT_INTEROP_PEERS NT_BENCH_QUICK
 results=${NT_RESULTS:-/dev/null}
@@ -233,13 +236,8 @@ run_one() {
 	fi
 	nskipped=$(printf '%s\n' "$leaves" | grep -c -i -E '# SKIP')
 
-	local status directive=
-	if [ "$nbad" -gt 0 ]; then
-		status="not ok"
-	else
-		status=ok
-		[ "$nskipped" -eq "$n" ] && directive=" # SKIP ${reason:-all checks skipped}"
-	fi
+	local status directive
+	nt_ktap_status "$n" "$nbad" "$nskipped" "${reason:-all checks skipped}"
 
 	emit "    KTAP version 1"
 	emit "    # Subtest: $name"

@@ -275,17 +275,24 @@ static inline void synchronize_rcu(void)
 	pthread_mutex_unlock(&shim_rcu_register_lock);
 }
 
-static inline void shim_rcu_run_deferred(void)
+/* After a grace period, run and empty @list; false if it was empty. */
+static inline bool shim_rcu_run_list(struct rcu_head **list)
 {
 	struct rcu_head *head;
 
-	if (!shim_rcu_deferred)
-		return;
+	if (!*list)
+		return false;
 	synchronize_rcu();
-	while ((head = shim_rcu_deferred)) {
-		shim_rcu_deferred = head->next;
+	while ((head = *list)) {
+		*list = head->next;
 		head->func(head);
 	}
+	return true;
+}
+
+static inline void shim_rcu_run_deferred(void)
+{
+	shim_rcu_run_list(&shim_rcu_deferred);
 }
 
 static inline void rcu_read_lock(void)
@@ -328,16 +335,8 @@ static unsigned int shim_rcu_batch_len;
 
 static inline void shim_rcu_flush(void)
 {
-	struct rcu_head *head;
-
-	if (!shim_rcu_batch)
-		return;
-	synchronize_rcu();
-	while ((head = shim_rcu_batch)) {
-		shim_rcu_batch = head->next;
-		head->func(head);
-	}
-	shim_rcu_batch_len = 0;
+	if (shim_rcu_run_list(&shim_rcu_batch))
+		shim_rcu_batch_len = 0;
 }
 
 static inline void call_rcu(struct rcu_head *head,

@@ -484,16 +484,53 @@ def c_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def array(name, data):
+emitted = []  # (name, data) of every array written so far
+
+
+def array(name, data, table=False):
+    """Write @data as the array @name, once: return the C name to use.
+
+    Data already written is not written again. A table row (@table) points
+    into the earlier array that starts with its bytes (the lengths are in
+    the row); an array the tests name directly becomes a #define of the
+    earlier one with the same bytes.
+    """
     if not data:
         # An empty initializer is not C; a zero-length input points at a
         # one-byte array and the tables carry the length separately.
-        emit("static const u8 %s[1];" % name)
+        data = b"\0"
+        name = "kat_empty"
+    for prev, pdata in emitted:
+        if pdata == data or (table and pdata.startswith(data)):
+            if table or prev == name:
+                return prev
+            emit("#define %s %s" % (name, prev))
+            emit()
+            return name
+    emitted.append((name, data))
+    if name == "kat_empty":
+        emit("static const u8 kat_empty[1];")
         emit()
-        return
+        return name
     emit("static const u8 %s[%d] = {" % (name, len(data)))
     for i in range(0, len(data), 8):
         emit("\t" + " ".join("0x%02x," % b for b in data[i:i + 8]))
+    emit("};")
+    emit()
+    return name
+
+
+def table(decl, rows, split=None):
+    """Write the table @decl, a row a vector: the first @split fields of
+    each row on one line, the rest on the next (all on one without it)."""
+    emit("static const struct %s[] = {" % decl)
+    for r in rows:
+        r = [str(x) for x in r]
+        if split is None:
+            emit("\t{ %s }," % ", ".join(r))
+        else:
+            emit("\t{ %s," % ", ".join(r[:split]))
+            emit("\t  %s }," % ", ".join(r[split:]))
     emit("};")
     emit()
 
@@ -513,78 +550,28 @@ emit("""/* SPDX-License-Identifier: GPL-2.0 */
 #ifndef _NT_CRYPTO_SELFTEST_VECTORS_H
 #define _NT_CRYPTO_SELFTEST_VECTORS_H
 
-struct nt_kat_keyed {
-	const char *name;
-	const u8 *key;
-	size_t key_len;
-	const u8 *in;
-	size_t in_len;
-	const u8 *out;
-};
-
-struct nt_kat_kdf {
-	const char *name;
-	const u8 *key;
-	const u8 *in;
-	size_t in_len;
-	const u8 *t1, *t2, *t3;
-};
-
-struct nt_kat_aead {
-	const char *name;
-	const u8 *key;
-	u64 nonce;
-	const u8 *ad;
-	size_t ad_len;
-	const u8 *plain;
-	size_t plain_len;
-	const u8 *sealed;
-};
-
-struct nt_kat_x25519 {
-	const char *name;
-	const u8 *scalar;
-	const u8 *point;
-	const u8 *out;
-};
-
-struct nt_kat_tai64n {
-	s64 sec;
-	long nsec;
-	const u8 *out;
-};
+#include "selftest_kat.h"
 """)
 
 emit("/* RFC 7693 Appendix B: BLAKE2s-256(\"abc\"). */")
 array("kat_blake2s_abc", BLAKE2S_ABC)
 emit()
 emit("/* https://blake2.net/blake2s-test.txt: key 00..1f, 32-byte output. */")
-array("kat_blake2s_key", bytes(range(32)))
-array("kat_blake2s_in", bytes(range(255)))
-for i, (name, x, o) in enumerate(BLAKE2S_KEYED):
-    array("kat_blake2s_keyed_out%d" % i, o)
-emit("static const struct nt_kat_keyed kat_blake2s_keyed[] = {")
-for i, (name, x, o) in enumerate(BLAKE2S_KEYED):
-    emit("\t{ %s," % c_string(name))
-    emit("\t  kat_blake2s_key, 32, kat_blake2s_in, %d, kat_blake2s_keyed_out%d },"
-         % (len(x), i))
-emit("};")
-emit()
+blake2s_in = array("kat_blake2s_in", bytes(range(255)), table=True)
+blake2s_key = array("kat_blake2s_key", bytes(range(32)), table=True)
+rows = [(c_string(name), blake2s_key, 32, blake2s_in, len(x),
+         array("kat_blake2s_keyed_out%d" % i, o, table=True))
+        for i, (name, x, o) in enumerate(BLAKE2S_KEYED)]
+table("nt_kat_keyed kat_blake2s_keyed", rows, 1)
 
 
 def keyed_table(tag, comment, rows):
     emit("/* %s */" % comment)
-    for i, (name, key, x, o) in enumerate(rows):
-        array("kat_%s_key%d" % (tag, i), key)
-        array("kat_%s_in%d" % (tag, i), x)
-        array("kat_%s_out%d" % (tag, i), o)
-    emit("static const struct nt_kat_keyed kat_%s[] = {" % tag)
-    for i, (name, key, x, o) in enumerate(rows):
-        emit("\t{ %s," % c_string(name))
-        emit("\t  kat_%s_key%d, %d, kat_%s_in%d, %d, kat_%s_out%d },"
-             % (tag, i, len(key), tag, i, len(x), tag, i))
-    emit("};")
-    emit()
+    rows = [(c_string(name), array("kat_%s_key%d" % (tag, i), key, table=True),
+             len(key), array("kat_%s_in%d" % (tag, i), x, table=True), len(x),
+             array("kat_%s_out%d" % (tag, i), o, table=True))
+            for i, (name, key, x, o) in enumerate(rows)]
+    table("nt_kat_keyed kat_%s" % tag, rows, 1)
 
 
 keyed_table("hmac", "HMAC-BLAKE2s (64-byte block, 32-byte output): Python hmac + hashlib.",
@@ -595,17 +582,12 @@ emit("/*")
 emit(" * KDF1..3 per Documentation/protocol.md: KDFn returns the first n of t1, t2,")
 emit(" * t3.")
 emit(" */")
-for i, (name, key, x, ts) in enumerate(KDF_KAT):
-    array("kat_kdf_key%d" % i, key)
-    array("kat_kdf_in%d" % i, x)
-    for j, t in enumerate(ts):
-        array("kat_kdf_t%d_%d" % (j + 1, i), t)
-emit("static const struct nt_kat_kdf kat_kdf[] = {")
-for i, (name, key, x, ts) in enumerate(KDF_KAT):
-    emit("\t{ %s, kat_kdf_key%d, kat_kdf_in%d, %d," % (c_string(name), i, i, len(x)))
-    emit("\t  kat_kdf_t1_%d, kat_kdf_t2_%d, kat_kdf_t3_%d }," % (i, i, i))
-emit("};")
-emit()
+rows = [(c_string(name), array("kat_kdf_key%d" % i, key, table=True),
+         array("kat_kdf_in%d" % i, x, table=True), len(x))
+        + tuple(array("kat_kdf_t%d_%d" % (j + 1, i), t, table=True)
+                for j, t in enumerate(ts))
+        for i, (name, key, x, ts) in enumerate(KDF_KAT)]
+table("nt_kat_kdf kat_kdf", rows, 4)
 
 emit("/* RFC 8439 2.8.2: 12-byte nonce 07000000 4041424344454647. */")
 for k in ("key", "nonce", "ad", "plain", "sealed"):
@@ -613,17 +595,17 @@ for k in ("key", "nonce", "ad", "plain", "sealed"):
 emit()
 
 emit("/* ChaCha20-Poly1305 with WireGuard's nonce (4 zero bytes, le64 counter). */")
-aeads = [RFC8439_A5] + AEAD_EXTRA
-for i, v in enumerate(aeads):
-    for k in ("key", "ad", "plain", "sealed"):
-        array("kat_aead_%s%d" % (k, i), v[k])
-emit("static const struct nt_kat_aead kat_aead[] = {")
-for i, v in enumerate(aeads):
-    emit("\t{ %s, kat_aead_key%d, 0x%016xULL," % (c_string(v["name"]), i, v["nonce"]))
-    emit("\t  kat_aead_ad%d, %d, kat_aead_plain%d, %d, kat_aead_sealed%d },"
-         % (i, len(v["ad"]), i, len(v["plain"]), i))
-emit("};")
-emit()
+rows = []
+for i, v in enumerate([RFC8439_A5] + AEAD_EXTRA):
+    # sizeof(kat_aead_plain0) bounds selftest.c's buffer: a name of its own.
+    rows.append((c_string(v["name"]),
+                 array("kat_aead_key%d" % i, v["key"], table=True),
+                 "0x%016xULL" % v["nonce"],
+                 array("kat_aead_ad%d" % i, v["ad"], table=True), len(v["ad"]),
+                 array("kat_aead_plain%d" % i, v["plain"], table=i > 0),
+                 len(v["plain"]),
+                 array("kat_aead_sealed%d" % i, v["sealed"], table=True)))
+table("nt_kat_aead kat_aead", rows, 3)
 
 emit("/* %s (XChaCha20-Poly1305). */" % XCHACHA_A3["name"])
 for k in ("key", "nonce", "ad", "plain", "sealed"):
@@ -631,25 +613,19 @@ for k in ("key", "nonce", "ad", "plain", "sealed"):
 emit()
 
 emit("/* X25519: RFC 7748 sections 5.2 and 6.1. */")
+scalars = {}
+rows = []
 for i, (name, k, u, o) in enumerate(X25519_KAT):
-    array("kat_x25519_scalar%d" % i, k)
-    array("kat_x25519_point%d" % i, u)
-    array("kat_x25519_out%d" % i, o)
-emit("static const struct nt_kat_x25519 kat_x25519[] = {")
-for i, (name, k, u, o) in enumerate(X25519_KAT):
-    emit("\t{ %s," % c_string(name))
-    emit("\t  kat_x25519_scalar%d, kat_x25519_point%d, kat_x25519_out%d },"
-         % (i, i, i))
-emit("};")
-for i, (name, k, pub) in enumerate(X25519_BASE):
-    array("kat_x25519_base_pub%d" % i, pub)
-emit("static const struct nt_kat_x25519 kat_x25519_base[] = {")
-for i, (name, k, pub) in enumerate(X25519_BASE):
-    emit("\t{ %s," % c_string(name))
-    emit("\t  kat_x25519_scalar%d, NULL, kat_x25519_base_pub%d },"
-         % ([x[1] for x in X25519_KAT].index(k), i))
-emit("};")
-emit()
+    # The low-order test below names Alice's key, kat_x25519_scalar2.
+    scalars[k] = array("kat_x25519_scalar%d" % i, k, table=i != 2)
+    rows.append((c_string(name), scalars[k],
+                 array("kat_x25519_point%d" % i, u, table=True),
+                 array("kat_x25519_out%d" % i, o, table=True)))
+table("nt_kat_x25519 kat_x25519", rows, 1)
+rows = [(c_string(name), scalars[k], "NULL",
+         array("kat_x25519_base_pub%d" % i, pub, table=True))
+        for i, (name, k, pub) in enumerate(X25519_BASE)]
+table("nt_kat_x25519 kat_x25519_base", rows, 1)
 emit("/* RFC 7748 5.2: k = u = 9, then (k, u) = (X25519(k, u), k). */")
 array("kat_x25519_iter1", X25519_ITER1)
 array("kat_x25519_iter1000", X25519_ITER1000)
@@ -665,13 +641,9 @@ emit("};")
 emit()
 
 emit("/* TAI64N: be64(2^62 + 10 + sec), be32(nsec rounded down to 2^24). */")
-for i, (sec, nsec, o) in enumerate(TAI64N_KAT):
-    array("kat_tai64n_out%d" % i, o)
-emit("static const struct nt_kat_tai64n kat_tai64n[] = {")
-for i, (sec, nsec, o) in enumerate(TAI64N_KAT):
-    emit("\t{ %dLL, %d, kat_tai64n_out%d }," % (sec, nsec, i))
-emit("};")
-emit()
+rows = [["%dLL" % sec, nsec, array("kat_tai64n_out%d" % i, o, table=True)]
+        for i, (sec, nsec, o) in enumerate(TAI64N_KAT)]
+table("nt_kat_tai64n kat_tai64n", rows)
 
 emit("/* WireGuard: Ci = HASH(CONSTRUCTION), Hi = HASH(Ci || IDENTIFIER), and for")
 emit(" * one responder key Hr = HASH(Hi || S_r), HASH(\"mac1----\" || S_r) and")

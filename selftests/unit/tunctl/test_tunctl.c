@@ -43,25 +43,9 @@
 #include "showconf.h"
 #include "uapi.h"
 
-static int test_count, failures;
+#include "../ktap.h"
+
 static const char *tunctl_bin;
-
-static void report(bool pass, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void report(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", pass ? "" : "not ", ++test_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!pass)
-		failures++;
-}
 
 static void diag_diff(const char *want, const char *got)
 {
@@ -196,23 +180,30 @@ static const struct {
 	  "tunctl: setconf: t.conf:5: PublicKey '" PUB1 "' is already used by the [Peer] on line 1" },
 };
 
+/*
+ * After capture_start() and a parse that gave @dev: the parser (@parser,
+ * "config" or "set") refused @what with exactly the error @want.
+ */
+static void report_refused(struct tunctl_device *dev, const char *want,
+			   const char *parser, const char *what)
+{
+	const char *got = capture_end();
+	bool pass = !dev && !strcmp(got, want);
+
+	report(pass, "%s refuses %s", parser, what);
+	if (!pass)
+		diag_diff(want, got);
+	nt_model_device_free(dev);
+}
+
 static void test_bad_configs(void)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
-		struct tunctl_device *dev;
-		const char *got;
-		bool pass;
-
 		capture_start();
-		dev = parse_conf(bad_configs[i].text, false);
-		got = capture_end();
-		pass = !dev && !strcmp(got, bad_configs[i].error);
-		report(pass, "config refuses %s", bad_configs[i].what);
-		if (!pass)
-			diag_diff(bad_configs[i].error, got);
-		nt_model_device_free(dev);
+		report_refused(parse_conf(bad_configs[i].text, false),
+			       bad_configs[i].error, "config", bad_configs[i].what);
 	}
 }
 
@@ -421,20 +412,11 @@ static void test_bad_set(void)
 		 keyfile_bad);
 	nt_error_subcommand = "set";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct tunctl_device *dev;
-		const char *got;
-		bool pass;
-
 		for (n = 0; n < MAX_WORDS && cases[i].words[n]; n++)
 			;
 		capture_start();
-		dev = nt_setargs_parse(n, cases[i].words);
-		got = capture_end();
-		pass = !dev && !strcmp(got, cases[i].error);
-		report(pass, "set refuses %s", cases[i].what);
-		if (!pass)
-			diag_diff(cases[i].error, got);
-		nt_model_device_free(dev);
+		report_refused(nt_setargs_parse(n, cases[i].words),
+			       cases[i].error, "set", cases[i].what);
 	}
 	nt_error_subcommand = "setconf";
 }
@@ -721,8 +703,8 @@ static void test_json(void)
 
 	snprintf(devs[1]->name, sizeof(devs[1]->name), "we\"ird\\");
 	if (system("python3 -c '' > /dev/null 2>&1")) {
-		printf("ok %d - JSON parses # SKIP python3 is not installed\n", ++test_count);
-		printf("ok %d - JSON passes json.tool # SKIP python3 is not installed\n", ++test_count);
+		printf("ok %d - JSON parses # SKIP python3 is not installed\n", ++test_number);
+		printf("ok %d - JSON passes json.tool # SKIP python3 is not installed\n", ++test_number);
 		goto no_python;
 	}
 	nt_json_print(f, devs, 2);
@@ -821,8 +803,8 @@ static void test_keys(void)
 		report(same == rounds, "public keys equal wg pubkey's for %d keys", rounds);
 		report(cli_same == rounds, "tunctl pubkey prints what wg pubkey prints");
 	} else {
-		printf("ok %d # SKIP wg is not installed\n", ++test_count);
-		printf("ok %d # SKIP wg is not installed\n", ++test_count);
+		printf("ok %d # SKIP wg is not installed\n", ++test_number);
+		printf("ok %d # SKIP wg is not installed\n", ++test_number);
 	}
 
 	/* Fixed pair from wg. */
@@ -1513,7 +1495,7 @@ int main(int argc, char *argv[])
 	test_bad_quick();
 	test_good_quick();
 	remove_keyfiles();
-	printf("1..%d\n", test_count);
-	printf("# %d passed, %d failed\n", test_count - failures, failures);
-	return failures ? 1 : 0;
+	printf("1..%d\n", test_number);
+	printf("# %d passed, %d failed\n", test_number - failed_tests, failed_tests);
+	return failed_tests ? 1 : 0;
 }
