@@ -1187,7 +1187,7 @@ static void test_events(void)
 	fclose(all_json);
 	if (system("python3 -c '' > /dev/null 2>&1")) {
 		printf("ok %d - every JSON event line parses # SKIP python3 is not installed\n",
-		       ++test_count);
+		       ++test_number);
 	} else {
 		py = popen("python3 -c 'import json,sys; "
 			   "[json.loads(l) for l in sys.stdin]'", "w");
