@@ -134,6 +134,17 @@ fails_saying() {	# fails_saying REGEX CMD...: CMD fails, and says REGEX
 }
 ping_a() { a ping -c1 -W1 "$1" >/dev/null; }
 
+# The state to come back to, once the veths' IPv6 link-local addresses
+# (and their local routes) are in place: they come up a moment after the
+# link, and a snapshot taken before them differs from any taken after.
+ll_ready() {
+	local d
+	for d in veth1 veth3; do
+		a ip -6 addr show dev "$d" scope link | grep -q 'inet6 fe80' || return 1
+	done
+	! a ip -6 addr show tentative | grep -q inet6
+}
+nt_check "A's veths have settled IPv6 link-local addresses" nt_wait_until 10 ll_ready
 before=$(state)
 conf="$tmp/ntA.conf"
 write_conf "$conf" "Address = 10.58.1.1/24, fd58:1::1/64"
