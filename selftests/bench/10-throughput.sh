@@ -41,16 +41,7 @@ declare -A port=([noisetun]=5201 [wireguard]=5202)
 pings=300
 [ "$bench_quick" = 1 ] && pings=50
 
-# Test that both tunnels carry traffic before they are measured.
-nt_check "noisetun tunnel up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.91.0.1
-nt_check "wireguard tunnel up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 10.92.0.1
-
-for k in noisetun wireguard; do
-	nt_bg ip netns exec "$ns1" iperf3 -s -B "${addr[$k]}" -p "${port[$k]}" --logfile "$tmp/server-$k.log"
-done
-for k in noisetun wireguard; do
-	nt_wait_until 10 nt_listening "$ns1" t "${port[$k]}"
-done
+bench_iperf_servers "$ns1" "$ns2"
 
 # iperf KIND ARGS...: one iperf3 client run from ns2 to KIND's server.
 iperf() {
@@ -141,14 +132,7 @@ done
 
 # row ID BETTER UNIT LABEL: record the row and check it has every round.
 row() {
-	local id=$1 better=$2 unit=$3 k n
-	shift 3
-	nt_bench_record "$id" "$better" "$unit" "${fig[$id,noisetun]:-}" "${fig[$id,wireguard]:-}" "$@"
-	for k in noisetun wireguard; do
-		n=$(tr ',' '\n' <<<"${fig[$id,$k]:-}" | grep -c .) || true
-		# Test that every round of this row gave a figure.
-		nt_check "$id: $k measured in $n of $bench_rounds rounds" test "$n" = "$bench_rounds" || true
-	done
+	bench_row "$1" "$2" "$3" "${fig[$1,noisetun]:-}" "${fig[$1,wireguard]:-}" "${@:4}"
 }
 row tcp-1 higher Mbit/s "TCP, one flow (iperf3), receiver throughput"
 row tcp-4 higher Mbit/s "TCP, four flows (iperf3 -P 4), receiver throughput"

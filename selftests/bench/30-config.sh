@@ -131,14 +131,7 @@ for r in $(seq 1 "$bench_rounds"); do
 done
 
 row() {	# row ID BETTER UNIT LABEL: record the row and check it has every round
-	local id=$1 better=$2 unit=$3 k n
-	shift 3
-	nt_bench_record "$id" "$better" "$unit" "${fig[$id,noisetun]:-}" "${fig[$id,wireguard]:-}" "$@"
-	for k in noisetun wireguard; do
-		n=$(tr ',' '\n' <<<"${fig[$id,$k]:-}" | grep -c .) || true
-		# Test that every round of this row gave a figure.
-		nt_check "$id: $k measured in $n of $bench_rounds rounds" test "$n" = "$bench_rounds" || true
-	done
+	bench_row "$1" "$2" "$3" "${fig[$1,noisetun]:-}" "${fig[$1,wireguard]:-}" "${@:4}"
 }
 row setconf lower s "setconf of $peers peers x 10 allowed IPs (tunctl / wg), seconds"
 row showconf lower s "showconf of $peers peers x 10 allowed IPs (tunctl / wg), seconds"

@@ -78,3 +78,35 @@ bench_kinds() {
 echo "# nt-bench: vm vcpus=$(nproc) kernel=$(uname -r)" \
 	"memory_mib=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)" \
 	"rounds=$bench_rounds seconds=$bench_secs quick=$bench_quick"
+
+# bench_row ID BETTER UNIT NOISETUN WIREGUARD LABEL...: record a row (each
+# kind's figures of every round, comma separated) and check that each
+# kind has a figure for every round.
+bench_row() {
+	local id=$1 better=$2 unit=$3 k n
+	local -A v=([noisetun]=$4 [wireguard]=$5)
+	shift 5
+	nt_bench_record "$id" "$better" "$unit" "${v[noisetun]}" "${v[wireguard]}" "$@"
+	for k in noisetun wireguard; do
+		n=$(tr ',' '\n' <<<"${v[$k]}" | grep -c .) || true
+		# Test that every round of this row gave a figure.
+		nt_check "$id: $k measured in $n of $bench_rounds rounds" test "$n" = "$bench_rounds" || true
+	done
+}
+
+# bench_iperf_servers NS1 NS2: check that both tunnels carry a ping from
+# NS2 to NS1, then start an iperf3 server in NS1 for each kind, on the
+# caller's addr[KIND] and port[KIND] (logs in $tmp/server-KIND.log).
+bench_iperf_servers() {
+	local ns1=$1 ns2=$2 k
+	# Test that both tunnels carry traffic before they are measured.
+	for k in noisetun wireguard; do
+		nt_check "$k tunnel up" nt_wait_until 15 ip netns exec "$ns2" ping -c1 -W1 "${addr[$k]}"
+	done
+	for k in noisetun wireguard; do
+		nt_bg ip netns exec "$ns1" iperf3 -s -B "${addr[$k]}" -p "${port[$k]}" --logfile "$tmp/server-$k.log"
+	done
+	for k in noisetun wireguard; do
+		nt_wait_until 10 nt_listening "$ns1" t "${port[$k]}"
+	done
+}
