@@ -236,45 +236,54 @@ struct link_walk {
 
 static int parse_linkinfo(const struct nlattr *attr, void *data)
 {
-	const char **kind = data;
+	struct nt_ipc_link *link = data;
 
 	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
 	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		*kind = mnl_attr_get_str(attr);
+		link->kind = mnl_attr_get_str(attr);
 	return MNL_CB_OK;
 }
 
-struct link_attrs {
-	const char *name;
-	const char *kind;
-};
-
 static int parse_link_attr(const struct nlattr *attr, void *data)
 {
-	struct link_attrs *la = data;
+	struct nt_ipc_link *link = data;
 
 	switch (mnl_attr_get_type(attr)) {
 	case IFLA_IFNAME:
 		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-			la->name = mnl_attr_get_str(attr);
+			link->name = mnl_attr_get_str(attr);
+		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			link->mtu = mnl_attr_get_u32(attr);
 		break;
 	case IFLA_LINKINFO:
-		mnl_attr_parse_nested(attr, parse_linkinfo, &la->kind);
+		mnl_attr_parse_nested(attr, parse_linkinfo, link);
 		break;
 	}
 	return MNL_CB_OK;
 }
 
+int nt_ipc_parse_link(const struct nlmsghdr *nlh, struct nt_ipc_link *link)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	memset(link, 0, sizeof(*link));
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
+		return -EINVAL;
+	link->ifindex = (uint32_t)ifm->ifi_index;
+	mnl_attr_parse(nlh, sizeof(*ifm), parse_link_attr, link);
+	return 0;
+}
+
 static int collect_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct link_walk *walk = data;
-	struct link_attrs la = { 0 };
+	struct nt_ipc_link la;
 	char **grown;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return 0;
-	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), parse_link_attr, &la);
-	if (!la.name)
+	if (nt_ipc_parse_link(nlh, &la) || !la.name)
 		return 0;
 	if (walk->want) {
 		if (!strcmp(walk->want, la.name)) {

@@ -49,6 +49,29 @@ typedef int (*nt_ipc_reply_cb)(const struct nlmsghdr *nlh, void *data);
 int nt_ipc_open(struct nt_ipc_request *req, int bus);
 
 /**
+ * struct nt_ipc_link - what an RTM_NEWLINK message says of a link
+ * @name: IFLA_IFNAME, or NULL (points into the message)
+ * @kind: IFLA_INFO_KIND, or NULL (points into the message)
+ * @ifindex: the link's index
+ * @mtu: IFLA_MTU, or 0
+ */
+struct nt_ipc_link {
+	const char *name;
+	const char *kind;
+	uint32_t ifindex;
+	uint32_t mtu;
+};
+
+/**
+ * nt_ipc_parse_link() - read a link from an RTM_NEWLINK message
+ * @nlh: the message
+ * @link: filled in (attributes the message lacks are left NULL or 0)
+ *
+ * Return: 0, or -EINVAL if @nlh is not an RTM_NEWLINK with its header.
+ */
+int nt_ipc_parse_link(const struct nlmsghdr *nlh, struct nt_ipc_link *link);
+
+/**
  * nt_ipc_close() - close the socket of nt_ipc_open(), if open
  * @req: the request
  */

@@ -69,59 +69,19 @@ struct link_info {
 	bool found;
 };
 
-static int parse_linkinfo(const struct nlattr *attr, void *data)
-{
-	struct link_info *info = data;
-
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(info->kind, sizeof(info->kind), "%s",
-			 mnl_attr_get_str(attr));
-	return MNL_CB_OK;
-}
-
-struct link_attrs {
-	struct link_info *info;
-	const char *name;
-};
-
-static int parse_link_attr(const struct nlattr *attr, void *data)
-{
-	struct link_attrs *la = data;
-
-	switch (mnl_attr_get_type(attr)) {
-	case IFLA_IFNAME:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-			la->name = mnl_attr_get_str(attr);
-		break;
-	case IFLA_MTU:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			la->info->mtu = mnl_attr_get_u32(attr);
-		break;
-	case IFLA_LINKINFO:
-		mnl_attr_parse_nested(attr, parse_linkinfo, la->info);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
 static int read_link(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 	struct link_info *info = data;
-	struct link_info one = { 0 };
-	struct link_attrs la = { .info = &one };
+	struct nt_ipc_link link;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
+	if (nt_ipc_parse_link(nlh, &link))
 		return 0;
-	mnl_attr_parse(nlh, sizeof(*ifm), parse_link_attr, &la);
-	if (info->want && (!la.name || strcmp(la.name, info->want)))
+	if (info->want && (!link.name || strcmp(link.name, info->want)))
 		return 0;
 	info->found = true;
-	info->ifindex = (uint32_t)ifm->ifi_index;
-	info->mtu = one.mtu;
-	memcpy(info->kind, one.kind, sizeof(info->kind));
+	info->ifindex = link.ifindex;
+	info->mtu = link.mtu;
+	snprintf(info->kind, sizeof(info->kind), "%s", link.kind ? link.kind : "");
 	return 0;
 }
 
