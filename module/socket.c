@@ -297,24 +297,6 @@ void nt_socket_close(struct nt_device *ntd)
 	nt_socket_install(ntd, &none);
 }
 
-static bool endpoint_eq(const struct nt_endpoint *a,
-			const struct nt_endpoint *b)
-{
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	if (a->addr.sa_family == AF_INET)
-		return a->addr4.sin_port == b->addr4.sin_port &&
-		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
-		       a->src4.s_addr == b->src4.s_addr &&
-		       a->src_ifindex4 == b->src_ifindex4;
-	if (a->addr.sa_family == AF_INET6)
-		return a->addr6.sin6_port == b->addr6.sin6_port &&
-		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
-		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
-		       ipv6_addr_equal(&a->src6, &b->src6);
-	return true;
-}
-
 /* The remote end only: the address, port and scope, not the source. */
 static bool endpoint_remote_eq(const struct nt_endpoint *a,
 			       const struct nt_endpoint *b)
@@ -328,6 +310,20 @@ static bool endpoint_remote_eq(const struct nt_endpoint *a,
 		return a->addr6.sin6_port == b->addr6.sin6_port &&
 		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
 		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+	return true;
+}
+
+/* The remote end and the source we send from. */
+static bool endpoint_eq(const struct nt_endpoint *a,
+			const struct nt_endpoint *b)
+{
+	if (!endpoint_remote_eq(a, b))
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->src4.s_addr == b->src4.s_addr &&
+		       a->src_ifindex4 == b->src_ifindex4;
+	if (a->addr.sa_family == AF_INET6)
+		return ipv6_addr_equal(&a->src6, &b->src6);
 	return true;
 }
 
