@@ -30,7 +30,7 @@
 #
 #   +-------- ntke1-$$ --------+          +---------- ntke2-$$ -----------+
 #   | nt0 10.99.0.1  udp 4001  |==========| evilpeer 10.99.0.2  udp 4002  |
-#   |                          |  tunnel  |  (the rotations: 4003)        |
+#   |                          |  tunnel  |  (one-shots: ephemeral ports) |
 #   | veth1 192.168.241.1/24 --+----------+-- veth2 192.168.241.2/24      |
 #   +--------------------------+          +-------------------------------+
 
@@ -95,10 +95,11 @@ destroyed() {
 }
 
 # one_shot COMMAND...: another evilpeer of the same peer (key 2), from
-# another port, running COMMANDs.
+# a port of the kernel's choosing (a random one of our own picking could
+# be a running replayer's, and the bind would fail), running COMMANDs.
 one_shot() {
 	ip netns exec "$ns2" "$evilpeer" --key "$tmp/k2" --peer-key "$tmp/p1" \
-		--endpoint 192.168.241.1:4001 --bind "192.168.241.2:$((4003 + RANDOM % 1000))" \
+		--endpoint 192.168.241.1:4001 --bind 192.168.241.2:0 \
 		--addr4 10.99.0.2 --dev-addr4 10.99.0.1 "$@"
 }
 
