@@ -390,7 +390,10 @@ fi
 # kernel command line (e.g. ipv6.disable=1): it runs in a VM of its own,
 # one per distinct WORDS, booted after the main one from the same
 # initramfs; the runner in each VM picks the scenarios made for its boot
-# (it reads nt.boot=WORD,WORD from /proc/cmdline).
+# (it reads nt.boot=WORD,WORD from /proc/cmdline). The word nt.mem=SIZE
+# (e.g. 256M) is the rig's own: that VM gets SIZE of memory and the small
+# image (build-initramfs.sh --small), since the whole one does not fit,
+# and the kernel booted as Debian boots it (run-qemu.sh --small).
 boot_words() {	# boot_words FILE: its nt-boot words, one space apart
 	head -n 30 "$1" | sed -n 's/^# nt-boot: *//p' | head -n 1 | xargs
 }
@@ -415,7 +418,11 @@ done
 # with "-boot<N>" before the dot for the extra VMs.
 nvm=0
 run_vm() {
-	local words=$1 sfx= append=() t0 vm_ok boot cur running line name
+	local words=$1 sfx= append=() t0 vm_ok boot cur running line name w
+	local rd=$initrd mem=() small=()
+	for w in $words; do
+		case "$w" in nt.mem=*) rd=$initrd_small mem=(env "NT_VM_MEM=${w#nt.mem=}") small=(--small) ;; esac
+	done
 	if [ -n "$words" ]; then
 		nvm=$((nvm + 1))
 		sfx=-boot$nvm
@@ -425,10 +432,10 @@ run_vm() {
 		progress "booting $KVER under QEMU"
 	fi
 	t0=$(date +%s)
-	selftests/vm/run-qemu.sh --kver "$KVER" --initrd "$initrd" \
+	"${mem[@]+"${mem[@]}"}" selftests/vm/run-qemu.sh --kver "$KVER" --initrd "$rd" \
 		--results "$out/results$sfx.ktap" --console "$out/console$sfx.log" \
 		--timeout "$NT_VM_TIMEOUT" "${kernel_args[@]+"${kernel_args[@]}"}" \
-		"${append[@]+"${append[@]}"}" | tee "$out/qemu$sfx.log"
+		"${append[@]+"${append[@]}"}" "${small[@]+"${small[@]}"}" | tee "$out/qemu$sfx.log"
 	vm_ok=${PIPESTATUS[0]}
 	timing+=("vm${words:+ ($words)} $(($(date +%s) - t0))s")
 	boot=$(grep -a -m1 '^# nt-init: kernel' "$out/console$sfx.log" | sed -n 's/.*up \([0-9.]*\) s.*/\1/p')
@@ -487,6 +494,19 @@ else
 		echo "not ok 1 - initramfs built" >"$leaves"
 		tail -n 30 "$out/initramfs.log" | sed 's/^/# /' >>"$leaves"
 		ok_initrd=0
+	fi
+	# The small-memory VM's image, when a scenario asks for one.
+	initrd_small=$out/initramfs-small.cpio.gz
+	if [ "$ok_initrd" = 1 ] && [[ " ${boots[*]} " == *" nt.mem="* ]]; then
+		args+=(--small --out "$initrd_small")
+		if selftests/vm/build-initramfs.sh "${args[@]}" >"$out/initramfs-small.log" 2>&1; then
+			echo "ok 2 - small initramfs built: $(tail -n 1 "$out/initramfs-small.log" |
+				sed 's/^build-initramfs: //')" >>"$leaves"
+		else
+			echo "not ok 2 - small initramfs built" >>"$leaves"
+			tail -n 30 "$out/initramfs-small.log" | sed 's/^/# /' >>"$leaves"
+			ok_initrd=0
+		fi
 	fi
 	add_test build/initramfs "$leaves"
 	timing+=("initramfs $(($(date +%s) - t0))s")

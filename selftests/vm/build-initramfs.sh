@@ -17,6 +17,13 @@
 #            [--modroot DIR]   (modules from DIR/lib/modules/KVER, e.g. the
 #                               debug kernel's modules_install directory,
 #                               instead of /lib/modules/KVER)
+#            [--small]         (the small-memory VM's image: bash, ip,
+#                               tunctl, a few coreutils and busybox; only
+#                               noisetun's modules and veth; no reference
+#                               peers, iperf3, iptables, unit tests or
+#                               fuzzers. About 10 MB unpacked, where the
+#                               whole image's 56 MB cannot be unpacked
+#                               into a 256 MiB machine at all)
 #
 # Layout inside: /bin holds busybox and its applets, except the names that
 # exist as real programs, which live in /usr/bin (first in PATH). busybox's
@@ -27,7 +34,7 @@ set -euo pipefail
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver='' out='' module='' tunctl='' modroot=''
+kver='' out='' module='' tunctl='' modroot='' small=0
 config=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -37,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--tunctl) tunctl=$2; shift 2 ;;
 	--config) config+=("$2"); shift 2 ;;
 	--modroot) modroot=$2; shift 2 ;;
+	--small) small=1; shift ;;
 	*) echo "build-initramfs: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -99,36 +107,43 @@ link_bin() {	# link_bin TARGET NAME...: more names for a multi-call binary
 }
 
 # --- real programs ----------------------------------------------------------
-for b in bash ip ss tc bridge wg wg-quick wireguard-go iperf3 ping kmod \
-	 timeout tail head stat date sort cut tr wc seq sleep cat ls mktemp dd od \
-	 base64 comm uniq tee env printf readlink realpath basename dirname rm \
-	 mkdir cp mv ln touch chmod id expr true false yes nproc sha256sum \
-	 md5sum cmp diff grep sed gawk find xargs ps pkill pgrep kill sysctl \
-	 dmesg nsenter unshare setsid flock taskset strace ethtool; do
+# What lib.sh, the runner and /init use, in both images.
+for b in bash ip ping kmod timeout tail head stat date sort cut tr wc seq \
+	 sleep cat ls mktemp env printf readlink basename dirname rm mkdir \
+	 grep sed gawk ps pkill kill dmesg nsenter flock; do
 	copy_bin "$b"
 done
 copy_bin nc "$(type -P nc.openbsd || type -P nc)"
 link_bin gawk awk
 link_bin bash sh
 link_bin kmod modprobe insmod rmmod lsmod modinfo depmod
-# iptables: the legacy (x_tables) flavour; its plugins are dlopen()ed.
-copy_bin xtables-legacy-multi
-link_bin xtables-legacy-multi iptables ip6tables iptables-save ip6tables-save \
-	iptables-restore ip6tables-restore iptables-legacy ip6tables-legacy
-for d in /usr/lib/x86_64-linux-gnu/xtables /usr/lib/xtables; do
-	[ -d "$d" ] || continue
-	for so in "$d"/*.so; do
-		copy_file "$so"
-		copy_libs "$so"
-	done
-done
 [ -n "$tunctl" ] && copy_bin tunctl "$tunctl"
-# Reference peers from other Debian suites, fetched (not installed) by
-# make deps into scripts/fetch-debian.sh's cache, under their own names.
-if d=$("$top/scripts/fetch-debian.sh" --path sid wireguard-go) && [ -x "$d/usr/bin/wireguard-go" ]; then
-	copy_bin wireguard-go-sid "$d/usr/bin/wireguard-go"
-else
-	echo "build-initramfs: note: Debian sid's wireguard-go is not fetched (make deps): no wireguard-go-sid" >&2
+# The rest: the whole image only.
+if [ "$small" = 0 ]; then
+	for b in ss tc bridge wg wg-quick wireguard-go iperf3 dd od base64 comm \
+		 uniq tee realpath cp mv ln touch chmod id expr true false yes nproc \
+		 sha256sum md5sum cmp diff find xargs pgrep sysctl unshare setsid \
+		 taskset strace ethtool; do
+		copy_bin "$b"
+	done
+	# iptables: the legacy (x_tables) flavour; its plugins are dlopen()ed.
+	copy_bin xtables-legacy-multi
+	link_bin xtables-legacy-multi iptables ip6tables iptables-save ip6tables-save \
+		iptables-restore ip6tables-restore iptables-legacy ip6tables-legacy
+	for d in /usr/lib/x86_64-linux-gnu/xtables /usr/lib/xtables; do
+		[ -d "$d" ] || continue
+		for so in "$d"/*.so; do
+			copy_file "$so"
+			copy_libs "$so"
+		done
+	done
+	# Reference peers from other Debian suites, fetched (not installed) by
+	# make deps into scripts/fetch-debian.sh's cache, under their own names.
+	if d=$("$top/scripts/fetch-debian.sh" --path sid wireguard-go) && [ -x "$d/usr/bin/wireguard-go" ]; then
+		copy_bin wireguard-go-sid "$d/usr/bin/wireguard-go"
+	else
+		echo "build-initramfs: note: Debian sid's wireguard-go is not fetched (make deps): no wireguard-go-sid" >&2
+	fi
 fi
 
 # The kernel's request_module() runs /sbin/modprobe; some scripts use /bin/bash.
@@ -160,8 +175,9 @@ done
 # --- kernel modules -----------------------------------------------------------
 # Names as in modules.dep (dashes or underscores alike); the closure comes
 # from modules.dep, which lists every module's transitive dependencies.
-want_modules=(
-	wireguard veth dummy tun macvlan ipvlan bridge sch_netem
+want_modules=(veth)
+[ "$small" = 1 ] || want_modules+=(
+	wireguard dummy tun macvlan ipvlan bridge sch_netem
 	ip_tables ip6_tables iptable_filter iptable_nat iptable_mangle iptable_raw
 	ip6table_filter ip6table_nat ip6table_mangle ip6table_raw
 	nf_conntrack nf_nat nf_defrag_ipv4 nf_defrag_ipv6 nf_reject_ipv4 nf_reject_ipv6
@@ -213,14 +229,23 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
 done
 if [ -n "$module" ]; then
 	copy_file "$module" "/lib/modules/$kver/extra/noisetun.ko"
+	# (Its debug information is most of its 7 MB, which the small
+	# machine's rootfs would hold in memory for nothing.)
+	[ "$small" = 1 ] && strip --strip-debug "$stage/lib/modules/$kver/extra/noisetun.ko"
 fi
 depmod -b "$stage" "$kver"
 
 # --- the tests ----------------------------------------------------------------
 mkdir -p "$stage/nt/selftests"
-(cd "$top/selftests" && tar --exclude='*.o' --exclude='*.ko' -cf - .) | tar -C "$stage/nt/selftests" -xf -
+# (The small image: without the unit tests, the benchmarks, the soak and
+# the fuzzers, whose programs and libraries are most of the tree's size.)
+skip=()
+[ "$small" = 1 ] && skip=(--exclude=./unit --exclude=./bench --exclude=./soak
+			   --exclude=./nlfuzz --exclude=./evilpeer)
+(cd "$top/selftests" && tar --exclude='*.o' --exclude='*.ko' "${skip[@]+"${skip[@]}"}" -cf - .) |
+	tar -C "$stage/nt/selftests" -xf -
 # The test programs' shared libraries (evilpeer: libsodium, libcrypto).
-for f in "$top"/selftests/*/*; do
+for f in "$stage"/nt/selftests/*/*; do
 	if [ -f "$f" ] && [ -x "$f" ] && [ "$(head -c 4 "$f" | tail -c 3)" = ELF ]; then
 		copy_libs "$f"
 	fi

@@ -5,7 +5,7 @@
 #
 # Usage: run-qemu.sh --kver KVER --initrd FILE --results FILE --console FILE
 #                    [--timeout SECONDS] [--kernel IMAGE] [--debug]
-#                    [--append WORDS] [--bench]
+#                    [--append WORDS] [--bench] [--small]
 #
 # --kernel boots IMAGE instead of /boot/vmlinuz-KVER. --debug is the
 # profile of the sanitizing debug kernel (make check-debug): KASAN and
@@ -16,6 +16,10 @@
 # slub_debug, page poisoning and init_on_free (they slow every allocation
 # and pad every slab object, which a benchmark must not measure), and with
 # slab_nomerge, so that each module's caches are counted apart.
+# --small is the small machine's (NT_VM_MEM=256M, the small image): the
+# kernel as Debian boots it, without the rig's debugging options either
+# (slub_debug's red zones and owner tracking double the size of small
+# objects, and log_buf_len=16M alone is a sixteenth of such a machine).
 #
 # The console (ttyS0) is copied to --console and shown live (without
 # escape sequences); the second serial port (ttyS1) is the results file,
@@ -44,7 +48,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver='' initrd='' results='' console='' timeout=900 kernel='' debug=0 append='' bench=0
+kver='' initrd='' results='' console='' timeout=900 kernel='' debug=0 append='' bench=0 small=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift 2 ;;
 	--debug) debug=1; shift ;;
 	--bench) bench=1; shift ;;
+	--small) small=1; shift ;;
 	--append) append=$2; shift 2 ;;
 	*) echo "run-qemu: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -91,6 +96,8 @@ if [ "$debug" = 1 ]; then
 	# this build; the runner scans after each scenario.
 	cmdline+=" kasan.fault=panic kmemleak=on quiet log_buf_len=16M"
 	mem=1536M
+elif [ "$small" = 1 ]; then
+	cmdline+=" quiet"
 elif [ "$bench" = 1 ]; then
 	cmdline+=" slab_nomerge quiet log_buf_len=16M"
 else
