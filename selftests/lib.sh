@@ -434,12 +434,16 @@ nt_kmsg() {
 
 NT_EP_REPLY=		# the answer to the last command read
 
-# nt_ep_start NS ARGS...: start evilpeer with ARGS (its options) in NS.
+# nt_ep_start NS ARGS...: start evilpeer with ARGS (its options) in NS;
+# with NT_EP_CPU=N, pinned to CPU N (its datagrams then leave in the order
+# it sends them: a sender that moves between CPUs mid-burst puts them in
+# two CPUs' backlogs, and they may arrive in another order).
 nt_ep_start() {
-	local ns=$1
+	local ns=$1 pin=()
 	shift
+	[ -z "${NT_EP_CPU:-}" ] || pin=(taskset -c "$NT_EP_CPU")
 	NT_EP_ERR=${NT_EP_ERR:-$(mktemp)}
-	coproc NT_EP { ip netns exec "$ns" "$NT_SELFTESTS/evilpeer/evilpeer" "$@" 2>>"$NT_EP_ERR"; }
+	coproc NT_EP { ip netns exec "$ns" "${pin[@]}" "$NT_SELFTESTS/evilpeer/evilpeer" "$@" 2>>"$NT_EP_ERR"; }
 }
 
 # nt_ep_send COMMAND: give evilpeer a command without waiting for its answer.

@@ -922,6 +922,7 @@ static bool unset_dns(const struct nt_quick_config *q)
 struct undo {
 	uint32_t ifindex;	/* the link, once created */
 	bool dns;
+	bool firewall;		/* a default route's firewall rules */
 	struct nt_rtnl_rule rules[4];
 	size_t rules_len;
 };
@@ -939,12 +940,277 @@ static void say_rule(const char *verb, const struct nt_rtnl_rule *r)
 		    r->suppress_prefixlen);
 }
 
+/* ---- the firewall rules of a default route ---- */
+
+/*
+ * With a default route through the tunnel, wg-quick adds firewall rules,
+ * and so does up, under a table (nft) or a comment (iptables) that names
+ * the interface:
+ * - raw prerouting: a packet for one of the tunnel's addresses that comes
+ *   in on another interface, from elsewhere than this host, is dropped
+ *   (the tunnel's addresses are not for the local network to reach);
+ * - mangle: the fwmark of the device's own UDP packets is saved into
+ *   their connection's mark, and given back to the replies, which then
+ *   match the fwmark rule that keeps them out of the tunnel (with
+ *   src_valid_mark, for the reverse-path filter).
+ * nft when it is installed, else iptables-restore (as wg-quick).
+ */
+#define FW_TABLE "tunctl-quick-%s"
+#define FW_COMMENT "-m comment --comment \"tunctl rule for %s\""
+
+/* Run PROG ARGS; its standard output, NUL-terminated (NULL: failed). */
+static char *capture(const char *const argv[])
+{
+	char *out = NULL, buf[4096];
+	size_t len = 0;
+	int fds[2], status, devnull;
+	ssize_t n;
+	FILE *f;
+	pid_t pid;
+
+	if (pipe(fds))
+		return NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (!pid) {
+		dup2(fds[1], STDOUT_FILENO);
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = open_memstream(&out, &len);
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0 ||
+	       (n < 0 && errno == EINTR)) {
+		if (f && n > 0)
+			fwrite(buf, 1, (size_t)n, f);
+	}
+	close(fds[0]);
+	if (f)
+		fclose(f);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	}
+	if (status) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* PROG ARGS with @input on its standard input, announced; false: failed. */
+static bool run_firewall(const char *const argv[], const char *shown,
+			 const char *input)
+{
+	char status_text[128];
+	int status;
+
+	say("%s", shown);
+	status = run_program(argv, input);
+	if (status) {
+		describe_status(status_text, sizeof(status_text), status);
+		nt_error("%s %s", argv[0], status_text);
+		return false;
+	}
+	return true;
+}
+
+static bool add_firewall(const struct nt_quick_config *q, struct undo *u,
+			 int family, uint32_t table)
+{
+	const char *pf = family == AF_INET6 ? "ip6" : "ip";
+	const char *restore_name = family == AF_INET6 ? "ip6tables-restore" :
+							 "iptables-restore";
+	char prog[PATH_MAX], text[INET6_ADDRSTRLEN], shown[PATH_MAX + 32];
+	bool nft = find_in_path("nft", prog, sizeof(prog)), ok;
+	char *input = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if (!nft && !find_in_path(restore_name, prog, sizeof(prog))) {
+		nt_error("a default route needs nft or %s for its firewall rules, and neither is installed (install nftables or iptables)",
+			 restore_name);
+		return false;
+	}
+	f = open_memstream(&input, &len);
+	if (!f) {
+		nt_error("out of memory");
+		return false;
+	}
+	if (nft) {
+		fprintf(f, "add table %s " FW_TABLE "\n", pf, q->name);
+		fprintf(f, "add chain %s " FW_TABLE " preraw { type filter hook prerouting priority -300; }\n",
+			pf, q->name);
+		fprintf(f, "add chain %s " FW_TABLE " premangle { type filter hook prerouting priority -150; }\n",
+			pf, q->name);
+		fprintf(f, "add chain %s " FW_TABLE " postmangle { type filter hook postrouting priority -150; }\n",
+			pf, q->name);
+	} else {
+		fputs("*raw\n", f);
+	}
+	for (i = 0; i < q->addrs_len; i++) {
+		const struct tunctl_allowedip *a = &q->addrs[i].ip;
+
+		if (a->family != family)
+			continue;
+		inet_ntop(family, &a->addr, text, sizeof(text));
+		if (nft)
+			fprintf(f, "add rule %s " FW_TABLE " preraw iifname != \"%s\" %s daddr %s fib saddr type != local drop\n",
+				pf, q->name, q->name, pf, text);
+		else
+			fprintf(f, "-I PREROUTING ! -i %s -d %s -m addrtype ! --src-type LOCAL -j DROP " FW_COMMENT "\n",
+				q->name, text, q->name);
+	}
+	if (nft) {
+		fprintf(f, "add rule %s " FW_TABLE " postmangle meta l4proto udp mark %u ct mark set mark\n",
+			pf, q->name, table);
+		fprintf(f, "add rule %s " FW_TABLE " premangle meta l4proto udp meta mark set ct mark\n",
+			pf, q->name);
+	} else {
+		fprintf(f, "COMMIT\n*mangle\n");
+		fprintf(f, "-I POSTROUTING -m mark --mark %u -p udp -j CONNMARK --save-mark " FW_COMMENT "\n",
+			table, q->name);
+		fprintf(f, "-I PREROUTING -p udp -j CONNMARK --restore-mark " FW_COMMENT "\n",
+			q->name);
+		fprintf(f, "COMMIT\n");
+	}
+	if (fclose(f) || !input) {
+		free(input);
+		nt_error("out of memory");
+		return false;
+	}
+	/* Whatever part of it went in, down and the undo take it out. */
+	u->firewall = true;
+	if (nft) {
+		const char *argv[] = { prog, "-f", "/dev/stdin", NULL };
+
+		snprintf(shown, sizeof(shown), "nft -f /dev/stdin");
+		ok = run_firewall(argv, shown, input);
+	} else {
+		const char *argv[] = { prog, "-n", NULL };
+
+		snprintf(shown, sizeof(shown), "%s -n", restore_name);
+		ok = run_firewall(argv, shown, input);
+	}
+	free(input);
+	return ok;
+}
+
+/* nft: delete the interface's tables, if there are any. */
+static bool remove_nft(const struct nt_quick_config *q, const char *nft)
+{
+	const char *list[] = { nft, "list", "tables", NULL };
+	const char *argv[] = { nft, "-f", "/dev/stdin", NULL };
+	char *tables = capture(list), *line, *next, *input = NULL, want[64];
+	size_t len = 0, n, wlen;
+	bool ok = true, found = false;
+	FILE *f;
+
+	if (!tables)
+		return true;	/* no nf_tables, or no rights: nothing of ours */
+	wlen = (size_t)snprintf(want, sizeof(want), " " FW_TABLE, q->name);
+	f = open_memstream(&input, &len);
+	for (line = tables; f && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		n = strlen(line);
+		if (!strncmp(line, "table ", 6) && n > wlen &&
+		    !strcmp(line + n - wlen, want)) {
+			fprintf(f, "delete %s\n", line);
+			found = true;
+		}
+	}
+	free(tables);
+	if (!f || fclose(f) || !input) {
+		free(input);
+		nt_error("out of memory");
+		return false;
+	}
+	if (found)
+		ok = run_firewall(argv, "nft -f /dev/stdin", input);
+	free(input);
+	return ok;
+}
+
+/* iptables: delete the rules with the interface's comment, if any. */
+static bool remove_iptables(const struct nt_quick_config *q,
+			    const char *save_name, const char *restore_name)
+{
+	char save[PATH_MAX], restore[PATH_MAX], comment[64], shown[64];
+	const char *save_argv[] = { save, NULL };
+	const char *restore_argv[] = { restore, "-n", NULL };
+	char *rules, *line, *next, *input = NULL;
+	size_t len = 0;
+	bool ok = true, found = false;
+	FILE *f;
+
+	if (!find_in_path(save_name, save, sizeof(save)) ||
+	    !find_in_path(restore_name, restore, sizeof(restore)))
+		return true;
+	rules = capture(save_argv);
+	if (!rules)
+		return true;	/* no x_tables, or no rights: nothing of ours */
+	snprintf(comment, sizeof(comment), FW_COMMENT, q->name);
+	f = open_memstream(&input, &len);
+	for (line = rules; f && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*line == '*' || !strcmp(line, "COMMIT")) {
+			fprintf(f, "%s\n", line);
+		} else if (!strncmp(line, "-A ", 3) && strstr(line, comment)) {
+			fprintf(f, "-D %s\n", line + 3);
+			found = true;
+		}
+	}
+	free(rules);
+	if (!f || fclose(f) || !input) {
+		free(input);
+		nt_error("out of memory");
+		return false;
+	}
+	snprintf(shown, sizeof(shown), "%s -n", restore_name);
+	if (found)
+		ok = run_firewall(restore_argv, shown, input);
+	free(input);
+	return ok;
+}
+
+/* What add_firewall() added for this interface, as wg-quick finds it. */
+static bool remove_firewall(const struct nt_quick_config *q)
+{
+	char nft[PATH_MAX];
+	bool ok = true;
+
+	if (find_in_path("nft", nft, sizeof(nft)))
+		ok &= remove_nft(q, nft);
+	ok &= remove_iptables(q, "iptables-save", "iptables-restore");
+	ok &= remove_iptables(q, "ip6tables-save", "ip6tables-restore");
+	return ok;
+}
+
 static void undo(const struct nt_quick_config *q, struct undo *u)
 {
 	int err;
 
 	if (u->dns)
 		unset_dns(q);
+	if (u->firewall)
+		remove_firewall(q);
 	while (u->rules_len) {
 		const struct nt_rtnl_rule *r = &u->rules[--u->rules_len];
 
@@ -1103,7 +1369,7 @@ static bool add_default(const struct nt_quick_config *q, struct undo *u,
 	if (!add_rule(u, &not_marked) || !add_rule(u, &main_first))
 		return false;
 	if (dst->family != AF_INET)
-		return true;
+		return add_firewall(q, u, dst->family, table);
 	/* Replies to marked packets pass the reverse-path filter (as wg-quick). */
 	say("sysctl -q net.ipv4.conf.all.src_valid_mark=1");
 	fd = open("/proc/sys/net/ipv4/conf/all/src_valid_mark", O_WRONLY);
@@ -1112,7 +1378,7 @@ static bool add_default(const struct nt_quick_config *q, struct undo *u,
 			   strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	return true;
+	return add_firewall(q, u, dst->family, table);
 }
 
 static int by_prefix_desc(const void *a, const void *b)
@@ -1454,6 +1720,7 @@ static int cmd_down(struct nt_quick_config *q)
 		ok = false;
 	}
 	ok &= unset_dns(q);
+	ok &= remove_firewall(q);
 	ok &= run_hooks(q, NT_QUICK_POST_DOWN);
 	return ok ? 0 : 1;
 }

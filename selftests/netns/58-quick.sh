@@ -90,6 +90,18 @@ write_conf() {
 	chmod 600 "$f"
 }
 
+# nft is in the VM off PATH (build-initramfs.sh): the last story puts it
+# first in PATH, and then up and wg-quick use it instead of iptables.
+nftdir=/usr/lib/nt/nft
+# firewall: ntqa's iptables and ip6tables rules (the VM has no nft, so
+# both up and wg-quick use iptables-restore), the comments that name
+# their owner made alike.
+firewall() {
+	local t
+	for t in iptables ip6tables; do
+		a "$t-save" | { grep -- '^-A ' || true; } | sed -E 's/"(wg-quick\(8\)|tunctl) rule for /"rule for /'
+	done
+}
 # state: what tunctl down must restore in ntqa.
 state() {
 	a ip rule
@@ -98,8 +110,10 @@ state() {
 	a ip -6 route show table all
 	a ip -o addr show | awk '{ $1 = ""; print }'
 	a ip -o link show | awk '{ print $2 }'
+	firewall
+	[ ! -x "$nftdir/nft" ] || a "$nftdir/nft" list ruleset
 }
-# routing IFACE: the rules and routes, with IFACE called ntA.
+# routing IFACE: the rules, routes and firewall rules, with IFACE called ntA.
 routing() {
 	{
 		a ip rule
@@ -108,7 +122,12 @@ routing() {
 		a ip -6 route show table all
 		a ip -o addr show dev "$1" | awk '{ print $3, $4 }'
 		a ip link show dev "$1" | grep -o 'mtu [0-9]*'
+		firewall
 	} | sed "s/\\b$1\\b/ntA/g"
+}
+# raw_drops: packets the raw DROP rule for 10.58.1.1 has dropped.
+raw_drops() {
+	a iptables -t raw -nvx -L PREROUTING | awk '/DROP/ && /10\.58\.1\.1 / { print $1; exit }'
 }
 same_as() {
 	local now
@@ -172,6 +191,26 @@ nt_check "IPv6 rules too" \
 nt_check "table 51820: the two default routes through ntA" \
 	bash -c "ip -n $nsa route show table 51820 | grep -q '^default dev ntA scope link' &&
 		 ip -n $nsa -6 route show table 51820 | grep -q '^default dev ntA metric 1024'"
+# Test that the default route brought wg-quick's firewall rules: the
+# tunnel's addresses dropped when they come from elsewhere than ntA and
+# this host, the fwmark saved into the connection's mark and given back.
+nt_check "raw: packets for 10.58.1.1 and fd58:1::1 from outside ntA dropped" \
+	bash -c "ip netns exec $nsa iptables-save -t raw | grep -q -- '-d 10.58.1.1/32 ! -i ntA -m addrtype ! --src-type LOCAL -m comment --comment \"tunctl rule for ntA\" -j DROP' &&
+		 ip netns exec $nsa ip6tables-save -t raw | grep -q -- '-d fd58:1::1/128 ! -i ntA -m addrtype ! --src-type LOCAL -m comment --comment \"tunctl rule for ntA\" -j DROP'"
+nt_check "mangle: CONNMARK save of mark 51820, restore, both families" \
+	bash -c "for t in iptables ip6tables; do
+			 ip netns exec $nsa \$t-save -t mangle | grep -q -- '-A POSTROUTING -p udp -m mark --mark 0xca6c -m comment --comment \"tunctl rule for ntA\" -j CONNMARK --save-mark' &&
+			 ip netns exec $nsa \$t-save -t mangle | grep -q -- '-A PREROUTING -p udp -m comment --comment \"tunctl rule for ntA\" -j CONNMARK --restore-mark' || exit 1
+		 done"
+# Test that the DROP works: B pings 10.58.1.1 over the veth, not the
+# tunnel, and the rule drops the requests (A would answer otherwise).
+ip -n "$nsb" route add 10.58.1.1/32 via 192.168.158.1 dev veth2
+drops0=$(raw_drops)
+nt_check "B's pings to 10.58.1.1 over the veth go unanswered" \
+	bash -c "! ip netns exec $nsb ping -c 2 -i 0.2 -W 1 10.58.1.1"
+nt_check "and the raw DROP rule counted them ($drops0 -> $(raw_drops))" test "$(raw_drops)" -ge $((drops0 + 2))
+ip -n "$nsb" route del 10.58.1.1/32 via 192.168.158.1 dev veth2
+
 # Test that B's /32 got no route of its own: the address's /24 covers it (as wg-quick).
 nt_check "no route for 10.58.1.2/32 (the /24 of the address covers it)" \
 	nt_is "" bash -c "ip -n $nsa route show 10.58.1.2/32"
@@ -285,11 +324,58 @@ else
 			nt_is "$(grep -Ev "$ll" <<<"$ours")" grep -Ev "$ll" <<<"$theirs"
 		a wg-quick down "$tmp/wgA.conf" >>"$tmp/wgq.log" 2>&1 || true
 	else
-		NT_N=$((NT_N + 1))
-		echo "not ok $NT_N - wg-quick up failed"
 		sed 's/^/# /' "$tmp/wgq.log"
+		nt_check "wg-quick up" false || true
 	fi
 	nt_check "after wg-quick down too: as before" same_as "$before"
+fi
+
+# Test that with nft installed, up (and wg-quick) take nft instead: the
+# same rules in a table of the interface's own, per family; down deletes
+# the tables, and wg-quick makes the same ones.
+an() { ip netns exec "$nsa" env PATH="$nftdir:$PATH" "$@"; }
+# nft_table FAMILY NAME: that table, with NAME's interface called ntA.
+nft_table() {
+	an nft list table "$1" "$2" | sed -E "s/(wg-quick|tunctl-quick)-[a-zA-Z]+/quick-ntA/; s/\"[a-zA-Z]+A\"/\"ntA\"/"
+}
+if [ ! -x "$nftdir/nft" ]; then
+	nt_skip_check "with nft: up, its tables, down, and the same as wg-quick's" \
+		"nft is not in the VM (make deps installs nftables)"
+else
+	write_conf "$conf" "Address = 10.58.1.1/24, fd58:1::1/64"
+	nt_check "with nft on PATH: up says 'nft -f'" says '^\[#\] nft -f' an tunctl up "$conf"
+	ours4=$(nft_table ip tunctl-quick-ntA) ours6=$(nft_table ip6 tunctl-quick-ntA)
+	printf '%s\n%s\n' "$ours4" "$ours6" | sed 's/^/# /'
+	nt_check "with nft: table ip tunctl-quick-ntA drops 10.58.1.1 from outside, keeps the mark" \
+		bash -c "grep -q 'iifname != \"ntA\" ip daddr 10.58.1.1 fib saddr type != local drop' <<<'$ours4' &&
+			 grep -q 'meta l4proto udp meta mark 0x0000ca6c ct mark set meta mark' <<<'$ours4' &&
+			 grep -q 'meta l4proto udp meta mark set ct mark' <<<'$ours4'"
+	nt_check "with nft: table ip6 tunctl-quick-ntA likewise for fd58:1::1" \
+		bash -c "grep -q 'iifname != \"ntA\" ip6 daddr fd58:1::1 fib saddr type != local drop' <<<'$ours6' &&
+			 grep -q 'meta l4proto udp meta mark 0x0000ca6c ct mark set meta mark' <<<'$ours6'"
+	nt_check "with nft: no iptables rule" nt_is "" firewall
+	# The drop, and that it is the table's doing: without the table,
+	# A answers.
+	ip -n "$nsb" route add 10.58.1.1/32 via 192.168.158.1 dev veth2
+	nt_check "with nft: B's pings to 10.58.1.1 over the veth go unanswered" \
+		bash -c "! ip netns exec $nsb ping -c 2 -i 0.2 -W 1 10.58.1.1"
+	an nft delete table ip tunctl-quick-ntA
+	nt_check "without the ip table, A answers them" ip netns exec "$nsb" ping -c 1 -W 2 10.58.1.1
+	ip -n "$nsb" route del 10.58.1.1/32 via 192.168.158.1 dev veth2
+	nt_check "with nft: down (one table left to delete)" an tunctl down "$conf"
+	nt_check "with nft: after down, as before (no table left)" same_as "$before"
+	if ! command -v wg-quick >/dev/null || ! modprobe wireguard 2>/dev/null; then
+		nt_skip_check "wg-quick with nft makes the same tables" "wg-quick or wireguard.ko is not in the VM"
+	elif an wg-quick up "$tmp/wgA.conf" >"$tmp/wgq.log" 2>&1; then
+		theirs=$(nft_table ip wg-quick-wgA; nft_table ip6 wg-quick-wgA)
+		nt_check "wg-quick with nft makes the same tables" \
+			nt_is "$ours4"$'\n'"$ours6" printf '%s\n' "$theirs"
+		an wg-quick down "$tmp/wgA.conf" >>"$tmp/wgq.log" 2>&1 || true
+		nt_check "after wg-quick down with nft: as before" same_as "$before"
+	else
+		sed 's/^/# /' "$tmp/wgq.log"
+		nt_check "wg-quick up with nft" false || true
+	fi
 fi
 
 [ "$NT_FAILED" -eq 0 ]

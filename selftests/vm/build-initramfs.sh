@@ -4,7 +4,8 @@
 # Build the test VM's initramfs: busybox for the small stuff, the real tools
 # the scenarios use (bash, iproute2, wg, wg-quick (a bash script that
 # needs only bash, ip, wg and coreutils; iptables-restore and sysctl for a
-# default route), wireguard-go, iperf3, nc, iptables, ping, kmod, GNU
+# default route), wireguard-go, iperf3, nc, iptables, nft (off PATH, in
+# /usr/lib/nt/nft), ping, kmod, GNU
 # coreutils..., and Debian sid's wireguard-go as
 # wireguard-go-sid) with their shared libraries, the kernel
 # modules the scenarios need with their dependency closure and a
@@ -137,6 +138,16 @@ if [ "$small" = 0 ]; then
 			copy_libs "$so"
 		done
 	done
+	# nft, off PATH: up and wg-quick use nft whenever it is on PATH, and
+	# iptables otherwise, so a scenario chooses by putting this directory
+	# first in PATH (58-quick.sh runs both).
+	if p=$(type -P nft); then
+		copy_file "$(readlink -f "$p")" /usr/lib/nt/nft/nft
+		chmod 0755 "$stage/usr/lib/nt/nft/nft"
+		copy_libs "$p"
+	else
+		echo "build-initramfs: note: nft not found on the host (make deps installs nftables)" >&2
+	fi
 	# Reference peers from other Debian suites, fetched (not installed) by
 	# make deps into scripts/fetch-debian.sh's cache, under their own names.
 	if d=$("$top/scripts/fetch-debian.sh" --path sid wireguard-go) && [ -x "$d/usr/bin/wireguard-go" ]; then
@@ -185,6 +196,7 @@ want_modules=(veth)
 	xt_comment xt_multiport xt_tcpudp xt_nat xt_statistic xt_u32 xt_owner
 	xt_REDIRECT xt_TCPMSS xt_LOG nf_log_syslog ipt_REJECT ip6t_REJECT
 	xt_DSCP xt_dscp xt_ecn
+	nf_tables nft_ct nft_fib_ipv4 nft_fib_ipv6
 	udp_tunnel ip6_udp_tunnel crc32c_generic crc32c_intel
 	nlmon
 	libchacha20poly1305 libcurve25519 libchacha libpoly1305 libblake2s
