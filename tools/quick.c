@@ -160,48 +160,150 @@ bool nt_quick_is_server(const char *entry)
 }
 
 /* One IP[/CIDR] of Address; host bits are kept (it is an address). */
-static bool parse_address(struct quick_parser *p, char *entry,
-			  unsigned int line)
+/* IP[/CIDR] into @ip (host bits kept); NULL, or why it is not one. */
+static const char *parse_prefix(char *entry, struct tunctl_allowedip *ip)
 {
-	struct nt_quick_config *q = p->q;
-	struct nt_quick_address *a;
 	char *slash = strchr(entry, '/');
 	const char *why = NULL;
 	uint64_t cidr;
 
-	if (!grow(&q->addrs, q->addrs_len, sizeof(*q->addrs)))
-		return false;
-	a = &q->addrs[q->addrs_len];
-	memset(a, 0, sizeof(*a));
+	memset(ip, 0, sizeof(*ip));
 	if (slash)
 		*slash = '\0';
-	if (inet_pton(AF_INET, entry, &a->ip.addr.ip4) == 1)
-		a->ip.family = AF_INET;
-	else if (inet_pton(AF_INET6, entry, &a->ip.addr.ip6) == 1)
-		a->ip.family = AF_INET6;
+	if (inet_pton(AF_INET, entry, &ip->addr.ip4) == 1)
+		ip->family = AF_INET;
+	else if (inet_pton(AF_INET6, entry, &ip->addr.ip6) == 1)
+		ip->family = AF_INET6;
 	else
 		why = strchr(entry, ':') ? "not an IPv6 address" :
 					   "not an IPv4 address";
 	if (!why && slash) {
-		if (!parse_decimal(slash + 1, a->ip.family == AF_INET ? 32 : 128,
+		if (!parse_decimal(slash + 1, ip->family == AF_INET ? 32 : 128,
 				   &cidr))
-			why = a->ip.family == AF_INET ?
+			why = ip->family == AF_INET ?
 			      "the IPv4 prefix length must be 0-32" :
 			      "the IPv6 prefix length must be 0-128";
-		a->ip.cidr = (uint8_t)cidr;
+		ip->cidr = (uint8_t)cidr;
 	} else if (!why) {
-		a->ip.cidr = a->ip.family == AF_INET ? 32 : 128;
+		ip->cidr = ip->family == AF_INET ? 32 : 128;
 	}
 	if (slash)
 		*slash = '/';
+	return why;
+}
+
+static bool parse_address(struct quick_parser *p, char *entry,
+			  unsigned int line)
+{
+	struct nt_quick_config *q = p->q;
+	const char *why;
+
+	if (!grow(&q->addrs, q->addrs_len, sizeof(*q->addrs)))
+		return false;
+	why = parse_prefix(entry, &q->addrs[q->addrs_len].ip);
 	if (why) {
 		nt_error("'Address' expects IP[/CIDR][,...], got '%s' (%s)",
 			 entry, why);
 		return false;
 	}
-	a->line = line;
-	q->addrs_len++;
+	q->addrs[q->addrs_len++].line = line;
 	return true;
+}
+
+/* Clears the host bits of @ip, as the kernel keeps an allowed IP. */
+static void clear_host_bits(struct tunctl_allowedip *ip)
+{
+	uint8_t *b = ip->family == AF_INET ? (uint8_t *)&ip->addr.ip4 :
+					     (uint8_t *)&ip->addr.ip6;
+	unsigned int len = ip->family == AF_INET ? 4 : 16, i;
+
+	for (i = 0; i < len; i++) {
+		if (ip->cidr >= (i + 1) * 8)
+			continue;
+		b[i] &= ip->cidr > i * 8 ? (uint8_t)(0xff << (8 - (ip->cidr - i * 8))) : 0;
+	}
+}
+
+/*
+ * A peer's AllowedIPs entries, noted with their line for the messages of
+ * route errors. The configuration parser reads the key itself and says
+ * what is wrong with an entry; here one that is no prefix is passed over.
+ */
+static bool note_allowed(struct nt_quick_config *q, char *value,
+			 unsigned int line)
+{
+	char *entry, *end, *next;
+	struct nt_quick_address *a;
+
+	for (entry = value; entry; entry = next) {
+		next = strchr(entry, ',');
+		if (next)
+			*next++ = '\0';
+		while (nt_value_is_space((unsigned char)*entry))
+			entry++;
+		end = entry + strlen(entry);
+		while (end > entry && nt_value_is_space((unsigned char)end[-1]))
+			*--end = '\0';
+		if (!grow(&q->allowed, q->allowed_len, sizeof(*q->allowed)))
+			return false;
+		a = &q->allowed[q->allowed_len];
+		if (*entry && !parse_prefix(entry, &a->ip)) {
+			clear_host_bits(&a->ip);
+			a->line = line;
+			q->allowed_len++;
+		}
+	}
+	return true;
+}
+
+/*
+ * Every [Peer]'s AllowedIPs line of the file (the configuration parser,
+ * which reads them, tells nobody their lines), as that parser reads a
+ * line: the comment cut, the white space dropped.
+ */
+static bool note_allowed_lines(struct nt_quick_config *q, const char *text,
+			       size_t len)
+{
+	const char *end = text + len, *nl;
+	unsigned int line = 0;
+	bool in_peer = false;
+	char buf[4096];
+	size_t n, i;
+
+	for (; text < end; text = nl + 1) {
+		nl = memchr(text, '\n', (size_t)(end - text));
+		if (!nl)
+			nl = end;
+		line++;
+		for (n = 0, i = 0; text + i < nl && text[i] != '#'; i++) {
+			if (!nt_value_is_space((unsigned char)text[i]) &&
+			    n < sizeof(buf) - 1)
+				buf[n++] = text[i];
+		}
+		buf[n] = '\0';
+		if (buf[0] == '[')
+			in_peer = !strcasecmp(buf, "[Peer]");
+		else if (in_peer && !strncasecmp(buf, "AllowedIPs=", 11) &&
+			 !note_allowed(q, buf + 11, line))
+			return false;
+	}
+	return true;
+}
+
+/* The line of the AllowedIPs entry that is @dst; 0: none. */
+static unsigned int allowed_line(const struct nt_quick_config *q,
+				 const struct tunctl_allowedip *dst)
+{
+	size_t i;
+
+	for (i = 0; i < q->allowed_len; i++) {
+		const struct tunctl_allowedip *a = &q->allowed[i].ip;
+
+		if (a->family == dst->family && a->cidr == dst->cidr &&
+		    !memcmp(&a->addr, &dst->addr, a->family == AF_INET ? 4 : 16))
+			return q->allowed[i].line;
+	}
+	return 0;
 }
 
 /* Calls @fn on each comma-separated entry of @value; empty ones are refused. */
@@ -499,7 +601,8 @@ struct nt_quick_config *nt_quick_parse(const char *where, const char *text,
 		return NULL;
 	}
 	p.q->dev = nt_config_parse_extra(where, text, len, false, &extra);
-	if (!p.q->dev || !make_stripped(&p, text, len)) {
+	if (!p.q->dev || !make_stripped(&p, text, len) ||
+	    !note_allowed_lines(p.q, text, len)) {
 		nt_quick_free(p.q);
 		p.q = NULL;
 	}
@@ -525,6 +628,7 @@ void nt_quick_free(struct nt_quick_config *q)
 	nt_model_device_free(q->dev);
 	free(q->path);
 	free(q->addrs);
+	free(q->allowed);
 	free_items(q->dns, q->dns_len);
 	free(q->table_text);
 	for (i = 0; i < NT_QUICK_STAGES; i++)
@@ -1360,7 +1464,8 @@ static bool add_default(const struct nt_quick_config *q, struct undo *u,
 	    q->name, table);
 	err = nt_rtnl_route_add(u->ifindex, dst, table);
 	if (err) {
-		nt_error("cannot add the route to %s in table %u: %s", text,
+		error_at(q, allowed_line(q, dst),
+			 "cannot add the route to %s in table %u: %s", text,
 			 table, why(err));
 		return false;
 	}
@@ -1425,7 +1530,7 @@ static bool add_routes(const struct nt_quick_config *q, struct undo *u,
 			    text, q->name, q->table_text);
 			err = nt_rtnl_route_add(u->ifindex, dst, q->table_id);
 			if (err) {
-				error_at(q, q->table_line,
+				error_at(q, allowed_line(q, dst) ?: q->table_line,
 					 "cannot add the route to %s in table %s: %s",
 					 text, q->table_text, why(err));
 				ok = false;
@@ -1447,7 +1552,8 @@ static bool add_routes(const struct nt_quick_config *q, struct undo *u,
 		say("ip %s route add %s dev %s", ipv(dst->family), text, q->name);
 		err = nt_rtnl_route_add(u->ifindex, dst, RT_TABLE_MAIN);
 		if (err) {
-			nt_error("cannot add the route to %s in table %s: %s",
+			error_at(q, allowed_line(q, dst),
+				 "cannot add the route to %s in table %s: %s",
 				 text, table_name(RT_TABLE_MAIN, buf, sizeof(buf)),
 				 why(err));
 			ok = false;

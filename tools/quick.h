@@ -85,6 +85,9 @@ struct nt_quick_address {
  * @dev: the tunnel configuration (what strip prints), for setconf
  * @addrs: the Addresses, in file order
  * @addrs_len: their number
+ * @allowed: every AllowedIPs entry of the peers, host bits cleared, with its
+ *	line (for the messages of route errors)
+ * @allowed_len: their number
  * @dns: the DNS entries, in file order (servers and search domains)
  * @dns_len: their number
  * @mtu: the MTU, 0 when not given
@@ -106,6 +109,8 @@ struct nt_quick_config {
 	struct tunctl_device *dev;
 	struct nt_quick_address *addrs;
 	size_t addrs_len;
+	struct nt_quick_address *allowed;
+	size_t allowed_len;
 	struct nt_quick_item *dns;
 	size_t dns_len;
 	uint32_t mtu;

@@ -282,6 +282,16 @@ sed -i 's|^AllowedIPs = 10.58.1.2/32, fd58:1::2/128|AllowedIPs = 10.58.1.2/33|' 
 nt_check "a bad AllowedIPs on line 9 is named" \
 	fails_saying "ntA.conf:9: 'AllowedIPs' expects" a tunctl up "$conf"
 nt_check "nothing left behind" same_as "$before"
+# A route the kernel refuses (main has 10.58.9.0/24 already), named by
+# the line of its AllowedIPs entry, given with host bits (line 9).
+ip -n "$nsa" route add 10.58.9.0/24 dev veth1
+with_route=$(state)
+write_conf "$conf" "Address = 10.58.1.1/24"
+sed -i 's|^AllowedIPs = 10.58.1.2/32, fd58:1::2/128|&, 10.58.9.7/24|' "$conf"
+nt_check "a route the kernel refuses is named by its AllowedIPs line (9)" \
+	fails_saying "ntA.conf:9: cannot add the route to 10.58.9.0/24 in table main: File exists" a tunctl up "$conf"
+nt_check "nothing left behind" same_as "$with_route"
+ip -n "$nsa" route del 10.58.9.0/24 dev veth1
 # A PostUp that fails (line 5), after the default route's rules were added.
 write_conf "$conf" "Address = 10.58.1.1/24, fd58:1::1/64" "PostUp = exit 3"
 nt_check "a failing PostUp on line 5 is named" \
