@@ -24,7 +24,7 @@ iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables bash coreutils grep sed gawk findutils procps ethtool
 dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography
 flex bison bc libelf-dev linux-libc-dev
-debian-archive-keyring util-linux
+debian-archive-keyring util-linux systemd
 debootstrap dwarves zstd
 clang libclang-rt-dev
 gnuplot-nox
