@@ -26,6 +26,7 @@ dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography
 flex bison bc libelf-dev linux-libc-dev
 debian-archive-keyring util-linux systemd
 debootstrap dwarves zstd
+dpkg-dev debhelper dh-dkms lintian
 clang libclang-rt-dev
 gnuplot-nox
 "
