@@ -24,8 +24,9 @@ iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables nftables bash coreutils grep sed gawk findutils procps ethtool
 dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography
 flex bison bc libelf-dev linux-libc-dev
-debian-archive-keyring util-linux
+debian-archive-keyring util-linux systemd
 debootstrap dwarves zstd
+dpkg-dev debhelper dh-dkms lintian
 clang libclang-rt-dev
 gnuplot-nox
 "

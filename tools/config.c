@@ -141,6 +141,9 @@ static bool assign(struct parser *p, enum key_id k, const char *value)
 		}
 		return nt_value_parse_allowedips(name, value, peer);
 	case K_ENDPOINT:
+		if (p->extra && p->extra->endpoint)
+			return p->extra->endpoint(p->extra->ctx, p->line,
+						  dev->peers_len - 1, value);
 		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
 		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case K_KEEPALIVE:

@@ -51,12 +51,19 @@ struct tunctl_device *nt_config_parse(const char *where, const char *text,
  *       with nt_error() carry the file and line. It returns 1 when it
  *       took the key, 0 when the key is not its either (the parser refuses
  *       it), -1 after reporting an error.
- * @ctx: passed to @key
+ * @endpoint: when set, called for each Endpoint instead of resolving it,
+ *            with the line's number, the index of its peer in the
+ *            device's array and the value without whitespace; the peer
+ *            gets no endpoint. It returns false after reporting an error.
+ *            (tunctl reresolve: the names themselves are what it needs.)
+ * @ctx: passed to @key and @endpoint
  */
 struct nt_config_extra {
 	int (*key)(void *ctx, unsigned int line, const char *section,
 		   const char *key, const char *value, const char *raw,
 		   size_t raw_len);
+	bool (*endpoint)(void *ctx, unsigned int line, size_t peer,
+			 const char *value);
 	void *ctx;
 };
 

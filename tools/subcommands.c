@@ -10,6 +10,7 @@
 #include "monitor.h"
 #include "pubkey.h"
 #include "quick.h"
+#include "reresolve.h"
 #include "set.h"
 #include "setconf.h"
 #include "show.h"
@@ -40,6 +41,8 @@ const struct nt_subcommand nt_subcommands[] = {
 	  "Saves the running configuration of an interface into its wg-quick style file" },
 	{ "strip", nt_quick_main, "<configuration file | interface>",
 	  "Prints a wg-quick style file without its wg-quick keys, for `setconf'" },
+	{ "reresolve", nt_reresolve_main, "<interface> [<configuration file>]",
+	  "Points peers whose handshake is stale at what their Endpoint names resolve to now" },
 	{ "monitor", nt_monitor_main, "[<interface>] [--json]",
 	  "Prints events (handshakes, endpoint and peer changes) as they happen, until interrupted" },
 	{ "genkey", nt_genkey_main, "",

@@ -178,6 +178,10 @@ printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexisten
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$stage/etc/hosts"
 echo ntvm >"$stage/etc/hostname"
+# Names are looked up in /etc/hosts only (the VM has no DNS server); a
+# scenario gives a namespace names of its own in /etc/netns/NS/hosts,
+# which `ip netns exec` binds over /etc/hosts (58-reresolve.sh).
+printf 'hosts: files\n' >"$stage/etc/nsswitch.conf"
 for f in /etc/protocols /etc/services /etc/ethertypes; do
 	[ -e "$f" ] && copy_file "$f"
 done

@@ -25,7 +25,7 @@ _tunctl_quick_names()
 _tunctl_completion()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show showconf set setconf addconf syncconf up down save strip monitor genkey genpsk pubkey help"
+	local commands="show showconf set setconf addconf syncconf up down save strip reresolve monitor genkey genpsk pubkey help"
 	local fields="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump"
 	local i has_peer=0 words
 
@@ -54,7 +54,7 @@ _tunctl_completion()
 	showconf)
 		[[ $COMP_CWORD -eq 2 ]] && COMPREPLY=( $(compgen -W "$(_tunctl_interfaces)" -- "$cur") )
 		;;
-	setconf|addconf|syncconf)
+	setconf|addconf|syncconf|reresolve)
 		if [[ $COMP_CWORD -eq 2 ]]; then
 			COMPREPLY=( $(compgen -W "$(_tunctl_interfaces)" -- "$cur") )
 		elif [[ $COMP_CWORD -eq 3 ]]; then

@@ -1473,6 +1473,59 @@ static void test_good_quick(void)
 	nt_quick_free(q);
 }
 
+/* ---- Endpoint texts kept, not resolved (tunctl reresolve) ---- */
+
+struct kept_endpoints {
+	unsigned int line[4];
+	size_t peer[4];
+	char text[4][64];
+	int n;
+};
+
+static bool keep_endpoint(void *ctx, unsigned int line, size_t peer,
+			  const char *value)
+{
+	struct kept_endpoints *k = ctx;
+
+	if (k->n == 4)
+		return false;
+	k->line[k->n] = line;
+	k->peer[k->n] = peer;
+	snprintf(k->text[k->n], sizeof(k->text[0]), "%s", value);
+	k->n++;
+	return true;
+}
+
+static void test_endpoint_texts(void)
+{
+	static const char text[] =
+		"[Interface]\nPrivateKey = " PRIV1 "\n"
+		"[Peer]\nPublicKey = " PUB1 "\nEndpoint = [fd00::1]:51820\n"
+		"[Peer]\nPublicKey = " PUB2 "\n# a name no resolver knows\n"
+		"Endpoint = no-such-host.invalid : 51821\n";
+	struct kept_endpoints k = { 0 };
+	struct nt_config_extra extra = { .endpoint = keep_endpoint, .ctx = &k };
+	struct tunctl_device *dev;
+	const char *got;
+
+	capture_start();
+	dev = nt_config_parse_extra("r.conf", text, strlen(text), true, &extra);
+	got = capture_end();
+	report(dev && !*got && k.n == 2,
+	       "with an endpoint callback, an unresolvable name parses");
+	if (!dev)
+		diag_diff("(no error)", got);
+	report(k.n == 2 && k.line[0] == 5 && k.peer[0] == 0 &&
+	       !strcmp(k.text[0], "[fd00::1]:51820") && k.line[1] == 9 &&
+	       k.peer[1] == 1 && !strcmp(k.text[1], "no-such-host.invalid:51821"),
+	       "the callback gets each Endpoint's line, peer index and text without whitespace");
+	report(dev && dev->peers_len == 2 &&
+	       !(dev->peers[0].flags & TUNCTL_PEER_HAS_ENDPOINT) &&
+	       !(dev->peers[1].flags & TUNCTL_PEER_HAS_ENDPOINT),
+	       "the peers get no endpoint from the parser");
+	nt_model_device_free(dev);
+}
+
 int main(int argc, char *argv[])
 {
 	tunctl_bin = argc > 1 ? argv[1] : "../../../tools/tunctl";
@@ -1494,6 +1547,7 @@ int main(int argc, char *argv[])
 	test_events();
 	test_bad_quick();
 	test_good_quick();
+	test_endpoint_texts();
 	remove_keyfiles();
 	printf("1..%d\n", test_number);
 	printf("# %d passed, %d failed\n", test_number - failed_tests, failed_tests);
