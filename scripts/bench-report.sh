@@ -13,11 +13,11 @@
 # --in: the run's logs (default .cache/bench). --out: where to write
 # (default bench/, the published results). The published results are
 # only replaced by a whole run that passed: with --failed (make bench saw
-# a failure) or a T filter, or when a row has no figure of one kind, the
-# files go to the --in directory instead and the exit status is 1 for a
-# failure. A row: "# nt-bench: ID better=higher|lower unit=U
-# noisetun=V,V,... wireguard=V,V,... label=TEXT"; "# nt-bench: vm
-# KEY=VALUE..." describes the VM and the profile.
+# a failure) or a T, ROWS, ROUNDS or SECS filter, or when a row has no
+# figure of one kind, the files go to the --in directory instead and the
+# exit status is 1 for a failure. A row: "# nt-bench: ID
+# better=higher|lower unit=U noisetun=V,V,... wireguard=V,V,...
+# label=TEXT"; "# nt-bench: vm KEY=VALUE..." describes the VM and the profile.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +37,7 @@ sed -n 's/^[[:space:]]*# nt-bench: //p' "$results" >"$in/bench-lines"
 [ -s "$in/bench-lines" ] || { echo "bench-report: no nt-bench line in $results" >&2; exit 1; }
 
 partial=0
-[ -n "${T:-}" ] && partial=1
+[ -n "${T:-}${ROWS:-}${ROUNDS:-}${SECS:-}" ] && partial=1
 if [ "$failed" = 1 ] || [ "$partial" = 1 ]; then
 	out=$in
 fi

@@ -66,10 +66,13 @@ fi
 # NT_SUITE=bench (make bench): the scenarios of selftests/bench, on a
 # module built without DEBUG (what users run: DEBUG logs every object)
 # in a VM without the memory debugging options (run-qemu.sh --bench);
-# NT_BENCH_QUICK=1 for the short profile. Logs in .cache/bench/.
+# NT_BENCH_QUICK=1 for the short profile; NT_BENCH_ROWS, NT_BENCH_ROUNDS
+# and NT_BENCH_SECONDS pick workloads and override the profile
+# (selftests/bench/common.sh). Logs in .cache/bench/.
 : "${NT_SUITE:=netns}"
 : "${NT_SOAK_MINUTES:=30}"
 : "${NT_BENCH_QUICK:=0}"
+: "${NT_BENCH_ROWS:=}" "${NT_BENCH_ROUNDS:=}" "${NT_BENCH_SECONDS:=}"
 NT_TIMEOUT_EXTRA=0
 if [ "$NT_SUITE" = soak ]; then
 	NT_TIMEOUT_EXTRA=$((NT_SOAK_MINUTES * 60))
@@ -480,6 +483,8 @@ else
 	      --config "NT_INTEROP_PEERS=${NT_INTEROP_PEERS:-}"
 	      --config "NT_SUITE=$NT_SUITE" --config "NT_SOAK_MINUTES=$NT_SOAK_MINUTES"
 	      --config "NT_TIMEOUT_EXTRA=$NT_TIMEOUT_EXTRA" --config "NT_BENCH_QUICK=$NT_BENCH_QUICK"
+	      --config "NT_BENCH_ROWS=$NT_BENCH_ROWS" --config "NT_BENCH_ROUNDS=$NT_BENCH_ROUNDS"
+	      --config "NT_BENCH_SECONDS=$NT_BENCH_SECONDS"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")
 	# The fuzzers' time, when a lane sets it (80-packet-fuzz, 85-netlink-fuzz).
 	[ -n "${NT_FUZZ_SECONDS:-}" ] && args+=(--config "NT_FUZZ_SECONDS=$NT_FUZZ_SECONDS")

@@ -102,6 +102,7 @@ add() {	# add ROW KIND VALUE
 
 for r in $(seq 1 "$bench_rounds"); do
 	for w in tcp-1 tcp-4 udp-64 udp-1400 ping-idle ping-load; do
+		bench_wanted "$w" || continue
 		line="round $r, $w:"
 		for k in $(bench_order "$r"); do
 			v=
@@ -132,6 +133,7 @@ done
 
 # row ID BETTER UNIT LABEL: record the row and check it has every round.
 row() {
+	bench_wanted "${1%-p[0-9]*}" || return 0
 	bench_row "$1" "$2" "$3" "${fig[$1,noisetun]:-}" "${fig[$1,wireguard]:-}" "${@:4}"
 }
 row tcp-1 higher Mbit/s "TCP, one flow (iperf3), receiver throughput"

@@ -11,7 +11,9 @@
 #
 # NT_BENCH_QUICK=1 (make bench QUICK=1) is the short profile: fewer
 # rounds, shorter runs, fewer peers. NT_BENCH_ROUNDS and NT_BENCH_SECONDS
-# override the rounds and the seconds per throughput run.
+# override the rounds and the seconds per throughput run. NT_BENCH_ROWS
+# (make bench ROWS=regex) runs only the workloads whose name matches
+# (bench_wanted), for measuring one lever on a few rows.
 
 if [ "${NT_BENCH_QUICK:-0}" = 1 ]; then
 	bench_rounds=${NT_BENCH_ROUNDS:-3}
@@ -22,6 +24,12 @@ else
 	bench_secs=${NT_BENCH_SECONDS:-5}
 	bench_quick=0
 fi
+
+# bench_wanted NAME: is the workload NAME picked by NT_BENCH_ROWS (all when
+# it is empty)?
+bench_wanted() {
+	[ -z "${NT_BENCH_ROWS:-}" ] || [[ $1 =~ $NT_BENCH_ROWS ]]
+}
 
 # bench_order R: the two kinds in round R's order.
 bench_order() {

@@ -27,7 +27,8 @@
 # soak for make soak, bench for make bench), NT_SOAK_MINUTES (how long a
 # soak scenario runs),
 # NT_TIMEOUT_EXTRA (seconds added to every scenario's timeout: make soak),
-# NT_BENCH_QUICK=1 (make bench QUICK=1: the benchmarks' short profile).
+# NT_BENCH_QUICK=1 (make bench QUICK=1: the benchmarks' short profile),
+# NT_BENCH_ROWS, NT_BENCH_ROUNDS, NT_BENCH_SECONDS (selftests/bench/common.sh).
 #
 # Boot words: a scenario whose first 30 lines hold "# nt-boot: WORDS"
 # (kernel command-line words, e.g. ipv6.disable=1) runs only in a VM
@@ -39,6 +40,7 @@ set -u
 NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r) NT_SLOW=0
 NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6 NT_SUITE=netns NT_SOAK_MINUTES=30
 NT_TIMEOUT_EXTRA=0 NT_INTEROP_PEERS='' NT_BENCH_QUICK=0
+NT_BENCH_ROWS='' NT_BENCH_ROUNDS='' NT_BENCH_SECONDS=''
 # shellcheck disable=SC1091
 . /nt/config
 # nt_ktap_status, for the verdict of each scenario
@@ -46,6 +48,10 @@ NT_TIMEOUT_EXTRA=0 NT_INTEROP_PEERS='' NT_BENCH_QUICK=0
 . /nt/selftests/ktap.sh
 export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE
 export NT_SOAK_MINUTES NT_INTEROP_PEERS NT_BENCH_QUICK
+# Empty means the profile's own (common.sh tests :-, not -).
+[ -n "$NT_BENCH_ROWS" ] && export NT_BENCH_ROWS
+[ -n "$NT_BENCH_ROUNDS" ] && export NT_BENCH_ROUNDS
+[ -n "$NT_BENCH_SECONDS" ] && export NT_BENCH_SECONDS
 results=${NT_RESULTS:-/dev/null}
 exec 3>>"$results"
 kmsg=${NT_KMSG:-/run/nt/kmsg.log}
