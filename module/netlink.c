@@ -161,7 +161,8 @@ static const struct nla_policy get_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 					    .len = IFNAMSIZ - 1 },
 	[NOISETUN_A_DEVICE_PRIVATE_KEY ... NOISETUN_A_DEVICE_DROPS] = {
 		.type = NLA_REJECT,
-		.reject_message = "GET_DEVICE takes only IFINDEX or IFNAME, QUERY_PEER and QUERY_FLAGS",
+		.reject_message =
+			"GET_DEVICE takes IFINDEX or IFNAME, QUERY_PEER, QUERY_FLAGS",
 	},
 	[NOISETUN_A_DEVICE_QUERY_PEER]	=
 		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
@@ -583,11 +584,13 @@ static int get_device_start(struct netlink_callback *cb)
  * built under RTNL too (for the name). Each message is built under
  * device_update_lock, so it is consistent in itself; across messages the
  * device's generation tells whether anything changed, and if so the
- * message is flagged NLM_F_DUMP_INTR and the dump ends there: the caller
- * must restart anyway, and the cursor may point at a removed peer or a
- * freed allowed IP, which are then never touched (the dead peer is still
- * referenced, only its is_dead flag is read). The device is reached
- * through the context, never through a peer (CVE-2024-26950/26951).
+ * message is flagged NLM_F_DUMP_INTR. The dump then goes on from its
+ * cursor when that is a peer still on the list, so that a large dump
+ * under steady churn still lists every peer that stays; it ends there
+ * when the cursor is a removed peer or an allowed IP that may have been
+ * freed, which are never touched (the dead peer is still referenced, only
+ * its is_dead flag is read). The device is reached through the context,
+ * never through a peer (CVE-2024-26950/26951).
  */
 static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -633,11 +636,19 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		peer = ctx->only_peer ?:
 		       list_first_entry_or_null(&ntd->peer_list,
 						struct nt_peer, peer_list);
-	} else if (ctx->generation != ntd->generation ||
-		   ctx->allowedips_seq != ntd->peer_allowedips.seq ||
-		   !ctx->next_peer || READ_ONCE(ctx->next_peer->is_dead)) {
+	} else if (!ctx->next_peer || READ_ONCE(ctx->next_peer->is_dead) ||
+		   (ctx->next_allowedip &&
+		    (ctx->generation != ntd->generation ||
+		     ctx->allowedips_seq != ntd->peer_allowedips.seq))) {
 		peer = NULL;
 	} else {
+		/*
+		 * Between two peers, a change (flagged DUMP_INTR above) does
+		 * not end the dump: the cursor is alive, so on the list, and
+		 * the walk goes on from it. Every peer that stays for the
+		 * whole dump is listed once; one added or removed meanwhile
+		 * may or may not be.
+		 */
 		peer = ctx->next_peer;
 	}
 

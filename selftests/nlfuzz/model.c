@@ -526,7 +526,9 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 		if ((seen & want) != want)
 			BAD(r, "peer lacks attributes (has %#x)", seen);
 		if (m_peer_find(&r->dev, key) >= 0) {
-			BAD(r, "peer listed twice");
+			/* A peer removed and added again during the dump. */
+			if (!r->intr)
+				BAD(r, "peer listed twice");
 			return;
 		}
 		p = m_peer_add(&r->dev, key);
