@@ -43,7 +43,7 @@ fi
 
 nt_netns_new "$ns1" "$ns2" "$nsb"
 nt_keys "$tmp" 1 2 3 4
-tunctl genpsk >"$tmp/psk"
+(umask 077; tunctl genpsk >"$tmp/psk")
 nt_veth_link "$ns1" "$ns2" 10.63.0
 nt_tunnel_pair "$ns1" "$ns2" "$tmp" 10.63.0 10.163.0 63
 
@@ -83,6 +83,18 @@ count() {
 	grep -cE -- "$2" <<<"$1" || true
 }
 
+# peers_are TEXT N: TEXT (nlprobe get) lists N peers; else shows TEXT.
+peers_are() {
+	[ "$(count "$1" "^peer ")" = "$2" ] && return 0
+	echo "not $2 peers in:"
+	echo "$1"
+	return 1
+}
+
+# The checks of this scenario go on after a failure, to tell all at once.
+chk() { nt_check "$@" || true; }
+chk_fails() { nt_check_fails "$@" || true; }
+
 # ---- queries ------------------------------------------------------------
 
 priv1=$(cat "$tmp/k1")
@@ -90,88 +102,88 @@ psk=$(cat "$tmp/psk")
 
 # Test that a GET of one peer (no NLM_F_DUMP) returns the device with that
 # peer only.
-out=$(P1 --no-dump --peer "$pub2" get nt0)
-nt_check "per-peer GET: one peer, the one asked for" \
-	eval '[ "$(count "$out" "^peer ")" = 1 ] && has_lines "$out" "peer $pub2" "ifname nt0" "public_key $pub1" "listen_port 631" "  allowedip 10.163.0.2/32"'
+got=$(P1 --no-dump --peer "$pub2" get nt0) || true
+chk "per-peer GET: one peer, the one asked for" \
+	eval 'peers_are "$got" 1 && has_lines "$got" "peer $pub2" "ifname nt0" "public_key $pub1" "listen_port 631" "  allowedip 10.163.0.2/32"'
 
 # Test that an unknown public key is -ENOENT with an extack message, for
 # the plain GET and for the dump.
-out=$(P1 --no-dump --peer "$pub4" --expect ENOENT get nt0)
-nt_check "per-peer GET of an unknown key: ENOENT, with a message" \
-	grep -q "ENOENT: the device has no peer with this public key" <<<"$out"
-out=$(P1 --peer "$pub4" --expect ENOENT get nt0)
-nt_check "dump of an unknown key: ENOENT, with a message" \
-	grep -q "ENOENT: the device has no peer with this public key" <<<"$out"
+got=$(P1 --no-dump --peer "$pub4" --expect ENOENT get nt0) || true
+chk "per-peer GET of an unknown key: ENOENT, with a message" \
+	grep -q "ENOENT: the device has no peer with this public key" <<<"$got"
+got=$(P1 --peer "$pub4" --expect ENOENT get nt0) || true
+chk "dump of an unknown key: ENOENT, with a message" \
+	grep -q "ENOENT: the device has no peer with this public key" <<<"$got"
 
 # Test that the dump filtered to one peer lists that peer only.
-out=$(P1 --peer "$pub3" get nt0)
-nt_check "dump filter one peer" \
-	eval '[ "$(count "$out" "^peer ")" = 1 ] && has_lines "$out" "peer $pub3" "  endpoint 10.63.0.3:633" "  allowedip 10.163.0.3/32"'
+got=$(P1 --peer "$pub3" get nt0) || true
+chk "dump filter one peer" \
+	eval 'peers_are "$got" 1 && has_lines "$got" "peer $pub3" "  endpoint 10.63.0.3:633" "  allowedip 10.163.0.3/32"'
 
 # Test that NO_ALLOWEDIPS leaves the ranges out and nothing else.
-out=$(P1 --qflags 3 get nt0)
-nt_check "dump filter without allowed IPs" \
-	eval '[ "$(count "$out" "^peer ")" = 2 ] && lacks "$out" allowedip && has_lines "$out" "  endpoint 10.63.0.2:632" "listen_port 631"'
+got=$(P1 --qflags 3 get nt0) || true
+chk "dump filter without allowed IPs" \
+	eval 'peers_are "$got" 2 && lacks "$got" allowedip && has_lines "$got" "  endpoint 10.63.0.2:632" "listen_port 631"'
 
 # Test that STATS_ONLY carries the counters and no configuration.
-out=$(P1 --qflags 4 --stats get nt0)
-nt_check "dump filter statistics only" \
-	eval '[ "$(count "$out" "^peer ")" = 2 ] && [ "$(count "$out" "^  drops ")" = 2 ] && [ "$(count "$out" "^  counter13 ")" = 2 ] && lacks "$out" "^public_key" "^private_key" "^listen_port" "^fwmark" endpoint allowedip preshared persistent_keepalive disabled'
+got=$(P1 --qflags 4 --stats get nt0) || true
+chk "dump filter statistics only" \
+	eval 'peers_are "$got" 2 && [ "$(count "$got" "^  drops ")" = 2 ] && [ "$(count "$got" "^  counter13 ")" = 2 ] && lacks "$got" "^public_key" "^private_key" "^listen_port" "^fwmark" endpoint allowedip preshared persistent_keepalive disabled'
 
 # Test that without the KEYS flag no private or preshared key is in a reply.
-out=$(P1 --qflags 0 get nt0)
-nt_check "no keys without the KEYS flag (dump)" \
-	eval 'lacks "$out" private_key preshared_key && has_lines "$out" "public_key $pub1"'
-out=$(P1 --qflags 0 --no-dump --peer "$pub2" get nt0)
-nt_check "no keys without the KEYS flag (per-peer GET)" \
-	eval 'lacks "$out" private_key preshared_key && has_lines "$out" "peer $pub2"'
+got=$(P1 --qflags 0 get nt0) || true
+chk "no keys without the KEYS flag (dump)" \
+	eval 'lacks "$got" private_key preshared_key && has_lines "$got" "public_key $pub1"'
+got=$(P1 --qflags 0 --no-dump --peer "$pub2" get nt0) || true
+chk "no keys without the KEYS flag (per-peer GET)" \
+	eval 'lacks "$got" private_key preshared_key && has_lines "$got" "peer $pub2"'
 
 # Test that with the flag the keys are there.
-out=$(P1 --qflags 1 get nt0)
-nt_check "keys with the KEYS flag" \
-	has_lines "$out" "private_key $priv1" "  preshared_key $psk"
+got=$(P1 --qflags 1 get nt0) || true
+chk "keys with the KEYS flag" \
+	has_lines "$got" "private_key $priv1" "  preshared_key $psk"
 
 # Test that reading, with or without keys, still needs CAP_NET_ADMIN.
-nt_check "GET with KEYS without CAP_NET_ADMIN: EPERM" \
+chk "GET with KEYS without CAP_NET_ADMIN: EPERM" \
 	P1 --drop-caps --qflags 1 --expect EPERM get nt0
-nt_check "GET without KEYS without CAP_NET_ADMIN: EPERM" \
+chk "GET without KEYS without CAP_NET_ADMIN: EPERM" \
 	P1 --drop-caps --qflags 0 --no-dump --peer "$pub2" --expect EPERM get nt0
 
 # Test that unknown query flags are refused.
-nt_check "unknown QUERY_FLAGS bits: EOPNOTSUPP" \
+chk "unknown QUERY_FLAGS bits: EOPNOTSUPP" \
 	P1 --qflags 8 --expect EOPNOTSUPP get nt0
 
 # Test that QUERY_PEER and QUERY_FLAGS are refused in a SET.
-nt_check "QUERY_PEER in a SET: EINVAL" \
+chk "QUERY_PEER in a SET: EINVAL" \
 	P1 --expect EINVAL set ifname strz nt0 query_peer key "$pub2"
-nt_check "QUERY_FLAGS in a SET: EINVAL" \
+chk "QUERY_FLAGS in a SET: EINVAL" \
 	P1 --expect EINVAL set ifname strz nt0 query_flags u32 1
 
 # Test that tunctl asks for the keys where it prints them: show says
 # (hidden) as wg does, showconf and the private-key field print them.
-out=$(t1 show nt0)
-nt_check "show: private and preshared key (hidden)" \
-	has_lines "$out" "  private key: (hidden)" "  preshared key: (hidden)"
-out=$(WG_HIDE_KEYS=never t1 show nt0)
-nt_check "show with WG_HIDE_KEYS=never prints them" \
-	has_lines "$out" "  private key: $priv1" "  preshared key: $psk"
-nt_check "show nt0 private-key" nt_is "$priv1" t1 show nt0 private-key
-out=$(t1 showconf nt0)
-nt_check "showconf prints the keys" \
-	has_lines "$out" "PrivateKey = $priv1" "PresharedKey = $psk"
-nt_check "show nt0 transfer (statistics only) lists both peers" \
+got=$(t1 show nt0) || true
+chk "show: private and preshared key (hidden)" \
+	has_lines "$got" "  private key: (hidden)" "  preshared key: (hidden)"
+got=$(WG_HIDE_KEYS=never t1 show nt0) || true
+chk "show with WG_HIDE_KEYS=never prints them" \
+	has_lines "$got" "  private key: $priv1" "  preshared key: $psk"
+chk "show nt0 private-key" nt_is "$priv1" t1 show nt0 private-key
+got=$(t1 showconf nt0) || true
+chk "showconf prints the keys" \
+	has_lines "$got" "PrivateKey = $priv1" "PresharedKey = $psk"
+chk "show nt0 transfer (statistics only) lists both peers" \
 	eval '[ "$(t1 show nt0 transfer | wc -l)" = 2 ]'
 
 # Test that show IFACE peer KEY shows that peer only, and refuses others.
-out=$(t1 show nt0 peer "$pub3")
-nt_check "show nt0 peer KEY: that peer only" \
-	eval 'has_lines "$out" "interface: nt0" "peer: $pub3" "  allowed ips: 10.163.0.3/32" && lacks "$out" "$pub2"'
-out=$(t1 show nt0 peer "$pub3" --json)
-nt_check "show nt0 peer KEY --json" \
-	eval 'grep -q "\"public_key\": \"$pub3\"" <<<"$out" && lacks "$out" "$pub2"'
-out=$(t1 show nt0 peer "$pub4" 2>&1) || true
-nt_check "show nt0 peer UNKNOWN fails, naming it" \
-	grep -q "device 'nt0' has no peer $pub4" <<<"$out"
+got=$(t1 show nt0 peer "$pub3") || true
+chk "show nt0 peer KEY: that peer only" \
+	eval 'has_lines "$got" "interface: nt0" "peer: $pub3" "  allowed ips: 10.163.0.3/32" && lacks "$got" "$pub2"'
+got=$(t1 show nt0 peer "$pub3" --json) || true
+chk "show nt0 peer KEY --json" \
+	eval 'grep -q "\"public_key\": \"$pub3\"" <<<"$got" && lacks "$got" "$pub2"'
+got=$(t1 show nt0 peer "$pub4" 2>&1) || true
+chk "show nt0 peer UNKNOWN fails, naming it" \
+	grep -q "device 'nt0' has no peer $pub4" <<<"$got"
 
 # ---- peer flags: disabled -------------------------------------------------
 
@@ -207,29 +219,29 @@ nt_wait_until 10 listening
 t1 set nt0 peer "$pub3" persistent-keepalive off
 
 # Test that the tunnel works before anything is disabled.
-nt_check "ping through the tunnel" nt_wait_until 10 ping1
+chk "ping through the tunnel" nt_wait_until 10 ping1
 conf_before=$(t1 showconf nt0)
 
 t1 set nt0 peer "$pub2" disable
 
 # Test that the peer shows as disabled everywhere, its configuration kept.
-out=$(t1 show nt0)
-nt_check "show: disabled: yes" has_lines "$out" "  disabled: yes"
-nt_check "showconf: Disabled = true" has_lines "$(t1 showconf nt0)" "Disabled = true"
-nt_check "show --json: \"disabled\": true" \
+got=$(t1 show nt0) || true
+chk "show: disabled: yes" has_lines "$got" "  disabled: yes"
+chk "showconf: Disabled = true" has_lines "$(t1 showconf nt0)" "Disabled = true"
+chk "show --json: \"disabled\": true" \
 	grep -q '"disabled": true' <<<"$(t1 show nt0 --json)"
-nt_check "nlprobe: DISABLED 1" has_lines "$(P1 --peer "$pub2" get nt0)" "  disabled 1"
-nt_check "configuration kept (showconf but for Disabled)" \
+chk "nlprobe: DISABLED 1" has_lines "$(P1 --peer "$pub2" get nt0)" "  disabled 1"
+chk "configuration kept (showconf but for Disabled)" \
 	[ "$(t1 showconf nt0 | grep -v '^Disabled = ')" = "$conf_before" ]
 
 # Test that traffic to a disabled peer is dropped, counted, and starts no
 # handshake.
 drops_before=$(peer_field "$ns1" "$pub2" peer_disabled)
 attempts_before=$(peer_field "$ns1" "$pub2" counter13)
-nt_check_fails "no ping to the disabled peer" ping1 -c 3 -i 0.2
+chk_fails "no ping to the disabled peer" ping1 -c 3 -i 0.2
 drops_after=$(peer_field "$ns1" "$pub2" peer_disabled)
-nt_check "3 packets counted as peer_disabled" [ "$((drops_after - drops_before))" -ge 3 ]
-nt_check "no handshake initiated to it" \
+chk "3 packets counted as peer_disabled" [ "$((drops_after - drops_before))" -ge 3 ]
+chk "no handshake initiated to it" \
 	[ "$(peer_field "$ns1" "$pub2" counter13)" = "$attempts_before" ]
 
 # Test that its handshakes are refused and counted: ntq2 starts anew (down
@@ -239,18 +251,18 @@ ip -n "$ns2" link set nt0 up
 hs_before=$(peer_field "$ns1" "$pub2" peer_disabled)
 ping2 -c 1 || true
 refused() { [ "$(peer_field "$ns1" "$pub2" peer_disabled)" -gt "$hs_before" ]; }
-nt_check "the disabled peer's initiation is refused and counted" nt_wait_until 10 refused
-nt_check "the peer got no response: no handshake on its side" \
+chk "the disabled peer's initiation is refused and counted" nt_wait_until 10 refused
+chk "the peer got no response: no handshake on its side" \
 	nt_is "$pub1"$'\t'0 t2 show nt0 latest-handshakes
-nt_check "traffic from it does not get through" eval '! ping2 -c 2 -i 0.3'
+chk "traffic from it does not get through" eval '! ping2 -c 2 -i 0.3'
 nt_diag "peer_disabled: ntq1's peer $(peer_field "$ns1" "$pub2" peer_disabled), device $(device_drop "$ns1" peer_disabled)"
 
 # Test that enabling needs nothing else: the tunnel comes back.
 t1 set nt0 peer "$pub2" enable
-nt_check "enabled again: ping works, no reconfiguring" nt_wait_until 15 ping1
-nt_check "enabled again: the configuration is as before" \
+chk "enabled again: ping works, no reconfiguring" nt_wait_until 15 ping1
+chk "enabled again: the configuration is as before" \
 	[ "$(t1 showconf nt0)" = "$conf_before" ]
-nt_check "enabled again: nlprobe DISABLED 0" has_lines "$(P1 --peer "$pub2" get nt0)" "  disabled 0"
+chk "enabled again: nlprobe DISABLED 0" has_lines "$(P1 --peer "$pub2" get nt0)" "  disabled 0"
 
 # ---- peer flags: description ----------------------------------------------
 
@@ -258,9 +270,9 @@ desc='office router – 2nd floor'
 t1 set nt0 peer "$pub2" description "$desc"
 
 # Test that the description is shown by show, showconf and --json.
-nt_check "show: description" has_lines "$(t1 show nt0)" "  description: $desc"
-nt_check "showconf: Description" has_lines "$(t1 showconf nt0)" "Description = $desc"
-nt_check "show --json: description" \
+chk "show: description" has_lines "$(t1 show nt0)" "  description: $desc"
+chk "showconf: Description" has_lines "$(t1 showconf nt0)" "Description = $desc"
+chk "show --json: description" \
 	grep -qF "\"description\": \"$desc\"" <<<"$(t1 show nt0 --json)"
 
 d64=$(printf '%064d' 7)
@@ -269,48 +281,48 @@ before=$(P1 get nt0)
 
 # Test that 64 bytes pass and 65 are refused by the kernel, with a message,
 # and that the request's other parts are not applied either.
-nt_check "a description of 64 bytes" \
+chk "a description of 64 bytes" \
 	P1 set ifname strz nt0 nest peers nest 0 public_key key "$pub3" description str "$d64" end end
-out=$(P1 --expect EINVAL set ifname strz nt0 nest peers \
+got=$(P1 --expect EINVAL set ifname strz nt0 nest peers \
 	nest 0 public_key key "$pub3" endpoint sa 10.63.0.9:639 description str x end \
-	nest 1 public_key key "$pub2" description str "$d65" end end)
-nt_check "65 bytes: EINVAL with a message" grep -q "EINVAL: peer DESCRIPTION is longer than 64 bytes" <<<"$out"
-out=$(P1 --expect EINVAL set ifname strz nt0 nest peers \
+	nest 1 public_key key "$pub2" description str "$d65" end end) || true
+chk "65 bytes: EINVAL with a message" grep -q "EINVAL: peer DESCRIPTION is longer than 64 bytes" <<<"$got"
+got=$(P1 --expect EINVAL set ifname strz nt0 nest peers \
 	nest 0 public_key key "$pub3" disabled u8 1 end \
-	nest 1 public_key key "$pub2" description hex 6f6666ff6365 end end)
-nt_check "invalid UTF-8: EINVAL with a message" grep -q "EINVAL: peer DESCRIPTION is not printable UTF-8" <<<"$out"
-nt_check "a control character: EINVAL" \
+	nest 1 public_key key "$pub2" description hex 6f6666ff6365 end end) || true
+chk "invalid UTF-8: EINVAL with a message" grep -q "EINVAL: peer DESCRIPTION is not printable UTF-8" <<<"$got"
+chk "a control character: EINVAL" \
 	P1 --expect EINVAL set ifname strz nt0 nest peers nest 0 public_key key "$pub2" description hex 610a62 end end
-nt_check "an overlong UTF-8 form: EINVAL" \
+chk "an overlong UTF-8 form: EINVAL" \
 	P1 --expect EINVAL set ifname strz nt0 nest peers nest 0 public_key key "$pub2" description hex 61c0af end end
-nt_check "DISABLED 2: EINVAL" \
+chk "DISABLED 2: EINVAL" \
 	P1 --expect EINVAL set ifname strz nt0 nest peers nest 0 public_key key "$pub2" disabled u8 2 end end
 after=$(P1 get nt0)
-nt_check "nothing of the refused requests was applied" \
+chk "nothing of the refused requests was applied" \
 	[ "$(grep -v "description $d64" <<<"$after")" = "$before" ]
-nt_check "tunctl refuses 65 bytes itself" eval '! t1 set nt0 peer "$pub2" description "$d65" 2>/dev/null'
+chk "tunctl refuses 65 bytes itself" eval '! t1 set nt0 peer "$pub2" description "$d65" 2>/dev/null'
 
 # Test that syncconf keeps both: the file showconf writes gives them back.
 t1 set nt0 peer "$pub3" disable description "spare"
 t1 showconf nt0 >"$tmp/conf"
-nt_check "syncconf of showconf's file" t1 syncconf nt0 "$tmp/conf"
-nt_check "syncconf kept description and disabled" \
+chk "syncconf of showconf's file" t1 syncconf nt0 "$tmp/conf"
+chk "syncconf kept description and disabled" \
 	[ "$(t1 showconf nt0)" = "$(cat "$tmp/conf")" ]
 grep -v -e '^Description = spare' -e '^Disabled = ' "$tmp/conf" >"$tmp/conf2"
-nt_check "syncconf of a file without them" t1 syncconf nt0 "$tmp/conf2"
-out=$(P1 --peer "$pub3" get nt0)
-nt_check "what the file leaves out is off, as setconf would have it" \
-	eval 'has_lines "$out" "  disabled 0" && lacks "$out" "description"'
-nt_check "the description the file keeps stays" \
+chk "syncconf of a file without them" t1 syncconf nt0 "$tmp/conf2"
+got=$(P1 --peer "$pub3" get nt0) || true
+chk "what the file leaves out is off, as setconf would have it" \
+	eval 'has_lines "$got" "  disabled 0" && lacks "$got" "description"'
+chk "the description the file keeps stays" \
 	has_lines "$(P1 --peer "$pub2" get nt0)" "  description $desc"
 
 # Test that each change was announced as a peer change.
 announced() {	# announced PUB CHANGE N: at least N such events
 	[ "$(grep -c "peer $1: changed: .*$2" "$tmp/events")" -ge "$3" ]
 }
-nt_check "events: disabled, enabled, disabled and cleared by syncconf" \
+chk "events: disabled, enabled, disabled and cleared by syncconf" \
 	nt_wait_until 5 eval 'announced "$pub2" disabled 2 && announced "$pub3" disabled 2'
-nt_check "events: description set, changed and cleared" \
+chk "events: description set, changed and cleared" \
 	nt_wait_until 5 eval 'announced "$pub2" description 1 && announced "$pub3" description 3'
 grep -q "changed: .*disabled\|changed: .*description" "$tmp/events" ||
 	nt_diag "events: $(cat "$tmp/events")"
@@ -360,12 +372,12 @@ nt_check "tunctl show nt0 peer KEY among $total" \
 
 # dump_check FLAGS ID LABEL WANT_IPS: a summary dump with QUERY_FLAGS, timed.
 dump_check() {
-	local out
+	local got
 	ms PB --qflags "$1" summary nt0 >"$tmp/dump"
-	out=$(cat "$tmp/dump")
+	got=$(cat "$tmp/dump")
 	bench "$2" "$elapsed" "dump of $total peers: $3"
-	nt_diag "dump ($3): $out"
-	has_peers() { [ "$(field "$out" peers)" = "$total" ] && [ "$(field "$out" allowedips)" = "$1" ] && [ "$(field "$out" errors)" = 0 ]; }
+	nt_diag "dump ($3): $got"
+	has_peers() { [ "$(field "$got" peers)" = "$total" ] && [ "$(field "$got" allowedips)" = "$1" ] && [ "$(field "$got" errors)" = 0 ]; }
 	nt_check "dump $3: $total peers, $4 ranges" has_peers "$4"
 }
 dump_check 1 dump-all "everything, keys included" "$total"
@@ -373,10 +385,10 @@ dump_check 0 dump-nokeys "without keys" "$total"
 dump_check 2 dump-noips "without allowed IPs" 0
 dump_check 4 dump-stats "statistics only" 0
 ms PB --peer "$pub3" summary nt0 >"$tmp/dump"
-out=$(cat "$tmp/dump")
+got=$(cat "$tmp/dump")
 bench dump-one "$elapsed" "dump filtered to one peer among $total"
 nt_check "dump filtered to one peer among $total" \
-	eval '[ "$(field "$out" peers)" = 1 ] && [ "$(field "$out" allowedips)" = 1 ]'
+	eval '[ "$(field "$got" peers)" = 1 ] && [ "$(field "$got" allowedips)" = 1 ]'
 
 # Test that dumps of all of them keep working while peers come and go:
 # each dump ends normally, without a malformed peer, and lists at least
@@ -397,15 +409,15 @@ nt_bg churn
 dumps=0 bad=0 intr=0 dump_ms=0
 for round in 1 2 3; do
 	ms PB --qflags 2 summary nt0 >"$tmp/dump" 2>&1 || true
-	out=$(cat "$tmp/dump")
+	got=$(cat "$tmp/dump")
 	dumps=$((dumps + 1))
 	dump_ms=$((dump_ms + elapsed))
-	n=$(field "$out" peers)
-	[ "$(field "$out" intr)" = 1 ] && intr=$((intr + 1))
+	n=$(field "$got" peers)
+	[ "$(field "$got" intr)" = 1 ] && intr=$((intr + 1))
 	if [ -z "$n" ] || [ "$n" -lt "$total" ] || [ "$n" -gt $((total + 2)) ] ||
-	   [ "$(field "$out" errors)" != 0 ]; then
+	   [ "$(field "$got" errors)" != 0 ]; then
 		bad=$((bad + 1))
-		nt_diag "bad dump under churn: $out"
+		nt_diag "bad dump under churn: $got"
 	fi
 done
 touch "$tmp/stop"
@@ -417,6 +429,6 @@ nt_check "peers were added and removed during the dumps" [ "$churned" -gt 0 ]
 nt_wait_until 10 eval '! kill -0 "$NT_LAST_PID" 2>/dev/null' || true
 
 # Test that the device is whole afterwards: a quiet dump is consistent.
-out=$(PB --qflags 2 summary nt0)
+got=$(PB --qflags 2 summary nt0)
 nt_check "after the churn: $total or $((total + 1)) peers, not interrupted" \
-	eval '[ "$(field "$out" intr)" = 0 ] && [ "$(field "$out" peers)" -ge "$total" ]'
+	eval '[ "$(field "$got" intr)" = 0 ] && [ "$(field "$got" peers)" -ge "$total" ]'
