@@ -84,8 +84,11 @@
  * next: the next message repeats NOISETUN_A_PEER_PUBLIC_KEY and carries only
  * further NOISETUN_A_PEER_ALLOWEDIPS. The device attributes appear in the
  * first message only. If the configuration changes while a dump is in
- * progress, the kernel sets NLM_F_DUMP_INTR on the next message and the
- * caller must restart the dump.
+ * progress, the kernel sets NLM_F_DUMP_INTR on the next messages and a
+ * caller that needs a consistent picture restarts the dump. The dump goes
+ * on from a peer still present (every peer present throughout is listed
+ * once); it ends when it cannot (its next peer removed, or a change while
+ * inside a peer's allowed IPs).
  *
  * NOISETUN_CMD_SET_DEVICE
  * -----------------------
