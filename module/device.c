@@ -261,6 +261,10 @@ static netdev_tx_t device_xmit(struct sk_buff *skb, struct net_device *dev)
 		reason = NOISETUN_A_DROP_NO_PEER;
 		goto err_icmp;
 	}
+	if (unlikely(READ_ONCE(peer->disabled))) {
+		reason = NOISETUN_A_DROP_PEER_DISABLED;
+		goto err;
+	}
 
 	family = READ_ONCE(peer->endpoint.addr.sa_family);
 	if (unlikely(family != AF_INET && family != AF_INET6)) {

@@ -127,6 +127,9 @@ static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
 	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] =
 		READ_ONLY("peer HANDSHAKE_ATTEMPTS"),
 	[NOISETUN_A_PEER_DROPS]		= READ_ONLY("peer DROPS"),
+	/* Their values are checked by the first pass of SET. */
+	[NOISETUN_A_PEER_DISABLED]	= { .type = NLA_U8 },
+	[NOISETUN_A_PEER_DESCRIPTION]	= { .type = NLA_BINARY },
 };
 
 static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
@@ -141,17 +144,29 @@ static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_FWMARK]	= { .type = NLA_U32 },
 	[NOISETUN_A_DEVICE_PEERS]	= NLA_POLICY_NESTED_ARRAY(peer_policy),
 	[NOISETUN_A_DEVICE_DROPS]	= READ_ONLY("device DROPS"),
+	[NOISETUN_A_DEVICE_QUERY_PEER]	= {
+		.type = NLA_REJECT,
+		.reject_message = "QUERY_PEER is for GET_DEVICE only",
+	},
+	[NOISETUN_A_DEVICE_QUERY_FLAGS]	= {
+		.type = NLA_REJECT,
+		.reject_message = "QUERY_FLAGS is for GET_DEVICE only",
+	},
 };
 
-/* A GET request names the device and nothing else. */
+/* A GET request names the device, and maybe a peer and what to read. */
 static const struct nla_policy get_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_IFINDEX]	= { .type = NLA_U32 },
 	[NOISETUN_A_DEVICE_IFNAME]	= { .type = NLA_NUL_STRING,
 					    .len = IFNAMSIZ - 1 },
-	[NOISETUN_A_DEVICE_PRIVATE_KEY ... NOISETUN_A_DEVICE_MAX] = {
+	[NOISETUN_A_DEVICE_PRIVATE_KEY ... NOISETUN_A_DEVICE_DROPS] = {
 		.type = NLA_REJECT,
-		.reject_message = "GET_DEVICE takes only IFINDEX or IFNAME",
+		.reject_message =
+			"GET_DEVICE takes IFINDEX or IFNAME, QUERY_PEER, QUERY_FLAGS",
 	},
+	[NOISETUN_A_DEVICE_QUERY_PEER]	=
+		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
+	[NOISETUN_A_DEVICE_QUERY_FLAGS]	= { .type = NLA_U32 },
 };
 
 /*
@@ -203,7 +218,9 @@ static struct nt_device *lookup_device(struct net *net, struct nlattr **attrs,
  *                  @generation and @allowedips_seq are unchanged, which
  *                  proves that no allowed IP was freed since.
  * @allowedips_seq: the allowed-IPs table's seq when the dump started
+ * @only_peer: the peer QUERY_PEER names, referenced, or NULL for all
  * @generation: the device's generation when the dump started
+ * @query_flags: the request's NOISETUN_QUERY_F_* bits
  * @started: the first message (device attributes) went out
  */
 struct dump_ctx {
@@ -211,7 +228,9 @@ struct dump_ctx {
 	struct nt_peer *next_peer;
 	struct nt_allowedips_node *next_allowedip;
 	u64 allowedips_seq;
+	struct nt_peer *only_peer;
 	unsigned int generation;
+	u8 query_flags;
 	bool started;
 };
 
@@ -244,24 +263,33 @@ static int put_drops(struct sk_buff *skb, int attrtype,
 	return 0;
 }
 
-static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd)
+static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd,
+			    u32 query_flags)
 {
 	struct nt_static_identity *identity = &ntd->static_identity;
 	int ret = 0;
 
 	ASSERT_RTNL(); /* for the name */
 	if (nla_put_u32(skb, NOISETUN_A_DEVICE_IFINDEX, ntd->dev->ifindex) ||
-	    nla_put_string(skb, NOISETUN_A_DEVICE_IFNAME, ntd->dev->name) ||
-	    nla_put_u16(skb, NOISETUN_A_DEVICE_LISTEN_PORT,
+	    nla_put_string(skb, NOISETUN_A_DEVICE_IFNAME, ntd->dev->name))
+		return -EMSGSIZE;
+	if (query_flags & NOISETUN_QUERY_F_STATS_ONLY)
+		goto drops;
+	if (nla_put_u16(skb, NOISETUN_A_DEVICE_LISTEN_PORT,
 			ntd->incoming_port) ||
 	    nla_put_u32(skb, NOISETUN_A_DEVICE_FWMARK, ntd->fwmark))
 		return -EMSGSIZE;
 
-	/* The caller has CAP_NET_ADMIN, like the one who set the key. */
+	/*
+	 * The private key only when asked for: the caller has CAP_NET_ADMIN
+	 * (like the one who set the key), but a reply that is not meant to
+	 * carry a secret should not, wherever it ends up.
+	 */
 	down_read(&identity->lock);
 	if (identity->has_identity &&
-	    (nla_put(skb, NOISETUN_A_DEVICE_PRIVATE_KEY, NOISETUN_KEY_LEN,
-		     identity->private_key) ||
+	    (((query_flags & NOISETUN_QUERY_F_KEYS) &&
+	      nla_put(skb, NOISETUN_A_DEVICE_PRIVATE_KEY, NOISETUN_KEY_LEN,
+		      identity->private_key)) ||
 	     nla_put(skb, NOISETUN_A_DEVICE_PUBLIC_KEY, NOISETUN_KEY_LEN,
 		     identity->public_key)))
 		ret = -EMSGSIZE;
@@ -269,6 +297,7 @@ static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd)
 	if (ret)
 		return ret;
 
+drops:
 	return put_drops(skb, NOISETUN_A_DEVICE_DROPS, ntd->drops);
 }
 
@@ -296,42 +325,32 @@ static int put_allowedip(struct sk_buff *skb,
 	return 0;
 }
 
-/* A peer's own attributes: everything but its public key and allowed IPs. */
-static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer)
+/*
+ * The configuration of a peer beyond its public key and allowed IPs; the
+ * preshared key only with NOISETUN_QUERY_F_KEYS.
+ */
+static int put_peer_config(struct sk_buff *skb, struct nt_peer *peer,
+			   u32 query_flags)
 {
-	struct __kernel_timespec last_handshake;
-	struct nt_peer_traffic traffic;
-	struct timespec64 walltime;
 	int ret = 0;
 
-	down_read(&peer->handshake.lock);
-	if (nla_put(skb, NOISETUN_A_PEER_PRESHARED_KEY, NOISETUN_KEY_LEN,
-		    peer->handshake.preshared_key))
-		ret = -EMSGSIZE;
-	up_read(&peer->handshake.lock);
-	walltime = ns_to_timespec64(atomic64_read(&peer->walltime_last_handshake_ns));
-	last_handshake.tv_sec = walltime.tv_sec;
-	last_handshake.tv_nsec = walltime.tv_nsec;
-	if (ret)
-		return ret;
-
-	nt_peer_read_traffic(peer, &traffic);
-	if (nla_put(skb, NOISETUN_A_PEER_LAST_HANDSHAKE_TIME,
-		    sizeof(last_handshake), &last_handshake) ||
-	    nla_put_u16(skb, NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+	lockdep_assert_held(&peer->device->device_update_lock);
+	if (query_flags & NOISETUN_QUERY_F_KEYS) {
+		down_read(&peer->handshake.lock);
+		if (nla_put(skb, NOISETUN_A_PEER_PRESHARED_KEY, NOISETUN_KEY_LEN,
+			    peer->handshake.preshared_key))
+			ret = -EMSGSIZE;
+		up_read(&peer->handshake.lock);
+		if (ret)
+			return ret;
+	}
+	if (nla_put_u16(skb, NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
 			READ_ONCE(peer->persistent_keepalive_interval)) ||
-	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_RX_BYTES, traffic.rx_bytes,
-			      NOISETUN_A_PEER_UNSPEC) ||
-	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_TX_BYTES, traffic.tx_bytes,
-			      NOISETUN_A_PEER_UNSPEC) ||
-	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_RX_PACKETS,
-			      traffic.rx_packets, NOISETUN_A_PEER_UNSPEC) ||
-	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_TX_PACKETS,
-			      traffic.tx_packets, NOISETUN_A_PEER_UNSPEC) ||
-	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
-			      traffic.handshake_attempts,
-			      NOISETUN_A_PEER_UNSPEC) ||
-	    nla_put_u32(skb, NOISETUN_A_PEER_PROTOCOL_VERSION, 1))
+	    nla_put_u32(skb, NOISETUN_A_PEER_PROTOCOL_VERSION, 1) ||
+	    nla_put_u8(skb, NOISETUN_A_PEER_DISABLED, peer->disabled) ||
+	    (peer->description[0] &&
+	     nla_put_string(skb, NOISETUN_A_PEER_DESCRIPTION,
+			    peer->description)))
 		return -EMSGSIZE;
 
 	read_lock_bh(&peer->endpoint_lock);
@@ -344,8 +363,45 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer)
 			      sizeof(peer->endpoint.addr6),
 			      &peer->endpoint.addr6);
 	read_unlock_bh(&peer->endpoint_lock);
-	if (ret)
-		return ret;
+	return ret;
+}
+
+/*
+ * A peer's own attributes: everything but its public key and allowed IPs,
+ * or only its statistics with NOISETUN_QUERY_F_STATS_ONLY.
+ */
+static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
+			  u32 query_flags)
+{
+	struct __kernel_timespec last_handshake;
+	struct nt_peer_traffic traffic;
+	struct timespec64 walltime;
+	int ret;
+
+	if (!(query_flags & NOISETUN_QUERY_F_STATS_ONLY)) {
+		ret = put_peer_config(skb, peer, query_flags);
+		if (ret)
+			return ret;
+	}
+	walltime = ns_to_timespec64(atomic64_read(&peer->walltime_last_handshake_ns));
+	last_handshake.tv_sec = walltime.tv_sec;
+	last_handshake.tv_nsec = walltime.tv_nsec;
+
+	nt_peer_read_traffic(peer, &traffic);
+	if (nla_put(skb, NOISETUN_A_PEER_LAST_HANDSHAKE_TIME,
+		    sizeof(last_handshake), &last_handshake) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_RX_BYTES, traffic.rx_bytes,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_TX_BYTES, traffic.tx_bytes,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_RX_PACKETS,
+			      traffic.rx_packets, NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_TX_PACKETS,
+			      traffic.tx_packets, NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
+			      traffic.handshake_attempts,
+			      NOISETUN_A_PEER_UNSPEC))
+		return -EMSGSIZE;
 
 	return put_drops(skb, NOISETUN_A_PEER_DROPS, &peer->stats->drops);
 }
@@ -376,8 +432,11 @@ static enum put_peer_result dump_peer(struct sk_buff *skb, struct dump_ctx *ctx,
 		    peer->handshake.remote_static))
 		goto err_cancel;
 	if (fresh) {
-		if (put_peer_attrs(skb, peer))
+		if (put_peer_attrs(skb, peer, ctx->query_flags))
 			goto err_cancel;
+		if (ctx->query_flags & (NOISETUN_QUERY_F_NO_ALLOWEDIPS |
+					NOISETUN_QUERY_F_STATS_ONLY))
+			goto complete;
 		node = list_first_entry_or_null(&peer->allowedips_list,
 						struct nt_allowedips_node,
 						peer_list);
@@ -438,6 +497,10 @@ static struct nt_peer *put_peers(struct sk_buff *skb, struct dump_ctx *ctx,
 
 	list_for_each_entry_from(peer, &ntd->peer_list, peer_list) {
 		result = dump_peer(skb, ctx, peer, index);
+		if (result == PEER_COMPLETE && ctx->only_peer) {
+			++index;
+			break;
+		}
 		if (result == PEER_COMPLETE) {
 			++index;
 			continue;
@@ -458,13 +521,58 @@ static struct nt_peer *put_peers(struct sk_buff *skb, struct dump_ctx *ctx,
 	return NULL;
 }
 
+/* The query flags of a GET; -EOPNOTSUPP for unknown bits. */
+static int query_flags(struct nlattr **attrs, struct netlink_ext_ack *extack,
+		       u8 *flags)
+{
+	struct nlattr *attr = attrs[NOISETUN_A_DEVICE_QUERY_FLAGS];
+
+	*flags = 0;
+	if (!attr)
+		return 0;
+	if (unknown_flags(attr, __NOISETUN_QUERY_F_ALL)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "unknown bits in QUERY_FLAGS");
+		return -EOPNOTSUPP;
+	}
+	*flags = nla_get_u32(attr);
+	return 0;
+}
+
+/*
+ * The peer QUERY_PEER names, referenced, or an ERR_PTR(-ENOENT) with the
+ * extack saying so. Caller holds device_update_lock, so that the peer is
+ * the one the reply's generation describes.
+ */
+static struct nt_peer *query_peer(struct nt_device *ntd, struct nlattr **attrs,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = attrs[NOISETUN_A_DEVICE_QUERY_PEER];
+	struct nt_peer *peer;
+
+	lockdep_assert_held(&ntd->device_update_lock);
+	peer = nt_pubkey_hashtable_lookup(ntd->peer_hashtable, nla_data(attr));
+	if (peer && !READ_ONCE(peer->is_dead))
+		return peer;
+	nt_peer_put(peer);
+	NL_SET_ERR_MSG_ATTR(extack, attr, "the device has no peer with this public key");
+	return ERR_PTR(-ENOENT);
+}
+
 static int get_device_start(struct netlink_callback *cb)
 {
+	struct nlattr **attrs = nt_compat_dump_attrs(cb);
 	struct nt_device *ntd;
+	int ret;
 
-	/* cb->extack is NULL here on 6.1 (compat.h); errnos still apply. */
-	ntd = lookup_device(sock_net(cb->skb->sk), nt_compat_dump_attrs(cb),
-			    cb->extack);
+	/*
+	 * cb->extack is NULL here on 6.1 (compat.h); errnos still apply.
+	 * The peer is looked up by the first message, whose extack reaches
+	 * the caller on every kernel.
+	 */
+	ret = query_flags(attrs, cb->extack, &dump_ctx(cb)->query_flags);
+	if (ret)
+		return ret;
+	ntd = lookup_device(sock_net(cb->skb->sk), attrs, cb->extack);
 	if (IS_ERR(ntd))
 		return PTR_ERR(ntd);
 	dump_ctx(cb)->ntd = ntd;
@@ -476,11 +584,13 @@ static int get_device_start(struct netlink_callback *cb)
  * built under RTNL too (for the name). Each message is built under
  * device_update_lock, so it is consistent in itself; across messages the
  * device's generation tells whether anything changed, and if so the
- * message is flagged NLM_F_DUMP_INTR and the dump ends there: the caller
- * must restart anyway, and the cursor may point at a removed peer or a
- * freed allowed IP, which are then never touched (the dead peer is still
- * referenced, only its is_dead flag is read). The device is reached
- * through the context, never through a peer (CVE-2024-26950/26951).
+ * message is flagged NLM_F_DUMP_INTR. The dump then goes on from its
+ * cursor when that is a peer still on the list, so that a large dump
+ * under steady churn still lists every peer that stays; it ends there
+ * when the cursor is a removed peer or an allowed IP that may have been
+ * freed, which are never touched (the dead peer is still referenced, only
+ * its is_dead flag is read). The device is reached through the context,
+ * never through a peer (CVE-2024-26950/26951).
  */
 static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -504,8 +614,18 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	genl_dump_check_consistent(cb, hdr);
 
+	if (first && nt_compat_dump_attrs(cb)[NOISETUN_A_DEVICE_QUERY_PEER]) {
+		peer = query_peer(ntd, nt_compat_dump_attrs(cb), cb->extack);
+		if (IS_ERR(peer)) {
+			ret = PTR_ERR(peer);
+			genlmsg_cancel(skb, hdr);
+			goto out;
+		}
+		ctx->only_peer = peer;
+	}
+
 	if (first) {
-		ret = put_device_attrs(skb, ntd);
+		ret = put_device_attrs(skb, ntd, ctx->query_flags);
 		if (ret) {
 			genlmsg_cancel(skb, hdr);
 			goto out;
@@ -513,13 +633,22 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		ctx->started = true;
 		ctx->generation = ntd->generation;
 		ctx->allowedips_seq = ntd->peer_allowedips.seq;
-		peer = list_first_entry_or_null(&ntd->peer_list,
+		peer = ctx->only_peer ?:
+		       list_first_entry_or_null(&ntd->peer_list,
 						struct nt_peer, peer_list);
-	} else if (ctx->generation != ntd->generation ||
-		   ctx->allowedips_seq != ntd->peer_allowedips.seq ||
-		   !ctx->next_peer || READ_ONCE(ctx->next_peer->is_dead)) {
+	} else if (!ctx->next_peer || READ_ONCE(ctx->next_peer->is_dead) ||
+		   (ctx->next_allowedip &&
+		    (ctx->generation != ntd->generation ||
+		     ctx->allowedips_seq != ntd->peer_allowedips.seq))) {
 		peer = NULL;
 	} else {
+		/*
+		 * Between two peers, a change (flagged DUMP_INTR above) does
+		 * not end the dump: the cursor is alive, so on the list, and
+		 * the walk goes on from it. Every peer that stays for the
+		 * whole dump is listed once; one added or removed meanwhile
+		 * may or may not be.
+		 */
 		peer = ctx->next_peer;
 	}
 
@@ -550,9 +679,99 @@ static int get_device_done(struct netlink_callback *cb)
 	struct dump_ctx *ctx = dump_ctx(cb);
 
 	nt_peer_put(ctx->next_peer);
+	nt_peer_put(ctx->only_peer);
 	if (ctx->ntd)
 		dev_put(ctx->ntd->dev);
 	return 0;
+}
+
+/*
+ * Build the one-message reply of a per-peer GET in @size bytes.
+ *
+ * Return: the message, or an ERR_PTR: -EMSGSIZE when the peer does not
+ * fit, -ENOMEM.
+ */
+static struct sk_buff *get_peer_reply(struct genl_info *info,
+				      struct dump_ctx *ctx, struct nt_peer *peer,
+				      size_t size)
+{
+	struct nlattr *peers;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(size, GFP_KERNEL);
+	if (!msg)
+		return ERR_PTR(-ENOMEM);
+	hdr = genlmsg_put_reply(msg, info, &genl_family, 0,
+				NOISETUN_CMD_GET_DEVICE);
+	if (!hdr || put_device_attrs(msg, ctx->ntd, ctx->query_flags))
+		goto err_size;
+	peers = nla_nest_start(msg, NOISETUN_A_DEVICE_PEERS);
+	if (!peers)
+		goto err_size;
+	ctx->next_allowedip = NULL;
+	if (dump_peer(msg, ctx, peer, 0) != PEER_COMPLETE)
+		goto err_size;
+	nla_nest_end(msg, peers);
+	genlmsg_end(msg, hdr);
+	return msg;
+
+err_size:
+	nlmsg_free(msg);
+	return ERR_PTR(-EMSGSIZE);
+}
+
+/* The largest reply of a per-peer GET: the size of a dump's messages. */
+#define GET_PEER_MAX_SIZE 32768
+
+/*
+ * GET without NLM_F_DUMP: one peer, named by QUERY_PEER, in one message.
+ * A peer that does not fit (hundreds of allowed IPs) is read with a dump
+ * carrying the same QUERY_PEER instead.
+ */
+static int get_device_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dump_ctx ctx = { };
+	struct sk_buff *msg;
+	struct nt_peer *peer;
+	int ret;
+
+	if (!info->attrs[NOISETUN_A_DEVICE_QUERY_PEER]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "GET_DEVICE without NLM_F_DUMP needs QUERY_PEER");
+		return -EOPNOTSUPP;
+	}
+	ret = query_flags(info->attrs, info->extack, &ctx.query_flags);
+	if (ret)
+		return ret;
+	ctx.ntd = lookup_device(genl_info_net(info), info->attrs,
+				info->extack);
+	if (IS_ERR(ctx.ntd))
+		return PTR_ERR(ctx.ntd);
+
+	rtnl_lock();
+	mutex_lock(&ctx.ntd->device_update_lock);
+	peer = query_peer(ctx.ntd, info->attrs, info->extack);
+	if (IS_ERR(peer)) {
+		msg = ERR_CAST(peer);
+		peer = NULL;
+	} else {
+		msg = get_peer_reply(info, &ctx, peer, NLMSG_GOODSIZE);
+		if (PTR_ERR_OR_ZERO(msg) == -EMSGSIZE)
+			msg = get_peer_reply(info, &ctx, peer,
+					     GET_PEER_MAX_SIZE);
+		if (PTR_ERR_OR_ZERO(msg) == -EMSGSIZE)
+			NL_SET_ERR_MSG(info->extack,
+				       "the peer does not fit in one message: dump it with QUERY_PEER");
+	}
+	mutex_unlock(&ctx.ntd->device_update_lock);
+	rtnl_unlock();
+
+	nt_peer_put(peer);
+	dev_put(ctx.ntd->dev);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	return genlmsg_reply(msg, info);
 }
 
 /*
@@ -793,6 +1012,8 @@ enum peer_action {
  * @endpoint: the attribute, or NULL
  * @keepalive: the attribute, or NULL
  * @allowedips: the attribute, or NULL
+ * @disabled: the attribute, or NULL
+ * @description: the attribute, checked, or NULL
  */
 struct peer_step {
 	enum peer_action action;
@@ -802,6 +1023,8 @@ struct peer_step {
 	const struct nlattr *endpoint;
 	const struct nlattr *keepalive;
 	const struct nlattr *allowedips;
+	const struct nlattr *disabled;
+	const struct nlattr *description;
 };
 
 /**
@@ -1021,6 +1244,85 @@ static const struct nlattr *second_attr(const struct nlattr *head, int len,
 	return NULL;
 }
 
+/*
+ * The length of a DESCRIPTION's text: one trailing NUL is allowed and not
+ * part of it.
+ */
+static int description_len(const struct nlattr *attr)
+{
+	const char *text = nla_data(attr);
+	int len = nla_len(attr);
+
+	return len && !text[len - 1] ? len - 1 : len;
+}
+
+/*
+ * Is @text, @len bytes, UTF-8 in its shortest form, without surrogates,
+ * code points beyond U+10FFFF, or control characters (C0, DEL, C1)? The
+ * last rule keeps a description on one line of a configuration file.
+ */
+static bool is_printable_utf8(const u8 *text, int len)
+{
+	int i = 0, n, k;
+	u32 cp, min;
+
+	while (i < len) {
+		u8 c = text[i];
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			++i;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; ++k) {
+			if ((text[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (text[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static int check_description(const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	int len = description_len(attr);
+
+	if (len > NOISETUN_DESCRIPTION_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "peer DESCRIPTION is longer than 64 bytes");
+		return -EINVAL;
+	}
+	if (!is_printable_utf8(nla_data(attr), len)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "peer DESCRIPTION is not printable UTF-8 (control characters are refused)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Decide one element of PEERS, as if every earlier one had been applied. */
 static int plan_peer(struct set_plan *plan, struct peer_step *step,
 		     const struct nlattr *nest, struct netlink_ext_ack *extack)
@@ -1058,8 +1360,21 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 		NL_SET_ERR_MSG_ATTR(extack, dup, "PRESHARED_KEY given twice");
 		return -EINVAL;
 	}
+	if (tb[NOISETUN_A_PEER_DISABLED] &&
+	    nla_get_u8(tb[NOISETUN_A_PEER_DISABLED]) > 1) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NOISETUN_A_PEER_DISABLED],
+				    "peer DISABLED must be 0 or 1");
+		return -EINVAL;
+	}
+	if (tb[NOISETUN_A_PEER_DESCRIPTION]) {
+		ret = check_description(tb[NOISETUN_A_PEER_DESCRIPTION], extack);
+		if (ret)
+			return ret;
+	}
 	if (tb[NOISETUN_A_PEER_FLAGS])
 		step->flags = nla_get_u32(tb[NOISETUN_A_PEER_FLAGS]);
+	step->disabled = tb[NOISETUN_A_PEER_DISABLED];
+	step->description = tb[NOISETUN_A_PEER_DESCRIPTION];
 	step->preshared_key = tb[NOISETUN_A_PEER_PRESHARED_KEY];
 	step->endpoint = tb[NOISETUN_A_PEER_ENDPOINT];
 	step->keepalive = tb[NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL];
@@ -1337,12 +1652,41 @@ static void apply_allowedips(struct set_plan *plan, struct nt_peer *peer,
 	}
 }
 
+/*
+ * Switch a peer off, keeping its configuration: from here on nothing
+ * makes a session or a handshake with it (the data path and the timers
+ * test @disabled), so what it has now is all there is to clear.
+ */
+static void disable_peer(struct nt_peer *peer)
+{
+	WRITE_ONCE(peer->disabled, true);
+	nt_timers_stop(peer);
+	nt_noise_keypairs_clear(&peer->keypairs);
+	nt_noise_handshake_clear(&peer->handshake);
+	nt_peer_purge_staged_packets(peer);
+	/* Once enabled again, the first packet handshakes at once. */
+	nt_send_handshake_forget(peer);
+}
+
+/* Apply DESCRIPTION; true when it changed. */
+static bool apply_description(struct nt_peer *peer, const struct nlattr *attr)
+{
+	char text[NOISETUN_DESCRIPTION_MAX + 1] = "";
+	bool changed;
+
+	memcpy(text, nla_data(attr), description_len(attr));
+	changed = strcmp(text, peer->description);
+	memcpy(peer->description, text, sizeof(text));
+	return changed;
+}
+
 static void apply_step(struct set_plan *plan, struct peer_step *step,
 		       struct list_head *dead)
 {
 	struct nt_device *ntd = plan->ntd;
 	struct nt_peer *peer = step->peer;
 	bool added = step->action == PEER_ADD;
+	bool enabled = false;
 	u32 changes = 0;
 
 	switch (step->action) {
@@ -1359,11 +1703,27 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 		 */
 		if (plan->set_identity)
 			nt_noise_handshake_precompute_static_static(&peer->handshake);
+		/* Disabled before anything can find it. */
+		if (step->disabled)
+			peer->disabled = nla_get_u8(step->disabled);
 		nt_peer_add(peer);
 		break;
 	case PEER_UPDATE:
+		if (!step->disabled ||
+		    nla_get_u8(step->disabled) == peer->disabled)
+			break;
+		changes |= NOISETUN_EVENT_CHANGE_DISABLED;
+		if (nla_get_u8(step->disabled)) {
+			disable_peer(peer);
+		} else {
+			WRITE_ONCE(peer->disabled, false);
+			enabled = true;
+		}
 		break;
 	}
+
+	if (step->description && apply_description(peer, step->description))
+		changes |= NOISETUN_EVENT_CHANGE_DESCRIPTION;
 
 	if (step->preshared_key) {
 		down_write(&peer->handshake.lock);
@@ -1428,6 +1788,10 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 	 */
 	if (netif_running(ntd->dev))
 		nt_send_staged_packets(peer);
+	/* Enabled again: a persistent keepalive restarts as configured. */
+	if (enabled && netif_running(ntd->dev) &&
+	    peer->persistent_keepalive_interval)
+		nt_send_keepalive(peer);
 }
 
 static void device_key_event(struct set_plan *plan)
@@ -1619,6 +1983,7 @@ out_wipe:
 static const struct genl_ops genl_ops[] = {
 	{
 		.cmd = NOISETUN_CMD_GET_DEVICE,
+		.doit = get_device_doit,
 		.start = get_device_start,
 		.dumpit = get_device_dump,
 		.done = get_device_done,

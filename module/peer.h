@@ -165,6 +165,11 @@ struct nt_peer_traffic {
  *                      the round trip of the handshake-complete event
  * @endpoint_event_jiffies: when the last endpoint-changed event was sent;
  *                          at most one a second (cmpxchg, no lock)
+ * @disabled: the peer is switched off by configuration: no session, no
+ *            handshake either way, its traffic dropped (peer_disabled).
+ *            Written under device_update_lock; read with READ_ONCE().
+ * @description: the peer's name given by configuration, UTF-8, NUL
+ *               terminated, "" when none; under device_update_lock
  * @is_dead: set once the peer is unlinked from every lookup structure;
  *           whoever holds a reference and might hand it to another context
  *           checks it first (READ_ONCE()), inside an RCU-bh section that
@@ -209,6 +214,8 @@ struct nt_peer {
 	atomic64_t last_sent_handshake_ns;
 	atomic64_t initiation_sent_ns;
 	unsigned long endpoint_event_jiffies;
+	bool disabled;
+	char description[NOISETUN_DESCRIPTION_MAX + 1];
 	bool is_dead;
 	struct kref refcount;
 	struct rcu_head rcu;

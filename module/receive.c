@@ -297,6 +297,16 @@ static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 		nt_device_count_drop(ntd, drop);
 		return;
 	}
+	/*
+	 * A disabled peer's handshakes are refused once they authenticate,
+	 * so that they are counted as the peer's. Its consumed initiation
+	 * leaves nothing behind: no response is made, so no session.
+	 */
+	if (unlikely(READ_ONCE(peer->disabled))) {
+		nt_peer_count_drop(peer, NOISETUN_A_DROP_PEER_DISABLED);
+		nt_peer_put(peer);
+		return;
+	}
 	handshake_authenticated(peer, skb);
 	if (initiation)
 		answer_initiation(ntd, peer);
@@ -354,6 +364,12 @@ void nt_receive_data(struct nt_device *ntd, struct sk_buff *skb)
 		 * drop is the device's, as for an index already unhashed.
 		 */
 		nt_device_count_drop(ntd, NOISETUN_A_DROP_BAD_KEYPAIR);
+		goto err;
+	}
+	/* A session that outlived disabling (made while it happened). */
+	if (unlikely(READ_ONCE(peer->disabled))) {
+		rcu_read_unlock_bh();
+		nt_peer_count_drop(peer, NOISETUN_A_DROP_PEER_DISABLED);
 		goto err;
 	}
 	if (unlikely(!nt_queue_enqueue_rx(ntd, peer, skb))) {

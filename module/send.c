@@ -49,7 +49,8 @@ static void send_initiation(struct nt_peer *peer)
 {
 	struct message_handshake_initiation packet;
 
-	if (unlikely(READ_ONCE(peer->is_dead)) || !may_initiate(peer))
+	if (unlikely(READ_ONCE(peer->is_dead) || READ_ONCE(peer->disabled)) ||
+	    !may_initiate(peer))
 		return;
 	atomic64_set(&peer->last_sent_handshake_ns, ktime_get_coarse_boottime_ns());
 	/*
@@ -95,7 +96,8 @@ static void queue_initiation(struct nt_peer *peer, bool is_retry)
 	 * cancelled.
 	 */
 	rcu_read_lock_bh();
-	if (likely(!READ_ONCE(peer->is_dead)) && may_initiate(peer))
+	if (likely(!READ_ONCE(peer->is_dead) && !READ_ONCE(peer->disabled)) &&
+	    may_initiate(peer))
 		queue_work(peer->device->handshake_wq,
 			   &peer->transmit_handshake_work);
 	rcu_read_unlock_bh();
@@ -235,6 +237,9 @@ void nt_send_keepalive(struct nt_peer *peer)
 	struct net_device *dev = peer->device->dev;
 	struct sk_buff *skb;
 
+	/* A disabled peer has no session to keep alive. */
+	if (unlikely(READ_ONCE(peer->disabled)))
+		return;
 	if (!skb_queue_empty_lockless(&peer->staged_packet_queue))
 		goto send;
 	skb = alloc_skb(dev->needed_headroom + LL_MAX_HEADER +

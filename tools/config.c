@@ -25,6 +25,8 @@ enum key_id {
 	K_ALLOWED_IPS,
 	K_ENDPOINT,
 	K_KEEPALIVE,
+	K_DISABLED,
+	K_DESCRIPTION,
 	K_COUNT
 };
 
@@ -40,6 +42,8 @@ static const struct {
 	[K_ALLOWED_IPS] = { "AllowedIPs", true },
 	[K_ENDPOINT] = { "Endpoint", true },
 	[K_KEEPALIVE] = { "PersistentKeepalive", true },
+	[K_DISABLED] = { "Disabled", true },
+	[K_DESCRIPTION] = { "Description", true },
 };
 
 enum section { S_NONE, S_INTERFACE, S_PEER };
@@ -109,6 +113,39 @@ static int lookup_key(const char *name)
 	return -1;
 }
 
+/*
+ * Description is free text: its value is taken from the line as written
+ * (p->raw), not from the copy without spaces, up to a '#' (a comment) and
+ * without the spaces around it.
+ */
+static bool assign_description(struct parser *p, struct tunctl_peer *peer)
+{
+	const char *start = memchr(p->raw, '=', p->raw_len), *end;
+	char text[4 * NOISETUN_DESCRIPTION_MAX + 1];
+	size_t len;
+
+	end = p->raw + p->raw_len;
+	if (!start) {
+		nt_error("'Description' expects text");
+		return false;
+	}
+	start++;
+	end = memchr(start, '#', (size_t)(end - start)) ?: end;
+	while (start < end && nt_value_is_space(*start))
+		start++;
+	while (end > start && nt_value_is_space(end[-1]))
+		end--;
+	len = (size_t)(end - start);
+	if (len >= sizeof(text)) {
+		nt_error("'Description' expects at most %d bytes of text, got %zu",
+			 NOISETUN_DESCRIPTION_MAX, len);
+		return false;
+	}
+	memcpy(text, start, len);
+	text[len] = '\0';
+	return nt_value_parse_description("Description", text, peer);
+}
+
 static bool assign(struct parser *p, enum key_id k, const char *value)
 {
 	struct tunctl_device *dev = p->dev;
@@ -150,6 +187,11 @@ static bool assign(struct parser *p, enum key_id k, const char *value)
 		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
 		return nt_value_parse_keepalive(name, value,
 						&peer->keepalive_seconds);
+	case K_DISABLED:
+		peer->flags |= TUNCTL_PEER_HAS_DISABLED;
+		return nt_value_parse_bool(name, value, &peer->disabled);
+	case K_DESCRIPTION:
+		return assign_description(p, peer);
 	case K_COUNT:
 		break;
 	}
@@ -187,8 +229,8 @@ static bool process(struct parser *p, char *text)
 	if (k < 0) {
 		nt_error("unknown key '%s'; expected %s", text,
 			 p->section == S_PEER ?
-			 "PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive" :
-			 "PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive in [Peer]");
+			 "PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description" :
+			 "PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]");
 		return false;
 	}
 	if (p->section == S_NONE) {

@@ -39,6 +39,7 @@ static const char *const nt_drop_names[NOISETUN_A_DROP_MAX + 1] = {
 	[NOISETUN_A_DROP_TX_QUEUE_FULL] = "tx_queue_full",
 	[NOISETUN_A_DROP_BAD_PACKET] = "bad_packet",
 	[NOISETUN_A_DROP_NO_MEMORY] = "no_memory",
+	[NOISETUN_A_DROP_PEER_DISABLED] = "peer_disabled",
 };
 
 #endif /* NT_DROP_NAMES_H */

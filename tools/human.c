@@ -143,6 +143,13 @@ static void print_peer(const struct human *h, const struct tunctl_peer *peer)
 	nt_key_to_base64(b64, peer->public_key);
 	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
 		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
+	/* noisetun's own lines, only when set: else wg's output. */
+	if (peer->description[0])
+		fprintf(h->out, "  %sdescription%s: %s\n", esc(h, BOLD),
+			esc(h, RESET), peer->description);
+	if (peer->disabled)
+		fprintf(h->out, "  %sdisabled%s: %syes%s\n", esc(h, BOLD),
+			esc(h, RESET), esc(h, RED), esc(h, RESET));
 	if (peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY)
 		fprintf(h->out, "  %spreshared key%s: %s\n", esc(h, BOLD),
 			esc(h, RESET), format_secret(b64, peer->preshared_key));

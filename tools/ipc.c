@@ -29,6 +29,7 @@
 
 #include "error.h"
 #include "ipc.h"
+#include "key.h"
 #include "model.h"
 #include "uapi.h"
 
@@ -422,6 +423,16 @@ static int merge_reply(const struct nlmsghdr *nlh, void *data)
 
 int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 {
+	struct nt_uapi_query query = { .flags = NOISETUN_QUERY_F_KEYS,
+				       .dump = true };
+
+	return nt_ipc_query_device(name, &query, devp);
+}
+
+int nt_ipc_query_device(const char *name, const struct nt_uapi_query *query,
+			struct tunctl_device **devp)
+{
+	struct nt_uapi_query dump_query = *query;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct tunctl_device *dev = NULL;
 	struct nt_ipc_request req;
@@ -440,15 +451,27 @@ int nt_ipc_get_device(const char *name, struct tunctl_device **devp)
 			ret = -ENOMEM;
 			break;
 		}
-		nlh = nt_uapi_build_get(buf, sizeof(buf), req.family, nt_ipc_seq(),
-					name);
+		nlh = nt_uapi_build_query(buf, sizeof(buf), req.family,
+					  nt_ipc_seq(), name, query);
 		ret = nlh ? nt_ipc_transact(&req, nlh, merge_reply, dev) : -EMSGSIZE;
+		/* A peer too large for one message: the same, as a dump. */
+		if (ret == -EMSGSIZE && nlh && !query->dump) {
+			dump_query.dump = true;
+			query = &dump_query;
+			ret = -EINTR;
+		}
 		if (ret != -EINTR)
 			break;
 		nt_model_device_free(dev);
 		dev = NULL;
 	}
-	if (ret) {
+	if (ret == -ENOENT && query->has_peer) {
+		char b64[NT_KEY_B64_LEN + 1];
+
+		nt_key_to_base64(b64, query->peer);
+		nt_error("device '%s' has no peer %s", name, b64);
+		nt_model_device_free(dev);
+	} else if (ret) {
 		report("read", name, ret, req.extack);
 		nt_model_device_free(dev);
 	} else {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct nt_uapi_event;
+struct nt_uapi_query;
 struct mnl_socket;
 struct nlmsghdr;
 struct tunctl_device;
@@ -111,6 +112,21 @@ int nt_ipc_transact(struct nt_ipc_request *req, struct nlmsghdr *msg,
  * Return: 0 or -errno.
  */
 int nt_ipc_get_device(const char *name, struct tunctl_device **devp);
+
+/**
+ * nt_ipc_query_device() - read what @query asks for of a device
+ * @name: the interface name
+ * @query: filters and flags (nt_ipc_get_device() asks for everything,
+ *         keys included); a plain request for one peer is repeated as a
+ *         dump when the peer does not fit in one message
+ * @devp: receives the model, to free with nt_model_device_free()
+ *
+ * Errors are reported with nt_error(), an unknown peer as such.
+ *
+ * Return: 0 or -errno.
+ */
+int nt_ipc_query_device(const char *name, const struct nt_uapi_query *query,
+			struct tunctl_device **devp);
 
 /**
  * nt_ipc_set_device() - apply a change, split over as many requests as

@@ -7,13 +7,14 @@
  *     "peers": [{"public_key", "preshared_key", "endpoint",
  *       "allowed_ips": ["10.0.0.0/24", ...], "latest_handshake",
  *       "rx_bytes", "tx_bytes", "rx_packets", "tx_packets",
- *       "handshake_attempts", "persistent_keepalive",
- *       "drops": {...}}, ...]}, ...]}
+ *       "handshake_attempts", "persistent_keepalive", "disabled",
+ *       "description", "drops": {...}}, ...]}, ...]}
  *
  * Keys are base64 as in `dump` (the kernel answers only CAP_NET_ADMIN
  * callers, who may read them); an absent key or endpoint is null;
  * "latest_handshake" is unix seconds, 0 for never; "fwmark" and
- * "persistent_keepalive" are 0 when off. Drop reasons use the names of
+ * "persistent_keepalive" are 0 when off; "disabled" is a boolean and
+ * "description" a string, null when none. Drop reasons use the names of
  * the uapi header's comments.
  */
 #include <arpa/inet.h>
@@ -25,7 +26,10 @@
 #include "key.h"
 #include "model.h"
 
-/* A JSON string. Interface names are the only free text we print. */
+/*
+ * A JSON string: interface names and peer descriptions, which the kernel
+ * keeps to UTF-8 without control characters; these are escaped anyway.
+ */
 void nt_json_print_string(FILE *out, const char *s)
 {
 	fputc('"', out);
@@ -103,6 +107,13 @@ static void print_peer(FILE *out, const struct tunctl_peer *p)
 		p->handshake_attempts);
 	fprintf(out, ",\n          \"persistent_keepalive\": %u",
 		p->keepalive_seconds);
+	fprintf(out, ",\n          \"disabled\": %s",
+		p->disabled ? "true" : "false");
+	fputs(",\n          \"description\": ", out);
+	if (p->description[0])
+		nt_json_print_string(out, p->description);
+	else
+		fputs("null", out);
 	fputs(",\n          \"drops\": ", out);
 	print_drops(out, p->drops, "          ");
 	fputs("\n        }", out);

@@ -56,6 +56,9 @@ enum tunctl_device_has {
  * @TUNCTL_PEER_UPDATE_ONLY: the change only updates an existing peer
  * @TUNCTL_PEER_HAS_DROPS: the kernel gave the peer's drop counters
  * @TUNCTL_PEER_HAS_PUBLIC_KEY: public_key was given
+ * @TUNCTL_PEER_HAS_DISABLED: disabled is meaningful
+ * @TUNCTL_PEER_HAS_DESCRIPTION: description is meaningful (read back: the
+ *                               kernel gave one, which is never empty)
  */
 enum tunctl_peer_has {
 	TUNCTL_PEER_HAS_PRESHARED_KEY = 1U << 0,
@@ -66,6 +69,8 @@ enum tunctl_peer_has {
 	TUNCTL_PEER_UPDATE_ONLY = 1U << 5,
 	TUNCTL_PEER_HAS_DROPS = 1U << 6,
 	TUNCTL_PEER_HAS_PUBLIC_KEY = 1U << 7,
+	TUNCTL_PEER_HAS_DISABLED = 1U << 8,
+	TUNCTL_PEER_HAS_DESCRIPTION = 1U << 9,
 };
 
 /**
@@ -112,6 +117,8 @@ union tunctl_endpoint {
  * @tx_packets: packets sent (noisetun only)
  * @handshake_attempts: handshake initiations sent (noisetun only)
  * @drops: drop counters indexed by enum noisetun_drop_attr
+ * @disabled: the peer is switched off (its configuration kept)
+ * @description: the peer's name, UTF-8, NUL terminated
  * @allowedips: array of @allowedips_len ranges
  * @allowedips_len: number of ranges in use
  * @allowedips_cap: allocated length of @allowedips
@@ -130,6 +137,8 @@ struct tunctl_peer {
 	uint64_t tx_packets;
 	uint64_t handshake_attempts;
 	uint64_t drops[NOISETUN_A_DROP_MAX + 1];
+	bool disabled;
+	char description[NOISETUN_DESCRIPTION_MAX + 1];
 	struct tunctl_allowedip *allowedips;
 	size_t allowedips_len;
 	size_t allowedips_cap;

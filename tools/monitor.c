@@ -66,6 +66,8 @@ static const struct {
 	{ NOISETUN_EVENT_CHANGE_ENDPOINT, "endpoint" },
 	{ NOISETUN_EVENT_CHANGE_ALLOWEDIPS, "allowed-ips" },
 	{ NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE, "persistent-keepalive" },
+	{ NOISETUN_EVENT_CHANGE_DISABLED, "disabled" },
+	{ NOISETUN_EVENT_CHANGE_DESCRIPTION, "description" },
 };
 
 #define CHANGE_NAMES (sizeof(change_names) / sizeof(change_names[0]))

@@ -22,6 +22,9 @@ enum word {
 	W_ENDPOINT,
 	W_KEEPALIVE,
 	W_ALLOWED_IPS,
+	W_DISABLE,
+	W_ENABLE,
+	W_DESCRIPTION,
 	W_COUNT
 };
 
@@ -39,6 +42,9 @@ static const struct {
 	[W_ENDPOINT] = { "endpoint", true, "HOST:PORT or [IPv6]:PORT" },
 	[W_KEEPALIVE] = { "persistent-keepalive", true, "seconds 0-65535 or 'off'" },
 	[W_ALLOWED_IPS] = { "allowed-ips", true, "[+|-]IP[/CIDR][,...]" },
+	[W_DISABLE] = { "disable", true, NULL },
+	[W_ENABLE] = { "enable", true, NULL },
+	[W_DESCRIPTION] = { "description", true, "text of at most 64 bytes" },
 };
 
 static int lookup(const char *word)
@@ -93,6 +99,17 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
 		ok = nt_value_parse_allowedips(name, stripped, peer);
 		free(stripped);
 		return ok;
+	case W_DISABLE:
+	case W_ENABLE:
+		if (peer->flags & TUNCTL_PEER_HAS_DISABLED) {
+			nt_error("'enable' and 'disable' are given together for the same peer");
+			return false;
+		}
+		peer->flags |= TUNCTL_PEER_HAS_DISABLED;
+		peer->disabled = w == W_DISABLE;
+		return true;
+	case W_DESCRIPTION:
+		return nt_value_parse_description(name, value, peer);
 	case W_PEER:
 	case W_COUNT:
 		break;
@@ -118,7 +135,7 @@ struct tunctl_device *nt_setargs_parse(int argc, const char *const argv[])
 		w = lookup(argv[i]);
 		if (w < 0) {
 			nt_error("unknown word '%s'; expected %s", argv[i],
-				 peer ? "remove, preshared-key, endpoint, persistent-keepalive, allowed-ips or peer" :
+				 peer ? "remove, preshared-key, endpoint, persistent-keepalive, allowed-ips, disable, enable, description or peer" :
 					"listen-port, fwmark, private-key or peer");
 			goto err;
 		}

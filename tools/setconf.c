@@ -96,6 +96,15 @@ static bool sync_with_current(struct tunctl_device *file)
 			peer->keepalive_seconds = 0;
 			peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
 		}
+		if (old->disabled && !(peer->flags & TUNCTL_PEER_HAS_DISABLED)) {
+			peer->disabled = false;
+			peer->flags |= TUNCTL_PEER_HAS_DISABLED;
+		}
+		if (old->description[0] &&
+		    !(peer->flags & TUNCTL_PEER_HAS_DESCRIPTION)) {
+			peer->description[0] = '\0';
+			peer->flags |= TUNCTL_PEER_HAS_DESCRIPTION;
+		}
 	}
 	for (i = 0; i < cur->peers_len; i++) {
 		struct tunctl_peer *peer;

@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tunctl show [{IFACE | all | interfaces} [FIELD]] [--json]
+ * tunctl show IFACE peer KEY [--json]
+ *
+ * Each form asks the kernel for what it prints and no more: the keys only
+ * where they are printed (or, for the human form, where "(hidden)" says
+ * that one is set), the statistics alone for the fields made of them.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "dump.h"
 #include "error.h"
@@ -14,6 +21,8 @@
 #include "model.h"
 #include "show.h"
 #include "subcommands.h"
+#include "uapi.h"
+#include "value.h"
 
 static int usage_error(void)
 {
@@ -38,6 +47,61 @@ static int show_interfaces(bool json)
 	return 0;
 }
 
+/* What the kernel must send for @field (NULL: the human or JSON form). */
+static uint32_t field_query_flags(const char *field)
+{
+	static const struct {
+		const char *field;
+		uint32_t flags;
+	} table[] = {
+		{ "public-key", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
+		{ "listen-port", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
+		{ "fwmark", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
+		{ "peers", NOISETUN_QUERY_F_STATS_ONLY },
+		{ "endpoints", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
+		{ "allowed-ips", 0 },
+		{ "latest-handshakes", NOISETUN_QUERY_F_STATS_ONLY },
+		{ "persistent-keepalive", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
+		{ "transfer", NOISETUN_QUERY_F_STATS_ONLY },
+	};
+	size_t i;
+
+	for (i = 0; field && i < sizeof(table) / sizeof(table[0]); i++) {
+		if (!strcmp(table[i].field, field))
+			return table[i].flags;
+	}
+	/* private-key, preshared-keys, dump, and the whole forms. */
+	return NOISETUN_QUERY_F_KEYS;
+}
+
+static int get_for_field(const char *name, const char *field,
+			 struct tunctl_device **devp)
+{
+	struct nt_uapi_query query = { .flags = field_query_flags(field),
+				       .dump = true };
+
+	return nt_ipc_query_device(name, &query, devp);
+}
+
+/* show IFACE peer KEY: the device with that peer only, by a per-peer GET. */
+static int show_peer(const char *name, const char *key, bool json)
+{
+	struct nt_uapi_query query = { .flags = NOISETUN_QUERY_F_KEYS,
+				       .has_peer = true };
+	struct tunctl_device *dev;
+
+	if (!nt_value_parse_key("peer", key, query.peer, false))
+		return usage_error();
+	if (nt_ipc_query_device(name, &query, &dev))
+		return 1;
+	if (json)
+		nt_json_print(stdout, &dev, 1);
+	else
+		nt_human_print(stdout, dev, nt_human_wants_colour(stdout));
+	nt_model_device_free(dev);
+	return 0;
+}
+
 static int show_all(const char *field, bool json)
 {
 	struct tunctl_device **devs = NULL;
@@ -57,7 +121,7 @@ static int show_all(const char *field, bool json)
 	}
 	for (i = 0; names[i]; i++) {
 		struct tunctl_device *dev;
-		int ret = nt_ipc_get_device(names[i], &dev);
+		int ret = get_for_field(names[i], field, &dev);
 
 		if (ret) {
 			/* A device deleted since the listing is not an error. */
@@ -90,7 +154,7 @@ static int show_all(const char *field, bool json)
 
 int nt_show_main(int argc, const char *argv[])
 {
-	const char *words[2] = { NULL, NULL };
+	const char *words[3] = { NULL, NULL, NULL };
 	struct tunctl_device *dev;
 	bool json = false;
 	int i, n = 0;
@@ -104,11 +168,23 @@ int nt_show_main(int argc, const char *argv[])
 			json = true;
 			continue;
 		}
-		if (n == 2) {
+		if (n == 3 || (n == 2 && strcmp(words[1], "peer"))) {
 			nt_error("too many arguments, starting at '%s'", argv[i]);
 			return usage_error();
 		}
 		words[n++] = argv[i];
+	}
+	if (words[1] && !strcmp(words[1], "peer")) {
+		if (!words[2]) {
+			nt_error("'peer' expects a base64 public key, got nothing");
+			return usage_error();
+		}
+		if (!strcmp(words[0], "all") || !strcmp(words[0], "interfaces")) {
+			nt_error("'peer' needs an interface name, not '%s'",
+				 words[0]);
+			return usage_error();
+		}
+		return show_peer(words[0], words[2], json);
 	}
 	if (words[1] && !nt_dump_is_field(words[1])) {
 		nt_error("unknown field '%s'; expected one of %s", words[1],
@@ -129,7 +205,7 @@ int nt_show_main(int argc, const char *argv[])
 		}
 		return show_interfaces(json);
 	}
-	if (nt_ipc_get_device(words[0], &dev))
+	if (get_for_field(words[0], words[1], &dev))
 		return 1;
 	if (json)
 		nt_json_print(stdout, &dev, 1);

@@ -54,6 +54,11 @@ void nt_showconf_print(FILE *out, const struct tunctl_device *dev)
 		if (peer->keepalive_seconds)
 			fprintf(out, "PersistentKeepalive = %u\n",
 				peer->keepalive_seconds);
+		/* noisetun's own keys, only when set: else wg's file. */
+		if (peer->description[0])
+			fprintf(out, "Description = %s\n", peer->description);
+		if (peer->disabled)
+			fputs("Disabled = true\n", out);
 		if (i + 1 < dev->peers_len)
 			fputc('\n', out);
 	}

@@ -48,14 +48,34 @@ struct nlmsghdr *nt_uapi_put_header(void *buf, uint16_t type, uint16_t flags,
 struct nlmsghdr *nt_uapi_build_get(void *buf, size_t len, uint16_t family,
 				   uint32_t seq, const char *name)
 {
+	struct nt_uapi_query query = { .flags = NOISETUN_QUERY_F_KEYS,
+				       .dump = true };
+
+	return nt_uapi_build_query(buf, len, family, seq, name, &query);
+}
+
+struct nlmsghdr *nt_uapi_build_query(void *buf, size_t len, uint16_t family,
+				     uint32_t seq, const char *name,
+				     const struct nt_uapi_query *query)
+{
 	struct nlmsghdr *nlh;
 
 	if (len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
 		return NULL;
-	nlh = nt_uapi_put_header(buf, family, NLM_F_REQUEST | NLM_F_DUMP, seq,
-				 NOISETUN_CMD_GET_DEVICE,
+	nlh = nt_uapi_put_header(buf, family,
+				 NLM_F_REQUEST |
+				 (query->dump ? NLM_F_DUMP : NLM_F_ACK),
+				 seq, NOISETUN_CMD_GET_DEVICE,
 				 NOISETUN_GENL_VERSION);
 	if (!mnl_attr_put_strz_check(nlh, len, NOISETUN_A_DEVICE_IFNAME, name))
+		return NULL;
+	if (query->flags &&
+	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_QUERY_FLAGS,
+				    query->flags))
+		return NULL;
+	if (query->has_peer &&
+	    !mnl_attr_put_check(nlh, len, NOISETUN_A_DEVICE_QUERY_PEER,
+				NOISETUN_KEY_LEN, query->peer))
 		return NULL;
 	return nlh;
 }
@@ -94,6 +114,14 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
 	    !mnl_attr_put_u16_check(nlh, len,
 				    NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
 				    peer->keepalive_seconds))
+		return false;
+	if ((peer->flags & TUNCTL_PEER_HAS_DISABLED) &&
+	    !mnl_attr_put_u8_check(nlh, len, NOISETUN_A_PEER_DISABLED,
+				   peer->disabled))
+		return false;
+	if ((peer->flags & TUNCTL_PEER_HAS_DESCRIPTION) &&
+	    !mnl_attr_put_strz_check(nlh, len, NOISETUN_A_PEER_DESCRIPTION,
+				     peer->description))
 		return false;
 	return true;
 }
@@ -448,6 +476,36 @@ static int parse_endpoint(const struct nlattr *attr, struct tunctl_peer *peer)
 	return 0;
 }
 
+static int parse_disabled(const struct nlattr *attr, struct tunctl_peer *peer)
+{
+	uint8_t value;
+
+	if (parse_u8(attr, &value))
+		return -EINVAL;
+	peer->disabled = value;
+	return 0;
+}
+
+/*
+ * A description: at most NOISETUN_DESCRIPTION_MAX bytes, one trailing NUL
+ * allowed, no NUL inside. Its UTF-8 is the kernel's to check; the printers
+ * escape what they print.
+ */
+static int parse_description(const struct nlattr *attr,
+			     struct tunctl_peer *peer)
+{
+	const char *text = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	if (len && !text[len - 1])
+		len--;
+	if (len > NOISETUN_DESCRIPTION_MAX || memchr(text, '\0', len))
+		return -EINVAL;
+	memcpy(peer->description, text, len);
+	peer->description[len] = '\0';
+	return 0;
+}
+
 static int parse_handshake_time(const struct nlattr *attr,
 				struct tunctl_peer *peer)
 {
@@ -515,6 +573,14 @@ static int parse_peer_attr(const struct nlattr *attr, void *data)
 	case NOISETUN_A_PEER_DROPS:
 		err = parse_drops(attr, peer->drops);
 		given = TUNCTL_PEER_HAS_DROPS;
+		break;
+	case NOISETUN_A_PEER_DISABLED:
+		err = parse_disabled(attr, peer);
+		given = TUNCTL_PEER_HAS_DISABLED;
+		break;
+	case NOISETUN_A_PEER_DESCRIPTION:
+		err = parse_description(attr, peer);
+		given = TUNCTL_PEER_HAS_DESCRIPTION;
 		break;
 	}
 	if (err)

@@ -57,7 +57,8 @@ struct nlmsghdr *nt_uapi_put_header(void *buf, uint16_t type, uint16_t flags,
 				    uint32_t seq, uint8_t cmd, uint8_t version);
 
 /**
- * nt_uapi_build_get() - build the GET_DEVICE dump request of one device
+ * nt_uapi_build_get() - build the GET_DEVICE dump request of one device,
+ *                       keys included (NOISETUN_QUERY_F_KEYS)
  * @buf: where to build it
  * @len: size of @buf
  * @family: the generic netlink family id
@@ -68,6 +69,35 @@ struct nlmsghdr *nt_uapi_put_header(void *buf, uint16_t type, uint16_t flags,
  */
 struct nlmsghdr *nt_uapi_build_get(void *buf, size_t len, uint16_t family,
 				   uint32_t seq, const char *name);
+
+/**
+ * struct nt_uapi_query - what a GET_DEVICE asks for
+ * @flags: NOISETUN_QUERY_F_* bits
+ * @dump: a dump (NLM_F_DUMP); else a plain request, which needs @has_peer
+ * @has_peer: @peer names the one peer to read
+ * @peer: its public key
+ */
+struct nt_uapi_query {
+	uint32_t flags;
+	bool dump;
+	bool has_peer;
+	uint8_t peer[NOISETUN_KEY_LEN];
+};
+
+/**
+ * nt_uapi_build_query() - build a GET_DEVICE request
+ * @buf: where to build it
+ * @len: size of @buf
+ * @family: the generic netlink family id
+ * @seq: sequence number of the message
+ * @name: the interface name
+ * @query: the filters and flags
+ *
+ * Return: the message, at @buf, or NULL if it does not fit in @len.
+ */
+struct nlmsghdr *nt_uapi_build_query(void *buf, size_t len, uint16_t family,
+				     uint32_t seq, const char *name,
+				     const struct nt_uapi_query *query);
 
 /**
  * nt_uapi_build_set() - build the next SET_DEVICE request of a change

@@ -104,6 +104,77 @@ bool nt_value_parse_keepalive(const char *name, const char *text,
 	return true;
 }
 
+bool nt_value_parse_bool(const char *name, const char *text, bool *value)
+{
+	if (!strcasecmp(text, "true")) {
+		*value = true;
+		return true;
+	}
+	if (!strcasecmp(text, "false")) {
+		*value = false;
+		return true;
+	}
+	nt_error("'%s' expects true or false, got '%s'", name, text);
+	return false;
+}
+
+bool nt_value_is_description(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, k, n;
+	uint32_t cp, min;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if (s[i] < 0x20 || s[i] == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1, cp = s[i] & 0x1f, min = 0x80;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2, cp = s[i] & 0x0f, min = 0x800;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3, cp = s[i] & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+bool nt_value_parse_description(const char *name, const char *text,
+				struct tunctl_peer *peer)
+{
+	size_t len = strlen(text);
+
+	if (len > NOISETUN_DESCRIPTION_MAX) {
+		nt_error("'%s' expects at most %d bytes of text, got %zu",
+			 name, NOISETUN_DESCRIPTION_MAX, len);
+		return false;
+	}
+	if (!nt_value_is_description(text, len)) {
+		nt_error("'%s' expects UTF-8 text without control characters",
+			 name);
+		return false;
+	}
+	memcpy(peer->description, text, len + 1);
+	peer->flags |= TUNCTL_PEER_HAS_DESCRIPTION;
+	return true;
+}
+
 bool nt_value_parse_key(const char *name, const char *text,
 			uint8_t key[NOISETUN_KEY_LEN], bool secret)
 {

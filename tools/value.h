@@ -26,6 +26,39 @@
 extern bool nt_value_resolve_names;
 
 /**
+ * nt_value_parse_bool() - true or false, in any case
+ * @name: the setting's name, for messages
+ * @text: the value
+ * @value: receives it
+ *
+ * Return: true on success.
+ */
+bool nt_value_parse_bool(const char *name, const char *text, bool *value);
+
+/**
+ * nt_value_is_description() - whether text may be a peer's description:
+ *                             UTF-8 in its shortest form, no control
+ *                             characters (the kernel's rule)
+ * @text: the bytes
+ * @len: how many (the length limit is the caller's)
+ *
+ * Return: true if it may.
+ */
+bool nt_value_is_description(const char *text, size_t len);
+
+/**
+ * nt_value_parse_description() - a peer's description, at most
+ *                                NOISETUN_DESCRIPTION_MAX bytes
+ * @name: the setting's name, for messages
+ * @text: the value ("" clears the description)
+ * @peer: receives it, with TUNCTL_PEER_HAS_DESCRIPTION
+ *
+ * Return: true on success.
+ */
+bool nt_value_parse_description(const char *name, const char *text,
+				struct tunctl_peer *peer);
+
+/**
  * nt_value_parse_port() - a UDP port, 0-65535, decimal
  * @name: the setting's name, for messages
  * @text: the value

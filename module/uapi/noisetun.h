@@ -15,18 +15,36 @@
  *
  * NOISETUN_CMD_GET_DEVICE
  * -----------------------
- * A dump (NLM_F_DUMP is required; a plain request gets -EOPNOTSUPP). The
- * request names the device with exactly one of:
+ * A dump (NLM_F_DUMP), or a plain request for one peer (QUERY_PEER
+ * required, else -EOPNOTSUPP), answered with one message. The request
+ * names the device with exactly one of:
  *
  *    NOISETUN_A_DEVICE_IFINDEX: NLA_U32
  *    NOISETUN_A_DEVICE_IFNAME: NLA_NUL_STRING, at most IFNAMSIZ - 1 chars
+ *
+ * and may add:
+ *
+ *    NOISETUN_A_DEVICE_QUERY_PEER: NOISETUN_KEY_LEN bytes, a peer's public
+ *        key: the reply carries that peer only (no such peer: -ENOENT).
+ *        A plain request whose peer does not fit in one message (about
+ *        800 allowed IPs or more) gets -EMSGSIZE: dump it instead.
+ *    NOISETUN_A_DEVICE_QUERY_FLAGS: NLA_U32, any of NOISETUN_QUERY_F_*
+ *        (unknown bits: -EOPNOTSUPP):
+ *        KEYS: include the device's private key and the peers' preshared
+ *              keys, which every other reply leaves out;
+ *        NO_ALLOWEDIPS: leave the peers' allowed IPs out;
+ *        STATS_ONLY: only the device's IFINDEX, IFNAME and DROPS, and the
+ *              peers' PUBLIC_KEY, LAST_HANDSHAKE_TIME, byte, packet and
+ *              attempt counters and DROPS (KEYS and NO_ALLOWEDIPS are
+ *              then implied away).
  *
  * The reply is one or more messages, each carrying a subset of:
  *
  *    NOISETUN_A_DEVICE_IFINDEX: NLA_U32
  *    NOISETUN_A_DEVICE_IFNAME: NLA_NUL_STRING
  *    NOISETUN_A_DEVICE_PRIVATE_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
- *                                   (absent when no key is set)
+ *                                   (absent when no key is set, and
+ *                                   without NOISETUN_QUERY_F_KEYS)
  *    NOISETUN_A_DEVICE_PUBLIC_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
  *                                  (absent when no key is set)
  *    NOISETUN_A_DEVICE_LISTEN_PORT: NLA_U16, the port actually bound
@@ -37,7 +55,8 @@
  *        0: NLA_NESTED  (the attribute type of each element is its index)
  *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
  *            NOISETUN_A_PEER_PRESHARED_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN,
- *                                           all zeros when unset
+ *                                           all zeros when unset (only
+ *                                           with NOISETUN_QUERY_F_KEYS)
  *            NOISETUN_A_PEER_ENDPOINT: struct sockaddr_in or sockaddr_in6
  *            NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL: NLA_U16, seconds,
  *                                                           0 = off
@@ -57,14 +76,19 @@
  *            NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS: NLA_U64, initiations sent
  *            NOISETUN_A_PEER_DROPS: NLA_NESTED, this peer's drop counters:
  *                NOISETUN_A_DROP_*: NLA_U64 each
+ *            NOISETUN_A_PEER_DISABLED: NLA_U8, 1 when disabled, else 0
+ *            NOISETUN_A_PEER_DESCRIPTION: NLA_NUL_STRING (absent when empty)
  *        1: NLA_NESTED ...
  *
  * A peer whose allowed IPs do not fit in one message is continued in the
  * next: the next message repeats NOISETUN_A_PEER_PUBLIC_KEY and carries only
  * further NOISETUN_A_PEER_ALLOWEDIPS. The device attributes appear in the
  * first message only. If the configuration changes while a dump is in
- * progress, the kernel sets NLM_F_DUMP_INTR on the next message and the
- * caller must restart the dump.
+ * progress, the kernel sets NLM_F_DUMP_INTR on the next messages and a
+ * caller that needs a consistent picture restarts the dump. The dump goes
+ * on from a peer still present (every peer present throughout is listed
+ * once); it ends when it cannot (its next peer removed, or a change while
+ * inside a peer's allowed IPs).
  *
  * NOISETUN_CMD_SET_DEVICE
  * -----------------------
@@ -101,7 +125,18 @@
  *                1: NLA_NESTED ...
  *            NOISETUN_A_PEER_PROTOCOL_VERSION: NLA_U32, 1 if present
  *                                              (else -EPFNOSUPPORT)
+ *            NOISETUN_A_PEER_DISABLED: NLA_U8, 1 disables the peer (its
+ *                configuration stays; its sessions are cleared; traffic
+ *                to and from it and its handshakes are dropped, counted
+ *                as NOISETUN_A_DROP_PEER_DISABLED; none is initiated), 0
+ *                enables it again; other values: -EINVAL
+ *            NOISETUN_A_PEER_DESCRIPTION: UTF-8 text, at most
+ *                NOISETUN_DESCRIPTION_MAX bytes (one trailing NUL allowed
+ *                and not counted), no control characters; empty clears
+ *                it; anything else: -EINVAL
  *        1: NLA_NESTED ...
+ *
+ * QUERY_PEER and QUERY_FLAGS are refused in SET with -EINVAL.
  *
  * Attributes that are read-only (public key, byte and packet counters, last
  * handshake time, drops, attempts) are refused in SET with -EINVAL and an
@@ -210,10 +245,26 @@ enum noisetun_device_attr {
 	NOISETUN_A_DEVICE_PEERS,
 	/* beyond WireGuard */
 	NOISETUN_A_DEVICE_DROPS,
+	/* queries: GET of one peer, GET filters and keys on request */
+	NOISETUN_A_DEVICE_QUERY_PEER,
+	NOISETUN_A_DEVICE_QUERY_FLAGS,
 	__NOISETUN_A_DEVICE_MAX
 };
 
 #define NOISETUN_A_DEVICE_MAX (__NOISETUN_A_DEVICE_MAX - 1)
+
+/* NOISETUN_A_DEVICE_QUERY_FLAGS: what a GET reply carries. */
+enum noisetun_query_flag {
+	NOISETUN_QUERY_F_KEYS = 1U << 0,
+	NOISETUN_QUERY_F_NO_ALLOWEDIPS = 1U << 1,
+	NOISETUN_QUERY_F_STATS_ONLY = 1U << 2,
+	__NOISETUN_QUERY_F_ALL = NOISETUN_QUERY_F_KEYS |
+				 NOISETUN_QUERY_F_NO_ALLOWEDIPS |
+				 NOISETUN_QUERY_F_STATS_ONLY
+};
+
+/* The longest NOISETUN_A_PEER_DESCRIPTION, in bytes, without a NUL. */
+#define NOISETUN_DESCRIPTION_MAX 64
 
 enum noisetun_peer_flag {
 	NOISETUN_PEER_F_REMOVE_ME = 1U << 0,
@@ -241,6 +292,9 @@ enum noisetun_peer_attr {
 	NOISETUN_A_PEER_TX_PACKETS,
 	NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
 	NOISETUN_A_PEER_DROPS,
+	/* peer flags: disabled and description */
+	NOISETUN_A_PEER_DISABLED,
+	NOISETUN_A_PEER_DESCRIPTION,
 	__NOISETUN_A_PEER_MAX
 };
 
@@ -300,6 +354,8 @@ enum noisetun_drop_attr {
 	NOISETUN_A_DROP_TX_QUEUE_FULL,		/* (tx_queue_full) */
 	NOISETUN_A_DROP_BAD_PACKET,		/* (bad_packet) odd local skb */
 	NOISETUN_A_DROP_NO_MEMORY,		/* (no_memory) */
+	/* peer flags: to, from or a handshake of a disabled peer */
+	NOISETUN_A_DROP_PEER_DISABLED,		/* (peer_disabled) */
 	__NOISETUN_A_DROP_MAX
 };
 
@@ -335,10 +391,15 @@ enum noisetun_event_change {
 	NOISETUN_EVENT_CHANGE_ENDPOINT = 1U << 1,
 	NOISETUN_EVENT_CHANGE_ALLOWEDIPS = 1U << 2,
 	NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE = 1U << 3,
+	/* peer flags */
+	NOISETUN_EVENT_CHANGE_DISABLED = 1U << 4,
+	NOISETUN_EVENT_CHANGE_DESCRIPTION = 1U << 5,
 	__NOISETUN_EVENT_CHANGE_ALL = NOISETUN_EVENT_CHANGE_PRESHARED_KEY |
 				      NOISETUN_EVENT_CHANGE_ENDPOINT |
 				      NOISETUN_EVENT_CHANGE_ALLOWEDIPS |
-				      NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE
+				      NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE |
+				      NOISETUN_EVENT_CHANGE_DISABLED |
+				      NOISETUN_EVENT_CHANGE_DESCRIPTION
 };
 
 #endif /* _UAPI_NOISETUN_H */

@@ -269,6 +269,18 @@ nt_check "N14 GET with a PEERS attribute: EINVAL" \
 	P --expect EINVAL --cmd 1 --dump set ifname strz nt0 nest peers end
 nt_check "N14 GET with an extra attribute: EINVAL" \
 	P --expect EINVAL --cmd 1 --dump set ifname strz nt0 fwmark u32 1
+# The queries' and peer flags' attributes, malformed or misplaced.
+refused EINVAL "N14 peer DISABLED of 2 bytes" nest peers nest 0 public_key key "$p1" disabled u16 1 end end
+refused EINVAL "N14 peer DISABLED 2" nest peers nest 0 public_key key "$p1" disabled u8 2 end end
+refused EINVAL "N14 peer DESCRIPTION of 65 bytes" nest peers nest 0 public_key key "$p1" \
+	description str "$(printf '%065d' 0)" end end
+refused EINVAL "N14 peer DESCRIPTION not UTF-8" nest peers nest 0 public_key key "$p1" description hex c328 end end
+refused EINVAL "N14 QUERY_PEER in a SET" query_peer key "$p1"
+refused EINVAL "N14 QUERY_FLAGS in a SET" query_flags u32 1
+nt_check "N14 GET with a QUERY_PEER of 8 bytes: ERANGE" \
+	P --expect ERANGE --cmd 1 --dump set ifname strz nt0 query_peer hex 0001020304050607
+nt_check "N14 GET with a QUERY_FLAGS of 8 bytes: EINVAL" \
+	P --expect EINVAL --cmd 1 --dump set ifname strz nt0 query_flags u64 1
 
 # Test N16: a valid part followed by an invalid one changes nothing.
 bad_peer="nest 9 public_key key $p3 nest allowedips nest 0 family u16 2 ipaddr ip 10.9.0.0 cidr_mask u8 33 end end end"

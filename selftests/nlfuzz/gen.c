@@ -344,6 +344,26 @@ static void g_peer(struct gen *g, struct mbuf *m, int index)
 	if (rng_chance(g->rng, 1, 10))
 		g_u32(g, m, NOISETUN_A_PEER_PROTOCOL_VERSION,
 		      rng_chance(g->rng, 4, 5) ? 1 : rng_below(g->rng, 4));
+	if (rng_chance(g->rng, 1, 10))
+		g_u8(g, m, NOISETUN_A_PEER_DISABLED,
+		     rng_chance(g->rng, 9, 10) ? (uint8_t)rng_below(g->rng, 2) :
+						 (uint8_t)rng_next(g->rng));
+	if (rng_chance(g->rng, 1, 10)) {
+		static const char *const texts[] = {
+			"", "office router", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91",
+			/* 64 bytes, then 65 */
+			"0123456789012345678901234567890123456789012345678901234567890123",
+			"01234567890123456789012345678901234567890123456789012345678901234",
+			"bad \xff byte", "overlong \xc0\xaf", "surrogate \xed\xa0\x80",
+			"truncated \xe2\x82", "line\nbreak", "tab\there", "del\x7f",
+			"c1 \xc2\x85",
+		};
+		const char *t = texts[rng_below(g->rng, sizeof(texts) / sizeof(texts[0]))];
+
+		/* With its NUL or without. */
+		g_attr(g, m, NOISETUN_A_PEER_DESCRIPTION, t,
+		       strlen(t) + rng_below(g->rng, 2));
+	}
 	if (rng_chance(g->rng, 1, 50)) {	/* read-only, or unknown */
 		uint64_t v = rng_next(g->rng);
 
@@ -436,6 +456,17 @@ size_t gen_request(struct gen *g, struct mbuf *m)
 		m->d[NLMSG_HDRLEN + 1] = (uint8_t)rng_next(g->rng);
 
 	g_target(g, m);
+	if (cmd == NOISETUN_CMD_GET_DEVICE) {
+		/* Keys in: the dump is then compared with the model. */
+		if (rng_chance(g->rng, 9, 10))
+			g_u32(g, m, NOISETUN_A_DEVICE_QUERY_FLAGS,
+			      rng_chance(g->rng, 9, 10) ? NOISETUN_QUERY_F_KEYS :
+							  (uint32_t)rng_below(g->rng, 16));
+		if (rng_chance(g->rng, 1, 10)) {
+			pick_peer_key(g, key);
+			g_attr(g, m, NOISETUN_A_DEVICE_QUERY_PEER, key, KEY_LEN);
+		}
+	}
 	if (cmd == NOISETUN_CMD_GET_DEVICE && rng_chance(g->rng, 9, 10))
 		goto done;
 
@@ -558,6 +589,7 @@ size_t gen_get(struct gen *g, struct mbuf *m, const struct env_dev *dev,
 	else
 		g_attr(g, m, NOISETUN_A_DEVICE_IFNAME, dev->name,
 		       strlen(dev->name) + 1);
+	g_u32(g, m, NOISETUN_A_DEVICE_QUERY_FLAGS, NOISETUN_QUERY_F_KEYS);
 	mb_finish(m);
 	g->chaos = chaos;
 	return m->len;

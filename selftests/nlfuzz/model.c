@@ -484,6 +484,15 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 			break;
 		case NOISETUN_A_PEER_DROPS:
 			break;
+		case NOISETUN_A_PEER_DISABLED:
+			if (l != 1 || a[4] > 1)
+				BAD(r, "peer: disabled of %d bytes or not 0/1", l);
+			break;
+		case NOISETUN_A_PEER_DESCRIPTION:
+			if (l < 2 || l > NOISETUN_DESCRIPTION_MAX + 1 ||
+			    a[4 + l - 1] || memchr(a + 4, 0, l - 1))
+				BAD(r, "peer: description of %d bytes", l);
+			break;
 		default:
 			BAD(r, "peer: unexpected attribute %d", t);
 		}
@@ -511,12 +520,15 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 			1U << NOISETUN_A_PEER_RX_BYTES |
 			1U << NOISETUN_A_PEER_TX_BYTES |
 			1U << NOISETUN_A_PEER_PROTOCOL_VERSION |
-			1U << NOISETUN_A_PEER_DROPS;
+			1U << NOISETUN_A_PEER_DROPS |
+			1U << NOISETUN_A_PEER_DISABLED;
 
 		if ((seen & want) != want)
 			BAD(r, "peer lacks attributes (has %#x)", seen);
 		if (m_peer_find(&r->dev, key) >= 0) {
-			BAD(r, "peer listed twice");
+			/* A peer removed and added again during the dump. */
+			if (!r->intr)
+				BAD(r, "peer listed twice");
 			return;
 		}
 		p = m_peer_add(&r->dev, key);

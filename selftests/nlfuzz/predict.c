@@ -85,6 +85,8 @@ static const struct pol peer_pol[NOISETUN_A_PEER_MAX + 1] = {
 	[NOISETUN_A_PEER_TX_PACKETS] = { PT_REJECT },
 	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] = { PT_REJECT },
 	[NOISETUN_A_PEER_DROPS] = { PT_REJECT },
+	[NOISETUN_A_PEER_DISABLED] = { PT_U8 },
+	[NOISETUN_A_PEER_DESCRIPTION] = { PT_BINARY },
 };
 static const struct polset peer_ps = { NOISETUN_A_PEER_MAX, peer_pol };
 
@@ -98,14 +100,18 @@ static const struct pol set_pol[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_FWMARK] = { PT_U32 },
 	[NOISETUN_A_DEVICE_PEERS] = { PT_NESTED_ARRAY, .nested = &peer_ps },
 	[NOISETUN_A_DEVICE_DROPS] = { PT_REJECT },
+	[NOISETUN_A_DEVICE_QUERY_PEER] = { PT_REJECT },
+	[NOISETUN_A_DEVICE_QUERY_FLAGS] = { PT_REJECT },
 };
 static const struct polset set_ps = { NOISETUN_A_DEVICE_MAX, set_pol };
 
-/* GET takes only the device's name or index. */
+/* GET takes the device's name or index, and maybe a peer and flags. */
 static const struct pol get_pol[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_IFINDEX] = { PT_U32 },
 	[NOISETUN_A_DEVICE_IFNAME] = { PT_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[NOISETUN_A_DEVICE_PRIVATE_KEY ... NOISETUN_A_DEVICE_MAX] = { PT_REJECT },
+	[NOISETUN_A_DEVICE_PRIVATE_KEY ... NOISETUN_A_DEVICE_DROPS] = { PT_REJECT },
+	[NOISETUN_A_DEVICE_QUERY_PEER] = { PT_BINARY, .exact = KEY_LEN },
+	[NOISETUN_A_DEVICE_QUERY_FLAGS] = { PT_U32 },
 };
 static const struct polset get_ps = { NOISETUN_A_DEVICE_MAX, get_pol };
 
@@ -378,6 +384,50 @@ static int check_allowedip(const uint8_t *e)
 	return 1;
 }
 
+/*
+ * A DESCRIPTION as the kernel checks it: at most 64 bytes (one trailing
+ * NUL not counted), UTF-8 in its shortest form, no surrogates, nothing
+ * beyond U+10FFFF, no control characters (C0, DEL, C1).
+ */
+static bool description_ok(const uint8_t *s, int len)
+{
+	int i = 0, n, k;
+	uint32_t cp, min;
+
+	if (len && !s[len - 1])
+		len--;
+	if (len > NOISETUN_DESCRIPTION_MAX)
+		return false;
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if (s[i] < 0x20 || s[i] == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 1, cp = s[i] & 0x1f, min = 0x80;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 2, cp = s[i] & 0x0f, min = 0x800;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 3, cp = s[i] & 0x07, min = 0x10000;
+		else
+			return false;
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
 /* Decide one element of PEERS (as if the earlier ones were applied). */
 static int plan_peer(struct plan *p, const struct m_dev *m, const uint8_t *e,
 		     enum action *act, struct outcome *o)
@@ -412,6 +462,16 @@ static int plan_peer(struct plan *p, const struct m_dev *m, const uint8_t *e,
 	}
 	if (twice(e + 4, a_len(e), NOISETUN_A_PEER_PRESHARED_KEY)) {
 		SAY(o, "PRESHARED_KEY given twice");
+		return -EINVAL;
+	}
+	if (tb[NOISETUN_A_PEER_DISABLED] && tb[NOISETUN_A_PEER_DISABLED][4] > 1) {
+		SAY(o, "DISABLED neither 0 nor 1");
+		return -EINVAL;
+	}
+	if (tb[NOISETUN_A_PEER_DESCRIPTION] &&
+	    !description_ok(tb[NOISETUN_A_PEER_DESCRIPTION] + 4,
+			    a_len(tb[NOISETUN_A_PEER_DESCRIPTION]))) {
+		SAY(o, "DESCRIPTION too long or not printable UTF-8");
 		return -EINVAL;
 	}
 	if (tb[NOISETUN_A_PEER_FLAGS])
@@ -693,17 +753,29 @@ static int genl(const struct env *env, const uint8_t *msg, struct m_dev *m,
 		SAY(o, "unknown command %u", cmd);
 		return -EOPNOTSUPP;
 	}
-	if (dump != (cmd == NOISETUN_CMD_GET_DEVICE)) {
-		SAY(o, dump ? "SET as a dump" : "GET without NLM_F_DUMP");
+	if (dump && cmd != NOISETUN_CMD_GET_DEVICE) {
+		SAY(o, "SET as a dump");
 		return -EOPNOTSUPP;
 	}
 	/* A dump already running on the socket is refused before parsing. */
 	o->reached_dump = dump;
 	err = v_parse(msg + MSG_HDR, nlh->nlmsg_len - MSG_HDR,
-		      dump ? &get_ps : &set_ps, tb, 0);
+		      cmd == NOISETUN_CMD_GET_DEVICE ? &get_ps : &set_ps, tb, 0);
 	if (err) {
-		SAY(o, "%s policy", dump ? "GET" : "SET");
+		SAY(o, "%s policy", cmd == NOISETUN_CMD_GET_DEVICE ? "GET" : "SET");
 		return err;
+	}
+	/* A plain GET reads one peer: QUERY_PEER, checked before the device. */
+	if (cmd == NOISETUN_CMD_GET_DEVICE && !dump &&
+	    !tb[NOISETUN_A_DEVICE_QUERY_PEER]) {
+		SAY(o, "GET without NLM_F_DUMP or QUERY_PEER");
+		return -EOPNOTSUPP;
+	}
+	if (cmd == NOISETUN_CMD_GET_DEVICE &&
+	    unknown_flags(tb[NOISETUN_A_DEVICE_QUERY_FLAGS],
+			  __NOISETUN_QUERY_F_ALL)) {
+		SAY(o, "unknown QUERY_FLAGS bits");
+		return -EOPNOTSUPP;
 	}
 	dev = lookup(env, tb, &err, o);
 	if (dev < 0) {
@@ -723,7 +795,20 @@ static int genl(const struct env *env, const uint8_t *msg, struct m_dev *m,
 	case D_OWNED:
 	case D_READ:
 		o->kind = O_ANY;
-		o->unsafe = !dump;
+		o->unsafe = cmd != NOISETUN_CMD_GET_DEVICE;
+		return 0;
+	}
+	/*
+	 * Only a dump of everything, keys included, is compared with the
+	 * model; a GET of one peer (unknown: ENOENT) or one that leaves the
+	 * keys out is not predicted.
+	 */
+	if (cmd == NOISETUN_CMD_GET_DEVICE &&
+	    (!dump || tb[NOISETUN_A_DEVICE_QUERY_PEER] ||
+	     !tb[NOISETUN_A_DEVICE_QUERY_FLAGS] ||
+	     get32(tb[NOISETUN_A_DEVICE_QUERY_FLAGS] + 4) !=
+	     NOISETUN_QUERY_F_KEYS)) {
+		o->kind = O_ANY;
 		return 0;
 	}
 	if (dump) {

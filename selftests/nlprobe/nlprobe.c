@@ -12,6 +12,7 @@
  *   nlprobe [OPTIONS] set ATTRIBUTES...    one SET_DEVICE built from words
  *   nlprobe [OPTIONS] gen DEV PEERS IPS    PEERS peers, IPS allowed IPs
  *   nlprobe [OPTIONS] summary DEV          count a dump; check continuity
+ *   nlprobe [OPTIONS] peerget DEV PEERS N  N per-peer GETs of gen's peers
  *
  * Exit status: 0 on success (or when --expect matched), 1 when the kernel
  * answered otherwise than expected, 2 on a usage or local error.
@@ -51,6 +52,8 @@ static bool opt_drop_caps;	/* drop every capability first */
 static const char *opt_expect;	/* expected result: "0" or an errno name */
 static int opt_cmd = -1;	/* command number for `set` (default SET) */
 static uint16_t opt_nlflags;	/* extra nlmsg_flags */
+static uint32_t opt_qflags = NOISETUN_QUERY_F_KEYS; /* `get`: QUERY_FLAGS */
+static const char *opt_peer;	/* `get`: QUERY_PEER, base64 */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -204,8 +207,20 @@ static void receive(struct result *res, unsigned int want_seq, msg_fn fn,
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE) {
 				int *err = mnl_nlmsg_get_payload(nlh);
+				const struct nlattr *attr;
 
 				res->error = -*err;
+				/* A dump's error carries its extack here. */
+				if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+					mnl_attr_for_each(attr, nlh, sizeof(int)) {
+						if (mnl_attr_get_type(attr) ==
+						    NLMSGERR_ATTR_MSG)
+							snprintf(res->extack,
+								 sizeof(res->extack),
+								 "%s",
+								 mnl_attr_get_str(attr));
+					}
+				}
 				return;
 			}
 			res->messages++;
@@ -279,6 +294,8 @@ static const struct attr_name peer_names[] = {
 	{ "tx_packets", NOISETUN_A_PEER_TX_PACKETS },
 	{ "handshake_attempts", NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS },
 	{ "drops", NOISETUN_A_PEER_DROPS, &drops_table },
+	{ "disabled", NOISETUN_A_PEER_DISABLED },
+	{ "description", NOISETUN_A_PEER_DESCRIPTION },
 	{ NULL }
 };
 static const struct attr_table peer_table = { "peer", false, NULL, peer_names };
@@ -295,6 +312,8 @@ static const struct attr_name device_names[] = {
 	{ "fwmark", NOISETUN_A_DEVICE_FWMARK },
 	{ "peers", NOISETUN_A_DEVICE_PEERS, &peers_table },
 	{ "drops", NOISETUN_A_DEVICE_DROPS, &drops_table },
+	{ "query_peer", NOISETUN_A_DEVICE_QUERY_PEER },
+	{ "query_flags", NOISETUN_A_DEVICE_QUERY_FLAGS },
 	{ NULL }
 };
 static const struct attr_table device_table = {
@@ -357,9 +376,13 @@ static void usage(void)
 {
 	fprintf(stderr,
 "usage: %s [--expect ERRNO|0] [--dump] [--no-dump] [--cmd N] [--nlflags N]\n"
-"               [--drop-caps] [--stats] COMMAND ...\n"
-"  get DEV                 dump DEV (NLM_F_DUMP unless --no-dump), print it\n"
+"               [--drop-caps] [--stats] [--qflags N] [--peer KEY] COMMAND ...\n"
+"  get DEV                 dump DEV (NLM_F_DUMP unless --no-dump), print it;\n"
+"                          QUERY_FLAGS N (default 1: keys; 0: none sent),\n"
+"                          QUERY_PEER KEY\n"
 "  summary DEV             dump DEV, print 'peers=N allowedips=M ...'\n"
+"  peerget DEV PEERS N     N per-peer GETs (no NLM_F_DUMP) of gen's peers,\n"
+"                          spread over 0..PEERS-1; each must be that peer\n"
 "  gen DEV PEERS IPS [v6]  add PEERS peers with IPS allowed IPs in total\n"
 "  set WORD...             one SET_DEVICE request (or --cmd N; --dump adds\n"
 "                          NLM_F_DUMP) built from:\n"
@@ -643,6 +666,14 @@ static void walk_peer(struct dump_state *st, const struct nlattr *nest,
 					printf("  protocol_version %u\n",
 					       mnl_attr_get_u32(attr));
 					break;
+				case NOISETUN_A_PEER_DISABLED:
+					printf("  disabled %u\n",
+					       mnl_attr_get_u8(attr));
+					break;
+				case NOISETUN_A_PEER_DESCRIPTION:
+					printf("  description %s\n",
+					       mnl_attr_get_str(attr));
+					break;
 				case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
 				case NOISETUN_A_PEER_RX_BYTES:
 				case NOISETUN_A_PEER_TX_BYTES:
@@ -739,8 +770,17 @@ static int cmd_dump(const char *dev, bool print)
 	int ret;
 
 	nlh = start_msg(buf, NOISETUN_CMD_GET_DEVICE,
-			(opt_no_dump ? 0 : NLM_F_DUMP) | opt_nlflags);
+			(opt_no_dump ? NLM_F_ACK : NLM_F_DUMP) | opt_nlflags);
 	put_device_name(nlh, dev);
+	if (opt_qflags)
+		mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_QUERY_FLAGS, opt_qflags);
+	if (opt_peer) {
+		uint8_t key[KEY_LEN];
+
+		if (!key_from_b64(key, opt_peer))
+			die("%s: not a base64 key", opt_peer);
+		mnl_attr_put(nlh, NOISETUN_A_DEVICE_QUERY_PEER, KEY_LEN, key);
+	}
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		die("send: %s", strerror(errno));
 	receive(&res, nlh->nlmsg_seq, dump_msg, &st);
@@ -912,6 +952,78 @@ static int cmd_gen(const char *dev, unsigned long npeers, unsigned long nips,
 	return 0;
 }
 
+/* One per-peer GET's reply: exactly one peer, the wanted one. */
+struct peerget_state {
+	const uint8_t *want;
+	unsigned int peers;
+	bool match;
+};
+
+static void peerget_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct peerget_state *st = data;
+	const struct nlattr *attr, *elem, *pattr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) != NOISETUN_A_DEVICE_PEERS)
+			continue;
+		mnl_attr_for_each_nested(elem, attr) {
+			st->peers++;
+			mnl_attr_for_each_nested(pattr, elem) {
+				if (mnl_attr_get_type(pattr) ==
+				    NOISETUN_A_PEER_PUBLIC_KEY &&
+				    !memcmp(mnl_attr_get_payload(pattr),
+					    st->want, KEY_LEN))
+					st->match = true;
+			}
+		}
+	}
+}
+
+/*
+ * @count per-peer GETs of the peers `gen DEV @npeers ...` made, spread
+ * evenly over them; each reply must hold exactly the peer asked for.
+ */
+static int cmd_peerget(const char *dev, unsigned long npeers,
+		       unsigned long count)
+{
+	static char buf[8192];
+	struct timespec t0, t1;
+	unsigned long i, bad = 0;
+	uint8_t key[KEY_LEN];
+
+	if (!npeers || !count)
+		die("peerget needs PEERS and N above 0");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < count; i++) {
+		struct peerget_state st = { .want = key };
+		struct nlmsghdr *nlh;
+		struct result res;
+
+		gen_key(key, count >= npeers ? i % npeers :
+			     (uint64_t)i * (npeers / count));
+		nlh = start_msg(buf, NOISETUN_CMD_GET_DEVICE,
+				NLM_F_ACK | opt_nlflags);
+		put_device_name(nlh, dev);
+		if (opt_qflags)
+			mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_QUERY_FLAGS,
+					 opt_qflags);
+		mnl_attr_put(nlh, NOISETUN_A_DEVICE_QUERY_PEER, KEY_LEN, key);
+		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+			die("send: %s", strerror(errno));
+		receive(&res, nlh->nlmsg_seq, peerget_msg, &st);
+		if (res.error || st.peers != 1 || !st.match) {
+			if (!bad++)
+				report(&res);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("gets=%lu bad=%lu ms=%ld\n", count, bad,
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+		      (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -931,6 +1043,10 @@ int main(int argc, char **argv)
 			opt_drop_caps = true;
 		else if (!strcmp(argv[i], "--stats"))
 			opt_stats = true;
+		else if (!strcmp(argv[i], "--qflags") && i + 1 < argc)
+			opt_qflags = (uint32_t)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--peer") && i + 1 < argc)
+			opt_peer = argv[++i];
 		else
 			usage();
 	}
@@ -950,5 +1066,8 @@ int main(int argc, char **argv)
 			       i + 5 == argc && !strcmp(argv[i + 4], "v6"));
 	if (!strcmp(argv[i], "set"))
 		return cmd_set(argc - i - 1, argv + i + 1);
+	if (!strcmp(argv[i], "peerget") && i + 4 == argc)
+		return cmd_peerget(argv[i + 1], strtoul(argv[i + 2], NULL, 0),
+				   strtoul(argv[i + 3], NULL, 0));
 	usage();
 }

@@ -39,8 +39,14 @@ _tunctl_completion()
 		if [[ $COMP_CWORD -eq 2 ]]; then
 			COMPREPLY=( $(compgen -W "all interfaces --json $(_tunctl_interfaces)" -- "$cur") )
 		elif [[ $COMP_CWORD -eq 3 && ${COMP_WORDS[2]} != interfaces && ${COMP_WORDS[2]} != --json ]]; then
-			COMPREPLY=( $(compgen -W "$fields --json" -- "$cur") )
-		elif [[ $COMP_CWORD -le 4 ]]; then
+			if [[ ${COMP_WORDS[2]} == all ]]; then
+				COMPREPLY=( $(compgen -W "$fields --json" -- "$cur") )
+			else
+				COMPREPLY=( $(compgen -W "$fields peer --json" -- "$cur") )
+			fi
+		elif [[ $COMP_CWORD -eq 4 && $prev == peer ]]; then
+			COMPREPLY=( $(compgen -W "$(_tunctl_peers "${COMP_WORDS[2]}")" -- "$cur") )
+		elif [[ $COMP_CWORD -le 5 ]]; then
 			COMPREPLY=( $(compgen -W "--json" -- "$cur") )
 		fi
 		;;
@@ -91,7 +97,7 @@ _tunctl_completion()
 			COMPREPLY=( $(compgen -W "off" -- "$cur") )
 			return
 			;;
-		listen-port|endpoint|allowed-ips)
+		listen-port|endpoint|allowed-ips|description)
 			return
 			;;
 		esac
@@ -99,7 +105,7 @@ _tunctl_completion()
 			[[ ${COMP_WORDS[i]} == peer ]] && has_peer=1
 		done
 		if ((has_peer)); then
-			words="remove preshared-key endpoint persistent-keepalive allowed-ips peer"
+			words="remove preshared-key endpoint persistent-keepalive allowed-ips disable enable description peer"
 		else
 			words="listen-port fwmark private-key peer"
 		fi

@@ -22,6 +22,9 @@ CONFIGS = [
     "MTU = 1420\nTable = off\nPostUp = echo %%i # c\nPreDown = true\n"
     "SaveConfig = true\nPrivateKey = %s\n[Peer]\nPublicKey = %s\n"
     "AllowedIPs = 0.0.0.0/0\n" % (PRIV, PUB),
+    # The peer flags: Description (free text, comment cut) and Disabled.
+    "[Peer]\nPublicKey = %s\nDescription =  caf\u00e9 \u2013 2nd  # c\n"
+    "Disabled = true\n[Peer]\nPublicKey = %s\nDisabled = False\n" % (PUB, PUB2),
 ]
 
 WORDS = [
@@ -29,6 +32,8 @@ WORDS = [
     ["peer", PUB, "remove", "peer", PUB2, "endpoint", "192.0.2.1:1",
      "persistent-keepalive", "25", "allowed-ips", "10.0.0.1/32, fd00::1"],
     ["peer", PUB, "preshared-key", "f", "allowed-ips", "+10.9.0.0/16,-::/0"],
+    ["peer", PUB, "disable", "description", "office \u00e9", "peer", PUB2,
+     "enable", "description", ""],
 ]
 
 
@@ -73,7 +78,8 @@ def uapi_seeds():
                  attr(10, struct.pack("=I", 1)),
                  attr(11, struct.pack("=Q", 10)), attr(12, struct.pack("=Q", 11)),
                  attr(13, struct.pack("=Q", 2)),
-                 nest(14, attr(14, struct.pack("=Q", 3))))
+                 nest(14, attr(14, struct.pack("=Q", 3))),
+                 attr(15, struct.pack("=B", 1)), attr(16, b"office\0"))
     first = message(attr(1, struct.pack("=I", 5)), attr(2, b"nt0\0"),
                     attr(3, key(PRIV)), attr(4, key(PUB2)),
                     attr(6, struct.pack("=H", 51820)), attr(7, struct.pack("=I", 0x20)),

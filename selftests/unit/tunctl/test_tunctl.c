@@ -153,9 +153,9 @@ static const struct {
 	{ "endpoint port 0", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1:0\n",
 	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:0' (the port must be 1-65535)" },
 	{ "unknown key in [Interface]", "[Interface]\nAddress = 10.0.0.1/24\n",
-	  "tunctl: setconf: t.conf:2: unknown key 'Address'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive in [Peer]" },
+	  "tunctl: setconf: t.conf:2: unknown key 'Address'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
 	{ "unknown key in [Peer]", "[Peer]\nPublicKey = " PUB1 "\nKeepalive = 25\n",
-	  "tunctl: setconf: t.conf:3: unknown key 'Keepalive'; expected PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive" },
+	  "tunctl: setconf: t.conf:3: unknown key 'Keepalive'; expected PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description" },
 	{ "unknown section", "[Peers]\n",
 	  "tunctl: setconf: t.conf:1: unknown section '[Peers]'; expected [Interface] or [Peer]" },
 	{ "truncated section line", "[Interface]\nListenPort = 1\n[Peer\n",
@@ -370,7 +370,7 @@ static void test_bad_set(void)
 		{ "an unknown word", { "listenport", "1" },
 		  "tunctl: set: unknown word 'listenport'; expected listen-port, fwmark, private-key or peer" },
 		{ "an unknown peer word", { "peer", PUB1, "keepalive", "5" },
-		  "tunctl: set: unknown word 'keepalive'; expected remove, preshared-key, endpoint, persistent-keepalive, allowed-ips or peer" },
+		  "tunctl: set: unknown word 'keepalive'; expected remove, preshared-key, endpoint, persistent-keepalive, allowed-ips, disable, enable, description or peer" },
 		{ "a word without its value", { "listen-port" },
 		  "tunctl: set: 'listen-port' expects a port 0-65535, got nothing" },
 		{ "listen-port 70000", { "listen-port", "70000" },
@@ -717,7 +717,7 @@ static void test_json(void)
 		   "assert p[0][\"allowed_ips\"][1]==\"192.0.2.7/32\"; "
 		   "assert p[1][\"preshared_key\"] is None and p[1][\"persistent_keepalive\"]==0; "
 		   "assert i[1][\"name\"]==\"we\\\"ird\\\\\" and i[1][\"public_key\"] is None; "
-		   "assert len(i[1][\"drops\"])==27'", "w");
+		   "assert len(i[1][\"drops\"])==28'", "w");
 	fputs(doc, py);
 	status = pclose(py);
 	report(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -1010,6 +1010,128 @@ static void test_netlink(void)
 	nt_model_device_free(empty);
 }
 
+/* ---- peer flags: disabled and description ---- */
+
+/* 65 bytes: one more than a description may have. */
+#define DESC65 "01234567890123456789012345678901234567890123456789012345678901234"
+
+static void test_peer_flags(void)
+{
+	static const struct {
+		const char *what;
+		const char *text;
+		const char *error;
+	} bad[] = {
+		{ "a description of 65 bytes",
+		  "[Peer]\nPublicKey = " PUB1 "\nDescription = " DESC65 "\n",
+		  "tunctl: setconf: t.conf:3: 'Description' expects at most 64 bytes of text, got 65" },
+		{ "a description that is not UTF-8",
+		  "[Peer]\nPublicKey = " PUB1 "\nDescription = caf\xe9\n",
+		  "tunctl: setconf: t.conf:3: 'Description' expects UTF-8 text without control characters" },
+		{ "an overlong UTF-8 description",
+		  "[Peer]\nPublicKey = " PUB1 "\nDescription = a\xc0\xaf\n",
+		  "tunctl: setconf: t.conf:3: 'Description' expects UTF-8 text without control characters" },
+		{ "Disabled = yes",
+		  "[Peer]\nPublicKey = " PUB1 "\nDisabled = yes\n",
+		  "tunctl: setconf: t.conf:3: 'Disabled' expects true or false, got 'yes'" },
+		{ "Disabled in [Interface]",
+		  "[Interface]\nDisabled = true\n",
+		  "tunctl: setconf: t.conf:2: 'Disabled' belongs in [Peer], not in [Interface]" },
+	};
+	const char *words[] = { "peer", PUB1, "disable", "description",
+				"caf\xc3\xa9 \xe2\x82\xac", NULL };
+	const char *both[] = { "peer", PUB1, "disable", "enable", NULL };
+	const char *long_desc[] = { "peer", PUB1, "description", DESC65, NULL };
+	const char *ctrl_desc[] = { "peer", PUB1, "description", "a\tb", NULL };
+	const char *conf =
+		"[Peer]\nPublicKey = " PUB1 "\n"
+		"Description =   office  router, 2nd floor   # a comment\n"
+		"Disabled = TRUE\n"
+		"[Peer]\nPublicKey = " PUB2 "\nDisabled = false\n";
+	struct tunctl_device *dev, *again;
+	struct nt_uapi_set_cursor cur = { 0 };
+	static uint8_t buf[4096];
+	char *text, *text2;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_start();
+		report_refused(parse_conf(bad[i].text, false), bad[i].error,
+			       "config", bad[i].what);
+	}
+
+	dev = parse_conf(conf, false);
+	report(dev && dev->peers_len == 2 &&
+	       !strcmp(dev->peers[0].description, "office  router, 2nd floor") &&
+	       (dev->peers[0].flags & TUNCTL_PEER_HAS_DESCRIPTION) &&
+	       dev->peers[0].disabled &&
+	       (dev->peers[0].flags & TUNCTL_PEER_HAS_DISABLED) &&
+	       !dev->peers[1].disabled &&
+	       (dev->peers[1].flags & TUNCTL_PEER_HAS_DISABLED) &&
+	       !(dev->peers[1].flags & TUNCTL_PEER_HAS_DESCRIPTION),
+	       "config: Description keeps inner spaces, cuts the comment; Disabled true/false");
+	text = dev ? print_to_string(showconf_fn, dev) : NULL;
+	report(text && strstr(text, "PublicKey = " PUB1 "\nDescription = office  router, 2nd floor\nDisabled = true\n") &&
+	       !strstr(text + (strstr(text, PUB2) - text), "Disabled"),
+	       "showconf writes Description and Disabled only when set");
+	again = text ? parse_conf(text, false) : NULL;
+	text2 = again ? print_to_string(showconf_fn, again) : NULL;
+	report(text2 && !strcmp(text, text2),
+	       "showconf with Description and Disabled parses back the same");
+	free(text);
+	free(text2);
+	nt_model_device_free(again);
+
+	/* The SET request carries both; the parser reads them back. */
+	if (dev) {
+		snprintf(dev->name, sizeof(dev->name), "nt0");
+		again = nt_model_device_new();
+		report(nt_uapi_build_set(dev, 0x42, 1, buf, sizeof(buf), &cur) == 0 &&
+		       !nt_uapi_parse_device((struct nlmsghdr *)buf, again) &&
+		       again->peers_len == 2 &&
+		       !strcmp(again->peers[0].description, dev->peers[0].description) &&
+		       again->peers[0].disabled && !again->peers[1].disabled &&
+		       (again->peers[1].flags & TUNCTL_PEER_HAS_DISABLED) &&
+		       !(again->peers[1].flags & TUNCTL_PEER_HAS_DESCRIPTION),
+		       "SET request carries DISABLED and DESCRIPTION; they parse back");
+		nt_model_device_free(again);
+	}
+	nt_model_device_free(dev);
+
+	nt_error_subcommand = "set";
+	dev = parse_words(words);
+	report(dev && dev->peers_len == 1 && dev->peers[0].disabled &&
+	       (dev->peers[0].flags & TUNCTL_PEER_HAS_DISABLED) &&
+	       !strcmp(dev->peers[0].description, "caf\xc3\xa9 \xe2\x82\xac"),
+	       "set: disable and a UTF-8 description");
+	nt_model_device_free(dev);
+	capture_start();
+	report_refused(parse_words(both),
+		       "tunctl: set: 'enable' and 'disable' are given together for the same peer",
+		       "set", "enable and disable together");
+	capture_start();
+	report_refused(parse_words(long_desc),
+		       "tunctl: set: 'description' expects at most 64 bytes of text, got 65",
+		       "set", "a description of 65 bytes");
+	capture_start();
+	report_refused(parse_words(ctrl_desc),
+		       "tunctl: set: 'description' expects UTF-8 text without control characters",
+		       "set", "a description with a tab");
+	nt_error_subcommand = "setconf";
+
+	dev = live_device();
+	snprintf(dev->peers[1].description, sizeof(dev->peers[1].description),
+		 "backup");
+	dev->peers[1].disabled = true;
+	unsetenv("WG_HIDE_KEYS");
+	colour_flag = false;
+	text = print_to_string(human_fn, dev);
+	report(strstr(text, "peer: " PUB3 "\n  description: backup\n  disabled: yes\n  endpoint:") != NULL,
+	       "human show: description and disabled under the peer");
+	free(text);
+	nt_model_device_free(dev);
+}
+
 /* ---- events ---- */
 
 /* An event message: the header, IFINDEX 7 and IFNAME "nt0" unless asked not. */
@@ -1295,7 +1417,7 @@ static const struct {
 	  "tunctl: up: q.conf:8: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
 	{ "an unknown key after the wg-quick keys",
 	  "[Interface]\nMTU = 1420\nTable = off\nAdress = 10.0.0.1\n",
-	  "tunctl: up: q.conf:4: unknown key 'Adress'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint or PersistentKeepalive in [Peer]" },
+	  "tunctl: up: q.conf:4: unknown key 'Adress'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
 };
 
 static void test_bad_quick(void)
@@ -1544,6 +1666,7 @@ int main(int argc, char *argv[])
 	test_json();
 	test_keys();
 	test_netlink();
+	test_peer_flags();
 	test_events();
 	test_bad_quick();
 	test_good_quick();
