@@ -414,6 +414,12 @@ static int send4(struct sock *sock, struct sk_buff *skb,
 		if (cache && !*src_stale)
 			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
+	/*
+	 * The tunnel transmit helpers count what they send on skb->dev
+	 * (iptunnel_xmit_stats()); the device counts inner packets itself
+	 * (send_batch()), so they are given none.
+	 */
+	skb->dev = NULL;
 	nt_compat_udp_tunnel_xmit_skb(rt, sock, skb, fl.saddr, fl.daddr, ds,
 				      ip4_dst_hoplimit(&rt->dst), 0,
 				      fl.fl4_sport, fl.fl4_dport, false, false);
@@ -452,7 +458,9 @@ static int send6(struct sock *sock, struct sk_buff *skb,
 		if (cache && !*src_stale)
 			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
-	nt_compat_udp_tunnel6_xmit_skb(dst, sock, skb, skb->dev, &fl.saddr,
+	/* No device to count on, as in send4(). */
+	skb->dev = NULL;
+	nt_compat_udp_tunnel6_xmit_skb(dst, sock, skb, NULL, &fl.saddr,
 				       &fl.daddr, ds, ip6_dst_hoplimit(dst), 0,
 				       fl.fl6_sport, fl.fl6_dport, false);
 	return 0;

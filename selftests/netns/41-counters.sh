@@ -112,6 +112,15 @@ json_agrees() {
 	echo "$j" | grep -q "\"rx_bytes\": $2," && echo "$j" | grep -q "\"tx_bytes\": $3,"
 }
 
+# netdev_counters SIDE: the device's rx_packets rx_bytes tx_packets tx_bytes.
+netdev_counters() {
+	local c out=
+	for c in rx_packets rx_bytes tx_packets tx_bytes; do
+		out+="$(ip netns exec "${ns[$1]}" cat "/sys/class/net/${dev[$1]}/statistics/$c") "
+	done
+	echo "${out% }"
+}
+
 # same_as_ref GOT REF: "rx2 tx2 rx1 tx1" equal, but for one keepalive
 # (32 bytes) more or less on side 2's tx and side 1's rx, which netns.sh
 # allows too.
@@ -161,6 +170,16 @@ run() {
 	# Test that both sides record the handshake.
 	nt_check "$label: side 1 (${dev[1]}) latest handshake non-zero" has_handshake 1 || true
 	nt_check "$label: side 2 (${dev[2]}) latest handshake non-zero" has_handshake 2 || true
+	# Test that a noisetun device's own counters (ip -s link) are the
+	# inner packets, once each: 10 echo requests and 10 replies of 84
+	# bytes each way (the sending side's tunnel transmit helper must not
+	# count the sealed messages again).
+	local i
+	for i in 1 2; do
+		[ "$self_kind" = noisetun ] && [ "${kind[i]}" = self ] || continue
+		nt_check "$label: side $i (${dev[i]}) ip -s link: 10 packets, 840 bytes each way" \
+			nt_is "10 840 10 840" netdev_counters "$i" || true
+	done
 	# Test that noisetun's --json agrees with its transfer line.
 	if [ "$self_kind" = noisetun ] && [ "${kind[1]}" = self ]; then
 		nt_check "$label: side 1 (${dev[1]}) --json bytes equal transfer" \
