@@ -127,6 +127,15 @@ static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
 	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] =
 		READ_ONLY("peer HANDSHAKE_ATTEMPTS"),
 	[NOISETUN_A_PEER_DROPS]		= READ_ONLY("peer DROPS"),
+	[NOISETUN_A_PEER_LAST_RX_TIME]	= READ_ONLY("peer LAST_RX_TIME"),
+	[NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS] =
+		READ_ONLY("peer LAST_HANDSHAKE_RTT_NS"),
+	[NOISETUN_A_PEER_HANDSHAKES_COMPLETED] =
+		READ_ONLY("peer HANDSHAKES_COMPLETED"),
+	[NOISETUN_A_PEER_HANDSHAKES_FAILED] =
+		READ_ONLY("peer HANDSHAKES_FAILED"),
+	[NOISETUN_A_PEER_COOKIES_RECEIVED] =
+		READ_ONLY("peer COOKIES_RECEIVED"),
 };
 
 static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
@@ -141,6 +150,13 @@ static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_FWMARK]	= { .type = NLA_U32 },
 	[NOISETUN_A_DEVICE_PEERS]	= NLA_POLICY_NESTED_ARRAY(peer_policy),
 	[NOISETUN_A_DEVICE_DROPS]	= READ_ONLY("device DROPS"),
+	[NOISETUN_A_DEVICE_COOKIES_SENT] = READ_ONLY("device COOKIES_SENT"),
+	[NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED] =
+		READ_ONLY("device HANDSHAKES_ANSWERED"),
+	[NOISETUN_A_DEVICE_UNDER_LOAD_NS] =
+		READ_ONLY("device UNDER_LOAD_NS"),
+	[NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN] =
+		READ_ONLY("device HANDSHAKE_QUEUE_LEN"),
 };
 
 /* A GET request names the device and nothing else. */
@@ -247,6 +263,7 @@ static int put_drops(struct sk_buff *skb, int attrtype,
 static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd)
 {
 	struct nt_static_identity *identity = &ntd->static_identity;
+	u64 cookies_sent, answered;
 	int ret = 0;
 
 	ASSERT_RTNL(); /* for the name */
@@ -268,6 +285,18 @@ static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd)
 	up_read(&identity->lock);
 	if (ret)
 		return ret;
+
+	nt_device_read_stats(ntd, &cookies_sent, &answered);
+	if (nla_put_u64_64bit(skb, NOISETUN_A_DEVICE_COOKIES_SENT,
+			      cookies_sent, NOISETUN_A_DEVICE_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED,
+			      answered, NOISETUN_A_DEVICE_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_DEVICE_UNDER_LOAD_NS,
+			      nt_device_under_load_ns(ntd),
+			      NOISETUN_A_DEVICE_UNSPEC) ||
+	    nla_put_u32(skb, NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN,
+			skb_queue_len_lockless(&ntd->handshake_queue)))
+		return -EMSGSIZE;
 
 	return put_drops(skb, NOISETUN_A_DEVICE_DROPS, ntd->drops);
 }
@@ -299,7 +328,7 @@ static int put_allowedip(struct sk_buff *skb,
 /* A peer's own attributes: everything but its public key and allowed IPs. */
 static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer)
 {
-	struct __kernel_timespec last_handshake;
+	struct __kernel_timespec last_handshake, last_rx;
 	struct nt_peer_traffic traffic;
 	struct timespec64 walltime;
 	int ret = 0;
@@ -312,6 +341,9 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer)
 	walltime = ns_to_timespec64(atomic64_read(&peer->walltime_last_handshake_ns));
 	last_handshake.tv_sec = walltime.tv_sec;
 	last_handshake.tv_nsec = walltime.tv_nsec;
+	walltime = ns_to_timespec64(atomic64_read(&peer->walltime_last_rx_ns));
+	last_rx.tv_sec = walltime.tv_sec;
+	last_rx.tv_nsec = walltime.tv_nsec;
 	if (ret)
 		return ret;
 
@@ -330,6 +362,20 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer)
 			      traffic.tx_packets, NOISETUN_A_PEER_UNSPEC) ||
 	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
 			      traffic.handshake_attempts,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put(skb, NOISETUN_A_PEER_LAST_RX_TIME, sizeof(last_rx),
+		    &last_rx) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS,
+			      atomic64_read(&peer->last_handshake_rtt_ns),
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKES_COMPLETED,
+			      traffic.handshakes_completed,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKES_FAILED,
+			      traffic.handshakes_failed,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_COOKIES_RECEIVED,
+			      traffic.cookies_received,
 			      NOISETUN_A_PEER_UNSPEC) ||
 	    nla_put_u32(skb, NOISETUN_A_PEER_PROTOCOL_VERSION, 1))
 		return -EMSGSIZE;
@@ -699,12 +745,9 @@ void nt_netlink_event_handshake(struct nt_peer *peer, bool initiator)
 				    NOISETUN_EVENT_ROLE_RESPONDER,
 	};
 
-	if (initiator) {
-		u64 sent = atomic64_read(&peer->initiation_sent_ns);
-		u64 now = ktime_get_ns();
-
-		ev.rtt_ns = sent && now > sent ? now - sent : 0;
-	}
+	/* Measured by nt_peer_handshake_completed(), just before. */
+	if (initiator)
+		ev.rtt_ns = atomic64_read(&peer->last_handshake_rtt_ns);
 	send_event_atomic(peer->device, peer, &ev);
 }
 

@@ -22,7 +22,7 @@ gcc make libc6-dev pkg-config libmnl-dev libsodium-dev libssl-dev
 qemu-system-x86 busybox-static cpio gzip kmod
 iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables bash coreutils grep sed gawk findutils procps ethtool
-dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography
+dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography python3-yaml
 flex bison bc libelf-dev linux-libc-dev
 debian-archive-keyring util-linux
 debootstrap dwarves zstd

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tunctl show [{IFACE | all | interfaces} [FIELD]] [--json]
+ * tunctl show [{IFACE | all | interfaces} [FIELD | stats]] [--json]
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,7 +69,12 @@ static int show_all(const char *field, bool json)
 			devs[count++] = dev;
 			continue;
 		}
-		if (field) {
+		if (field && !strcmp(field, "stats")) {
+			if (count++)
+				putchar('\n');
+			nt_human_print_stats(stdout, dev,
+					     nt_human_wants_colour(stdout));
+		} else if (field) {
 			nt_dump_print_field(stdout, dev, field, true);
 		} else {
 			if (count++)
@@ -110,9 +115,10 @@ int nt_show_main(int argc, const char *argv[])
 		}
 		words[n++] = argv[i];
 	}
-	if (words[1] && !nt_dump_is_field(words[1])) {
-		nt_error("unknown field '%s'; expected one of %s", words[1],
-			 nt_dump_field_list);
+	if (words[1] && strcmp(words[1], "stats") &&
+	    !nt_dump_is_field(words[1])) {
+		nt_error("unknown field '%s'; expected one of %s, stats",
+			 words[1], nt_dump_field_list);
 		return usage_error();
 	}
 	if (words[1] && json) {
@@ -133,6 +139,9 @@ int nt_show_main(int argc, const char *argv[])
 		return 1;
 	if (json)
 		nt_json_print(stdout, &dev, 1);
+	else if (words[1] && !strcmp(words[1], "stats"))
+		nt_human_print_stats(stdout, dev,
+				     nt_human_wants_colour(stdout));
 	else if (words[1])
 		nt_dump_print_field(stdout, dev, words[1], false);
 	else

@@ -19,7 +19,7 @@
 
 const struct nt_subcommand nt_subcommands[] = {
 	{ "show", nt_show_main,
-	  "[{ <interface> | all | interfaces } [public-key | private-key | listen-port | fwmark | peers | preshared-keys | endpoints | allowed-ips | latest-handshakes | persistent-keepalive | transfer | dump]] [--json]",
+	  "[{ <interface> | all | interfaces } [public-key | private-key | listen-port | fwmark | peers | preshared-keys | endpoints | allowed-ips | latest-handshakes | persistent-keepalive | transfer | dump | stats]] [--json]",
 	  "Shows the current configuration and device information" },
 	{ "showconf", nt_showconf_main, "<interface>",
 	  "Shows the current configuration of a given noisetun interface, for use with `setconf'" },

@@ -33,6 +33,12 @@
  *    NOISETUN_A_DEVICE_FWMARK: NLA_U32, 0 when unset
  *    NOISETUN_A_DEVICE_DROPS: NLA_NESTED, device-wide drop counters:
  *        NOISETUN_A_DROP_*: NLA_U64 each, see enum noisetun_drop_attr
+ *    NOISETUN_A_DEVICE_COOKIES_SENT: NLA_U64, cookie replies sent
+ *    NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED: NLA_U64, responses sent to
+ *                                           initiations
+ *    NOISETUN_A_DEVICE_UNDER_LOAD_NS: NLA_U64, time spent under load
+ *    NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN: NLA_U32, handshake messages
+ *                                           waiting now
  *    NOISETUN_A_DEVICE_PEERS: NLA_NESTED
  *        0: NLA_NESTED  (the attribute type of each element is its index)
  *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
@@ -57,6 +63,14 @@
  *            NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS: NLA_U64, initiations sent
  *            NOISETUN_A_PEER_DROPS: NLA_NESTED, this peer's drop counters:
  *                NOISETUN_A_DROP_*: NLA_U64 each
+ *            NOISETUN_A_PEER_LAST_RX_TIME: struct __kernel_timespec, wall
+ *                         clock of the last message received; 0 = never
+ *            NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS: NLA_U64, round trip of
+ *                         the last completed handshake; 0 = none yet
+ *            NOISETUN_A_PEER_HANDSHAKES_COMPLETED: NLA_U64
+ *            NOISETUN_A_PEER_HANDSHAKES_FAILED: NLA_U64, given up after
+ *                                               REKEY_ATTEMPT_TIME
+ *            NOISETUN_A_PEER_COOKIES_RECEIVED: NLA_U64, valid cookie replies
  *        1: NLA_NESTED ...
  *
  * A peer whose allowed IPs do not fit in one message is continued in the
@@ -104,8 +118,9 @@
  *        1: NLA_NESTED ...
  *
  * Attributes that are read-only (public key, byte and packet counters, last
- * handshake time, drops, attempts) are refused in SET with -EINVAL and an
- * extack message naming them. Unknown flag bits get -EOPNOTSUPP.
+ * handshake time, drops, attempts, the statistics) are refused in SET with
+ * -EINVAL and an extack message naming them. Unknown flag bits get
+ * -EOPNOTSUPP.
  *
  * A SET too large for one message may be split: the first message carries
  * the device attributes and the first peers; later messages carry further
@@ -210,6 +225,11 @@ enum noisetun_device_attr {
 	NOISETUN_A_DEVICE_PEERS,
 	/* beyond WireGuard */
 	NOISETUN_A_DEVICE_DROPS,
+	/* statistics (read-only) */
+	NOISETUN_A_DEVICE_COOKIES_SENT,
+	NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED,
+	NOISETUN_A_DEVICE_UNDER_LOAD_NS,
+	NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN,
 	__NOISETUN_A_DEVICE_MAX
 };
 
@@ -241,6 +261,12 @@ enum noisetun_peer_attr {
 	NOISETUN_A_PEER_TX_PACKETS,
 	NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
 	NOISETUN_A_PEER_DROPS,
+	/* statistics (read-only) */
+	NOISETUN_A_PEER_LAST_RX_TIME,
+	NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS,
+	NOISETUN_A_PEER_HANDSHAKES_COMPLETED,
+	NOISETUN_A_PEER_HANDSHAKES_FAILED,
+	NOISETUN_A_PEER_COOKIES_RECEIVED,
 	__NOISETUN_A_PEER_MAX
 };
 

@@ -279,6 +279,12 @@ static const struct attr_name peer_names[] = {
 	{ "tx_packets", NOISETUN_A_PEER_TX_PACKETS },
 	{ "handshake_attempts", NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS },
 	{ "drops", NOISETUN_A_PEER_DROPS, &drops_table },
+	/* statistics */
+	{ "last_rx_time", NOISETUN_A_PEER_LAST_RX_TIME },
+	{ "last_handshake_rtt_ns", NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS },
+	{ "handshakes_completed", NOISETUN_A_PEER_HANDSHAKES_COMPLETED },
+	{ "handshakes_failed", NOISETUN_A_PEER_HANDSHAKES_FAILED },
+	{ "cookies_received", NOISETUN_A_PEER_COOKIES_RECEIVED },
 	{ NULL }
 };
 static const struct attr_table peer_table = { "peer", false, NULL, peer_names };
@@ -295,6 +301,11 @@ static const struct attr_name device_names[] = {
 	{ "fwmark", NOISETUN_A_DEVICE_FWMARK },
 	{ "peers", NOISETUN_A_DEVICE_PEERS, &peers_table },
 	{ "drops", NOISETUN_A_DEVICE_DROPS, &drops_table },
+	/* statistics */
+	{ "cookies_sent", NOISETUN_A_DEVICE_COOKIES_SENT },
+	{ "handshakes_answered", NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED },
+	{ "under_load_ns", NOISETUN_A_DEVICE_UNDER_LOAD_NS },
+	{ "handshake_queue_len", NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN },
 	{ NULL }
 };
 static const struct attr_table device_table = {

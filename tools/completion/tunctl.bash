@@ -26,7 +26,7 @@ _tunctl_completion()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="show showconf set setconf addconf syncconf up down save strip monitor genkey genpsk pubkey help"
-	local fields="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump"
+	local fields="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump stats"
 	local i has_peer=0 words
 
 	if [[ $COMP_CWORD -eq 1 ]]; then
