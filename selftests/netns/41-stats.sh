@@ -287,7 +287,7 @@ nt_check "SET peer LAST_RX_TIME: EINVAL, named" refused LAST_RX_TIME \
 	nest peers nest 0 public_key key "$pub3" last_rx_time hex "$(printf '00%.0s' {1..16})" end end
 
 # --- a handshake given up --------------------------------------------------------
-if [ -z "${NT_SLOW:-}" ]; then
+if [ "${NT_SLOW:-0}" != 1 ]; then
 	nt_skip_check "handshake given up counted in handshakes_failed" "slow (REKEY_ATTEMPT_TIME, 90 s); NT_SLOW=1 runs it"
 else
 	# A peer whose endpoint never answers (a port nobody listens on).
