@@ -15,5 +15,14 @@ if ! python3 -c 'import yaml' 2>/dev/null; then
 	echo "ok 1 - ynl-spec # SKIP python3-yaml is not installed (make deps)"
 	exit 0
 fi
+# The kernel's schema check, when the YNL client is unpacked (make deps)
+# and python3-jsonschema is there.
+ynl=
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	ynl=$("$top/scripts/ynl-client.sh" --path 2>/dev/null) ||
+		echo "ynl-spec: no YNL client unpacked (make deps): the schema check is left out" >&2
+else
+	echo "ynl-spec: no python3-jsonschema (make deps): the schema check is left out" >&2
+fi
 exec python3 "$top/selftests/host/ynl_spec.py" "$top/module/uapi/noisetun.yaml" \
-	"$top/module/uapi/noisetun.h"
+	"$top/module/uapi/noisetun.h" $ynl

@@ -17,7 +17,13 @@ name, upper case, '-' -> '_'). Checked, each a KTAP line:
     (a _Static_assert per name, so the header parser here cannot fool
     itself).
 
-Usage: ynl_spec.py YAML HEADER. Prints KTAP; exit 1 on any failure.
+With YNL_DIR (the kernel's tools/net/ynl and Documentation/netlink, from
+scripts/ynl-client.sh), also: the spec passes the kernel's own
+genetlink-legacy schema, loaded by the kernel's own YNL library (which
+needs python3-jsonschema).
+
+Usage: ynl_spec.py YAML HEADER [YNL_DIR]. Prints KTAP; exit 1 on any
+failure.
 """
 import os
 import re
@@ -109,7 +115,7 @@ class Ktap:
         return 1 if self.failed else 0
 
 
-def main(yaml_path, header_path):
+def main(yaml_path, header_path, ynl_dir=None):
     t = Ktap()
     spec = yaml.safe_load(open(yaml_path))
     header_text = open(header_path).read()
@@ -185,8 +191,19 @@ def main(yaml_path, header_path):
     t.check(r.returncode == 0,
             'the C compiler agrees with every number (%d names)' % (len(asserts) - 1),
             r.stderr.splitlines()[:20])
+    if ynl_dir:
+        why = []
+        try:
+            sys.path.insert(0, os.path.join(ynl_dir, 'tools/net/ynl'))
+            from lib import SpecFamily
+            SpecFamily(yaml_path, os.path.join(
+                ynl_dir, 'Documentation/netlink/genetlink-legacy.yaml'))
+        except Exception as e:  # the schema's or the library's complaint
+            why = str(e).splitlines()[:20]
+        t.check(not why, "the kernel's YNL library loads the spec, checked "
+                "against its genetlink-legacy schema", why)
     return t.done()
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))
