@@ -482,6 +482,7 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	ntd->handshake_last_cpu = -1;
 	atomic64_set(&ntd->last_under_load_ns, 0);
 	atomic64_set(&ntd->under_load_ns, 0);
+	spin_lock_init(&ntd->unknown_peer_lock);
 	nt_ratelimiter_budget_init(&ntd->cookie_budget);
 
 	ntd->peer_hashtable = nt_pubkey_hashtable_alloc();

@@ -184,6 +184,12 @@ struct nt_handshake_worker {
  *                   and of the peers' tx work (queueing.h)
  * @encrypt_queue: packets of every peer waiting to be sealed
  * @decrypt_queue: messages of every peer waiting to be opened
+ * @unknown_peer_events: config; send unknown-peer events (read with
+ *                       READ_ONCE() by the handshake workers)
+ * @unknown_peer_lock: protects the two members below
+ * @unknown_peer_second: jiffies at the start of the current second of
+ *                       unknown-peer events
+ * @unknown_peer_sent: unknown-peer events sent in that second
  * @events_unsent: events (netlink.h) that could not be allocated while
  *                 someone listened, since the device was created; every
  *                 later event carries the count
@@ -223,6 +229,11 @@ struct nt_device {
 	struct nt_crypt_queue encrypt_queue;
 	struct nt_crypt_queue decrypt_queue;
 	atomic64_t events_unsent;
+	bool unknown_peer_events;
+	/* Guards the unknown-peer budget: the two members below. */
+	spinlock_t unknown_peer_lock;
+	unsigned long unknown_peer_second;
+	unsigned int unknown_peer_sent;
 };
 
 /**

@@ -157,6 +157,7 @@ static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 		READ_ONLY("device UNDER_LOAD_NS"),
 	[NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN] =
 		READ_ONLY("device HANDSHAKE_QUEUE_LEN"),
+	[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* A GET request names the device and nothing else. */
@@ -295,7 +296,9 @@ static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd)
 			      nt_device_under_load_ns(ntd),
 			      NOISETUN_A_DEVICE_UNSPEC) ||
 	    nla_put_u32(skb, NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN,
-			skb_queue_len_lockless(&ntd->handshake_queue)))
+			skb_queue_len_lockless(&ntd->handshake_queue)) ||
+	    nla_put_u8(skb, NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
+		       ntd->unknown_peer_events))
 		return -EMSGSIZE;
 
 	return put_drops(skb, NOISETUN_A_DEVICE_DROPS, ntd->drops);
@@ -785,6 +788,40 @@ void nt_netlink_event_endpoint(struct nt_peer *peer,
 	send_event_atomic(peer->device, peer, &ev);
 }
 
+void nt_netlink_event_unknown_peer(struct nt_device *ntd,
+				   const u8 *public_key,
+				   const struct sk_buff *skb)
+{
+	struct nt_endpoint endpoint;
+	struct event ev = {
+		.cmd = NOISETUN_CMD_EVENT_UNKNOWN_PEER,
+		.peer_key = public_key,
+		.endpoint = &endpoint,
+	};
+	unsigned long now = jiffies;
+	bool send;
+
+	/*
+	 * A stranger may send as many initiations as mac1 lets through: the
+	 * budget is per device and per second, counted under a lock the
+	 * handshake workers of every CPU share (they have just done a
+	 * Diffie-Hellman step each: the lock is not what costs).
+	 */
+	spin_lock_bh(&ntd->unknown_peer_lock);
+	if (time_after_eq(now, ntd->unknown_peer_second + HZ) ||
+	    !ntd->unknown_peer_sent) {
+		ntd->unknown_peer_second = now;
+		ntd->unknown_peer_sent = 0;
+	}
+	send = ntd->unknown_peer_sent < NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC;
+	if (send)
+		ntd->unknown_peer_sent++;
+	spin_unlock_bh(&ntd->unknown_peer_lock);
+	if (!send || !nt_socket_endpoint_from_skb(&endpoint, skb))
+		return;
+	send_event_atomic(ntd, NULL, &ev);
+}
+
 void nt_netlink_event_keys_zeroed(struct nt_peer *peer)
 {
 	struct event ev = {
@@ -875,6 +912,8 @@ struct plan_key {
  *             the key change removes (referenced), or NULL
  * @set_fwmark: FWMARK is present
  * @fwmark: its value
+ * @set_unknown_peer_events: UNKNOWN_PEER_EVENTS is present
+ * @unknown_peer_events: its value
  * @set_port: LISTEN_PORT is present and differs from the current port
  * @port: its value
  * @sockets: the sockets bound to @port when the device is up
@@ -900,6 +939,8 @@ struct set_plan {
 	struct nt_peer *displaced;
 	bool set_fwmark;
 	u32 fwmark;
+	bool set_unknown_peer_events;
+	bool unknown_peer_events;
 	bool set_port;
 	u16 port;
 	struct nt_socket_pair sockets;
@@ -1225,6 +1266,11 @@ static int plan_device(struct set_plan *plan, struct sk_buff *skb,
 		plan->set_fwmark = true;
 		plan->fwmark = nla_get_u32(attrs[NOISETUN_A_DEVICE_FWMARK]);
 	}
+	if (attrs[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS]) {
+		plan->set_unknown_peer_events = true;
+		plan->unknown_peer_events =
+			nla_get_u8(attrs[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS]);
+	}
 	if (attrs[NOISETUN_A_DEVICE_LISTEN_PORT]) {
 		plan->port = nla_get_u16(attrs[NOISETUN_A_DEVICE_LISTEN_PORT]);
 		plan->set_port = plan->port != ntd->incoming_port;
@@ -1493,6 +1539,9 @@ static void apply_plan(struct set_plan *plan)
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&ntd->device_update_lock);
+
+	if (plan->set_unknown_peer_events)
+		WRITE_ONCE(ntd->unknown_peer_events, plan->unknown_peer_events);
 
 	if (plan->set_fwmark) {
 		WRITE_ONCE(ntd->fwmark, plan->fwmark);

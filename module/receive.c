@@ -297,6 +297,8 @@ static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 	enum noisetun_drop_attr drop = NOISETUN_A_DROP_HANDSHAKE_INVALID;
 	bool initiation = ((struct message_header *)skb->data)->type ==
 			  cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION);
+	u8 unknown[NOISE_PUBLIC_KEY_LEN] = { 0 };
+	bool report = READ_ONCE(ntd->unknown_peer_events);
 	struct nt_peer *peer;
 
 	if (!HANDSHAKE_CB(skb)->screened_under_load && is_under_load(ntd) &&
@@ -305,12 +307,17 @@ static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 
 	if (initiation)
 		peer = nt_noise_handshake_consume_initiation((void *)skb->data,
-							     ntd, &drop);
+							     ntd, &drop,
+							     report ? unknown :
+								      NULL);
 	else
 		peer = nt_noise_handshake_consume_response((void *)skb->data,
 							   ntd, &drop);
 	if (unlikely(!peer)) {
 		nt_device_count_drop(ntd, drop);
+		/* Opt-in: a key that opened but is no peer's (netlink.h). */
+		if (report && memchr_inv(unknown, 0, sizeof(unknown)))
+			nt_netlink_event_unknown_peer(ntd, unknown, skb);
 		return;
 	}
 	handshake_authenticated(peer, skb);

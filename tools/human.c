@@ -204,6 +204,10 @@ void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour)
 	if (dev->fwmark)
 		fprintf(out, "  %sfwmark%s: 0x%x\n", esc(&h, BOLD),
 			esc(&h, RESET), dev->fwmark);
+	/* Only when on: wg's layout otherwise. */
+	if (dev->unknown_peer_events)
+		fprintf(out, "  %sunknown peer events%s: on\n", esc(&h, BOLD),
+			esc(&h, RESET));
 	if (!dev->peers_len)
 		return;
 	fputc('\n', out);

@@ -5,7 +5,7 @@
  *   {"interfaces": [{"name", "ifindex", "public_key", "private_key",
  *     "listen_port", "fwmark", "drops": {REASON: N, ...},
  *     "cookies_sent", "handshakes_answered", "under_load_ns",
- *     "handshake_queue_len",
+ *     "handshake_queue_len", "unknown_peer_events" (true or false),
  *     "peers": [{"public_key", "preshared_key", "endpoint",
  *       "allowed_ips": ["10.0.0.0/24", ...], "latest_handshake",
  *       "rx_bytes", "tx_bytes", "rx_packets", "tx_packets",
@@ -146,6 +146,8 @@ static void print_device(FILE *out, const struct tunctl_device *dev)
 		dev->under_load_ns);
 	fprintf(out, ",\n      \"handshake_queue_len\": %u",
 		dev->handshake_queue_len);
+	fprintf(out, ",\n      \"unknown_peer_events\": %s",
+		dev->unknown_peer_events ? "true" : "false");
 	fputs(",\n      \"peers\": [", out);
 	for (i = 0; i < dev->peers_len; i++) {
 		fputs(i ? ",\n" : "\n", out);

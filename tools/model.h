@@ -35,6 +35,7 @@
  * @TUNCTL_DEVICE_REPLACE_PEERS: the change replaces every peer
  * @TUNCTL_DEVICE_HAS_DROPS: the kernel gave the device's drop counters
  * @TUNCTL_DEVICE_HAS_STATS: the kernel gave the device's statistics
+ * @TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS: unknown_peer_events is meaningful
  */
 enum tunctl_device_has {
 	TUNCTL_DEVICE_HAS_PRIVATE_KEY = 1U << 0,
@@ -45,6 +46,8 @@ enum tunctl_device_has {
 	TUNCTL_DEVICE_HAS_DROPS = 1U << 5,
 	/* statistics */
 	TUNCTL_DEVICE_HAS_STATS = 1U << 12,
+	/* unknown-peer events */
+	TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS = 1U << 13,
 };
 
 /**
@@ -168,6 +171,7 @@ struct tunctl_peer {
  * @handshakes_answered: responses sent to initiations
  * @under_load_ns: time spent under load
  * @handshake_queue_len: handshake messages waiting when read
+ * @unknown_peer_events: the device sends unknown-peer events
  * @peers: array of @peers_len peers
  * @peers_len: number of peers in use
  * @peers_cap: allocated length of @peers
@@ -186,6 +190,8 @@ struct tunctl_device {
 	uint64_t handshakes_answered;
 	uint64_t under_load_ns;
 	uint32_t handshake_queue_len;
+	/* unknown-peer events */
+	bool unknown_peer_events;
 	struct tunctl_peer *peers;
 	size_t peers_len;
 	size_t peers_cap;

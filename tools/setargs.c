@@ -22,6 +22,7 @@ enum word {
 	W_ENDPOINT,
 	W_KEEPALIVE,
 	W_ALLOWED_IPS,
+	W_UNKNOWN_PEER_EVENTS,
 	W_COUNT
 };
 
@@ -39,6 +40,7 @@ static const struct {
 	[W_ENDPOINT] = { "endpoint", true, "HOST:PORT or [IPv6]:PORT" },
 	[W_KEEPALIVE] = { "persistent-keepalive", true, "seconds 0-65535 or 'off'" },
 	[W_ALLOWED_IPS] = { "allowed-ips", true, "[+|-]IP[/CIDR][,...]" },
+	[W_UNKNOWN_PEER_EVENTS] = { "unknown-peer-events", false, "'on' or 'off'" },
 };
 
 static int lookup(const char *word)
@@ -67,6 +69,15 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
 	case W_FWMARK:
 		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
 		return nt_value_parse_fwmark(name, value, &dev->fwmark);
+	case W_UNKNOWN_PEER_EVENTS:
+		dev->flags |= TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
+		if (strcmp(value, "on") && strcmp(value, "off")) {
+			nt_error("'%s' expects 'on' or 'off', got '%s'", name,
+				 value);
+			return false;
+		}
+		dev->unknown_peer_events = !strcmp(value, "on");
+		return true;
 	case W_PRIVATE_KEY:
 		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
 		return nt_value_read_keyfile(name, value, dev->private_key);
@@ -119,7 +130,7 @@ struct tunctl_device *nt_setargs_parse(int argc, const char *const argv[])
 		if (w < 0) {
 			nt_error("unknown word '%s'; expected %s", argv[i],
 				 peer ? "remove, preshared-key, endpoint, persistent-keepalive, allowed-ips or peer" :
-					"listen-port, fwmark, private-key or peer");
+					"listen-port, fwmark, private-key, unknown-peer-events or peer");
 			goto err;
 		}
 		if (words[w].expects) {

@@ -162,6 +162,11 @@ static bool put_device(struct nlmsghdr *nlh, size_t len,
 	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FWMARK,
 				    dev->fwmark))
 		return false;
+	if ((dev->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS) &&
+	    !mnl_attr_put_u8_check(nlh, len,
+				   NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
+				   dev->unknown_peer_events))
+		return false;
 	if ((dev->flags & TUNCTL_DEVICE_REPLACE_PEERS) &&
 	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FLAGS,
 				    NOISETUN_DEVICE_F_REPLACE_PEERS))
@@ -680,6 +685,14 @@ static int parse_device_attr(const struct nlattr *attr, void *data)
 		err = parse_u64(attr, &dev->under_load_ns);
 		given = TUNCTL_DEVICE_HAS_STATS;
 		break;
+	case NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS: {
+		uint8_t on = 0;
+
+		err = parse_u8(attr, &on);
+		dev->unknown_peer_events = on;
+		given = TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
+		break;
+	}
 	case NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN:
 		err = parse_u32(attr, &dev->handshake_queue_len);
 		given = TUNCTL_DEVICE_HAS_STATS;

@@ -39,6 +39,8 @@
  *    NOISETUN_A_DEVICE_UNDER_LOAD_NS: NLA_U64, time spent under load
  *    NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN: NLA_U32, handshake messages
  *                                           waiting now
+ *    NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS: NLA_U8, 1 when the device sends
+ *                                           unknown-peer events
  *    NOISETUN_A_DEVICE_PEERS: NLA_NESTED
  *        0: NLA_NESTED  (the attribute type of each element is its index)
  *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
@@ -95,6 +97,8 @@
  *                                   device public key is removed.
  *    NOISETUN_A_DEVICE_LISTEN_PORT: NLA_U16, 0 picks a free port
  *    NOISETUN_A_DEVICE_FWMARK: NLA_U32, 0 disables
+ *    NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS: NLA_U8, 1 turns unknown-peer
+ *                                           events on, 0 off (the default)
  *    NOISETUN_A_DEVICE_PEERS: NLA_NESTED
  *        0: NLA_NESTED
  *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, required
@@ -167,6 +171,12 @@
  *    REJECT_AFTER_TIME * 3 since the last session began (or since a
  *    handshake was given up): its sessions expired and every key was
  *    zeroed.
+ * NOISETUN_CMD_EVENT_UNKNOWN_PEER: an initiation with a valid mac1 whose
+ *    static key opened but is no peer's; it is still dropped. Only from a
+ *    device with NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS set, and at most
+ *    NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC a second (the others are not
+ *    announced). PEER_PUBLIC_KEY is the unknown key.
+ *    NOISETUN_A_EVENT_ENDPOINT: where the initiation came from
  *
  *    NOISETUN_A_EVENT_UNSENT: NLA_U64, in any event once the device has
  *                             failed to allocate an event: how many it
@@ -187,6 +197,9 @@
 
 #define NOISETUN_KEY_LEN 32
 
+/* The most unknown-peer events one device sends in a second. */
+#define NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC 10
+
 /* The largest number of peers one device holds (-ENOSPC beyond it). */
 #define NOISETUN_MAX_PEERS (1U << 20)
 
@@ -203,6 +216,8 @@ enum noisetun_cmd {
 	NOISETUN_CMD_EVENT_PEER_CHANGED,
 	NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED,
 	NOISETUN_CMD_EVENT_KEYS_ZEROED,
+	/* unknown-peer event (opt-in per device) */
+	NOISETUN_CMD_EVENT_UNKNOWN_PEER,
 	__NOISETUN_CMD_MAX
 };
 
@@ -230,6 +245,8 @@ enum noisetun_device_attr {
 	NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED,
 	NOISETUN_A_DEVICE_UNDER_LOAD_NS,
 	NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN,
+	/* unknown-peer events */
+	NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
 	__NOISETUN_A_DEVICE_MAX
 };
 
