@@ -24,7 +24,7 @@ const struct nt_subcommand nt_subcommands[] = {
 	{ "showconf", nt_showconf_main, "<interface>",
 	  "Shows the current configuration of a given noisetun interface, for use with `setconf'" },
 	{ "set", nt_set_main,
-	  "<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] ]...",
+	  "<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [unknown-peer-events on|off] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] ]...",
 	  "Change the current configuration, add peers, remove peers, or change peers" },
 	{ "setconf", nt_setconf_main, "<interface> <configuration filename>",
 	  "Applies a configuration file to a noisetun interface" },

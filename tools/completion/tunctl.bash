@@ -91,6 +91,10 @@ _tunctl_completion()
 			COMPREPLY=( $(compgen -W "off" -- "$cur") )
 			return
 			;;
+		unknown-peer-events)
+			COMPREPLY=( $(compgen -W "on off" -- "$cur") )
+			return
+			;;
 		listen-port|endpoint|allowed-ips)
 			return
 			;;
@@ -101,7 +105,7 @@ _tunctl_completion()
 		if ((has_peer)); then
 			words="remove preshared-key endpoint persistent-keepalive allowed-ips peer"
 		else
-			words="listen-port fwmark private-key peer"
+			words="listen-port fwmark private-key unknown-peer-events peer"
 		fi
 		COMPREPLY=( $(compgen -W "$words" -- "$cur") )
 		;;
