@@ -83,6 +83,53 @@ void nt_drop_counters_read(struct nt_drop_counters __percpu *drops,
 	}
 }
 
+void nt_device_count(struct nt_device *ntd, enum nt_device_count what)
+{
+	struct nt_device_stats *mine = get_cpu_ptr(ntd->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&mine->syncp);
+	if (what == NT_DEVICE_COUNT_COOKIE_SENT)
+		u64_stats_inc(&mine->cookies_sent);
+	else
+		u64_stats_inc(&mine->handshakes_answered);
+	u64_stats_update_end_irqrestore(&mine->syncp, flags);
+	put_cpu_ptr(ntd->stats);
+}
+
+void nt_device_read_stats(struct nt_device *ntd, u64 *cookies_sent,
+			  u64 *handshakes_answered)
+{
+	int cpu;
+
+	*cookies_sent = 0;
+	*handshakes_answered = 0;
+	for_each_possible_cpu(cpu) {
+		const struct nt_device_stats *one = per_cpu_ptr(ntd->stats, cpu);
+		unsigned int start;
+		u64 cookies, answered;
+
+		do {
+			start = u64_stats_fetch_begin(&one->syncp);
+			cookies = u64_stats_read(&one->cookies_sent);
+			answered = u64_stats_read(&one->handshakes_answered);
+		} while (u64_stats_fetch_retry(&one->syncp, start));
+		*cookies_sent += cookies;
+		*handshakes_answered += answered;
+	}
+}
+
+u64 nt_device_under_load_ns(struct nt_device *ntd)
+{
+	u64 last = atomic64_read(&ntd->last_under_load_ns);
+	u64 total = atomic64_read(&ntd->under_load_ns);
+	u64 now = ktime_get_coarse_boottime_ns();
+
+	if (last)
+		total += min_t(u64, now > last ? now - last : 0, NSEC_PER_SEC);
+	return total;
+}
+
 /* Wait for the handshake workers to finish what they hold. */
 static void cancel_handshake_workers(struct nt_device *ntd)
 {
@@ -345,6 +392,7 @@ static void device_destruct(struct net_device *dev)
 
 	nt_index_hashtable_free(ntd->index_hashtable);
 	nt_pubkey_hashtable_free(ntd->peer_hashtable);
+	free_percpu(ntd->stats);
 	free_percpu(ntd->drops);
 	nt_compat_free_tstats(dev);
 	memzero_explicit(ntd->static_identity.private_key,
@@ -437,6 +485,8 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	skb_queue_head_init(&ntd->handshake_queue);
 	ntd->handshake_last_cpu = -1;
 	atomic64_set(&ntd->last_under_load_ns, 0);
+	atomic64_set(&ntd->under_load_ns, 0);
+	spin_lock_init(&ntd->unknown_peer_lock);
 	nt_ratelimiter_budget_init(&ntd->cookie_budget);
 
 	ntd->peer_hashtable = nt_pubkey_hashtable_alloc();
@@ -454,10 +504,17 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	if (!ntd->drops)
 		goto err_free_tstats;
 
+	ntd->stats = alloc_percpu_gfp(struct nt_device_stats,
+				      GFP_KERNEL_ACCOUNT);
+	if (!ntd->stats)
+		goto err_free_drops;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(ntd->stats, cpu)->syncp);
+
 	ntd->handshake_workers = alloc_percpu_gfp(struct nt_handshake_worker,
 						  GFP_KERNEL_ACCOUNT);
 	if (!ntd->handshake_workers)
-		goto err_free_drops;
+		goto err_free_stats;
 	for_each_possible_cpu(cpu) {
 		struct nt_handshake_worker *worker =
 			per_cpu_ptr(ntd->handshake_workers, cpu);
@@ -529,6 +586,8 @@ err_destroy_handshake_wq:
 	destroy_workqueue(ntd->handshake_wq);
 err_free_handshake_workers:
 	free_percpu(ntd->handshake_workers);
+err_free_stats:
+	free_percpu(ntd->stats);
 err_free_drops:
 	free_percpu(ntd->drops);
 err_free_tstats:

@@ -100,6 +100,21 @@ struct nt_drop_counters {
 };
 
 /**
+ * struct nt_device_stats - a device's handshake counters (per CPU)
+ * @cookies_sent: cookie replies sent, under load
+ * @handshakes_answered: responses sent to initiations
+ * @syncp: makes the counts tear-free to read on 32-bit machines
+ *
+ * Per CPU because a flood of initiations makes both hot on every CPU at
+ * once (cookie replies come from the softirq that received the message).
+ */
+struct nt_device_stats {
+	u64_stats_t cookies_sent;
+	u64_stats_t handshakes_answered;
+	struct u64_stats_sync syncp;
+};
+
+/**
  * struct nt_handshake_worker - one CPU's handshake receive worker
  * @work: runs nt_receive_handshake_worker() on that CPU
  * @ntd: the device whose handshake queue it drains
@@ -159,6 +174,9 @@ struct nt_handshake_worker {
  * @last_under_load_ns: boot time the queue was last found long enough to
  *                      count as under load; the device stays under load
  *                      for a second after (Documentation/protocol.md "Cookies")
+ * @under_load_ns: the time spent under load up to @last_under_load_ns
+ *                 (the second after it is added when read)
+ * @stats: cookie replies sent and handshakes answered, per CPU
  * @cookie_budget: the cookie replies the device may still make under load
  *                 for senders that have not proved their address
  *                 (ratelimiter.h)
@@ -166,6 +184,12 @@ struct nt_handshake_worker {
  *                   and of the peers' tx work (queueing.h)
  * @encrypt_queue: packets of every peer waiting to be sealed
  * @decrypt_queue: messages of every peer waiting to be opened
+ * @unknown_peer_events: config; send unknown-peer events (read with
+ *                       READ_ONCE() by the handshake workers)
+ * @unknown_peer_lock: protects the two members below
+ * @unknown_peer_second: jiffies at the start of the current second of
+ *                       unknown-peer events
+ * @unknown_peer_sent: unknown-peer events sent in that second
  * @events_unsent: events (netlink.h) that could not be allocated while
  *                 someone listened, since the device was created; every
  *                 later event carries the count
@@ -198,11 +222,18 @@ struct nt_device {
 	struct nt_handshake_worker __percpu *handshake_workers;
 	int handshake_last_cpu;
 	atomic64_t last_under_load_ns;
+	atomic64_t under_load_ns;
+	struct nt_device_stats __percpu *stats;
 	struct nt_ratelimiter_budget cookie_budget;
 	struct workqueue_struct *packet_crypt_wq;
 	struct nt_crypt_queue encrypt_queue;
 	struct nt_crypt_queue decrypt_queue;
 	atomic64_t events_unsent;
+	bool unknown_peer_events;
+	/* Guards the unknown-peer budget: the two members below. */
+	spinlock_t unknown_peer_lock;
+	unsigned long unknown_peer_second;
+	unsigned int unknown_peer_sent;
 };
 
 /**
@@ -250,6 +281,42 @@ static inline void nt_device_count_drop(struct nt_device *ntd,
  */
 void nt_drop_counters_read(struct nt_drop_counters __percpu *drops,
 			   u64 sum[__NOISETUN_A_DROP_MAX]);
+
+/**
+ * enum nt_device_count - what nt_device_count() counts
+ * @NT_DEVICE_COUNT_COOKIE_SENT: a cookie reply was sent
+ * @NT_DEVICE_COUNT_HANDSHAKE_ANSWERED: a response was sent
+ */
+enum nt_device_count {
+	NT_DEVICE_COUNT_COOKIE_SENT,
+	NT_DEVICE_COUNT_HANDSHAKE_ANSWERED,
+};
+
+/**
+ * nt_device_count() - count one cookie reply or answered handshake
+ * @ntd: the device
+ * @what: which counter
+ *
+ * Any context but hard interrupts.
+ */
+void nt_device_count(struct nt_device *ntd, enum nt_device_count what);
+
+/**
+ * nt_device_read_stats() - sum the device's per-CPU counters
+ * @ntd: the device
+ * @cookies_sent: receives the cookie replies sent
+ * @handshakes_answered: receives the responses sent
+ */
+void nt_device_read_stats(struct nt_device *ntd, u64 *cookies_sent,
+			  u64 *handshakes_answered);
+
+/**
+ * nt_device_under_load_ns() - the time the device has spent under load
+ * @ntd: the device
+ *
+ * Return: nanoseconds, the current under-load second included.
+ */
+u64 nt_device_under_load_ns(struct nt_device *ntd);
 
 /**
  * nt_device_bump_generation() - record a configuration change

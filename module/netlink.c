@@ -130,6 +130,15 @@ static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
 	/* Their values are checked by the first pass of SET. */
 	[NOISETUN_A_PEER_DISABLED]	= { .type = NLA_U8 },
 	[NOISETUN_A_PEER_DESCRIPTION]	= { .type = NLA_BINARY },
+	[NOISETUN_A_PEER_LAST_RX_TIME]	= READ_ONLY("peer LAST_RX_TIME"),
+	[NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS] =
+		READ_ONLY("peer LAST_HANDSHAKE_RTT_NS"),
+	[NOISETUN_A_PEER_HANDSHAKES_COMPLETED] =
+		READ_ONLY("peer HANDSHAKES_COMPLETED"),
+	[NOISETUN_A_PEER_HANDSHAKES_FAILED] =
+		READ_ONLY("peer HANDSHAKES_FAILED"),
+	[NOISETUN_A_PEER_COOKIES_RECEIVED] =
+		READ_ONLY("peer COOKIES_RECEIVED"),
 };
 
 static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
@@ -152,6 +161,14 @@ static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 		.type = NLA_REJECT,
 		.reject_message = "QUERY_FLAGS is for GET_DEVICE only",
 	},
+	[NOISETUN_A_DEVICE_COOKIES_SENT] = READ_ONLY("device COOKIES_SENT"),
+	[NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED] =
+		READ_ONLY("device HANDSHAKES_ANSWERED"),
+	[NOISETUN_A_DEVICE_UNDER_LOAD_NS] =
+		READ_ONLY("device UNDER_LOAD_NS"),
+	[NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN] =
+		READ_ONLY("device HANDSHAKE_QUEUE_LEN"),
+	[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* A GET request names the device, and maybe a peer and what to read. */
@@ -267,6 +284,7 @@ static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd,
 			    u32 query_flags)
 {
 	struct nt_static_identity *identity = &ntd->static_identity;
+	u64 cookies_sent, answered;
 	int ret = 0;
 
 	ASSERT_RTNL(); /* for the name */
@@ -274,7 +292,7 @@ static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd,
 	    nla_put_string(skb, NOISETUN_A_DEVICE_IFNAME, ntd->dev->name))
 		return -EMSGSIZE;
 	if (query_flags & NOISETUN_QUERY_F_STATS_ONLY)
-		goto drops;
+		goto stats;
 	if (nla_put_u16(skb, NOISETUN_A_DEVICE_LISTEN_PORT,
 			ntd->incoming_port) ||
 	    nla_put_u32(skb, NOISETUN_A_DEVICE_FWMARK, ntd->fwmark))
@@ -297,7 +315,21 @@ static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd,
 	if (ret)
 		return ret;
 
-drops:
+	if (nla_put_u8(skb, NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
+		       ntd->unknown_peer_events))
+		return -EMSGSIZE;
+stats:
+	nt_device_read_stats(ntd, &cookies_sent, &answered);
+	if (nla_put_u64_64bit(skb, NOISETUN_A_DEVICE_COOKIES_SENT,
+			      cookies_sent, NOISETUN_A_DEVICE_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED,
+			      answered, NOISETUN_A_DEVICE_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_DEVICE_UNDER_LOAD_NS,
+			      nt_device_under_load_ns(ntd),
+			      NOISETUN_A_DEVICE_UNSPEC) ||
+	    nla_put_u32(skb, NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN,
+			skb_queue_len_lockless(&ntd->handshake_queue)))
+		return -EMSGSIZE;
 	return put_drops(skb, NOISETUN_A_DEVICE_DROPS, ntd->drops);
 }
 
@@ -373,7 +405,7 @@ static int put_peer_config(struct sk_buff *skb, struct nt_peer *peer,
 static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
 			  u32 query_flags)
 {
-	struct __kernel_timespec last_handshake;
+	struct __kernel_timespec last_handshake, last_rx;
 	struct nt_peer_traffic traffic;
 	struct timespec64 walltime;
 	int ret;
@@ -386,6 +418,9 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
 	walltime = ns_to_timespec64(atomic64_read(&peer->walltime_last_handshake_ns));
 	last_handshake.tv_sec = walltime.tv_sec;
 	last_handshake.tv_nsec = walltime.tv_nsec;
+	walltime = ns_to_timespec64(atomic64_read(&peer->walltime_last_rx_ns));
+	last_rx.tv_sec = walltime.tv_sec;
+	last_rx.tv_nsec = walltime.tv_nsec;
 
 	nt_peer_read_traffic(peer, &traffic);
 	if (nla_put(skb, NOISETUN_A_PEER_LAST_HANDSHAKE_TIME,
@@ -400,6 +435,20 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
 			      traffic.tx_packets, NOISETUN_A_PEER_UNSPEC) ||
 	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS,
 			      traffic.handshake_attempts,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put(skb, NOISETUN_A_PEER_LAST_RX_TIME, sizeof(last_rx),
+		    &last_rx) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS,
+			      atomic64_read(&peer->last_handshake_rtt_ns),
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKES_COMPLETED,
+			      traffic.handshakes_completed,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_HANDSHAKES_FAILED,
+			      traffic.handshakes_failed,
+			      NOISETUN_A_PEER_UNSPEC) ||
+	    nla_put_u64_64bit(skb, NOISETUN_A_PEER_COOKIES_RECEIVED,
+			      traffic.cookies_received,
 			      NOISETUN_A_PEER_UNSPEC))
 		return -EMSGSIZE;
 
@@ -918,12 +967,9 @@ void nt_netlink_event_handshake(struct nt_peer *peer, bool initiator)
 				    NOISETUN_EVENT_ROLE_RESPONDER,
 	};
 
-	if (initiator) {
-		u64 sent = atomic64_read(&peer->initiation_sent_ns);
-		u64 now = ktime_get_ns();
-
-		ev.rtt_ns = sent && now > sent ? now - sent : 0;
-	}
+	/* Measured by nt_peer_handshake_completed(), just before. */
+	if (initiator)
+		ev.rtt_ns = atomic64_read(&peer->last_handshake_rtt_ns);
 	send_event_atomic(peer->device, peer, &ev);
 }
 
@@ -959,6 +1005,40 @@ void nt_netlink_event_endpoint(struct nt_peer *peer,
 	    cmpxchg(&peer->endpoint_event_jiffies, last, now) != last)
 		return;
 	send_event_atomic(peer->device, peer, &ev);
+}
+
+void nt_netlink_event_unknown_peer(struct nt_device *ntd,
+				   const u8 *public_key,
+				   const struct sk_buff *skb)
+{
+	struct nt_endpoint endpoint;
+	struct event ev = {
+		.cmd = NOISETUN_CMD_EVENT_UNKNOWN_PEER,
+		.peer_key = public_key,
+		.endpoint = &endpoint,
+	};
+	unsigned long now = jiffies;
+	bool send;
+
+	/*
+	 * A stranger may send as many initiations as mac1 lets through: the
+	 * budget is per device and per second, counted under a lock the
+	 * handshake workers of every CPU share (they have just done a
+	 * Diffie-Hellman step each: the lock is not what costs).
+	 */
+	spin_lock_bh(&ntd->unknown_peer_lock);
+	if (time_after_eq(now, ntd->unknown_peer_second + HZ) ||
+	    !ntd->unknown_peer_sent) {
+		ntd->unknown_peer_second = now;
+		ntd->unknown_peer_sent = 0;
+	}
+	send = ntd->unknown_peer_sent < NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC;
+	if (send)
+		ntd->unknown_peer_sent++;
+	spin_unlock_bh(&ntd->unknown_peer_lock);
+	if (!send || !nt_socket_endpoint_from_skb(&endpoint, skb))
+		return;
+	send_event_atomic(ntd, NULL, &ev);
 }
 
 void nt_netlink_event_keys_zeroed(struct nt_peer *peer)
@@ -1055,6 +1135,8 @@ struct plan_key {
  *             the key change removes (referenced), or NULL
  * @set_fwmark: FWMARK is present
  * @fwmark: its value
+ * @set_unknown_peer_events: UNKNOWN_PEER_EVENTS is present
+ * @unknown_peer_events: its value
  * @set_port: LISTEN_PORT is present and differs from the current port
  * @port: its value
  * @sockets: the sockets bound to @port when the device is up
@@ -1080,6 +1162,8 @@ struct set_plan {
 	struct nt_peer *displaced;
 	bool set_fwmark;
 	u32 fwmark;
+	bool set_unknown_peer_events;
+	bool unknown_peer_events;
 	bool set_port;
 	u16 port;
 	struct nt_socket_pair sockets;
@@ -1497,6 +1581,11 @@ static int plan_device(struct set_plan *plan, struct sk_buff *skb,
 		plan->set_fwmark = true;
 		plan->fwmark = nla_get_u32(attrs[NOISETUN_A_DEVICE_FWMARK]);
 	}
+	if (attrs[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS]) {
+		plan->set_unknown_peer_events = true;
+		plan->unknown_peer_events =
+			nla_get_u8(attrs[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS]);
+	}
 	if (attrs[NOISETUN_A_DEVICE_LISTEN_PORT]) {
 		plan->port = nla_get_u16(attrs[NOISETUN_A_DEVICE_LISTEN_PORT]);
 		plan->set_port = plan->port != ntd->incoming_port;
@@ -1814,6 +1903,9 @@ static void apply_plan(struct set_plan *plan)
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&ntd->device_update_lock);
+
+	if (plan->set_unknown_peer_events)
+		WRITE_ONCE(ntd->unknown_peer_events, plan->unknown_peer_events);
 
 	if (plan->set_fwmark) {
 		WRITE_ONCE(ntd->fwmark, plan->fwmark);

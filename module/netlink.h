@@ -30,8 +30,10 @@ void nt_genetlink_uninit(void);
  * retrying. Any context but hard interrupts; the peer is referenced.
  */
 
+struct nt_device;
 struct nt_endpoint;
 struct nt_peer;
+struct sk_buff;
 
 /**
  * nt_netlink_event_handshake() - a handshake completed
@@ -41,6 +43,19 @@ struct nt_peer;
  *             peer's first data confirmed the session
  */
 void nt_netlink_event_handshake(struct nt_peer *peer, bool initiator);
+
+/**
+ * nt_netlink_event_unknown_peer() - an initiation from a key no peer has
+ * @ntd: the device, which has unknown_peer_events set
+ * @public_key: the sender's static key, decrypted from the initiation
+ * @skb: the initiation, for its source address and port
+ *
+ * At most NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC a second per device; the
+ * others are not announced. From the handshake worker.
+ */
+void nt_netlink_event_unknown_peer(struct nt_device *ntd,
+				   const u8 *public_key,
+				   const struct sk_buff *skb);
 
 /**
  * nt_netlink_event_given_up() - no handshake within REKEY_ATTEMPT_TIME

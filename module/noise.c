@@ -200,7 +200,7 @@ bool nt_noise_handshake_create_initiation(struct message_handshake_initiation *d
 static struct nt_peer *
 consume_initiation_at(const struct message_handshake_initiation *src,
 		      struct nt_device *ntd, enum noisetun_drop_attr *drop,
-		      u64 now_ns)
+		      u8 unknown_static[NOISE_PUBLIC_KEY_LEN], u64 now_ns)
 {
 	struct nt_noise_core_handshake core;
 	struct nt_noise_core_static_keys local;
@@ -230,8 +230,12 @@ consume_initiation_at(const struct message_handshake_initiation *src,
 
 	peer = nt_pubkey_hashtable_lookup(ntd->peer_hashtable,
 					  core.initiator_static);
-	if (unlikely(!peer))
+	if (unlikely(!peer)) {
+		if (unknown_static)
+			memcpy(unknown_static, core.initiator_static,
+			       NOISE_PUBLIC_KEY_LEN);
 		goto out;
+	}
 	hs = &peer->handshake;
 
 	down_write(&hs->lock);
@@ -291,9 +295,10 @@ out:
 struct nt_peer *
 nt_noise_handshake_consume_initiation(const struct message_handshake_initiation *src,
 				      struct nt_device *ntd,
-				      enum noisetun_drop_attr *drop)
+				      enum noisetun_drop_attr *drop,
+				      u8 unknown_static[NOISE_PUBLIC_KEY_LEN])
 {
-	return consume_initiation_at(src, ntd, drop,
+	return consume_initiation_at(src, ntd, drop, unknown_static,
 				     ktime_get_coarse_boottime_ns());
 }
 

@@ -226,6 +226,9 @@ nt_noise_handshake_create_initiation(struct message_handshake_initiation *dst,
  *        NOISETUN_A_DROP_HANDSHAKE_REPLAY (timestamp not newer than the
  *        last accepted) or NOISETUN_A_DROP_HANDSHAKE_FLOOD (less than
  *        1 s / INITIATIONS_PER_SECOND after the last accepted)
+ * @unknown_static: NULL, or where the sender's static key is copied when
+ *                  it decrypted but is no peer's (the buffer is left alone
+ *                  otherwise), for the unknown-peer event
  *
  * Decrypts the sender's static key, finds the peer by it in @ntd's
  * public-key table, and records the handshake in that peer's
@@ -238,7 +241,8 @@ nt_noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 struct nt_peer *
 nt_noise_handshake_consume_initiation(const struct message_handshake_initiation *src,
 				      struct nt_device *ntd,
-				      enum noisetun_drop_attr *drop);
+				      enum noisetun_drop_attr *drop,
+				      u8 unknown_static[NOISE_PUBLIC_KEY_LEN]);
 
 /**
  * nt_noise_handshake_create_response() - answer a consumed initiation

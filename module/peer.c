@@ -292,6 +292,7 @@ void nt_peer_purge_staged_packets(struct nt_peer *peer)
 void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
 {
 	struct nt_peer_stats *mine = get_cpu_ptr(peer->stats);
+	u64 now = ktime_get_coarse_real();
 	unsigned long flags;
 
 	flags = u64_stats_update_begin_irqsave(&mine->syncp);
@@ -299,6 +300,41 @@ void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
 	u64_stats_inc(&mine->rx_packets);
 	u64_stats_update_end_irqrestore(&mine->syncp, flags);
 	put_cpu_ptr(peer->stats);
+	/* The coarse clock moves once a tick: one write per tick at most. */
+	if (atomic64_read(&peer->walltime_last_rx_ns) != now)
+		atomic64_set(&peer->walltime_last_rx_ns, now);
+}
+
+void nt_peer_count_event(struct nt_peer *peer, enum nt_peer_event_count what)
+{
+	struct nt_peer_stats *mine = get_cpu_ptr(peer->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&mine->syncp);
+	switch (what) {
+	case NT_PEER_COUNT_HANDSHAKE_COMPLETED:
+		u64_stats_inc(&mine->handshakes_completed);
+		break;
+	case NT_PEER_COUNT_HANDSHAKE_FAILED:
+		u64_stats_inc(&mine->handshakes_failed);
+		break;
+	case NT_PEER_COUNT_COOKIE_RECEIVED:
+		u64_stats_inc(&mine->cookies_received);
+		break;
+	}
+	u64_stats_update_end_irqrestore(&mine->syncp, flags);
+	put_cpu_ptr(peer->stats);
+}
+
+void nt_peer_handshake_completed(struct nt_peer *peer, bool initiator)
+{
+	u64 sent = atomic64_read(initiator ? &peer->initiation_sent_ns :
+					     &peer->response_sent_ns);
+	u64 now = ktime_get_ns();
+
+	atomic64_set(&peer->last_handshake_rtt_ns,
+		     sent && now > sent ? now - sent : 0);
+	nt_peer_count_event(peer, NT_PEER_COUNT_HANDSHAKE_COMPLETED);
 }
 
 void nt_peer_count_tx(struct nt_peer *peer, unsigned int len,
@@ -325,6 +361,7 @@ void nt_peer_read_traffic(struct nt_peer *peer,
 	for_each_possible_cpu(cpu) {
 		const struct nt_peer_stats *one = per_cpu_ptr(peer->stats, cpu);
 		u64 rx_bytes, rx_packets, tx_bytes, tx_packets, attempts;
+		u64 completed, failed, cookies;
 		unsigned int start;
 
 		do {
@@ -334,6 +371,9 @@ void nt_peer_read_traffic(struct nt_peer *peer,
 			tx_bytes = u64_stats_read(&one->tx_bytes);
 			tx_packets = u64_stats_read(&one->tx_packets);
 			attempts = u64_stats_read(&one->handshake_attempts);
+			completed = u64_stats_read(&one->handshakes_completed);
+			failed = u64_stats_read(&one->handshakes_failed);
+			cookies = u64_stats_read(&one->cookies_received);
 		} while (u64_stats_fetch_retry(&one->syncp, start));
 
 		traffic->rx_bytes += rx_bytes;
@@ -341,6 +381,9 @@ void nt_peer_read_traffic(struct nt_peer *peer,
 		traffic->tx_bytes += tx_bytes;
 		traffic->tx_packets += tx_packets;
 		traffic->handshake_attempts += attempts;
+		traffic->handshakes_completed += completed;
+		traffic->handshakes_failed += failed;
+		traffic->cookies_received += cookies;
 	}
 }
 

@@ -76,6 +76,9 @@ struct nt_endpoint {
  * @tx_bytes: bytes sent to the peer, outer messages included
  * @tx_packets: messages sent to the peer
  * @handshake_attempts: handshake initiations sent to the peer
+ * @handshakes_completed: sessions established with the peer, either role
+ * @handshakes_failed: attempts given up after REKEY_ATTEMPT_TIME
+ * @cookies_received: valid cookie replies from the peer
  * @syncp: makes the counts above tear-free on 32-bit machines
  * @drops: drops attributed to this peer (also counted device-wide)
  *
@@ -90,6 +93,9 @@ struct nt_peer_stats {
 	u64_stats_t tx_bytes;
 	u64_stats_t tx_packets;
 	u64_stats_t handshake_attempts;
+	u64_stats_t handshakes_completed;
+	u64_stats_t handshakes_failed;
+	u64_stats_t cookies_received;
 	struct u64_stats_sync syncp;
 	struct nt_drop_counters drops;
 };
@@ -101,6 +107,9 @@ struct nt_peer_stats {
  * @tx_bytes: see struct nt_peer_stats
  * @tx_packets: see struct nt_peer_stats
  * @handshake_attempts: see struct nt_peer_stats
+ * @handshakes_completed: see struct nt_peer_stats
+ * @handshakes_failed: see struct nt_peer_stats
+ * @cookies_received: see struct nt_peer_stats
  */
 struct nt_peer_traffic {
 	u64 rx_bytes;
@@ -108,6 +117,21 @@ struct nt_peer_traffic {
 	u64 tx_bytes;
 	u64 tx_packets;
 	u64 handshake_attempts;
+	u64 handshakes_completed;
+	u64 handshakes_failed;
+	u64 cookies_received;
+};
+
+/**
+ * enum nt_peer_event_count - what nt_peer_count_event() counts
+ * @NT_PEER_COUNT_HANDSHAKE_COMPLETED: a session was established
+ * @NT_PEER_COUNT_HANDSHAKE_FAILED: a handshake attempt was given up
+ * @NT_PEER_COUNT_COOKIE_RECEIVED: a valid cookie reply came
+ */
+enum nt_peer_event_count {
+	NT_PEER_COUNT_HANDSHAKE_COMPLETED,
+	NT_PEER_COUNT_HANDSHAKE_FAILED,
+	NT_PEER_COUNT_COOKIE_RECEIVED,
 };
 
 /**
@@ -139,6 +163,14 @@ struct nt_peer_traffic {
  *                                 with READ_ONCE().
  * @walltime_last_handshake_ns: wall-clock time of the last completed
  *                              handshake, ns since the epoch, 0 = never
+ * @walltime_last_rx_ns: wall-clock time (coarse: one tick) of the last
+ *                       message counted by nt_peer_count_rx(), 0 = never;
+ *                       written only when the tick changed, so that a busy
+ *                       peer's CPUs do not bounce its cache line
+ * @last_handshake_rtt_ns: the round trip of the last completed handshake:
+ *                         as initiator, initiation sent to response
+ *                         received; as responder, response sent to the
+ *                         first data on the session; 0 = none yet
  * @stats: traffic and drop counters, per CPU
  * @transmit_handshake_work: sends an initiation from process context
  *                           (creating one may sleep); queued on the
@@ -163,6 +195,8 @@ struct nt_peer_traffic {
  *                          REKEY_TIMEOUT; atomic, no lock
  * @initiation_sent_ns: ktime_get_ns() when the last initiation left, for
  *                      the round trip of the handshake-complete event
+ * @response_sent_ns: ktime_get_ns() when the last response left, for the
+ *                    responder's round trip
  * @endpoint_event_jiffies: when the last endpoint-changed event was sent;
  *                          at most one a second (cmpxchg, no lock)
  * @disabled: the peer is switched off by configuration: no session, no
@@ -200,6 +234,8 @@ struct nt_peer {
 	int serial_work_cpu;
 	u16 persistent_keepalive_interval;
 	atomic64_t walltime_last_handshake_ns;
+	atomic64_t walltime_last_rx_ns;
+	atomic64_t last_handshake_rtt_ns;
 	struct nt_peer_stats __percpu *stats;
 	struct work_struct transmit_handshake_work;
 	struct work_struct clear_peer_work;
@@ -213,6 +249,7 @@ struct nt_peer {
 	bool sent_lastminute_handshake;
 	atomic64_t last_sent_handshake_ns;
 	atomic64_t initiation_sent_ns;
+	atomic64_t response_sent_ns;
 	unsigned long endpoint_event_jiffies;
 	bool disabled;
 	char description[NOISETUN_DESCRIPTION_MAX + 1];
@@ -370,6 +407,28 @@ void nt_peer_count_rx(struct nt_peer *peer, unsigned int len);
  */
 void nt_peer_count_tx(struct nt_peer *peer, unsigned int len,
 		      bool is_initiation);
+
+/**
+ * nt_peer_count_event() - count a handshake event or a cookie reply
+ * @peer: the peer
+ * @what: which counter
+ *
+ * Any context but hard interrupts.
+ */
+void nt_peer_count_event(struct nt_peer *peer, enum nt_peer_event_count what);
+
+/**
+ * nt_peer_handshake_completed() - count a session established, with its
+ * round trip
+ * @peer: the peer
+ * @initiator: we sent the initiation (round trip since
+ *             @peer->initiation_sent_ns); else we answered it (since
+ *             @peer->response_sent_ns)
+ *
+ * Stores the round trip in @peer->last_handshake_rtt_ns, where the
+ * handshake-complete event reads it. Any context but hard interrupts.
+ */
+void nt_peer_handshake_completed(struct nt_peer *peer, bool initiator);
 
 /**
  * nt_peer_read_traffic() - sum a peer's traffic counters over all CPUs

@@ -65,12 +65,24 @@ static bool is_under_load(struct nt_device *ntd)
 {
 	u64 now = ktime_get_coarse_boottime_ns(), last;
 
+	last = atomic64_read(&ntd->last_under_load_ns);
 	if (skb_queue_len_lockless(&ntd->handshake_queue) >=
 	    UNDER_LOAD_QUEUE_LEN) {
-		atomic64_set(&ntd->last_under_load_ns, now);
+		/*
+		 * The coarse clock moves once a tick: one exchange per tick.
+		 * Whoever moves the mark adds the time since the last one,
+		 * at most the second it was worth (nt_device_under_load_ns()
+		 * adds the current second when read).
+		 */
+		if (last != now) {
+			last = atomic64_xchg(&ntd->last_under_load_ns, now);
+			if (last && now > last)
+				atomic64_add(min_t(u64, now - last,
+						   NSEC_PER_SEC),
+					     &ntd->under_load_ns);
+		}
 		return true;
 	}
-	last = atomic64_read(&ntd->last_under_load_ns);
 	return last && now - last < NSEC_PER_SEC;
 }
 
@@ -85,9 +97,10 @@ static void send_cookie_reply(struct nt_device *ntd, struct sk_buff *skb)
 		index = ((struct message_handshake_initiation *)skb->data)->sender_index;
 	else
 		index = ((struct message_handshake_response *)skb->data)->sender_index;
-	if (nt_cookie_message_create(&packet, skb, index, &ntd->cookie_checker))
-		nt_socket_send_buffer_as_reply_to_skb(ntd, skb, &packet,
-						      sizeof(packet));
+	if (nt_cookie_message_create(&packet, skb, index, &ntd->cookie_checker) &&
+	    !nt_socket_send_buffer_as_reply_to_skb(ntd, skb, &packet,
+						   sizeof(packet)))
+		nt_device_count(ntd, NT_DEVICE_COUNT_COOKIE_SENT);
 }
 
 /**
@@ -175,10 +188,12 @@ static void receive_cookie_reply(struct nt_device *ntd, struct sk_buff *skb)
 		nt_device_count_drop(ntd, NOISETUN_A_DROP_UNKNOWN_INDEX);
 		return;
 	}
-	if (nt_cookie_message_consume(&peer->latest_cookie, msg))
+	if (nt_cookie_message_consume(&peer->latest_cookie, msg)) {
 		nt_peer_count_rx(peer, skb->len);
-	else
+		nt_peer_count_event(peer, NT_PEER_COUNT_COOKIE_RECEIVED);
+	} else {
 		nt_peer_count_drop(peer, NOISETUN_A_DROP_COOKIE_INVALID);
+	}
 	nt_peer_put(peer);
 }
 
@@ -257,6 +272,7 @@ static void complete_handshake(struct nt_device *ntd, struct nt_peer *peer)
 					     &peer->keypairs)) {
 		nt_timers_session_derived(peer);
 		nt_timers_handshake_complete(peer);
+		nt_peer_handshake_completed(peer, true);
 		nt_netlink_event_handshake(peer, true);
 		pr_debug("%s: Handshake with peer %llu complete\n",
 			 ntd->dev->name, peer->internal_id);
@@ -281,6 +297,8 @@ static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 	enum noisetun_drop_attr drop = NOISETUN_A_DROP_HANDSHAKE_INVALID;
 	bool initiation = ((struct message_header *)skb->data)->type ==
 			  cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION);
+	u8 unknown[NOISE_PUBLIC_KEY_LEN] = { 0 };
+	bool report = READ_ONCE(ntd->unknown_peer_events);
 	struct nt_peer *peer;
 
 	if (!HANDSHAKE_CB(skb)->screened_under_load && is_under_load(ntd) &&
@@ -289,12 +307,17 @@ static void process_handshake(struct nt_device *ntd, struct sk_buff *skb)
 
 	if (initiation)
 		peer = nt_noise_handshake_consume_initiation((void *)skb->data,
-							     ntd, &drop);
+							     ntd, &drop,
+							     report ? unknown :
+								      NULL);
 	else
 		peer = nt_noise_handshake_consume_response((void *)skb->data,
 							   ntd, &drop);
 	if (unlikely(!peer)) {
 		nt_device_count_drop(ntd, drop);
+		/* Opt-in: a key that opened but is no peer's (netlink.h). */
+		if (report && memchr_inv(unknown, 0, sizeof(unknown)))
+			nt_netlink_event_unknown_peer(ntd, unknown, skb);
 		return;
 	}
 	/*
@@ -579,6 +602,7 @@ static void consume_data(struct nt_peer *peer, struct sk_buff *skb)
 	if (unlikely(nt_noise_received_with_keypair(&peer->keypairs, keypair))) {
 		/* Key confirmation: the session we answered is in use. */
 		nt_timers_handshake_complete(peer);
+		nt_peer_handshake_completed(peer, false);
 		nt_netlink_event_handshake(peer, false);
 		nt_send_staged_packets(peer);
 	}

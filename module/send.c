@@ -151,8 +151,10 @@ bool nt_send_handshake_response(struct nt_peer *peer)
 	nt_timers_any_authenticated_packet_traversal(peer);
 	nt_timers_any_authenticated_packet_sent(peer);
 	nt_peer_count_tx(peer, sizeof(packet), false);
+	atomic64_set(&peer->response_sent_ns, ktime_get_ns());
 	nt_socket_send_buffer_to_peer(peer, &packet, sizeof(packet),
 				      HANDSHAKE_DSCP);
+	nt_device_count(peer->device, NT_DEVICE_COUNT_HANDSHAKE_ANSWERED);
 	ok = true;
 out:
 	memzero_explicit(&packet, sizeof(packet));

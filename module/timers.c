@@ -61,6 +61,7 @@ static void expired_retransmit_handshake(struct timer_list *timer)
 			 peer->device->dev->name, peer->internal_id,
 			 retries + 1);
 		timer_delete(&peer->send_keepalive);
+		nt_peer_count_event(peer, NT_PEER_COUNT_HANDSHAKE_FAILED);
 		nt_netlink_event_given_up(peer, retries + 1);
 		/*
 		 * REKEY_ATTEMPT_TIME is over: the packets that waited for

@@ -22,7 +22,7 @@ gcc make libc6-dev pkg-config libmnl-dev libsodium-dev libssl-dev
 qemu-system-x86 busybox-static cpio gzip kmod
 iproute2 iputils-ping wireguard-tools wireguard-go iperf3 netcat-openbsd
 iptables nftables bash coreutils grep sed gawk findutils procps ethtool
-dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography
+dkms sparse linux-source-6.1 xz-utils perl python3 python3-cryptography python3-yaml python3-jsonschema
 flex bison bc libelf-dev linux-libc-dev
 debian-archive-keyring util-linux systemd
 debootstrap dwarves zstd
@@ -33,8 +33,10 @@ gnuplot-nox
 
 # Reference peers from other suites, carried by the test VM under their
 # own names: sid's wireguard-go (batched UDP sends with GSO) is
-# wireguard-go-sid in 40-interop.sh.
-FETCH="sid:wireguard-go"
+# wireguard-go-sid in 40-interop.sh. trixie's linux-source-6.12 carries
+# the kernel's YNL client (tools/net/ynl, which 6.1's source lacks), of
+# which scripts/ynl-client.sh unpacks only the client, for 57-ynl.sh.
+FETCH="sid:wireguard-go trixie:linux-source-6.12"
 
 fetch() {	# fetch [--check]: bring the FETCH packages into the cache
 	mode=${1:-} rc=0
@@ -55,6 +57,13 @@ fetch() {	# fetch [--check]: bring the FETCH packages into the cache
 			     "the tests that use it will fail" >&2
 		fi
 	done
+	if [ "$mode" = --check ]; then
+		"$here/ynl-client.sh" --path >/dev/null || { echo "deps: the YNL client is not unpacked yet"; rc=1; }
+	elif ! dir=$("$here/ynl-client.sh"); then
+		echo "deps: WARNING: could not unpack the YNL client; 57-ynl.sh will skip" >&2
+	else
+		echo "deps: the kernel's YNL client in $dir"
+	fi
 	return $rc
 }
 here=$(dirname "$0")

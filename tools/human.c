@@ -211,6 +211,10 @@ void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour)
 	if (dev->fwmark)
 		fprintf(out, "  %sfwmark%s: 0x%x\n", esc(&h, BOLD),
 			esc(&h, RESET), dev->fwmark);
+	/* Only when on: wg's layout otherwise. */
+	if (dev->unknown_peer_events)
+		fprintf(out, "  %sunknown peer events%s: on\n", esc(&h, BOLD),
+			esc(&h, RESET));
 	if (!dev->peers_len)
 		return;
 	fputc('\n', out);
@@ -229,4 +233,103 @@ void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour)
 			fputc('\n', out);
 	}
 	free(order);
+}
+
+/* ---- `show IFACE stats` ---- */
+
+/* "1.234 ms", "12.5 s": a duration in the unit that reads best. */
+static void print_ns(const struct human *h, uint64_t ns)
+{
+	if (ns < 1000000)
+		fprintf(h->out, "%.1f %sus%s", ns / 1e3, esc(h, CYAN),
+			esc(h, RESET));
+	else if (ns < 1000000000)
+		fprintf(h->out, "%.3f %sms%s", ns / 1e6, esc(h, CYAN),
+			esc(h, RESET));
+	else
+		fprintf(h->out, "%.1f %ss%s", ns / 1e9, esc(h, CYAN),
+			esc(h, RESET));
+}
+
+/* "bad_mac1 2, replay 1", the non-zero drop counters; "none". */
+static void print_drop_list(const struct human *h, const uint64_t *drops)
+{
+	bool any = false;
+	unsigned int i;
+
+	for (i = 1; i <= NOISETUN_A_DROP_MAX; i++) {
+		if (!drops[i])
+			continue;
+		fprintf(h->out, "%s%s %llu", any ? ", " : "",
+			nt_model_drop_name(i), (unsigned long long)drops[i]);
+		any = true;
+	}
+	fputs(any ? "\n" : "none\n", h->out);
+}
+
+static void print_peer_stats(const struct human *h,
+			     const struct tunctl_peer *peer)
+{
+	char b64[NT_KEY_B64_LEN + 1];
+
+	nt_key_to_base64(b64, peer->public_key);
+	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
+		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
+	fprintf(h->out, "  %slast received%s: ", esc(h, BOLD), esc(h, RESET));
+	if (peer->last_rx_sec)
+		print_ago(h, peer->last_rx_sec);
+	else
+		fputs("never", h->out);
+	fprintf(h->out, "\n  %shandshakes%s: %llu completed, %llu failed, %llu initiations sent\n",
+		esc(h, BOLD), esc(h, RESET),
+		(unsigned long long)peer->handshakes_completed,
+		(unsigned long long)peer->handshakes_failed,
+		(unsigned long long)peer->handshake_attempts);
+	fprintf(h->out, "  %slast handshake round trip%s: ", esc(h, BOLD),
+		esc(h, RESET));
+	if (peer->last_handshake_rtt_ns)
+		print_ns(h, peer->last_handshake_rtt_ns);
+	else
+		fputs("none yet", h->out);
+	fprintf(h->out, "\n  %scookie replies received%s: %llu\n",
+		esc(h, BOLD), esc(h, RESET),
+		(unsigned long long)peer->cookies_received);
+	fprintf(h->out, "  %spackets%s: %llu received, %llu sent\n",
+		esc(h, BOLD), esc(h, RESET),
+		(unsigned long long)peer->rx_packets,
+		(unsigned long long)peer->tx_packets);
+	fprintf(h->out, "  %stransfer%s: ", esc(h, BOLD), esc(h, RESET));
+	print_bytes(h, peer->rx_bytes);
+	fputs(" received, ", h->out);
+	print_bytes(h, peer->tx_bytes);
+	fprintf(h->out, " sent\n  %sdrops%s: ", esc(h, BOLD), esc(h, RESET));
+	print_drop_list(h, peer->drops);
+}
+
+void nt_human_print_stats(FILE *out, const struct tunctl_device *dev,
+			  bool colour)
+{
+	const struct human h = { .out = out, .colour = colour };
+	size_t i;
+
+	fprintf(out, "%s%s%sinterface%s: %s%s%s\n", esc(&h, RESET),
+		esc(&h, GREEN), esc(&h, BOLD), esc(&h, RESET), esc(&h, GREEN),
+		dev->name, esc(&h, RESET));
+	fprintf(out, "  %shandshakes answered%s: %llu\n", esc(&h, BOLD),
+		esc(&h, RESET), (unsigned long long)dev->handshakes_answered);
+	fprintf(out, "  %scookie replies sent%s: %llu\n", esc(&h, BOLD),
+		esc(&h, RESET), (unsigned long long)dev->cookies_sent);
+	fprintf(out, "  %sunder load%s: ", esc(&h, BOLD), esc(&h, RESET));
+	if (dev->under_load_ns)
+		print_ns(&h, dev->under_load_ns);
+	else
+		fputs("never", out);
+	fprintf(out, "\n  %shandshake queue%s: %u waiting\n", esc(&h, BOLD),
+		esc(&h, RESET), dev->handshake_queue_len);
+	fprintf(out, "  %sdrops%s: ", esc(&h, BOLD), esc(&h, RESET));
+	print_drop_list(&h, dev->drops);
+	for (i = 0; i < dev->peers_len; i++) {
+		fputc('\n', out);
+		print_peer_stats(&h, &dev->peers[i]);
+	}
 }

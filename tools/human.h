@@ -20,6 +20,16 @@ struct tunctl_device;
 void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour);
 
 /**
+ * nt_human_print_stats() - the `show IFACE stats` text: the device's
+ * handshake counters and drops, then each peer's, in the kernel's order
+ * @out: the stream
+ * @dev: the device
+ * @colour: use wg's ANSI colours
+ */
+void nt_human_print_stats(FILE *out, const struct tunctl_device *dev,
+			  bool colour);
+
+/**
  * nt_human_wants_colour() - whether human output is coloured: on a tty,
  * unless WG_COLOR_MODE says "always" or "never"
  * @out: the stream

@@ -4,17 +4,21 @@
  *
  *   {"interfaces": [{"name", "ifindex", "public_key", "private_key",
  *     "listen_port", "fwmark", "drops": {REASON: N, ...},
+ *     "cookies_sent", "handshakes_answered", "under_load_ns",
+ *     "handshake_queue_len", "unknown_peer_events" (true or false),
  *     "peers": [{"public_key", "preshared_key", "endpoint",
  *       "allowed_ips": ["10.0.0.0/24", ...], "latest_handshake",
  *       "rx_bytes", "tx_bytes", "rx_packets", "tx_packets",
  *       "handshake_attempts", "persistent_keepalive", "disabled",
- *       "description", "drops": {...}}, ...]}, ...]}
+ *       "description", "drops": {...}, "latest_receive",
+ *       "last_handshake_rtt_ns", "handshakes_completed",
+ *       "handshakes_failed", "cookies_received"}, ...]}, ...]}
  *
  * Keys are base64 as in `dump` (the kernel answers only CAP_NET_ADMIN
  * callers, who may read them); an absent key or endpoint is null;
- * "latest_handshake" is unix seconds, 0 for never; "fwmark" and
- * "persistent_keepalive" are 0 when off; "disabled" is a boolean and
- * "description" a string, null when none. Drop reasons use the names of
+ * "latest_handshake" and "latest_receive" are unix seconds, 0 for never;
+ * "fwmark" and "persistent_keepalive" are 0 when off; "disabled" is a
+ * boolean and "description" a string, null when none. Drop reasons use the names of
  * the uapi header's comments.
  */
 #include <arpa/inet.h>
@@ -116,6 +120,16 @@ static void print_peer(FILE *out, const struct tunctl_peer *p)
 		fputs("null", out);
 	fputs(",\n          \"drops\": ", out);
 	print_drops(out, p->drops, "          ");
+	fprintf(out, ",\n          \"latest_receive\": %lld",
+		(long long)p->last_rx_sec);
+	fprintf(out, ",\n          \"last_handshake_rtt_ns\": %" PRIu64,
+		p->last_handshake_rtt_ns);
+	fprintf(out, ",\n          \"handshakes_completed\": %" PRIu64,
+		p->handshakes_completed);
+	fprintf(out, ",\n          \"handshakes_failed\": %" PRIu64,
+		p->handshakes_failed);
+	fprintf(out, ",\n          \"cookies_received\": %" PRIu64,
+		p->cookies_received);
 	fputs("\n        }", out);
 }
 
@@ -136,6 +150,15 @@ static void print_device(FILE *out, const struct tunctl_device *dev)
 	fprintf(out, ",\n      \"fwmark\": %u", dev->fwmark);
 	fputs(",\n      \"drops\": ", out);
 	print_drops(out, dev->drops, "      ");
+	fprintf(out, ",\n      \"cookies_sent\": %" PRIu64, dev->cookies_sent);
+	fprintf(out, ",\n      \"handshakes_answered\": %" PRIu64,
+		dev->handshakes_answered);
+	fprintf(out, ",\n      \"under_load_ns\": %" PRIu64,
+		dev->under_load_ns);
+	fprintf(out, ",\n      \"handshake_queue_len\": %u",
+		dev->handshake_queue_len);
+	fprintf(out, ",\n      \"unknown_peer_events\": %s",
+		dev->unknown_peer_events ? "true" : "false");
 	fputs(",\n      \"peers\": [", out);
 	for (i = 0; i < dev->peers_len; i++) {
 		fputs(i ? ",\n" : "\n", out);

@@ -34,6 +34,8 @@
  * @TUNCTL_DEVICE_HAS_FWMARK: fwmark is meaningful
  * @TUNCTL_DEVICE_REPLACE_PEERS: the change replaces every peer
  * @TUNCTL_DEVICE_HAS_DROPS: the kernel gave the device's drop counters
+ * @TUNCTL_DEVICE_HAS_STATS: the kernel gave the device's statistics
+ * @TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS: unknown_peer_events is meaningful
  */
 enum tunctl_device_has {
 	TUNCTL_DEVICE_HAS_PRIVATE_KEY = 1U << 0,
@@ -42,6 +44,10 @@ enum tunctl_device_has {
 	TUNCTL_DEVICE_HAS_FWMARK = 1U << 3,
 	TUNCTL_DEVICE_REPLACE_PEERS = 1U << 4,
 	TUNCTL_DEVICE_HAS_DROPS = 1U << 5,
+	/* statistics */
+	TUNCTL_DEVICE_HAS_STATS = 1U << 12,
+	/* unknown-peer events */
+	TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS = 1U << 13,
 };
 
 /**
@@ -59,6 +65,7 @@ enum tunctl_device_has {
  * @TUNCTL_PEER_HAS_DISABLED: disabled is meaningful
  * @TUNCTL_PEER_HAS_DESCRIPTION: description is meaningful (read back: the
  *                               kernel gave one, which is never empty)
+ * @TUNCTL_PEER_HAS_STATS: the kernel gave the peer's statistics
  */
 enum tunctl_peer_has {
 	TUNCTL_PEER_HAS_PRESHARED_KEY = 1U << 0,
@@ -71,6 +78,8 @@ enum tunctl_peer_has {
 	TUNCTL_PEER_HAS_PUBLIC_KEY = 1U << 7,
 	TUNCTL_PEER_HAS_DISABLED = 1U << 8,
 	TUNCTL_PEER_HAS_DESCRIPTION = 1U << 9,
+	/* statistics */
+	TUNCTL_PEER_HAS_STATS = 1U << 15,
 };
 
 /**
@@ -119,6 +128,12 @@ union tunctl_endpoint {
  * @drops: drop counters indexed by enum noisetun_drop_attr
  * @disabled: the peer is switched off (its configuration kept)
  * @description: the peer's name, UTF-8, NUL terminated
+ * @last_rx_sec: wall clock of the last message received, 0 = never
+ * @last_rx_nsec: nanoseconds part of the same
+ * @last_handshake_rtt_ns: round trip of the last handshake, 0 = none
+ * @handshakes_completed: sessions established
+ * @handshakes_failed: handshake attempts given up
+ * @cookies_received: valid cookie replies received
  * @allowedips: array of @allowedips_len ranges
  * @allowedips_len: number of ranges in use
  * @allowedips_cap: allocated length of @allowedips
@@ -139,6 +154,13 @@ struct tunctl_peer {
 	uint64_t drops[NOISETUN_A_DROP_MAX + 1];
 	bool disabled;
 	char description[NOISETUN_DESCRIPTION_MAX + 1];
+	/* statistics */
+	int64_t last_rx_sec;
+	int64_t last_rx_nsec;
+	uint64_t last_handshake_rtt_ns;
+	uint64_t handshakes_completed;
+	uint64_t handshakes_failed;
+	uint64_t cookies_received;
 	struct tunctl_allowedip *allowedips;
 	size_t allowedips_len;
 	size_t allowedips_cap;
@@ -154,6 +176,11 @@ struct tunctl_peer {
  * @listen_port: UDP port, 0 = pick a free one
  * @fwmark: mark of outgoing packets, 0 = off
  * @drops: device-wide drop counters indexed by enum noisetun_drop_attr
+ * @cookies_sent: cookie replies sent
+ * @handshakes_answered: responses sent to initiations
+ * @under_load_ns: time spent under load
+ * @handshake_queue_len: handshake messages waiting when read
+ * @unknown_peer_events: the device sends unknown-peer events
  * @peers: array of @peers_len peers
  * @peers_len: number of peers in use
  * @peers_cap: allocated length of @peers
@@ -167,6 +194,13 @@ struct tunctl_device {
 	uint16_t listen_port;
 	uint32_t fwmark;
 	uint64_t drops[NOISETUN_A_DROP_MAX + 1];
+	/* statistics */
+	uint64_t cookies_sent;
+	uint64_t handshakes_answered;
+	uint64_t under_load_ns;
+	uint32_t handshake_queue_len;
+	/* unknown-peer events */
+	bool unknown_peer_events;
 	struct tunctl_peer *peers;
 	size_t peers_len;
 	size_t peers_cap;

@@ -43,6 +43,8 @@ static const char *event_name(uint8_t cmd)
 		return "device-key-changed";
 	case NOISETUN_CMD_EVENT_KEYS_ZEROED:
 		return "keys-zeroed";
+	case NOISETUN_CMD_EVENT_UNKNOWN_PEER:
+		return "unknown-peer";
 	}
 	return NULL;
 }
@@ -128,6 +130,10 @@ void nt_monitor_print_human(FILE *out, const struct nt_uapi_event *ev)
 		break;
 	case NOISETUN_CMD_EVENT_KEYS_ZEROED:
 		fprintf(out, ": session expired, keys zeroed");
+		break;
+	case NOISETUN_CMD_EVENT_UNKNOWN_PEER:
+		fprintf(out, ": unknown peer, initiation from %s dropped",
+			ev->has_endpoint ? endpoint : "(unknown)");
 		break;
 	default:
 		fprintf(out, ": unknown event %u", ev->cmd);

@@ -25,6 +25,7 @@ enum word {
 	W_DISABLE,
 	W_ENABLE,
 	W_DESCRIPTION,
+	W_UNKNOWN_PEER_EVENTS,
 	W_COUNT
 };
 
@@ -45,6 +46,7 @@ static const struct {
 	[W_DISABLE] = { "disable", true, NULL },
 	[W_ENABLE] = { "enable", true, NULL },
 	[W_DESCRIPTION] = { "description", true, "text of at most 64 bytes" },
+	[W_UNKNOWN_PEER_EVENTS] = { "unknown-peer-events", false, "'on' or 'off'" },
 };
 
 static int lookup(const char *word)
@@ -73,6 +75,15 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
 	case W_FWMARK:
 		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
 		return nt_value_parse_fwmark(name, value, &dev->fwmark);
+	case W_UNKNOWN_PEER_EVENTS:
+		dev->flags |= TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
+		if (strcmp(value, "on") && strcmp(value, "off")) {
+			nt_error("'%s' expects 'on' or 'off', got '%s'", name,
+				 value);
+			return false;
+		}
+		dev->unknown_peer_events = !strcmp(value, "on");
+		return true;
 	case W_PRIVATE_KEY:
 		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
 		return nt_value_read_keyfile(name, value, dev->private_key);
@@ -136,7 +147,7 @@ struct tunctl_device *nt_setargs_parse(int argc, const char *const argv[])
 		if (w < 0) {
 			nt_error("unknown word '%s'; expected %s", argv[i],
 				 peer ? "remove, preshared-key, endpoint, persistent-keepalive, allowed-ips, disable, enable, description or peer" :
-					"listen-port, fwmark, private-key or peer");
+					"listen-port, fwmark, private-key, unknown-peer-events or peer");
 			goto err;
 		}
 		if (words[w].expects) {

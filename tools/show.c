@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tunctl show [{IFACE | all | interfaces} [FIELD]] [--json]
+ * tunctl show [{IFACE | all | interfaces} [FIELD | stats]] [--json]
  * tunctl show IFACE peer KEY [--json]
  *
  * Each form asks the kernel for what it prints and no more: the keys only
@@ -133,7 +133,12 @@ static int show_all(const char *field, bool json)
 			devs[count++] = dev;
 			continue;
 		}
-		if (field) {
+		if (field && !strcmp(field, "stats")) {
+			if (count++)
+				putchar('\n');
+			nt_human_print_stats(stdout, dev,
+					     nt_human_wants_colour(stdout));
+		} else if (field) {
 			nt_dump_print_field(stdout, dev, field, true);
 		} else {
 			if (count++)
@@ -186,9 +191,10 @@ int nt_show_main(int argc, const char *argv[])
 		}
 		return show_peer(words[0], words[2], json);
 	}
-	if (words[1] && !nt_dump_is_field(words[1])) {
-		nt_error("unknown field '%s'; expected one of %s", words[1],
-			 nt_dump_field_list);
+	if (words[1] && strcmp(words[1], "stats") &&
+	    !nt_dump_is_field(words[1])) {
+		nt_error("unknown field '%s'; expected one of %s, stats",
+			 words[1], nt_dump_field_list);
 		return usage_error();
 	}
 	if (words[1] && json) {
@@ -209,6 +215,9 @@ int nt_show_main(int argc, const char *argv[])
 		return 1;
 	if (json)
 		nt_json_print(stdout, &dev, 1);
+	else if (words[1] && !strcmp(words[1], "stats"))
+		nt_human_print_stats(stdout, dev,
+				     nt_human_wants_colour(stdout));
 	else if (words[1])
 		nt_dump_print_field(stdout, dev, words[1], false);
 	else

@@ -20,12 +20,12 @@
 
 const struct nt_subcommand nt_subcommands[] = {
 	{ "show", nt_show_main,
-	  "[{ <interface> | all | interfaces } [public-key | private-key | listen-port | fwmark | peers | preshared-keys | endpoints | allowed-ips | latest-handshakes | persistent-keepalive | transfer | dump]] [--json] | <interface> peer <base64 public key> [--json]",
+	  "[{ <interface> | all | interfaces } [public-key | private-key | listen-port | fwmark | peers | preshared-keys | endpoints | allowed-ips | latest-handshakes | persistent-keepalive | transfer | dump | stats]] [--json] | <interface> peer <base64 public key> [--json]",
 	  "Shows the current configuration and device information" },
 	{ "showconf", nt_showconf_main, "<interface>",
 	  "Shows the current configuration of a given noisetun interface, for use with `setconf'" },
 	{ "set", nt_set_main,
-	  "<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] [disable | enable] [description <text>] ]...",
+	  "<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [unknown-peer-events on|off] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] [disable | enable] [description <text>] ]...",
 	  "Change the current configuration, add peers, remove peers, or change peers" },
 	{ "setconf", nt_setconf_main, "<interface> <configuration filename>",
 	  "Applies a configuration file to a noisetun interface" },

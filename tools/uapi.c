@@ -190,6 +190,11 @@ static bool put_device(struct nlmsghdr *nlh, size_t len,
 	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FWMARK,
 				    dev->fwmark))
 		return false;
+	if ((dev->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS) &&
+	    !mnl_attr_put_u8_check(nlh, len,
+				   NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
+				   dev->unknown_peer_events))
+		return false;
 	if ((dev->flags & TUNCTL_DEVICE_REPLACE_PEERS) &&
 	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FLAGS,
 				    NOISETUN_DEVICE_F_REPLACE_PEERS))
@@ -506,16 +511,17 @@ static int parse_description(const struct nlattr *attr,
 	return 0;
 }
 
-static int parse_handshake_time(const struct nlattr *attr,
-				struct tunctl_peer *peer)
+/* A struct __kernel_timespec (last handshake, last receive). */
+static int parse_timespec(const struct nlattr *attr, int64_t *sec,
+			  int64_t *nsec)
 {
 	struct kernel_timespec ts;
 
 	if (mnl_attr_get_payload_len(attr) != sizeof(ts))
 		return -EINVAL;
 	memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
-	peer->last_handshake_sec = ts.tv_sec;
-	peer->last_handshake_nsec = ts.tv_nsec;
+	*sec = ts.tv_sec;
+	*nsec = ts.tv_nsec;
 	return 0;
 }
 
@@ -550,7 +556,8 @@ static int parse_peer_attr(const struct nlattr *attr, void *data)
 		given = TUNCTL_PEER_HAS_KEEPALIVE;
 		break;
 	case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
-		err = parse_handshake_time(attr, peer);
+		err = parse_timespec(attr, &peer->last_handshake_sec,
+				     &peer->last_handshake_nsec);
 		break;
 	case NOISETUN_A_PEER_RX_BYTES:
 		err = parse_u64(attr, &peer->rx_bytes);
@@ -566,6 +573,27 @@ static int parse_peer_attr(const struct nlattr *attr, void *data)
 		break;
 	case NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS:
 		err = parse_u64(attr, &peer->handshake_attempts);
+		break;
+	case NOISETUN_A_PEER_LAST_RX_TIME:
+		err = parse_timespec(attr, &peer->last_rx_sec,
+				     &peer->last_rx_nsec);
+		given = TUNCTL_PEER_HAS_STATS;
+		break;
+	case NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS:
+		err = parse_u64(attr, &peer->last_handshake_rtt_ns);
+		given = TUNCTL_PEER_HAS_STATS;
+		break;
+	case NOISETUN_A_PEER_HANDSHAKES_COMPLETED:
+		err = parse_u64(attr, &peer->handshakes_completed);
+		given = TUNCTL_PEER_HAS_STATS;
+		break;
+	case NOISETUN_A_PEER_HANDSHAKES_FAILED:
+		err = parse_u64(attr, &peer->handshakes_failed);
+		given = TUNCTL_PEER_HAS_STATS;
+		break;
+	case NOISETUN_A_PEER_COOKIES_RECEIVED:
+		err = parse_u64(attr, &peer->cookies_received);
+		given = TUNCTL_PEER_HAS_STATS;
 		break;
 	case NOISETUN_A_PEER_ALLOWEDIPS:
 		err = parse_allowedips(attr, ctx);
@@ -710,6 +738,30 @@ static int parse_device_attr(const struct nlattr *attr, void *data)
 		break;
 	case NOISETUN_A_DEVICE_PEERS:
 		err = parse_peers(attr, ctx);
+		break;
+	case NOISETUN_A_DEVICE_COOKIES_SENT:
+		err = parse_u64(attr, &dev->cookies_sent);
+		given = TUNCTL_DEVICE_HAS_STATS;
+		break;
+	case NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED:
+		err = parse_u64(attr, &dev->handshakes_answered);
+		given = TUNCTL_DEVICE_HAS_STATS;
+		break;
+	case NOISETUN_A_DEVICE_UNDER_LOAD_NS:
+		err = parse_u64(attr, &dev->under_load_ns);
+		given = TUNCTL_DEVICE_HAS_STATS;
+		break;
+	case NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS: {
+		uint8_t on = 0;
+
+		err = parse_u8(attr, &on);
+		dev->unknown_peer_events = on;
+		given = TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
+		break;
+	}
+	case NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN:
+		err = parse_u32(attr, &dev->handshake_queue_len);
+		given = TUNCTL_DEVICE_HAS_STATS;
 		break;
 	}
 	if (err)

@@ -129,7 +129,8 @@ static bool selftest_consume_init(struct selftest *t, struct selftest_party *to,
 				  const struct message_handshake_initiation *msg,
 				  u64 now_ns, enum noisetun_drop_attr *drop)
 {
-	struct nt_peer *peer = consume_initiation_at(msg, to->ntd, drop, now_ns);
+	struct nt_peer *peer = consume_initiation_at(msg, to->ntd, drop, NULL,
+						    now_ns);
 
 	if (!peer)
 		return false;

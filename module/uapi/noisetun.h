@@ -51,6 +51,14 @@
  *    NOISETUN_A_DEVICE_FWMARK: NLA_U32, 0 when unset
  *    NOISETUN_A_DEVICE_DROPS: NLA_NESTED, device-wide drop counters:
  *        NOISETUN_A_DROP_*: NLA_U64 each, see enum noisetun_drop_attr
+ *    NOISETUN_A_DEVICE_COOKIES_SENT: NLA_U64, cookie replies sent
+ *    NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED: NLA_U64, responses sent to
+ *                                           initiations
+ *    NOISETUN_A_DEVICE_UNDER_LOAD_NS: NLA_U64, time spent under load
+ *    NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN: NLA_U32, handshake messages
+ *                                           waiting now
+ *    NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS: NLA_U8, 1 when the device sends
+ *                                           unknown-peer events
  *    NOISETUN_A_DEVICE_PEERS: NLA_NESTED
  *        0: NLA_NESTED  (the attribute type of each element is its index)
  *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, NOISETUN_KEY_LEN
@@ -78,6 +86,14 @@
  *                NOISETUN_A_DROP_*: NLA_U64 each
  *            NOISETUN_A_PEER_DISABLED: NLA_U8, 1 when disabled, else 0
  *            NOISETUN_A_PEER_DESCRIPTION: NLA_NUL_STRING (absent when empty)
+ *            NOISETUN_A_PEER_LAST_RX_TIME: struct __kernel_timespec, wall
+ *                         clock of the last message received; 0 = never
+ *            NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS: NLA_U64, round trip of
+ *                         the last completed handshake; 0 = none yet
+ *            NOISETUN_A_PEER_HANDSHAKES_COMPLETED: NLA_U64
+ *            NOISETUN_A_PEER_HANDSHAKES_FAILED: NLA_U64, given up after
+ *                                               REKEY_ATTEMPT_TIME
+ *            NOISETUN_A_PEER_COOKIES_RECEIVED: NLA_U64, valid cookie replies
  *        1: NLA_NESTED ...
  *
  * A peer whose allowed IPs do not fit in one message is continued in the
@@ -105,6 +121,8 @@
  *                                   device public key is removed.
  *    NOISETUN_A_DEVICE_LISTEN_PORT: NLA_U16, 0 picks a free port
  *    NOISETUN_A_DEVICE_FWMARK: NLA_U32, 0 disables
+ *    NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS: NLA_U8, 1 turns unknown-peer
+ *                                           events on, 0 off (the default)
  *    NOISETUN_A_DEVICE_PEERS: NLA_NESTED
  *        0: NLA_NESTED
  *            NOISETUN_A_PEER_PUBLIC_KEY: NLA_EXACT_LEN, required
@@ -139,8 +157,9 @@
  * QUERY_PEER and QUERY_FLAGS are refused in SET with -EINVAL.
  *
  * Attributes that are read-only (public key, byte and packet counters, last
- * handshake time, drops, attempts) are refused in SET with -EINVAL and an
- * extack message naming them. Unknown flag bits get -EOPNOTSUPP.
+ * handshake time, drops, attempts, the statistics) are refused in SET with
+ * -EINVAL and an extack message naming them. Unknown flag bits get
+ * -EOPNOTSUPP.
  *
  * A SET too large for one message may be split: the first message carries
  * the device attributes and the first peers; later messages carry further
@@ -187,6 +206,12 @@
  *    REJECT_AFTER_TIME * 3 since the last session began (or since a
  *    handshake was given up): its sessions expired and every key was
  *    zeroed.
+ * NOISETUN_CMD_EVENT_UNKNOWN_PEER: an initiation with a valid mac1 whose
+ *    static key opened but is no peer's; it is still dropped. Only from a
+ *    device with NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS set, and at most
+ *    NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC a second (the others are not
+ *    announced). PEER_PUBLIC_KEY is the unknown key.
+ *    NOISETUN_A_EVENT_ENDPOINT: where the initiation came from
  *
  *    NOISETUN_A_EVENT_UNSENT: NLA_U64, in any event once the device has
  *                             failed to allocate an event: how many it
@@ -207,6 +232,9 @@
 
 #define NOISETUN_KEY_LEN 32
 
+/* The most unknown-peer events one device sends in a second. */
+#define NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC 10
+
 /* The largest number of peers one device holds (-ENOSPC beyond it). */
 #define NOISETUN_MAX_PEERS (1U << 20)
 
@@ -223,6 +251,8 @@ enum noisetun_cmd {
 	NOISETUN_CMD_EVENT_PEER_CHANGED,
 	NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED,
 	NOISETUN_CMD_EVENT_KEYS_ZEROED,
+	/* unknown-peer event (opt-in per device) */
+	NOISETUN_CMD_EVENT_UNKNOWN_PEER,
 	__NOISETUN_CMD_MAX
 };
 
@@ -248,6 +278,13 @@ enum noisetun_device_attr {
 	/* queries: GET of one peer, GET filters and keys on request */
 	NOISETUN_A_DEVICE_QUERY_PEER,
 	NOISETUN_A_DEVICE_QUERY_FLAGS,
+	/* statistics (read-only) */
+	NOISETUN_A_DEVICE_COOKIES_SENT,
+	NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED,
+	NOISETUN_A_DEVICE_UNDER_LOAD_NS,
+	NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN,
+	/* unknown-peer events */
+	NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
 	__NOISETUN_A_DEVICE_MAX
 };
 
@@ -295,6 +332,12 @@ enum noisetun_peer_attr {
 	/* peer flags: disabled and description */
 	NOISETUN_A_PEER_DISABLED,
 	NOISETUN_A_PEER_DESCRIPTION,
+	/* statistics (read-only) */
+	NOISETUN_A_PEER_LAST_RX_TIME,
+	NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS,
+	NOISETUN_A_PEER_HANDSHAKES_COMPLETED,
+	NOISETUN_A_PEER_HANDSHAKES_FAILED,
+	NOISETUN_A_PEER_COOKIES_RECEIVED,
 	__NOISETUN_A_PEER_MAX
 };
 

@@ -296,6 +296,12 @@ static const struct attr_name peer_names[] = {
 	{ "drops", NOISETUN_A_PEER_DROPS, &drops_table },
 	{ "disabled", NOISETUN_A_PEER_DISABLED },
 	{ "description", NOISETUN_A_PEER_DESCRIPTION },
+	/* statistics */
+	{ "last_rx_time", NOISETUN_A_PEER_LAST_RX_TIME },
+	{ "last_handshake_rtt_ns", NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS },
+	{ "handshakes_completed", NOISETUN_A_PEER_HANDSHAKES_COMPLETED },
+	{ "handshakes_failed", NOISETUN_A_PEER_HANDSHAKES_FAILED },
+	{ "cookies_received", NOISETUN_A_PEER_COOKIES_RECEIVED },
 	{ NULL }
 };
 static const struct attr_table peer_table = { "peer", false, NULL, peer_names };
@@ -314,6 +320,11 @@ static const struct attr_name device_names[] = {
 	{ "drops", NOISETUN_A_DEVICE_DROPS, &drops_table },
 	{ "query_peer", NOISETUN_A_DEVICE_QUERY_PEER },
 	{ "query_flags", NOISETUN_A_DEVICE_QUERY_FLAGS },
+	/* statistics */
+	{ "cookies_sent", NOISETUN_A_DEVICE_COOKIES_SENT },
+	{ "handshakes_answered", NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED },
+	{ "under_load_ns", NOISETUN_A_DEVICE_UNDER_LOAD_NS },
+	{ "handshake_queue_len", NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN },
 	{ NULL }
 };
 static const struct attr_table device_table = {

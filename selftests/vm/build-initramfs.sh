@@ -157,6 +157,38 @@ if [ "$small" = 0 ]; then
 	fi
 fi
 
+# The kernel's YNL client (scripts/ynl-client.sh: tools/net/ynl of
+# trixie's linux-source-6.12, unpacked by make deps) at /nt/ynl, the spec
+# at /nt/noisetun.yaml, and Debian's python3 with only the modules the
+# client imports (listed by importing them on the host: the whole standard
+# library would double the initramfs), for 57-ynl.sh.
+if ynl=$("$top/scripts/ynl-client.sh" --path 2>/dev/null) && [ -x /usr/bin/python3.11 ]; then
+	mkdir -p "$stage/nt/ynl"
+	cp -r "$ynl/tools/net/ynl/." "$stage/nt/ynl/"
+	cp "$top/module/uapi/noisetun.yaml" "$stage/nt/noisetun.yaml"
+	copy_bin python3 /usr/bin/python3.11
+	/usr/bin/python3.11 -S -I -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+sys.path.append("/usr/lib/python3/dist-packages")
+import argparse, json, pprint, time, pathlib, yaml, lib.ynl, lib.nlspec
+import encodings.utf_8, encodings.latin_1, encodings.ascii, encodings.aliases
+import locale, gettext, textwrap, shutil, select, selectors, errno, signal
+import copy, string, traceback, collections.abc, uuid, ipaddress, random
+for m in list(sys.modules.values()):
+	f = getattr(m, "__file__", None)
+	if f and not f.startswith(sys.argv[1]):
+		print(f)
+' "$ynl/tools/net/ynl" | while read -r f; do
+		copy_file "$f"
+		case $f in *.so) copy_libs "$f" ;; esac
+	done
+	# Where python3 finds them, with no site module: sys.path as built in.
+	mkdir -p "$stage/usr/lib/python3.11/lib-dynload"
+else
+	echo "build-initramfs: note: the YNL client is not unpacked (make deps): no python3, no /nt/ynl" >&2
+fi
+
 # The kernel's request_module() runs /sbin/modprobe; some scripts use /bin/bash.
 ln -s ../usr/bin/kmod "$stage/sbin/modprobe"
 ln -s ../usr/bin/bash "$stage/bin/bash"

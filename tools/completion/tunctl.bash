@@ -26,7 +26,7 @@ _tunctl_completion()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="show showconf set setconf addconf syncconf up down save strip reresolve monitor genkey genpsk pubkey help"
-	local fields="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump"
+	local fields="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump stats"
 	local i has_peer=0 words
 
 	if [[ $COMP_CWORD -eq 1 ]]; then
@@ -97,6 +97,10 @@ _tunctl_completion()
 			COMPREPLY=( $(compgen -W "off" -- "$cur") )
 			return
 			;;
+		unknown-peer-events)
+			COMPREPLY=( $(compgen -W "on off" -- "$cur") )
+			return
+			;;
 		listen-port|endpoint|allowed-ips|description)
 			return
 			;;
@@ -107,7 +111,7 @@ _tunctl_completion()
 		if ((has_peer)); then
 			words="remove preshared-key endpoint persistent-keepalive allowed-ips disable enable description peer"
 		else
-			words="listen-port fwmark private-key peer"
+			words="listen-port fwmark private-key unknown-peer-events peer"
 		fi
 		COMPREPLY=( $(compgen -W "$words" -- "$cur") )
 		;;

@@ -368,7 +368,7 @@ static void test_bad_set(void)
 	static char err_bad_file[512];
 	const struct bad_set cases[] = {
 		{ "an unknown word", { "listenport", "1" },
-		  "tunctl: set: unknown word 'listenport'; expected listen-port, fwmark, private-key or peer" },
+		  "tunctl: set: unknown word 'listenport'; expected listen-port, fwmark, private-key, unknown-peer-events or peer" },
 		{ "an unknown peer word", { "peer", PUB1, "keepalive", "5" },
 		  "tunctl: set: unknown word 'keepalive'; expected remove, preshared-key, endpoint, persistent-keepalive, allowed-ips, disable, enable, description or peer" },
 		{ "a word without its value", { "listen-port" },
@@ -835,7 +835,7 @@ static void test_keys(void)
 	       "tunctl genpsk prints a key");
 	snprintf(cmd, sizeof(cmd), "%s show nt0 bogus-field 2>&1", tunctl_bin);
 	report(!run_capture(cmd, "", ours, sizeof(ours)) &&
-	       !strcmp(ours, "tunctl: show: unknown field 'bogus-field'; expected one of public-key, private-key, listen-port, fwmark, peers, preshared-keys, endpoints, allowed-ips, latest-handshakes, persistent-keepalive, transfer, dump"),
+	       !strcmp(ours, "tunctl: show: unknown field 'bogus-field'; expected one of public-key, private-key, listen-port, fwmark, peers, preshared-keys, endpoints, allowed-ips, latest-handshakes, persistent-keepalive, transfer, dump, stats"),
 	       "tunctl show refuses an unknown field before asking the kernel");
 }
 
