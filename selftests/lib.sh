@@ -276,6 +276,38 @@ nt_keys() {
 	umask "$mask"
 }
 
+# nt_fails_saying TEXT CMD...: CMD fails, and its output (both streams)
+# holds TEXT (a fixed string); else says what happened (for nt_check).
+nt_fails_saying() {
+	local text=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "unexpectedly succeeded: $out"
+		return 1
+	fi
+	grep -qF -- "$text" <<<"$out" || { echo "$out"; return 1; }
+}
+
+# --- the wall clock, moved and put back ---------------------------------------
+
+# nt_clock_mark: remember the true time now, as (wall clock, uptime), for
+# nt_true_now and nt_set_clock (a scenario that moves the clock).
+nt_clock_mark() {
+	read -r NT_CLOCK_UP0 _ </proc/uptime
+	NT_CLOCK_WALL0=$(date +%s.%N)
+}
+# nt_true_now: the true wall-clock time, seconds with milliseconds.
+nt_true_now() {
+	local up
+	read -r up _ </proc/uptime
+	awk -v w="$NT_CLOCK_WALL0" -v u0="$NT_CLOCK_UP0" -v u="$up" 'BEGIN { printf "%.3f", w + u - u0 }'
+}
+# nt_set_clock OFFSET: the wall clock set to the true time plus OFFSET
+# seconds (0 puts it back).
+nt_set_clock() {
+	date -s "@$(awk -v t="$(nt_true_now)" -v o="$1" 'BEGIN { printf "%.3f", t + o }')" >/dev/null
+}
+
 # --- the rigs the scenarios share ------------------------------------------
 
 # nt_container_rig NS0 NS1 NS2: WireGuard's container pattern. Make the

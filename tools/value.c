@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "description_text.h"
 #include "error.h"
 #include "key.h"
 #include "value.h"
@@ -120,39 +121,7 @@ bool nt_value_parse_bool(const char *name, const char *text, bool *value)
 
 bool nt_value_is_description(const char *text, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0, k, n;
-	uint32_t cp, min;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			if (s[i] < 0x20 || s[i] == 0x7f)
-				return false;
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 1, cp = s[i] & 0x1f, min = 0x80;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 2, cp = s[i] & 0x0f, min = 0x800;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3, cp = s[i] & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-			return false;
-		i += n + 1;
-	}
-	return true;
+	return nt_description_text_ok((const unsigned char *)text, len);
 }
 
 bool nt_value_parse_description(const char *name, const char *text,

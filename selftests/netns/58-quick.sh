@@ -142,15 +142,6 @@ says() {	# says REGEX CMD...: CMD succeeds and its output matches REGEX
 	out=$("$@" 2>&1) || { echo "$out"; return 1; }
 	grep -q -- "$re" <<<"$out" || { echo "$out"; return 1; }
 }
-fails_saying() {	# fails_saying REGEX CMD...: CMD fails, and says REGEX
-	local re=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		echo "unexpectedly succeeded: $out"
-		return 1
-	fi
-	grep -q -- "$re" <<<"$out" || { echo "$out"; return 1; }
-}
 ping_a() { a ping -c1 -W1 "$1" >/dev/null; }
 
 # The state to come back to, once the veths' IPv6 link-local addresses
@@ -227,7 +218,7 @@ nt_check "main's default route via veth1 is bypassed: C saw the traffic" \
 	says 'transfer: [1-9]' ip netns exec "$nsc" tunctl show nt0
 
 # Test that up refuses a device that exists, and changes nothing.
-nt_check "up again: refused, 'already exists'" fails_saying "'ntA' already exists" a tunctl up "$conf"
+nt_check "up again: refused, 'already exists'" nt_fails_saying "'ntA' already exists" a tunctl up "$conf"
 nt_check "the refused up changed nothing" nt_is "$up_state" routing ntA
 
 # Test that down restores the rules, routes and addresses exactly.
@@ -272,7 +263,7 @@ nt_check "after down: as before" same_as "$before"
 # Test that DNS without resolvconf fails before doing anything, saying why.
 write_conf "$conf" "Address = 10.58.1.1/24" "DNS = 10.58.1.53"
 nt_check "DNS without resolvconf: refused on the DNS line (line 5)" \
-	fails_saying "ntA.conf:5: DNS needs resolvconf" a env PATH=/usr/bin:/bin tunctl up "$conf"
+	nt_fails_saying "ntA.conf:5: DNS needs resolvconf" a env PATH=/usr/bin:/bin tunctl up "$conf"
 nt_check "nothing left behind" same_as "$before"
 
 # Test that errors name their line and leave nothing behind.
@@ -280,7 +271,7 @@ nt_check "nothing left behind" same_as "$before"
 write_conf "$conf" "Address = 10.58.1.1/24"
 sed -i 's|^AllowedIPs = 10.58.1.2/32, fd58:1::2/128|AllowedIPs = 10.58.1.2/33|' "$conf"
 nt_check "a bad AllowedIPs on line 9 is named" \
-	fails_saying "ntA.conf:9: 'AllowedIPs' expects" a tunctl up "$conf"
+	nt_fails_saying "ntA.conf:9: 'AllowedIPs' expects" a tunctl up "$conf"
 nt_check "nothing left behind" same_as "$before"
 # A route the kernel refuses (main has 10.58.9.0/24 already), named by
 # the line of its AllowedIPs entry, given with host bits (line 9).
@@ -289,23 +280,23 @@ with_route=$(state)
 write_conf "$conf" "Address = 10.58.1.1/24"
 sed -i 's|^AllowedIPs = 10.58.1.2/32, fd58:1::2/128|&, 10.58.9.7/24|' "$conf"
 nt_check "a route the kernel refuses is named by its AllowedIPs line (9)" \
-	fails_saying "ntA.conf:9: cannot add the route to 10.58.9.0/24 in table main: File exists" a tunctl up "$conf"
+	nt_fails_saying "ntA.conf:9: cannot add the route to 10.58.9.0/24 in table main: File exists" a tunctl up "$conf"
 nt_check "nothing left behind" same_as "$with_route"
 ip -n "$nsa" route del 10.58.9.0/24 dev veth1
 # A PostUp that fails (line 5), after the default route's rules were added.
 write_conf "$conf" "Address = 10.58.1.1/24, fd58:1::1/64" "PostUp = exit 3"
 nt_check "a failing PostUp on line 5 is named" \
-	fails_saying "ntA.conf:5: the PostUp command exited with status 3" a tunctl up "$conf"
+	nt_fails_saying "ntA.conf:5: the PostUp command exited with status 3" a tunctl up "$conf"
 nt_check "its rules, routes, addresses and link undone" same_as "$before"
 # SIGTERM in the middle (sent by a PostUp to tunctl, its parent).
 # shellcheck disable=SC2016 # $PPID is the hook's to expand
 write_conf "$conf" "Address = 10.58.1.1/24, fd58:1::1/64" 'PostUp = kill -TERM $PPID'
-nt_check "SIGTERM during up: stops" fails_saying "interrupted by signal 15" a tunctl up "$conf"
+nt_check "SIGTERM during up: stops" nt_fails_saying "interrupted by signal 15" a tunctl up "$conf"
 nt_check "and undoes it all" same_as "$before"
 # An address the kernel refuses (given twice, line 5).
 write_conf "$conf" "Address = 10.58.1.1/24" "Address = 10.58.1.1/24"
 nt_check "an address the kernel refuses, line 5" \
-	fails_saying "ntA.conf:5: cannot add the address 10.58.1.1/24: File exists" a tunctl up "$conf"
+	nt_fails_saying "ntA.conf:5: cannot add the address 10.58.1.1/24: File exists" a tunctl up "$conf"
 nt_check "nothing left behind" same_as "$before"
 
 # Test that wg-quick brings the same file up on wireguard.ko with the same

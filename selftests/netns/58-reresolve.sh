@@ -35,21 +35,11 @@ nsc="ntrc-$$"
 hostsdir=/etc/netns/$nsa
 nt_tmpdir
 
-# The true time, kept as (wall clock, uptime) at the start, as in
-# 59-clock-jumps.sh: the clock is moved to age C's handshake.
-read -r up0 _ </proc/uptime
-wall0=$(date +%s.%N)
-true_now() {
-	local up
-	read -r up _ </proc/uptime
-	awk -v w="$wall0" -v u0="$up0" -v u="$up" 'BEGIN { printf "%.3f", w + u - u0 }'
-}
-set_clock() {	# set_clock OFFSET: the true time plus OFFSET seconds
-	date -s "@$(awk -v t="$(true_now)" -v o="$1" 'BEGIN { printf "%.3f", t + o }')" >/dev/null
-}
+# The true time at the start: the clock is moved to age C's handshake.
+nt_clock_mark
 clock_moved=0
 cleanup() {
-	[ "$clock_moved" = 0 ] || set_clock 0
+	[ "$clock_moved" = 0 ] || nt_set_clock 0
 	rm -rf "$hostsdir"
 	nt_cleanup
 }
@@ -128,15 +118,6 @@ chmod 600 "$conf"
 d_line=$(grep -n 'Endpoint = d.test' "$conf" | cut -d: -f1)
 
 ping_a() { a ping -c1 -W1 "$1" >/dev/null; }
-fails_saying() {	# fails_saying TEXT CMD...: CMD fails, and says TEXT
-	local text=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		echo "unexpectedly succeeded: $out"
-		return 1
-	fi
-	grep -qF -- "$text" <<<"$out" || { echo "$out"; return 1; }
-}
 handshake_of() {	# handshake_of PUBKEY: ntA's latest handshake with it
 	a tunctl show ntA latest-handshakes | awk -v k="$1" '$1 == k { print $2 }'
 }
@@ -202,7 +183,7 @@ nt_check "B has a handshake" has_handshake "$pubB"
 
 # Test that C's handshake at 60 s old is still fresh: nothing changes.
 clock_moved=1
-set_clock 60
+nt_set_clock 60
 before=$(a tunctl showconf ntA)
 reresolve
 nt_check "clock +60 s: only D's failure" test "$rc" = 1
@@ -210,13 +191,13 @@ nt_check "clock +60 s: no change printed" nt_is "" cat "$tmp/out"
 nt_check "clock +60 s: showconf unchanged" nt_is "$before" a tunctl showconf ntA
 
 # Test that at 200 s old it is stale: C moves; B (stale too) resolves to where it is.
-set_clock 200
+nt_set_clock 200
 reresolve
 nt_check "clock +200 s: C is moved, and only C" \
 	nt_is "peer $pubC: endpoint 192.168.161.2:5893 -> 192.168.161.12:5893 (c.test:5893)" cat "$tmp/out"
 nt_check "clock +200 s: showconf: only C's endpoint changed" \
 	nt_is "$(showconf_with_endpoint "$pubC" 192.168.161.12:5893)" a tunctl showconf ntA
-set_clock 0
+nt_set_clock 0
 clock_moved=0
 
 # Test that with every name resolving again, the run succeeds.
@@ -227,6 +208,6 @@ nt_check "nothing moved (D's endpoint is d.test's address already)" nt_is "" cat
 
 # Test that a missing file and a missing device are refused, naming them.
 nt_check "a missing file is refused, naming it" \
-	fails_saying "cannot open configuration file '$tmp/none.conf'" a tunctl reresolve ntA "$tmp/none.conf"
-nt_check "a missing device is refused, naming it" fails_saying "ntZ" a tunctl reresolve ntZ "$conf"
+	nt_fails_saying "cannot open configuration file '$tmp/none.conf'" a tunctl reresolve ntA "$tmp/none.conf"
+nt_check "a missing device is refused, naming it" nt_fails_saying "ntZ" a tunctl reresolve ntZ "$conf"
 nt_check "tunctl down" a tunctl down "$conf"

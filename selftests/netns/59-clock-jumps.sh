@@ -42,19 +42,10 @@ ns1="ntcj1-$$"
 ns2="ntcj2-$$"
 nt_tmpdir
 
-# The true time, kept as (wall clock, uptime) at the start.
-read -r up0 _ </proc/uptime
-wall0=$(date +%s.%N)
-true_now() {
-	local up
-	read -r up _ </proc/uptime
-	awk -v w="$wall0" -v u0="$up0" -v u="$up" 'BEGIN { printf "%.3f", w + u - u0 }'
-}
-set_clock() {	# set_clock OFFSET: the true time plus OFFSET seconds
-	date -s "@$(awk -v t="$(true_now)" -v o="$1" 'BEGIN { printf "%.3f", t + o }')" >/dev/null
-}
+# The true time at the start.
+nt_clock_mark
 cleanup() {
-	set_clock 0
+	nt_set_clock 0
 	nt_cleanup
 }
 trap cleanup EXIT
@@ -121,7 +112,7 @@ same_handshake() {
 # Test that after each jump the session goes on: pings pass at once and
 # no new handshake was made (the latest handshake time is unchanged).
 for jump in -3600 86400; do
-	set_clock "$jump"
+	nt_set_clock "$jump"
 	nt_diag "clock set $jump s off the true time: $(date -u)"
 	for t in nt wg; do
 		nt_check "$(name $t): clock ${jump} s: the session goes on" \
@@ -141,7 +132,7 @@ done
 # Test that with the clock back at the true time, ns1's initiations carry
 # older timestamps and are refused as replays: no session for 4 s (the
 # first retry is after REKEY_TIMEOUT, 5 s), ns2's handshake time stays.
-set_clock 0
+nt_set_clock 0
 nt_diag "clock back at the true time: $(date -u)"
 replays0=$(replays)
 for t in nt wg; do

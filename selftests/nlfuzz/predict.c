@@ -24,6 +24,7 @@
 
 #include <linux/genetlink.h>
 
+#include "description_text.h"
 #include "nlfuzz.h"
 
 /* ---- policies, as the family declares them -------------------------------- */
@@ -391,41 +392,10 @@ static int check_allowedip(const uint8_t *e)
  */
 static bool description_ok(const uint8_t *s, int len)
 {
-	int i = 0, n, k;
-	uint32_t cp, min;
-
 	if (len && !s[len - 1])
 		len--;
-	if (len > NOISETUN_DESCRIPTION_MAX)
-		return false;
-	while (i < len) {
-		if (s[i] < 0x80) {
-			if (s[i] < 0x20 || s[i] == 0x7f)
-				return false;
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			n = 1, cp = s[i] & 0x1f, min = 0x80;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			n = 2, cp = s[i] & 0x0f, min = 0x800;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			n = 3, cp = s[i] & 0x07, min = 0x10000;
-		else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-			return false;
-		i += n + 1;
-	}
-	return true;
+	return len <= NOISETUN_DESCRIPTION_MAX &&
+	       nt_description_text_ok(s, (size_t)len);
 }
 
 /* Decide one element of PEERS (as if the earlier ones were applied). */
