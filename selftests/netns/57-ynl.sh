@@ -5,13 +5,13 @@
 # The kernel's own YNL client (tools/net/ynl/cli.py with its lib, from
 # Debian 13's linux-source-6.12: Debian 12's 6.1 source has none; see
 # scripts/ynl-client.sh) drives the noisetun family from nothing but
-# module/uapi/noisetun.yaml: a dump of GET_DEVICE, a SET_DEVICE, and the
-# events of the "events" group. What it reads must be what tunctl reads,
-# and what it sets must be what tunctl then shows.
+# module/uapi/noisetun.yaml: a dump of GET_DEVICE, a GET of one peer by
+# its key, a SET_DEVICE, and the events of the "events" group. What it
+# reads must be what tunctl reads, and what it sets must be what tunctl
+# then shows.
 #
 # (6.12's client cannot encode an indexed-array, so its SET carries the
-# device attributes only; peers are set with tunctl. A GET of one peer is
-# not part of this family yet.)
+# device attributes only; peers are set with tunctl.)
 #
 #  +--------- ntyl1-$$ ---------+      +--------- ntyl2-$$ ---------+
 #  | nt0 10.98.0.1, port 4001   |      | nt0 10.98.0.2, port 4002   |
@@ -67,6 +67,19 @@ nt_check "dump: the peer's public key, in peers" has "$tmp/dump.json" "\"public-
 nt_check "dump: handshakes-completed 1" has "$tmp/dump.json" '"handshakes-completed": 1'
 nt_check "tunctl agrees: handshakes_completed 1" \
 	has <(ip netns exec "$ns1" tunctl show nt0 --json) '"handshakes_completed": 1'
+
+# Test that the client reads one peer by its key (a GET without dump,
+# query-peer): nt0 has a second peer (key 3), which the reply leaves out.
+ip netns exec "$ns1" tunctl set nt0 peer "$pub3"
+peerget() {
+	ynl --do get-device --json "{\"ifname\": \"nt0\", \"query-peer\": \"$(hex "$pub2")\"}" \
+		>"$tmp/peer.json"
+}
+nt_check "cli.py --do get-device with query-peer" peerget
+nt_diag "one peer: $(head -c 600 "$tmp/peer.json")"
+nt_check "the GET of one peer carries it" has "$tmp/peer.json" "\"public-key\": \"$(hex "$pub2")\""
+nt_check "and not the other peer" bash -c "! grep -qF -- '$(hex "$pub3")' '$tmp/peer.json'"
+ip netns exec "$ns1" tunctl set nt0 peer "$pub3" remove
 
 # Test that a SET through the client applies: fwmark and a new private
 # key, read back by tunctl.

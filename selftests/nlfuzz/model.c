@@ -479,8 +479,16 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 		case NOISETUN_A_PEER_RX_PACKETS:
 		case NOISETUN_A_PEER_TX_PACKETS:
 		case NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS:
+		case NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS:
+		case NOISETUN_A_PEER_HANDSHAKES_COMPLETED:
+		case NOISETUN_A_PEER_HANDSHAKES_FAILED:
+		case NOISETUN_A_PEER_COOKIES_RECEIVED:
 			if (l != 8)
 				BAD(r, "peer: counter %d of %d bytes", t, l);
+			break;
+		case NOISETUN_A_PEER_LAST_RX_TIME:
+			if (l != 16)
+				BAD(r, "peer: last receive time of %d bytes", l);
 			break;
 		case NOISETUN_A_PEER_DROPS:
 			break;
@@ -611,6 +619,11 @@ void dump_reader_msg(struct dump_reader *r, const struct nlmsghdr *nlh)
 		case NOISETUN_A_DEVICE_IFINDEX:
 		case NOISETUN_A_DEVICE_IFNAME:
 		case NOISETUN_A_DEVICE_DROPS:
+		case NOISETUN_A_DEVICE_COOKIES_SENT:
+		case NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED:
+		case NOISETUN_A_DEVICE_UNDER_LOAD_NS:
+		case NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN:
+		case NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS:
 			break;
 		default:
 			BAD(r, "unexpected device attribute %d", t);

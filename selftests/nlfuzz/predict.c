@@ -63,6 +63,12 @@ static int fn_endpoint(const uint8_t *d, int len)
 	return -EINVAL;
 }
 
+/* A u8 of 0 or 1, else -ERANGE (uapi: UNKNOWN_PEER_EVENTS). */
+static int fn_at_most_1(const uint8_t *d, int len)
+{
+	return len >= 1 && d[0] > 1 ? -ERANGE : 0;
+}
+
 static const struct pol allowedip_pol[NOISETUN_A_ALLOWEDIP_MAX + 1] = {
 	[NOISETUN_A_ALLOWEDIP_FAMILY] = { PT_U16 },
 	[NOISETUN_A_ALLOWEDIP_IPADDR] = { PT_BINARY },
@@ -88,6 +94,7 @@ static const struct pol peer_pol[NOISETUN_A_PEER_MAX + 1] = {
 	[NOISETUN_A_PEER_DROPS] = { PT_REJECT },
 	[NOISETUN_A_PEER_DISABLED] = { PT_U8 },
 	[NOISETUN_A_PEER_DESCRIPTION] = { PT_BINARY },
+	[NOISETUN_A_PEER_LAST_RX_TIME ... NOISETUN_A_PEER_COOKIES_RECEIVED] = { PT_REJECT },
 };
 static const struct polset peer_ps = { NOISETUN_A_PEER_MAX, peer_pol };
 
@@ -103,6 +110,8 @@ static const struct pol set_pol[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_DROPS] = { PT_REJECT },
 	[NOISETUN_A_DEVICE_QUERY_PEER] = { PT_REJECT },
 	[NOISETUN_A_DEVICE_QUERY_FLAGS] = { PT_REJECT },
+	[NOISETUN_A_DEVICE_COOKIES_SENT ... NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN] = { PT_REJECT },
+	[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] = { PT_U8, .fn = fn_at_most_1 },
 };
 static const struct polset set_ps = { NOISETUN_A_DEVICE_MAX, set_pol };
 
@@ -113,6 +122,7 @@ static const struct pol get_pol[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_PRIVATE_KEY ... NOISETUN_A_DEVICE_DROPS] = { PT_REJECT },
 	[NOISETUN_A_DEVICE_QUERY_PEER] = { PT_BINARY, .exact = KEY_LEN },
 	[NOISETUN_A_DEVICE_QUERY_FLAGS] = { PT_U32 },
+	[NOISETUN_A_DEVICE_COOKIES_SENT ... NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] = { PT_REJECT },
 };
 static const struct polset get_ps = { NOISETUN_A_DEVICE_MAX, get_pol };
 
