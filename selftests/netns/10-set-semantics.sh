@@ -71,7 +71,7 @@ ip -n "$ns" link add nt0 type noisetun
 S nest peers nest 0 public_key key "$a" preshared_key key "$psk" \
 	endpoint sa '[2001:db8::1]:51820' persistent_keepalive_interval u16 25 \
 	nest allowedips $(aip 10.1.0.0 16) end end end
-nt_check "peer A reads back" nt_is "$(printf '  preshared_key %s\n  persistent_keepalive 25\n  protocol_version 1\n  endpoint [2001:db8::1]:51820\n  allowedip 10.1.0.0/16' "$psk")" \
+nt_check "peer A reads back" nt_is "$(printf '  preshared_key %s\n  persistent_keepalive 25\n  protocol_version 1\n  disabled 0\n  endpoint [2001:db8::1]:51820\n  allowedip 10.1.0.0/16' "$psk")" \
 	block "$a"
 
 # Test that a later SET changes only what it names.
