@@ -104,6 +104,13 @@ mem_avail() {
 	done </proc/meminfo
 }
 
+# cpu_ticks: "busy total" jiffies of all CPUs so far, from /proc/stat.
+cpu_ticks() {
+	local _ u n s i w q sq st
+	read -r _ u n s i w q sq st _ </proc/stat
+	echo "$((u + n + s + q + sq + st)) $((u + n + s + i + w + q + sq + st))"
+}
+
 uptime_s() {
 	local u
 	read -r u _ </proc/uptime
@@ -195,6 +202,8 @@ run_one() {
 	emit "# nt-running: $name"
 	echo "# ---- [$num/${#tests[@]}] $name (timeout ${t}s, uptime $(uptime_s)s) ----"
 	start=$(date +%s)
+	local ticks0 ticks1
+	ticks0=$(cpu_ticks)
 	if [ "$NT_MODE" = demo ]; then
 		NT_TEST_NAME=$name timeout -k 10 "$t" bash "$f" </dev/null 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
@@ -209,6 +218,9 @@ run_one() {
 		rc=$?
 	fi
 	secs=$(($(date +%s) - start))
+	ticks1=$(cpu_ticks)
+	local busy
+	busy=$(echo "$ticks0 $ticks1" | awk '{ t = $4 - $2; printf "%d", (t > 0 ? 100 * ($3 - $1) / t : 0) }')
 	local end_ms leftovers
 	end_ms=$(ms_now)
 	leftovers=$(reap_leftovers)
@@ -260,7 +272,7 @@ run_one() {
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers" | sed 's/^/    /' >&3
 	emit "$status $num - $name$directive"
 	[ -n "$leftovers" ] && printf '%s\n' "$leftovers"
-	echo "# $status $num - $name$directive (exit $rc, ${secs}s, uptime $(uptime_s)s, $(mem_avail) MiB available)"
+	echo "# $status $num - $name$directive (exit $rc, ${secs}s, CPUs ${busy}% busy, uptime $(uptime_s)s, $(mem_avail) MiB available)"
 }
 
 # --- global checks: Documentation/testing.md section 4, criteria 1 and 2 ---
