@@ -15,7 +15,8 @@
 #   - outer IPv4 or outer IPv6 (the initiator's endpoint picks it);
 # gets fresh devices on both sides (so a fresh handshake in the intended
 # role) and carries inner IPv4 and inner IPv6: a ping each family in both
-# directions, and a byte-exact 4 MiB TCP transfer (nc) in one family,
+# directions, and a byte-exact 4 MiB TCP transfer (nc; 1 MiB with
+# Debian 12's wireguard-go, whose iperf3 runs carry more) in one family,
 # alternating so that each role and outer family carries both (inner v4
 # flows from the responder to the initiator, inner v6 the other way).
 #
@@ -59,7 +60,11 @@ source "$(dirname "$0")/../lib.sh"
 ns1="ntio1-$$"
 ns2="ntio2-$$"
 nt_tmpdir
-blob_size=$((4 * 1024 * 1024))
+# The byte-exact transfer: 4 MiB; 1 MiB against Debian 12's wireguard-go,
+# which runs at a few Mbit/s under TCG and sends no GSO batches (its
+# iperf3 runs below carry the volume). Sid's, which does, sends 4 MiB.
+blob_mib=4
+blob_mib_go=1
 
 # One side of the tunnel: its namespace, kind (self: noisetun, or what
 # NT_SELF_KIND names; wg: wireguard.ko; wggo: wireguard-go; wggosid:
@@ -90,8 +95,11 @@ for i in 1 2; do
 	pub[i]=$(wg pubkey <"$tmp/k$i")
 done
 wg genpsk >"$tmp/psk"
-head -c "$blob_size" /dev/urandom >"$tmp/blob"
-blob_sum=$(sha256sum <"$tmp/blob" | cut -d' ' -f1)
+declare -A blob_sum
+for m in "$blob_mib" "$blob_mib_go"; do
+	head -c $((m * 1024 * 1024)) /dev/urandom >"$tmp/blob$m"
+	blob_sum[$m]=$(sha256sum <"$tmp/blob$m" | cut -d' ' -f1)
+done
 
 # wggo_ready NS DEV: wireguard-go has made DEV and listens on its socket.
 wggo_ready() {
@@ -218,8 +226,8 @@ listening() {
 	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
 }
 
-# xfer FROM TO FAMILY PORT: FROM sends the 4 MiB blob to TO's tunnel
-# address of FAMILY over TCP (nc); TO's copy must be byte-identical.
+# xfer FROM TO FAMILY PORT MIB: FROM sends the MIB MiB blob to TO's
+# tunnel address of FAMILY over TCP (nc); TO's copy must be byte-identical.
 xfer() {
 	local from=${side_ns[$1]} to=${side_ns[$2]} addr pid sum rc=0
 	if [ "$3" = v4 ]; then addr=10.99.0.${side_idx[$2]}; else addr=fd99::${side_idx[$2]}; fi
@@ -231,12 +239,12 @@ xfer() {
 		echo "nc -l $addr $4 is not listening"
 		return 1
 	fi
-	ip netns exec "$from" timeout 60 nc -w 10 -N "$addr" "$4" <"$tmp/blob" || rc=$?
+	ip netns exec "$from" timeout 60 nc -w 10 -N "$addr" "$4" <"$tmp/blob$5" || rc=$?
 	[ "$rc" -eq 0 ] || kill "$pid" 2>/dev/null
 	wait "$pid" || true
 	sum=$(sha256sum <"$tmp/recv" | cut -d' ' -f1)
-	echo "sender exit $rc; received $(stat -c %s "$tmp/recv") of $blob_size bytes, sha256 $sum (sent $blob_sum)"
-	[ "$rc" -eq 0 ] && [ "$sum" = "$blob_sum" ]
+	echo "sender exit $rc; received $(stat -c %s "$tmp/recv") of $(($5 * 1024 * 1024)) bytes, sha256 $sum (sent ${blob_sum[$5]})"
+	[ "$rc" -eq 0 ] && [ "$sum" = "${blob_sum[$5]}" ]
 }
 
 # outer_addr IDX FAMILY PORT: the endpoint string wg prints.
@@ -278,18 +286,21 @@ combo() {
 	nt_check "$label: ${side_dev[$res]} sent the response" role_is "$res" responder || true
 	nt_check "$label: responder learnt the initiator's endpoint" \
 		endpoint_is "$res" "$(outer_addr "${side_idx[$ini]}" "$outer" $((4000 + ${side_idx[$ini]})))" || true
-	# Test that 4 MiB cross byte for byte over inner TCP: inner IPv4 from
-	# the responder to the initiator, or inner IPv6 the other way; the
-	# family alternates with psk and outer family, so that every role and
-	# outer family carries both.
+	# Test that 4 MiB (Debian 12's wireguard-go: 1 MiB) cross byte for
+	# byte over inner TCP: inner IPv4 from the responder to the
+	# initiator, or inner IPv6 the other way; the family alternates with
+	# psk and outer family, so that every role and outer family carries
+	# both.
 	port=$((port + 1))
 	local fam=v6 from=$ini to=$res
 	case "$psk/$outer" in
 	psk/v4 | nopsk/v6) fam=v4 from=$res to=$ini ;;
 	esac
-	local what="$label: inner $fam 4 MiB TCP ${side_dev[$from]} -> ${side_dev[$to]} byte-exact"
+	local mib=$blob_mib
+	[ "$kind" != wggo ] || mib=$blob_mib_go
+	local what="$label: inner $fam $mib MiB TCP ${side_dev[$from]} -> ${side_dev[$to]} byte-exact"
 	if [ "$pings_ok" = 1 ]; then
-		nt_check "$what" xfer "$from" "$to" "$fam" "$port" || true
+		nt_check "$what" xfer "$from" "$to" "$fam" "$port" "$mib" || true
 	else
 		nt_skip_check "$what" "a ping failed"
 	fi
