@@ -85,6 +85,9 @@ out=$top/.cache/check
 [ "$NT_SUITE" = soak ] && out=$top/.cache/soak
 [ "$NT_SUITE" = bench ] && out=$top/.cache/bench
 [ -n "$KERNEL" ] && out=$top/.cache/check-$KERNEL
+# NT_CHECK_OUT: another directory, for a second run of the same kind at
+# the same time (CI's slow timer run beside make check).
+[ -n "${NT_CHECK_OUT:-}" ] && out=$NT_CHECK_OUT
 # Debian 13's and sid's kernels under TCG with one host thread for all
 # vCPUs (selftests/vm/run-qemu.sh says why).
 [ -n "$KERNEL" ] && export NT_TCG_THREAD=${NT_TCG_THREAD:-single}
