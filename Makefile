@@ -60,7 +60,7 @@ ifneq ($(KVER),)
 export KVER KDIR KROOT
 endif
 
-.PHONY: all module tools deps lint check check-debug check-kernels reliability-table demo initramfs install \
+.PHONY: all module tools deps lint check check-long check-debug check-kernels reliability-table demo initramfs install \
 	install-module install-tools soak bench dkms-install dkms-uninstall clean distclean \
 	help version testprogs deb check-deb
 
@@ -94,9 +94,18 @@ lint:
 	@scripts/lint.sh
 
 # The one test command: see README.md "Tests". T=regex runs only matching
-# scenarios, host tests and unit tests.
+# scenarios, host tests and unit tests. Without T, it leaves out the long
+# lane (LONG_T: the stress, fuzzing, scale and flood scenarios, the speed
+# gate and the extra boots), which make check-long runs; LONG=1 runs
+# both in one go.
+LONG_T ?= ^(10-dump-race|10-scale|20-tunctl-differential|20-tunctl-scale|35-handshake-flood|44-parallel|50-teardown-traffic|51-link-flap|54-port-churn|60-speed|61-cpu-hotplug|62-ipv6-disabled|63-queries|80-packet-fuzz|85-netlink-fuzz|92-small-memory)\.sh$$
 check: deps
-	@$(if $(filter 1 y yes,$(KERNEL_CI)),T='$(KERNEL_CI_T)' NT_INTEROP_PEERS=wireguard )scripts/check.sh
+	@$(if $(filter 1 y yes,$(KERNEL_CI)),T='$(KERNEL_CI_T)' NT_INTEROP_PEERS=wireguard )$(if $(filter 1 y yes,$(LONG)),,NT_EXCLUDE='$(LONG_T)' )scripts/check.sh
+
+# make check-long: the long lane alone, and 90-objects, which accounts
+# for every object the run's scenarios made. Logs in .cache/check-long/.
+check-long: deps
+	@T='$(or $(T),$(LONG_T)|^90-objects\.sh$$)' NT_CHECK_OUT=$(CURDIR)/.cache/check-long scripts/check.sh
 
 # The reliability table from the last make check and make check-debug
 # runs (scripts/reliability-table.sh); TABLE_README=1 puts it in README.md.
@@ -210,7 +219,7 @@ clean:
 	fi
 	$(MAKE) -C tools clean
 	@for d in $(TESTPROGS); do $(MAKE) -C $$d clean; done
-	rm -rf .cache/vm .cache/check .cache/check-debug .cache/demo
+	rm -rf .cache/vm .cache/check .cache/check-long .cache/check-debug .cache/demo
 
 distclean: clean
 	rm -rf .cache dist
@@ -220,7 +229,8 @@ help:
 	@echo "make module | tools              build one of them"
 	@echo "make deps                        install the Debian packages needed (root)"
 	@echo "make lint                        checkpatch --strict and sparse; fails on any warning"
-	@echo "make check [T=regex]             build, host tests, boot QEMU, run scenarios (KTAP)"
+	@echo "make check [T=regex] [LONG=1]    build, host tests, boot QEMU, run scenarios (KTAP)"
+	@echo "make check-long [T=regex]        the long lane: stress, fuzzing, scale, floods, speed"
 	@echo "make check-debug [T=| FULL=1]    scenarios on the KASAN/kmemleak/lockdep debug kernel"
 	@echo "make check KERNEL=6.12|7.2 [T=]  the same on Debian 13's or sid's kernel (fetched, cached)"
 	@echo "make check-kernels [T=]          make check on 6.1, 6.12 and 7.2 in turn"

@@ -24,7 +24,8 @@
 #
 # Environment: CI=true (a skip not listed in selftests/expected-skips is a
 # failure), T (extended regex: run only scenarios, unit and host tests
-# whose name matches), SLOW=1 (also the slow parts of scenarios: the
+# whose name matches), NT_EXCLUDE (extended regex: without T, leave out
+# the scenarios whose name matches), SLOW=1 (also the slow parts of scenarios: the
 # protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
 # Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 3600, or
 # 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto), NT_INTEROP_PEERS
@@ -132,6 +133,12 @@ matches() {	# matches NAME: NAME passes the T filter
 	# Another Debian kernel's run: the scenarios, and the DKMS build
 	# against its headers.
 	[ -n "$KERNEL" ] && [ ! -e "selftests/netns/$1" ] && [ "$1" != dkms.sh ] && return 1
+	# NT_EXCLUDE (make check: the long lane's scenarios, which make
+	# check-long runs) leaves scenarios out, unless T picks them.
+	if [ -z "$T" ] && [ -n "${NT_EXCLUDE:-}" ] && [ -e "selftests/$NT_SUITE/$1" ] &&
+		printf '%s\n' "$1" | grep -q -E -- "$NT_EXCLUDE"; then
+		return 1
+	fi
 	[ -z "$T" ] || printf '%s\n' "$1" | grep -q -E -- "$T"
 }
 
@@ -410,10 +417,13 @@ have_boot() {	# have_boot WORDS: a VM with WORDS is planned already
 	done
 	return 1
 }
-scenarios=() boots=()
+scenarios=() boots=() left_out=()
 for f in "selftests/$NT_SUITE"/[0-9]*.sh; do
 	[ -e "$f" ] || continue
-	matches "$(basename "$f")" || continue
+	if ! matches "$(basename "$f")"; then
+		[ -z "$T" ] && [ -n "${NT_EXCLUDE:-}" ] && left_out+=("$(basename "$f" .sh)")
+		continue
+	fi
 	scenarios+=("$(basename "$f")")
 	b=$(boot_words "$f")
 	have_boot "$b" || boots+=("$b")
@@ -475,13 +485,17 @@ run_vm() {
 	rm -f "$cur"
 }
 
+[ ${#left_out[@]} -eq 0 ] ||
+	progress "left out, for make check-long: ${left_out[*]}"
 if [ ${#scenarios[@]} -eq 0 ]; then
 	progress "no scenario matches T='$T': not booting the VM"
 else
 	t0=$(date +%s)
 	progress "building the initramfs (${#scenarios[@]} scenario(s))"
 	initrd=$out/initramfs.cpio.gz
-	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$T"
+	# The VM runs the scenarios chosen here, by name.
+	vm_filter="^($(printf '%s\n' "${scenarios[@]}" | sed 's/[.]/[.]/g' | paste -s -d '|'))\$"
+	args=(--kver "$KVER" --out "$initrd" --config NT_MODE=check --config "NT_FILTER=$vm_filter"
 	      --config "NT_SLOW=$SLOW" --config "NT_TIMEOUT_SCALE=$NT_TIMEOUT_SCALE"
 	      --config "NT_INTEROP_PEERS=${NT_INTEROP_PEERS:-}"
 	      --config "NT_SUITE=$NT_SUITE" --config "NT_SOAK_MINUTES=$NT_SOAK_MINUTES"

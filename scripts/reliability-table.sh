@@ -14,7 +14,9 @@
 #        scripts/reliability-table.sh --readme   also put it in README.md,
 #            between the "reliability-table" markers
 #
-# NT_CHECK_DIRS overrides the runs read ("LABEL=DIR LABEL=DIR").
+# NT_CHECK_DIRS overrides the runs read ("LABEL=DIR LABEL=DIR"; a run may
+# be several directories joined with "+": make check and make check-long
+# together are the stock kernel's).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +24,7 @@ cd "$top"
 readme=0
 [ "${1:-}" = --readme ] && readme=1
 
-: "${NT_CHECK_DIRS:=stock=.cache/check debug=.cache/check-debug}"
+: "${NT_CHECK_DIRS:=stock=.cache/check+.cache/check-long debug=.cache/check-debug}"
 labels=() dirs=()
 for ld in $NT_CHECK_DIRS; do
 	labels+=("${ld%%=*}")
@@ -45,14 +47,21 @@ cats=("bad UDP input" "bad netlink and tunctl input" "floods" "concurrency" "fau
 # Per run and category: scenarios, leaves, passed, failed, skipped.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# records RUN FILE: the run's FILE (tests.tsv, fuzz.tsv) of each of its
+# directories, one after the other.
+records() {
+	local d
+	local IFS=+
+	for d in ${dirs[$1]}; do
+		cat "$d/$2" 2>/dev/null || true
+	done
+}
 for i in "${!dirs[@]}"; do
-	tsv=${dirs[$i]}/tests.tsv
 	: >"$tmp/$i"
-	[ -r "$tsv" ] || continue
 	while IFS=$'\t' read -r name n pass bad skip; do
 		c=$(category "$name")
 		[ -n "$c" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$name" "$n" "$pass" "$bad" "$skip" >>"$tmp/$i"
-	done <"$tsv"
+	done < <(records "$i" tests.tsv)
 done
 
 cell() {	# cell RUN CATEGORY: "P/N passed (F failed, S skipped)" or "not run"
@@ -94,21 +103,20 @@ table() {
 	printf '\n| --- |'
 	for i in "${!labels[@]}"; do printf ' --- |'; done
 	printf '\n'
-	{ cat "${dirs[@]/%//fuzz.tsv}" 2>/dev/null || true; } | cut -f2 | sort -u | while IFS= read -r fz; do
+	for i in "${!labels[@]}"; do records "$i" fuzz.tsv; done | cut -f2 | sort -u | while IFS= read -r fz; do
 		printf '| %s |' "$fz"
 		for i in "${!labels[@]}"; do
-			printf ' %s |' "$(awk -F'\t' -v z="$fz" '$2 == z { s += $3; n += $4; k++ }
-				END { if (k) printf "%d s, %d cases\n", s, n; else print "not run" }' \
-				"${dirs[$i]}/fuzz.tsv" 2>/dev/null || echo "not run")"
+			printf ' %s |' "$(records "$i" fuzz.tsv | awk -F'\t' -v z="$fz" '$2 == z { s += $3; n += $4; k++ }
+				END { if (k) printf "%d s, %d cases\n", s, n; else print "not run" }')"
 		done
 		printf '\n'
 	done
 	echo
 	for i in "${!labels[@]}"; do
-		local when=unknown
-		[ -r "${dirs[$i]}/tests.tsv" ] && when=$(date -u -r "${dirs[$i]}/tests.tsv" '+%Y-%m-%d %H:%M UTC')
+		local when=unknown first=${dirs[$i]%%+*}
+		[ -r "$first/tests.tsv" ] && when=$(date -u -r "$first/tests.tsv" '+%Y-%m-%d %H:%M UTC')
 		printf '%s' "${labels[$i]}: run of $when"
-		[ -r "${dirs[$i]}/kernel" ] && printf ' on %s' "$(cat "${dirs[$i]}/kernel")"
+		[ -r "$first/kernel" ] && printf ' on %s' "$(cat "$first/kernel")"
 		printf '. '
 	done
 	printf '\n'
