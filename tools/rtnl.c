@@ -255,9 +255,8 @@ struct route {
 
 static int parse_metric(const struct nlattr *attr, void *data)
 {
-	if (mnl_attr_get_type(attr) == RTAX_MTU &&
-	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-		*(uint32_t *)data = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == RTAX_MTU)
+		nt_ipc_attr_u32(attr, data);
 	return MNL_CB_OK;
 }
 
@@ -267,12 +266,10 @@ static int parse_route_attr(const struct nlattr *attr, void *data)
 
 	switch (mnl_attr_get_type(attr)) {
 	case RTA_TABLE:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			r->table = mnl_attr_get_u32(attr);
+		nt_ipc_attr_u32(attr, &r->table);
 		break;
 	case RTA_OIF:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			r->oif = mnl_attr_get_u32(attr);
+		nt_ipc_attr_u32(attr, &r->oif);
 		break;
 	case RTA_DST:
 		if (mnl_attr_get_payload_len(attr) == addr_len(r->family)) {
