@@ -363,6 +363,16 @@ struct bad_set {
 	const char *error;
 };
 
+/* Parse the NULL-terminated @words as `tunctl set` would. */
+static struct tunctl_device *parse_words(const char *const *words)
+{
+	size_t n;
+
+	for (n = 0; words[n]; n++)
+		;
+	return nt_setargs_parse(n, words);
+}
+
 static void test_bad_set(void)
 {
 	static char err_bad_file[512];
@@ -405,29 +415,18 @@ static void test_bad_set(void)
 		{ "an IPv4 address in brackets", { "peer", PUB1, "endpoint", "[192.0.2.1]:1" },
 		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got '[192.0.2.1]:1' (brackets are for IPv6 addresses)" },
 	};
-	size_t i, n;
+	size_t i;
 
 	snprintf(err_bad_file, sizeof(err_bad_file),
 		 "tunctl: set: 'private-key' expects a file holding one base64 key, got '%s' (more characters after the key)",
 		 keyfile_bad);
 	nt_error_subcommand = "set";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		for (n = 0; n < MAX_WORDS && cases[i].words[n]; n++)
-			;
 		capture_start();
-		report_refused(nt_setargs_parse(n, cases[i].words),
-			       cases[i].error, "set", cases[i].what);
+		report_refused(parse_words(cases[i].words), cases[i].error,
+			       "set", cases[i].what);
 	}
 	nt_error_subcommand = "setconf";
-}
-
-static struct tunctl_device *parse_words(const char *const *words)
-{
-	size_t n;
-
-	for (n = 0; words[n]; n++)
-		;
-	return nt_setargs_parse(n, words);
 }
 
 static void test_good_set(void)
@@ -520,24 +519,32 @@ static const char canonical_conf[] =
 	"PublicKey = " PUB3 "\n"
 	"Endpoint = [2001:db8::1]:4500\n";
 
+/* Whether showconf's @text parses back to a device it prints the same. */
+static bool round_trips(const char *text)
+{
+	struct tunctl_device *again = text ? parse_conf(text, false) : NULL;
+	char *text2 = again ? print_to_string(showconf_fn, again) : NULL;
+	bool same = text2 && !strcmp(text, text2);
+
+	free(text2);
+	nt_model_device_free(again);
+	return same;
+}
+
 static void test_showconf(void)
 {
-	struct tunctl_device *dev = parse_conf(good_config, false), *again;
-	char *text, *text2;
+	struct tunctl_device *dev = parse_conf(good_config, false);
+	char *text;
 
 	text = dev ? print_to_string(showconf_fn, dev) : NULL;
 	report(text && !strcmp(text, canonical_conf),
 	       "showconf prints wg's layout");
 	if (text && strcmp(text, canonical_conf))
 		diag_diff(canonical_conf, text);
-	again = text ? parse_conf(text, false) : NULL;
-	text2 = again ? print_to_string(showconf_fn, again) : NULL;
-	report(text2 && !strcmp(text, text2),
+	report(round_trips(text),
 	       "showconf output parses back to the same configuration");
 	free(text);
-	free(text2);
 	nt_model_device_free(dev);
-	nt_model_device_free(again);
 
 	dev = nt_model_device_new();
 	text = print_to_string(showconf_fn, dev);
@@ -1051,7 +1058,7 @@ static void test_peer_flags(void)
 	struct tunctl_device *dev, *again;
 	struct nt_uapi_set_cursor cur = { 0 };
 	static uint8_t buf[4096];
-	char *text, *text2;
+	char *text;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1074,13 +1081,9 @@ static void test_peer_flags(void)
 	report(text && strstr(text, "PublicKey = " PUB1 "\nDescription = office  router, 2nd floor\nDisabled = true\n") &&
 	       !strstr(text + (strstr(text, PUB2) - text), "Disabled"),
 	       "showconf writes Description and Disabled only when set");
-	again = text ? parse_conf(text, false) : NULL;
-	text2 = again ? print_to_string(showconf_fn, again) : NULL;
-	report(text2 && !strcmp(text, text2),
+	report(round_trips(text),
 	       "showconf with Description and Disabled parses back the same");
 	free(text);
-	free(text2);
-	nt_model_device_free(again);
 
 	/* The SET request carries both; the parser reads them back. */
 	if (dev) {
