@@ -40,6 +40,23 @@ static bool may_initiate(struct nt_peer *peer)
 }
 
 /*
+ * Send one of our handshake messages, @initiation or response: the timers
+ * and the statistics count it as authenticated traffic (a failed send
+ * counts as an attempt too: the retry covers it), and its send time starts
+ * the round trip of the handshake-complete event.
+ */
+static void send_handshake_message(struct nt_peer *peer, const void *packet,
+				   size_t len, bool initiation)
+{
+	nt_timers_any_authenticated_packet_traversal(peer);
+	nt_timers_any_authenticated_packet_sent(peer);
+	nt_peer_count_tx(peer, len, initiation);
+	atomic64_set(initiation ? &peer->initiation_sent_ns :
+				  &peer->response_sent_ns, ktime_get_ns());
+	nt_socket_send_buffer_to_peer(peer, packet, len, HANDSHAKE_DSCP);
+}
+
+/*
  * Create, mac and send one initiation. Runs in the peer's work item only,
  * so never twice at once for a peer; the handshake lock inside
  * nt_noise_handshake_create_initiation() orders it against the receive
@@ -64,14 +81,7 @@ static void send_initiation(struct nt_peer *peer)
 		 peer->device->dev->name, peer->internal_id);
 	nt_cookie_add_mac_to_packet(&packet, sizeof(packet),
 				    &peer->latest_cookie);
-	nt_timers_any_authenticated_packet_traversal(peer);
-	nt_timers_any_authenticated_packet_sent(peer);
-	/* A failed send counts as an attempt too: the retry covers it. */
-	nt_peer_count_tx(peer, sizeof(packet), true);
-	/* The round trip of the handshake-complete event starts here. */
-	atomic64_set(&peer->initiation_sent_ns, ktime_get_ns());
-	nt_socket_send_buffer_to_peer(peer, &packet, sizeof(packet),
-				      HANDSHAKE_DSCP);
+	send_handshake_message(peer, &packet, sizeof(packet), true);
 	nt_timers_handshake_initiated(peer);
 out:
 	memzero_explicit(&packet, sizeof(packet));
@@ -148,12 +158,7 @@ bool nt_send_handshake_response(struct nt_peer *peer)
 					      &peer->keypairs))
 		goto out;
 	nt_timers_session_derived(peer);
-	nt_timers_any_authenticated_packet_traversal(peer);
-	nt_timers_any_authenticated_packet_sent(peer);
-	nt_peer_count_tx(peer, sizeof(packet), false);
-	atomic64_set(&peer->response_sent_ns, ktime_get_ns());
-	nt_socket_send_buffer_to_peer(peer, &packet, sizeof(packet),
-				      HANDSHAKE_DSCP);
+	send_handshake_message(peer, &packet, sizeof(packet), false);
 	nt_device_count(peer->device, NT_DEVICE_COUNT_HANDSHAKE_ANSWERED);
 	ok = true;
 out:

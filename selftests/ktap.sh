@@ -53,6 +53,31 @@ nt__fails() {
 	return 0
 }
 
+# nt_is WANT CMD...: CMD succeeds and prints exactly WANT (for nt_check and
+# lib.sh's nt_wait_until); else says what was expected and what came. Runs
+# CMD with pipefail, so that a failing command piped into awk fails here
+# instead of reading as an empty answer.
+nt_is() {
+	local want=$1 got
+	shift
+	got=$(set -o pipefail; "$@") || { echo "failed: $* (status $?)"; return 1; }
+	[ "$got" = "$want" ] && return 0
+	printf 'expected:\n%s\ngot:\n%s\n' "$want" "$got"
+	return 1
+}
+
+# nt_silent WHAT CMD...: CMD succeeds and prints nothing (a linter or
+# verifier with nothing to say); else says WHAT's status and what it printed.
+nt_silent() {
+	local what=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	[ "$rc" = 0 ] && [ -z "$out" ] && return 0
+	echo "$what: status $rc"
+	printf '%s\n' "$out"
+	return 1
+}
+
 # nt_skip_check DESC REASON: record one skipped check
 # ("ok N - DESC # SKIP REASON").
 nt_skip_check() {

@@ -425,19 +425,6 @@ nt_flood() {
 	return 1
 }
 
-# nt_is WANT CMD...: CMD succeeds and prints exactly WANT (for nt_check and
-# nt_wait_until); else says what was expected and what came. Runs CMD with
-# pipefail, so that a failing command piped into awk fails here instead of
-# reading as an empty answer.
-nt_is() {
-	local want=$1 got
-	shift
-	got=$(set -o pipefail; "$@") || { echo "failed: $* (status $?)"; return 1; }
-	[ "$got" = "$want" ] && return 0
-	printf 'expected:\n%s\ngot:\n%s\n' "$want" "$got"
-	return 1
-}
-
 # nt_endpoint_is NS PUBKEY WANT: `$ctl show nt0 endpoints` in NS (ctl:
 # tunctl unless set) has exactly the line "PUBKEY<tab>WANT".
 nt_endpoint_is() {

@@ -3,6 +3,7 @@
  * The human `show` printer, in wg's words, layout and ANSI colours.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -135,30 +136,73 @@ static int newer_first(const void *a, const void *b, void *devp)
 	return i < j ? -1 : i > j;	/* keep the kernel's order */
 }
 
+/* "  NAME: ", NAME in bold: the start of a field's line. */
+static void print_label(const struct human *h, const char *name)
+{
+	fprintf(h->out, "  %s%s%s: ", esc(h, BOLD), name, esc(h, RESET));
+}
+
+/* A field's whole line: its label, then @fmt's text. */
+static void __attribute__((format(printf, 3, 4)))
+print_field(const struct human *h, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	print_label(h, name);
+	va_start(ap, fmt);
+	vfprintf(h->out, fmt, ap);
+	va_end(ap);
+}
+
+/* The first line of a device's section. */
+static void print_interface(const struct human *h, const char *name)
+{
+	fprintf(h->out, "%s%s%sinterface%s: %s%s%s\n", esc(h, RESET),
+		esc(h, GREEN), esc(h, BOLD), esc(h, RESET), esc(h, GREEN),
+		name, esc(h, RESET));
+}
+
+/* The first line of a peer's section. */
+static void print_peer_key(const struct human *h, const uint8_t *key)
+{
+	char b64[NT_KEY_B64_LEN + 1];
+
+	nt_key_to_base64(b64, key);
+	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
+		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
+}
+
+/* "transfer: X received, Y sent", without its newline. */
+static void print_transfer(const struct human *h,
+			   const struct tunctl_peer *peer)
+{
+	print_label(h, "transfer");
+	print_bytes(h, peer->rx_bytes);
+	fputs(" received, ", h->out);
+	print_bytes(h, peer->tx_bytes);
+	fputs(" sent", h->out);
+}
+
 static void print_peer(const struct human *h, const struct tunctl_peer *peer)
 {
 	char b64[NT_KEY_B64_LEN + 1], text[INET6_ADDRSTRLEN + 64];
 	size_t i;
 
-	nt_key_to_base64(b64, peer->public_key);
-	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
-		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
+	print_peer_key(h, peer->public_key);
 	/* noisetun's own lines, only when set: else wg's output. */
 	if (peer->description[0])
-		fprintf(h->out, "  %sdescription%s: %s\n", esc(h, BOLD),
-			esc(h, RESET), peer->description);
+		print_field(h, "description", "%s\n", peer->description);
 	if (peer->disabled)
-		fprintf(h->out, "  %sdisabled%s: %syes%s\n", esc(h, BOLD),
-			esc(h, RESET), esc(h, RED), esc(h, RESET));
+		print_field(h, "disabled", "%syes%s\n", esc(h, RED),
+			    esc(h, RESET));
 	if (peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY)
-		fprintf(h->out, "  %spreshared key%s: %s\n", esc(h, BOLD),
-			esc(h, RESET), format_secret(b64, peer->preshared_key));
+		print_field(h, "preshared key", "%s\n",
+			    format_secret(b64, peer->preshared_key));
 	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
-		fprintf(h->out, "  %sendpoint%s: %s\n", esc(h, BOLD),
-			esc(h, RESET),
-			nt_format_endpoint(text, sizeof(text),
-					   &peer->endpoint));
-	fprintf(h->out, "  %sallowed ips%s: ", esc(h, BOLD), esc(h, RESET));
+		print_field(h, "endpoint", "%s\n",
+			    nt_format_endpoint(text, sizeof(text),
+					       &peer->endpoint));
+	print_label(h, "allowed ips");
 	for (i = 0; i < peer->allowedips_len; i++)
 		fprintf(h->out, "%s%s/%s%u%s",
 			nt_format_allowedip(text, sizeof(text),
@@ -168,21 +212,16 @@ static void print_peer(const struct human *h, const struct tunctl_peer *peer)
 	if (!peer->allowedips_len)
 		fputs("(none)\n", h->out);
 	if (peer->last_handshake_sec) {
-		fprintf(h->out, "  %slatest handshake%s: ", esc(h, BOLD),
-			esc(h, RESET));
+		print_label(h, "latest handshake");
 		print_ago(h, peer->last_handshake_sec);
 		fputc('\n', h->out);
 	}
 	if (peer->rx_bytes || peer->tx_bytes) {
-		fprintf(h->out, "  %stransfer%s: ", esc(h, BOLD), esc(h, RESET));
-		print_bytes(h, peer->rx_bytes);
-		fputs(" received, ", h->out);
-		print_bytes(h, peer->tx_bytes);
-		fputs(" sent\n", h->out);
+		print_transfer(h, peer);
+		fputc('\n', h->out);
 	}
 	if (peer->keepalive_seconds) {
-		fprintf(h->out, "  %spersistent keepalive%s: every ",
-			esc(h, BOLD), esc(h, RESET));
+		print_field(h, "persistent keepalive", "every ");
 		print_duration(h, peer->keepalive_seconds);
 		fputc('\n', h->out);
 	}
@@ -194,27 +233,21 @@ void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour)
 	char b64[NT_KEY_B64_LEN + 1];
 	size_t *order, i;
 
-	fprintf(out, "%s%s%sinterface%s: %s%s%s\n", esc(&h, RESET),
-		esc(&h, GREEN), esc(&h, BOLD), esc(&h, RESET), esc(&h, GREEN),
-		dev->name, esc(&h, RESET));
+	print_interface(&h, dev->name);
 	if (dev->flags & TUNCTL_DEVICE_HAS_PUBLIC_KEY) {
 		nt_key_to_base64(b64, dev->public_key);
-		fprintf(out, "  %spublic key%s: %s\n", esc(&h, BOLD),
-			esc(&h, RESET), b64);
+		print_field(&h, "public key", "%s\n", b64);
 	}
 	if (dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY)
-		fprintf(out, "  %sprivate key%s: %s\n", esc(&h, BOLD),
-			esc(&h, RESET), format_secret(b64, dev->private_key));
+		print_field(&h, "private key", "%s\n",
+			    format_secret(b64, dev->private_key));
 	if (dev->listen_port)
-		fprintf(out, "  %slistening port%s: %u\n", esc(&h, BOLD),
-			esc(&h, RESET), dev->listen_port);
+		print_field(&h, "listening port", "%u\n", dev->listen_port);
 	if (dev->fwmark)
-		fprintf(out, "  %sfwmark%s: 0x%x\n", esc(&h, BOLD),
-			esc(&h, RESET), dev->fwmark);
+		print_field(&h, "fwmark", "0x%x\n", dev->fwmark);
 	/* Only when on: wg's layout otherwise. */
 	if (dev->unknown_peer_events)
-		fprintf(out, "  %sunknown peer events%s: on\n", esc(&h, BOLD),
-			esc(&h, RESET));
+		print_field(&h, "unknown peer events", "on\n");
 	if (!dev->peers_len)
 		return;
 	fputc('\n', out);
@@ -270,39 +303,32 @@ static void print_drop_list(const struct human *h, const uint64_t *drops)
 static void print_peer_stats(const struct human *h,
 			     const struct tunctl_peer *peer)
 {
-	char b64[NT_KEY_B64_LEN + 1];
-
-	nt_key_to_base64(b64, peer->public_key);
-	fprintf(h->out, "%s%speer%s: %s%s%s\n", esc(h, YELLOW), esc(h, BOLD),
-		esc(h, RESET), esc(h, YELLOW), b64, esc(h, RESET));
-	fprintf(h->out, "  %slast received%s: ", esc(h, BOLD), esc(h, RESET));
+	print_peer_key(h, peer->public_key);
+	print_label(h, "last received");
 	if (peer->last_rx_sec)
 		print_ago(h, peer->last_rx_sec);
 	else
 		fputs("never", h->out);
-	fprintf(h->out, "\n  %shandshakes%s: %llu completed, %llu failed, %llu initiations sent\n",
-		esc(h, BOLD), esc(h, RESET),
-		(unsigned long long)peer->handshakes_completed,
-		(unsigned long long)peer->handshakes_failed,
-		(unsigned long long)peer->handshake_attempts);
-	fprintf(h->out, "  %slast handshake round trip%s: ", esc(h, BOLD),
-		esc(h, RESET));
+	fputc('\n', h->out);
+	print_field(h, "handshakes",
+		    "%llu completed, %llu failed, %llu initiations sent\n",
+		    (unsigned long long)peer->handshakes_completed,
+		    (unsigned long long)peer->handshakes_failed,
+		    (unsigned long long)peer->handshake_attempts);
+	print_label(h, "last handshake round trip");
 	if (peer->last_handshake_rtt_ns)
 		print_ns(h, peer->last_handshake_rtt_ns);
 	else
 		fputs("none yet", h->out);
-	fprintf(h->out, "\n  %scookie replies received%s: %llu\n",
-		esc(h, BOLD), esc(h, RESET),
-		(unsigned long long)peer->cookies_received);
-	fprintf(h->out, "  %spackets%s: %llu received, %llu sent\n",
-		esc(h, BOLD), esc(h, RESET),
-		(unsigned long long)peer->rx_packets,
-		(unsigned long long)peer->tx_packets);
-	fprintf(h->out, "  %stransfer%s: ", esc(h, BOLD), esc(h, RESET));
-	print_bytes(h, peer->rx_bytes);
-	fputs(" received, ", h->out);
-	print_bytes(h, peer->tx_bytes);
-	fprintf(h->out, " sent\n  %sdrops%s: ", esc(h, BOLD), esc(h, RESET));
+	fputc('\n', h->out);
+	print_field(h, "cookie replies received", "%llu\n",
+		    (unsigned long long)peer->cookies_received);
+	print_field(h, "packets", "%llu received, %llu sent\n",
+		    (unsigned long long)peer->rx_packets,
+		    (unsigned long long)peer->tx_packets);
+	print_transfer(h, peer);
+	fputc('\n', h->out);
+	print_label(h, "drops");
 	print_drop_list(h, peer->drops);
 }
 
@@ -312,21 +338,20 @@ void nt_human_print_stats(FILE *out, const struct tunctl_device *dev,
 	const struct human h = { .out = out, .colour = colour };
 	size_t i;
 
-	fprintf(out, "%s%s%sinterface%s: %s%s%s\n", esc(&h, RESET),
-		esc(&h, GREEN), esc(&h, BOLD), esc(&h, RESET), esc(&h, GREEN),
-		dev->name, esc(&h, RESET));
-	fprintf(out, "  %shandshakes answered%s: %llu\n", esc(&h, BOLD),
-		esc(&h, RESET), (unsigned long long)dev->handshakes_answered);
-	fprintf(out, "  %scookie replies sent%s: %llu\n", esc(&h, BOLD),
-		esc(&h, RESET), (unsigned long long)dev->cookies_sent);
-	fprintf(out, "  %sunder load%s: ", esc(&h, BOLD), esc(&h, RESET));
+	print_interface(&h, dev->name);
+	print_field(&h, "handshakes answered", "%llu\n",
+		    (unsigned long long)dev->handshakes_answered);
+	print_field(&h, "cookie replies sent", "%llu\n",
+		    (unsigned long long)dev->cookies_sent);
+	print_label(&h, "under load");
 	if (dev->under_load_ns)
 		print_ns(&h, dev->under_load_ns);
 	else
 		fputs("never", out);
-	fprintf(out, "\n  %shandshake queue%s: %u waiting\n", esc(&h, BOLD),
-		esc(&h, RESET), dev->handshake_queue_len);
-	fprintf(out, "  %sdrops%s: ", esc(&h, BOLD), esc(&h, RESET));
+	fputc('\n', out);
+	print_field(&h, "handshake queue", "%u waiting\n",
+		    dev->handshake_queue_len);
+	print_label(&h, "drops");
 	print_drop_list(&h, dev->drops);
 	for (i = 0; i < dev->peers_len; i++) {
 		fputc('\n', out);

@@ -235,13 +235,24 @@ struct link_walk {
 	int err;
 };
 
+void nt_ipc_attr_u32(const struct nlattr *attr, uint32_t *value)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		*value = mnl_attr_get_u32(attr);
+}
+
+void nt_ipc_attr_str(const struct nlattr *attr, const char **value)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		*value = mnl_attr_get_str(attr);
+}
+
 static int parse_linkinfo(const struct nlattr *attr, void *data)
 {
 	struct nt_ipc_link *link = data;
 
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		link->kind = mnl_attr_get_str(attr);
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND)
+		nt_ipc_attr_str(attr, &link->kind);
 	return MNL_CB_OK;
 }
 
@@ -251,12 +262,10 @@ static int parse_link_attr(const struct nlattr *attr, void *data)
 
 	switch (mnl_attr_get_type(attr)) {
 	case IFLA_IFNAME:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-			link->name = mnl_attr_get_str(attr);
+		nt_ipc_attr_str(attr, &link->name);
 		break;
 	case IFLA_MTU:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			link->mtu = mnl_attr_get_u32(attr);
+		nt_ipc_attr_u32(attr, &link->mtu);
 		break;
 	case IFLA_LINKINFO:
 		mnl_attr_parse_nested(attr, parse_linkinfo, link);

@@ -16,6 +16,7 @@
 struct nt_uapi_event;
 struct nt_uapi_query;
 struct mnl_socket;
+struct nlattr;
 struct nlmsghdr;
 struct tunctl_device;
 
@@ -71,6 +72,20 @@ struct nt_ipc_link {
  * Return: 0, or -EINVAL if @nlh is not an RTM_NEWLINK with its header.
  */
 int nt_ipc_parse_link(const struct nlmsghdr *nlh, struct nt_ipc_link *link);
+
+/**
+ * nt_ipc_attr_u32() - read a u32 attribute
+ * @attr: the attribute
+ * @value: receives its value, when it is exactly a u32 (else left as it is)
+ */
+void nt_ipc_attr_u32(const struct nlattr *attr, uint32_t *value);
+
+/**
+ * nt_ipc_attr_str() - read a NUL-terminated string attribute
+ * @attr: the attribute
+ * @value: points into @attr when it is one (else left as it is)
+ */
+void nt_ipc_attr_str(const struct nlattr *attr, const char **value);
 
 /**
  * nt_ipc_close() - close the socket of nt_ipc_open(), if open

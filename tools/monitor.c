@@ -23,40 +23,45 @@
 #include "subcommands.h"
 #include "uapi.h"
 
-/* The names of the events, as JSON's "event" and in the human lines. */
-static const char *event_name(uint8_t cmd)
+/*
+ * Each event's name (JSON's "event") and, for those that carry nothing but
+ * the peer, what the human line says of it.
+ */
+static const struct event_text {
+	const char *name;
+	const char *says;
+} event_texts[] = {
+	[NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE] = { "handshake-complete", NULL },
+	[NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP] = { "handshake-given-up", NULL },
+	[NOISETUN_CMD_EVENT_ENDPOINT_CHANGED] = { "endpoint-changed", NULL },
+	[NOISETUN_CMD_EVENT_PEER_ADDED] = { "peer-added", "added" },
+	[NOISETUN_CMD_EVENT_PEER_REMOVED] = { "peer-removed", "removed" },
+	[NOISETUN_CMD_EVENT_PEER_CHANGED] = { "peer-changed", NULL },
+	[NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED] = { "device-key-changed", NULL },
+	[NOISETUN_CMD_EVENT_KEYS_ZEROED] = { "keys-zeroed",
+					     "session expired, keys zeroed" },
+	[NOISETUN_CMD_EVENT_UNKNOWN_PEER] = { "unknown-peer", NULL },
+};
+
+/* NULL: not an event of this tool's uAPI. */
+static const struct event_text *event_text(uint8_t cmd)
 {
-	switch (cmd) {
-	case NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE:
-		return "handshake-complete";
-	case NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP:
-		return "handshake-given-up";
-	case NOISETUN_CMD_EVENT_ENDPOINT_CHANGED:
-		return "endpoint-changed";
-	case NOISETUN_CMD_EVENT_PEER_ADDED:
-		return "peer-added";
-	case NOISETUN_CMD_EVENT_PEER_REMOVED:
-		return "peer-removed";
-	case NOISETUN_CMD_EVENT_PEER_CHANGED:
-		return "peer-changed";
-	case NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED:
-		return "device-key-changed";
-	case NOISETUN_CMD_EVENT_KEYS_ZEROED:
-		return "keys-zeroed";
-	case NOISETUN_CMD_EVENT_UNKNOWN_PEER:
-		return "unknown-peer";
-	}
+	if (cmd < sizeof(event_texts) / sizeof(event_texts[0]) &&
+	    event_texts[cmd].name)
+		return &event_texts[cmd];
 	return NULL;
 }
 
+static const char *const role_names[] = {
+	[NOISETUN_EVENT_ROLE_INITIATOR] = "initiator",
+	[NOISETUN_EVENT_ROLE_RESPONDER] = "responder",
+};
+
 static const char *role_name(uint32_t role)
 {
-	switch (role) {
-	case NOISETUN_EVENT_ROLE_INITIATOR:
-		return "initiator";
-	case NOISETUN_EVENT_ROLE_RESPONDER:
-		return "responder";
-	}
+	if (role < sizeof(role_names) / sizeof(role_names[0]) &&
+	    role_names[role])
+		return role_names[role];
 	return "unknown";
 }
 
@@ -77,6 +82,7 @@ static const struct {
 void nt_monitor_print_human(FILE *out, const struct nt_uapi_event *ev)
 {
 	char key[NT_KEY_B64_LEN + 1], endpoint[INET6_ADDRSTRLEN + 16];
+	const struct event_text *text;
 	const char *sep = ": ";
 	size_t i;
 
@@ -105,12 +111,6 @@ void nt_monitor_print_human(FILE *out, const struct nt_uapi_event *ev)
 		fprintf(out, ": endpoint changed to %s",
 			ev->has_endpoint ? endpoint : "(none)");
 		break;
-	case NOISETUN_CMD_EVENT_PEER_ADDED:
-		fprintf(out, ": added");
-		break;
-	case NOISETUN_CMD_EVENT_PEER_REMOVED:
-		fprintf(out, ": removed");
-		break;
 	case NOISETUN_CMD_EVENT_PEER_CHANGED:
 		fprintf(out, ": changed");
 		for (i = 0; i < CHANGE_NAMES; i++) {
@@ -128,15 +128,16 @@ void nt_monitor_print_human(FILE *out, const struct nt_uapi_event *ev)
 			fprintf(out, ": private key removed");
 		}
 		break;
-	case NOISETUN_CMD_EVENT_KEYS_ZEROED:
-		fprintf(out, ": session expired, keys zeroed");
-		break;
 	case NOISETUN_CMD_EVENT_UNKNOWN_PEER:
 		fprintf(out, ": unknown peer, initiation from %s dropped",
 			ev->has_endpoint ? endpoint : "(unknown)");
 		break;
 	default:
-		fprintf(out, ": unknown event %u", ev->cmd);
+		text = event_text(ev->cmd);
+		if (text && text->says)
+			fprintf(out, ": %s", text->says);
+		else
+			fprintf(out, ": unknown event %u", ev->cmd);
 		break;
 	}
 	if (ev->unsent)
@@ -156,12 +157,12 @@ static void json_key(FILE *out, const char *field, const uint8_t *k)
 void nt_monitor_print_json(FILE *out, const struct nt_uapi_event *ev)
 {
 	char endpoint[INET6_ADDRSTRLEN + 16];
-	const char *name = event_name(ev->cmd);
+	const struct event_text *text = event_text(ev->cmd);
 	bool first = true;
 	size_t i;
 
-	if (name)
-		fprintf(out, "{\"event\": \"%s\"", name);
+	if (text)
+		fprintf(out, "{\"event\": \"%s\"", text->name);
 	else
 		fprintf(out, "{\"event\": \"unknown\", \"command\": %u", ev->cmd);
 	fprintf(out, ", \"interface\": ");

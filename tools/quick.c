@@ -795,33 +795,70 @@ static const char *table_name(uint32_t table, char *buf, size_t len)
 
 /* ---- programs: hooks and resolvconf ---- */
 
-/* Run /bin/sh -c CMD, or PROG ARGS with @input on its stdin; -1: not run. */
-static int run_program(const char *const argv[], const char *input)
+/*
+ * Fork PROG ARGS with one end of the pipe @fds (none when fds[0] is -1) as
+ * its standard input or, with @out, its standard output; a program whose
+ * output is taken has its errors silenced. The parent's ends stay open.
+ * Returns the child's pid, or -1 (the pipe closed).
+ */
+static pid_t start_program(const char *const argv[], int fds[2], bool out)
 {
-	int fds[2] = { -1, -1 }, status;
+	int devnull;
 	pid_t pid;
 
 	fflush(stdout);
 	fflush(stderr);
-	if (input && pipe(fds))
-		return -1;
 	pid = fork();
 	if (pid < 0) {
-		if (input) {
+		if (fds[0] >= 0) {
 			close(fds[0]);
 			close(fds[1]);
 		}
 		return -1;
 	}
 	if (!pid) {
-		if (input) {
-			dup2(fds[0], STDIN_FILENO);
+		if (fds[0] >= 0) {
+			if (out)
+				dup2(fds[1], STDOUT_FILENO);
+			else
+				dup2(fds[0], STDIN_FILENO);
 			close(fds[0]);
 			close(fds[1]);
+		}
+		if (out) {
+			devnull = open("/dev/null", O_WRONLY);
+			if (devnull >= 0)
+				dup2(devnull, STDERR_FILENO);
 		}
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* The wait status of the child @pid; -1: waitpid failed. */
+static int wait_program(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return status;
+}
+
+/* Run /bin/sh -c CMD, or PROG ARGS with @input on its stdin; -1: not run. */
+static int run_program(const char *const argv[], const char *input)
+{
+	int fds[2] = { -1, -1 };
+	pid_t pid;
+
+	if (input && pipe(fds))
+		return -1;
+	pid = start_program(argv, fds, false);
+	if (pid < 0)
+		return -1;
 	if (input) {
 		size_t left = strlen(input);
 		ssize_t n;
@@ -836,11 +873,7 @@ static int run_program(const char *const argv[], const char *input)
 		}
 		close(fds[1]);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return status;
+	return wait_program(pid);
 }
 
 static void describe_status(char *buf, size_t len, int status)
@@ -1067,31 +1100,16 @@ static char *capture(const char *const argv[])
 {
 	char *out = NULL, buf[4096];
 	size_t len = 0;
-	int fds[2], status, devnull;
+	int fds[2];
 	ssize_t n;
 	FILE *f;
 	pid_t pid;
 
 	if (pipe(fds))
 		return NULL;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
+	pid = start_program(argv, fds, true);
+	if (pid < 0)
 		return NULL;
-	}
-	if (!pid) {
-		dup2(fds[1], STDOUT_FILENO);
-		devnull = open("/dev/null", O_WRONLY);
-		if (devnull >= 0)
-			dup2(devnull, STDERR_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
 	close(fds[1]);
 	f = open_memstream(&out, &len);
 	while ((n = read(fds[0], buf, sizeof(buf))) > 0 ||
@@ -1102,17 +1120,36 @@ static char *capture(const char *const argv[])
 	close(fds[0]);
 	if (f)
 		fclose(f);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	}
-	if (status) {
+	if (wait_program(pid)) {
 		free(out);
 		return NULL;
 	}
 	return out;
+}
+
+/* The next line of @*text, cut off in place; NULL at the end of the text. */
+static char *next_line(char **text)
+{
+	char *line = *text;
+
+	if (!line || !*line)
+		return NULL;
+	*text = strchr(line, '\n');
+	if (*text)
+		*(*text)++ = '\0';
+	return line;
+}
+
+/* Close the memory stream @f of @*input; false (said): out of memory. */
+static bool close_input(FILE *f, char **input)
+{
+	if (!f || fclose(f) || !*input) {
+		free(*input);
+		*input = NULL;
+		nt_error("out of memory");
+		return false;
+	}
+	return true;
 }
 
 /* PROG ARGS with @input on its standard input, announced; false: failed. */
@@ -1191,11 +1228,8 @@ static bool add_firewall(const struct nt_quick_config *q, struct undo *u,
 			q->name);
 		fprintf(f, "COMMIT\n");
 	}
-	if (fclose(f) || !input) {
-		free(input);
-		nt_error("out of memory");
+	if (!close_input(f, &input))
 		return false;
-	}
 	/* Whatever part of it went in, down and the undo take it out. */
 	u->firewall = true;
 	if (nft) {
@@ -1227,10 +1261,8 @@ static bool remove_nft(const struct nt_quick_config *q, const char *nft)
 		return true;	/* no nf_tables, or no rights: nothing of ours */
 	wlen = (size_t)snprintf(want, sizeof(want), " " FW_TABLE, q->name);
 	f = open_memstream(&input, &len);
-	for (line = tables; f && line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
+	next = tables;
+	while (f && (line = next_line(&next))) {
 		n = strlen(line);
 		if (!strncmp(line, "table ", 6) && n > wlen &&
 		    !strcmp(line + n - wlen, want)) {
@@ -1239,11 +1271,8 @@ static bool remove_nft(const struct nt_quick_config *q, const char *nft)
 		}
 	}
 	free(tables);
-	if (!f || fclose(f) || !input) {
-		free(input);
-		nt_error("out of memory");
+	if (!close_input(f, &input))
 		return false;
-	}
 	if (found)
 		ok = run_firewall(argv, "nft -f /dev/stdin", input);
 	free(input);
@@ -1270,10 +1299,8 @@ static bool remove_iptables(const struct nt_quick_config *q,
 		return true;	/* no x_tables, or no rights: nothing of ours */
 	snprintf(comment, sizeof(comment), FW_COMMENT, q->name);
 	f = open_memstream(&input, &len);
-	for (line = rules; f && line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
+	next = rules;
+	while (f && (line = next_line(&next))) {
 		if (*line == '*' || !strcmp(line, "COMMIT")) {
 			fprintf(f, "%s\n", line);
 		} else if (!strncmp(line, "-A ", 3) && strstr(line, comment)) {
@@ -1282,11 +1309,8 @@ static bool remove_iptables(const struct nt_quick_config *q,
 		}
 	}
 	free(rules);
-	if (!f || fclose(f) || !input) {
-		free(input);
-		nt_error("out of memory");
+	if (!close_input(f, &input))
 		return false;
-	}
 	snprintf(shown, sizeof(shown), "%s -n", restore_name);
 	if (found)
 		ok = run_firewall(restore_argv, shown, input);
@@ -1771,6 +1795,19 @@ out:
 
 /* ---- down ---- */
 
+/* Delete @rule, said unless it is not there (-ENOENT); a failure is said. */
+static int delete_rule(const struct nt_rtnl_rule *rule)
+{
+	int err = nt_rtnl_rule_del(rule);
+
+	if (err == -ENOENT)
+		return err;
+	say_rule("delete", rule);
+	if (err)
+		nt_error("cannot delete the rule: %s", why(err));
+	return err;
+}
+
 static int cmd_down(struct nt_quick_config *q)
 {
 	struct tunctl_device *running = NULL;
@@ -1799,23 +1836,12 @@ static int cmd_down(struct nt_quick_config *q)
 				.table = RT_TABLE_MAIN,
 			};
 
-			err = nt_rtnl_rule_del(&not_marked);
-			if (err == -ENOENT)
-				continue;
-			say_rule("delete", &not_marked);
-			if (err) {
-				nt_error("cannot delete the rule: %s", why(err));
+			/* main_first goes only once not_marked has gone. */
+			err = delete_rule(&not_marked);
+			if (!err)
+				err = delete_rule(&main_first);
+			if (err && err != -ENOENT)
 				ok = false;
-				continue;
-			}
-			err = nt_rtnl_rule_del(&main_first);
-			if (err == -ENOENT)
-				continue;
-			say_rule("delete", &main_first);
-			if (err) {
-				nt_error("cannot delete the rule: %s", why(err));
-				ok = false;
-			}
 		}
 	}
 	nt_model_device_free(running);

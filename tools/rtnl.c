@@ -22,6 +22,9 @@
 
 char nt_rtnl_extack[512];
 
+/* The flags of a request that creates something new (ip's "add"). */
+#define ADD_FLAGS (NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+
 /* How often an interrupted dump is restarted before giving up. */
 #define DUMP_RETRIES 100
 
@@ -59,6 +62,13 @@ static size_t addr_len(int family)
 				    sizeof(struct in_addr);
 }
 
+/* Put @a's address (without its prefix length) as attribute @type. */
+static void put_addr(struct nlmsghdr *nlh, uint16_t type,
+		     const struct tunctl_allowedip *a)
+{
+	mnl_attr_put(nlh, type, addr_len(a->family), &a->addr);
+}
+
 /* ---- links ---- */
 
 struct link_info {
@@ -85,24 +95,47 @@ static int read_link(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/*
+ * A link request with its ifinfomsg; @ifindex 0 when the request names the
+ * link by IFLA_IFNAME instead.
+ */
+static struct nlmsghdr *put_link(char *buf, uint16_t type, uint16_t flags,
+				 uint32_t ifindex)
+{
+	struct nlmsghdr *nlh = put_header(buf, type, flags);
+	struct ifinfomsg *ifm;
+
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = (int)ifindex;
+	return nlh;
+}
+
+/* Read one link, by @name or else by @ifindex; -ENODEV when there is none. */
+static int get_link(const char *name, uint32_t ifindex, struct link_info *info)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = put_link(buf, RTM_GETLINK, NLM_F_ACK, ifindex);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	info->want = name;
+	ret = run(nlh, read_link, info);
+	if (ret)
+		return ret;
+	return info->found ? 0 : -ENODEV;
+}
+
 int nt_rtnl_link_find(const char *name, uint32_t *ifindex, char *kind,
 		      size_t kind_len)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct link_info info = { .want = name };
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	int ret;
+	struct link_info info = { 0 };
+	int ret = get_link(name, 0, &info);
 
-	nlh = put_header(buf, RTM_GETLINK, NLM_F_ACK);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	ret = run(nlh, read_link, &info);
 	if (ret)
 		return ret;
-	if (!info.found)
-		return -ENODEV;
 	*ifindex = info.ifindex;
 	if (kind)
 		snprintf(kind, kind_len, "%s", info.kind);
@@ -111,21 +144,11 @@ int nt_rtnl_link_find(const char *name, uint32_t *ifindex, char *kind,
 
 int nt_rtnl_link_mtu(uint32_t ifindex, uint32_t *mtu)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct link_info info = { 0 };
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	int ret;
+	int ret = get_link(NULL, ifindex, &info);
 
-	nlh = put_header(buf, RTM_GETLINK, NLM_F_ACK);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)ifindex;
-	ret = run(nlh, read_link, &info);
 	if (ret)
 		return ret;
-	if (!info.found)
-		return -ENODEV;
 	*mtu = info.mtu;
 	return 0;
 }
@@ -134,13 +157,9 @@ int nt_rtnl_link_add(const char *name, const char *kind)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
 	struct nlattr *linkinfo;
 
-	nlh = put_header(buf, RTM_NEWLINK,
-			 NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
+	nlh = put_link(buf, RTM_NEWLINK, ADD_FLAGS, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
@@ -151,14 +170,8 @@ int nt_rtnl_link_add(const char *name, const char *kind)
 int nt_rtnl_link_del(uint32_t ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
 
-	nlh = put_header(buf, RTM_DELLINK, NLM_F_ACK);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)ifindex;
-	return run(nlh, NULL, NULL);
+	return run(put_link(buf, RTM_DELLINK, NLM_F_ACK, ifindex), NULL, NULL);
 }
 
 int nt_rtnl_link_set_mtu_up(uint32_t ifindex, uint32_t mtu)
@@ -167,10 +180,8 @@ int nt_rtnl_link_set_mtu_up(uint32_t ifindex, uint32_t mtu)
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
 
-	nlh = put_header(buf, RTM_NEWLINK, NLM_F_ACK);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)ifindex;
+	nlh = put_link(buf, RTM_NEWLINK, NLM_F_ACK, ifindex);
+	ifm = mnl_nlmsg_get_payload(nlh);
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
@@ -185,15 +196,14 @@ int nt_rtnl_addr_add(uint32_t ifindex, const struct tunctl_allowedip *addr)
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
-	nlh = put_header(buf, RTM_NEWADDR,
-			 NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	nlh = put_header(buf, RTM_NEWADDR, ADD_FLAGS);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)addr->family;
 	ifa->ifa_prefixlen = addr->cidr;
 	ifa->ifa_index = ifindex;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	mnl_attr_put(nlh, IFA_LOCAL, addr_len(addr->family), &addr->addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, addr_len(addr->family), &addr->addr);
+	put_addr(nlh, IFA_LOCAL, addr);
+	put_addr(nlh, IFA_ADDRESS, addr);
 	return run(nlh, NULL, NULL);
 }
 
@@ -213,8 +223,7 @@ int nt_rtnl_route_add(uint32_t ifindex, const struct tunctl_allowedip *dst,
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 
-	nlh = put_header(buf, RTM_NEWROUTE,
-			 NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	nlh = put_header(buf, RTM_NEWROUTE, ADD_FLAGS);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)dst->family;
 	rtm->rtm_dst_len = dst->cidr;
@@ -224,7 +233,7 @@ int nt_rtnl_route_add(uint32_t ifindex, const struct tunctl_allowedip *dst,
 						  RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
 	put_table(nlh, &rtm->rtm_table, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_DST, addr_len(dst->family), &dst->addr);
+	put_addr(nlh, RTA_DST, dst);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	return run(nlh, NULL, NULL);
 }
@@ -246,9 +255,8 @@ struct route {
 
 static int parse_metric(const struct nlattr *attr, void *data)
 {
-	if (mnl_attr_get_type(attr) == RTAX_MTU &&
-	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-		*(uint32_t *)data = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == RTAX_MTU)
+		nt_ipc_attr_u32(attr, data);
 	return MNL_CB_OK;
 }
 
@@ -258,12 +266,10 @@ static int parse_route_attr(const struct nlattr *attr, void *data)
 
 	switch (mnl_attr_get_type(attr)) {
 	case RTA_TABLE:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			r->table = mnl_attr_get_u32(attr);
+		nt_ipc_attr_u32(attr, &r->table);
 		break;
 	case RTA_OIF:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			r->oif = mnl_attr_get_u32(attr);
+		nt_ipc_attr_u32(attr, &r->oif);
 		break;
 	case RTA_DST:
 		if (mnl_attr_get_payload_len(attr) == addr_len(r->family)) {
@@ -319,7 +325,7 @@ int nt_rtnl_route_get(const struct tunctl_allowedip *dst, uint32_t *oif,
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)dst->family;
 	rtm->rtm_dst_len = dst->family == AF_INET6 ? 128 : 32;
-	mnl_attr_put(nlh, RTA_DST, addr_len(dst->family), &dst->addr);
+	put_addr(nlh, RTA_DST, dst);
 	ret = run(nlh, got_route, &r);
 	if (ret)
 		return ret;
@@ -480,9 +486,7 @@ int nt_rtnl_rule_add(const struct nt_rtnl_rule *rule)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
-	return run(put_rule(buf, RTM_NEWRULE,
-			    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, rule),
-		   NULL, NULL);
+	return run(put_rule(buf, RTM_NEWRULE, ADD_FLAGS, rule), NULL, NULL);
 }
 
 /* What a rule message says; @other: a selector the rules here never have. */

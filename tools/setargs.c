@@ -33,20 +33,21 @@ static const struct {
 	const char *word;
 	bool of_peer;		/* needs a `peer PUBKEY` before it */
 	const char *expects;	/* NULL: takes no value */
+	uint32_t flag;		/* the device's or peer's flag the word sets */
 } words[W_COUNT] = {
-	[W_LISTEN_PORT] = { "listen-port", false, "a port 0-65535" },
-	[W_FWMARK] = { "fwmark", false, "a mark 0-4294967295 (decimal or 0x hex) or 'off'" },
-	[W_PRIVATE_KEY] = { "private-key", false, "a key file" },
-	[W_PEER] = { "peer", false, "a base64 public key" },
-	[W_REMOVE] = { "remove", true, NULL },
-	[W_PRESHARED_KEY] = { "preshared-key", true, "a key file" },
-	[W_ENDPOINT] = { "endpoint", true, "HOST:PORT or [IPv6]:PORT" },
-	[W_KEEPALIVE] = { "persistent-keepalive", true, "seconds 0-65535 or 'off'" },
-	[W_ALLOWED_IPS] = { "allowed-ips", true, "[+|-]IP[/CIDR][,...]" },
-	[W_DISABLE] = { "disable", true, NULL },
-	[W_ENABLE] = { "enable", true, NULL },
-	[W_DESCRIPTION] = { "description", true, "text of at most 64 bytes" },
-	[W_UNKNOWN_PEER_EVENTS] = { "unknown-peer-events", false, "'on' or 'off'" },
+	[W_LISTEN_PORT] = { "listen-port", false, "a port 0-65535", TUNCTL_DEVICE_HAS_LISTEN_PORT },
+	[W_FWMARK] = { "fwmark", false, "a mark 0-4294967295 (decimal or 0x hex) or 'off'", TUNCTL_DEVICE_HAS_FWMARK },
+	[W_PRIVATE_KEY] = { "private-key", false, "a key file", TUNCTL_DEVICE_HAS_PRIVATE_KEY },
+	[W_PEER] = { "peer", false, "a base64 public key", 0 },
+	[W_REMOVE] = { "remove", true, NULL, TUNCTL_PEER_REMOVE },
+	[W_PRESHARED_KEY] = { "preshared-key", true, "a key file", TUNCTL_PEER_HAS_PRESHARED_KEY },
+	[W_ENDPOINT] = { "endpoint", true, "HOST:PORT or [IPv6]:PORT", TUNCTL_PEER_HAS_ENDPOINT },
+	[W_KEEPALIVE] = { "persistent-keepalive", true, "seconds 0-65535 or 'off'", TUNCTL_PEER_HAS_KEEPALIVE },
+	[W_ALLOWED_IPS] = { "allowed-ips", true, "[+|-]IP[/CIDR][,...]", 0 },
+	[W_DISABLE] = { "disable", true, NULL, 0 },
+	[W_ENABLE] = { "enable", true, NULL, 0 },
+	[W_DESCRIPTION] = { "description", true, "text of at most 64 bytes", 0 },
+	[W_UNKNOWN_PEER_EVENTS] = { "unknown-peer-events", false, "'on' or 'off'", TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS },
 };
 
 static int lookup(const char *word)
@@ -68,15 +69,15 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
 	char *stripped;
 	bool ok;
 
+	if (words[w].flag)
+		*(words[w].of_peer ? &peer->flags : &dev->flags) |=
+			words[w].flag;
 	switch (w) {
 	case W_LISTEN_PORT:
-		dev->flags |= TUNCTL_DEVICE_HAS_LISTEN_PORT;
 		return nt_value_parse_port(name, value, &dev->listen_port);
 	case W_FWMARK:
-		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
 		return nt_value_parse_fwmark(name, value, &dev->fwmark);
 	case W_UNKNOWN_PEER_EVENTS:
-		dev->flags |= TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
 		if (strcmp(value, "on") && strcmp(value, "off")) {
 			nt_error("'%s' expects 'on' or 'off', got '%s'", name,
 				 value);
@@ -85,19 +86,14 @@ static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
 		dev->unknown_peer_events = !strcmp(value, "on");
 		return true;
 	case W_PRIVATE_KEY:
-		dev->flags |= TUNCTL_DEVICE_HAS_PRIVATE_KEY;
 		return nt_value_read_keyfile(name, value, dev->private_key);
 	case W_REMOVE:
-		peer->flags |= TUNCTL_PEER_REMOVE;
 		return true;
 	case W_PRESHARED_KEY:
-		peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
 		return nt_value_read_keyfile(name, value, peer->preshared_key);
 	case W_ENDPOINT:
-		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
 		return nt_value_parse_endpoint(name, value, &peer->endpoint);
 	case W_KEEPALIVE:
-		peer->flags |= TUNCTL_PEER_HAS_KEEPALIVE;
 		return nt_value_parse_keepalive(name, value,
 						&peer->keepalive_seconds);
 	case W_ALLOWED_IPS:

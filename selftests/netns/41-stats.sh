@@ -78,6 +78,18 @@ stat() {
 	stats "$1" "$2" | gawk -v w="$3" -v k="$4" '$1 == w && $2 == k { print $3; f = 1 } END { if (!f) print "missing" }'
 }
 
+# human_has NS REGEX...: `tunctl show nt0 stats` in NS, read once, has a
+# line matching each extended REGEX (what it printed goes with a failure).
+human_has() {
+	local ns=$1 out re
+	shift
+	out=$(ip netns exec "$ns" tunctl show nt0 stats) || return 1
+	printf '%s\n' "$out"
+	for re in "$@"; do
+		grep -Eq -- "$re" <<<"$out" || { echo "no line matches /$re/"; return 1; }
+	done
+}
+
 # is WANT NS DEV WHO KEY: stat is exactly WANT.
 is() {
 	nt_is "$1" stat "$2" "$3" "$4" "$5"
@@ -93,10 +105,7 @@ for k in latest_receive last_handshake_rtt_ns handshakes_completed handshakes_fa
 done
 # Test that the human form says so at a glance.
 nt_check "show nt0 stats: never received, no round trip, never under load" \
-	bash -c "ip netns exec $ns1 tunctl show nt0 stats | tee /dev/stderr |
-		grep -q 'last received: never' &&
-		ip netns exec $ns1 tunctl show nt0 stats | grep -q 'round trip: none yet' &&
-		ip netns exec $ns1 tunctl show nt0 stats | grep -q 'under load: never'"
+	human_has "$ns1" 'last received: never' 'round trip: none yet' 'under load: never'
 
 # --- one handshake each way ----------------------------------------------------
 # Test that nt0 reaches nt1 (nt0 initiates: one handshake).
@@ -132,9 +141,8 @@ nt_check "nt0: nt1 last received at the ping" recent "$ns1" nt0 "$pub2"
 nt_check "nt1: nt0 last received at the ping" recent "$ns2" nt1 "$pub1"
 # Test that the human form shows the handshakes and the round trip.
 nt_check "show nt0 stats: 1 completed, 0 failed, a round trip in ms" \
-	bash -c "ip netns exec $ns1 tunctl show nt0 stats | tee /dev/stderr |
-		grep -q 'handshakes: 1 completed, 0 failed, 1 initiations sent' &&
-		ip netns exec $ns1 tunctl show nt0 stats | grep -Eq 'round trip: [0-9.]+ (us|ms|s)$'"
+	human_has "$ns1" 'handshakes: 1 completed, 0 failed, 1 initiations sent' \
+	'round trip: [0-9.]+ (us|ms|s)$'
 
 # --- evilpeer: handshakes, bare initiations, a flood, cookie replies ------------
 nt_ep_start "$ns3" --key "$tmp/k3" --peer-key "$tmp/p1" \
@@ -263,10 +271,8 @@ nt_ep_stop
 # Test that the human form of the whole device reads: answered, cookies,
 # time under load in seconds or ms, the queue, non-zero drops by name.
 nt_check "show nt0 stats after the flood" \
-	bash -c "ip netns exec $ns1 tunctl show nt0 stats | tee /dev/stderr |
-		grep -Eq '^  under load: [0-9.]+ (ms|s)$' &&
-		ip netns exec $ns1 tunctl show nt0 stats | grep -q '^  handshake queue: 0 waiting$' &&
-		ip netns exec $ns1 tunctl show nt0 stats | grep -Eq '^  cookie replies received: [1-9]'"
+	human_has "$ns1" '^  under load: [0-9.]+ (ms|s)$' \
+	'^  handshake queue: 0 waiting$' '^  cookie replies received: [1-9]'
 
 # Test that the statistics are read-only: SET refuses each, by name.
 nt_testprog nlprobe nlprobe
@@ -302,5 +308,5 @@ else
 		nt_wait_until 120 is 1 "$ns1" nt0 "$pub4" handshakes_failed
 	nt_check "the silent peer: handshakes_completed 0" is 0 "$ns1" nt0 "$pub4" handshakes_completed
 	nt_check "show nt0 stats: 0 completed, 1 failed" \
-		bash -c "ip netns exec $ns1 tunctl show nt0 stats | grep -Eq 'handshakes: 0 completed, 1 failed, [0-9]+ initiations sent'"
+		human_has "$ns1" 'handshakes: 0 completed, 1 failed, [0-9]+ initiations sent'
 fi

@@ -363,6 +363,16 @@ struct bad_set {
 	const char *error;
 };
 
+/* Parse the NULL-terminated @words as `tunctl set` would. */
+static struct tunctl_device *parse_words(const char *const *words)
+{
+	size_t n;
+
+	for (n = 0; words[n]; n++)
+		;
+	return nt_setargs_parse(n, words);
+}
+
 static void test_bad_set(void)
 {
 	static char err_bad_file[512];
@@ -405,29 +415,18 @@ static void test_bad_set(void)
 		{ "an IPv4 address in brackets", { "peer", PUB1, "endpoint", "[192.0.2.1]:1" },
 		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got '[192.0.2.1]:1' (brackets are for IPv6 addresses)" },
 	};
-	size_t i, n;
+	size_t i;
 
 	snprintf(err_bad_file, sizeof(err_bad_file),
 		 "tunctl: set: 'private-key' expects a file holding one base64 key, got '%s' (more characters after the key)",
 		 keyfile_bad);
 	nt_error_subcommand = "set";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		for (n = 0; n < MAX_WORDS && cases[i].words[n]; n++)
-			;
 		capture_start();
-		report_refused(nt_setargs_parse(n, cases[i].words),
-			       cases[i].error, "set", cases[i].what);
+		report_refused(parse_words(cases[i].words), cases[i].error,
+			       "set", cases[i].what);
 	}
 	nt_error_subcommand = "setconf";
-}
-
-static struct tunctl_device *parse_words(const char *const *words)
-{
-	size_t n;
-
-	for (n = 0; words[n]; n++)
-		;
-	return nt_setargs_parse(n, words);
 }
 
 static void test_good_set(void)
@@ -520,24 +519,32 @@ static const char canonical_conf[] =
 	"PublicKey = " PUB3 "\n"
 	"Endpoint = [2001:db8::1]:4500\n";
 
+/* Whether showconf's @text parses back to a device it prints the same. */
+static bool round_trips(const char *text)
+{
+	struct tunctl_device *again = text ? parse_conf(text, false) : NULL;
+	char *text2 = again ? print_to_string(showconf_fn, again) : NULL;
+	bool same = text2 && !strcmp(text, text2);
+
+	free(text2);
+	nt_model_device_free(again);
+	return same;
+}
+
 static void test_showconf(void)
 {
-	struct tunctl_device *dev = parse_conf(good_config, false), *again;
-	char *text, *text2;
+	struct tunctl_device *dev = parse_conf(good_config, false);
+	char *text;
 
 	text = dev ? print_to_string(showconf_fn, dev) : NULL;
 	report(text && !strcmp(text, canonical_conf),
 	       "showconf prints wg's layout");
 	if (text && strcmp(text, canonical_conf))
 		diag_diff(canonical_conf, text);
-	again = text ? parse_conf(text, false) : NULL;
-	text2 = again ? print_to_string(showconf_fn, again) : NULL;
-	report(text2 && !strcmp(text, text2),
+	report(round_trips(text),
 	       "showconf output parses back to the same configuration");
 	free(text);
-	free(text2);
 	nt_model_device_free(dev);
-	nt_model_device_free(again);
 
 	dev = nt_model_device_new();
 	text = print_to_string(showconf_fn, dev);
@@ -1051,7 +1058,7 @@ static void test_peer_flags(void)
 	struct tunctl_device *dev, *again;
 	struct nt_uapi_set_cursor cur = { 0 };
 	static uint8_t buf[4096];
-	char *text, *text2;
+	char *text;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1074,13 +1081,9 @@ static void test_peer_flags(void)
 	report(text && strstr(text, "PublicKey = " PUB1 "\nDescription = office  router, 2nd floor\nDisabled = true\n") &&
 	       !strstr(text + (strstr(text, PUB2) - text), "Disabled"),
 	       "showconf writes Description and Disabled only when set");
-	again = text ? parse_conf(text, false) : NULL;
-	text2 = again ? print_to_string(showconf_fn, again) : NULL;
-	report(text2 && !strcmp(text, text2),
+	report(round_trips(text),
 	       "showconf with Description and Disabled parses back the same");
 	free(text);
-	free(text2);
-	nt_model_device_free(again);
 
 	/* The SET request carries both; the parser reads them back. */
 	if (dev) {
@@ -1191,6 +1194,106 @@ static void check_event(const struct nlmsghdr *nlh, const char *what,
 	free(j);
 }
 
+/* An attribute of an event message in event_cases: its type and value. */
+enum event_value { EV_END, EV_KEY, EV_SIN, EV_SIN6, EV_U32, EV_U64 };
+
+struct event_attr {
+	uint16_t type;
+	enum event_value kind;	/* EV_SIN(6): test_events()' endpoints */
+	uint64_t num;		/* EV_U32, EV_U64 */
+	const char *key;	/* EV_KEY, base64 */
+};
+
+/* One event message (IFINDEX 7, IFNAME "nt0") and both its printed forms. */
+struct event_case {
+	const char *what;
+	uint8_t cmd;
+	const char *peer;		/* PEER_PUBLIC_KEY, first; NULL: none */
+	struct event_attr attrs[4];	/* then these, up to the first EV_END */
+	const char *human, *json;
+};
+
+#define EV_JSON_HEAD(name) \
+	"{\"event\": \"" name "\", \"interface\": \"nt0\", \"ifindex\": 7"
+
+static const struct event_case event_cases[] = {
+	{ "handshake complete, initiator",
+	  NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE, PUB1,
+	  { { NOISETUN_A_EVENT_ENDPOINT, .kind = EV_SIN },
+	    { NOISETUN_A_EVENT_ROLE, EV_U32, .num = NOISETUN_EVENT_ROLE_INITIATOR },
+	    { NOISETUN_A_EVENT_RTT_NS, EV_U64, .num = 1234567 } },
+	  "nt0: peer " PUB1 ": handshake complete (initiator, round trip 1.234 ms, endpoint 192.0.2.1:51820)\n",
+	  EV_JSON_HEAD("handshake-complete") ", \"peer\": \"" PUB1 "\", \"role\": \"initiator\", \"rtt_ns\": 1234567, \"endpoint\": \"192.0.2.1:51820\"}\n" },
+	{ "handshake complete, responder over IPv6",
+	  NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE, PUB1,
+	  { { NOISETUN_A_EVENT_ENDPOINT, .kind = EV_SIN6 },
+	    { NOISETUN_A_EVENT_ROLE, EV_U32, .num = NOISETUN_EVENT_ROLE_RESPONDER } },
+	  "nt0: peer " PUB1 ": handshake complete (responder, endpoint [2001:db8::1]:443)\n",
+	  EV_JSON_HEAD("handshake-complete") ", \"peer\": \"" PUB1 "\", \"role\": \"responder\", \"endpoint\": \"[2001:db8::1]:443\"}\n" },
+	{ "handshake given up", NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP, PUB2,
+	  { { NOISETUN_A_EVENT_ATTEMPTS, EV_U32, .num = 20 } },
+	  "nt0: peer " PUB2 ": handshake given up after 20 attempts\n",
+	  EV_JSON_HEAD("handshake-given-up") ", \"peer\": \"" PUB2 "\", \"attempts\": 20}\n" },
+	{ "endpoint changed", NOISETUN_CMD_EVENT_ENDPOINT_CHANGED, PUB2,
+	  { { NOISETUN_A_EVENT_ENDPOINT, .kind = EV_SIN } },
+	  "nt0: peer " PUB2 ": endpoint changed to 192.0.2.1:51820\n",
+	  EV_JSON_HEAD("endpoint-changed") ", \"peer\": \"" PUB2 "\", \"endpoint\": \"192.0.2.1:51820\"}\n" },
+	{ "peer added", NOISETUN_CMD_EVENT_PEER_ADDED, PUB3, { },
+	  "nt0: peer " PUB3 ": added\n",
+	  EV_JSON_HEAD("peer-added") ", \"peer\": \"" PUB3 "\"}\n" },
+	{ "peer removed", NOISETUN_CMD_EVENT_PEER_REMOVED, PUB3, { },
+	  "nt0: peer " PUB3 ": removed\n",
+	  EV_JSON_HEAD("peer-removed") ", \"peer\": \"" PUB3 "\"}\n" },
+	{ "peer changed (an unknown bit is not printed)",
+	  NOISETUN_CMD_EVENT_PEER_CHANGED, PUB3,
+	  { { NOISETUN_A_EVENT_CHANGES, EV_U32,
+	      .num = NOISETUN_EVENT_CHANGE_ENDPOINT |
+	      NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE | (1U << 31) } },
+	  "nt0: peer " PUB3 ": changed: endpoint, persistent-keepalive\n",
+	  EV_JSON_HEAD("peer-changed") ", \"peer\": \"" PUB3 "\", \"changes\": [\"endpoint\", \"persistent-keepalive\"]}\n" },
+	{ "device key changed", NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED, NULL,
+	  { { NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY, EV_KEY, .key = PUB1 } },
+	  "nt0: public key changed to " PUB1 "\n",
+	  EV_JSON_HEAD("device-key-changed") ", \"public_key\": \"" PUB1 "\"}\n" },
+	{ "device key removed", NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED, NULL, { },
+	  "nt0: private key removed\n",
+	  EV_JSON_HEAD("device-key-changed") ", \"public_key\": null}\n" },
+	{ "keys zeroed, with unsent events and an unknown attribute",
+	  NOISETUN_CMD_EVENT_KEYS_ZEROED, PUB2,
+	  { { NOISETUN_A_EVENT_UNSENT, EV_U64, .num = 3 },
+	    { 200, EV_U32, .num = 1 } },	/* a newer kernel's attribute */
+	  "nt0: peer " PUB2 ": session expired, keys zeroed [3 events unsent by the kernel so far]\n",
+	  EV_JSON_HEAD("keys-zeroed") ", \"peer\": \"" PUB2 "\", \"unsent\": 3}\n" },
+	{ "an unknown command", 99, NULL, { },
+	  "nt0: unknown event 99\n",
+	  "{\"event\": \"unknown\", \"command\": 99, \"interface\": \"nt0\", \"ifindex\": 7}\n" },
+};
+
+static void put_event_attr(struct nlmsghdr *nlh, const struct event_attr *attr,
+			   const struct sockaddr_in *sin,
+			   const struct sockaddr_in6 *sin6)
+{
+	switch (attr->kind) {
+	case EV_KEY:
+		put_b64_key(nlh, attr->type, attr->key);
+		break;
+	case EV_SIN:
+		mnl_attr_put(nlh, attr->type, sizeof(*sin), sin);
+		break;
+	case EV_SIN6:
+		mnl_attr_put(nlh, attr->type, sizeof(*sin6), sin6);
+		break;
+	case EV_U32:
+		mnl_attr_put_u32(nlh, attr->type, (uint32_t)attr->num);
+		break;
+	case EV_U64:
+		mnl_attr_put_u64(nlh, attr->type, attr->num);
+		break;
+	case EV_END:
+		break;
+	}
+}
+
 static void test_events(void)
 {
 	static uint8_t buf[4096];
@@ -1205,93 +1308,24 @@ static void test_events(void)
 	size_t all_len = 0, lost_len = 0;
 	FILE *all_json = open_memstream(&all, &all_len), *f, *py;
 	uint32_t id = 0;
+	size_t i;
 	int status;
 
 	inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
 	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
 
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB1);
-	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, sizeof(sin), &sin);
-	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_ROLE, NOISETUN_EVENT_ROLE_INITIATOR);
-	mnl_attr_put_u64(nlh, NOISETUN_A_EVENT_RTT_NS, 1234567);
-	check_event(nlh, "handshake complete, initiator",
-		    "nt0: peer " PUB1 ": handshake complete (initiator, round trip 1.234 ms, endpoint 192.0.2.1:51820)\n",
-		    "{\"event\": \"handshake-complete\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB1 "\", \"role\": \"initiator\", \"rtt_ns\": 1234567, \"endpoint\": \"192.0.2.1:51820\"}\n",
-		    all_json);
+	for (i = 0; i < sizeof(event_cases) / sizeof(event_cases[0]); i++) {
+		const struct event_case *c = &event_cases[i];
+		size_t a;
 
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_HANDSHAKE_COMPLETE, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB1);
-	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, sizeof(sin6), &sin6);
-	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_ROLE, NOISETUN_EVENT_ROLE_RESPONDER);
-	check_event(nlh, "handshake complete, responder over IPv6",
-		    "nt0: peer " PUB1 ": handshake complete (responder, endpoint [2001:db8::1]:443)\n",
-		    "{\"event\": \"handshake-complete\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB1 "\", \"role\": \"responder\", \"endpoint\": \"[2001:db8::1]:443\"}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_HANDSHAKE_GIVEN_UP, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB2);
-	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_ATTEMPTS, 20);
-	check_event(nlh, "handshake given up",
-		    "nt0: peer " PUB2 ": handshake given up after 20 attempts\n",
-		    "{\"event\": \"handshake-given-up\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB2 "\", \"attempts\": 20}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_ENDPOINT_CHANGED, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB2);
-	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, sizeof(sin), &sin);
-	check_event(nlh, "endpoint changed",
-		    "nt0: peer " PUB2 ": endpoint changed to 192.0.2.1:51820\n",
-		    "{\"event\": \"endpoint-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB2 "\", \"endpoint\": \"192.0.2.1:51820\"}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_ADDED, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB3);
-	check_event(nlh, "peer added", "nt0: peer " PUB3 ": added\n",
-		    "{\"event\": \"peer-added\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB3 "\"}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_REMOVED, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB3);
-	check_event(nlh, "peer removed", "nt0: peer " PUB3 ": removed\n",
-		    "{\"event\": \"peer-removed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB3 "\"}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_PEER_CHANGED, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB3);
-	mnl_attr_put_u32(nlh, NOISETUN_A_EVENT_CHANGES,
-			 NOISETUN_EVENT_CHANGE_ENDPOINT |
-			 NOISETUN_EVENT_CHANGE_PERSISTENT_KEEPALIVE | (1U << 31));
-	check_event(nlh, "peer changed (an unknown bit is not printed)",
-		    "nt0: peer " PUB3 ": changed: endpoint, persistent-keepalive\n",
-		    "{\"event\": \"peer-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB3 "\", \"changes\": [\"endpoint\", \"persistent-keepalive\"]}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY, PUB1);
-	check_event(nlh, "device key changed",
-		    "nt0: public key changed to " PUB1 "\n",
-		    "{\"event\": \"device-key-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"public_key\": \"" PUB1 "\"}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_DEVICE_KEY_CHANGED, true);
-	check_event(nlh, "device key removed", "nt0: private key removed\n",
-		    "{\"event\": \"device-key-changed\", \"interface\": \"nt0\", \"ifindex\": 7, \"public_key\": null}\n",
-		    all_json);
-
-	nlh = event_msg(buf, NOISETUN_CMD_EVENT_KEYS_ZEROED, true);
-	put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY, PUB2);
-	mnl_attr_put_u64(nlh, NOISETUN_A_EVENT_UNSENT, 3);
-	mnl_attr_put_u32(nlh, 200, 1);	/* a newer kernel's attribute */
-	check_event(nlh, "keys zeroed, with unsent events and an unknown attribute",
-		    "nt0: peer " PUB2 ": session expired, keys zeroed [3 events unsent by the kernel so far]\n",
-		    "{\"event\": \"keys-zeroed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB2 "\", \"unsent\": 3}\n",
-		    all_json);
-
-	nlh = event_msg(buf, 99, true);
-	check_event(nlh, "an unknown command", "nt0: unknown event 99\n",
-		    "{\"event\": \"unknown\", \"command\": 99, \"interface\": \"nt0\", \"ifindex\": 7}\n",
-		    all_json);
+		nlh = event_msg(buf, c->cmd, true);
+		if (c->peer)
+			put_b64_key(nlh, NOISETUN_A_EVENT_PEER_PUBLIC_KEY,
+				    c->peer);
+		for (a = 0; a < 4 && c->attrs[a].kind; a++)
+			put_event_attr(nlh, &c->attrs[a], &sin, &sin6);
+		check_event(nlh, c->what, c->human, c->json, all_json);
+	}
 
 	nlh = event_msg(buf, NOISETUN_CMD_EVENT_ENDPOINT_CHANGED, true);
 	mnl_attr_put(nlh, NOISETUN_A_EVENT_ENDPOINT, 3, "abc");
