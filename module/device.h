@@ -155,6 +155,8 @@ struct nt_handshake_worker {
  *                is valid from newlink to dellink. Protected by RTNL.
  * @creating_net_list: entry in the creating namespace's device list, under
  *                     RTNL
+ * @all_list: entry in the list of every noisetun device, under RTNL (for
+ *            the device-removed events of module unload)
  * @drops: device-wide drop counters (every drop, with or without a peer)
  * @generation: config; bumped on every configuration change, never 0, so
  *              that a multi-message netlink dump can tell it was
@@ -215,6 +217,7 @@ struct nt_device {
 	u32 fwmark;
 	struct net *creating_net;
 	struct list_head creating_net_list;
+	struct list_head all_list;
 	struct nt_drop_counters __percpu *drops;
 	unsigned int generation;
 	struct workqueue_struct *handshake_wq;
@@ -342,6 +345,13 @@ bool nt_device_is_noisetun(const struct net_device *dev);
  * Return: 0 or -errno.
  */
 int nt_device_init(void);
+
+/**
+ * nt_device_announce_removal() - the module is unloading: send each
+ * device's removal event now, while the family is still there, and refuse
+ * new devices from here on
+ */
+void nt_device_announce_removal(void);
 
 /**
  * nt_device_uninit() - unregister them; deletes every noisetun device

@@ -1117,6 +1117,20 @@ void nt_netlink_event_keys_zeroed(struct nt_peer *peer)
 	send_event_atomic(peer->device, peer, &ev);
 }
 
+void nt_netlink_event_device_removed(struct nt_device *ntd)
+{
+	struct event ev = { .cmd = NOISETUN_CMD_EVENT_DEVICE_REMOVED };
+
+	ASSERT_RTNL(); /* for the name */
+	/*
+	 * Atomic, as from the data path: deleting the device neither waits
+	 * for memory nor for a listener. None is sent once the family is on
+	 * its way out (module unload: nt_device_announce_removal() has sent
+	 * them all before).
+	 */
+	send_event_atomic(ntd, NULL, &ev);
+}
+
 /* A configuration event about @peer, from SET (process context). */
 static void config_event(struct nt_peer *peer, u8 cmd, u32 changes)
 {

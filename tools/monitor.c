@@ -45,6 +45,8 @@ static const char *event_name(uint8_t cmd)
 		return "keys-zeroed";
 	case NOISETUN_CMD_EVENT_UNKNOWN_PEER:
 		return "unknown-peer";
+	case NOISETUN_CMD_EVENT_DEVICE_REMOVED:
+		return "device-removed";
 	}
 	return NULL;
 }
@@ -134,6 +136,9 @@ void nt_monitor_print_human(FILE *out, const struct nt_uapi_event *ev)
 	case NOISETUN_CMD_EVENT_UNKNOWN_PEER:
 		fprintf(out, ": unknown peer, initiation from %s dropped",
 			ev->has_endpoint ? endpoint : "(unknown)");
+		break;
+	case NOISETUN_CMD_EVENT_DEVICE_REMOVED:
+		fprintf(out, ": device removed, with its peers");
 		break;
 	default:
 		fprintf(out, ": unknown event %u", ev->cmd);

@@ -1402,6 +1402,12 @@ static void test_events(void)
 		    "{\"event\": \"keys-zeroed\", \"interface\": \"nt0\", \"ifindex\": 7, \"peer\": \"" PUB2 "\", \"unsent\": 3}\n",
 		    all_json);
 
+	nlh = event_msg(buf, NOISETUN_CMD_EVENT_DEVICE_REMOVED, true);
+	check_event(nlh, "device removed",
+		    "nt0: device removed, with its peers\n",
+		    "{\"event\": \"device-removed\", \"interface\": \"nt0\", \"ifindex\": 7}\n",
+		    all_json);
+
 	nlh = event_msg(buf, 99, true);
 	check_event(nlh, "an unknown command", "nt0: unknown event 99\n",
 		    "{\"event\": \"unknown\", \"command\": 99, \"interface\": \"nt0\", \"ifindex\": 7}\n",
