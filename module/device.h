@@ -136,6 +136,7 @@ struct nt_handshake_worker {
  *                      too, for a consistent view of each message.
  * @peer_list: config; the device's peers in creation order (nt_peer.peer_list)
  * @num_peers: config; how many peers @peer_list holds
+ * @peer_list_seq: config; the nt_peer.list_seq of the last peer added
  * @peer_hashtable: the peers by public key (writers: config; readers: RCU)
  * @index_hashtable: the receiver indices of handshakes and keypairs
  *                   (indexhash.h; its own lock, readers RCU)
@@ -208,6 +209,7 @@ struct nt_device {
 	struct mutex device_update_lock;
 	struct list_head peer_list;
 	unsigned int num_peers;
+	u64 peer_list_seq;
 	struct nt_pubkey_hashtable *peer_hashtable;
 	struct nt_index_hashtable *index_hashtable;
 	struct nt_allowedips peer_allowedips;

@@ -642,16 +642,16 @@ static int get_device_start(struct netlink_callback *cb)
 
 /*
  * Where a dump resumes after a configuration change, its cursor
- * ctx->next_peer being removed meanwhile: at the first peer created after
- * it that is still there. Peers join the list at its tail as they are
- * created, under device_update_lock, and internal_id grows with every
- * creation, so the list is in internal_id order and every peer after the
- * cursor is found. The dead cursor is referenced, so reading its id is
- * safe; its list links are not followed.
+ * ctx->next_peer being removed meanwhile: at the first peer still there
+ * that joined the list after it. Peers join the list at its tail, under
+ * device_update_lock, each with a list_seq above every earlier one, so the
+ * list is in list_seq order and no peer after the cursor is skipped. The
+ * dead cursor is referenced, so reading its list_seq is safe; its list
+ * links are not followed.
  */
 static struct nt_peer *resume_after_dead(struct dump_ctx *ctx)
 {
-	u64 id = ctx->next_peer->internal_id;
+	u64 seq = ctx->next_peer->list_seq;
 	struct nt_peer *peer;
 
 	lockdep_assert_held(&ctx->ntd->device_update_lock);
@@ -659,7 +659,7 @@ static struct nt_peer *resume_after_dead(struct dump_ctx *ctx)
 	if (ctx->only)
 		return NULL;
 	list_for_each_entry(peer, &ctx->ntd->peer_list, peer_list) {
-		if (peer->internal_id > id)
+		if (peer->list_seq > seq)
 			return peer;
 	}
 	return NULL;
@@ -699,11 +699,11 @@ static struct nt_peer *resume_in_ranges(struct dump_ctx *ctx)
  * message is flagged NLM_F_DUMP_INTR. The dump goes on all the same, so
  * that a large dump under steady churn completes and lists every peer
  * that stays for the whole of it exactly once: from its cursor when that
- * is a peer still on the list, from the next peer created after it when
+ * is a peer still on the list, from the next peer added after it when
  * it was removed (resume_after_dead()), and inside a peer's ranges by
  * their count when an allowed IP may have been freed (resume_in_ranges()).
  * Nothing that may have been freed is followed (a dead cursor is still
- * referenced; only its is_dead flag and id are read). The device is
+ * referenced; only its is_dead flag and list_seq are read). The device is
  * reached through the context, never through a peer
  * (CVE-2024-26950/26951).
  */
