@@ -474,16 +474,19 @@ exactly_once() {
 	return 1
 }
 churned_now() { cat "$tmp/tchurned" 2>/dev/null || echo 0; }
-# tunctl_dump ID LABEL EXTRACT CMD...: run CMD (timed, at most 300 s)
-# under churn, its keys extracted by the awk program EXTRACT.
+# tunctl_dump ID LABEL EXTRACT CMD...: run CMD (a program, not a shell
+# function: timeout runs it; timed, at most 300 s) under churn, its keys
+# extracted by the awk program EXTRACT.
 tunctl_dump() {
-	local id=$1 label=$2 extract=$3 c0 c1 rc=0
+	local id=$1 label=$2 extract=$3 c0 c1 t0 rc=0
 	shift 3
 	c0=$(churned_now)
-	ms timeout 300 "$@" >"$tmp/tout" 2>"$tmp/terr" || rc=$?
+	t0=$(date +%s%N)
+	timeout 300 "$@" >"$tmp/tout" 2>"$tmp/terr" || rc=$?
+	elapsed=$((($(date +%s%N) - t0) / 1000000))
 	c1=$(churned_now)
 	bench "$id" "$elapsed" "tunctl $label of ~$total peers while $nchurn come and go"
-	nt_diag "tunctl $label under churn: ${elapsed} ms, exit $rc, $((c1 - c0)) peer changes meanwhile"
+	nt_diag "tunctl $label under churn: ${elapsed} ms, exit $rc, $(wc -l <"$tmp/tout") lines, $((c1 - c0)) peer changes meanwhile"
 	[ "$rc" = 0 ] || nt_diag "stderr: $(head -c 300 "$tmp/terr")"
 	awk "$extract" "$tmp/tout" >"$tmp/tkeys"
 	chk "tunctl $label completes under churn (within 300 s)" [ "$rc" = 0 ]
@@ -494,8 +497,10 @@ tunctl_dump() {
 rm -f "$tmp/stop2" "$tmp/tchurned"
 nt_bg tchurn
 nt_wait_until 30 eval '[ "$(churned_now)" -gt 0 ]' || true
-tunctl_dump tunctl-dump-churn "show nt0 dump" 'NR > 1 { print $1 }' TB show nt0 dump
-tunctl_dump tunctl-showconf-churn "showconf nt0" '$1 == "PublicKey" { print $3 }' TB showconf nt0
+tunctl_dump tunctl-dump-churn "show nt0 dump" 'NR > 1 { print $1 }' \
+	ip netns exec "$nsb" tunctl show nt0 dump
+tunctl_dump tunctl-showconf-churn "showconf nt0" '$1 == "PublicKey" { print $3 }' \
+	ip netns exec "$nsb" tunctl showconf nt0
 got=$(PB --qflags 0 summary nt0) || true
 nt_diag "an nlprobe dump under the same churn: $got"
 touch "$tmp/stop2"
