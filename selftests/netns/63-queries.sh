@@ -9,11 +9,15 @@
 # and a description (64 bytes of printable UTF-8, checked by the kernel,
 # a refused request changing nothing); then a device of 100 000 peers
 # created, read one peer at a time (every one of them), dumped with each
-# filter, and dumped while peers come and go. Every step of the large part
+# filter, and dumped while peers come and go; then tunctl's own dumps
+# (show dump, showconf) under churn spread over the whole list, which
+# must finish and print every peer that stayed exactly once (tunctl keeps
+# a dump flagged interrupted). Every step of the large part
 # prints its time as a "# nt-bench:" line. The whole scenario takes about
 # 2.5 minutes under TCG (the 100 000 creations about 35 s, the 100 000
-# per-peer GETs about 40 s, each dump 1.5 to 3 s), so it runs in full in
-# make check.
+# per-peer GETs about 40 s, each dump 1.5 to 3 s, tunctl's show dump and
+# showconf under churn about 10 s each with some 3000 peer changes during
+# each, on a busy host), so it runs in full in make check.
 #
 #   +--------- ntq1-$$ ---------+  veth 10.63.0.0/24   +--------- ntq2-$$ ---------+
 #   | nt0 10.163.0.1:631        |----------------------| nt0 10.163.0.2:632        |
