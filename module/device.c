@@ -28,6 +28,7 @@
 #include "device.h"
 #include "indexhash.h"
 #include "messages.h"
+#include "netlink.h"
 #include "peer.h"
 #include "peerlookup.h"
 #include "queueing.h"
@@ -47,6 +48,13 @@ struct nt_net {
 };
 
 static unsigned int net_id __read_mostly;
+
+/*
+ * Every noisetun device, through nt_device.all_list, and whether the
+ * module is unloading (no device is created then); both under RTNL.
+ */
+static LIST_HEAD(all_devices);
+static bool unloading;
 
 static struct nt_net *pernet_of(struct net *net)
 {
@@ -475,6 +483,11 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	int ret = -ENOMEM;
 	int cpu;
 
+	ASSERT_RTNL();
+	if (unloading) {
+		NL_SET_ERR_MSG(extack, "the noisetun module is being unloaded");
+		return -ENODEV;
+	}
 	ntd->creating_net = src_net;
 	init_rwsem(&ntd->static_identity.lock);
 	nt_cookie_checker_init(&ntd->cookie_checker, ntd);
@@ -565,6 +578,7 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 		goto err_uninit_ratelimiter;
 
 	list_add(&ntd->creating_net_list, &pernet_of(src_net)->device_list);
+	list_add(&ntd->all_list, &all_devices);
 	/*
 	 * Set only now: a failing register_netdevice() would call it, and
 	 * the ladder below already undoes what it would.
@@ -624,7 +638,14 @@ static void device_dellink(struct net_device *dev, struct list_head *head)
 
 	ASSERT_RTNL();
 	list_del_init(&ntd->creating_net_list);
+	list_del_init(&ntd->all_list);
 	ntd->creating_net = NULL;
+	/*
+	 * Listeners learn that the device and its peers are gone from one
+	 * event, not one per peer; it never waits (module unload sent them
+	 * all before the family went, and sends none here).
+	 */
+	nt_netlink_event_device_removed(ntd);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -699,6 +720,17 @@ int nt_device_init(void)
 err_unregister_pernet:
 	unregister_pernet_device(&pernet_ops);
 	return ret;
+}
+
+void nt_device_announce_removal(void)
+{
+	struct nt_device *ntd;
+
+	rtnl_lock();
+	unloading = true;
+	list_for_each_entry(ntd, &all_devices, all_list)
+		nt_netlink_event_device_removed(ntd);
+	rtnl_unlock();
 }
 
 void nt_device_uninit(void)

@@ -136,6 +136,7 @@ struct nt_handshake_worker {
  *                      too, for a consistent view of each message.
  * @peer_list: config; the device's peers in creation order (nt_peer.peer_list)
  * @num_peers: config; how many peers @peer_list holds
+ * @peer_list_seq: config; the nt_peer.list_seq of the last peer added
  * @peer_hashtable: the peers by public key (writers: config; readers: RCU)
  * @index_hashtable: the receiver indices of handshakes and keypairs
  *                   (indexhash.h; its own lock, readers RCU)
@@ -155,6 +156,8 @@ struct nt_handshake_worker {
  *                is valid from newlink to dellink. Protected by RTNL.
  * @creating_net_list: entry in the creating namespace's device list, under
  *                     RTNL
+ * @all_list: entry in the list of every noisetun device, under RTNL (for
+ *            the device-removed events of module unload)
  * @drops: device-wide drop counters (every drop, with or without a peer)
  * @generation: config; bumped on every configuration change, never 0, so
  *              that a multi-message netlink dump can tell it was
@@ -206,6 +209,7 @@ struct nt_device {
 	struct mutex device_update_lock;
 	struct list_head peer_list;
 	unsigned int num_peers;
+	u64 peer_list_seq;
 	struct nt_pubkey_hashtable *peer_hashtable;
 	struct nt_index_hashtable *index_hashtable;
 	struct nt_allowedips peer_allowedips;
@@ -215,6 +219,7 @@ struct nt_device {
 	u32 fwmark;
 	struct net *creating_net;
 	struct list_head creating_net_list;
+	struct list_head all_list;
 	struct nt_drop_counters __percpu *drops;
 	unsigned int generation;
 	struct workqueue_struct *handshake_wq;
@@ -342,6 +347,13 @@ bool nt_device_is_noisetun(const struct net_device *dev);
  * Return: 0 or -errno.
  */
 int nt_device_init(void);
+
+/**
+ * nt_device_announce_removal() - the module is unloading: send each
+ * device's removal event now, while the family is still there, and refuse
+ * new devices from here on
+ */
+void nt_device_announce_removal(void);
 
 /**
  * nt_device_uninit() - unregister them; deletes every noisetun device

@@ -74,6 +74,8 @@ err_uninit_allowedips:
 
 static void __exit nt_mod_exit(void)
 {
+	/* While the family is there to send them; no device is made after. */
+	nt_device_announce_removal();
 	nt_genetlink_uninit();
 	nt_device_uninit();
 	/* Peers freed by deleting the devices above still sit in call_rcu. */

@@ -238,22 +238,27 @@ static struct nt_device *lookup_device(struct net *net, struct nlattr **attrs,
  *                  starts with, or NULL to start with the peer's own
  *                  attributes. Not referenced: it is only followed while
  *                  @generation and @allowedips_seq are unchanged, which
- *                  proves that no allowed IP was freed since.
- * @allowedips_seq: the allowed-IPs table's seq when the dump started
- * @only_peer: the peer QUERY_PEER names, referenced, or NULL for all
- * @generation: the device's generation when the dump started
+ *                  proves that no allowed IP was freed since; otherwise
+ *                  the walk of @next_peer's ranges starts again and skips
+ *                  @next_allowedip_index of them.
+ * @allowedips_seq: the allowed-IPs table's seq when the last message was
+ *                  built
+ * @generation: the device's generation when the last message was built
+ * @next_allowedip_index: how many of @next_peer's ranges are out already
  * @query_flags: the request's NOISETUN_QUERY_F_* bits
  * @started: the first message (device attributes) went out
+ * @only: QUERY_PEER restricts the dump to one peer
  */
 struct dump_ctx {
 	struct nt_device *ntd;
 	struct nt_peer *next_peer;
 	struct nt_allowedips_node *next_allowedip;
 	u64 allowedips_seq;
-	struct nt_peer *only_peer;
 	unsigned int generation;
+	unsigned int next_allowedip_index;
 	u8 query_flags;
 	bool started;
+	bool only;
 };
 
 static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
@@ -486,6 +491,7 @@ static enum put_peer_result dump_peer(struct sk_buff *skb, struct dump_ctx *ctx,
 		    peer->handshake.remote_static))
 		goto err_cancel;
 	if (fresh) {
+		ctx->next_allowedip_index = 0;
 		if (put_peer_attrs(skb, peer, ctx->query_flags))
 			goto err_cancel;
 		if (ctx->query_flags & (NOISETUN_QUERY_F_NO_ALLOWEDIPS |
@@ -506,6 +512,7 @@ static enum put_peer_result dump_peer(struct sk_buff *skb, struct dump_ctx *ctx,
 				break;
 			++count;
 		}
+		ctx->next_allowedip_index += count;
 		if (count)
 			nla_nest_end(skb, ips);
 		else
@@ -551,7 +558,7 @@ static struct nt_peer *put_peers(struct sk_buff *skb, struct dump_ctx *ctx,
 
 	list_for_each_entry_from(peer, &ntd->peer_list, peer_list) {
 		result = dump_peer(skb, ctx, peer, index);
-		if (result == PEER_COMPLETE && ctx->only_peer) {
+		if (result == PEER_COMPLETE && ctx->only) {
 			++index;
 			break;
 		}
@@ -634,24 +641,78 @@ static int get_device_start(struct netlink_callback *cb)
 }
 
 /*
+ * Where a dump resumes after a configuration change, its cursor
+ * ctx->next_peer being removed meanwhile: at the first peer still there
+ * that joined the list after it. Peers join the list at its tail, under
+ * device_update_lock, each with a list_seq above every earlier one, so the
+ * list is in list_seq order and no peer after the cursor is skipped. The
+ * dead cursor is referenced, so reading its list_seq is safe; its list
+ * links are not followed.
+ */
+static struct nt_peer *resume_after_dead(struct dump_ctx *ctx)
+{
+	u64 seq = ctx->next_peer->list_seq;
+	struct nt_peer *peer;
+
+	lockdep_assert_held(&ctx->ntd->device_update_lock);
+	ctx->next_allowedip = NULL;
+	if (ctx->only)
+		return NULL;
+	list_for_each_entry(peer, &ctx->ntd->peer_list, peer_list) {
+		if (peer->list_seq > seq)
+			return peer;
+	}
+	return NULL;
+}
+
+/*
+ * Where a dump resumes inside ctx->next_peer's ranges (a live peer) when
+ * an allowed IP may have been freed since the last message, so that the
+ * saved node is not to be followed: the walk of the peer's ranges starts
+ * again and skips those already out. If the peer has no more ranges
+ * now, the dump goes on with the next peer.
+ */
+static struct nt_peer *resume_in_ranges(struct dump_ctx *ctx)
+{
+	struct nt_peer *peer = ctx->next_peer;
+	struct nt_allowedips_node *node;
+	unsigned int skip = ctx->next_allowedip_index;
+
+	lockdep_assert_held(&ctx->ntd->device_update_lock);
+	list_for_each_entry(node, &peer->allowedips_list, peer_list) {
+		if (!skip--) {
+			ctx->next_allowedip = node;
+			return peer;
+		}
+	}
+	ctx->next_allowedip = NULL;
+	if (ctx->only || list_is_last(&peer->peer_list, &ctx->ntd->peer_list))
+		return NULL;
+	return list_next_entry(peer, peer_list);
+}
+
+/*
  * One message of the dump. The first carries the device attributes and is
  * built under RTNL too (for the name). Each message is built under
  * device_update_lock, so it is consistent in itself; across messages the
  * device's generation tells whether anything changed, and if so the
- * message is flagged NLM_F_DUMP_INTR. The dump then goes on from its
- * cursor when that is a peer still on the list, so that a large dump
- * under steady churn still lists every peer that stays; it ends there
- * when the cursor is a removed peer or an allowed IP that may have been
- * freed, which are never touched (the dead peer is still referenced, only
- * its is_dead flag is read). The device is reached through the context,
- * never through a peer (CVE-2024-26950/26951).
+ * message is flagged NLM_F_DUMP_INTR. The dump goes on all the same, so
+ * that a large dump under steady churn completes and lists every peer
+ * that stays for the whole of it exactly once: from its cursor when that
+ * is a peer still on the list, from the next peer added after it when
+ * it was removed (resume_after_dead()), and inside a peer's ranges by
+ * their count when an allowed IP may have been freed (resume_in_ranges()).
+ * Nothing that may have been freed is followed (a dead cursor is still
+ * referenced; only its is_dead flag and list_seq are read). The device is
+ * reached through the context, never through a peer
+ * (CVE-2024-26950/26951).
  */
 static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
 	struct nt_device *ntd = ctx->ntd;
+	struct nt_peer *peer, *next, *only = NULL;
 	bool first = !ctx->started;
-	struct nt_peer *peer, *next;
 	int ret;
 	void *hdr;
 
@@ -669,13 +730,14 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	genl_dump_check_consistent(cb, hdr);
 
 	if (first && nt_compat_dump_attrs(cb)[NOISETUN_A_DEVICE_QUERY_PEER]) {
-		peer = query_peer(ntd, nt_compat_dump_attrs(cb), cb->extack);
-		if (IS_ERR(peer)) {
-			ret = PTR_ERR(peer);
+		only = query_peer(ntd, nt_compat_dump_attrs(cb), cb->extack);
+		if (IS_ERR(only)) {
+			ret = PTR_ERR(only);
+			only = NULL;
 			genlmsg_cancel(skb, hdr);
 			goto out;
 		}
-		ctx->only_peer = peer;
+		ctx->only = true;
 	}
 
 	if (first) {
@@ -685,24 +747,20 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			goto out;
 		}
 		ctx->started = true;
-		ctx->generation = ntd->generation;
-		ctx->allowedips_seq = ntd->peer_allowedips.seq;
-		peer = ctx->only_peer ?:
-		       list_first_entry_or_null(&ntd->peer_list,
-						struct nt_peer, peer_list);
-	} else if (!ctx->next_peer || READ_ONCE(ctx->next_peer->is_dead) ||
-		   (ctx->next_allowedip &&
-		    (ctx->generation != ntd->generation ||
-		     ctx->allowedips_seq != ntd->peer_allowedips.seq))) {
+		peer = only ?: list_first_entry_or_null(&ntd->peer_list,
+							struct nt_peer,
+							peer_list);
+	} else if (!ctx->next_peer) {
 		peer = NULL;
+	} else if (READ_ONCE(ctx->next_peer->is_dead)) {
+		/* Flagged DUMP_INTR above: the configuration changed. */
+		peer = resume_after_dead(ctx);
+	} else if (ctx->next_allowedip &&
+		   (ctx->generation != ntd->generation ||
+		    ctx->allowedips_seq != ntd->peer_allowedips.seq)) {
+		peer = resume_in_ranges(ctx);
 	} else {
-		/*
-		 * Between two peers, a change (flagged DUMP_INTR above) does
-		 * not end the dump: the cursor is alive, so on the list, and
-		 * the walk goes on from it. Every peer that stays for the
-		 * whole dump is listed once; one added or removed meanwhile
-		 * may or may not be.
-		 */
+		/* A live cursor between two peers, on the list: go on. */
 		peer = ctx->next_peer;
 	}
 
@@ -713,6 +771,8 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		goto out;
 	}
 	genlmsg_end(skb, hdr);
+	ctx->generation = ntd->generation;
+	ctx->allowedips_seq = ntd->peer_allowedips.seq;
 
 	/* The list holds a reference on @next, so taking one is safe. */
 	if (next != ctx->next_peer) {
@@ -725,6 +785,7 @@ out:
 	mutex_unlock(&ntd->device_update_lock);
 	if (first)
 		rtnl_unlock();
+	nt_peer_put(only);
 	return ret;
 }
 
@@ -733,7 +794,6 @@ static int get_device_done(struct netlink_callback *cb)
 	struct dump_ctx *ctx = dump_ctx(cb);
 
 	nt_peer_put(ctx->next_peer);
-	nt_peer_put(ctx->only_peer);
 	if (ctx->ntd)
 		dev_put(ctx->ntd->dev);
 	return 0;
@@ -1055,6 +1115,20 @@ void nt_netlink_event_keys_zeroed(struct nt_peer *peer)
 
 	/* From the peer's key-zeroing work, but as cheap as the others. */
 	send_event_atomic(peer->device, peer, &ev);
+}
+
+void nt_netlink_event_device_removed(struct nt_device *ntd)
+{
+	struct event ev = { .cmd = NOISETUN_CMD_EVENT_DEVICE_REMOVED };
+
+	ASSERT_RTNL(); /* for the name */
+	/*
+	 * Atomic, as from the data path: deleting the device neither waits
+	 * for memory nor for a listener. None is sent once the family is on
+	 * its way out (module unload: nt_device_announce_removal() has sent
+	 * them all before).
+	 */
+	send_event_atomic(ntd, NULL, &ev);
 }
 
 /* A configuration event about @peer, from SET (process context). */

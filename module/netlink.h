@@ -81,4 +81,13 @@ void nt_netlink_event_endpoint(struct nt_peer *peer,
  */
 void nt_netlink_event_keys_zeroed(struct nt_peer *peer);
 
+/**
+ * nt_netlink_event_device_removed() - the device and its peers are going
+ * @ntd: the device, being deleted
+ *
+ * One event for the device instead of one per peer (a device may hold a
+ * million). Caller holds RTNL; never sleeps.
+ */
+void nt_netlink_event_device_removed(struct nt_device *ntd);
+
 #endif /* _NT_NETLINK_H */

@@ -100,6 +100,7 @@ void nt_peer_add(struct nt_peer *peer)
 	 */
 	netif_napi_add(ntd->dev, &peer->napi, nt_receive_poll);
 	napi_enable(&peer->napi);
+	peer->list_seq = ++ntd->peer_list_seq;
 	list_add_tail(&peer->peer_list, &ntd->peer_list);
 	++ntd->num_peers;
 	nt_pubkey_hashtable_add(ntd->peer_hashtable, peer,

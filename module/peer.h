@@ -217,6 +217,10 @@ enum nt_peer_event_count {
  *                   (struct nt_allowedips_node.peer_list), protected by
  *                   device_update_lock
  * @internal_id: unique across the module's lifetime, for the debug log
+ * @list_seq: the peer's place on the device's peer list, set as it joins
+ *            the list (under device_update_lock) from a count that only
+ *            grows: the list is in @list_seq order, which a dump resumes
+ *            by when its cursor was removed (netlink.c)
  */
 struct nt_peer {
 	struct nt_device *device;
@@ -260,6 +264,7 @@ struct nt_peer {
 	struct list_head peer_list;
 	struct list_head allowedips_list;
 	u64 internal_id;
+	u64 list_seq;
 };
 
 /**

@@ -20,6 +20,7 @@ enum key_id {
 	K_PRIVATE_KEY,
 	K_LISTEN_PORT,
 	K_FWMARK,
+	K_UNKNOWN_PEER_EVENTS,
 	K_PUBLIC_KEY,
 	K_PRESHARED_KEY,
 	K_ALLOWED_IPS,
@@ -37,6 +38,7 @@ static const struct {
 	[K_PRIVATE_KEY] = { "PrivateKey", false },
 	[K_LISTEN_PORT] = { "ListenPort", false },
 	[K_FWMARK] = { "FwMark", false },
+	[K_UNKNOWN_PEER_EVENTS] = { "UnknownPeerEvents", false },
 	[K_PUBLIC_KEY] = { "PublicKey", true },
 	[K_PRESHARED_KEY] = { "PresharedKey", true },
 	[K_ALLOWED_IPS] = { "AllowedIPs", true },
@@ -146,6 +148,25 @@ static bool assign_description(struct parser *p, struct tunctl_peer *peer)
 	return nt_value_parse_description("Description", text, peer);
 }
 
+/*
+ * UnknownPeerEvents takes the words of `set IFACE unknown-peer-events`,
+ * on or off, and true or false as the file's other switch (Disabled).
+ */
+static bool parse_on_off(const char *name, const char *text, bool *value)
+{
+	if (!strcasecmp(text, "on") || !strcasecmp(text, "true")) {
+		*value = true;
+		return true;
+	}
+	if (!strcasecmp(text, "off") || !strcasecmp(text, "false")) {
+		*value = false;
+		return true;
+	}
+	nt_error("'%s' expects on or off (or true or false), got '%s'", name,
+		 text);
+	return false;
+}
+
 static bool assign(struct parser *p, enum key_id k, const char *value)
 {
 	struct tunctl_device *dev = p->dev;
@@ -163,6 +184,9 @@ static bool assign(struct parser *p, enum key_id k, const char *value)
 	case K_FWMARK:
 		dev->flags |= TUNCTL_DEVICE_HAS_FWMARK;
 		return nt_value_parse_fwmark(name, value, &dev->fwmark);
+	case K_UNKNOWN_PEER_EVENTS:
+		dev->flags |= TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
+		return parse_on_off(name, value, &dev->unknown_peer_events);
 	case K_PUBLIC_KEY:
 		peer->flags |= TUNCTL_PEER_HAS_PUBLIC_KEY;
 		return nt_value_parse_key(name, value, peer->public_key, false);
@@ -230,7 +254,7 @@ static bool process(struct parser *p, char *text)
 		nt_error("unknown key '%s'; expected %s", text,
 			 p->section == S_PEER ?
 			 "PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description" :
-			 "PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]");
+			 "PrivateKey, ListenPort, FwMark or UnknownPeerEvents in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]");
 		return false;
 	}
 	if (p->section == S_NONE) {
@@ -337,7 +361,8 @@ struct tunctl_device *nt_config_parse_extra(const char *where, const char *text,
 		p.dev->flags |= TUNCTL_DEVICE_REPLACE_PEERS |
 				TUNCTL_DEVICE_HAS_PRIVATE_KEY |
 				TUNCTL_DEVICE_HAS_LISTEN_PORT |
-				TUNCTL_DEVICE_HAS_FWMARK;
+				TUNCTL_DEVICE_HAS_FWMARK |
+				TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
 	line = malloc(len + 1);
 	if (!line) {
 		nt_error("out of memory");

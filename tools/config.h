@@ -34,7 +34,8 @@ struct tunctl_device;
  * @len: length of @text; NUL bytes are refused
  * @append: true for addconf (only what the file names changes); false for
  *          setconf and syncconf, where what the file leaves out is reset
- *          (no private key, port 0, fwmark off, only the file's peers)
+ *          (no private key, port 0, fwmark off, unknown-peer events
+ *          off, only the file's peers)
  *
  * Return: the change, or NULL after errors were reported with nt_error().
  */

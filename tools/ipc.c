@@ -36,7 +36,10 @@
 /* Large enough for any dump message the kernel builds (at most 32 KiB). */
 #define RECV_BUFFER_SIZE 65536
 
-/* How often an interrupted dump is restarted before giving up. */
+/*
+ * How often an interrupted dump of the links is restarted before giving
+ * up, or a GET is tried again as a dump (its peer did not fit).
+ */
 #define DUMP_RETRIES 100
 
 static uint32_t next_seq;
@@ -119,11 +122,11 @@ int nt_ipc_transact(struct nt_ipc_request *req, struct nlmsghdr *msg,
 		    nt_ipc_reply_cb cb, void *data)
 {
 	uint32_t portid = mnl_socket_get_portid(req->nl), seq = msg->nlmsg_seq;
-	bool interrupted = false;
 	int ret = 1, len;
 	char *buf;
 
 	req->extack[0] = '\0';
+	req->interrupted = false;
 	buf = malloc(RECV_BUFFER_SIZE);
 	if (!buf)
 		return -ENOMEM;
@@ -147,7 +150,7 @@ int nt_ipc_transact(struct nt_ipc_request *req, struct nlmsghdr *msg,
 			    !mnl_nlmsg_portid_ok(nlh, portid))
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				interrupted = true;
+				req->interrupted = true;
 			if (nlh->nlmsg_type == NLMSG_ERROR ||
 			    nlh->nlmsg_type == NLMSG_DONE) {
 				ret = read_error(req, nlh);
@@ -165,7 +168,7 @@ int nt_ipc_transact(struct nt_ipc_request *req, struct nlmsghdr *msg,
 			}
 		}
 	}
-	if (!ret && interrupted)
+	if (!ret && req->interrupted && !req->keep_interrupted)
 		ret = -EINTR;
 out:
 	free(buf);
@@ -454,6 +457,15 @@ int nt_ipc_query_device(const char *name, const struct nt_uapi_query *query,
 	ret = open_family(&req);
 	if (ret)
 		return ret;
+	/*
+	 * A dump flagged NLM_F_DUMP_INTR is kept, not started again: the
+	 * kernel goes on across configuration changes, listing every peer
+	 * that stays for the whole dump exactly once (uapi.md, "Dumps"), so
+	 * that reading a large device under steady churn ends. A peer
+	 * removed and added again meanwhile may come twice: the later copy
+	 * is kept.
+	 */
+	req.keep_interrupted = true;
 	for (tries = 0; tries < DUMP_RETRIES; tries++) {
 		dev = nt_model_device_new();
 		if (!dev) {
@@ -474,6 +486,8 @@ int nt_ipc_query_device(const char *name, const struct nt_uapi_query *query,
 		nt_model_device_free(dev);
 		dev = NULL;
 	}
+	if (!ret && req.interrupted)
+		ret = nt_model_dedupe_peers(dev);
 	if (ret == -ENOENT && query->has_peer) {
 		char b64[NT_KEY_B64_LEN + 1];
 

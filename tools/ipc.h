@@ -28,11 +28,17 @@ struct tunctl_device;
  * @has_events_group: the family has an "events" multicast group
  * @events_group: the id of that group
  * @extack: the kernel's message about the last error, or ""
+ * @keep_interrupted: a dump flagged NLM_F_DUMP_INTR that ends normally is
+ *                    a success (noisetun's GET: see nt_ipc_query_device());
+ *                    otherwise it is -EINTR, for the caller to dump again
+ * @interrupted: the last transaction had a message flagged NLM_F_DUMP_INTR
  */
 struct nt_ipc_request {
 	struct mnl_socket *nl;
 	uint16_t family;
 	bool has_events_group;
+	bool keep_interrupted;
+	bool interrupted;
 	uint32_t events_group;
 	char extack[512];
 };

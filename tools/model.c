@@ -103,6 +103,60 @@ nt_model_peer_find(const struct tunctl_device *dev,
 	return NULL;
 }
 
+static int compare_peer_ptrs(const void *a, const void *b)
+{
+	const struct tunctl_peer *pa = *(const struct tunctl_peer *const *)a;
+	const struct tunctl_peer *pb = *(const struct tunctl_peer *const *)b;
+	int c = memcmp(pa->public_key, pb->public_key, NOISETUN_KEY_LEN);
+
+	if (c)
+		return c;
+	return pa < pb ? -1 : pa > pb;
+}
+
+int nt_model_dedupe_peers(struct tunctl_device *dev)
+{
+	struct tunctl_peer **sorted;
+	size_t i, kept = 0;
+	bool *drop;
+
+	if (dev->peers_len < 2)
+		return 0;
+	sorted = calloc(dev->peers_len, sizeof(*sorted));
+	drop = calloc(dev->peers_len, sizeof(*drop));
+	if (!sorted || !drop) {
+		free(sorted);
+		free(drop);
+		return -ENOMEM;
+	}
+	for (i = 0; i < dev->peers_len; i++)
+		sorted[i] = &dev->peers[i];
+	qsort(sorted, dev->peers_len, sizeof(*sorted), compare_peer_ptrs);
+	/* Of each run of one key, in array order, all but the last go. */
+	for (i = 0; i + 1 < dev->peers_len; i++) {
+		if (!memcmp(sorted[i]->public_key, sorted[i + 1]->public_key,
+			    NOISETUN_KEY_LEN))
+			drop[sorted[i] - dev->peers] = true;
+	}
+	free(sorted);
+	for (i = 0; i < dev->peers_len; i++) {
+		struct tunctl_peer *peer = &dev->peers[i];
+
+		if (drop[i]) {
+			free(peer->allowedips);
+		} else if (kept != i) {
+			dev->peers[kept++] = *peer;
+		} else {
+			kept++;
+			continue;
+		}
+		sodium_memzero(peer, sizeof(*peer));
+	}
+	dev->peers_len = kept;
+	free(drop);
+	return 0;
+}
+
 bool nt_model_key_is_zero(const uint8_t key[NOISETUN_KEY_LEN])
 {
 	return sodium_is_zero(key, NOISETUN_KEY_LEN);

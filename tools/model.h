@@ -244,6 +244,19 @@ int nt_model_allowedip_add(struct tunctl_peer *peer,
 			   const struct tunctl_allowedip *aip);
 
 /**
+ * nt_model_dedupe_peers() - keep one peer of each public key
+ * @dev: the device
+ *
+ * A dump that went on across configuration changes may list a peer
+ * removed and added again twice. Of the peers with one key, the last in
+ * @dev's order (the newest state) stays, the others go; the order of the
+ * rest is kept. O(n log n).
+ *
+ * Return: 0, or -ENOMEM (then @dev is unchanged).
+ */
+int nt_model_dedupe_peers(struct tunctl_device *dev);
+
+/**
  * nt_model_peer_find() - find a peer by public key
  * @dev: the device
  * @public_key: the key to look for

@@ -3,7 +3,8 @@
  * tunctl setconf | addconf | syncconf IFACE FILE
  *
  * setconf replaces the configuration with the file's: what the file
- * leaves out is reset and only its peers remain. addconf adds the file's
+ * leaves out is reset (UnknownPeerEvents too: off) and only its peers
+ * remain. addconf adds the file's
  * peers and settings to what is there. syncconf ends like setconf but
  * touches only what differs: peers missing from the file are removed one
  * by one instead of replacing the whole set, so the peers the file keeps
@@ -47,6 +48,8 @@ static bool sync_with_current(struct tunctl_device *file)
 		file->flags &= ~TUNCTL_DEVICE_HAS_LISTEN_PORT;
 	if (file->fwmark == cur->fwmark)
 		file->flags &= ~TUNCTL_DEVICE_HAS_FWMARK;
+	if (file->unknown_peer_events == cur->unknown_peer_events)
+		file->flags &= ~TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
 	if (!cur->peers_len || !file_peers) {
 		/* Replacing all peers removes exactly those not in the file. */
 		ok = true;

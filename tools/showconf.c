@@ -30,6 +30,9 @@ void nt_showconf_print(FILE *out, const struct tunctl_device *dev)
 		nt_key_to_base64(b64, dev->private_key);
 		fprintf(out, "PrivateKey = %s\n", b64);
 	}
+	/* noisetun's own key, only when on: else wg's file. */
+	if (dev->unknown_peer_events)
+		fputs("UnknownPeerEvents = on\n", out);
 	fputc('\n', out);
 	for (i = 0; i < dev->peers_len; i++) {
 		const struct tunctl_peer *peer = &dev->peers[i];

@@ -212,6 +212,11 @@
  *    NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC a second (the others are not
  *    announced). PEER_PUBLIC_KEY is the unknown key.
  *    NOISETUN_A_EVENT_ENDPOINT: where the initiation came from
+ * NOISETUN_CMD_EVENT_DEVICE_REMOVED: the device is being deleted ("ip link
+ *    del", the death of its namespace or of the namespace that created
+ *    it, module unload), and its peers with it: one event for the
+ *    device, no PEER_REMOVED per peer. IFINDEX and IFNAME only (and
+ *    UNSENT). The last event of the device.
  *
  *    NOISETUN_A_EVENT_UNSENT: NLA_U64, in any event once the device has
  *                             failed to allocate an event: how many it
@@ -220,7 +225,7 @@
  * Events never carry a private or preshared key. Events are best effort: a
  * listener that reads too slowly loses some (its socket reports ENOBUFS),
  * and an event that cannot be allocated at once is counted (UNSENT) and
- * not sent. No events are sent when a device is deleted with its peers.
+ * not sent.
  */
 
 #ifndef _UAPI_NOISETUN_H
@@ -253,6 +258,8 @@ enum noisetun_cmd {
 	NOISETUN_CMD_EVENT_KEYS_ZEROED,
 	/* unknown-peer event (opt-in per device) */
 	NOISETUN_CMD_EVENT_UNKNOWN_PEER,
+	/* the device's end */
+	NOISETUN_CMD_EVENT_DEVICE_REMOVED,
 	__NOISETUN_CMD_MAX
 };
 

@@ -6,7 +6,9 @@
 # (Documentation/uapi.md "Events"): the exact sequence of events for a
 # handshake (as initiator in ntev1, as responder in ntev2), a roam, a
 # peer change, a peer removal, a device key change that displaces a peer,
-# and (SLOW=1) a handshake given up after REKEY_ATTEMPT_TIME, each
+# a device deleted with its peers (ip link del in ntev1; in ntev2, a
+# device whose creating namespace ntevc dies): one device-removed event
+# each and no peer-removed, and (SLOW=1) a handshake given up after REKEY_ATTEMPT_TIME, each
 # compared with an expected transcript once the variable fields (keys,
 # ifindex, round trip) are normalized. Also: the interface filter, a
 # listener without CAP_NET_ADMIN over the namespace gets nothing, a
@@ -16,8 +18,9 @@
 #
 #   +--------- ntev1-$$ ----------+            +--------- ntev2-$$ ---------+
 #   | nt0 10.57.0.1  :5701        |            | nt0 10.57.0.2  :5702/5703  |
-#   | nt1 (no peers: filter,      |            |                            |
-#   |      overrun)               |            |                            |
+#   | nt1 (no peers: filter,      |            | nt9 (2 peers; created in   |
+#   |      overrun)               |            |  ntevc-$$, moved here; gone|
+#   | nt2 (2 peers, deleted)      |            |  when ntevc-$$ dies)       |
 #   | veth1 192.168.57.1 =========|============|= veth2 192.168.57.2        |
 #   | monitors: all --json,       |            | monitor (human lines)      |
 #   |   nt0 --json, a stopped one |            |                            |
@@ -34,6 +37,7 @@ source "$(dirname "$0")/../lib.sh"
 ns1="ntev1-$$"
 ns2="ntev2-$$"
 ns3="ntev3-$$"
+nsc="ntevc-$$"
 nt_tmpdir
 nt_kind noisetun unshare ping
 nt_netns_new "$ns1" "$ns2"
@@ -50,6 +54,14 @@ for ns in "$ns1" "$ns2"; do
 	ip -n "$ns" link add nt0 type noisetun
 done
 ip -n "$ns1" link add nt1 type noisetun
+# Devices with peers, to delete later: nt2 in ntev1 (ip link del), and
+# nt9, created in ntevc and moved to ntev2, which goes when ntevc dies.
+ip -n "$ns1" link add nt2 type noisetun
+n1 tunctl set nt2 peer "$pub3" peer "$pub4"
+nt_netns_new "$nsc"
+ip -n "$nsc" link add nt9 type noisetun
+ip netns exec "$nsc" tunctl set nt9 peer "$pub3" peer "$pub4"
+ip -n "$nsc" link set nt9 netns "$ns2"
 n1 tunctl set nt0 private-key "$tmp/k1" listen-port 5701
 n2 tunctl set nt0 private-key "$tmp/k2" listen-port 5702
 ip -n "$ns1" addr add 10.57.0.1/24 dev nt0
@@ -145,6 +157,14 @@ n1 tunctl set nt0 peer "$pub3"
 n1 tunctl set nt0 private-key "$tmp/k3"
 nt_check "configuration: ntev1 reports it" nt_wait_until 10 lines "$tmp/all" 9
 
+# Devices deleted with their peers: nt2 by ip link del; nt9 (in ntev2)
+# when the namespace that created it dies.
+ip -n "$ns1" link del nt2
+nt_check "ip link del: ntev1 reports it" nt_wait_until 10 lines "$tmp/all" 10
+ip netns del "$nsc"
+nt_check "creating namespace gone: ntev2 reports its device's end" \
+	nt_wait_until 30 lines "$tmp/human" 3
+
 cat >"$tmp/want-nt0" <<'EOF'
 {"event": "peer-added", "interface": "nt0", "ifindex": I, "peer": "PUB2"}
 {"event": "handshake-complete", "interface": "nt0", "ifindex": I, "peer": "PUB2", "role": "initiator", "rtt_ns": N, "endpoint": "192.168.57.2:5702"}
@@ -159,10 +179,12 @@ EOF
 	head -n 1 "$tmp/want-nt0"
 	echo '{"event": "peer-added", "interface": "nt1", "ifindex": I, "peer": "PUB4"}'
 	tail -n +2 "$tmp/want-nt0"
+	echo '{"event": "device-removed", "interface": "nt2", "ifindex": I}'
 } >"$tmp/want-all"
 cat >"$tmp/want-human" <<'EOF'
 nt0: peer PUB1: added
 nt0: peer PUB1: handshake complete (responder, endpoint 192.168.57.1:5701)
+nt9: device removed, with its peers
 EOF
 
 # same WANT FILE: FILE's transcript is WANT, exactly.

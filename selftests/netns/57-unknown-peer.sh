@@ -7,7 +7,10 @@
 # announced with that key and its source endpoint, and still dropped
 # (handshake_invalid, no response). Off by default; `tunctl set nt0
 # unknown-peer-events on|off` turns it on and off, and show says so; at
-# most NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC (10) a second per device.
+# most NOISETUN_UNKNOWN_PEER_EVENTS_PER_SEC (10) a second per device. The
+# configuration-file key UnknownPeerEvents: setconf turns them on, addconf
+# without it leaves them, syncconf without it turns them off, and a bad
+# value is refused naming its line.
 #
 # evilpeer's key is not a peer of nt0: its initiations are the unknown
 # peer's. `tunctl monitor nt0 --json` records the events; a sync peer
@@ -147,3 +150,63 @@ nt_check "off again: no new unknown-peer event" nt_is "$before" unknown_events
 # Test that a bad value is refused by tunctl, naming the word.
 nt_check_fails "tunctl set nt0 unknown-peer-events maybe is refused" \
 	ip netns exec "$ns1" tunctl set nt0 unknown-peer-events maybe
+
+# --- in configuration files ------------------------------------------------------
+T1() { ip netns exec "$ns1" tunctl "$@"; }
+json_says() {	# json_says true|false
+	T1 show nt0 --json | grep -q "\"unknown_peer_events\": $1"
+}
+T1 showconf nt0 >"$tmp/off.conf"
+# The key where showconf writes it: at the end of [Interface].
+sed '0,/^$/s/^$/UnknownPeerEvents = on\n/' "$tmp/off.conf" >"$tmp/on.conf"
+# Test that setconf of a file with UnknownPeerEvents = on turns them on:
+# show, --json and showconf say so, and an unknown initiation is announced.
+nt_check "setconf of a file with UnknownPeerEvents = on" T1 setconf nt0 "$tmp/on.conf"
+nt_check "after setconf: show --json says true" json_says true
+nt_check "after setconf: show says on" \
+	bash -c "ip netns exec $ns1 tunctl show nt0 | grep -q '^  unknown peer events: on$'"
+nt_check "showconf writes UnknownPeerEvents = on" \
+	bash -c "ip netns exec $ns1 tunctl showconf nt0 | grep -qx 'UnknownPeerEvents = on'"
+nt_check "showconf gives the file back" \
+	bash -c "[ \"\$(ip netns exec $ns1 tunctl showconf nt0)\" = \"\$(cat $tmp/on.conf)\" ]"
+sleep 1.1
+before=$(unknown_events)
+nt_ep initiations count=2 rate=10 || true
+nt_check "evilpeer: 2 initiations" nt_ep_ok
+nt_check "monitor caught up" sync_wait
+nt_check "set by the file: 2 unknown-peer events" \
+	nt_wait_until 10 eval '[ "$(unknown_events)" = $((before + 2)) ]'
+
+# Test that addconf of a file without the key leaves them on.
+printf '[Interface]\nListenPort = 4001\n' >"$tmp/port.conf"
+nt_check "addconf of a file without UnknownPeerEvents" T1 addconf nt0 "$tmp/port.conf"
+nt_check "after addconf: still on" json_says true
+
+# Test that syncconf of a file without the key turns them off (the file is
+# the whole configuration, as setconf has it), and nothing is announced.
+nt_check "syncconf of a file without UnknownPeerEvents" T1 syncconf nt0 "$tmp/off.conf"
+nt_check "after syncconf: show --json says false" json_says false
+nt_check "after syncconf: showconf is the file again" \
+	bash -c "[ \"\$(ip netns exec $ns1 tunctl showconf nt0)\" = \"\$(cat $tmp/off.conf)\" ]"
+sleep 1.1
+before=$(unknown_events)
+inv0=$(invalid)
+nt_ep initiations count=2 rate=10 || true
+nt_check "evilpeer: 2 initiations" nt_ep_ok
+nt_check "2 initiations dropped" nt_wait_until 10 invalid_is $((inv0 + 2))
+nt_check "monitor caught up" sync_wait
+nt_check "off by syncconf: no new unknown-peer event" nt_is "$before" unknown_events
+
+# Test that a bad value is refused with the file's line, and changes nothing.
+printf '[Interface]\nListenPort = 4001\nUnknownPeerEvents = 10\n' >"$tmp/bad.conf"
+refused_at_line_3() {
+	local got
+	if got=$(T1 setconf nt0 "$tmp/bad.conf" 2>&1); then
+		echo "accepted"
+		return 1
+	fi
+	echo "$got"
+	grep -qF "bad.conf:3: 'UnknownPeerEvents' expects on or off" <<<"$got"
+}
+nt_check "setconf of UnknownPeerEvents = 10 is refused, naming line 3" refused_at_line_3
+nt_check "the refused file changed nothing" json_says false

@@ -9,11 +9,15 @@
 # and a description (64 bytes of printable UTF-8, checked by the kernel,
 # a refused request changing nothing); then a device of 100 000 peers
 # created, read one peer at a time (every one of them), dumped with each
-# filter, and dumped while peers come and go. Every step of the large part
+# filter, and dumped while peers come and go; then tunctl's own dumps
+# (show dump, showconf) under churn spread over the whole list, which
+# must finish and print every peer that stayed exactly once (tunctl keeps
+# a dump flagged interrupted). Every step of the large part
 # prints its time as a "# nt-bench:" line. The whole scenario takes about
 # 2.5 minutes under TCG (the 100 000 creations about 35 s, the 100 000
-# per-peer GETs about 40 s, each dump 1.5 to 3 s), so it runs in full in
-# make check.
+# per-peer GETs about 40 s, each dump 1.5 to 3 s, tunctl's show dump and
+# showconf under churn about 10 s each with some 3000 peer changes during
+# each, on a busy host), so it runs in full in make check.
 #
 #   +--------- ntq1-$$ ---------+  veth 10.63.0.0/24   +--------- ntq2-$$ ---------+
 #   | nt0 10.163.0.1:631        |----------------------| nt0 10.163.0.2:632        |
@@ -429,3 +433,79 @@ nt_wait_until 10 eval '! kill -0 "$NT_LAST_PID" 2>/dev/null' || true
 got=$(PB --qflags 2 summary nt0)
 nt_check "after the churn: $total or $((total + 1)) peers, not interrupted" \
 	eval '[ "$(field "$got" intr)" = 0 ] && [ "$(field "$got" peers)" -ge "$total" ]'
+
+# ---- tunctl under churn -----------------------------------------------------
+
+# Test that tunctl's dumps (show dump, showconf) finish under steady churn
+# spread over the whole list, within a bounded time, and print every peer
+# that stayed exactly once: tunctl keeps a dump flagged interrupted (the
+# kernel goes on past a removed cursor and inside a peer's ranges; uapi.md
+# "Dumps") rather than starting again, and keeps one copy of a peer listed
+# twice. One peer in 1000 of the list, spread from its start to its end,
+# is removed and added again (at the list's tail) over and over.
+TB() { ip netns exec "$nsb" tunctl "$@"; }
+TB show nt0 peers >"$tmp/all"
+awk 'NR % 1000 == 500' "$tmp/all" >"$tmp/churnkeys"
+sort "$tmp/churnkeys" >"$tmp/churnkeys.sorted"
+sort "$tmp/all" | comm -23 - "$tmp/churnkeys.sorted" >"$tmp/stable"
+nchurn=$(wc -l <"$tmp/churnkeys")
+nstable=$(wc -l <"$tmp/stable")
+nt_diag "tunctl under churn: $(wc -l <"$tmp/all") peers, $nchurn churned, $nstable stay"
+remove_args=() add_args=()
+j=0
+while read -r k; do
+	j=$((j + 1))
+	remove_args+=(peer "$k" remove)
+	add_args+=(peer "$k" allowed-ips "10.252.$((j / 250)).$((j % 250 + 1))/32")
+done <"$tmp/churnkeys"
+tchurn() {
+	local i=0
+	while [ ! -e "$tmp/stop2" ]; do
+		TB set nt0 "${remove_args[@]}" >/dev/null 2>&1 || true
+		TB set nt0 "${add_args[@]}" >/dev/null 2>&1 || true
+		i=$((i + 2 * nchurn))
+		echo "$i" >"$tmp/tchurned"
+	done
+}
+# exactly_once FILE: every stable key is in FILE (one key a line) once,
+# and no key is in it twice; else says which.
+exactly_once() {
+	local dups missing
+	dups=$(sort "$1" | uniq -d | head -3)
+	missing=$(sort -u "$1" | comm -13 - "$tmp/stable" | head -3)
+	[ -z "$dups" ] && [ -z "$missing" ] && return 0
+	echo "listed twice: ${dups:-none}; missing: ${missing:-none}"
+	return 1
+}
+churned_now() { cat "$tmp/tchurned" 2>/dev/null || echo 0; }
+# tunctl_dump ID LABEL EXTRACT CMD...: run CMD (a program, not a shell
+# function: timeout runs it; timed, at most 300 s) under churn, its keys
+# extracted by the awk program EXTRACT.
+tunctl_dump() {
+	local id=$1 label=$2 extract=$3 c0 c1 t0 rc=0
+	shift 3
+	c0=$(churned_now)
+	t0=$(date +%s%N)
+	timeout 300 "$@" >"$tmp/tout" 2>"$tmp/terr" || rc=$?
+	elapsed=$((($(date +%s%N) - t0) / 1000000))
+	c1=$(churned_now)
+	bench "$id" "$elapsed" "tunctl $label of ~$total peers while $nchurn come and go"
+	nt_diag "tunctl $label under churn: ${elapsed} ms, exit $rc, $(wc -l <"$tmp/tout") lines, $((c1 - c0)) peer changes meanwhile"
+	[ "$rc" = 0 ] || nt_diag "stderr: $(head -c 300 "$tmp/terr")"
+	awk "$extract" "$tmp/tout" >"$tmp/tkeys"
+	chk "tunctl $label completes under churn (within 300 s)" [ "$rc" = 0 ]
+	chk "tunctl $label lists every peer that stayed exactly once" \
+		exactly_once "$tmp/tkeys"
+	chk "tunctl $label: peers came and went while it ran" [ "$c1" -gt "$c0" ]
+}
+rm -f "$tmp/stop2" "$tmp/tchurned"
+nt_bg tchurn
+nt_wait_until 30 eval '[ "$(churned_now)" -gt 0 ]' || true
+tunctl_dump tunctl-dump-churn "show nt0 dump" 'NR > 1 { print $1 }' \
+	ip netns exec "$nsb" tunctl show nt0 dump
+tunctl_dump tunctl-showconf-churn "showconf nt0" '$1 == "PublicKey" { print $3 }' \
+	ip netns exec "$nsb" tunctl showconf nt0
+got=$(PB --qflags 0 summary nt0) || true
+nt_diag "an nlprobe dump under the same churn: $got"
+touch "$tmp/stop2"
+nt_wait_until 30 eval '! kill -0 "$NT_LAST_PID" 2>/dev/null' || true

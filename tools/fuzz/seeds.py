@@ -25,6 +25,8 @@ CONFIGS = [
     # The peer flags: Description (free text, comment cut) and Disabled.
     "[Peer]\nPublicKey = %s\nDescription =  caf\u00e9 \u2013 2nd  # c\n"
     "Disabled = true\n[Peer]\nPublicKey = %s\nDisabled = False\n" % (PUB, PUB2),
+    # The device's switch of unknown-peer events.
+    "[Interface]\nUnknownPeerEvents = on\nListenPort = 1\n",
 ]
 
 WORDS = [

@@ -153,7 +153,7 @@ static const struct {
 	{ "endpoint port 0", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1:0\n",
 	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:0' (the port must be 1-65535)" },
 	{ "unknown key in [Interface]", "[Interface]\nAddress = 10.0.0.1/24\n",
-	  "tunctl: setconf: t.conf:2: unknown key 'Address'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
+	  "tunctl: setconf: t.conf:2: unknown key 'Address'; expected PrivateKey, ListenPort, FwMark or UnknownPeerEvents in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
 	{ "unknown key in [Peer]", "[Peer]\nPublicKey = " PUB1 "\nKeepalive = 25\n",
 	  "tunctl: setconf: t.conf:3: unknown key 'Keepalive'; expected PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description" },
 	{ "unknown section", "[Peers]\n",
@@ -260,8 +260,9 @@ static void test_good_config(void)
 		return;
 	}
 	report(dev->flags == (TUNCTL_DEVICE_REPLACE_PEERS | TUNCTL_DEVICE_HAS_PRIVATE_KEY |
-			      TUNCTL_DEVICE_HAS_LISTEN_PORT | TUNCTL_DEVICE_HAS_FWMARK) &&
-	       key_is(dev->private_key, PRIV1) && dev->listen_port == 51820 &&
+			      TUNCTL_DEVICE_HAS_LISTEN_PORT | TUNCTL_DEVICE_HAS_FWMARK |
+			      TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS) &&
+	       !dev->unknown_peer_events && key_is(dev->private_key, PRIV1) && dev->listen_port == 51820 &&
 	       dev->fwmark == 0x20, "config: device fields and setconf flags");
 	report(dev->peers_len == 2, "config: two peers");
 	if (dev->peers_len != 2)
@@ -1022,6 +1023,119 @@ static void test_netlink(void)
 /* 65 bytes: one more than a description may have. */
 #define DESC65 "01234567890123456789012345678901234567890123456789012345678901234"
 
+/* ---- UnknownPeerEvents, and a dump's duplicates ---- */
+
+static void test_unknown_peer_events(void)
+{
+	static const struct {
+		const char *what;
+		const char *text;
+		const char *error;
+	} bad[] = {
+		{ "UnknownPeerEvents = 10",
+		  "[Interface]\nUnknownPeerEvents = 10\n",
+		  "tunctl: setconf: t.conf:2: 'UnknownPeerEvents' expects on or off (or true or false), got '10'" },
+		{ "an empty UnknownPeerEvents",
+		  "[Interface]\nListenPort = 1\nUnknownPeerEvents =\n",
+		  "tunctl: setconf: t.conf:3: 'UnknownPeerEvents' expects on or off (or true or false), got ''" },
+		{ "UnknownPeerEvents in [Peer]",
+		  "[Peer]\nPublicKey = " PUB1 "\nUnknownPeerEvents = on\n",
+		  "tunctl: setconf: t.conf:3: 'UnknownPeerEvents' belongs in [Interface], not in [Peer]" },
+		{ "UnknownPeerEvents twice",
+		  "[Interface]\nUnknownPeerEvents = on\nUnknownPeerEvents = off\n",
+		  "tunctl: setconf: t.conf:3: 'UnknownPeerEvents' is given twice in this section (first on line 2)" },
+	};
+	struct nt_uapi_set_cursor cur = { 0 };
+	struct tunctl_device *dev, *again;
+	static uint8_t buf[4096];
+	char *text, *text2;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_start();
+		report_refused(parse_conf(bad[i].text, false), bad[i].error,
+			       "config", bad[i].what);
+	}
+
+	dev = parse_conf("[Interface]\nunknownpeerevents = ON\n", true);
+	report(dev && dev->unknown_peer_events &&
+	       (dev->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
+	       "config: UnknownPeerEvents = ON (any case) switches them on");
+	nt_model_device_free(dev);
+	dev = parse_conf("[Interface]\nUnknownPeerEvents = False\n", true);
+	report(dev && !dev->unknown_peer_events &&
+	       (dev->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
+	       "config: UnknownPeerEvents = False switches them off");
+	nt_model_device_free(dev);
+	dev = parse_conf("[Interface]\nListenPort = 1\n", false);
+	report(dev && !dev->unknown_peer_events &&
+	       (dev->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
+	       "setconf/syncconf: a file without UnknownPeerEvents switches them off");
+	nt_model_device_free(dev);
+	dev = parse_conf("[Interface]\nListenPort = 1\n", true);
+	report(dev && !(dev->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
+	       "addconf: a file without UnknownPeerEvents leaves them as they are");
+	nt_model_device_free(dev);
+
+	dev = parse_conf("[Interface]\nListenPort = 7\nUnknownPeerEvents = true\n"
+			 "[Peer]\nPublicKey = " PUB1 "\n", false);
+	text = dev ? print_to_string(showconf_fn, dev) : NULL;
+	report(text && strstr(text, "[Interface]\nListenPort = 7\n") &&
+	       strstr(text, "\nUnknownPeerEvents = on\n\n[Peer]\n"),
+	       "showconf writes UnknownPeerEvents = on when on");
+	again = text ? parse_conf(text, false) : NULL;
+	text2 = again ? print_to_string(showconf_fn, again) : NULL;
+	report(text2 && !strcmp(text, text2) && again->unknown_peer_events,
+	       "showconf with UnknownPeerEvents parses back the same");
+	free(text2);
+	nt_model_device_free(again);
+	if (dev) {
+		snprintf(dev->name, sizeof(dev->name), "nt0");
+		again = nt_model_device_new();
+		report(nt_uapi_build_set(dev, 0x42, 1, buf, sizeof(buf), &cur) == 0 &&
+		       !nt_uapi_parse_device((struct nlmsghdr *)buf, again) &&
+		       again->unknown_peer_events &&
+		       (again->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
+		       "SET request carries UNKNOWN_PEER_EVENTS from the file");
+		nt_model_device_free(again);
+		dev->unknown_peer_events = false;
+	}
+	free(text);
+	text = dev ? print_to_string(showconf_fn, dev) : NULL;
+	report(text && !strstr(text, "UnknownPeerEvents"),
+	       "showconf leaves UnknownPeerEvents out when off");
+	free(text);
+	nt_model_device_free(dev);
+}
+
+/* Of a peer a dump listed twice, the later copy stays, in place order. */
+static void test_dedupe_peers(void)
+{
+	static const char *const order[] = { PUB1, PUB2, PUB1, PUB3, PUB2 };
+	uint8_t keys[5][NOISETUN_KEY_LEN];
+	struct tunctl_device *dev = nt_model_device_new();
+	bool ok = dev != NULL;
+	size_t i;
+
+	for (i = 0; ok && i < 5; i++) {
+		struct tunctl_peer *peer;
+
+		ok = nt_key_from_base64(keys[i], order[i]) == NT_KEY_OK &&
+		     (peer = nt_model_peer_add(dev, keys[i])) != NULL;
+		if (ok)
+			peer->keepalive_seconds = (uint16_t)(i + 1);
+	}
+	ok = ok && !nt_model_dedupe_peers(dev) && dev->peers_len == 3 &&
+	     !memcmp(dev->peers[0].public_key, keys[2], NOISETUN_KEY_LEN) &&
+	     dev->peers[0].keepalive_seconds == 3 &&
+	     !memcmp(dev->peers[1].public_key, keys[3], NOISETUN_KEY_LEN) &&
+	     dev->peers[1].keepalive_seconds == 4 &&
+	     !memcmp(dev->peers[2].public_key, keys[4], NOISETUN_KEY_LEN) &&
+	     dev->peers[2].keepalive_seconds == 5;
+	report(ok, "a dump's duplicate peers: the later copy of each stays");
+	nt_model_device_free(dev);
+}
+
 static void test_peer_flags(void)
 {
 	static const struct {
@@ -1264,6 +1378,9 @@ static const struct event_case event_cases[] = {
 	    { 200, EV_U32, .num = 1 } },	/* a newer kernel's attribute */
 	  "nt0: peer " PUB2 ": session expired, keys zeroed [3 events unsent by the kernel so far]\n",
 	  EV_JSON_HEAD("keys-zeroed") ", \"peer\": \"" PUB2 "\", \"unsent\": 3}\n" },
+	{ "device removed", NOISETUN_CMD_EVENT_DEVICE_REMOVED, NULL, { },
+	  "nt0: device removed, with its peers\n",
+	  EV_JSON_HEAD("device-removed") "}\n" },
 	{ "an unknown command", 99, NULL, { },
 	  "nt0: unknown event 99\n",
 	  "{\"event\": \"unknown\", \"command\": 99, \"interface\": \"nt0\", \"ifindex\": 7}\n" },
@@ -1451,7 +1568,7 @@ static const struct {
 	  "tunctl: up: q.conf:8: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
 	{ "an unknown key after the wg-quick keys",
 	  "[Interface]\nMTU = 1420\nTable = off\nAdress = 10.0.0.1\n",
-	  "tunctl: up: q.conf:4: unknown key 'Adress'; expected PrivateKey, ListenPort or FwMark in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
+	  "tunctl: up: q.conf:4: unknown key 'Adress'; expected PrivateKey, ListenPort, FwMark or UnknownPeerEvents in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
 };
 
 static void test_bad_quick(void)
@@ -1701,6 +1818,8 @@ int main(int argc, char *argv[])
 	test_keys();
 	test_netlink();
 	test_peer_flags();
+	test_unknown_peer_events();
+	test_dedupe_peers();
 	test_events();
 	test_bad_quick();
 	test_good_quick();
