@@ -1023,15 +1023,29 @@ static void test_netlink(void)
 /* 65 bytes: one more than a description may have. */
 #define DESC65 "01234567890123456789012345678901234567890123456789012345678901234"
 
+/* A configuration file setconf must refuse, and the error it must give. */
+struct bad_conf {
+	const char *what;
+	const char *text;
+	const char *error;
+};
+
+static void report_bad_confs(const struct bad_conf *bad, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		capture_start();
+		report_refused(parse_conf(bad[i].text, false), bad[i].error,
+			       "config", bad[i].what);
+	}
+}
+
 /* ---- UnknownPeerEvents, and a dump's duplicates ---- */
 
 static void test_unknown_peer_events(void)
 {
-	static const struct {
-		const char *what;
-		const char *text;
-		const char *error;
-	} bad[] = {
+	static const struct bad_conf bad[] = {
 		{ "UnknownPeerEvents = 10",
 		  "[Interface]\nUnknownPeerEvents = 10\n",
 		  "tunctl: setconf: t.conf:2: 'UnknownPeerEvents' expects on or off (or true or false), got '10'" },
@@ -1049,13 +1063,8 @@ static void test_unknown_peer_events(void)
 	struct tunctl_device *dev, *again;
 	static uint8_t buf[4096];
 	char *text, *text2;
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		capture_start();
-		report_refused(parse_conf(bad[i].text, false), bad[i].error,
-			       "config", bad[i].what);
-	}
+	report_bad_confs(bad, sizeof(bad) / sizeof(bad[0]));
 
 	dev = parse_conf("[Interface]\nunknownpeerevents = ON\n", true);
 	report(dev && dev->unknown_peer_events &&
@@ -1138,11 +1147,7 @@ static void test_dedupe_peers(void)
 
 static void test_peer_flags(void)
 {
-	static const struct {
-		const char *what;
-		const char *text;
-		const char *error;
-	} bad[] = {
+	static const struct bad_conf bad[] = {
 		{ "a description of 65 bytes",
 		  "[Peer]\nPublicKey = " PUB1 "\nDescription = " DESC65 "\n",
 		  "tunctl: setconf: t.conf:3: 'Description' expects at most 64 bytes of text, got 65" },
@@ -1173,13 +1178,8 @@ static void test_peer_flags(void)
 	struct nt_uapi_set_cursor cur = { 0 };
 	static uint8_t buf[4096];
 	char *text;
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		capture_start();
-		report_refused(parse_conf(bad[i].text, false), bad[i].error,
-			       "config", bad[i].what);
-	}
+	report_bad_confs(bad, sizeof(bad) / sizeof(bad[0]));
 
 	dev = parse_conf(conf, false);
 	report(dev && dev->peers_len == 2 &&
