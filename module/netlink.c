@@ -1062,13 +1062,18 @@ void nt_netlink_event_endpoint(struct nt_peer *peer,
 
 	/*
 	 * At most one a second, so that a peer flapping between two
-	 * addresses cannot turn its packets into a stream of events. The
-	 * receive path and the handshake worker may race here: cmpxchg lets
-	 * one of them through.
+	 * addresses cannot turn its packets into a stream of events. A change
+	 * within the second is held back, for the first packet after it to
+	 * announce (with the endpoint in use then). The receive path and the
+	 * handshake worker may race here: cmpxchg lets one of them through.
 	 */
-	if (time_before(now, last + HZ) ||
-	    cmpxchg(&peer->endpoint_event_jiffies, last, now) != last)
+	if (time_before(now, last + HZ)) {
+		WRITE_ONCE(peer->endpoint_event_held, true);
 		return;
+	}
+	if (cmpxchg(&peer->endpoint_event_jiffies, last, now) != last)
+		return;
+	WRITE_ONCE(peer->endpoint_event_held, false);
 	send_event_atomic(peer->device, peer, &ev);
 }
 

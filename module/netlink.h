@@ -70,7 +70,8 @@ void nt_netlink_event_given_up(struct nt_peer *peer, unsigned int attempts);
  * @endpoint: its new endpoint
  *
  * At most one event per peer per second: a change within a second of the
- * last event sends nothing.
+ * last event is held back, and the first authenticated packet after that
+ * second calls here again to announce the endpoint then in use.
  */
 void nt_netlink_event_endpoint(struct nt_peer *peer,
 			       const struct nt_endpoint *endpoint);

@@ -199,6 +199,10 @@ enum nt_peer_event_count {
  *                    responder's round trip
  * @endpoint_event_jiffies: when the last endpoint-changed event was sent;
  *                          at most one a second (cmpxchg, no lock)
+ * @endpoint_event_held: a change came within that second and was not
+ *                       announced; the first authenticated packet after it
+ *                       announces the endpoint then in use (READ_ONCE and
+ *                       WRITE_ONCE, no lock)
  * @disabled: the peer is switched off by configuration: no session, no
  *            handshake either way, its traffic dropped (peer_disabled).
  *            Written under device_update_lock; read with READ_ONCE().
@@ -255,6 +259,7 @@ struct nt_peer {
 	atomic64_t initiation_sent_ns;
 	atomic64_t response_sent_ns;
 	unsigned long endpoint_event_jiffies;
+	bool endpoint_event_held;
 	bool disabled;
 	char description[NOISETUN_DESCRIPTION_MAX + 1];
 	bool is_dead;

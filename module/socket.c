@@ -348,13 +348,27 @@ bool nt_socket_set_peer_endpoint(struct nt_peer *peer,
 	return moved;
 }
 
+/*
+ * An endpoint change whose event the rate of nt_netlink_event_endpoint()
+ * held back, and whose second is over: the next packet announces it.
+ */
+static bool endpoint_event_held(const struct nt_peer *peer)
+{
+	return unlikely(READ_ONCE(peer->endpoint_event_held)) &&
+	       time_after_eq(jiffies,
+			     READ_ONCE(peer->endpoint_event_jiffies) + HZ);
+}
+
 void nt_socket_set_peer_endpoint_from_skb(struct nt_peer *peer,
 					  const struct sk_buff *skb)
 {
 	struct nt_endpoint endpoint;
 
-	if (likely(nt_socket_endpoint_from_skb(&endpoint, skb)) &&
-	    nt_socket_set_peer_endpoint(peer, &endpoint))
+	if (unlikely(!nt_socket_endpoint_from_skb(&endpoint, skb)))
+		return;
+	/* A moved endpoint, or one whose event the rate held back. */
+	if (nt_socket_set_peer_endpoint(peer, &endpoint) ||
+	    endpoint_event_held(peer))
 		nt_netlink_event_endpoint(peer, &endpoint);
 }
 

@@ -17,7 +17,7 @@
 # status 0.
 #
 #   +--------- ntev1-$$ ----------+            +--------- ntev2-$$ ---------+
-#   | nt0 10.57.0.1  :5701        |            | nt0 10.57.0.2  :5702/5703  |
+#   | nt0 10.57.0.1  :5701        |            | nt0 10.57.0.2  :5702/3/4   |
 #   | nt1 (no peers: filter,      |            | nt9 (2 peers; created in   |
 #   |      overrun)               |            |  ntevc-$$, moved here; gone|
 #   | nt2 (2 peers, deleted)      |            |  when ntevc-$$ dies)       |
@@ -145,22 +145,34 @@ rtt() {
 nt_check "handshake: a round trip measured ($(rtt "$tmp/all") ns)" \
 	test "$(rtt "$tmp/all")" -gt 0 -a "$(rtt "$tmp/all")" -lt 10000000000
 
-# A roam: ntev2 moves to port 5703 and pings; ntev1 follows.
-n2 tunctl set nt0 listen-port 5703
-nt_check "roam: ping ntev2 -> ntev1 from port 5703" n2 ping -c 1 -W 10 10.57.0.1
-nt_check "roam: ntev1 reports it" nt_wait_until 10 lines "$tmp/all" 4
+# A roam, and another within the same second: ntev2 moves to port 5703
+# and pings, then at once to 5704 and pings. ntev1 follows both, but
+# announces the second only with the first packet after that second.
+nt_check "roam: pings ntev2 -> ntev1 from port 5703, then at once from 5704" \
+	n2 sh -c "tunctl set nt0 listen-port 5703 && ping -c 1 -W 10 10.57.0.1 >/dev/null &&
+		tunctl set nt0 listen-port 5704 && ping -c 1 -W 10 10.57.0.1 >/dev/null"
+nt_check "roam: ntev1 reports the first" nt_wait_until 10 lines "$tmp/all" 4
+# Test that the second change, within a second of the first's event, is
+# not announced yet, though ntev1 follows it.
+nt_check "roam: the second is held back" \
+	eval 'n1 tunctl show nt0 endpoints | grep -q ":5704$" && ! lines "$tmp/all" 5'
+sleep 1.2
+# Test that the next packet after the second announces the endpoint then
+# in use.
+nt_check "roam: ping ntev2 -> ntev1 after the second" n2 ping -c 1 -W 10 10.57.0.1
+nt_check "roam: the held change is announced" nt_wait_until 10 lines "$tmp/all" 5
 
 # A change, a removal, and a key change that displaces a peer.
 n1 tunctl set nt0 peer "$pub2" persistent-keepalive 25 allowed-ips 10.57.0.2/32,10.57.9.0/24
 n1 tunctl set nt0 peer "$pub2" remove
 n1 tunctl set nt0 peer "$pub3"
 n1 tunctl set nt0 private-key "$tmp/k3"
-nt_check "configuration: ntev1 reports it" nt_wait_until 10 lines "$tmp/all" 9
+nt_check "configuration: ntev1 reports it" nt_wait_until 10 lines "$tmp/all" 10
 
 # Devices deleted with their peers: nt2 by ip link del; nt9 (in ntev2)
 # when the namespace that created it dies.
 ip -n "$ns1" link del nt2
-nt_check "ip link del: ntev1 reports it" nt_wait_until 10 lines "$tmp/all" 10
+nt_check "ip link del: ntev1 reports it" nt_wait_until 10 lines "$tmp/all" 11
 ip netns del "$nsc"
 nt_check "creating namespace gone: ntev2 reports its device's end" \
 	nt_wait_until 30 lines "$tmp/human" 3
@@ -169,6 +181,7 @@ cat >"$tmp/want-nt0" <<'EOF'
 {"event": "peer-added", "interface": "nt0", "ifindex": I, "peer": "PUB2"}
 {"event": "handshake-complete", "interface": "nt0", "ifindex": I, "peer": "PUB2", "role": "initiator", "rtt_ns": N, "endpoint": "192.168.57.2:5702"}
 {"event": "endpoint-changed", "interface": "nt0", "ifindex": I, "peer": "PUB2", "endpoint": "192.168.57.2:5703"}
+{"event": "endpoint-changed", "interface": "nt0", "ifindex": I, "peer": "PUB2", "endpoint": "192.168.57.2:5704"}
 {"event": "peer-changed", "interface": "nt0", "ifindex": I, "peer": "PUB2", "changes": ["allowed-ips", "persistent-keepalive"]}
 {"event": "peer-removed", "interface": "nt0", "ifindex": I, "peer": "PUB2"}
 {"event": "peer-added", "interface": "nt0", "ifindex": I, "peer": "PUB3"}
