@@ -42,6 +42,7 @@ pings=300
 [ "$bench_quick" = 1 ] && pings=50
 
 bench_iperf_servers "$ns1" "$ns2"
+nt_diag "setup took $(bench_since 0)"
 
 # iperf KIND ARGS...: one iperf3 client run from ns2 to KIND's server.
 iperf() {
@@ -104,6 +105,7 @@ for r in $(seq 1 "$bench_rounds"); do
 	for w in tcp-1 tcp-4 udp-64 udp-1400 ping-idle ping-load; do
 		bench_wanted "$w" || continue
 		line="round $r, $w:"
+		t=$SECONDS
 		for k in $(bench_order "$r"); do
 			v=
 			case "$w" in
@@ -127,7 +129,7 @@ for r in $(seq 1 "$bench_rounds"); do
 			case "$w" in ping-*) ;; *) [ -n "$v" ] && add "$w" "$k" "$v" ;; esac
 			line+=" $k ${v:-none}"
 		done
-		nt_diag "$line"
+		nt_diag "$line ($(bench_since "$t"))"
 	done
 done
 

@@ -105,15 +105,17 @@ run() {
 	awk -v m="$m" -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f\n", m * 1000 / ms }'
 }
 
+nt_diag "setup took $(bench_since 0)"
 declare -A fig
 for r in $(seq 1 "$bench_rounds"); do
 	line="round $r:"
+	t=$SECONDS
 	for k in $(bench_order "$r"); do
 		v=$(run "$k") || v=
 		[ -n "$v" ] && fig[$k]=${fig[$k]:+${fig[$k]},}$v
 		line+=" $k ${v:-none}/s"
 	done
-	nt_diag "$line"
+	nt_diag "$line ($(bench_since "$t"))"
 done
 
 nt_bench_record handshakes higher 1/s "${fig[noisetun]:-}" "${fig[wireguard]:-}" \

@@ -69,6 +69,12 @@ bench_percentile() {
 		      print v[r] }'
 }
 
+# bench_since T: the seconds since the $SECONDS value T, as "Ns" (for the
+# diagnostics that say where a run's time goes).
+bench_since() {
+	echo "$((SECONDS - $1))s"
+}
+
 # bench_now_ms: milliseconds since the epoch.
 bench_now_ms() {
 	date +%s%3N
