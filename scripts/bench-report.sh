@@ -15,10 +15,10 @@
 # only replaced by a whole run that passed: with --failed (make bench saw
 # a failure), a T, ROWS, ROUNDS or SECS filter, the quick profile (too
 # few figures to publish), or when a row has no figure of one kind, the
-# files go to the --in directory instead and the
-# exit status is 1 for a failure. A row: "# nt-bench: ID
-# better=higher|lower unit=U noisetun=V,V,... wireguard=V,V,...
-# label=TEXT"; "# nt-bench: vm KEY=VALUE..." describes the VM and the profile.
+# files go to the --in directory instead and the exit status is 1 for a
+# failure. A row: "# nt-bench: ID better=higher|lower unit=U
+# noisetun=V,V,... wireguard=V,V,... label=TEXT"; "# nt-bench: vm
+# KEY=VALUE..." describes the VM and the profile.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -87,9 +87,8 @@ settled() {
 
 # run KIND: setconf seconds, showconf seconds, bytes per peer; one line.
 run() {
-	local k=$1 ctl t0 t1 t2 m0 m1 n
+	local k=$1 ctl t0 t1 t2 m0 m1 n s0=$SECONDS s1 s2
 	ctl=$(bench_ctl "$k")
-	local s0=$SECONDS s1 s2
 	ip -n "$ns" link add cfg type "$k"
 	rm -f "$tmp/kmem.last"
 	# The frees of the last run (RCU, workqueues) are done: kmem steady
