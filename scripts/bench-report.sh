@@ -13,11 +13,12 @@
 # --in: the run's logs (default .cache/bench). --out: where to write
 # (default bench/, the published results). The published results are
 # only replaced by a whole run that passed: with --failed (make bench saw
-# a failure) or a T, ROWS, ROUNDS or SECS filter, or when a row has no
-# figure of one kind, the files go to the --in directory instead and the
-# exit status is 1 for a failure. A row: "# nt-bench: ID
-# better=higher|lower unit=U noisetun=V,V,... wireguard=V,V,...
-# label=TEXT"; "# nt-bench: vm KEY=VALUE..." describes the VM and the profile.
+# a failure), a T, ROWS, ROUNDS or SECS filter, the quick profile (too
+# few figures to publish), or when a row has no figure of one kind, the
+# files go to the --in directory instead and the exit status is 1 for a
+# failure. A row: "# nt-bench: ID better=higher|lower unit=U
+# noisetun=V,V,... wireguard=V,V,... label=TEXT"; "# nt-bench: vm
+# KEY=VALUE..." describes the VM and the profile.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,7 @@ sed -n 's/^[[:space:]]*# nt-bench: //p' "$results" >"$in/bench-lines"
 
 partial=0
 [ -n "${T:-}${ROWS:-}${ROUNDS:-}${SECS:-}" ] && partial=1
+grep -q '^vm .* quick=1' "$in/bench-lines" && partial=1
 if [ "$failed" = 1 ] || [ "$partial" = 1 ]; then
 	out=$in
 fi
@@ -158,5 +160,5 @@ awk -F'\t' 'BEGIN { printf "%-16s %-7s %14s %14s %6s %s\n", "row", "better", "no
 png=
 [ "$rc_png" = 0 ] && png=" and results.png"
 echo "bench-report: wrote ${out#"$top"/}/results.md$png"
-[ "$out" = "$in" ] && [ "$failed$partial" != 00 ] && echo "bench-report: not a whole passing run: bench/ left as it was"
+[ "$out" = "$in" ] && [ "$failed$partial" != 00 ] && echo "bench-report: not a whole passing run of the default profile: bench/ left as it was"
 [ "$failed" = 0 ] || exit 1

@@ -38,10 +38,18 @@ nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.91 10.92.0 920 "" wireguard wg0
 
 declare -A addr=([noisetun]=10.91.0.1 [wireguard]=10.92.0.1)
 declare -A port=([noisetun]=5201 [wireguard]=5202)
+# The pings of a latency run, and how long its TCP load lasts: the first
+# second (slow start, not measured) and the pings (10 ms apart), with a
+# margin for the pings' own delays; less of it in the quick profile.
 pings=300
-[ "$bench_quick" = 1 ] && pings=50
+load_secs=$((pings / 100 + 3))
+if [ "$bench_quick" = 1 ]; then
+	pings=50
+	load_secs=2
+fi
 
 bench_iperf_servers "$ns1" "$ns2"
+nt_diag "setup took $(bench_since 0)"
 
 # iperf KIND ARGS...: one iperf3 client run from ns2 to KIND's server.
 iperf() {
@@ -86,7 +94,7 @@ latency() {
 # latency_loaded KIND OUT: latency under one TCP flow from ns2 to ns1.
 latency_loaded() {
 	local pid rc=0
-	iperf "$1" -t $((pings / 100 + 3)) >"$tmp/load.log" 2>&1 &
+	iperf "$1" -t "$load_secs" >"$tmp/load.log" 2>&1 &
 	pid=$!
 	# The flow's first second (slow start) is not the load to measure.
 	sleep 1
@@ -104,6 +112,7 @@ for r in $(seq 1 "$bench_rounds"); do
 	for w in tcp-1 tcp-4 udp-64 udp-1400 ping-idle ping-load; do
 		bench_wanted "$w" || continue
 		line="round $r, $w:"
+		t=$SECONDS
 		for k in $(bench_order "$r"); do
 			v=
 			case "$w" in
@@ -127,7 +136,7 @@ for r in $(seq 1 "$bench_rounds"); do
 			case "$w" in ping-*) ;; *) [ -n "$v" ] && add "$w" "$k" "$v" ;; esac
 			line+=" $k ${v:-none}"
 		done
-		nt_diag "$line"
+		nt_diag "$line ($(bench_since "$t"))"
 	done
 done
 

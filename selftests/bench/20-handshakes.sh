@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # nt-timeout: 1200
 #
-# make bench, handshakes: M client devices of each kind (128; 32 in the
+# make bench, handshakes: M client devices of each kind (128; 16 in the
 # quick profile), each with its own key and listen port, all peers of one
 # server device of their kind; each client has a persistent keepalive,
 # configured while it is down, so that setting it up sends a keepalive
@@ -31,7 +31,7 @@ ns2="ntbh2-$$"
 nt_tmpdir
 
 m=${NT_BENCH_CLIENTS:-128}
-[ "$bench_quick" = 1 ] && m=${NT_BENCH_CLIENTS:-32}
+[ "$bench_quick" = 1 ] && m=${NT_BENCH_CLIENTS:-16}
 [ "$m" -le 250 ] || nt_skip "NT_BENCH_CLIENTS=$m: at most 250 (the ports and addresses)"
 declare -A pfx=([noisetun]=n [wireguard]=w) base=([noisetun]=9400 [wireguard]=9700)
 
@@ -105,15 +105,17 @@ run() {
 	awk -v m="$m" -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f\n", m * 1000 / ms }'
 }
 
+nt_diag "setup took $(bench_since 0)"
 declare -A fig
 for r in $(seq 1 "$bench_rounds"); do
 	line="round $r:"
+	t=$SECONDS
 	for k in $(bench_order "$r"); do
 		v=$(run "$k") || v=
 		[ -n "$v" ] && fig[$k]=${fig[$k]:+${fig[$k]},}$v
 		line+=" $k ${v:-none}/s"
 	done
-	nt_diag "$line"
+	nt_diag "$line ($(bench_since "$t"))"
 done
 
 nt_bench_record handshakes higher 1/s "${fig[noisetun]:-}" "${fig[wireguard]:-}" \

@@ -3,7 +3,7 @@
 # nt-timeout: 1800
 #
 # make bench, the control plane: one configuration file of P peers
-# (10 000; 1 000 in the quick profile) with 10 allowed IPs each (/32s,
+# (10 000; 250 in the quick profile) with 10 allowed IPs each (/32s,
 # all distinct) and random public keys (32 random bytes each, in base64),
 # applied to a new, down device with `tunctl setconf` and with
 # `wg setconf` (the same file), alternating (common.sh). Rows:
@@ -28,7 +28,7 @@ ns="ntbc-$$"
 nt_tmpdir
 
 peers=${NT_BENCH_PEERS:-10000}
-[ "$bench_quick" = 1 ] && peers=${NT_BENCH_PEERS:-1000}
+[ "$bench_quick" = 1 ] && peers=${NT_BENCH_PEERS:-250}
 
 bench_kinds
 nt_netns_new "$ns"
@@ -87,13 +87,14 @@ settled() {
 
 # run KIND: setconf seconds, showconf seconds, bytes per peer; one line.
 run() {
-	local k=$1 ctl t0 t1 t2 m0 m1 n
+	local k=$1 ctl t0 t1 t2 m0 m1 n s0=$SECONDS s1 s2
 	ctl=$(bench_ctl "$k")
 	ip -n "$ns" link add cfg type "$k"
 	rm -f "$tmp/kmem.last"
 	# The frees of the last run (RCU, workqueues) are done: kmem steady
 	# over half a second.
 	nt_wait_until 30 eval 'sleep 0.5; settled' || echo "memory did not settle" >&2
+	s1=$SECONDS
 	m0=$(kmem)
 	t0=$(bench_now_ms)
 	ip netns exec "$ns" "$ctl" setconf cfg "$tmp/cfg.conf" || { ip -n "$ns" link del cfg; return 1; }
@@ -101,7 +102,9 @@ run() {
 	m1=$(kmem)
 	ip netns exec "$ns" "$ctl" showconf cfg >"$tmp/show.conf" || { ip -n "$ns" link del cfg; return 1; }
 	t2=$(bench_now_ms)
+	s2=$SECONDS
 	ip -n "$ns" link del cfg
+	echo "$k: settle $((s1 - s0))s, del $((SECONDS - s2))s;" >>"$tmp/steps"
 	n=$(grep -c '^PublicKey' "$tmp/show.conf") || true
 	[ "$n" = "$peers" ] || { echo "showconf gave $n peers, not $peers" >&2; return 1; }
 	n=$(grep '^AllowedIPs' "$tmp/show.conf" | tr ',' '\n' | grep -c /32) || true
@@ -110,12 +113,14 @@ run() {
 		'BEGIN { printf "%.2f %.2f %d\n", a / 1000, b / 1000, m / p }'
 }
 
+nt_diag "setup took $(bench_since 0)"
 declare -A fig
 add() {	# add ROW KIND VALUE
 	fig[$1,$2]=${fig[$1,$2]:+${fig[$1,$2]},}$3
 }
 for r in $(seq 1 "$bench_rounds"); do
 	line="round $r:"
+	t=$SECONDS
 	for k in $(bench_order "$r"); do
 		if v=$(run "$k") && [ -n "$v" ]; then
 			read -r a b c <<<"$v"
@@ -127,7 +132,8 @@ for r in $(seq 1 "$bench_rounds"); do
 			line+=" $k failed;"
 		fi
 	done
-	nt_diag "$line"
+	nt_diag "$line ($(bench_since "$t"); $(tr '\n' ' ' <"$tmp/steps" 2>/dev/null))"
+	rm -f "$tmp/steps"
 done
 
 row() {	# row ID BETTER UNIT LABEL: record the row and check it has every round

@@ -73,9 +73,11 @@ run() {
 	echo "$v $rate"
 }
 
+nt_diag "setup took $(bench_since 0)"
 declare -A fig rates
 for r in $(seq 1 "$bench_rounds"); do
 	line="round $r:"
+	t=$SECONDS
 	for k in $(bench_order "$r"); do
 		if out=$(run "$k"); then
 			read -r v rate <<<"$out"
@@ -86,7 +88,7 @@ for r in $(seq 1 "$bench_rounds"); do
 			line+=" $k failed;"
 		fi
 	done
-	nt_diag "$line"
+	nt_diag "$line ($(bench_since "$t"))"
 done
 for k in noisetun wireguard; do
 	nt_diag "$k: flood rates ${rates[$k]:-none} datagrams/s (target $flood_rate)"

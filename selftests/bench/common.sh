@@ -10,14 +10,15 @@
 # figure); scripts/bench-report.sh takes the medians and their ratio.
 #
 # NT_BENCH_QUICK=1 (make bench QUICK=1) is the short profile: fewer
-# rounds, shorter runs, fewer peers. NT_BENCH_ROUNDS and NT_BENCH_SECONDS
+# rounds, 1-s runs, fewer clients and peers (bench/README.md says where
+# its time goes). NT_BENCH_ROUNDS and NT_BENCH_SECONDS
 # override the rounds and the seconds per throughput run. NT_BENCH_ROWS
 # (make bench ROWS=regex) runs only the workloads whose name matches
 # (bench_wanted), for measuring one lever on a few rows.
 
 if [ "${NT_BENCH_QUICK:-0}" = 1 ]; then
 	bench_rounds=${NT_BENCH_ROUNDS:-3}
-	bench_secs=${NT_BENCH_SECONDS:-2}
+	bench_secs=${NT_BENCH_SECONDS:-1}
 	bench_quick=1
 else
 	bench_rounds=${NT_BENCH_ROUNDS:-5}
@@ -67,6 +68,12 @@ bench_percentile() {
 		END { if (NR == 0) exit 1
 		      r = int(p / 100 * NR); if (r < p / 100 * NR) r++; if (r < 1) r = 1
 		      print v[r] }'
+}
+
+# bench_since T: the seconds since the $SECONDS value T, as "Ns" (for the
+# diagnostics that say where a run's time goes).
+bench_since() {
+	echo "$((SECONDS - $1))s"
 }
 
 # bench_now_ms: milliseconds since the epoch.
