@@ -24,8 +24,9 @@
 #
 # Environment: CI=true (a skip not listed in selftests/expected-skips is a
 # failure), T (extended regex: run only scenarios, unit and host tests
-# whose name matches), NT_EXCLUDE (extended regex: without T, leave out
-# the scenarios whose name matches), SLOW=1 (also the slow parts of scenarios: the
+# whose name matches), NT_EXCLUDE (extended regex: leave out the
+# scenarios whose name matches; make check sets it to the long lane's
+# when T is not given), SLOW=1 (also the slow parts of scenarios: the
 # protocol's minute-long timers), KVER, NOISETUN_VERSION (from the
 # Makefile), NT_VM_TIMEOUT (seconds for the whole VM run, default 3600, or
 # 3600 with SLOW=1), NT_ACCEL (kvm|tcg|auto), NT_INTEROP_PEERS
@@ -133,9 +134,9 @@ matches() {	# matches NAME: NAME passes the T filter
 	# Another Debian kernel's run: the scenarios, and the DKMS build
 	# against its headers.
 	[ -n "$KERNEL" ] && [ ! -e "selftests/netns/$1" ] && [ "$1" != dkms.sh ] && return 1
-	# NT_EXCLUDE (make check: the long lane's scenarios, which make
-	# check-long runs) leaves scenarios out, unless T picks them.
-	if [ -z "$T" ] && [ -n "${NT_EXCLUDE:-}" ] && [ -e "selftests/$NT_SUITE/$1" ] &&
+	# NT_EXCLUDE leaves scenarios out (make check without T: the long
+	# lane's, which make check-long runs).
+	if [ -n "${NT_EXCLUDE:-}" ] && [ -e "selftests/$NT_SUITE/$1" ] &&
 		printf '%s\n' "$1" | grep -q -E -- "$NT_EXCLUDE"; then
 		return 1
 	fi
@@ -421,7 +422,8 @@ scenarios=() boots=() left_out=()
 for f in "selftests/$NT_SUITE"/[0-9]*.sh; do
 	[ -e "$f" ] || continue
 	if ! matches "$(basename "$f")"; then
-		[ -z "$T" ] && [ -n "${NT_EXCLUDE:-}" ] && left_out+=("$(basename "$f" .sh)")
+		{ [ -z "$T" ] || printf '%s\n' "$(basename "$f")" | grep -q -E -- "$T"; } &&
+			left_out+=("$(basename "$f" .sh)")
 		continue
 	fi
 	scenarios+=("$(basename "$f")")
@@ -486,7 +488,7 @@ run_vm() {
 }
 
 [ ${#left_out[@]} -eq 0 ] ||
-	progress "left out, for make check-long: ${left_out[*]}"
+	progress "left out (NT_EXCLUDE): ${left_out[*]}"
 if [ ${#scenarios[@]} -eq 0 ]; then
 	progress "no scenario matches T='$T': not booting the VM"
 else
