@@ -182,12 +182,14 @@ nt_teardown() {
 
 # nt__kill_tree PID: SIGTERM PID and all its descendants (children first
 # are found before the parent dies, so none is orphaned and missed).
+# Succeeds when they are gone already: under set -e, a failing kill inside
+# a function ends the scenario without lib.sh's ERR trap saying where.
 nt__kill_tree() {
 	local c
 	for c in $(pgrep -P "$1" 2>/dev/null); do
 		nt__kill_tree "$c"
 	done
-	kill "$1" 2>/dev/null
+	kill "$1" 2>/dev/null || true
 }
 
 # nt_load_module: `modprobe noisetun` unless it is already loaded.

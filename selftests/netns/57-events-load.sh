@@ -48,8 +48,10 @@ nt_check "ping through nt0" nt_wait_until 20 ip netns exec "$ns1" ping -c 1 -W 1
 printf '[Interface]\n' >"$tmp/empty.conf"
 churn() {
 	while :; do
-		ip netns exec "$ns1" "$probe_bin" gen nt1 500 500 >/dev/null
-		ip netns exec "$ns1" tunctl setconf nt1 "$tmp/empty.conf"
+		ip netns exec "$ns1" "$probe_bin" gen nt1 500 500 >/dev/null 2>>"$tmp/churn.err" ||
+			echo "nlprobe gen failed" >>"$tmp/churn.err"
+		ip netns exec "$ns1" tunctl setconf nt1 "$tmp/empty.conf" 2>>"$tmp/churn.err" ||
+			echo "tunctl setconf failed" >>"$tmp/churn.err"
 	done
 }
 nt_bg churn
@@ -75,22 +77,31 @@ median() {
 for round in 1 2 3; do
 	flow >>"$tmp/none" || echo 0.0 >>"$tmp/none"
 
-	nt_bg bash -c 'exec ip netns exec "$1" tunctl monitor --json >/dev/null' - "$ns1"
+	nt_bg bash -c 'exec ip netns exec "$1" tunctl monitor --json >/dev/null 2>"$2"' - "$ns1" "$tmp/reader-$round.err"
 	reader=$NT_LAST_PID
 	flow >>"$tmp/reading" || echo 0.0 >>"$tmp/reading"
+	# Test that the reading listener kept up and kept running.
+	nt_check "round $round: the reading listener still runs after the flow" kill -0 "$reader" ||
+		nt_diag "round $round: the reading listener said: $(cat "$tmp/reader-$round.err")"
 	nt__kill_tree "$reader"
 
-	nt_bg bash -c 'exec ip netns exec "$1" tunctl monitor --json >"$2"' - "$ns1" "$tmp/stopped-$round.json"
+	nt_bg bash -c 'exec ip netns exec "$1" tunctl monitor --json >"$2" 2>"$2.err"' - "$ns1" "$tmp/stopped-$round.json"
 	stopped=$NT_LAST_PID
 	sleep 0.5
-	kill -STOP "$stopped"
+	kill -STOP "$stopped" || nt_diag "round $round: the listener to stop is gone"
 	flow >>"$tmp/stopped" || echo 0.0 >>"$tmp/stopped"
-	kill -CONT "$stopped"
+	kill -CONT "$stopped" || true
 	# Once it reads again, it finds its buffer overran.
 	nt_wait_until 10 grep -q '"lost"' "$tmp/stopped-$round.json" || true
+	kill -0 "$stopped" ||
+		nt_diag "round $round: the stopped listener ended: $(cat "$tmp/stopped-$round.json.err")"
 	nt__kill_tree "$stopped"
 done
+# Test that the churn went on through every flow (a failed step is
+# written down and the loop goes on).
+nt_check "the peer churn ran to the end" kill -0 "$churn_pid" || true
 nt__kill_tree "$churn_pid"
+[ ! -s "$tmp/churn.err" ] || nt_diag "churn: $(sort "$tmp/churn.err" | uniq -c | head -n 5 | tr '\n' ';')"
 
 none=$(median <"$tmp/none") reading=$(median <"$tmp/reading") stopped=$(median <"$tmp/stopped")
 nt_diag "Mbit/s, 3 rounds each: no listener $(tr '\n' ' ' <"$tmp/none")," \
