@@ -128,7 +128,7 @@ demo: deps
 DEBUG_T ?= ^(10-netlink-errors|10-dump-race|42-gso-receive|50-teardown-traffic|80-packet-fuzz|85-netlink-fuzz|86-fail-nth)\.sh$$
 check-debug: deps
 	@NT_DEBUG_KERNEL=1 T='$(if $(filter 1 y yes,$(FULL)),,$(or $(T),$(DEBUG_T)))' \
-		NT_VM_TIMEOUT=$(or $(NT_VM_TIMEOUT),$(if $(filter 1 y yes,$(FULL) $(SLOW)),14400,4200)) \
+		NT_VM_TIMEOUT=$(or $(NT_VM_TIMEOUT),$(if $(filter 1 y yes,$(FULL) $(SLOW)),14400,5400)) \
 		scripts/check.sh
 
 # make check-kernels: make check on each supported kernel in turn (6.1,
