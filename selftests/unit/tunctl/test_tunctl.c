@@ -1041,6 +1041,22 @@ static void report_bad_confs(const struct bad_conf *bad, size_t n)
 	}
 }
 
+/* DEV as one SET request, parsed back; NULL if either step fails. */
+static struct tunctl_device *through_set(struct tunctl_device *dev)
+{
+	static uint8_t buf[4096];
+	struct nt_uapi_set_cursor cur = { 0 };
+	struct tunctl_device *again = nt_model_device_new();
+
+	snprintf(dev->name, sizeof(dev->name), "nt0");
+	if (!again || nt_uapi_build_set(dev, 0x42, 1, buf, sizeof(buf), &cur) ||
+	    nt_uapi_parse_device((struct nlmsghdr *)buf, again)) {
+		nt_model_device_free(again);
+		return NULL;
+	}
+	return again;
+}
+
 /* ---- UnknownPeerEvents, and a dump's duplicates ---- */
 
 static void test_unknown_peer_events(void)
@@ -1059,10 +1075,8 @@ static void test_unknown_peer_events(void)
 		  "[Interface]\nUnknownPeerEvents = on\nUnknownPeerEvents = off\n",
 		  "tunctl: setconf: t.conf:3: 'UnknownPeerEvents' is given twice in this section (first on line 2)" },
 	};
-	struct nt_uapi_set_cursor cur = { 0 };
 	struct tunctl_device *dev, *again;
-	static uint8_t buf[4096];
-	char *text, *text2;
+	char *text;
 
 	report_bad_confs(bad, sizeof(bad) / sizeof(bad[0]));
 
@@ -1092,18 +1106,11 @@ static void test_unknown_peer_events(void)
 	report(text && strstr(text, "[Interface]\nListenPort = 7\n") &&
 	       strstr(text, "\nUnknownPeerEvents = on\n\n[Peer]\n"),
 	       "showconf writes UnknownPeerEvents = on when on");
-	again = text ? parse_conf(text, false) : NULL;
-	text2 = again ? print_to_string(showconf_fn, again) : NULL;
-	report(text2 && !strcmp(text, text2) && again->unknown_peer_events,
+	report(round_trips(text),
 	       "showconf with UnknownPeerEvents parses back the same");
-	free(text2);
-	nt_model_device_free(again);
 	if (dev) {
-		snprintf(dev->name, sizeof(dev->name), "nt0");
-		again = nt_model_device_new();
-		report(nt_uapi_build_set(dev, 0x42, 1, buf, sizeof(buf), &cur) == 0 &&
-		       !nt_uapi_parse_device((struct nlmsghdr *)buf, again) &&
-		       again->unknown_peer_events &&
+		again = through_set(dev);
+		report(again && again->unknown_peer_events &&
 		       (again->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
 		       "SET request carries UNKNOWN_PEER_EVENTS from the file");
 		nt_model_device_free(again);
@@ -1175,8 +1182,6 @@ static void test_peer_flags(void)
 		"Disabled = TRUE\n"
 		"[Peer]\nPublicKey = " PUB2 "\nDisabled = false\n";
 	struct tunctl_device *dev, *again;
-	struct nt_uapi_set_cursor cur = { 0 };
-	static uint8_t buf[4096];
 	char *text;
 
 	report_bad_confs(bad, sizeof(bad) / sizeof(bad[0]));
@@ -1201,11 +1206,8 @@ static void test_peer_flags(void)
 
 	/* The SET request carries both; the parser reads them back. */
 	if (dev) {
-		snprintf(dev->name, sizeof(dev->name), "nt0");
-		again = nt_model_device_new();
-		report(nt_uapi_build_set(dev, 0x42, 1, buf, sizeof(buf), &cur) == 0 &&
-		       !nt_uapi_parse_device((struct nlmsghdr *)buf, again) &&
-		       again->peers_len == 2 &&
+		again = through_set(dev);
+		report(again && again->peers_len == 2 &&
 		       !strcmp(again->peers[0].description, dev->peers[0].description) &&
 		       again->peers[0].disabled && !again->peers[1].disabled &&
 		       (again->peers[1].flags & TUNCTL_PEER_HAS_DISABLED) &&
