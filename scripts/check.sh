@@ -70,11 +70,12 @@ fi
 # in a VM without the memory debugging options (run-qemu.sh --bench);
 # NT_BENCH_QUICK=1 for the short profile; NT_BENCH_ROWS, NT_BENCH_ROUNDS
 # and NT_BENCH_SECONDS pick workloads and override the profile
-# (selftests/bench/common.sh). Logs in .cache/bench/.
+# (selftests/bench/common.sh); NT_BENCH_PROFILE=1 adds perf profiles
+# (10-throughput.sh). Logs in .cache/bench/.
 : "${NT_SUITE:=netns}"
 : "${NT_SOAK_MINUTES:=30}"
 : "${NT_BENCH_QUICK:=0}"
-: "${NT_BENCH_ROWS:=}" "${NT_BENCH_ROUNDS:=}" "${NT_BENCH_SECONDS:=}"
+: "${NT_BENCH_ROWS:=}" "${NT_BENCH_ROUNDS:=}" "${NT_BENCH_SECONDS:=}" "${NT_BENCH_PROFILE:=0}"
 NT_TIMEOUT_EXTRA=0
 if [ "$NT_SUITE" = soak ]; then
 	NT_TIMEOUT_EXTRA=$((NT_SOAK_MINUTES * 60))
@@ -503,10 +504,11 @@ else
 	      --config "NT_SUITE=$NT_SUITE" --config "NT_SOAK_MINUTES=$NT_SOAK_MINUTES"
 	      --config "NT_TIMEOUT_EXTRA=$NT_TIMEOUT_EXTRA" --config "NT_BENCH_QUICK=$NT_BENCH_QUICK"
 	      --config "NT_BENCH_ROWS=$NT_BENCH_ROWS" --config "NT_BENCH_ROUNDS=$NT_BENCH_ROUNDS"
-	      --config "NT_BENCH_SECONDS=$NT_BENCH_SECONDS"
+	      --config "NT_BENCH_SECONDS=$NT_BENCH_SECONDS" --config "NT_BENCH_PROFILE=$NT_BENCH_PROFILE"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")
 	# The fuzzers' time, when a lane sets it (80-packet-fuzz, 85-netlink-fuzz).
 	[ -n "${NT_FUZZ_SECONDS:-}" ] && args+=(--config "NT_FUZZ_SECONDS=$NT_FUZZ_SECONDS")
+	[ "$NT_BENCH_PROFILE" = 1 ] && args+=(--perf)
 	[ "$have_module" = 1 ] && args+=(--module "$top/noisetun.ko")
 	[ "$have_tunctl" = 1 ] && args+=(--tunctl "$top/tools/tunctl")
 	leaves=$out/initramfs.leaves

@@ -28,7 +28,7 @@ debian-archive-keyring util-linux systemd
 debootstrap dwarves zstd
 dpkg-dev debhelper dh-dkms lintian
 clang libclang-rt-dev
-gnuplot-nox
+gnuplot-nox linux-perf
 "
 
 # Reference peers from other suites, carried by the test VM under their

@@ -140,6 +140,25 @@ for r in $(seq 1 "$bench_rounds"); do
 	done
 done
 
+# With NT_BENCH_PROFILE=1 (make bench PROFILE=1): one more tcp-1 run of
+# each module under perf, sampling the whole VM (cpu-clock: TCG has no
+# hardware counters), and the hottest symbols into the log. Not a figure:
+# the sampling costs both modules alike but slows them.
+if [ "${NT_BENCH_PROFILE:-0}" = 1 ]; then
+	for k in noisetun wireguard; do
+		perf record -q -a -e cpu-clock -F 499 -o "$tmp/perf.data" \
+			-- sleep "$((bench_secs + 1))" 2>"$tmp/perf.err" &
+		pid=$!
+		v=$(tcp "$k" 1) || v=none
+		wait "$pid" || cat "$tmp/perf.err"
+		nt_diag "profile of $k, tcp-1 ($v Mbit/s under perf), hottest symbols:"
+		perf report -q -i "$tmp/perf.data" --stdio --no-children --sort sym,dso \
+			2>/dev/null | head -n 45 | sed 's/^/#   /'
+		perf report -q -i "$tmp/perf.data" --stdio --no-children --sort dso \
+			2>/dev/null | head -n 12 | sed 's/^/#   /'
+	done
+fi
+
 # row ID BETTER UNIT LABEL: record the row and check it has every round.
 row() {
 	bench_wanted "${1%-p[0-9]*}" || return 0

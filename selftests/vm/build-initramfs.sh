@@ -18,6 +18,7 @@
 #            [--modroot DIR]   (modules from DIR/lib/modules/KVER, e.g. the
 #                               debug kernel's modules_install directory,
 #                               instead of /lib/modules/KVER)
+#            [--perf]          (also perf, for make bench PROFILE=1)
 #            [--small]         (the small-memory VM's image: bash, ip,
 #                               tunctl, a few coreutils and busybox; only
 #                               noisetun's modules and veth; no reference
@@ -35,7 +36,7 @@ set -euo pipefail
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver='' out='' module='' tunctl='' modroot='' small=0
+kver='' out='' module='' tunctl='' modroot='' small=0 perf=0
 config=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -46,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--config) config+=("$2"); shift 2 ;;
 	--modroot) modroot=$2; shift 2 ;;
 	--small) small=1; shift ;;
+	--perf) perf=1; shift ;;
 	*) echo "build-initramfs: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -119,6 +121,7 @@ link_bin gawk awk
 link_bin bash sh
 link_bin kmod modprobe insmod rmmod lsmod modinfo depmod
 [ -n "$tunctl" ] && copy_bin tunctl "$tunctl"
+[ "$perf" = 1 ] && copy_bin perf
 # The rest: the whole image only.
 if [ "$small" = 0 ]; then
 	for b in ss tc bridge wg wg-quick wireguard-go iperf3 dd od base64 comm \
