@@ -191,8 +191,8 @@ int nt_allowedips_insert(struct nt_allowedips *table, u16 family,
  * Never allocates, never fails.
  */
 void nt_allowedips_remove(struct nt_allowedips *table, u16 family,
-			  const void *ip, u8 cidr, struct nt_peer *peer,
-			  struct mutex *lock);
+			  const void *ip, u8 cidr,
+			  struct nt_peer *peer, struct mutex *lock);
 
 /**
  * nt_allowedips_remove_by_peer() - remove every range of a peer
