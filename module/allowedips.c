@@ -569,8 +569,8 @@ int nt_allowedips_insert(struct nt_allowedips *table, u16 family,
 }
 
 void nt_allowedips_remove(struct nt_allowedips *table, u16 family,
-			  const void *ip, u8 cidr,
-			  struct nt_peer *peer, struct mutex *lock)
+			  const void *ip, u8 cidr, struct nt_peer *peer,
+			  struct mutex *lock)
 {
 	struct nt_allowedips_node __rcu **root;
 	u64 key[2];
