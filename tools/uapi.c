@@ -626,11 +626,11 @@ full:
 /* ---- parsing GET_DEVICE replies ---- */
 
 /*
- * What the callbacks of one message share. The parse_*() functions below
- * each read one thing: those given a destination return 0 or -errno;
- * those that are libmnl callbacks (given void *data) return MNL_CB_OK or
- * MNL_CB_ERROR, which stops the walk. The first error recorded in err, or
- * -EINVAL where none was, is what nt_uapi_parse_device() returns.
+ * What the callbacks of one message share. The functions below that are
+ * libmnl callbacks (given void *data) return MNL_CB_OK or MNL_CB_ERROR,
+ * which stops the walk; the readers above return as they say. The first
+ * error recorded in err, or -EINVAL where none was, is what
+ * nt_uapi_parse_device() returns.
  */
 struct parse_ctx {
 	struct tunctl_device *dev;
