@@ -319,6 +319,9 @@ struct attr_rule {
 	RULE(struct tunctl_peer, member, reader, flag)
 #define DEVICE(member, reader, flag) \
 	RULE(struct tunctl_device, member, reader, flag)
+/* The statistics' counters, read back only and flagged together. */
+#define PEER_STAT(member) PEER(member, parse_u64, TUNCTL_PEER_HAS_STATS)
+#define DEVICE_STAT(member) DEVICE(member, parse_u64, TUNCTL_DEVICE_HAS_STATS)
 
 /* The callbacks of the nests of nests, below with the reply's parser. */
 static int parse_allowedip(const struct nlattr *attr, void *data);
@@ -353,44 +356,36 @@ static const struct attr_rule peer_rules[NOISETUN_A_PEER_MAX + 1] = {
 	/* statistics */
 	[NOISETUN_A_PEER_LAST_RX_TIME] = {
 		.read = parse_last_rx, .given = TUNCTL_PEER_HAS_STATS },
-	[NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS] =
-		PEER(last_handshake_rtt_ns, parse_u64, TUNCTL_PEER_HAS_STATS),
-	[NOISETUN_A_PEER_HANDSHAKES_COMPLETED] =
-		PEER(handshakes_completed, parse_u64, TUNCTL_PEER_HAS_STATS),
-	[NOISETUN_A_PEER_HANDSHAKES_FAILED] =
-		PEER(handshakes_failed, parse_u64, TUNCTL_PEER_HAS_STATS),
-	[NOISETUN_A_PEER_COOKIES_RECEIVED] =
-		PEER(cookies_received, parse_u64, TUNCTL_PEER_HAS_STATS),
+	[NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS] = PEER_STAT(last_handshake_rtt_ns),
+	[NOISETUN_A_PEER_HANDSHAKES_COMPLETED] = PEER_STAT(handshakes_completed),
+	[NOISETUN_A_PEER_HANDSHAKES_FAILED] = PEER_STAT(handshakes_failed),
+	[NOISETUN_A_PEER_COOKIES_RECEIVED] = PEER_STAT(cookies_received),
 };
 
 static const struct attr_rule device_rules[NOISETUN_A_DEVICE_MAX + 1] = {
 	[NOISETUN_A_DEVICE_IFINDEX] = DEVICE(ifindex, parse_u32, 0),
 	[NOISETUN_A_DEVICE_IFNAME] = DEVICE(name, parse_ifname, 0),
-	[NOISETUN_A_DEVICE_PRIVATE_KEY] =
-		DEVICE(private_key, parse_key, TUNCTL_DEVICE_HAS_PRIVATE_KEY),
 	[NOISETUN_A_DEVICE_PUBLIC_KEY] =
 		DEVICE(public_key, parse_key, TUNCTL_DEVICE_HAS_PUBLIC_KEY),
+	[NOISETUN_A_DEVICE_PEERS] = { .each = parse_peer },
+	/* what a SET may set, as put_device() puts them */
+	[NOISETUN_A_DEVICE_PRIVATE_KEY] =
+		DEVICE(private_key, parse_key, TUNCTL_DEVICE_HAS_PRIVATE_KEY),
 	[NOISETUN_A_DEVICE_FLAGS] = DEVICE(flags, parse_device_flags, 0),
 	[NOISETUN_A_DEVICE_LISTEN_PORT] =
 		DEVICE(listen_port, parse_u16, TUNCTL_DEVICE_HAS_LISTEN_PORT),
 	[NOISETUN_A_DEVICE_FWMARK] =
 		DEVICE(fwmark, parse_u32, TUNCTL_DEVICE_HAS_FWMARK),
-	[NOISETUN_A_DEVICE_PEERS] = { .each = parse_peer },
+	[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] =
+		DEVICE(unknown_peer_events, parse_bool, TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
+	/* statistics */
 	[NOISETUN_A_DEVICE_DROPS] =
 		DEVICE(drops, parse_drops, TUNCTL_DEVICE_HAS_DROPS),
-	/* statistics */
-	[NOISETUN_A_DEVICE_COOKIES_SENT] =
-		DEVICE(cookies_sent, parse_u64, TUNCTL_DEVICE_HAS_STATS),
-	[NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED] =
-		DEVICE(handshakes_answered, parse_u64, TUNCTL_DEVICE_HAS_STATS),
-	[NOISETUN_A_DEVICE_UNDER_LOAD_NS] =
-		DEVICE(under_load_ns, parse_u64, TUNCTL_DEVICE_HAS_STATS),
+	[NOISETUN_A_DEVICE_COOKIES_SENT] = DEVICE_STAT(cookies_sent),
+	[NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED] = DEVICE_STAT(handshakes_answered),
+	[NOISETUN_A_DEVICE_UNDER_LOAD_NS] = DEVICE_STAT(under_load_ns),
 	[NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN] =
 		DEVICE(handshake_queue_len, parse_u32, TUNCTL_DEVICE_HAS_STATS),
-	/* unknown-peer events */
-	[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] =
-		DEVICE(unknown_peer_events, parse_bool,
-		       TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
 };
 
 /*
@@ -648,14 +643,14 @@ static int fail(struct parse_ctx *ctx, int err)
 struct allowedip_parse {
 	struct tunctl_allowedip aip;
 	uint16_t addr_len;
-	bool has_family;
-	bool has_cidr;
+	uint32_t given;		/* 1U << the type of each attribute read */
 };
 
-static int parse_allowedip_addr(const struct nlattr *attr,
-				struct allowedip_parse *ap)
+/* NOISETUN_A_ALLOWEDIP_IPADDR into @dst, the struct allowedip_parse. */
+static int parse_allowedip_addr(const struct nlattr *attr, void *dst)
 {
 	uint16_t len = mnl_attr_get_payload_len(attr);
+	struct allowedip_parse *ap = dst;
 
 	if (len != 4 && len != 16)
 		return -EINVAL;
@@ -664,50 +659,50 @@ static int parse_allowedip_addr(const struct nlattr *attr,
 	return 0;
 }
 
-static int parse_allowedip_flags(const struct nlattr *attr,
-				 struct tunctl_allowedip *aip)
+/* NOISETUN_A_ALLOWEDIP_FLAGS into @dst, the range's remove flag. */
+static int parse_allowedip_flags(const struct nlattr *attr, void *dst)
 {
 	uint32_t flags;
 
 	if (parse_u32(attr, &flags))
 		return -EINVAL;
-	aip->remove = flags & NOISETUN_ALLOWEDIP_F_REMOVE_ME;
+	*(bool *)dst = flags & NOISETUN_ALLOWEDIP_F_REMOVE_ME;
 	return 0;
 }
+
+/* As an event's (below), each attribute records its presence by its type. */
+#define ALLOWEDIP(type, member, reader)					\
+	[type] = RULE(struct allowedip_parse, member, reader, 1U << (type))
+
+static const struct attr_rule allowedip_rules[NOISETUN_A_ALLOWEDIP_MAX + 1] = {
+	ALLOWEDIP(NOISETUN_A_ALLOWEDIP_FAMILY, aip.family, parse_u16),
+	[NOISETUN_A_ALLOWEDIP_IPADDR] = {
+		.read = parse_allowedip_addr,
+		.given = 1U << NOISETUN_A_ALLOWEDIP_IPADDR },
+	ALLOWEDIP(NOISETUN_A_ALLOWEDIP_CIDR_MASK, aip.cidr, parse_u8),
+	ALLOWEDIP(NOISETUN_A_ALLOWEDIP_FLAGS, aip.remove,
+		  parse_allowedip_flags),
+};
 
 /* One attribute of an allowed-IP nest, into @data, a struct allowedip_parse. */
 static int parse_allowedip_attr(const struct nlattr *attr, void *data)
 {
 	struct allowedip_parse *ap = data;
-	int err = 0;
 
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_ALLOWEDIP_FAMILY:
-		err = parse_u16(attr, &ap->aip.family);
-		if (!err)
-			ap->has_family = true;
-		break;
-	case NOISETUN_A_ALLOWEDIP_IPADDR:
-		err = parse_allowedip_addr(attr, ap);
-		break;
-	case NOISETUN_A_ALLOWEDIP_CIDR_MASK:
-		err = parse_u8(attr, &ap->aip.cidr);
-		if (!err)
-			ap->has_cidr = true;
-		break;
-	case NOISETUN_A_ALLOWEDIP_FLAGS:
-		err = parse_allowedip_flags(attr, &ap->aip);
-		break;
-	}
-	return err ? MNL_CB_ERROR : MNL_CB_OK;
+	if (read_by_rule(attr, allowedip_rules, NOISETUN_A_ALLOWEDIP_MAX, ap,
+			 &ap->given, NULL))
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
 }
 
 /* Whether a parsed allowed IP is complete and its prefix fits its family. */
 static bool is_valid_allowedip(const struct allowedip_parse *ap)
 {
+	const uint32_t want = 1U << NOISETUN_A_ALLOWEDIP_FAMILY |
+			      1U << NOISETUN_A_ALLOWEDIP_CIDR_MASK;
 	const struct tunctl_allowedip *aip = &ap->aip;
 
-	if (!ap->has_family || !ap->has_cidr)
+	if ((ap->given & want) != want)
 		return false;
 	if (aip->family == AF_INET)
 		return ap->addr_len == 4 && aip->cidr <= 32;
