@@ -57,6 +57,17 @@ static void mix_ephemeral(struct nt_noise_core_handshake *hs,
 		       NT_CRYPTO_PUBLIC_KEY_LEN);
 }
 
+/* Token e, written: our ephemeral's public key into @dst and the state. */
+static bool __must_check write_ephemeral(struct nt_noise_core_handshake *hs,
+					 u8 dst[NT_CRYPTO_PUBLIC_KEY_LEN],
+					 const u8 private_key[NT_CRYPTO_PRIVATE_KEY_LEN])
+{
+	if (!nt_crypto_pubkey_derive(dst, private_key))
+		return false;
+	mix_ephemeral(hs, dst);
+	return true;
+}
+
 /* Tokens es, ss, ee, se: C = KDF1(C, DH) or, with @key, (C, key) = KDF2. */
 static bool __must_check mix_dh(struct nt_noise_core_handshake *hs, u8 *key,
 				const u8 private_key[NT_CRYPTO_PRIVATE_KEY_LEN],
@@ -126,16 +137,36 @@ static bool __must_check open_and_hash(struct nt_noise_core_handshake *hs,
 }
 
 /*
- * Each message step below works on @next, a copy of the state, and copies
- * it back only on success; @next and the keys on the stack are wiped on
+ * Each message step below works on a struct step: @next, a copy of the
+ * state, and @key, the key of the moment. step_begin() makes the copy
+ * when the state is the one the step starts from; step_end() copies it
+ * back in the state the step reaches only on success, and wipes both on
  * every path.
  */
-static void commit_state(struct nt_noise_core_handshake *hs,
-			 struct nt_noise_core_handshake *next,
-			 enum nt_noise_core_state state)
+struct step {
+	struct nt_noise_core_handshake next;
+	u8 key[NT_CRYPTO_KEY_LEN];
+};
+
+static bool step_begin(struct step *st,
+		       const struct nt_noise_core_handshake *hs,
+		       enum nt_noise_core_state from)
 {
-	next->state = state;
-	memcpy(hs, next, sizeof(*hs));
+	if (hs->state != from)
+		return false;
+	memcpy(&st->next, hs, sizeof(st->next));
+	return true;
+}
+
+static bool step_end(struct step *st, struct nt_noise_core_handshake *hs,
+		     enum nt_noise_core_state to, bool ok)
+{
+	if (ok) {
+		st->next.state = to;
+		memcpy(hs, &st->next, sizeof(*hs));
+	}
+	memzero_explicit(st, sizeof(*st));
+	return ok;
 }
 
 bool nt_noise_core_initiation_create(struct nt_noise_core_handshake *hs,
@@ -148,40 +179,35 @@ bool nt_noise_core_initiation_create(struct nt_noise_core_handshake *hs,
 	u8 *sealed_static = dst + NT_CRYPTO_PUBLIC_KEY_LEN;
 	u8 *sealed_payload = sealed_static +
 			     NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN);
-	struct nt_noise_core_handshake next;
-	u8 key[NT_CRYPTO_KEY_LEN];
+	struct step st;
 	bool ok = false;
 
-	if (hs->state != NT_NOISE_CORE_INITIALIZED)
+	if (!step_begin(&st, hs, NT_NOISE_CORE_INITIALIZED))
 		return false;
-	memcpy(&next, hs, sizeof(next));
 
 	/* e */
-	if (!nt_crypto_pubkey_derive(dst, ephemeral_private))
+	if (!write_ephemeral(&st.next, dst, ephemeral_private))
 		goto out;
-	mix_ephemeral(&next, dst);
 	/* es, then s */
-	if (!mix_dh(&next, key, ephemeral_private, next.responder_static))
+	if (!mix_dh(&st.next, st.key, ephemeral_private,
+		    st.next.responder_static))
 		goto out;
-	seal_and_hash(&next, sealed_static, local->public_key,
-		      NT_CRYPTO_PUBLIC_KEY_LEN, key);
+	seal_and_hash(&st.next, sealed_static, local->public_key,
+		      NT_CRYPTO_PUBLIC_KEY_LEN, st.key);
 	/* ss, then the payload */
-	if (static_static ? !mix_static_static(&next, key, static_static) :
-			    !mix_dh(&next, key, local->private_key,
-				    next.responder_static))
+	if (static_static ? !mix_static_static(&st.next, st.key, static_static) :
+			    !mix_dh(&st.next, st.key, local->private_key,
+				    st.next.responder_static))
 		goto out;
-	seal_and_hash(&next, sealed_payload, payload, payload_len, key);
+	seal_and_hash(&st.next, sealed_payload, payload, payload_len, st.key);
 
-	memcpy(next.ephemeral_private, ephemeral_private,
+	memcpy(st.next.ephemeral_private, ephemeral_private,
 	       NT_CRYPTO_PRIVATE_KEY_LEN);
-	memcpy(next.initiator_static, local->public_key,
+	memcpy(st.next.initiator_static, local->public_key,
 	       NT_CRYPTO_PUBLIC_KEY_LEN);
-	commit_state(hs, &next, NT_NOISE_CORE_INITIATION_CREATED);
 	ok = true;
 out:
-	memzero_explicit(&next, sizeof(next));
-	memzero_explicit(key, sizeof(key));
-	return ok;
+	return step_end(&st, hs, NT_NOISE_CORE_INITIATION_CREATED, ok);
 }
 
 bool nt_noise_core_initiation_open_static(struct nt_noise_core_handshake *hs,
@@ -190,31 +216,22 @@ bool nt_noise_core_initiation_open_static(struct nt_noise_core_handshake *hs,
 {
 	const u8 *ephemeral = src;
 	const u8 *sealed_static = src + NT_CRYPTO_PUBLIC_KEY_LEN;
-	struct nt_noise_core_handshake next;
-	u8 key[NT_CRYPTO_KEY_LEN];
-	bool ok = false;
+	struct step st;
+	bool ok;
 
-	if (hs->state != NT_NOISE_CORE_INITIALIZED ||
-	    src_len < NT_NOISE_CORE_INITIATION_LEN(0))
+	if (src_len < NT_NOISE_CORE_INITIATION_LEN(0) ||
+	    !step_begin(&st, hs, NT_NOISE_CORE_INITIALIZED))
 		return false;
-	memcpy(&next, hs, sizeof(next));
 
 	/* e */
-	mix_ephemeral(&next, ephemeral);
-	memcpy(next.initiator_ephemeral, ephemeral, NT_CRYPTO_PUBLIC_KEY_LEN);
+	mix_ephemeral(&st.next, ephemeral);
+	memcpy(st.next.initiator_ephemeral, ephemeral, NT_CRYPTO_PUBLIC_KEY_LEN);
 	/* es, then s */
-	if (!mix_dh(&next, key, local->private_key, ephemeral))
-		goto out;
-	if (!open_and_hash(&next, next.initiator_static, sealed_static,
-			   NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN), key))
-		goto out;
-
-	commit_state(hs, &next, NT_NOISE_CORE_INITIATION_STATIC_OPENED);
-	ok = true;
-out:
-	memzero_explicit(&next, sizeof(next));
-	memzero_explicit(key, sizeof(key));
-	return ok;
+	ok = mix_dh(&st.next, st.key, local->private_key, ephemeral) &&
+	     open_and_hash(&st.next, st.next.initiator_static, sealed_static,
+			   NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN),
+			   st.key);
+	return step_end(&st, hs, NT_NOISE_CORE_INITIATION_STATIC_OPENED, ok);
 }
 
 bool nt_noise_core_initiation_open_payload(struct nt_noise_core_handshake *hs,
@@ -224,28 +241,18 @@ bool nt_noise_core_initiation_open_payload(struct nt_noise_core_handshake *hs,
 {
 	const size_t payload_offset = NT_CRYPTO_PUBLIC_KEY_LEN +
 				      NT_CRYPTO_SEALED_LEN(NT_CRYPTO_PUBLIC_KEY_LEN);
-	struct nt_noise_core_handshake next;
-	u8 key[NT_CRYPTO_KEY_LEN];
-	bool ok = false;
+	struct step st;
+	bool ok;
 
-	if (hs->state != NT_NOISE_CORE_INITIATION_STATIC_OPENED ||
-	    src_len < NT_NOISE_CORE_INITIATION_LEN(0))
+	if (src_len < NT_NOISE_CORE_INITIATION_LEN(0) ||
+	    !step_begin(&st, hs, NT_NOISE_CORE_INITIATION_STATIC_OPENED))
 		return false;
-	memcpy(&next, hs, sizeof(next));
 
 	/* ss, then the payload */
-	if (!mix_static_static(&next, key, static_static))
-		goto out;
-	if (!open_and_hash(&next, payload, src + payload_offset,
-			   src_len - payload_offset, key))
-		goto out;
-
-	commit_state(hs, &next, NT_NOISE_CORE_INITIATION_CONSUMED);
-	ok = true;
-out:
-	memzero_explicit(&next, sizeof(next));
-	memzero_explicit(key, sizeof(key));
-	return ok;
+	ok = mix_static_static(&st.next, st.key, static_static) &&
+	     open_and_hash(&st.next, payload, src + payload_offset,
+			   src_len - payload_offset, st.key);
+	return step_end(&st, hs, NT_NOISE_CORE_INITIATION_CONSUMED, ok);
 }
 
 bool nt_noise_core_initiation_consume(struct nt_noise_core_handshake *hs,
@@ -275,31 +282,24 @@ bool nt_noise_core_response_create(struct nt_noise_core_handshake *hs,
 				   const u8 *payload, size_t payload_len,
 				   u8 *dst)
 {
-	struct nt_noise_core_handshake next;
-	u8 key[NT_CRYPTO_KEY_LEN];
-	bool ok = false;
+	struct step st;
+	bool ok;
 
-	if (hs->state != NT_NOISE_CORE_INITIATION_CONSUMED)
+	if (!step_begin(&st, hs, NT_NOISE_CORE_INITIATION_CONSUMED))
 		return false;
-	memcpy(&next, hs, sizeof(next));
 
 	/* e, ee, se, psk, then the payload */
-	if (!nt_crypto_pubkey_derive(dst, ephemeral_private))
-		goto out;
-	mix_ephemeral(&next, dst);
-	if (!mix_dh(&next, NULL, ephemeral_private, next.initiator_ephemeral) ||
-	    !mix_dh(&next, NULL, ephemeral_private, next.initiator_static))
-		goto out;
-	mix_psk(&next, key, psk);
-	seal_and_hash(&next, dst + NT_CRYPTO_PUBLIC_KEY_LEN, payload,
-		      payload_len, key);
-
-	commit_state(hs, &next, NT_NOISE_CORE_RESPONSE_CREATED);
-	ok = true;
-out:
-	memzero_explicit(&next, sizeof(next));
-	memzero_explicit(key, sizeof(key));
-	return ok;
+	ok = write_ephemeral(&st.next, dst, ephemeral_private) &&
+	     mix_dh(&st.next, NULL, ephemeral_private,
+		    st.next.initiator_ephemeral) &&
+	     mix_dh(&st.next, NULL, ephemeral_private,
+		    st.next.initiator_static);
+	if (ok) {
+		mix_psk(&st.next, st.key, psk);
+		seal_and_hash(&st.next, dst + NT_CRYPTO_PUBLIC_KEY_LEN, payload,
+			      payload_len, st.key);
+	}
+	return step_end(&st, hs, NT_NOISE_CORE_RESPONSE_CREATED, ok);
 }
 
 bool nt_noise_core_response_consume(struct nt_noise_core_handshake *hs,
@@ -308,33 +308,28 @@ bool nt_noise_core_response_consume(struct nt_noise_core_handshake *hs,
 				    const u8 *src, size_t src_len, u8 *payload)
 {
 	const u8 *ephemeral = src;
-	struct nt_noise_core_handshake next;
-	u8 key[NT_CRYPTO_KEY_LEN];
+	struct step st;
 	bool ok = false;
 
-	if (hs->state != NT_NOISE_CORE_INITIATION_CREATED ||
-	    src_len < NT_NOISE_CORE_RESPONSE_LEN(0))
+	if (src_len < NT_NOISE_CORE_RESPONSE_LEN(0) ||
+	    !step_begin(&st, hs, NT_NOISE_CORE_INITIATION_CREATED))
 		return false;
-	memcpy(&next, hs, sizeof(next));
 
 	/* e, ee, se, psk, then the payload */
-	mix_ephemeral(&next, ephemeral);
-	if (!mix_dh(&next, NULL, next.ephemeral_private, ephemeral) ||
-	    !mix_dh(&next, NULL, local->private_key, ephemeral))
+	mix_ephemeral(&st.next, ephemeral);
+	if (!mix_dh(&st.next, NULL, st.next.ephemeral_private, ephemeral) ||
+	    !mix_dh(&st.next, NULL, local->private_key, ephemeral))
 		goto out;
-	mix_psk(&next, key, psk);
-	if (!open_and_hash(&next, payload, src + NT_CRYPTO_PUBLIC_KEY_LEN,
-			   src_len - NT_CRYPTO_PUBLIC_KEY_LEN, key))
+	mix_psk(&st.next, st.key, psk);
+	if (!open_and_hash(&st.next, payload, src + NT_CRYPTO_PUBLIC_KEY_LEN,
+			   src_len - NT_CRYPTO_PUBLIC_KEY_LEN, st.key))
 		goto out;
 
 	/* The ephemeral has done its work: forward secrecy starts here. */
-	memzero_explicit(next.ephemeral_private, NT_CRYPTO_PRIVATE_KEY_LEN);
-	commit_state(hs, &next, NT_NOISE_CORE_RESPONSE_CONSUMED);
+	memzero_explicit(st.next.ephemeral_private, NT_CRYPTO_PRIVATE_KEY_LEN);
 	ok = true;
 out:
-	memzero_explicit(&next, sizeof(next));
-	memzero_explicit(key, sizeof(key));
-	return ok;
+	return step_end(&st, hs, NT_NOISE_CORE_RESPONSE_CONSUMED, ok);
 }
 
 bool nt_noise_core_split(struct nt_noise_core_handshake *hs,

@@ -525,62 +525,61 @@ void nt_allowedips_pool_drain(struct nt_allowedips_pool *pool)
 	pool->count = 0;
 }
 
-int nt_allowedips_insert_v4(struct nt_allowedips *table,
-			    const struct in_addr *ip, u8 cidr,
-			    struct nt_peer *peer,
-			    struct nt_allowedips_pool *pool, struct mutex *lock)
+/*
+ * The trie of @family, with the size of its addresses in *@bits and @ip
+ * as its key in @key, masked to @cidr bits; NULL for another family or a
+ * @cidr beyond *@bits.
+ */
+static struct nt_allowedips_node __rcu **
+family_range(struct nt_allowedips *table, u16 family, const void *ip,
+	     u8 cidr, u64 key[2], u8 *bits)
 {
+	struct nt_allowedips_node __rcu **root;
+
+	if (family == AF_INET) {
+		key_from_v4(key, ip);
+		*bits = 32;
+		root = &table->root4;
+	} else if (family == AF_INET6) {
+		key_from_v6(key, ip);
+		*bits = 128;
+		root = &table->root6;
+	} else {
+		return NULL;
+	}
+	if (cidr > *bits)
+		return NULL;
+	key_mask(key, cidr);
+	return root;
+}
+
+int nt_allowedips_insert(struct nt_allowedips *table, u16 family,
+			 const void *ip, u8 cidr, struct nt_peer *peer,
+			 struct nt_allowedips_pool *pool, struct mutex *lock)
+{
+	struct nt_allowedips_node __rcu **root;
 	u64 key[2];
+	u8 bits;
 
 	lockdep_assert_held(lock);
-	if (unlikely(cidr > 32 || !peer))
+	root = family_range(table, family, ip, cidr, key, &bits);
+	if (unlikely(!root || !peer))
 		return -EINVAL;
-	key_from_v4(key, ip);
-	key_mask(key, cidr);
-	return add_node(table, &table->root4, 32, key, cidr, peer, pool, lock);
+	return add_node(table, root, bits, key, cidr, peer, pool, lock);
 }
 
-int nt_allowedips_insert_v6(struct nt_allowedips *table,
-			    const struct in6_addr *ip, u8 cidr,
-			    struct nt_peer *peer,
-			    struct nt_allowedips_pool *pool, struct mutex *lock)
+void nt_allowedips_remove(struct nt_allowedips *table, u16 family,
+			  const void *ip, u8 cidr, struct nt_peer *peer,
+			  struct mutex *lock)
 {
+	struct nt_allowedips_node __rcu **root;
 	u64 key[2];
+	u8 bits;
 
 	lockdep_assert_held(lock);
-	if (unlikely(cidr > 128 || !peer))
-		return -EINVAL;
-	key_from_v6(key, ip);
-	key_mask(key, cidr);
-	return add_node(table, &table->root6, 128, key, cidr, peer, pool, lock);
-}
-
-void nt_allowedips_remove_v4(struct nt_allowedips *table,
-			     const struct in_addr *ip, u8 cidr,
-			     struct nt_peer *peer, struct mutex *lock)
-{
-	u64 key[2];
-
-	lockdep_assert_held(lock);
-	if (cidr > 32)
-		return;
-	key_from_v4(key, ip);
-	key_mask(key, cidr);
-	remove_exact(table, &table->root4, key, cidr, peer, lock);
-}
-
-void nt_allowedips_remove_v6(struct nt_allowedips *table,
-			     const struct in6_addr *ip, u8 cidr,
-			     struct nt_peer *peer, struct mutex *lock)
-{
-	u64 key[2];
-
-	lockdep_assert_held(lock);
-	if (cidr > 128)
-		return;
-	key_from_v6(key, ip);
-	key_mask(key, cidr);
-	remove_exact(table, &table->root6, key, cidr, peer, lock);
+	root = family_range(table, family, ip, cidr, key, &bits);
+	if (root)
+		remove_exact(table, root, key, cidr, peer, lock);
 }
 
 void nt_allowedips_remove_by_peer(struct nt_allowedips *table,

@@ -155,10 +155,12 @@ int nt_allowedips_pool_fill(struct nt_allowedips_pool *pool,
 void nt_allowedips_pool_drain(struct nt_allowedips_pool *pool);
 
 /**
- * nt_allowedips_insert_v4() - give an IPv4 range to a peer
+ * nt_allowedips_insert() - give an IPv4 or IPv6 range to a peer
  * @table: the table
- * @ip: the address, network byte order; bits past @cidr are ignored
- * @cidr: the prefix length, at most 32
+ * @family: AF_INET or AF_INET6
+ * @ip: the address, a struct in_addr or in6_addr by @family, network byte
+ *	order; bits past @cidr are ignored
+ * @cidr: the prefix length, at most 32 or 128 by @family
  * @peer: the new owner of the range, not NULL
  * @pool: where to take new nodes from, or NULL to allocate them
  * @lock: the device's device_update_lock, held by the caller
@@ -168,59 +170,29 @@ void nt_allowedips_pool_drain(struct nt_allowedips_pool *pool);
  * On failure nothing has changed.
  *
  * Return: 0; -ENOMEM, impossible when @pool was filled for this insertion;
- * -EINVAL for a bad @cidr or a NULL @peer.
+ * -EINVAL for another @family, a bad @cidr or a NULL @peer.
  */
-int nt_allowedips_insert_v4(struct nt_allowedips *table,
-			    const struct in_addr *ip, u8 cidr,
-			    struct nt_peer *peer,
-			    struct nt_allowedips_pool *pool, struct mutex *lock);
+int nt_allowedips_insert(struct nt_allowedips *table, u16 family,
+			 const void *ip, u8 cidr, struct nt_peer *peer,
+			 struct nt_allowedips_pool *pool, struct mutex *lock);
 
 /**
- * nt_allowedips_insert_v6() - give an IPv6 range to a peer
+ * nt_allowedips_remove() - take an IPv4 or IPv6 range away from a peer
  * @table: the table
- * @ip: the address, network byte order; bits past @cidr are ignored
- * @cidr: the prefix length, at most 128
- * @peer: the new owner of the range, not NULL
- * @pool: where to take new nodes from, or NULL to allocate them
- * @lock: the device's device_update_lock, held by the caller
- *
- * As nt_allowedips_insert_v4().
- *
- * Return: 0, -ENOMEM or -EINVAL.
- */
-int nt_allowedips_insert_v6(struct nt_allowedips *table,
-			    const struct in6_addr *ip, u8 cidr,
-			    struct nt_peer *peer,
-			    struct nt_allowedips_pool *pool, struct mutex *lock);
-
-/**
- * nt_allowedips_remove_v4() - take an IPv4 range away from a peer
- * @table: the table
- * @ip: the address, network byte order; bits past @cidr are ignored
- * @cidr: the prefix length; a value above 32 matches nothing
+ * @family: AF_INET or AF_INET6; another family matches nothing
+ * @ip: the address, as for nt_allowedips_insert(); bits past @cidr are
+ *	ignored
+ * @cidr: the prefix length; a value above 32 or 128 by @family matches
+ *	nothing
  * @peer: the peer expected to own the range
  * @lock: the device's device_update_lock, held by the caller
  *
  * Removes the exact range if @peer owns it, and does nothing otherwise.
  * Never allocates, never fails.
  */
-void nt_allowedips_remove_v4(struct nt_allowedips *table,
-			     const struct in_addr *ip, u8 cidr,
-			     struct nt_peer *peer, struct mutex *lock);
-
-/**
- * nt_allowedips_remove_v6() - take an IPv6 range away from a peer
- * @table: the table
- * @ip: the address, network byte order; bits past @cidr are ignored
- * @cidr: the prefix length; a value above 128 matches nothing
- * @peer: the peer expected to own the range
- * @lock: the device's device_update_lock, held by the caller
- *
- * As nt_allowedips_remove_v4().
- */
-void nt_allowedips_remove_v6(struct nt_allowedips *table,
-			     const struct in6_addr *ip, u8 cidr,
-			     struct nt_peer *peer, struct mutex *lock);
+void nt_allowedips_remove(struct nt_allowedips *table, u16 family,
+			  const void *ip, u8 cidr,
+			  struct nt_peer *peer, struct mutex *lock);
 
 /**
  * nt_allowedips_remove_by_peer() - remove every range of a peer

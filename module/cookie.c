@@ -92,6 +92,19 @@ static size_t macs_offset(size_t len)
 	return 0;
 }
 
+/*
+ * The MACs of the handshake message in @skb, which starts at its data;
+ * NULL if the message has none or is not linear.
+ */
+static const struct message_macs *skb_macs(const struct sk_buff *skb)
+{
+	size_t offset = macs_offset(skb->len);
+
+	if (unlikely(!offset || skb_headlen(skb) < skb->len))
+		return NULL;
+	return (const struct message_macs *)(skb->data + offset);
+}
+
 static void derive_key(u8 key[NOISE_SYMMETRIC_KEY_LEN], const char *label,
 		       const u8 public_key[NOISE_PUBLIC_KEY_LEN])
 {
@@ -110,14 +123,20 @@ void nt_cookie_checker_init(struct nt_cookie_checker *checker,
 				      2ULL * COOKIE_SECRET_MAX_AGE * NSEC_PER_SEC;
 }
 
-void nt_cookie_checker_uninit(struct nt_cookie_checker *checker)
+/* Forget the keys derived from the device's public key. */
+static void checker_wipe_device_keys(struct nt_cookie_checker *checker)
 {
-	memzero_explicit(checker->secret, sizeof(checker->secret));
 	memzero_explicit(checker->message_mac1_key,
 			 sizeof(checker->message_mac1_key));
 	memzero_explicit(checker->cookie_encryption_key,
 			 sizeof(checker->cookie_encryption_key));
 	checker->has_keys = false;
+}
+
+void nt_cookie_checker_uninit(struct nt_cookie_checker *checker)
+{
+	memzero_explicit(checker->secret, sizeof(checker->secret));
+	checker_wipe_device_keys(checker);
 }
 
 void nt_cookie_checker_precompute_device_keys(struct nt_cookie_checker *checker)
@@ -134,11 +153,7 @@ void nt_cookie_checker_precompute_device_keys(struct nt_cookie_checker *checker)
 			   identity->public_key);
 		checker->has_keys = true;
 	} else {
-		memzero_explicit(checker->message_mac1_key,
-				 sizeof(checker->message_mac1_key));
-		memzero_explicit(checker->cookie_encryption_key,
-				 sizeof(checker->cookie_encryption_key));
-		checker->has_keys = false;
+		checker_wipe_device_keys(checker);
 	}
 	write_unlock_bh(&checker->lock);
 }
@@ -197,14 +212,14 @@ enum nt_cookie_mac_state
 nt_cookie_validate_packet(struct nt_cookie_checker *checker,
 			  struct sk_buff *skb, bool check_cookie)
 {
-	size_t offset = macs_offset(skb->len);
-	const struct message_macs *macs;
+	const struct message_macs *macs = skb_macs(skb);
 	u8 computed[COOKIE_LEN];
+	size_t offset;
 	bool mac1_ok;
 
-	if (unlikely(!offset || skb_headlen(skb) < skb->len))
+	if (!macs)
 		return NT_COOKIE_INVALID_MAC;
-	macs = (const struct message_macs *)(skb->data + offset);
+	offset = (const u8 *)macs - skb->data;
 
 	/* mac1 first, before any DH: it is all a stranger may make us do. */
 	read_lock_bh(&checker->lock);
@@ -234,14 +249,12 @@ bool nt_cookie_message_create(struct message_handshake_cookie *dst,
 			      struct sk_buff *skb, __le32 index,
 			      struct nt_cookie_checker *checker)
 {
-	size_t offset = macs_offset(skb->len);
-	const struct message_macs *macs;
+	const struct message_macs *macs = skb_macs(skb);
 	u8 cookie[COOKIE_LEN];
 	bool ok;
 
-	if (unlikely(!offset || skb_headlen(skb) < skb->len))
+	if (!macs)
 		return false;
-	macs = (const struct message_macs *)(skb->data + offset);
 
 	dst->header.type = cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE);
 	dst->receiver_index = index;

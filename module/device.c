@@ -457,19 +457,6 @@ static void device_setup(struct net_device *dev)
 	ntd->dev = dev;
 }
 
-static struct nt_drop_counters __percpu *alloc_drop_counters(void)
-{
-	struct nt_drop_counters __percpu *drops;
-	int cpu;
-
-	drops = alloc_percpu_gfp(struct nt_drop_counters, GFP_KERNEL_ACCOUNT);
-	if (!drops)
-		return NULL;
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(drops, cpu)->syncp);
-	return drops;
-}
-
 /*
  * @src_net is the namespace of whoever asked for the device, even when it
  * is created straight into another one ("ip link add nt0 netns X type
@@ -513,16 +500,15 @@ static int device_newlink(struct net *src_net, struct net_device *dev,
 	if (!nt_compat_alloc_tstats(dev))
 		goto err_free_index_hashtable;
 
-	ntd->drops = alloc_drop_counters();
+	ntd->drops = __netdev_alloc_pcpu_stats(struct nt_drop_counters,
+					       GFP_KERNEL_ACCOUNT);
 	if (!ntd->drops)
 		goto err_free_tstats;
 
-	ntd->stats = alloc_percpu_gfp(struct nt_device_stats,
-				      GFP_KERNEL_ACCOUNT);
+	ntd->stats = __netdev_alloc_pcpu_stats(struct nt_device_stats,
+					       GFP_KERNEL_ACCOUNT);
 	if (!ntd->stats)
 		goto err_free_drops;
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(ntd->stats, cpu)->syncp);
 
 	ntd->handshake_workers = alloc_percpu_gfp(struct nt_handshake_worker,
 						  GFP_KERNEL_ACCOUNT);

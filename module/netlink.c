@@ -1802,24 +1802,15 @@ static void apply_allowedips(struct set_plan *plan, struct nt_peer *peer,
 			}
 		}
 
-		if (family == AF_INET && remove)
-			nt_allowedips_remove_v4(&ntd->peer_allowedips, addr,
-						cidr, peer,
-						&ntd->device_update_lock);
-		else if (family == AF_INET)
-			ret = nt_allowedips_insert_v4(&ntd->peer_allowedips,
-						      addr, cidr, peer,
-						      &plan->pool,
-						      &ntd->device_update_lock);
-		else if (remove)
-			nt_allowedips_remove_v6(&ntd->peer_allowedips, addr,
-						cidr, peer,
-						&ntd->device_update_lock);
+		if (remove)
+			nt_allowedips_remove(&ntd->peer_allowedips, family,
+					     addr, cidr, peer,
+					     &ntd->device_update_lock);
 		else
-			ret = nt_allowedips_insert_v6(&ntd->peer_allowedips,
-						      addr, cidr, peer,
-						      &plan->pool,
-						      &ntd->device_update_lock);
+			ret = nt_allowedips_insert(&ntd->peer_allowedips,
+						   family, addr, cidr, peer,
+						   &plan->pool,
+						   &ntd->device_update_lock);
 		/* Impossible: the pool holds two nodes per insertion. */
 		WARN_ON(ret);
 	}

@@ -26,20 +26,18 @@ static struct kmem_cache *peer_cache;
 /* Never reused while the module is loaded, so the debug log pairs up. */
 static atomic64_t peer_counter = ATOMIC64_INIT(0);
 
+/* The kernel's helper inits each CPU's syncp; the drops have their own. */
 static struct nt_peer_stats __percpu *alloc_stats(void)
 {
 	struct nt_peer_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu_gfp(struct nt_peer_stats, GFP_KERNEL_ACCOUNT);
+	stats = __netdev_alloc_pcpu_stats(struct nt_peer_stats,
+					  GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
-	for_each_possible_cpu(cpu) {
-		struct nt_peer_stats *one = per_cpu_ptr(stats, cpu);
-
-		u64_stats_init(&one->syncp);
-		u64_stats_init(&one->drops.syncp);
-	}
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(stats, cpu)->drops.syncp);
 	return stats;
 }
 

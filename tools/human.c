@@ -72,11 +72,14 @@ static void print_duration(const struct human *h, unsigned long long left)
 	}
 }
 
-static void print_ago(const struct human *h, int64_t then)
+/* How long ago the wall-clock second @then was; @never when it is 0. */
+static void print_ago(const struct human *h, int64_t then, const char *never)
 {
 	int64_t now = time(NULL);
 
-	if (now == then) {
+	if (!then) {
+		fputs(never, h->out);
+	} else if (now == then) {
 		fputs("Now", h->out);
 	} else if (now < then) {
 		fprintf(h->out, "(%sSystem clock wound backward; connection problems may ensue.%s)",
@@ -213,7 +216,7 @@ static void print_peer(const struct human *h, const struct tunctl_peer *peer)
 		fputs("(none)\n", h->out);
 	if (peer->last_handshake_sec) {
 		print_label(h, "latest handshake");
-		print_ago(h, peer->last_handshake_sec);
+		print_ago(h, peer->last_handshake_sec, "never");
 		fputc('\n', h->out);
 	}
 	if (peer->rx_bytes || peer->tx_bytes) {
@@ -270,10 +273,15 @@ void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour)
 
 /* ---- `show IFACE stats` ---- */
 
-/* "1.234 ms", "12.5 s": a duration in the unit that reads best. */
-static void print_ns(const struct human *h, uint64_t ns)
+/*
+ * "1.234 ms", "12.5 s": a duration in the unit that reads best; @zero
+ * when it is 0 (none measured).
+ */
+static void print_ns(const struct human *h, uint64_t ns, const char *zero)
 {
-	if (ns < 1000000)
+	if (!ns)
+		fputs(zero, h->out);
+	else if (ns < 1000000)
 		fprintf(h->out, "%.1f %sus%s", ns / 1e3, esc(h, CYAN),
 			esc(h, RESET));
 	else if (ns < 1000000000)
@@ -305,10 +313,7 @@ static void print_peer_stats(const struct human *h,
 {
 	print_peer_key(h, peer->public_key);
 	print_label(h, "last received");
-	if (peer->last_rx_sec)
-		print_ago(h, peer->last_rx_sec);
-	else
-		fputs("never", h->out);
+	print_ago(h, peer->last_rx_sec, "never");
 	fputc('\n', h->out);
 	print_field(h, "handshakes",
 		    "%llu completed, %llu failed, %llu initiations sent\n",
@@ -316,10 +321,7 @@ static void print_peer_stats(const struct human *h,
 		    (unsigned long long)peer->handshakes_failed,
 		    (unsigned long long)peer->handshake_attempts);
 	print_label(h, "last handshake round trip");
-	if (peer->last_handshake_rtt_ns)
-		print_ns(h, peer->last_handshake_rtt_ns);
-	else
-		fputs("none yet", h->out);
+	print_ns(h, peer->last_handshake_rtt_ns, "none yet");
 	fputc('\n', h->out);
 	print_field(h, "cookie replies received", "%llu\n",
 		    (unsigned long long)peer->cookies_received);
@@ -344,10 +346,7 @@ void nt_human_print_stats(FILE *out, const struct tunctl_device *dev,
 	print_field(&h, "cookie replies sent", "%llu\n",
 		    (unsigned long long)dev->cookies_sent);
 	print_label(&h, "under load");
-	if (dev->under_load_ns)
-		print_ns(&h, dev->under_load_ns);
-	else
-		fputs("never", out);
+	print_ns(&h, dev->under_load_ns, "never");
 	fputc('\n', out);
 	print_field(&h, "handshake queue", "%u waiting\n",
 		    dev->handshake_queue_len);

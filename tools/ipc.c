@@ -506,6 +506,18 @@ int nt_ipc_query_device(const char *name, const struct nt_uapi_query *query,
 	return ret;
 }
 
+/* A buffer of @size for @req's messages, or NULL with @req closed. */
+static char *request_buffer(struct nt_ipc_request *req, size_t size)
+{
+	char *buf = malloc(size);
+
+	if (!buf) {
+		nt_error("out of memory");
+		nt_ipc_close(req);
+	}
+	return buf;
+}
+
 int nt_ipc_set_device(const struct tunctl_device *dev)
 {
 	struct nt_uapi_set_cursor cursor = { 0 };
@@ -519,12 +531,9 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 	ret = open_family(&req);
 	if (ret)
 		return ret;
-	buf = malloc(NT_UAPI_SET_BUFFER_SIZE);
-	if (!buf) {
-		nt_error("out of memory");
-		nt_ipc_close(&req);
+	buf = request_buffer(&req, NT_UAPI_SET_BUFFER_SIZE);
+	if (!buf)
 		return -ENOMEM;
-	}
 	do {
 		more = nt_uapi_build_set(dev, req.family, nt_ipc_seq(), buf,
 					 NT_UAPI_SET_BUFFER_SIZE, &cursor);
@@ -602,12 +611,9 @@ int nt_ipc_monitor(int (*on_event)(const struct nt_uapi_event *ev, void *data),
 		nt_ipc_close(&req);
 		return ret;
 	}
-	buf = malloc(RECV_BUFFER_SIZE);
-	if (!buf) {
-		nt_error("out of memory");
-		nt_ipc_close(&req);
+	buf = request_buffer(&req, RECV_BUFFER_SIZE);
+	if (!buf)
 		return -ENOMEM;
-	}
 	ctx.family = req.family;
 	pfd.fd = mnl_socket_get_fd(req.nl);
 	pfd.events = POLLIN;

@@ -25,7 +25,7 @@
 
 /*
  * Each event's name (JSON's "event") and, for those that carry nothing but
- * the peer, what the human line says of it.
+ * the peer or the device, what the human line says of it.
  */
 static const struct event_text {
 	const char *name;
@@ -41,7 +41,8 @@ static const struct event_text {
 	[NOISETUN_CMD_EVENT_KEYS_ZEROED] = { "keys-zeroed",
 					     "session expired, keys zeroed" },
 	[NOISETUN_CMD_EVENT_UNKNOWN_PEER] = { "unknown-peer", NULL },
-	[NOISETUN_CMD_EVENT_DEVICE_REMOVED] = { "device-removed", NULL },
+	[NOISETUN_CMD_EVENT_DEVICE_REMOVED] = { "device-removed",
+						"device removed, with its peers" },
 };
 
 /* NULL: not an event of this tool's uAPI. */
@@ -132,9 +133,6 @@ void nt_monitor_print_human(FILE *out, const struct nt_uapi_event *ev)
 	case NOISETUN_CMD_EVENT_UNKNOWN_PEER:
 		fprintf(out, ": unknown peer, initiation from %s dropped",
 			ev->has_endpoint ? endpoint : "(unknown)");
-		break;
-	case NOISETUN_CMD_EVENT_DEVICE_REMOVED:
-		fprintf(out, ": device removed, with its peers");
 		break;
 	default:
 		text = event_text(ev->cmd);

@@ -80,26 +80,382 @@ struct nlmsghdr *nt_uapi_build_query(void *buf, size_t len, uint16_t family,
 	return nlh;
 }
 
+/* ---- reading one attribute ---- */
+
+/*
+ * The readers below each read one attribute's payload into @dst, where
+ * the table of its nest says (see struct attr_rule). They return 0 once
+ * it is read, 1 when it is well formed but says "nothing" (skipped, not
+ * refused), or -EINVAL.
+ */
+
+static int parse_key(const struct nlattr *attr, void *dst)
+{
+	if (mnl_attr_get_payload_len(attr) != NOISETUN_KEY_LEN)
+		return -EINVAL;
+	memcpy(dst, mnl_attr_get_payload(attr), NOISETUN_KEY_LEN);
+	return 0;
+}
+
+/*
+ * parse_u8() .. parse_u64(): the attribute is a uN, of exactly that size
+ * (mnl_attr_validate()); its value goes to *value, a uintN_t.
+ */
+#define DEFINE_PARSE_UINT(bits)						\
+	static int parse_u##bits(const struct nlattr *attr, void *value) \
+	{								\
+		if (mnl_attr_validate(attr, MNL_TYPE_U##bits) < 0)	\
+			return -EINVAL;					\
+		*(uint##bits##_t *)value = mnl_attr_get_u##bits(attr);	\
+		return 0;						\
+	}
+
+DEFINE_PARSE_UINT(8)
+DEFINE_PARSE_UINT(16)
+DEFINE_PARSE_UINT(32)
+DEFINE_PARSE_UINT(64)
+
+/* A u8 into a bool: a switch (peer disabled, unknown-peer events). */
+static int parse_bool(const struct nlattr *attr, void *dst)
+{
+	uint8_t value;
+
+	if (parse_u8(attr, &value))
+		return -EINVAL;
+	*(bool *)dst = value;
+	return 0;
+}
+
+/* One counter of a drops nest into @data, the array of counters. */
+static int parse_drop(const struct nlattr *attr, void *data)
+{
+	uint64_t *drops = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type == 0 || type > NOISETUN_A_DROP_MAX)
+		return MNL_CB_OK;	/* a newer kernel's counter */
+	return parse_u64(attr, &drops[type]) ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+/* A drops nest into @dst, uint64_t[NOISETUN_A_DROP_MAX + 1]. */
+static int parse_drops(const struct nlattr *attr, void *dst)
+{
+	if (mnl_attr_parse_nested(attr, parse_drop, dst) != MNL_CB_OK)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_ifname(const struct nlattr *attr, void *dst)
+{
+	const char *payload = mnl_attr_get_payload(attr);
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
+	    strnlen(payload, mnl_attr_get_payload_len(attr)) >= IFNAMSIZ)
+		return -EINVAL;
+	strcpy(dst, payload);
+	return 0;
+}
+
+/* A preshared key: all zeros is how the kernel says "none". */
+static int parse_preshared_key(const struct nlattr *attr, void *dst)
+{
+	if (parse_key(attr, dst))
+		return -EINVAL;
+	return nt_model_key_is_zero(dst) ? 1 : 0;
+}
+
+/*
+ * A sockaddr_in or sockaddr_in6 into a union tunctl_endpoint; anything
+ * else is skipped, not refused.
+ */
+static int parse_endpoint(const struct nlattr *attr, void *dst)
+{
+	uint16_t len = mnl_attr_get_payload_len(attr);
+	const struct sockaddr *sa = mnl_attr_get_payload(attr);
+
+	if ((len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) ||
+	    (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6)) {
+		memcpy(dst, sa, len);
+		return 0;
+	}
+	return 1;
+}
+
+/* A flag of a FLAGS attribute and the model's flag that stands for it. */
+struct flag_map {
+	uint32_t uapi;
+	uint32_t model;
+};
+
+static const struct flag_map peer_flag_map[] = {
+	{ NOISETUN_PEER_F_REMOVE_ME, TUNCTL_PEER_REMOVE },
+	{ NOISETUN_PEER_F_REPLACE_ALLOWEDIPS, TUNCTL_PEER_REPLACE_ALLOWEDIPS },
+	{ NOISETUN_PEER_F_UPDATE_ONLY, TUNCTL_PEER_UPDATE_ONLY },
+	{ 0 }
+};
+
+static const struct flag_map device_flag_map[] = {
+	{ NOISETUN_DEVICE_F_REPLACE_PEERS, TUNCTL_DEVICE_REPLACE_PEERS },
+	{ 0 }
+};
+
+/* The uAPI flags for the model's @flags by @map. */
+static uint32_t flags_to_uapi(const struct flag_map *map, uint32_t flags)
+{
+	uint32_t uapi = 0;
+
+	for (; map->uapi; map++) {
+		if (flags & map->model)
+			uapi |= map->uapi;
+	}
+	return uapi;
+}
+
+/* A FLAGS attribute into @model, the flags of the model's struct. */
+static int parse_flags(const struct nlattr *attr, uint32_t *model,
+		       const struct flag_map *map)
+{
+	uint32_t flags;
+
+	if (parse_u32(attr, &flags))
+		return -EINVAL;
+	for (; map->uapi; map++) {
+		if (flags & map->uapi)
+			*model |= map->model;
+	}
+	return 0;
+}
+
+static int parse_peer_flags(const struct nlattr *attr, void *dst)
+{
+	return parse_flags(attr, dst, peer_flag_map);
+}
+
+static int parse_device_flags(const struct nlattr *attr, void *dst)
+{
+	return parse_flags(attr, dst, device_flag_map);
+}
+
+/*
+ * A description: at most NOISETUN_DESCRIPTION_MAX bytes, one trailing NUL
+ * allowed, no NUL inside. Its UTF-8 is the kernel's to check; the printers
+ * escape what they print.
+ */
+static int parse_description(const struct nlattr *attr, void *dst)
+{
+	const char *text = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+	char *description = dst;
+
+	if (len && !text[len - 1])
+		len--;
+	if (len > NOISETUN_DESCRIPTION_MAX || memchr(text, '\0', len))
+		return -EINVAL;
+	memcpy(description, text, len);
+	description[len] = '\0';
+	return 0;
+}
+
+/* A struct __kernel_timespec (last handshake, last receive). */
+static int parse_timespec(const struct nlattr *attr, int64_t *sec,
+			  int64_t *nsec)
+{
+	struct kernel_timespec ts;
+
+	if (mnl_attr_get_payload_len(attr) != sizeof(ts))
+		return -EINVAL;
+	memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
+	*sec = ts.tv_sec;
+	*nsec = ts.tv_nsec;
+	return 0;
+}
+
+static int parse_last_handshake(const struct nlattr *attr, void *dst)
+{
+	struct tunctl_peer *peer = dst;
+
+	return parse_timespec(attr, &peer->last_handshake_sec,
+			      &peer->last_handshake_nsec);
+}
+
+static int parse_last_rx(const struct nlattr *attr, void *dst)
+{
+	struct tunctl_peer *peer = dst;
+
+	return parse_timespec(attr, &peer->last_rx_sec, &peer->last_rx_nsec);
+}
+
+/* ---- the attributes of each nest ---- */
+
+/**
+ * struct attr_rule - how one attribute of a nest maps to the model
+ * @read: its reader; NULL (and no @each) for an attribute not read at
+ *        all (a newer kernel's: skipped)
+ * @each: for a nest of nests (peers, allowed IPs), the libmnl callback
+ *        that reads each of them
+ * @offset: where in the model's struct its value goes (0 for a reader
+ *          given the whole struct)
+ * @size: for the attributes a SET sends as they are: the payload's size,
+ *        that of the value at @offset
+ * @given: the flag that records the attribute's presence, set once it is
+ *         read; in a change, the flag that says to send it
+ *
+ * The tables are indexed by attribute type; a SET request is built from
+ * the same entries, so that an attribute's member and flag are written
+ * once.
+ */
+struct attr_rule {
+	int (*read)(const struct nlattr *attr, void *dst);
+	mnl_attr_cb_t each;
+	size_t offset;
+	size_t size;
+	uint32_t given;
+};
+
+#define RULE(type, member, reader, flag)				\
+	{ .read = (reader), .offset = offsetof(type, member),		\
+	  .size = sizeof(((type *)NULL)->member), .given = (flag) }
+#define PEER(member, reader, flag) \
+	RULE(struct tunctl_peer, member, reader, flag)
+#define DEVICE(member, reader, flag) \
+	RULE(struct tunctl_device, member, reader, flag)
+/* The statistics' counters, read back only and flagged together. */
+#define PEER_STAT(member) PEER(member, parse_u64, TUNCTL_PEER_HAS_STATS)
+#define DEVICE_STAT(member) DEVICE(member, parse_u64, TUNCTL_DEVICE_HAS_STATS)
+
+/* The callbacks of the nests of nests, below with the reply's parser. */
+static int parse_allowedip(const struct nlattr *attr, void *data);
+static int parse_peer(const struct nlattr *attr, void *data);
+
+static const struct attr_rule peer_rules[NOISETUN_A_PEER_MAX + 1] = {
+	[NOISETUN_A_PEER_PUBLIC_KEY] =
+		PEER(public_key, parse_key, TUNCTL_PEER_HAS_PUBLIC_KEY),
+	[NOISETUN_A_PEER_PRESHARED_KEY] =
+		PEER(preshared_key, parse_preshared_key,
+		     TUNCTL_PEER_HAS_PRESHARED_KEY),
+	[NOISETUN_A_PEER_FLAGS] = PEER(flags, parse_peer_flags, 0),
+	[NOISETUN_A_PEER_ENDPOINT] =
+		PEER(endpoint, parse_endpoint, TUNCTL_PEER_HAS_ENDPOINT),
+	[NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL] =
+		PEER(keepalive_seconds, parse_u16, TUNCTL_PEER_HAS_KEEPALIVE),
+	[NOISETUN_A_PEER_LAST_HANDSHAKE_TIME] = { .read = parse_last_handshake },
+	[NOISETUN_A_PEER_RX_BYTES] = PEER(rx_bytes, parse_u64, 0),
+	[NOISETUN_A_PEER_TX_BYTES] = PEER(tx_bytes, parse_u64, 0),
+	[NOISETUN_A_PEER_RX_PACKETS] = PEER(rx_packets, parse_u64, 0),
+	[NOISETUN_A_PEER_TX_PACKETS] = PEER(tx_packets, parse_u64, 0),
+	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] =
+		PEER(handshake_attempts, parse_u64, 0),
+	[NOISETUN_A_PEER_ALLOWEDIPS] = { .each = parse_allowedip },
+	[NOISETUN_A_PEER_DROPS] =
+		PEER(drops, parse_drops, TUNCTL_PEER_HAS_DROPS),
+	[NOISETUN_A_PEER_DISABLED] =
+		PEER(disabled, parse_bool, TUNCTL_PEER_HAS_DISABLED),
+	[NOISETUN_A_PEER_DESCRIPTION] =
+		PEER(description, parse_description,
+		     TUNCTL_PEER_HAS_DESCRIPTION),
+	/* statistics */
+	[NOISETUN_A_PEER_LAST_RX_TIME] = {
+		.read = parse_last_rx, .given = TUNCTL_PEER_HAS_STATS },
+	[NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS] = PEER_STAT(last_handshake_rtt_ns),
+	[NOISETUN_A_PEER_HANDSHAKES_COMPLETED] = PEER_STAT(handshakes_completed),
+	[NOISETUN_A_PEER_HANDSHAKES_FAILED] = PEER_STAT(handshakes_failed),
+	[NOISETUN_A_PEER_COOKIES_RECEIVED] = PEER_STAT(cookies_received),
+};
+
+static const struct attr_rule device_rules[NOISETUN_A_DEVICE_MAX + 1] = {
+	[NOISETUN_A_DEVICE_IFINDEX] = DEVICE(ifindex, parse_u32, 0),
+	[NOISETUN_A_DEVICE_IFNAME] = DEVICE(name, parse_ifname, 0),
+	[NOISETUN_A_DEVICE_PUBLIC_KEY] =
+		DEVICE(public_key, parse_key, TUNCTL_DEVICE_HAS_PUBLIC_KEY),
+	[NOISETUN_A_DEVICE_PEERS] = { .each = parse_peer },
+	/* what a SET may set, as put_device() puts them */
+	[NOISETUN_A_DEVICE_PRIVATE_KEY] =
+		DEVICE(private_key, parse_key, TUNCTL_DEVICE_HAS_PRIVATE_KEY),
+	[NOISETUN_A_DEVICE_FLAGS] = DEVICE(flags, parse_device_flags, 0),
+	[NOISETUN_A_DEVICE_LISTEN_PORT] =
+		DEVICE(listen_port, parse_u16, TUNCTL_DEVICE_HAS_LISTEN_PORT),
+	[NOISETUN_A_DEVICE_FWMARK] =
+		DEVICE(fwmark, parse_u32, TUNCTL_DEVICE_HAS_FWMARK),
+	[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] =
+		DEVICE(unknown_peer_events, parse_bool, TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS),
+	/* statistics */
+	[NOISETUN_A_DEVICE_DROPS] =
+		DEVICE(drops, parse_drops, TUNCTL_DEVICE_HAS_DROPS),
+	[NOISETUN_A_DEVICE_COOKIES_SENT] = DEVICE_STAT(cookies_sent),
+	[NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED] = DEVICE_STAT(handshakes_answered),
+	[NOISETUN_A_DEVICE_UNDER_LOAD_NS] = DEVICE_STAT(under_load_ns),
+	[NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN] =
+		DEVICE(handshake_queue_len, parse_u32, TUNCTL_DEVICE_HAS_STATS),
+};
+
+/*
+ * Read @attr into @target, a struct of the model, by @rules (@max + 1 of
+ * them), and record its presence in *@flags; a nest of nests goes to its
+ * callback with @each_data. A type without a reader is skipped. Return 0
+ * or -EINVAL.
+ */
+static int read_by_rule(const struct nlattr *attr,
+			const struct attr_rule *rules, unsigned int max,
+			void *target, uint32_t *flags, void *each_data)
+{
+	unsigned int type = mnl_attr_get_type(attr);
+	const struct attr_rule *rule;
+	int ret;
+
+	if (type > max)
+		return 0;
+	rule = &rules[type];
+	if (rule->each)
+		ret = mnl_attr_parse_nested(attr, rule->each, each_data) ==
+		      MNL_CB_OK ? 0 : -EINVAL;
+	else if (rule->read)
+		ret = rule->read(attr, (char *)target + rule->offset);
+	else
+		ret = 0;
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		*flags |= rule->given;
+	return 0;
+}
+
+/*
+ * Put the attributes of @types (ended by 0), in that order, that @flags
+ * says to send, their values where @rules says in @source.
+ */
+static bool put_by_rules(struct nlmsghdr *nlh, size_t len,
+			 const struct attr_rule *rules, const uint16_t *types,
+			 const void *source, uint32_t flags)
+{
+	const struct attr_rule *rule;
+
+	for (; *types; types++) {
+		rule = &rules[*types];
+		if ((flags & rule->given) &&
+		    !mnl_attr_put_check(nlh, len, *types, rule->size,
+					(const char *)source + rule->offset))
+			return false;
+	}
+	return true;
+}
+
 /* ---- building SET_DEVICE requests ---- */
 
 /* Put the first part of a peer: everything but its allowed IPs. */
 static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
 			  const struct tunctl_peer *peer)
 {
-	uint32_t flags = 0;
+	static const uint16_t keys[] = { NOISETUN_A_PEER_PRESHARED_KEY, 0 };
+	static const uint16_t settings[] = {
+		NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+		NOISETUN_A_PEER_DISABLED, 0
+	};
+	uint32_t flags = flags_to_uapi(peer_flag_map, peer->flags);
 
-	if (peer->flags & TUNCTL_PEER_REMOVE)
-		flags |= NOISETUN_PEER_F_REMOVE_ME;
-	if (peer->flags & TUNCTL_PEER_REPLACE_ALLOWEDIPS)
-		flags |= NOISETUN_PEER_F_REPLACE_ALLOWEDIPS;
-	if (peer->flags & TUNCTL_PEER_UPDATE_ONLY)
-		flags |= NOISETUN_PEER_F_UPDATE_ONLY;
 	if (flags &&
 	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_PEER_FLAGS, flags))
 		return false;
-	if ((peer->flags & TUNCTL_PEER_HAS_PRESHARED_KEY) &&
-	    !mnl_attr_put_check(nlh, len, NOISETUN_A_PEER_PRESHARED_KEY,
-				NOISETUN_KEY_LEN, peer->preshared_key))
+	if (!put_by_rules(nlh, len, peer_rules, keys, peer, peer->flags))
 		return false;
 	if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT) {
 		size_t alen = peer->endpoint.sa.sa_family == AF_INET6 ?
@@ -110,14 +466,7 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t len,
 					alen, &peer->endpoint))
 			return false;
 	}
-	if ((peer->flags & TUNCTL_PEER_HAS_KEEPALIVE) &&
-	    !mnl_attr_put_u16_check(nlh, len,
-				    NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
-				    peer->keepalive_seconds))
-		return false;
-	if ((peer->flags & TUNCTL_PEER_HAS_DISABLED) &&
-	    !mnl_attr_put_u8_check(nlh, len, NOISETUN_A_PEER_DISABLED,
-				   peer->disabled))
+	if (!put_by_rules(nlh, len, peer_rules, settings, peer, peer->flags))
 		return false;
 	if ((peer->flags & TUNCTL_PEER_HAS_DESCRIPTION) &&
 	    !mnl_attr_put_strz_check(nlh, len, NOISETUN_A_PEER_DESCRIPTION,
@@ -178,26 +527,18 @@ static size_t put_allowedips(struct nlmsghdr *nlh, size_t len,
 static bool put_device(struct nlmsghdr *nlh, size_t len,
 		       const struct tunctl_device *dev)
 {
-	if ((dev->flags & TUNCTL_DEVICE_HAS_PRIVATE_KEY) &&
-	    !mnl_attr_put_check(nlh, len, NOISETUN_A_DEVICE_PRIVATE_KEY,
-				NOISETUN_KEY_LEN, dev->private_key))
+	static const uint16_t settings[] = {
+		NOISETUN_A_DEVICE_PRIVATE_KEY,
+		NOISETUN_A_DEVICE_LISTEN_PORT,
+		NOISETUN_A_DEVICE_FWMARK,
+		NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS, 0
+	};
+	uint32_t flags = flags_to_uapi(device_flag_map, dev->flags);
+
+	if (!put_by_rules(nlh, len, device_rules, settings, dev, dev->flags))
 		return false;
-	if ((dev->flags & TUNCTL_DEVICE_HAS_LISTEN_PORT) &&
-	    !mnl_attr_put_u16_check(nlh, len, NOISETUN_A_DEVICE_LISTEN_PORT,
-				    dev->listen_port))
-		return false;
-	if ((dev->flags & TUNCTL_DEVICE_HAS_FWMARK) &&
-	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FWMARK,
-				    dev->fwmark))
-		return false;
-	if ((dev->flags & TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS) &&
-	    !mnl_attr_put_u8_check(nlh, len,
-				   NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
-				   dev->unknown_peer_events))
-		return false;
-	if ((dev->flags & TUNCTL_DEVICE_REPLACE_PEERS) &&
-	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FLAGS,
-				    NOISETUN_DEVICE_F_REPLACE_PEERS))
+	if (flags &&
+	    !mnl_attr_put_u32_check(nlh, len, NOISETUN_A_DEVICE_FLAGS, flags))
 		return false;
 	return true;
 }
@@ -280,11 +621,11 @@ full:
 /* ---- parsing GET_DEVICE replies ---- */
 
 /*
- * What the callbacks of one message share. The parse_*() functions below
- * each read one thing: those given a destination return 0 or -errno;
- * those that are libmnl callbacks (given void *data) return MNL_CB_OK or
- * MNL_CB_ERROR, which stops the walk. The first error recorded in err, or
- * -EINVAL where none was, is what nt_uapi_parse_device() returns.
+ * What the callbacks of one message share. The functions below that are
+ * libmnl callbacks (given void *data) return MNL_CB_OK or MNL_CB_ERROR,
+ * which stops the walk; the readers above return as they say. The first
+ * error recorded in err, or -EINVAL where none was, is what
+ * nt_uapi_parse_device() returns.
  */
 struct parse_ctx {
 	struct tunctl_device *dev;
@@ -298,64 +639,18 @@ static int fail(struct parse_ctx *ctx, int err)
 	return MNL_CB_ERROR;
 }
 
-static int parse_key(const struct nlattr *attr, uint8_t key[NOISETUN_KEY_LEN])
-{
-	if (mnl_attr_get_payload_len(attr) != NOISETUN_KEY_LEN)
-		return -EINVAL;
-	memcpy(key, mnl_attr_get_payload(attr), NOISETUN_KEY_LEN);
-	return 0;
-}
-
-/*
- * parse_u8() .. parse_u64(): the attribute is a uN, of exactly that size
- * (mnl_attr_validate()); its value goes to *value. -EINVAL otherwise.
- */
-#define DEFINE_PARSE_UINT(bits)						\
-	static int parse_u##bits(const struct nlattr *attr,		\
-				 uint##bits##_t *value)			\
-	{								\
-		if (mnl_attr_validate(attr, MNL_TYPE_U##bits) < 0)	\
-			return -EINVAL;					\
-		*value = mnl_attr_get_u##bits(attr);			\
-		return 0;						\
-	}
-
-DEFINE_PARSE_UINT(8)
-DEFINE_PARSE_UINT(16)
-DEFINE_PARSE_UINT(32)
-DEFINE_PARSE_UINT(64)
-
-/* One counter of a drops nest into @data, the array of counters. */
-static int parse_drop(const struct nlattr *attr, void *data)
-{
-	uint64_t *drops = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type == 0 || type > NOISETUN_A_DROP_MAX)
-		return MNL_CB_OK;	/* a newer kernel's counter */
-	return parse_u64(attr, &drops[type]) ? MNL_CB_ERROR : MNL_CB_OK;
-}
-
-static int parse_drops(const struct nlattr *attr,
-		       uint64_t drops[NOISETUN_A_DROP_MAX + 1])
-{
-	if (mnl_attr_parse_nested(attr, parse_drop, drops) != MNL_CB_OK)
-		return -EINVAL;
-	return 0;
-}
-
 /* An allowed IP as its nest gives it, before it is checked whole. */
 struct allowedip_parse {
 	struct tunctl_allowedip aip;
 	uint16_t addr_len;
-	bool has_family;
-	bool has_cidr;
+	uint32_t given;		/* 1U << the type of each attribute read */
 };
 
-static int parse_allowedip_addr(const struct nlattr *attr,
-				struct allowedip_parse *ap)
+/* NOISETUN_A_ALLOWEDIP_IPADDR into @dst, the struct allowedip_parse. */
+static int parse_allowedip_addr(const struct nlattr *attr, void *dst)
 {
 	uint16_t len = mnl_attr_get_payload_len(attr);
+	struct allowedip_parse *ap = dst;
 
 	if (len != 4 && len != 16)
 		return -EINVAL;
@@ -364,50 +659,50 @@ static int parse_allowedip_addr(const struct nlattr *attr,
 	return 0;
 }
 
-static int parse_allowedip_flags(const struct nlattr *attr,
-				 struct tunctl_allowedip *aip)
+/* NOISETUN_A_ALLOWEDIP_FLAGS into @dst, the range's remove flag. */
+static int parse_allowedip_flags(const struct nlattr *attr, void *dst)
 {
 	uint32_t flags;
 
 	if (parse_u32(attr, &flags))
 		return -EINVAL;
-	aip->remove = flags & NOISETUN_ALLOWEDIP_F_REMOVE_ME;
+	*(bool *)dst = flags & NOISETUN_ALLOWEDIP_F_REMOVE_ME;
 	return 0;
 }
+
+/* As an event's (below), each attribute records its presence by its type. */
+#define ALLOWEDIP(type, member, reader)					\
+	[type] = RULE(struct allowedip_parse, member, reader, 1U << (type))
+
+static const struct attr_rule allowedip_rules[NOISETUN_A_ALLOWEDIP_MAX + 1] = {
+	ALLOWEDIP(NOISETUN_A_ALLOWEDIP_FAMILY, aip.family, parse_u16),
+	[NOISETUN_A_ALLOWEDIP_IPADDR] = {
+		.read = parse_allowedip_addr,
+		.given = 1U << NOISETUN_A_ALLOWEDIP_IPADDR },
+	ALLOWEDIP(NOISETUN_A_ALLOWEDIP_CIDR_MASK, aip.cidr, parse_u8),
+	ALLOWEDIP(NOISETUN_A_ALLOWEDIP_FLAGS, aip.remove,
+		  parse_allowedip_flags),
+};
 
 /* One attribute of an allowed-IP nest, into @data, a struct allowedip_parse. */
 static int parse_allowedip_attr(const struct nlattr *attr, void *data)
 {
 	struct allowedip_parse *ap = data;
-	int err = 0;
 
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_ALLOWEDIP_FAMILY:
-		err = parse_u16(attr, &ap->aip.family);
-		if (!err)
-			ap->has_family = true;
-		break;
-	case NOISETUN_A_ALLOWEDIP_IPADDR:
-		err = parse_allowedip_addr(attr, ap);
-		break;
-	case NOISETUN_A_ALLOWEDIP_CIDR_MASK:
-		err = parse_u8(attr, &ap->aip.cidr);
-		if (!err)
-			ap->has_cidr = true;
-		break;
-	case NOISETUN_A_ALLOWEDIP_FLAGS:
-		err = parse_allowedip_flags(attr, &ap->aip);
-		break;
-	}
-	return err ? MNL_CB_ERROR : MNL_CB_OK;
+	if (read_by_rule(attr, allowedip_rules, NOISETUN_A_ALLOWEDIP_MAX, ap,
+			 &ap->given, NULL))
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
 }
 
 /* Whether a parsed allowed IP is complete and its prefix fits its family. */
 static bool is_valid_allowedip(const struct allowedip_parse *ap)
 {
+	const uint32_t want = 1U << NOISETUN_A_ALLOWEDIP_FAMILY |
+			      1U << NOISETUN_A_ALLOWEDIP_CIDR_MASK;
 	const struct tunctl_allowedip *aip = &ap->aip;
 
-	if (!ap->has_family || !ap->has_cidr)
+	if ((ap->given & want) != want)
 		return false;
 	if (aip->family == AF_INET)
 		return ap->addr_len == 4 && aip->cidr <= 32;
@@ -431,190 +726,26 @@ static int parse_allowedip(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int parse_allowedips(const struct nlattr *attr, struct parse_ctx *ctx)
-{
-	if (mnl_attr_parse_nested(attr, parse_allowedip, ctx) != MNL_CB_OK)
-		return ctx->err ? ctx->err : -EINVAL;
-	return 0;
-}
-
-static int parse_preshared_key(const struct nlattr *attr,
-			       struct tunctl_peer *peer)
-{
-	if (parse_key(attr, peer->preshared_key))
-		return -EINVAL;
-	/* All zeros is how the kernel says "none". */
-	if (!nt_model_key_is_zero(peer->preshared_key))
-		peer->flags |= TUNCTL_PEER_HAS_PRESHARED_KEY;
-	return 0;
-}
-
-static int parse_peer_flags(const struct nlattr *attr, struct tunctl_peer *peer)
-{
-	uint32_t flags;
-
-	if (parse_u32(attr, &flags))
-		return -EINVAL;
-	if (flags & NOISETUN_PEER_F_REMOVE_ME)
-		peer->flags |= TUNCTL_PEER_REMOVE;
-	if (flags & NOISETUN_PEER_F_REPLACE_ALLOWEDIPS)
-		peer->flags |= TUNCTL_PEER_REPLACE_ALLOWEDIPS;
-	if (flags & NOISETUN_PEER_F_UPDATE_ONLY)
-		peer->flags |= TUNCTL_PEER_UPDATE_ONLY;
-	return 0;
-}
-
-/* A sockaddr_in or sockaddr_in6; anything else is skipped, not refused. */
-static int parse_endpoint(const struct nlattr *attr, struct tunctl_peer *peer)
-{
-	uint16_t len = mnl_attr_get_payload_len(attr);
-	const struct sockaddr *sa = mnl_attr_get_payload(attr);
-
-	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
-		memcpy(&peer->endpoint.sin, sa, len);
-		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
-	} else if (len == sizeof(struct sockaddr_in6) &&
-		   sa->sa_family == AF_INET6) {
-		memcpy(&peer->endpoint.sin6, sa, len);
-		peer->flags |= TUNCTL_PEER_HAS_ENDPOINT;
-	}
-	return 0;
-}
-
-static int parse_disabled(const struct nlattr *attr, struct tunctl_peer *peer)
-{
-	uint8_t value;
-
-	if (parse_u8(attr, &value))
-		return -EINVAL;
-	peer->disabled = value;
-	return 0;
-}
-
 /*
- * A description: at most NOISETUN_DESCRIPTION_MAX bytes, one trailing NUL
- * allowed, no NUL inside. Its UTF-8 is the kernel's to check; the printers
- * escape what they print.
+ * One attribute of a nest of a reply by read_by_rule(), the nests in it
+ * with @ctx. The first error recorded, deepest first, stays.
  */
-static int parse_description(const struct nlattr *attr,
-			     struct tunctl_peer *peer)
+static int parse_by_rules(const struct nlattr *attr, struct parse_ctx *ctx,
+			  const struct attr_rule *rules, unsigned int max,
+			  void *target, uint32_t *flags)
 {
-	const char *text = mnl_attr_get_payload(attr);
-	size_t len = mnl_attr_get_payload_len(attr);
+	int err = read_by_rule(attr, rules, max, target, flags, ctx);
 
-	if (len && !text[len - 1])
-		len--;
-	if (len > NOISETUN_DESCRIPTION_MAX || memchr(text, '\0', len))
-		return -EINVAL;
-	memcpy(peer->description, text, len);
-	peer->description[len] = '\0';
-	return 0;
+	return err ? fail(ctx, ctx->err ? ctx->err : err) : MNL_CB_OK;
 }
 
-/* A struct __kernel_timespec (last handshake, last receive). */
-static int parse_timespec(const struct nlattr *attr, int64_t *sec,
-			  int64_t *nsec)
-{
-	struct kernel_timespec ts;
-
-	if (mnl_attr_get_payload_len(attr) != sizeof(ts))
-		return -EINVAL;
-	memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
-	*sec = ts.tv_sec;
-	*nsec = ts.tv_nsec;
-	return 0;
-}
-
-/*
- * One attribute of a peer nest, into ctx->peer: each case parses one
- * thing. "given" is the flag that records the attribute's presence, set
- * only once it parsed.
- */
+/* One attribute of a peer nest, into ctx->peer. */
 static int parse_peer_attr(const struct nlattr *attr, void *data)
 {
 	struct parse_ctx *ctx = data;
-	struct tunctl_peer *peer = ctx->peer;
-	uint32_t given = 0;
-	int err = 0;
 
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_PEER_PUBLIC_KEY:
-		err = parse_key(attr, peer->public_key);
-		given = TUNCTL_PEER_HAS_PUBLIC_KEY;
-		break;
-	case NOISETUN_A_PEER_PRESHARED_KEY:
-		err = parse_preshared_key(attr, peer);
-		break;
-	case NOISETUN_A_PEER_FLAGS:
-		err = parse_peer_flags(attr, peer);
-		break;
-	case NOISETUN_A_PEER_ENDPOINT:
-		err = parse_endpoint(attr, peer);
-		break;
-	case NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
-		err = parse_u16(attr, &peer->keepalive_seconds);
-		given = TUNCTL_PEER_HAS_KEEPALIVE;
-		break;
-	case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
-		err = parse_timespec(attr, &peer->last_handshake_sec,
-				     &peer->last_handshake_nsec);
-		break;
-	case NOISETUN_A_PEER_RX_BYTES:
-		err = parse_u64(attr, &peer->rx_bytes);
-		break;
-	case NOISETUN_A_PEER_TX_BYTES:
-		err = parse_u64(attr, &peer->tx_bytes);
-		break;
-	case NOISETUN_A_PEER_RX_PACKETS:
-		err = parse_u64(attr, &peer->rx_packets);
-		break;
-	case NOISETUN_A_PEER_TX_PACKETS:
-		err = parse_u64(attr, &peer->tx_packets);
-		break;
-	case NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS:
-		err = parse_u64(attr, &peer->handshake_attempts);
-		break;
-	case NOISETUN_A_PEER_LAST_RX_TIME:
-		err = parse_timespec(attr, &peer->last_rx_sec,
-				     &peer->last_rx_nsec);
-		given = TUNCTL_PEER_HAS_STATS;
-		break;
-	case NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS:
-		err = parse_u64(attr, &peer->last_handshake_rtt_ns);
-		given = TUNCTL_PEER_HAS_STATS;
-		break;
-	case NOISETUN_A_PEER_HANDSHAKES_COMPLETED:
-		err = parse_u64(attr, &peer->handshakes_completed);
-		given = TUNCTL_PEER_HAS_STATS;
-		break;
-	case NOISETUN_A_PEER_HANDSHAKES_FAILED:
-		err = parse_u64(attr, &peer->handshakes_failed);
-		given = TUNCTL_PEER_HAS_STATS;
-		break;
-	case NOISETUN_A_PEER_COOKIES_RECEIVED:
-		err = parse_u64(attr, &peer->cookies_received);
-		given = TUNCTL_PEER_HAS_STATS;
-		break;
-	case NOISETUN_A_PEER_ALLOWEDIPS:
-		err = parse_allowedips(attr, ctx);
-		break;
-	case NOISETUN_A_PEER_DROPS:
-		err = parse_drops(attr, peer->drops);
-		given = TUNCTL_PEER_HAS_DROPS;
-		break;
-	case NOISETUN_A_PEER_DISABLED:
-		err = parse_disabled(attr, peer);
-		given = TUNCTL_PEER_HAS_DISABLED;
-		break;
-	case NOISETUN_A_PEER_DESCRIPTION:
-		err = parse_description(attr, peer);
-		given = TUNCTL_PEER_HAS_DESCRIPTION;
-		break;
-	}
-	if (err)
-		return fail(ctx, err);
-	peer->flags |= given;
-	return MNL_CB_OK;
+	return parse_by_rules(attr, ctx, peer_rules, NOISETUN_A_PEER_MAX,
+			      ctx->peer, &ctx->peer->flags);
 }
 
 /*
@@ -668,212 +799,91 @@ static int parse_peer(const struct nlattr *attr, void *data)
 	return err ? fail(ctx, err) : MNL_CB_OK;
 }
 
-static int parse_peers(const struct nlattr *attr, struct parse_ctx *ctx)
-{
-	if (mnl_attr_parse_nested(attr, parse_peer, ctx) != MNL_CB_OK)
-		return ctx->err ? ctx->err : -EINVAL;
-	return 0;
-}
-
-static int parse_ifname(const struct nlattr *attr, char name[IFNAMSIZ])
-{
-	const char *payload = mnl_attr_get_payload(attr);
-
-	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
-	    strnlen(payload, mnl_attr_get_payload_len(attr)) >= IFNAMSIZ)
-		return -EINVAL;
-	strcpy(name, payload);
-	return 0;
-}
-
-static int parse_device_flags(const struct nlattr *attr,
-			      struct tunctl_device *dev)
-{
-	uint32_t flags;
-
-	if (parse_u32(attr, &flags))
-		return -EINVAL;
-	if (flags & NOISETUN_DEVICE_F_REPLACE_PEERS)
-		dev->flags |= TUNCTL_DEVICE_REPLACE_PEERS;
-	return 0;
-}
-
-/* One top-level attribute, into ctx->dev; "given" as in parse_peer_attr(). */
+/* One top-level attribute, into ctx->dev. */
 static int parse_device_attr(const struct nlattr *attr, void *data)
 {
 	struct parse_ctx *ctx = data;
-	struct tunctl_device *dev = ctx->dev;
-	uint32_t given = 0;
-	int err = 0;
 
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_DEVICE_IFINDEX:
-		err = parse_u32(attr, &dev->ifindex);
-		break;
-	case NOISETUN_A_DEVICE_IFNAME:
-		err = parse_ifname(attr, dev->name);
-		break;
-	case NOISETUN_A_DEVICE_PRIVATE_KEY:
-		err = parse_key(attr, dev->private_key);
-		given = TUNCTL_DEVICE_HAS_PRIVATE_KEY;
-		break;
-	case NOISETUN_A_DEVICE_PUBLIC_KEY:
-		err = parse_key(attr, dev->public_key);
-		given = TUNCTL_DEVICE_HAS_PUBLIC_KEY;
-		break;
-	case NOISETUN_A_DEVICE_FLAGS:
-		err = parse_device_flags(attr, dev);
-		break;
-	case NOISETUN_A_DEVICE_LISTEN_PORT:
-		err = parse_u16(attr, &dev->listen_port);
-		given = TUNCTL_DEVICE_HAS_LISTEN_PORT;
-		break;
-	case NOISETUN_A_DEVICE_FWMARK:
-		err = parse_u32(attr, &dev->fwmark);
-		given = TUNCTL_DEVICE_HAS_FWMARK;
-		break;
-	case NOISETUN_A_DEVICE_DROPS:
-		err = parse_drops(attr, dev->drops);
-		given = TUNCTL_DEVICE_HAS_DROPS;
-		break;
-	case NOISETUN_A_DEVICE_PEERS:
-		err = parse_peers(attr, ctx);
-		break;
-	case NOISETUN_A_DEVICE_COOKIES_SENT:
-		err = parse_u64(attr, &dev->cookies_sent);
-		given = TUNCTL_DEVICE_HAS_STATS;
-		break;
-	case NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED:
-		err = parse_u64(attr, &dev->handshakes_answered);
-		given = TUNCTL_DEVICE_HAS_STATS;
-		break;
-	case NOISETUN_A_DEVICE_UNDER_LOAD_NS:
-		err = parse_u64(attr, &dev->under_load_ns);
-		given = TUNCTL_DEVICE_HAS_STATS;
-		break;
-	case NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS: {
-		uint8_t on = 0;
+	return parse_by_rules(attr, ctx, device_rules, NOISETUN_A_DEVICE_MAX,
+			      ctx->dev, &ctx->dev->flags);
+}
 
-		err = parse_u8(attr, &on);
-		dev->unknown_peer_events = on;
-		given = TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS;
-		break;
-	}
-	case NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN:
-		err = parse_u32(attr, &dev->handshake_queue_len);
-		given = TUNCTL_DEVICE_HAS_STATS;
-		break;
-	}
-	if (err)
-		return fail(ctx, err);
-	dev->flags |= given;
-	return MNL_CB_OK;
+/*
+ * Walk the attributes of @nlh, a generic netlink message, with @cb: false
+ * if it is too short to hold its header or @cb stopped the walk.
+ */
+static bool parse_genl_attrs(const struct nlmsghdr *nlh, mnl_attr_cb_t cb,
+			     void *data)
+{
+	return nlh->nlmsg_len >=
+	       MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)) &&
+	       mnl_attr_parse(nlh, sizeof(struct genlmsghdr), cb, data) ==
+	       MNL_CB_OK;
 }
 
 int nt_uapi_parse_device(const struct nlmsghdr *nlh, struct tunctl_device *dev)
 {
 	struct parse_ctx ctx = { .dev = dev };
 
-	if (nlh->nlmsg_len <
-	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
-		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_device_attr,
-			   &ctx) != MNL_CB_OK)
+	if (!parse_genl_attrs(nlh, parse_device_attr, &ctx))
 		return ctx.err ? ctx.err : -EINVAL;
 	return 0;
 }
 
 /* ---- events ---- */
 
-struct event_ctx {
-	struct nt_uapi_event *ev;
-	bool has_ifindex;
-	int err;
+/*
+ * An event's attributes all record their presence, as the bit of their
+ * type: some have a has_* member in struct nt_uapi_event.
+ */
+#define EVENT(type, member, reader)					\
+	[type] = RULE(struct nt_uapi_event, member, reader, 1U << (type))
+
+static const struct attr_rule event_rules[NOISETUN_A_EVENT_MAX + 1] = {
+	EVENT(NOISETUN_A_EVENT_IFINDEX, ifindex, parse_u32),
+	EVENT(NOISETUN_A_EVENT_IFNAME, ifname, parse_ifname),
+	EVENT(NOISETUN_A_EVENT_PEER_PUBLIC_KEY, peer_key, parse_key),
+	EVENT(NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY, device_key, parse_key),
+	EVENT(NOISETUN_A_EVENT_ENDPOINT, endpoint, parse_endpoint),
+	EVENT(NOISETUN_A_EVENT_ROLE, role, parse_u32),
+	EVENT(NOISETUN_A_EVENT_RTT_NS, rtt_ns, parse_u64),
+	EVENT(NOISETUN_A_EVENT_ATTEMPTS, attempts, parse_u32),
+	EVENT(NOISETUN_A_EVENT_CHANGES, changes, parse_u32),
+	EVENT(NOISETUN_A_EVENT_UNSENT, unsent, parse_u64),
 };
 
-static int parse_event_endpoint(const struct nlattr *attr,
-				struct nt_uapi_event *ev)
-{
-	uint16_t len = mnl_attr_get_payload_len(attr);
-	const struct sockaddr *sa = mnl_attr_get_payload(attr);
+_Static_assert(NOISETUN_A_EVENT_MAX < 32, "an event's types fit in a u32");
 
-	if (len < sizeof(sa->sa_family))
-		return 0;
-	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
-		memcpy(&ev->endpoint.sin, sa, len);
-		ev->has_endpoint = true;
-	} else if (len == sizeof(struct sockaddr_in6) &&
-		   sa->sa_family == AF_INET6) {
-		memcpy(&ev->endpoint.sin6, sa, len);
-		ev->has_endpoint = true;
-	}
-	return 0;
-}
+struct event_ctx {
+	struct nt_uapi_event *ev;
+	uint32_t given;		/* 1U << the type of each attribute read */
+	int err;
+};
 
 static int parse_event_attr(const struct nlattr *attr, void *data)
 {
 	struct event_ctx *ctx = data;
-	struct nt_uapi_event *ev = ctx->ev;
-	int err = 0;
 
-	switch (mnl_attr_get_type(attr)) {
-	case NOISETUN_A_EVENT_IFINDEX:
-		err = parse_u32(attr, &ev->ifindex);
-		ctx->has_ifindex = !err;
-		break;
-	case NOISETUN_A_EVENT_IFNAME:
-		err = parse_ifname(attr, ev->ifname);
-		break;
-	case NOISETUN_A_EVENT_PEER_PUBLIC_KEY:
-		err = parse_key(attr, ev->peer_key);
-		ev->has_peer_key = !err;
-		break;
-	case NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY:
-		err = parse_key(attr, ev->device_key);
-		ev->has_device_key = !err;
-		break;
-	case NOISETUN_A_EVENT_ENDPOINT:
-		err = parse_event_endpoint(attr, ev);
-		break;
-	case NOISETUN_A_EVENT_ROLE:
-		err = parse_u32(attr, &ev->role);
-		break;
-	case NOISETUN_A_EVENT_RTT_NS:
-		err = parse_u64(attr, &ev->rtt_ns);
-		ev->has_rtt = !err;
-		break;
-	case NOISETUN_A_EVENT_ATTEMPTS:
-		err = parse_u32(attr, &ev->attempts);
-		break;
-	case NOISETUN_A_EVENT_CHANGES:
-		err = parse_u32(attr, &ev->changes);
-		break;
-	case NOISETUN_A_EVENT_UNSENT:
-		err = parse_u64(attr, &ev->unsent);
-		break;
-	}
-	if (err) {
-		ctx->err = err;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+	ctx->err = read_by_rule(attr, event_rules, NOISETUN_A_EVENT_MAX,
+				ctx->ev, &ctx->given, NULL);
+	return ctx->err ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int nt_uapi_parse_event(const struct nlmsghdr *nlh, struct nt_uapi_event *ev)
 {
 	struct event_ctx ctx = { .ev = ev };
-	const struct genlmsghdr *genl;
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
 
 	memset(ev, 0, sizeof(*ev));
-	if (nlh->nlmsg_len <
-	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
-		return -EINVAL;
-	genl = mnl_nlmsg_get_payload(nlh);
-	ev->cmd = genl->cmd;
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_event_attr,
-			   &ctx) != MNL_CB_OK)
+	if (!parse_genl_attrs(nlh, parse_event_attr, &ctx))
 		return ctx.err ? ctx.err : -EINVAL;
-	return ctx.has_ifindex ? 0 : -EINVAL;
+	ev->cmd = genl->cmd;
+	ev->has_peer_key = ctx.given & 1U << NOISETUN_A_EVENT_PEER_PUBLIC_KEY;
+	ev->has_device_key =
+		ctx.given & 1U << NOISETUN_A_EVENT_DEVICE_PUBLIC_KEY;
+	ev->has_endpoint = ctx.given & 1U << NOISETUN_A_EVENT_ENDPOINT;
+	ev->has_rtt = ctx.given & 1U << NOISETUN_A_EVENT_RTT_NS;
+	return ctx.given & 1U << NOISETUN_A_EVENT_IFINDEX ? 0 : -EINVAL;
 }
 
 struct group_ctx {
@@ -932,11 +942,7 @@ int nt_uapi_parse_mcast_group(const struct nlmsghdr *nlh, const char *name,
 {
 	struct group_ctx ctx = { .name = name };
 
-	if (nlh->nlmsg_len <
-	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
-		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_family_groups,
-			   &ctx) != MNL_CB_OK)
+	if (!parse_genl_attrs(nlh, parse_family_groups, &ctx))
 		return -EINVAL;
 	if (!ctx.found)
 		return -ENOENT;

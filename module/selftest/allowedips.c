@@ -46,28 +46,18 @@ static const struct selftest_size selftest_sizes[] __initconst = {
 	 * a few seconds on a TCG virtual machine: about 1/20 of the full size.
 	 */
 	[SELFTEST_PER_COMMIT] = {
-		.peers = 100,
-		.routes = 2000,
-		.mutations = 500,
-		.rounds = 2,
-		.lookups = 20000,
-		.removal_checks = 4,
-		.churn_routes = 10000,
-		.churn_cycles = 2,
+		.peers = 100, .routes = 2000, .mutations = 500, .rounds = 2,
+		.lookups = 20000, .removal_checks = 4,
+		.churn_routes = 10000, .churn_cycles = 2,
 	},
 	/* Documentation/testing.md section 6: 2 000 peers, 40 400 routes per
 	 * family, 1.2 M lookups per comparison. The userspace unit test runs
 	 * it.
 	 */
 	[SELFTEST_FULL] = {
-		.peers = 2000,
-		.routes = 40400,
-		.mutations = 4000,
-		.rounds = 2,
-		.lookups = 1200000,
-		.removal_checks = 8,
-		.churn_routes = 100000,
-		.churn_cycles = 5,
+		.peers = 2000, .routes = 40400, .mutations = 4000, .rounds = 2,
+		.lookups = 1200000, .removal_checks = 8,
+		.churn_routes = 100000, .churn_cycles = 5,
 	},
 };
 
@@ -181,53 +171,54 @@ static void __init rand_key_from(struct selftest *t, u64 key[2],
 
 /* Family-generic wrappers around the public API. */
 
+/* An address of either family, as the public API takes it. */
+union t_ip {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
+/* @key as an address of the family of @bits, into @ip: its family. */
+static u16 __init t_key_to_ip(union t_ip *ip, u8 bits, const u64 key[2])
+{
+	if (bits == 32) {
+		key_to_v4(&ip->v4, key);
+		return AF_INET;
+	}
+	key_to_v6(&ip->v6, key);
+	return AF_INET6;
+}
+
 static int __init t_insert(struct selftest *t, u8 bits, const u64 key[2],
 			   u8 cidr, struct nt_peer *peer,
 			   struct nt_allowedips_pool *pool)
 {
-	struct in6_addr ip6;
-	struct in_addr ip4;
+	union t_ip ip;
+	u16 family = t_key_to_ip(&ip, bits, key);
 
-	if (bits == 32) {
-		key_to_v4(&ip4, key);
-		return nt_allowedips_insert_v4(&t->table, &ip4, cidr, peer,
-					       pool, &t->lock);
-	}
-	key_to_v6(&ip6, key);
-	return nt_allowedips_insert_v6(&t->table, &ip6, cidr, peer, pool,
-				       &t->lock);
+	return nt_allowedips_insert(&t->table, family, &ip, cidr, peer, pool,
+				    &t->lock);
 }
 
 static void __init t_remove(struct selftest *t, u8 bits, const u64 key[2],
 			    u8 cidr, struct nt_peer *peer)
 {
-	struct in6_addr ip6;
-	struct in_addr ip4;
+	union t_ip ip;
+	u16 family = t_key_to_ip(&ip, bits, key);
 
-	if (bits == 32) {
-		key_to_v4(&ip4, key);
-		nt_allowedips_remove_v4(&t->table, &ip4, cidr, peer, &t->lock);
-		return;
-	}
-	key_to_v6(&ip6, key);
-	nt_allowedips_remove_v6(&t->table, &ip6, cidr, peer, &t->lock);
+	nt_allowedips_remove(&t->table, family, &ip, cidr, peer, &t->lock);
 }
 
 static struct nt_peer *__init t_lookup(struct selftest *t, u8 bits,
 				       const u64 key[2])
 {
 	struct nt_peer *peer;
-	struct in6_addr ip6;
-	struct in_addr ip4;
+	union t_ip ip;
 
 	rcu_read_lock();
-	if (bits == 32) {
-		key_to_v4(&ip4, key);
-		peer = nt_allowedips_lookup_v4(&t->table, &ip4);
-	} else {
-		key_to_v6(&ip6, key);
-		peer = nt_allowedips_lookup_v6(&t->table, &ip6);
-	}
+	if (t_key_to_ip(&ip, bits, key) == AF_INET)
+		peer = nt_allowedips_lookup_v4(&t->table, &ip.v4);
+	else
+		peer = nt_allowedips_lookup_v6(&t->table, &ip.v6);
 	rcu_read_unlock();
 	return peer;
 }

@@ -422,6 +422,35 @@ static void read_allowedip(struct dump_reader *r, int peer, const uint8_t *elem)
 	m_aip_insert(&r->dev, peer, family, masked, cidr);
 }
 
+/*
+ * Whether attribute @a holds @want bytes; if not, the error (the first
+ * only is kept) says @what came with how many.
+ */
+static bool has_len(struct dump_reader *r, const uint8_t *a, int want,
+		    const char *what)
+{
+	if (a_len(a) == want)
+		return true;
+	BAD(r, "%s of %d bytes", what, a_len(a));
+	return false;
+}
+
+/*
+ * Whether @seen, the bits (1U << type) of the attributes of a nest, has
+ * each type of @want (ended by 0); if not, the error says @what.
+ */
+static bool has_all(struct dump_reader *r, unsigned int seen, const int *want,
+		    const char *what)
+{
+	for (; *want; want++) {
+		if (!(seen & 1U << *want)) {
+			BAD(r, "%s (has %#x)", what, seen);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 {
 	const uint8_t *a, *key = NULL, *aips = NULL;
@@ -437,18 +466,14 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 			seen |= 1U << t;
 		switch (t) {
 		case NOISETUN_A_PEER_PUBLIC_KEY:
-			if (l != KEY_LEN)
-				BAD(r, "peer: public key of %d bytes", l);
-			else
+			if (has_len(r, a, KEY_LEN, "peer: public key"))
 				key = a + 4;
 			continue;
 		case NOISETUN_A_PEER_ALLOWEDIPS:
 			aips = a;
 			continue;
 		case NOISETUN_A_PEER_PRESHARED_KEY:
-			if (l != KEY_LEN)
-				BAD(r, "peer: preshared key of %d bytes", l);
-			else
+			if (has_len(r, a, KEY_LEN, "peer: preshared key"))
 				memcpy(scratch.psk, a + 4, KEY_LEN);
 			break;
 		case NOISETUN_A_PEER_ENDPOINT:
@@ -461,9 +486,7 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 			}
 			break;
 		case NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
-			if (l != 2)
-				BAD(r, "peer: keepalive of %d bytes", l);
-			else
+			if (has_len(r, a, 2, "peer: keepalive"))
 				scratch.keepalive = get16(a + 4);
 			break;
 		case NOISETUN_A_PEER_PROTOCOL_VERSION:
@@ -471,8 +494,7 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 				BAD(r, "peer: protocol version not 1");
 			break;
 		case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
-			if (l != 16)
-				BAD(r, "peer: handshake time of %d bytes", l);
+			has_len(r, a, 16, "peer: handshake time");
 			break;
 		case NOISETUN_A_PEER_RX_BYTES:
 		case NOISETUN_A_PEER_TX_BYTES:
@@ -487,8 +509,7 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 				BAD(r, "peer: counter %d of %d bytes", t, l);
 			break;
 		case NOISETUN_A_PEER_LAST_RX_TIME:
-			if (l != 16)
-				BAD(r, "peer: last receive time of %d bytes", l);
+			has_len(r, a, 16, "peer: last receive time");
 			break;
 		case NOISETUN_A_PEER_DROPS:
 			break;
@@ -521,18 +542,16 @@ static void read_peer(struct dump_reader *r, const uint8_t *elem, bool first)
 		}
 		i = m_peer_find(&r->dev, key);
 	} else {
-		static const unsigned int want =
-			1U << NOISETUN_A_PEER_PRESHARED_KEY |
-			1U << NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL |
-			1U << NOISETUN_A_PEER_LAST_HANDSHAKE_TIME |
-			1U << NOISETUN_A_PEER_RX_BYTES |
-			1U << NOISETUN_A_PEER_TX_BYTES |
-			1U << NOISETUN_A_PEER_PROTOCOL_VERSION |
-			1U << NOISETUN_A_PEER_DROPS |
-			1U << NOISETUN_A_PEER_DISABLED;
+		static const int want[] = {
+			NOISETUN_A_PEER_PRESHARED_KEY,
+			NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+			NOISETUN_A_PEER_LAST_HANDSHAKE_TIME,
+			NOISETUN_A_PEER_RX_BYTES, NOISETUN_A_PEER_TX_BYTES,
+			NOISETUN_A_PEER_PROTOCOL_VERSION,
+			NOISETUN_A_PEER_DROPS, NOISETUN_A_PEER_DISABLED, 0
+		};
 
-		if ((seen & want) != want)
-			BAD(r, "peer lacks attributes (has %#x)", seen);
+		has_all(r, seen, want, "peer lacks attributes");
 		if (m_peer_find(&r->dev, key) >= 0) {
 			/* A peer removed and added again during the dump. */
 			if (!r->intr)
@@ -591,30 +610,22 @@ void dump_reader_msg(struct dump_reader *r, const struct nlmsghdr *nlh)
 				BAD(r, "peers: trailing bytes");
 			break;
 		case NOISETUN_A_DEVICE_PRIVATE_KEY:
-			if (l == KEY_LEN) {
+			if (has_len(r, a, KEY_LEN, "private key")) {
 				memcpy(r->dev.priv, a + 4, KEY_LEN);
 				r->dev.has_key = true;
-			} else {
-				BAD(r, "private key of %d bytes", l);
 			}
 			break;
 		case NOISETUN_A_DEVICE_PUBLIC_KEY:
-			if (l == KEY_LEN)
+			if (has_len(r, a, KEY_LEN, "public key"))
 				memcpy(r->dev.pub, a + 4, KEY_LEN);
-			else
-				BAD(r, "public key of %d bytes", l);
 			break;
 		case NOISETUN_A_DEVICE_LISTEN_PORT:
-			if (l == 2)
+			if (has_len(r, a, 2, "listen port"))
 				r->dev.port = get16(a + 4);
-			else
-				BAD(r, "listen port of %d bytes", l);
 			break;
 		case NOISETUN_A_DEVICE_FWMARK:
-			if (l == 4)
+			if (has_len(r, a, 4, "fwmark"))
 				r->dev.fwmark = get32(a + 4);
-			else
-				BAD(r, "fwmark of %d bytes", l);
 			break;
 		case NOISETUN_A_DEVICE_IFINDEX:
 		case NOISETUN_A_DEVICE_IFNAME:
@@ -632,14 +643,13 @@ void dump_reader_msg(struct dump_reader *r, const struct nlmsghdr *nlh)
 	if (rem > 0)
 		BAD(r, "dump message: trailing bytes");
 	if (first_msg) {
-		unsigned int want = 1U << NOISETUN_A_DEVICE_IFINDEX |
-				    1U << NOISETUN_A_DEVICE_IFNAME |
-				    1U << NOISETUN_A_DEVICE_LISTEN_PORT |
-				    1U << NOISETUN_A_DEVICE_FWMARK |
-				    1U << NOISETUN_A_DEVICE_DROPS;
+		static const int want[] = {
+			NOISETUN_A_DEVICE_IFINDEX, NOISETUN_A_DEVICE_IFNAME,
+			NOISETUN_A_DEVICE_LISTEN_PORT, NOISETUN_A_DEVICE_FWMARK,
+			NOISETUN_A_DEVICE_DROPS, 0
+		};
 
-		if ((seen & want) != want)
-			BAD(r, "first message lacks device attributes (has %#x)", seen);
+		has_all(r, seen, want, "first message lacks device attributes");
 		if (!(seen & 1U << NOISETUN_A_DEVICE_PRIVATE_KEY) !=
 		    !(seen & 1U << NOISETUN_A_DEVICE_PUBLIC_KEY))
 			BAD(r, "private and public key not both present");

@@ -556,6 +556,15 @@ static uint64_t range_hash(const uint8_t key[KEY_LEN], int family,
 	return fnv1a(&c, 1, h);
 }
 
+/* "@label KEY", a key attribute in base64 on a line of its own. */
+static void print_key(const char *label, const struct nlattr *attr)
+{
+	char b64[B64_LEN + 1];
+
+	key_to_b64(b64, mnl_attr_get_payload(attr));
+	printf("%s %s\n", label, b64);
+}
+
 static void print_drops(const char *indent, const struct nlattr *nest)
 {
 	const struct nlattr *attr;
@@ -571,30 +580,40 @@ static void print_drops(const char *indent, const struct nlattr *nest)
 	printf("\n");
 }
 
+/* The attributes of @nest by type up to @max, the last of each; NULL: none. */
+static void nest_attrs(const struct nlattr *nest, const struct nlattr **tb,
+		       unsigned int max)
+{
+	const struct nlattr *attr;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) <= max)
+			tb[mnl_attr_get_type(attr)] = attr;
+	}
+}
+
 static void walk_allowedips(struct dump_state *st, const uint8_t *key,
 			    const struct nlattr *nest)
 {
-	const struct nlattr *elem, *attr;
+	const struct nlattr *elem, *tb[NOISETUN_A_ALLOWEDIP_MAX + 1];
 
 	mnl_attr_for_each_nested(elem, nest) {
-		const uint8_t *ip = NULL;
-		int family = 0, cidr = -1;
+		const uint8_t *ip;
+		int family, cidr;
 		char text[INET6_ADDRSTRLEN];
 
-		mnl_attr_for_each_nested(attr, elem) {
-			switch (mnl_attr_get_type(attr)) {
-			case NOISETUN_A_ALLOWEDIP_FAMILY:
-				family = mnl_attr_get_u16(attr);
-				break;
-			case NOISETUN_A_ALLOWEDIP_IPADDR:
-				ip = mnl_attr_get_payload(attr);
-				break;
-			case NOISETUN_A_ALLOWEDIP_CIDR_MASK:
-				cidr = mnl_attr_get_u8(attr);
-				break;
-			}
+		nest_attrs(elem, tb, NOISETUN_A_ALLOWEDIP_MAX);
+		if (!tb[NOISETUN_A_ALLOWEDIP_FAMILY] ||
+		    !tb[NOISETUN_A_ALLOWEDIP_IPADDR] ||
+		    !tb[NOISETUN_A_ALLOWEDIP_CIDR_MASK]) {
+			st->errors++;
+			continue;
 		}
-		if (!ip || cidr < 0 || (family != AF_INET && family != AF_INET6)) {
+		family = mnl_attr_get_u16(tb[NOISETUN_A_ALLOWEDIP_FAMILY]);
+		ip = mnl_attr_get_payload(tb[NOISETUN_A_ALLOWEDIP_IPADDR]);
+		cidr = mnl_attr_get_u8(tb[NOISETUN_A_ALLOWEDIP_CIDR_MASK]);
+		if (family != AF_INET && family != AF_INET6) {
 			st->errors++;
 			continue;
 		}
@@ -648,8 +667,7 @@ static void walk_peer(struct dump_state *st, const struct nlattr *nest,
 
 				switch (t) {
 				case NOISETUN_A_PEER_PRESHARED_KEY:
-					key_to_b64(b64, mnl_attr_get_payload(attr));
-					printf("  preshared_key %s\n", b64);
+					print_key("  preshared_key", attr);
 					break;
 				case NOISETUN_A_PEER_ENDPOINT: {
 					const struct sockaddr *sa =
@@ -721,7 +739,6 @@ static void dump_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_state *st = data;
 	const struct nlattr *attr, *elem;
-	char b64[B64_LEN + 1];
 	bool first = true;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
@@ -746,12 +763,10 @@ static void dump_msg(const struct nlmsghdr *nlh, void *data)
 			printf("ifname %s\n", mnl_attr_get_str(attr));
 			break;
 		case NOISETUN_A_DEVICE_PRIVATE_KEY:
-			key_to_b64(b64, mnl_attr_get_payload(attr));
-			printf("private_key %s\n", b64);
+			print_key("private_key", attr);
 			break;
 		case NOISETUN_A_DEVICE_PUBLIC_KEY:
-			key_to_b64(b64, mnl_attr_get_payload(attr));
-			printf("public_key %s\n", b64);
+			print_key("public_key", attr);
 			break;
 		case NOISETUN_A_DEVICE_LISTEN_PORT:
 			printf("listen_port %u\n", mnl_attr_get_u16(attr));
