@@ -228,51 +228,39 @@ static bool portable_crypt_sg(struct scatterlist *sg, size_t len,
 	return ok;
 }
 
+#else
+
+static bool portable_crypt_sg(struct scatterlist *sg, size_t len,
+			      const u8 *ad, size_t ad_len, u64 nonce,
+			      const u8 key[NT_CRYPTO_KEY_LEN], bool seal)
+{
+	return false;	/* never chosen: aead_param_set() refuses it */
+}
+
 #endif /* NT_HAVE_PORTABLE_AEAD */
-
-static bool portable_seal(struct scatterlist *sg, size_t src_len,
-			  const u8 *ad, size_t ad_len, u64 nonce,
-			  const u8 key[NT_CRYPTO_KEY_LEN])
-{
-#ifdef NT_HAVE_PORTABLE_AEAD
-	return portable_crypt_sg(sg, src_len, ad, ad_len, nonce, key, true);
-#else
-	return false;
-#endif
-}
-
-static bool portable_open(struct scatterlist *sg, size_t src_len,
-			  const u8 *ad, size_t ad_len, u64 nonce,
-			  const u8 key[NT_CRYPTO_KEY_LEN])
-{
-#ifdef NT_HAVE_PORTABLE_AEAD
-	if (src_len < NT_CRYPTO_AUTHTAG_LEN)
-		return false;
-	return portable_crypt_sg(sg, src_len - NT_CRYPTO_AUTHTAG_LEN, ad,
-				 ad_len, nonce, key, false);
-#else
-	return false;
-#endif
-}
 
 bool nt_crypto_aead_encrypt_sg(struct scatterlist *sg, size_t src_len,
 			       const u8 *ad, size_t ad_len, u64 nonce,
 			       const u8 key[NT_CRYPTO_KEY_LEN])
 {
 	if (static_branch_unlikely(&aead_portable))
-		return portable_seal(sg, src_len, ad, ad_len, nonce, key);
+		return portable_crypt_sg(sg, src_len, ad, ad_len, nonce, key,
+					 true);
 	return chacha20poly1305_encrypt_sg_inplace(sg, src_len, ad, ad_len,
 						   nonce, key);
 }
 
+/* @src_len counts the tag, as for the library's call. */
 bool nt_crypto_aead_decrypt_sg(struct scatterlist *sg, size_t src_len,
 			       const u8 *ad, size_t ad_len, u64 nonce,
 			       const u8 key[NT_CRYPTO_KEY_LEN])
 {
-	if (static_branch_unlikely(&aead_portable))
-		return portable_open(sg, src_len, ad, ad_len, nonce, key);
-	return chacha20poly1305_decrypt_sg_inplace(sg, src_len, ad, ad_len,
-						   nonce, key);
+	if (!static_branch_unlikely(&aead_portable))
+		return chacha20poly1305_decrypt_sg_inplace(sg, src_len, ad,
+							   ad_len, nonce, key);
+	return src_len >= NT_CRYPTO_AUTHTAG_LEN &&
+	       portable_crypt_sg(sg, src_len - NT_CRYPTO_AUTHTAG_LEN, ad,
+				 ad_len, nonce, key, false);
 }
 
 /* The message the choice is timed on: a full-size one of a 1420-byte MTU. */
@@ -293,7 +281,8 @@ static u64 __init time_sealing(bool portable, u8 *buf, const u8 *key)
 		for (i = 0; i < AEAD_TIMING_MESSAGES; i++) {
 			sg_init_one(&sg, buf, AEAD_TIMING_LEN + NT_CRYPTO_AUTHTAG_LEN);
 			if (portable)
-				portable_seal(&sg, AEAD_TIMING_LEN, NULL, 0, i, key);
+				portable_crypt_sg(&sg, AEAD_TIMING_LEN, NULL, 0, i,
+						  key, true);
 			else
 				chacha20poly1305_encrypt_sg_inplace(&sg, AEAD_TIMING_LEN,
 								    NULL, 0, i, key);

@@ -48,9 +48,10 @@ ip -n "$ns2" link set wg0 up
 nt_bg ip netns exec "$ns2" iperf3 -s -B 10.43.0.2
 nt_wait_until 10 nt_listening "$ns2" t 5201
 
-# reload ARGS...: the module again, with ARGS.
+# reload ARGS...: the module again (unloaded first if loaded), with ARGS.
 reload() {
-	nt_wait_until 10 rmmod noisetun && modprobe noisetun "$@"
+	{ [ ! -d /sys/module/noisetun ] || nt_wait_until 10 rmmod noisetun; } &&
+		modprobe noisetun "$@"
 }
 
 # the_choice: what the last load logged about its AEAD.
