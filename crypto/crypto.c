@@ -56,22 +56,6 @@ bool nt_crypto_aead_decrypt(u8 *dst, const u8 *src, size_t src_len,
 					key);
 }
 
-bool nt_crypto_aead_encrypt_sg(struct scatterlist *sg, size_t src_len,
-			       const u8 *ad, size_t ad_len, u64 nonce,
-			       const u8 key[NT_CRYPTO_KEY_LEN])
-{
-	return chacha20poly1305_encrypt_sg_inplace(sg, src_len, ad, ad_len,
-						   nonce, key);
-}
-
-bool nt_crypto_aead_decrypt_sg(struct scatterlist *sg, size_t src_len,
-			       const u8 *ad, size_t ad_len, u64 nonce,
-			       const u8 key[NT_CRYPTO_KEY_LEN])
-{
-	return chacha20poly1305_decrypt_sg_inplace(sg, src_len, ad, ad_len,
-						   nonce, key);
-}
-
 void nt_crypto_xaead_encrypt(u8 *dst, const u8 *src, size_t src_len,
 			     const u8 *ad, size_t ad_len,
 			     const u8 nonce[NT_CRYPTO_XNONCE_LEN],

@@ -132,8 +132,11 @@ bool __must_check nt_crypto_aead_decrypt(u8 *dst, const u8 *src,
  *
  * This is the transmit path's call; the pages behind @sg must be mapped
  * (lowmem or kmapped by the library itself), as for any sg_miter user.
+ * It and nt_crypto_aead_decrypt_sg() run the implementation that
+ * nt_crypto_aead_sg_init() chose; both give the same bytes.
  *
- * Return: false only if the kernel library refuses the length.
+ * Return: false only if the kernel library refuses the length, or @sg is
+ * shorter than the message and its tag.
  */
 bool __must_check nt_crypto_aead_encrypt_sg(struct scatterlist *sg,
 					    size_t src_len, const u8 *ad,
@@ -159,6 +162,40 @@ bool __must_check nt_crypto_aead_decrypt_sg(struct scatterlist *sg,
 					    size_t src_len, const u8 *ad,
 					    size_t ad_len, u64 nonce,
 					    const u8 key[NT_CRYPTO_KEY_LEN]);
+
+/**
+ * nt_crypto_aead_sg_init() - choose the implementation behind
+ *	nt_crypto_aead_encrypt_sg() and nt_crypto_aead_decrypt_sg()
+ *
+ * The module parameter aead= decides: "library" (the kernel library's
+ * AEAD), "portable" (the same construction from the library's portable
+ * ChaCha20 and Poly1305), or "auto", the default: both are timed on a
+ * few full-size messages and the portable one is kept only if clearly
+ * faster (an emulated CPU whose SIMD instructions are slow). Logs the
+ * choice and the timings.
+ *
+ * Context: module load, before any device exists; process context.
+ */
+void nt_crypto_aead_sg_init(void);
+
+#ifdef DEBUG
+/**
+ * nt_crypto_aead_sg_selftest() - the portable AEAD against the library's
+ *
+ * Both seal messages of every length up to two full-size ones, whole and
+ * split into odd fragments, and must give the same bytes; each must open
+ * the other's messages and refuse one with a flipped bit.
+ *
+ * Context: module load in DEBUG builds; process context, sleeps.
+ * Return: true if all agree (or the kernel lacks the portable one).
+ */
+bool nt_crypto_aead_sg_selftest(void);
+#else
+static inline bool nt_crypto_aead_sg_selftest(void)
+{
+	return true;
+}
+#endif
 
 /**
  * nt_crypto_xaead_encrypt() - XChaCha20-Poly1305 (cookie replies)

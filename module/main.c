@@ -37,11 +37,12 @@ static int __init nt_mod_init(void)
 	ret = nt_allowedips_slab_init();
 	if (ret < 0)
 		return ret;
+	nt_crypto_aead_sg_init();
 
 #ifdef DEBUG
 	/* A module whose own logic fails its checks must not carry traffic. */
 	if (!nt_allowedips_selftest() || !nt_crypto_selftest() ||
-	    !nt_replay_selftest() || !nt_ratelimiter_selftest() ||
+	    !nt_crypto_aead_sg_selftest() || !nt_replay_selftest() || !nt_ratelimiter_selftest() ||
 	    !nt_cookie_selftest() || !nt_noise_selftest()) {
 		ret = -ENOTRECOVERABLE;
 		goto err_uninit_allowedips;

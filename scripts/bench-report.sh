@@ -38,7 +38,7 @@ sed -n 's/^[[:space:]]*# nt-bench: //p' "$results" >"$in/bench-lines"
 [ -s "$in/bench-lines" ] || { echo "bench-report: no nt-bench line in $results" >&2; exit 1; }
 
 partial=0
-[ -n "${T:-}${ROWS:-}${ROUNDS:-}${SECS:-}" ] && partial=1
+[ -n "${T:-}${ROWS:-}${ROUNDS:-}${SECS:-}${AEAD:-}" ] && partial=1
 grep -q '^vm .* quick=1' "$in/bench-lines" && partial=1
 if [ "$failed" = 1 ] || [ "$partial" = 1 ]; then
 	out=$in
@@ -56,7 +56,7 @@ function med(s,    a, n, i, j, t) {
 	return (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function count(s,    a) { return s == "" ? 0 : split(s, a, ",") }
-$1 == "vm" { next }
+$1 == "vm" || $1 == "aead" { next }
 {
 	id = $1; better = ""; unit = ""; nt = ""; wg = ""; label = ""
 	for (i = 2; i <= NF; i++) {
@@ -111,6 +111,9 @@ fmt() {	# fmt NUMBER: at most 3 significant decimals, no exponent
 	echo
 	echo "- Date: $when"
 	echo "- noisetun: $version (built without DEBUG); wireguard.ko: the kernel's own"
+	aead=$(sed -n 's/^aead //p' "$in/bench-lines" | head -n 1)
+	echo "- noisetun's data-path ChaCha20-Poly1305, chosen at load: ${aead:-not logged}" \
+		"(wireguard.ko always runs the library's; bench/README.md, \"The AEAD\")"
 	echo "- Kernel (VM): $(vm kernel), $(vm vcpus) vCPUs, $(vm memory_mib) MiB, QEMU ${accel:-?}" \
 		"(no slub_debug or page poisoning; slab_nomerge)"
 	echo "- Host: $cpu, $(nproc) CPUs, shared with other work (load average at the report: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -154,8 +154,10 @@ if [ "${NT_BENCH_PROFILE:-0}" = 1 ]; then
 		nt_diag "profile of $k, tcp-1 ($v Mbit/s under perf), hottest symbols:"
 		perf report -q -i "$tmp/perf.data" --stdio --no-children --sort sym,dso \
 			2>/dev/null | head -n 45 | sed 's/^/#   /'
-		perf report -q -i "$tmp/perf.data" --stdio --no-children --sort dso \
-			2>/dev/null | head -n 12 | sed 's/^/#   /'
+		for sort in dso cpu comm; do
+			perf report -q -i "$tmp/perf.data" --stdio --no-children --sort "$sort" \
+				2>/dev/null | head -n 12 | sed 's/^/#   /'
+		done
 	done
 fi
 

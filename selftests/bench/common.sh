@@ -84,8 +84,16 @@ bench_now_ms() {
 # bench_kinds: load both modules (skip unless wg, tunctl and CMD... exist).
 bench_kinds() {
 	nt_require tunctl wg "$@"
-	nt_load_module
+	if [ -n "${NT_BENCH_AEAD:-}" ]; then
+		# make bench AEAD=...: noisetun with that implementation.
+		{ [ ! -d /sys/module/noisetun ] || rmmod noisetun; } &&
+			modprobe noisetun aead="$NT_BENCH_AEAD"
+	else
+		nt_load_module
+	fi
 	modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
+	# Which AEAD noisetun chose at load, and its timings (the report's).
+	echo "# nt-bench: aead $(dmesg | sed -n 's/.*data-path ChaCha20-Poly1305: //p' | tail -n 1)"
 }
 
 # What the report says about the VM and the profile (one line a scenario;

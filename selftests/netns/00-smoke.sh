@@ -27,7 +27,7 @@ nt_check "modprobe noisetun" nt_load_module
 
 # Test that every in-module self-test ran at load and passed (make check
 # builds with DEBUG=1, which runs them; a failing one refuses the load).
-for t in allowedips crypto replay ratelimiter cookie noise; do
+for t in allowedips crypto aead replay ratelimiter cookie noise; do
 	nt_check "$t self-tests passed at load" \
 		grep -q "noisetun: $t self-tests: pass" <(nt_kmsg)
 done

@@ -17,6 +17,8 @@
 #include <crypto/curve25519.h>
 #include <crypto/chacha.h>
 
+#include "crypto.h"
+
 unsigned int nt_shim_warnings;
 
 const u8 curve25519_null_point[CURVE25519_KEY_SIZE] = { 0 };
@@ -153,6 +155,28 @@ bool chacha20poly1305_decrypt_sg_inplace(struct scatterlist *src,
 		sg_scatter(src, flat, src_len - CHACHA20POLY1305_AUTHTAG_SIZE);
 	free(flat);
 	return ok;
+}
+
+/*
+ * The data path's scatterlist AEAD lives in crypto/aead_sg.c, which is
+ * module-only (its portable construction and its choice need the kernel's
+ * own ChaCha20, Poly1305 and sg_miter; its self-test runs at module load).
+ * Here the library's forms stand in for it.
+ */
+bool nt_crypto_aead_encrypt_sg(struct scatterlist *sg, size_t src_len,
+			       const u8 *ad, size_t ad_len, u64 nonce,
+			       const u8 key[NT_CRYPTO_KEY_LEN])
+{
+	return chacha20poly1305_encrypt_sg_inplace(sg, src_len, ad, ad_len,
+						   nonce, key);
+}
+
+bool nt_crypto_aead_decrypt_sg(struct scatterlist *sg, size_t src_len,
+			       const u8 *ad, size_t ad_len, u64 nonce,
+			       const u8 key[NT_CRYPTO_KEY_LEN])
+{
+	return chacha20poly1305_decrypt_sg_inplace(sg, src_len, ad, ad_len,
+						   nonce, key);
 }
 
 /* libsodium clamps the scalar and ignores bit 255 of the point, as X25519
