@@ -1232,7 +1232,8 @@ struct plan_key {
  * @bucket_bits: log2 of their number
  * @hash_key: random key of the table's hash
  * @num_peers: the device's peer count at the current point of the request
- * @inserts: allowed-IP insertions the apply pass will make
+ * @inserts: allowed-IP insertions the apply pass will make, [0] IPv4 and
+ *           [1] IPv6
  * @pool: nodes for them, allocated in advance
  * @applied: the apply pass ran; the plan owns nothing it must undo
  */
@@ -1259,7 +1260,7 @@ struct set_plan {
 	unsigned int bucket_bits;
 	siphash_key_t hash_key;
 	unsigned int num_peers;
-	unsigned int inserts;
+	unsigned int inserts[2];
 	struct nt_allowedips_pool pool;
 	bool applied;
 };
@@ -1318,8 +1319,8 @@ static bool is_own_key(struct set_plan *plan, const u8 *public_key)
 /*
  * Check one allowed IP against the rules its policy cannot express.
  *
- * Return: 1 if it is to be inserted, 0 if removed, or -EINVAL or
- * -EOPNOTSUPP.
+ * Return: 1 if it is an IPv4 range to insert, 2 if an IPv6 one, 0 if it
+ * is to be removed, or -EINVAL or -EOPNOTSUPP.
  */
 static int check_allowedip(const struct nlattr *nest,
 			   struct netlink_ext_ack *extack)
@@ -1374,7 +1375,7 @@ static int check_allowedip(const struct nlattr *nest,
 	    (nla_get_u32(tb[NOISETUN_A_ALLOWEDIP_FLAGS]) &
 	     NOISETUN_ALLOWEDIP_F_REMOVE_ME))
 		return 0;
-	return 1;
+	return max_cidr == 32 ? 1 : 2;
 }
 
 /*
@@ -1497,7 +1498,7 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 {
 	struct nlattr *tb[NOISETUN_A_PEER_MAX + 1];
 	const struct nlattr *dup;
-	unsigned int inserts = 0;
+	unsigned int inserts[2] = {};
 	struct plan_key *key;
 	struct nlattr *attr;
 	int ret, rem;
@@ -1554,7 +1555,8 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 			ret = check_allowedip(attr, extack);
 			if (ret < 0)
 				return ret;
-			inserts += ret;
+			if (ret)
+				++inserts[ret - 1];
 		}
 		if (rem > 0)
 			return trailing_bytes(step->allowedips, extack);
@@ -1597,7 +1599,8 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 		step->action = PEER_UPDATE;
 		step->peer = key->present;
 	}
-	plan->inserts += inserts;
+	plan->inserts[0] += inserts[0];
+	plan->inserts[1] += inserts[1];
 	return 0;
 }
 
@@ -1745,7 +1748,8 @@ static int plan_request(struct set_plan *plan, struct sk_buff *skb,
 			return ret;
 	}
 
-	ret = nt_allowedips_pool_fill(&plan->pool, plan->inserts);
+	ret = nt_allowedips_pool_fill(&plan->pool, plan->inserts[0],
+				      plan->inserts[1]);
 	if (ret)
 		return ret;
 
