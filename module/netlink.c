@@ -415,6 +415,7 @@ static int put_peer_config(struct sk_buff *skb, struct nt_peer *peer,
 static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
 			  u32 query_flags)
 {
+	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
 	struct __kernel_timespec last_handshake, last_rx;
 	struct nt_peer_traffic traffic;
 	struct timespec64 walltime;
@@ -461,8 +462,8 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
 			      traffic.cookies_received,
 			      NOISETUN_A_PEER_UNSPEC))
 		return -EMSGSIZE;
-
-	return put_drops(skb, NOISETUN_A_PEER_DROPS, &peer->stats->drops);
+	return put_drops(skb, NOISETUN_A_PEER_DROPS,
+			 stats ? &stats->drops : NULL);
 }
 
 enum put_peer_result {
