@@ -390,7 +390,7 @@ static int put_peer_config(struct sk_buff *skb, struct nt_peer *peer,
 			READ_ONCE(peer->persistent_keepalive_interval)) ||
 	    nla_put_u32(skb, NOISETUN_A_PEER_PROTOCOL_VERSION, 1) ||
 	    nla_put_u8(skb, NOISETUN_A_PEER_DISABLED, peer->disabled) ||
-	    (peer->description[0] &&
+	    (peer->description &&
 	     nla_put_string(skb, NOISETUN_A_PEER_DESCRIPTION,
 			    peer->description)))
 		return -EMSGSIZE;
@@ -1179,6 +1179,8 @@ enum peer_action {
  * @allowedips: the attribute, or NULL
  * @disabled: the attribute, or NULL
  * @description: the attribute, checked, or NULL
+ * @description_text: its text, allocated by the plan (so that applying
+ *                    cannot fail), for the peer to take; NULL when empty
  */
 struct peer_step {
 	enum peer_action action;
@@ -1190,6 +1192,7 @@ struct peer_step {
 	const struct nlattr *allowedips;
 	const struct nlattr *disabled;
 	const struct nlattr *description;
+	char *description_text;
 };
 
 /**
@@ -1600,6 +1603,13 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 		step->action = PEER_UPDATE;
 		step->peer = key->present;
 	}
+	if (step->description && description_len(step->description)) {
+		step->description_text = kmemdup_nul(nla_data(step->description),
+						     description_len(step->description),
+						     GFP_KERNEL_ACCOUNT);
+		if (!step->description_text)
+			return -ENOMEM;
+	}
 	plan->inserts[0] += inserts[0];
 	plan->inserts[1] += inserts[1];
 	return 0;
@@ -1846,15 +1856,21 @@ static void disable_peer(struct nt_peer *peer)
 	nt_send_handshake_forget(peer);
 }
 
-/* Apply DESCRIPTION; true when it changed. */
-static bool apply_description(struct nt_peer *peer, const struct nlattr *attr)
+/*
+ * Apply DESCRIPTION: the peer takes the text the plan allocated; true when
+ * it changed. The old text goes at once: it is read only under
+ * device_update_lock, which the caller holds.
+ */
+static bool apply_description(struct nt_peer *peer, struct peer_step *step)
 {
-	char text[NOISETUN_DESCRIPTION_MAX + 1] = "";
+	char *old = peer->description;
 	bool changed;
 
-	memcpy(text, nla_data(attr), description_len(attr));
-	changed = strcmp(text, peer->description);
-	memcpy(peer->description, text, sizeof(text));
+	lockdep_assert_held(&peer->device->device_update_lock);
+	changed = strcmp(old ?: "", step->description_text ?: "");
+	peer->description = step->description_text;
+	step->description_text = NULL;
+	kfree(old);
 	return changed;
 }
 
@@ -1900,7 +1916,7 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 		break;
 	}
 
-	if (step->description && apply_description(peer, step->description))
+	if (step->description && apply_description(peer, step))
 		changes |= NOISETUN_EVENT_CHANGE_DESCRIPTION;
 
 	if (step->preshared_key) {
@@ -2085,6 +2101,7 @@ static void free_plan(struct set_plan *plan)
 	for (i = 0; i < plan->num_steps; ++i) {
 		if (plan->steps[i].action == PEER_ADD)
 			nt_peer_put(plan->steps[i].peer);
+		kfree(plan->steps[i].description_text);
 	}
 	for (i = 0; i < plan->num_keys; ++i)
 		nt_peer_put(plan->keys[i].existing);

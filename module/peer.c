@@ -144,6 +144,7 @@ static void release_rcu(struct rcu_head *rcu)
 		dst_cache_destroy(&peer->endpoint_cache);
 	}
 	nt_cookie_uninit(&peer->latest_cookie);
+	kfree(peer->description);
 	/* The preshared key and the handshake state live inline. */
 	memzero_explicit(peer, sizeof(*peer));
 	kmem_cache_free(peer_cache, peer);

@@ -209,6 +209,10 @@ enum nt_peer_event_count {
  *                    responder's round trip
  * @endpoint_event_jiffies: when the last endpoint-changed event was sent;
  *                          at most one a second (cmpxchg, no lock)
+ * @description: the peer's name given by configuration, UTF-8, NUL
+ *               terminated, at most NOISETUN_DESCRIPTION_MAX bytes,
+ *               allocated (kmalloc) when set; NULL when none. Written and
+ *               read under device_update_lock; freed with the peer.
  * @endpoint_event_held: a change came within that second and was not
  *                       announced; the first authenticated packet after it
  *                       announces the endpoint then in use (READ_ONCE and
@@ -216,8 +220,6 @@ enum nt_peer_event_count {
  * @disabled: the peer is switched off by configuration: no session, no
  *            handshake either way, its traffic dropped (peer_disabled).
  *            Written under device_update_lock; read with READ_ONCE().
- * @description: the peer's name given by configuration, UTF-8, NUL
- *               terminated, "" when none; under device_update_lock
  * @is_dead: set once the peer is unlinked from every lookup structure;
  *           whoever holds a reference and might hand it to another context
  *           checks it first (READ_ONCE()), inside an RCU-bh section that
@@ -269,9 +271,9 @@ struct nt_peer {
 	atomic64_t initiation_sent_ns;
 	atomic64_t response_sent_ns;
 	unsigned long endpoint_event_jiffies;
+	char *description;
 	bool endpoint_event_held;
 	bool disabled;
-	char description[NOISETUN_DESCRIPTION_MAX + 1];
 	bool is_dead;
 	struct kref refcount;
 	struct rcu_head rcu;
