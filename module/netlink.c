@@ -28,6 +28,7 @@
 
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
+#include <linux/cpumask.h>
 #include <linux/if.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -40,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -1636,6 +1638,74 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 	return 0;
 }
 
+/*
+ * The static-static secrets of the peers a request adds: one Diffie-Hellman
+ * each, nearly all of the time a large SET takes. They are computed on
+ * several CPUs at once, as the peers are not visible yet and each has its
+ * own lock: the caller takes a share, and up to PRECOMPUTE_HELPERS work
+ * items on system_unbound_wq the others, every (helpers + 1)-th added
+ * peer each. The caller waits for them holding RTNL and
+ * device_update_lock; they take only the identity's lock (for reading:
+ * the only writer is SET, under device_update_lock) and each peer's
+ * handshake lock, both below those in the lock order. Not needed when the
+ * request changes the device's key: applying it computes them anew.
+ */
+#define PRECOMPUTE_HELPERS 7
+#define PRECOMPUTE_MIN_PER_CPU 16
+
+struct precompute_share {
+	struct work_struct work;
+	struct set_plan *plan;
+	unsigned int first;
+	unsigned int stride;
+};
+
+static void precompute_added(struct set_plan *plan, unsigned int first,
+			     unsigned int stride)
+{
+	unsigned int i;
+
+	for (i = first; i < plan->num_steps; i += stride) {
+		if (plan->steps[i].action != PEER_ADD)
+			continue;
+		nt_noise_handshake_precompute_static_static(&plan->steps[i].peer->handshake);
+		cond_resched();
+	}
+}
+
+static void precompute_share_work(struct work_struct *work)
+{
+	struct precompute_share *share =
+		container_of(work, struct precompute_share, work);
+
+	precompute_added(share->plan, share->first, share->stride);
+}
+
+static void plan_precompute(struct set_plan *plan)
+{
+	struct precompute_share shares[PRECOMPUTE_HELPERS];
+	unsigned int added = 0, helpers, i;
+
+	if (plan->set_identity)
+		return;
+	for (i = 0; i < plan->num_steps; ++i)
+		added += plan->steps[i].action == PEER_ADD;
+	helpers = min3(num_online_cpus() - 1, (unsigned int)PRECOMPUTE_HELPERS,
+		       added / PRECOMPUTE_MIN_PER_CPU);
+	for (i = 0; i < helpers; ++i) {
+		shares[i].plan = plan;
+		shares[i].first = i + 1;
+		shares[i].stride = helpers + 1;
+		INIT_WORK_ONSTACK(&shares[i].work, precompute_share_work);
+		queue_work(system_unbound_wq, &shares[i].work);
+	}
+	precompute_added(plan, 0, helpers + 1);
+	for (i = 0; i < helpers; ++i) {
+		flush_work(&shares[i].work);
+		destroy_work_on_stack(&shares[i].work);
+	}
+}
+
 static int plan_peers(struct set_plan *plan, const struct nlattr *peers,
 		      struct netlink_ext_ack *extack)
 {
@@ -1784,6 +1854,9 @@ static int plan_request(struct set_plan *plan, struct sk_buff *skb,
 				      plan->inserts[1]);
 	if (ret)
 		return ret;
+
+	/* After the cheap refusals: the costly part of a large request. */
+	plan_precompute(plan);
 
 	/* Last: once bound, the new port already receives. */
 	if (plan->set_port && netif_running(ntd->dev)) {

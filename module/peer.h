@@ -292,6 +292,8 @@ struct nt_peer {
  * The peer starts with no endpoint, no preshared key (zeros), no allowed
  * IPs, and one reference owned by the caller. It is not in any lookup
  * structure until nt_peer_add(); dropping that reference instead frees it.
+ * Its static-static secret is not computed yet: the caller runs
+ * nt_noise_handshake_precompute_static_static() before nt_peer_add().
  * May sleep.
  *
  * Return: the peer, or ERR_PTR(-ENOMEM).
