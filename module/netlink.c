@@ -1642,30 +1642,35 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
  * The static-static secrets of the peers a request adds: one Diffie-Hellman
  * each, nearly all of the time a large SET takes. They are computed on
  * several CPUs at once, as the peers are not visible yet and each has its
- * own lock: the caller takes a share, and up to PRECOMPUTE_HELPERS work
- * items on system_unbound_wq the others, every (helpers + 1)-th added
- * peer each. The caller waits for them holding RTNL and
- * device_update_lock; they take only the identity's lock (for reading:
- * the only writer is SET, under device_update_lock) and each peer's
- * handshake lock, both below those in the lock order. Not needed when the
- * request changes the device's key: applying it computes them anew.
+ * own lock: the caller and up to PRECOMPUTE_HELPERS work items on
+ * system_unbound_wq take the next step from a shared counter until none
+ * is left, so a helper that starts late (its CPU busy) takes less rather
+ * than holding the caller up; one that has not started by then is
+ * cancelled. The caller waits holding RTNL and device_update_lock; the
+ * helpers take only the identity's lock (for reading: the only writer is
+ * SET, under device_update_lock) and each peer's handshake lock, both
+ * below those in the lock order. Not needed when the request changes the
+ * device's key: applying it computes them anew.
  */
 #define PRECOMPUTE_HELPERS 7
 #define PRECOMPUTE_MIN_PER_CPU 16
 
-struct precompute_share {
-	struct work_struct work;
+struct precompute_job {
 	struct set_plan *plan;
-	unsigned int first;
-	unsigned int stride;
+	atomic_t next;
 };
 
-static void precompute_added(struct set_plan *plan, unsigned int first,
-			     unsigned int stride)
+struct precompute_share {
+	struct work_struct work;
+	struct precompute_job *job;
+};
+
+static void precompute_added(struct precompute_job *job)
 {
+	struct set_plan *plan = job->plan;
 	unsigned int i;
 
-	for (i = first; i < plan->num_steps; i += stride) {
+	while ((i = atomic_inc_return(&job->next) - 1) < plan->num_steps) {
 		if (plan->steps[i].action != PEER_ADD)
 			continue;
 		nt_noise_handshake_precompute_static_static(&plan->steps[i].peer->handshake);
@@ -1675,15 +1680,14 @@ static void precompute_added(struct set_plan *plan, unsigned int first,
 
 static void precompute_share_work(struct work_struct *work)
 {
-	struct precompute_share *share =
-		container_of(work, struct precompute_share, work);
-
-	precompute_added(share->plan, share->first, share->stride);
+	precompute_added(container_of(work, struct precompute_share,
+				      work)->job);
 }
 
 static void plan_precompute(struct set_plan *plan)
 {
 	struct precompute_share shares[PRECOMPUTE_HELPERS];
+	struct precompute_job job = { .plan = plan };
 	unsigned int added = 0, helpers, i;
 
 	if (plan->set_identity)
@@ -1692,16 +1696,16 @@ static void plan_precompute(struct set_plan *plan)
 		added += plan->steps[i].action == PEER_ADD;
 	helpers = min3(num_online_cpus() - 1, (unsigned int)PRECOMPUTE_HELPERS,
 		       added / PRECOMPUTE_MIN_PER_CPU);
+	atomic_set(&job.next, 0);
 	for (i = 0; i < helpers; ++i) {
-		shares[i].plan = plan;
-		shares[i].first = i + 1;
-		shares[i].stride = helpers + 1;
+		shares[i].job = &job;
 		INIT_WORK_ONSTACK(&shares[i].work, precompute_share_work);
 		queue_work(system_unbound_wq, &shares[i].work);
 	}
-	precompute_added(plan, 0, helpers + 1);
+	precompute_added(&job);
+	/* Every step is taken: wait only for those being computed. */
 	for (i = 0; i < helpers; ++i) {
-		flush_work(&shares[i].work);
+		cancel_work_sync(&shares[i].work);
 		destroy_work_on_stack(&shares[i].work);
 	}
 }
