@@ -80,48 +80,6 @@ struct nlmsghdr *nt_uapi_build_query(void *buf, size_t len, uint16_t family,
 	return nlh;
 }
 
-/*
- * libmnl's attribute accessors and its nested walk, as static inline
- * functions of this file: a dump of a large device has a million
- * attributes, and as calls into the shared library (through the PLT) they
- * were most of showconf's own time under make bench's emulated CPU. Each
- * does exactly what the libmnl function of the same name does.
- */
-static inline uint16_t attr_type(const struct nlattr *attr)
-{
-	return attr->nla_type & NLA_TYPE_MASK;
-}
-
-static inline uint16_t attr_len(const struct nlattr *attr)
-{
-	return attr->nla_len - MNL_ATTR_HDRLEN;
-}
-
-static inline const void *attr_data(const struct nlattr *attr)
-{
-	return (const char *)attr + MNL_ATTR_HDRLEN;
-}
-
-/* mnl_attr_parse_nested(): @cb on each attribute in @nest that fits. */
-static inline int parse_nested(const struct nlattr *nest, mnl_attr_cb_t cb,
-			       void *data)
-{
-	const char *end = (const char *)attr_data(nest) + attr_len(nest);
-	const struct nlattr *attr = attr_data(nest);
-	int ret = MNL_CB_OK;
-
-	while (end - (const char *)attr >= (int)sizeof(struct nlattr) &&
-	       attr->nla_len >= sizeof(struct nlattr) &&
-	       (int)attr->nla_len <= end - (const char *)attr) {
-		ret = cb(attr, data);
-		if (ret <= MNL_CB_STOP)
-			return ret;
-		attr = (const struct nlattr *)((const char *)attr +
-					       MNL_ALIGN(attr->nla_len));
-	}
-	return ret;
-}
-
 /* ---- building SET_DEVICE requests ---- */
 
 /* Put the first part of a peer: everything but its allowed IPs. */
@@ -342,24 +300,23 @@ static int fail(struct parse_ctx *ctx, int err)
 
 static int parse_key(const struct nlattr *attr, uint8_t key[NOISETUN_KEY_LEN])
 {
-	if (attr_len(attr) != NOISETUN_KEY_LEN)
+	if (mnl_attr_get_payload_len(attr) != NOISETUN_KEY_LEN)
 		return -EINVAL;
-	memcpy(key, attr_data(attr), NOISETUN_KEY_LEN);
+	memcpy(key, mnl_attr_get_payload(attr), NOISETUN_KEY_LEN);
 	return 0;
 }
 
 /*
  * parse_u8() .. parse_u64(): the attribute is a uN, of exactly that size
- * (as mnl_attr_validate() checks); its value goes to *value. -EINVAL
- * otherwise.
+ * (mnl_attr_validate()); its value goes to *value. -EINVAL otherwise.
  */
 #define DEFINE_PARSE_UINT(bits)						\
 	static int parse_u##bits(const struct nlattr *attr,		\
 				 uint##bits##_t *value)			\
 	{								\
-		if (attr_len(attr) != sizeof(*value))			\
+		if (mnl_attr_validate(attr, MNL_TYPE_U##bits) < 0)	\
 			return -EINVAL;					\
-		memcpy(value, attr_data(attr), sizeof(*value));		\
+		*value = mnl_attr_get_u##bits(attr);			\
 		return 0;						\
 	}
 
@@ -372,7 +329,7 @@ DEFINE_PARSE_UINT(64)
 static int parse_drop(const struct nlattr *attr, void *data)
 {
 	uint64_t *drops = data;
-	unsigned int type = attr_type(attr);
+	unsigned int type = mnl_attr_get_type(attr);
 
 	if (type == 0 || type > NOISETUN_A_DROP_MAX)
 		return MNL_CB_OK;	/* a newer kernel's counter */
@@ -382,7 +339,7 @@ static int parse_drop(const struct nlattr *attr, void *data)
 static int parse_drops(const struct nlattr *attr,
 		       uint64_t drops[NOISETUN_A_DROP_MAX + 1])
 {
-	if (parse_nested(attr, parse_drop, drops) != MNL_CB_OK)
+	if (mnl_attr_parse_nested(attr, parse_drop, drops) != MNL_CB_OK)
 		return -EINVAL;
 	return 0;
 }
@@ -398,11 +355,11 @@ struct allowedip_parse {
 static int parse_allowedip_addr(const struct nlattr *attr,
 				struct allowedip_parse *ap)
 {
-	uint16_t len = attr_len(attr);
+	uint16_t len = mnl_attr_get_payload_len(attr);
 
 	if (len != 4 && len != 16)
 		return -EINVAL;
-	memcpy(&ap->aip.addr, attr_data(attr), len);
+	memcpy(&ap->aip.addr, mnl_attr_get_payload(attr), len);
 	ap->addr_len = len;
 	return 0;
 }
@@ -424,7 +381,7 @@ static int parse_allowedip_attr(const struct nlattr *attr, void *data)
 	struct allowedip_parse *ap = data;
 	int err = 0;
 
-	switch (attr_type(attr)) {
+	switch (mnl_attr_get_type(attr)) {
 	case NOISETUN_A_ALLOWEDIP_FAMILY:
 		err = parse_u16(attr, &ap->aip.family);
 		if (!err)
@@ -465,7 +422,7 @@ static int parse_allowedip(const struct nlattr *attr, void *data)
 	struct parse_ctx *ctx = data;
 	struct allowedip_parse ap = { 0 };
 
-	if (parse_nested(attr, parse_allowedip_attr, &ap) != MNL_CB_OK)
+	if (mnl_attr_parse_nested(attr, parse_allowedip_attr, &ap) != MNL_CB_OK)
 		return fail(ctx, -EINVAL);
 	if (!is_valid_allowedip(&ap))
 		return fail(ctx, -EINVAL);
@@ -476,7 +433,7 @@ static int parse_allowedip(const struct nlattr *attr, void *data)
 
 static int parse_allowedips(const struct nlattr *attr, struct parse_ctx *ctx)
 {
-	if (parse_nested(attr, parse_allowedip, ctx) != MNL_CB_OK)
+	if (mnl_attr_parse_nested(attr, parse_allowedip, ctx) != MNL_CB_OK)
 		return ctx->err ? ctx->err : -EINVAL;
 	return 0;
 }
@@ -510,8 +467,8 @@ static int parse_peer_flags(const struct nlattr *attr, struct tunctl_peer *peer)
 /* A sockaddr_in or sockaddr_in6; anything else is skipped, not refused. */
 static int parse_endpoint(const struct nlattr *attr, struct tunctl_peer *peer)
 {
-	uint16_t len = attr_len(attr);
-	const struct sockaddr *sa = attr_data(attr);
+	uint16_t len = mnl_attr_get_payload_len(attr);
+	const struct sockaddr *sa = mnl_attr_get_payload(attr);
 
 	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
 		memcpy(&peer->endpoint.sin, sa, len);
@@ -542,8 +499,8 @@ static int parse_disabled(const struct nlattr *attr, struct tunctl_peer *peer)
 static int parse_description(const struct nlattr *attr,
 			     struct tunctl_peer *peer)
 {
-	const char *text = attr_data(attr);
-	size_t len = attr_len(attr);
+	const char *text = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
 
 	if (len && !text[len - 1])
 		len--;
@@ -560,9 +517,9 @@ static int parse_timespec(const struct nlattr *attr, int64_t *sec,
 {
 	struct kernel_timespec ts;
 
-	if (attr_len(attr) != sizeof(ts))
+	if (mnl_attr_get_payload_len(attr) != sizeof(ts))
 		return -EINVAL;
-	memcpy(&ts, attr_data(attr), sizeof(ts));
+	memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
 	*sec = ts.tv_sec;
 	*nsec = ts.tv_nsec;
 	return 0;
@@ -580,7 +537,7 @@ static int parse_peer_attr(const struct nlattr *attr, void *data)
 	uint32_t given = 0;
 	int err = 0;
 
-	switch (attr_type(attr)) {
+	switch (mnl_attr_get_type(attr)) {
 	case NOISETUN_A_PEER_PUBLIC_KEY:
 		err = parse_key(attr, peer->public_key);
 		given = TUNCTL_PEER_HAS_PUBLIC_KEY;
@@ -700,7 +657,7 @@ static int parse_peer(const struct nlattr *attr, void *data)
 
 	memset(&scratch, 0, sizeof(scratch));
 	ctx->peer = &scratch;
-	ret = parse_nested(attr, parse_peer_attr, ctx);
+	ret = mnl_attr_parse_nested(attr, parse_peer_attr, ctx);
 	ctx->peer = NULL;
 	if (ret != MNL_CB_OK || !(scratch.flags & TUNCTL_PEER_HAS_PUBLIC_KEY))
 		err = ctx->err ? ctx->err : -EINVAL;
@@ -713,17 +670,17 @@ static int parse_peer(const struct nlattr *attr, void *data)
 
 static int parse_peers(const struct nlattr *attr, struct parse_ctx *ctx)
 {
-	if (parse_nested(attr, parse_peer, ctx) != MNL_CB_OK)
+	if (mnl_attr_parse_nested(attr, parse_peer, ctx) != MNL_CB_OK)
 		return ctx->err ? ctx->err : -EINVAL;
 	return 0;
 }
 
 static int parse_ifname(const struct nlattr *attr, char name[IFNAMSIZ])
 {
-	const char *payload = attr_data(attr);
+	const char *payload = mnl_attr_get_payload(attr);
 
 	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
-	    strnlen(payload, attr_len(attr)) >= IFNAMSIZ)
+	    strnlen(payload, mnl_attr_get_payload_len(attr)) >= IFNAMSIZ)
 		return -EINVAL;
 	strcpy(name, payload);
 	return 0;
@@ -749,7 +706,7 @@ static int parse_device_attr(const struct nlattr *attr, void *data)
 	uint32_t given = 0;
 	int err = 0;
 
-	switch (attr_type(attr)) {
+	switch (mnl_attr_get_type(attr)) {
 	case NOISETUN_A_DEVICE_IFINDEX:
 		err = parse_u32(attr, &dev->ifindex);
 		break;
@@ -837,8 +794,8 @@ struct event_ctx {
 static int parse_event_endpoint(const struct nlattr *attr,
 				struct nt_uapi_event *ev)
 {
-	uint16_t len = attr_len(attr);
-	const struct sockaddr *sa = attr_data(attr);
+	uint16_t len = mnl_attr_get_payload_len(attr);
+	const struct sockaddr *sa = mnl_attr_get_payload(attr);
 
 	if (len < sizeof(sa->sa_family))
 		return 0;
@@ -859,7 +816,7 @@ static int parse_event_attr(const struct nlattr *attr, void *data)
 	struct nt_uapi_event *ev = ctx->ev;
 	int err = 0;
 
-	switch (attr_type(attr)) {
+	switch (mnl_attr_get_type(attr)) {
 	case NOISETUN_A_EVENT_IFINDEX:
 		err = parse_u32(attr, &ev->ifindex);
 		ctx->has_ifindex = !err;
@@ -931,12 +888,12 @@ static int parse_group_attr(const struct nlattr *attr, void *data)
 {
 	struct group_ctx *ctx = data;
 
-	switch (attr_type(attr)) {
+	switch (mnl_attr_get_type(attr)) {
 	case CTRL_ATTR_MCAST_GRP_NAME:
 		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
 			return MNL_CB_ERROR;
 		ctx->found = !strncmp(mnl_attr_get_str(attr), ctx->name,
-				      attr_len(attr));
+				      mnl_attr_get_payload_len(attr));
 		break;
 	case CTRL_ATTR_MCAST_GRP_ID:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
@@ -952,7 +909,7 @@ static int parse_group(const struct nlattr *attr, void *data)
 {
 	struct group_ctx *ctx = data, one = { .name = ctx->name };
 
-	if (parse_nested(attr, parse_group_attr, &one) != MNL_CB_OK)
+	if (mnl_attr_parse_nested(attr, parse_group_attr, &one) != MNL_CB_OK)
 		return MNL_CB_ERROR;
 	if (one.found && one.has_id && !ctx->found) {
 		ctx->id = one.id;
@@ -963,11 +920,11 @@ static int parse_group(const struct nlattr *attr, void *data)
 
 static int parse_family_groups(const struct nlattr *attr, void *data)
 {
-	if (attr_type(attr) != CTRL_ATTR_MCAST_GROUPS)
+	if (mnl_attr_get_type(attr) != CTRL_ATTR_MCAST_GROUPS)
 		return MNL_CB_OK;
 	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
 		return MNL_CB_ERROR;
-	return parse_nested(attr, parse_group, data);
+	return mnl_attr_parse_nested(attr, parse_group, data);
 }
 
 int nt_uapi_parse_mcast_group(const struct nlmsghdr *nlh, const char *name,
