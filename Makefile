@@ -166,9 +166,9 @@ soak: deps
 # runs only the matching workloads of a scenario, ROUNDS=N and SECS=N
 # override the profile's rounds and seconds per run. PROFILE=1 adds, after
 # the rounds, one tcp-1 run of each module under perf (cpu-clock samples of
-# the whole VM) and logs the hottest symbols. AEAD=library|portable loads
-# noisetun with that aead= (the report then stays in .cache/bench/).
-# Logs in .cache/bench/.
+# the whole VM), and one setconf and one showconf of each, and logs the
+# hottest symbols. AEAD=library|portable loads noisetun with that aead=
+# (the report then stays in .cache/bench/). Logs in .cache/bench/.
 # Not part of make check or CI.
 bench: deps
 	@NT_SUITE=bench NT_BENCH_QUICK=$(if $(filter 1 y yes,$(QUICK)),1,0) \

@@ -58,7 +58,8 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 
-static struct kmem_cache *node_cache;
+/* [0] IPv4 nodes, [1] IPv6 nodes: each sized for its key exactly. */
+static struct kmem_cache *node_cache[2];
 
 /* Nodes allocated and not yet freed, pools and pending RCU frees included.
  * Only the self-test reads it (to prove that nothing leaks); keeping it
@@ -121,14 +122,29 @@ static void key_mask(u64 key[2], u8 cidr)
 	}
 }
 
-/* How many leading bits two keys share: 0 to 128. */
-static unsigned int common_bits(const u64 a[2], const u64 b[2])
+/* How many leading bits two keys of a family of @bits share: 0 to 128.
+ * For IPv4 (an IPv4 node has no key[1]) at most 64, which is as good: no
+ * IPv4 prefix is longer than 32.
+ */
+static unsigned int common_bits(const u64 *a, const u64 *b, u8 bits)
 {
 	u64 diff = a[0] ^ b[0];
 
-	if (diff)
+	if (diff || bits == 32)
 		return 64 - fls64(diff);
 	return 128 - fls64(a[1] ^ b[1]);
+}
+
+/* The words of key a node of @bits holds. */
+static unsigned int key_words(u8 bits)
+{
+	return bits == 32 ? 1 : 2;
+}
+
+/* Index of @bits's family in node_cache[] and a pool's arrays. */
+static unsigned int family_index(u8 bits)
+{
+	return bits == 32 ? 0 : 1;
 }
 
 /* Bit number @i of @key, counting from the most significant; @i < 128. */
@@ -141,13 +157,15 @@ static unsigned int bit_at(const u64 key[2], unsigned int i)
 
 /* Node memory. */
 
-static struct nt_allowedips_node *node_alloc(void)
+static struct nt_allowedips_node *node_alloc(u8 bits)
 {
 	struct nt_allowedips_node *node;
 
-	node = kmem_cache_zalloc(node_cache, GFP_KERNEL_ACCOUNT);
+	node = kmem_cache_zalloc(node_cache[family_index(bits)],
+				 GFP_KERNEL_ACCOUNT);
 	if (unlikely(!node))
 		return NULL;
+	node->bits = bits;
 	INIT_LIST_HEAD(&node->peer_list);
 	atomic_long_inc(&live_nodes);
 	return node;
@@ -156,7 +174,7 @@ static struct nt_allowedips_node *node_alloc(void)
 /* For a node that no reader can have seen. */
 static void node_free_now(struct nt_allowedips_node *node)
 {
-	kmem_cache_free(node_cache, node);
+	kmem_cache_free(node_cache[family_index(node->bits)], node);
 	atomic_long_dec(&live_nodes);
 }
 
@@ -170,17 +188,21 @@ static void node_free_rcu(struct nt_allowedips_node *node)
 	call_rcu(&node->rcu, node_free_rcu_cb);
 }
 
-/* A zeroed node with an empty peer_list: from the pool while it lasts. */
-static struct nt_allowedips_node *node_take(struct nt_allowedips_pool *pool)
+/* A zeroed node of the family of @bits (its bits set) with an empty
+ * peer_list: from the pool while it lasts.
+ */
+static struct nt_allowedips_node *node_take(struct nt_allowedips_pool *pool,
+					    u8 bits)
 {
+	unsigned int f = family_index(bits);
 	struct nt_allowedips_node *node;
 
-	if (!pool || !pool->count)
-		return node_alloc();
-	node = list_first_entry(&pool->nodes, struct nt_allowedips_node,
+	if (!pool || !pool->count[f])
+		return node_alloc(bits);
+	node = list_first_entry(&pool->nodes[f], struct nt_allowedips_node,
 				peer_list);
 	list_del_init(&node->peer_list);
-	--pool->count;
+	--pool->count[f];
 	return node;
 }
 
@@ -192,8 +214,8 @@ static void node_give_back(struct nt_allowedips_pool *pool,
 		node_free_now(node);
 		return;
 	}
-	list_add(&node->peer_list, &pool->nodes);
-	++pool->count;
+	list_add(&node->peer_list, &pool->nodes[family_index(node->bits)]);
+	++pool->count[family_index(node->bits)];
 }
 
 /* Walks. Writers only: they follow parent pointers. */
@@ -251,7 +273,7 @@ static struct nt_peer *find_peer(const struct nt_allowedips_node *node,
 {
 	struct nt_peer *found = NULL, *peer;
 
-	while (node && common_bits(node->key, key) >= node->cidr) {
+	while (node && common_bits(node->key, key, bits) >= node->cidr) {
 		peer = deref_reader(node->peer);
 		if (peer)
 			found = peer;
@@ -311,7 +333,7 @@ static int add_node(struct nt_allowedips *table,
 	/* Go down while the node's prefix is a strict prefix of the range. */
 	for (node = deref_writer(*slot, lock); node;
 	     node = deref_writer(*slot, lock)) {
-		common = common_bits(node->key, key);
+		common = common_bits(node->key, key, bits);
 		if (node->cidr > cidr || common < node->cidr)
 			break;
 		if (node->cidr == cidr) {
@@ -331,29 +353,29 @@ static int add_node(struct nt_allowedips *table,
 	 * anything, so that failing leaves the trie as it was.
 	 */
 	split = node ? min_t(unsigned int, common, cidr) : cidr;
-	leaf = node_take(pool);
+	leaf = node_take(pool, bits);
 	if (unlikely(!leaf))
 		return -ENOMEM;
 	join = NULL;
 	if (split < cidr) {
-		join = node_take(pool);
+		join = node_take(pool, bits);
 		if (unlikely(!join)) {
 			node_give_back(pool, leaf);
 			return -ENOMEM;
 		}
 	}
 
-	memcpy(leaf->key, key, sizeof(leaf->key));
+	memcpy(leaf->key, key, key_words(bits) * sizeof(u64));
 	leaf->cidr = cidr;
-	leaf->bits = bits;
 	RCU_INIT_POINTER(leaf->peer, peer);
 	list_add_tail(&leaf->peer_list, &peer->allowedips_list);
 	top = leaf;
 	if (join) {
-		memcpy(join->key, key, sizeof(join->key));
-		key_mask(join->key, split);
+		u64 join_key[2] = { key[0], key[1] };
+
+		key_mask(join_key, split);
+		memcpy(join->key, join_key, key_words(bits) * sizeof(u64));
 		join->cidr = split;
-		join->bits = bits;
 		RCU_INIT_POINTER(join->child[bit_at(key, split)], leaf);
 		RCU_INIT_POINTER(join->child[bit_at(node->key, split)], node);
 		leaf->parent = join;
@@ -410,12 +432,12 @@ static void remove_node(struct nt_allowedips *table,
 
 static struct nt_allowedips_node *
 find_exact(struct nt_allowedips_node __rcu *const *root, const u64 key[2],
-	   u8 cidr, struct mutex *lock)
+	   u8 cidr, u8 bits, struct mutex *lock)
 {
 	struct nt_allowedips_node *node = deref_writer(*root, lock);
 
 	while (node && node->cidr <= cidr &&
-	       common_bits(node->key, key) >= node->cidr) {
+	       common_bits(node->key, key, bits) >= node->cidr) {
 		if (node->cidr == cidr)
 			return node;
 		node = deref_writer(node->child[bit_at(key, node->cidr)], lock);
@@ -425,10 +447,11 @@ find_exact(struct nt_allowedips_node __rcu *const *root, const u64 key[2],
 
 static void remove_exact(struct nt_allowedips *table,
 			 struct nt_allowedips_node __rcu *const *root,
-			 const u64 key[2], u8 cidr, struct nt_peer *peer,
+			 const u64 key[2], u8 cidr, u8 bits, struct nt_peer *peer,
 			 struct mutex *lock)
 {
-	struct nt_allowedips_node *node = find_exact(root, key, cidr, lock);
+	struct nt_allowedips_node *node = find_exact(root, key, cidr, bits,
+						     lock);
 
 	/* A joining node has no owner, so a NULL peer matches nothing. */
 	if (!node || !peer || rcu_access_pointer(node->peer) != peer)
@@ -457,14 +480,33 @@ static void free_trie(struct nt_allowedips_node *root, struct mutex *lock)
 
 int nt_allowedips_slab_init(void)
 {
-	node_cache = KMEM_CACHE(nt_allowedips_node, 0);
-	return node_cache ? 0 : -ENOMEM;
+	/* Not KMEM_CACHE(): an IPv4 node is one key word short of an IPv6
+	 * one, and a cache of its own keeps kmalloc-style rounding away.
+	 */
+	node_cache[0] = kmem_cache_create("nt_allowedips_node4",
+					  sizeof(struct nt_allowedips_node) +
+					  sizeof(u64),
+					  __alignof__(struct nt_allowedips_node),
+					  0, NULL);
+	if (!node_cache[0])
+		return -ENOMEM;
+	node_cache[1] = kmem_cache_create("nt_allowedips_node6",
+					  sizeof(struct nt_allowedips_node) +
+					  2 * sizeof(u64),
+					  __alignof__(struct nt_allowedips_node),
+					  0, NULL);
+	if (!node_cache[1]) {
+		kmem_cache_destroy(node_cache[0]);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void nt_allowedips_slab_uninit(void)
 {
 	rcu_barrier();
-	kmem_cache_destroy(node_cache);
+	kmem_cache_destroy(node_cache[1]);
+	kmem_cache_destroy(node_cache[0]);
 }
 
 void nt_allowedips_init(struct nt_allowedips *table)
@@ -492,37 +534,80 @@ void nt_allowedips_free(struct nt_allowedips *table, struct mutex *lock)
 
 void nt_allowedips_pool_init(struct nt_allowedips_pool *pool)
 {
-	INIT_LIST_HEAD(&pool->nodes);
-	pool->count = 0;
+	unsigned int f;
+
+	for (f = 0; f < ARRAY_SIZE(pool->nodes); ++f) {
+		INIT_LIST_HEAD(&pool->nodes[f]);
+		pool->count[f] = 0;
+	}
 }
 
-int nt_allowedips_pool_fill(struct nt_allowedips_pool *pool,
-			    unsigned int inserts)
+/*
+ * A pool is filled and drained in batches: one trip into the allocator (and
+ * one memory cgroup charge) for many nodes, where a large SET takes two
+ * nodes per allowed IP.
+ */
+#define POOL_BATCH 32
+
+static int pool_fill_family(struct nt_allowedips_pool *pool,
+			    unsigned int inserts, u8 bits)
 {
-	struct nt_allowedips_node *node;
+	struct kmem_cache *cache = node_cache[family_index(bits)];
+	unsigned int f = family_index(bits), want, got, i;
+	void *batch[POOL_BATCH];
 
 	if (inserts > UINT_MAX / 2)
 		return -ENOMEM;
-	while (pool->count < 2 * inserts) {
-		node = node_alloc();
-		if (unlikely(!node))
+	while (pool->count[f] < 2 * inserts) {
+		want = min_t(unsigned int, 2 * inserts - pool->count[f],
+			     POOL_BATCH);
+		got = kmem_cache_alloc_bulk(cache,
+					    GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+					    want, batch);
+		if (unlikely(!got))
 			return -ENOMEM;
-		list_add(&node->peer_list, &pool->nodes);
-		++pool->count;
+		atomic_long_add(got, &live_nodes);
+		for (i = 0; i < got; ++i) {
+			struct nt_allowedips_node *node = batch[i];
+
+			node->bits = bits;
+			list_add(&node->peer_list, &pool->nodes[f]);
+		}
+		pool->count[f] += got;
 		cond_resched();
 	}
 	return 0;
 }
 
+int nt_allowedips_pool_fill(struct nt_allowedips_pool *pool,
+			    unsigned int inserts4, unsigned int inserts6)
+{
+	int ret = pool_fill_family(pool, inserts4, 32);
+
+	return ret ? ret : pool_fill_family(pool, inserts6, 128);
+}
+
 void nt_allowedips_pool_drain(struct nt_allowedips_pool *pool)
 {
-	struct nt_allowedips_node *node, *tmp;
+	struct nt_allowedips_node *node;
+	void *batch[POOL_BATCH];
+	unsigned int f, n;
 
-	list_for_each_entry_safe(node, tmp, &pool->nodes, peer_list) {
-		list_del(&node->peer_list);
-		node_free_now(node);
+	for (f = 0; f < ARRAY_SIZE(pool->nodes); ++f) {
+		while (!list_empty(&pool->nodes[f])) {
+			n = 0;
+			do {
+				node = list_first_entry(&pool->nodes[f],
+							struct nt_allowedips_node,
+							peer_list);
+				list_del(&node->peer_list);
+				batch[n++] = node;
+			} while (n < POOL_BATCH && !list_empty(&pool->nodes[f]));
+			kmem_cache_free_bulk(node_cache[f], n, batch);
+			atomic_long_sub(n, &live_nodes);
+		}
+		pool->count[f] = 0;
 	}
-	pool->count = 0;
 }
 
 /*
@@ -579,7 +664,7 @@ void nt_allowedips_remove(struct nt_allowedips *table, u16 family,
 	lockdep_assert_held(lock);
 	root = family_range(table, family, ip, cidr, key, &bits);
 	if (root)
-		remove_exact(table, root, key, cidr, peer, lock);
+		remove_exact(table, root, key, cidr, bits, peer, lock);
 }
 
 void nt_allowedips_remove_by_peer(struct nt_allowedips *table,

@@ -33,36 +33,45 @@ struct nt_peer;
  *        under RCU; written under device_update_lock.
  * @child: the subtrees whose keys have bit number @cidr equal to 0 and 1.
  *         Read under RCU; written under device_update_lock.
- * @key: the prefix in host byte order, most significant bit first: key[0]
- *       holds address bits 0..63, key[1] bits 64..127. An IPv4 address
- *       fills the top 32 bits of key[0]. Bits past @cidr are always zero.
- *       Never changes once the node is published.
  * @cidr: the prefix length; also the index of the bit that chooses a child.
  *        Never changes once the node is published.
  * @bits: the address length of the family, 32 or 128.
  * @parent: the node whose @child points here, or NULL for the root. Only
  *          used by writers, under device_update_lock.
  * @peer_list: entry in @peer's allowedips_list, in insertion order; empty
- *             when @peer is NULL. Protected by device_update_lock.
- * @rcu: for freeing the node after a grace period.
+ *             when @peer is NULL. Protected by device_update_lock. Also
+ *             chains the free nodes of a pool.
+ * @rcu: for freeing the node after a grace period; shares @peer_list's
+ *       memory, which is off every list by then (no reader uses it).
+ * @key: the prefix in host byte order, most significant bit first: key[0]
+ *       holds address bits 0..63, key[1] bits 64..127. An IPv4 address
+ *       fills the top 32 bits of key[0], and an IPv4 node has no key[1]:
+ *       it is allocated without it (a cache per family, sized exactly),
+ *       so only code that knows the node is IPv6 may touch key[1]. Bits
+ *       past @cidr are always zero. Never changes once the node is
+ *       published.
  *
  * A path-compressed binary trie: a node's children have strictly longer
  * prefixes than the node itself, so a path is at most 33 (IPv4) or 129
  * (IPv6) nodes long. netlink walks a peer's nodes through @peer_list and
  * reads each with nt_allowedips_read_node(); the other members are private
- * to allowedips.c.
+ * to allowedips.c. An IPv4 node is 64 bytes, an IPv6 node 72 (on 64-bit).
  */
 struct nt_allowedips_node {
 	struct nt_peer __rcu *peer;
 	struct nt_allowedips_node __rcu *child[2];
-	u64 key[2];
 	u8 cidr;
 	u8 bits;
 
-	/* Writer-only members, away from the cache line that lookups read. */
+	/* Writer-only members. */
 	struct nt_allowedips_node *parent;
-	struct list_head peer_list;
-	struct rcu_head rcu;
+	union {
+		struct list_head peer_list;
+		struct rcu_head rcu;
+	};
+
+	/* Last, so that an IPv4 node can leave out key[1]. */
+	u64 key[];
 };
 
 /**
@@ -81,20 +90,21 @@ struct nt_allowedips {
 
 /**
  * struct nt_allowedips_pool - nodes allocated in advance
- * @nodes: the free nodes, chained through their peer_list members
- * @count: how many nodes @nodes holds
+ * @nodes: the free nodes, [0] IPv4 and [1] IPv6 (nodes of the two families
+ *         differ in size), chained through their peer_list members
+ * @count: how many nodes each of @nodes holds
  *
  * Filled while a configuration request is validated, so that applying it
  * can no longer fail half-way for lack of memory. Owned by one writer; not
  * shared, so it needs no lock of its own.
  */
 struct nt_allowedips_pool {
-	struct list_head nodes;
-	unsigned int count;
+	struct list_head nodes[2];
+	unsigned int count[2];
 };
 
 /**
- * nt_allowedips_slab_init() - create the node cache
+ * nt_allowedips_slab_init() - create the node caches (one per family)
  *
  * Call once at module init, before any other function of this file
  * (including nt_allowedips_selftest()).
@@ -104,7 +114,7 @@ struct nt_allowedips_pool {
 int nt_allowedips_slab_init(void);
 
 /**
- * nt_allowedips_slab_uninit() - destroy the node cache
+ * nt_allowedips_slab_uninit() - destroy the node caches
  *
  * Call once at module exit, after every table has been freed. Waits for the
  * pending RCU frees (rcu_barrier()) before destroying the cache.
@@ -136,17 +146,19 @@ void nt_allowedips_pool_init(struct nt_allowedips_pool *pool);
 /**
  * nt_allowedips_pool_fill() - make sure a pool can serve some insertions
  * @pool: the pool
- * @inserts: how many insertions the pool must be able to serve
+ * @inserts4: how many IPv4 insertions the pool must be able to serve
+ * @inserts6: how many IPv6 insertions the pool must be able to serve
  *
- * One insertion takes at most two nodes (the range itself and a node that
- * joins it to an existing branch), so the pool is topped up to hold at least
- * 2 * @inserts nodes. May sleep (GFP_KERNEL).
+ * One insertion takes at most two nodes of its family (the range itself and
+ * a node that joins it to an existing branch), so the pool is topped up to
+ * hold at least 2 * @inserts4 IPv4 and 2 * @inserts6 IPv6 nodes. May sleep
+ * (GFP_KERNEL).
  *
  * Return: 0, or -ENOMEM with the pool holding what could be allocated (still
  * to be drained).
  */
 int nt_allowedips_pool_fill(struct nt_allowedips_pool *pool,
-			    unsigned int inserts);
+			    unsigned int inserts4, unsigned int inserts6);
 
 /**
  * nt_allowedips_pool_drain() - free the nodes left in a pool

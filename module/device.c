@@ -75,6 +75,8 @@ void nt_drop_counters_read(struct nt_drop_counters __percpu *drops,
 	int cpu, i;
 
 	memset(sum, 0, sizeof(u64) * __NOISETUN_A_DROP_MAX);
+	if (!drops)
+		return;
 	for_each_possible_cpu(cpu) {
 		const struct nt_drop_counters *one = per_cpu_ptr(drops, cpu);
 		u64 count[__NOISETUN_A_DROP_MAX];
@@ -170,6 +172,12 @@ static int open_device(struct net_device *dev)
 		dev_v6->cnf.addr_gen_mode = IN6_ADDR_GEN_MODE_NONE;
 
 	mutex_lock(&ntd->device_update_lock);
+	/* Before the sockets: from them on, the data path counts. */
+	list_for_each_entry(peer, &ntd->peer_list, peer_list) {
+		ret = nt_peer_run(peer);
+		if (ret)
+			goto out;
+	}
 	ret = nt_socket_open(ntd);
 	if (ret)
 		goto out;

@@ -281,7 +281,7 @@ static inline void nt_device_count_drop(struct nt_device *ntd,
 
 /**
  * nt_drop_counters_read() - sum a per-CPU counter set
- * @drops: the counter set
+ * @drops: the counter set, or NULL for one that counted nothing yet
  * @sum: receives the totals, indexed by enum noisetun_drop_attr
  */
 void nt_drop_counters_read(struct nt_drop_counters __percpu *drops,

@@ -28,6 +28,7 @@
 
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
+#include <linux/cpumask.h>
 #include <linux/if.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -40,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -390,7 +392,7 @@ static int put_peer_config(struct sk_buff *skb, struct nt_peer *peer,
 			READ_ONCE(peer->persistent_keepalive_interval)) ||
 	    nla_put_u32(skb, NOISETUN_A_PEER_PROTOCOL_VERSION, 1) ||
 	    nla_put_u8(skb, NOISETUN_A_PEER_DISABLED, peer->disabled) ||
-	    (peer->description[0] &&
+	    (peer->description &&
 	     nla_put_string(skb, NOISETUN_A_PEER_DESCRIPTION,
 			    peer->description)))
 		return -EMSGSIZE;
@@ -415,6 +417,7 @@ static int put_peer_config(struct sk_buff *skb, struct nt_peer *peer,
 static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
 			  u32 query_flags)
 {
+	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
 	struct __kernel_timespec last_handshake, last_rx;
 	struct nt_peer_traffic traffic;
 	struct timespec64 walltime;
@@ -461,8 +464,8 @@ static int put_peer_attrs(struct sk_buff *skb, struct nt_peer *peer,
 			      traffic.cookies_received,
 			      NOISETUN_A_PEER_UNSPEC))
 		return -EMSGSIZE;
-
-	return put_drops(skb, NOISETUN_A_PEER_DROPS, &peer->stats->drops);
+	return put_drops(skb, NOISETUN_A_PEER_DROPS,
+			 stats ? &stats->drops : NULL);
 }
 
 enum put_peer_result {
@@ -1178,6 +1181,8 @@ enum peer_action {
  * @allowedips: the attribute, or NULL
  * @disabled: the attribute, or NULL
  * @description: the attribute, checked, or NULL
+ * @description_text: its text, allocated by the plan (so that applying
+ *                    cannot fail), for the peer to take; NULL when empty
  */
 struct peer_step {
 	enum peer_action action;
@@ -1189,6 +1194,7 @@ struct peer_step {
 	const struct nlattr *allowedips;
 	const struct nlattr *disabled;
 	const struct nlattr *description;
+	char *description_text;
 };
 
 /**
@@ -1232,7 +1238,8 @@ struct plan_key {
  * @bucket_bits: log2 of their number
  * @hash_key: random key of the table's hash
  * @num_peers: the device's peer count at the current point of the request
- * @inserts: allowed-IP insertions the apply pass will make
+ * @inserts: allowed-IP insertions the apply pass will make, [0] IPv4 and
+ *           [1] IPv6
  * @pool: nodes for them, allocated in advance
  * @applied: the apply pass ran; the plan owns nothing it must undo
  */
@@ -1259,7 +1266,7 @@ struct set_plan {
 	unsigned int bucket_bits;
 	siphash_key_t hash_key;
 	unsigned int num_peers;
-	unsigned int inserts;
+	unsigned int inserts[2];
 	struct nt_allowedips_pool pool;
 	bool applied;
 };
@@ -1316,10 +1323,32 @@ static bool is_own_key(struct set_plan *plan, const u8 *public_key)
 }
 
 /*
+ * Split an element of a nested array of a SET request (a peer, an allowed
+ * IP) into its attributes. The genetlink core has validated the whole
+ * request against set_device_policy before set_device() runs, nested
+ * policies included and as strictly as nla_parse_nested() would (the ops
+ * ask for no less), so the attributes are not validated a second and a
+ * third time here: for a request of thousands of peers that was much of
+ * SET's own work. What the core does not check of an element, its
+ * NLA_F_NESTED flag, is checked as nla_parse_nested() checks it.
+ */
+static int parse_validated_nested(struct nlattr **tb, int maxtype,
+				  const struct nlattr *nest,
+				  struct netlink_ext_ack *extack)
+{
+	if (!(nest->nla_type & NLA_F_NESTED)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "NLA_F_NESTED is missing");
+		return -EINVAL;
+	}
+	return __nla_parse(tb, maxtype, nla_data(nest), nla_len(nest), NULL,
+			   NL_VALIDATE_STRICT, extack);
+}
+
+/*
  * Check one allowed IP against the rules its policy cannot express.
  *
- * Return: 1 if it is to be inserted, 0 if removed, or -EINVAL or
- * -EOPNOTSUPP.
+ * Return: 1 if it is an IPv4 range to insert, 2 if an IPv6 one, 0 if it
+ * is to be removed, or -EINVAL or -EOPNOTSUPP.
  */
 static int check_allowedip(const struct nlattr *nest,
 			   struct netlink_ext_ack *extack)
@@ -1328,8 +1357,8 @@ static int check_allowedip(const struct nlattr *nest,
 	unsigned int max_cidr, len;
 	int ret;
 
-	ret = nla_parse_nested(tb, NOISETUN_A_ALLOWEDIP_MAX, nest,
-			       allowedip_policy, extack);
+	ret = parse_validated_nested(tb, NOISETUN_A_ALLOWEDIP_MAX, nest,
+				     extack);
 	if (ret)
 		return ret;
 	if (unknown_flags(tb[NOISETUN_A_ALLOWEDIP_FLAGS],
@@ -1374,7 +1403,7 @@ static int check_allowedip(const struct nlattr *nest,
 	    (nla_get_u32(tb[NOISETUN_A_ALLOWEDIP_FLAGS]) &
 	     NOISETUN_ALLOWEDIP_F_REMOVE_ME))
 		return 0;
-	return 1;
+	return max_cidr == 32 ? 1 : 2;
 }
 
 /*
@@ -1497,13 +1526,12 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 {
 	struct nlattr *tb[NOISETUN_A_PEER_MAX + 1];
 	const struct nlattr *dup;
-	unsigned int inserts = 0;
+	unsigned int inserts[2] = {};
 	struct plan_key *key;
 	struct nlattr *attr;
 	int ret, rem;
 
-	ret = nla_parse_nested(tb, NOISETUN_A_PEER_MAX, nest, peer_policy,
-			       extack);
+	ret = parse_validated_nested(tb, NOISETUN_A_PEER_MAX, nest, extack);
 	if (ret)
 		return ret;
 	if (tb[NOISETUN_A_PEER_PROTOCOL_VERSION] &&
@@ -1554,7 +1582,8 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 			ret = check_allowedip(attr, extack);
 			if (ret < 0)
 				return ret;
-			inserts += ret;
+			if (ret)
+				++inserts[ret - 1];
 		}
 		if (rem > 0)
 			return trailing_bytes(step->allowedips, extack);
@@ -1597,8 +1626,88 @@ static int plan_peer(struct set_plan *plan, struct peer_step *step,
 		step->action = PEER_UPDATE;
 		step->peer = key->present;
 	}
-	plan->inserts += inserts;
+	if (step->description && description_len(step->description)) {
+		step->description_text = kmemdup_nul(nla_data(step->description),
+						     description_len(step->description),
+						     GFP_KERNEL_ACCOUNT);
+		if (!step->description_text)
+			return -ENOMEM;
+	}
+	plan->inserts[0] += inserts[0];
+	plan->inserts[1] += inserts[1];
 	return 0;
+}
+
+/*
+ * The static-static secrets of the peers a request adds: one Diffie-Hellman
+ * each, nearly all of the time a large SET takes. They are computed on
+ * several CPUs at once, as the peers are not visible yet and each has its
+ * own lock: the caller and up to PRECOMPUTE_HELPERS work items on
+ * system_unbound_wq take the next step from a shared counter until none
+ * is left, so a helper that starts late (its CPU busy) takes less rather
+ * than holding the caller up; one that has not started by then is
+ * cancelled. The caller waits holding RTNL and device_update_lock; the
+ * helpers take only the identity's lock (for reading: the only writer is
+ * SET, under device_update_lock) and each peer's handshake lock, both
+ * below those in the lock order. Not needed when the request changes the
+ * device's key: applying it computes them anew.
+ */
+#define PRECOMPUTE_HELPERS 7
+#define PRECOMPUTE_MIN_PER_CPU 16
+
+struct precompute_job {
+	struct set_plan *plan;
+	atomic_t next;
+};
+
+struct precompute_share {
+	struct work_struct work;
+	struct precompute_job *job;
+};
+
+static void precompute_added(struct precompute_job *job)
+{
+	struct set_plan *plan = job->plan;
+	unsigned int i;
+
+	while ((i = atomic_inc_return(&job->next) - 1) < plan->num_steps) {
+		if (plan->steps[i].action != PEER_ADD)
+			continue;
+		nt_noise_handshake_precompute_static_static(&plan->steps[i].peer->handshake);
+		cond_resched();
+	}
+}
+
+static void precompute_share_work(struct work_struct *work)
+{
+	precompute_added(container_of(work, struct precompute_share,
+				      work)->job);
+}
+
+static void plan_precompute(struct set_plan *plan)
+{
+	struct precompute_share shares[PRECOMPUTE_HELPERS];
+	struct precompute_job job = { .plan = plan };
+	unsigned int added = 0, helpers, i;
+
+	if (plan->set_identity)
+		return;
+	for (i = 0; i < plan->num_steps; ++i)
+		added += plan->steps[i].action == PEER_ADD;
+	helpers = min3(num_online_cpus() - 1, (unsigned int)PRECOMPUTE_HELPERS,
+		       added / PRECOMPUTE_MIN_PER_CPU);
+	atomic_set(&job.next, 0);
+	for (i = 0; i < helpers; ++i) {
+		shares[i].job = &job;
+		INIT_WORK_ONSTACK(&shares[i].work, precompute_share_work);
+		queue_work(system_unbound_wq, &shares[i].work);
+	}
+	precompute_added(&job);
+	/* Every step is taken: wait only for those being computed. */
+	for (i = 0; i < helpers; ++i) {
+		cancel_work_sync(&shares[i].work);
+		destroy_work_on_stack(&shares[i].work);
+	}
 }
 
 static int plan_peers(struct set_plan *plan, const struct nlattr *peers,
@@ -1745,9 +1854,13 @@ static int plan_request(struct set_plan *plan, struct sk_buff *skb,
 			return ret;
 	}
 
-	ret = nt_allowedips_pool_fill(&plan->pool, plan->inserts);
+	ret = nt_allowedips_pool_fill(&plan->pool, plan->inserts[0],
+				      plan->inserts[1]);
 	if (ret)
 		return ret;
+
+	/* After the cheap refusals: the costly part of a large request. */
+	plan_precompute(plan);
 
 	/* Last: once bound, the new port already receives. */
 	if (plan->set_port && netif_running(ntd->dev)) {
@@ -1832,15 +1945,21 @@ static void disable_peer(struct nt_peer *peer)
 	nt_send_handshake_forget(peer);
 }
 
-/* Apply DESCRIPTION; true when it changed. */
-static bool apply_description(struct nt_peer *peer, const struct nlattr *attr)
+/*
+ * Apply DESCRIPTION: the peer takes the text the plan allocated; true when
+ * it changed. The old text goes at once: it is read only under
+ * device_update_lock, which the caller holds.
+ */
+static bool apply_description(struct nt_peer *peer, struct peer_step *step)
 {
-	char text[NOISETUN_DESCRIPTION_MAX + 1] = "";
+	char *old = peer->description;
 	bool changed;
 
-	memcpy(text, nla_data(attr), description_len(attr));
-	changed = strcmp(text, peer->description);
-	memcpy(peer->description, text, sizeof(text));
+	lockdep_assert_held(&peer->device->device_update_lock);
+	changed = strcmp(old ?: "", step->description_text ?: "");
+	peer->description = step->description_text;
+	step->description_text = NULL;
+	kfree(old);
 	return changed;
 }
 
@@ -1886,7 +2005,7 @@ static void apply_step(struct set_plan *plan, struct peer_step *step,
 		break;
 	}
 
-	if (step->description && apply_description(peer, step->description))
+	if (step->description && apply_description(peer, step))
 		changes |= NOISETUN_EVENT_CHANGE_DESCRIPTION;
 
 	if (step->preshared_key) {
@@ -2071,6 +2190,7 @@ static void free_plan(struct set_plan *plan)
 	for (i = 0; i < plan->num_steps; ++i) {
 		if (plan->steps[i].action == PEER_ADD)
 			nt_peer_put(plan->steps[i].peer);
+		kfree(plan->steps[i].description_text);
 	}
 	for (i = 0; i < plan->num_keys; ++i)
 		nt_peer_put(plan->keys[i].existing);

@@ -103,7 +103,6 @@ void nt_noise_handshake_init(struct nt_noise_handshake *hs,
 	hs->entry.peer = peer;
 	hs->entry.type = NT_INDEX_HASHTABLE_HANDSHAKE;
 	INIT_HLIST_NODE(&hs->entry.index_hash);
-	nt_noise_handshake_precompute_static_static(hs);
 }
 
 void nt_noise_handshake_precompute_static_static(struct nt_noise_handshake *hs)

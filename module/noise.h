@@ -164,9 +164,10 @@ struct nt_noise_handshake {
  * @peer: the peer it belongs to
  * @remote_static: the peer's public key
  *
- * The preshared key stays all zero (none) until configured. The device's
- * identity must be readable (@peer->device set): the static-static secret
- * is computed here.
+ * The preshared key stays all zero (none) until configured. The
+ * static-static secret is not computed here: the caller does so with
+ * nt_noise_handshake_precompute_static_static() before the peer can be
+ * found (SET computes those of many new peers on several CPUs at once).
  */
 void nt_noise_handshake_init(struct nt_noise_handshake *hs,
 			     struct nt_peer *peer,
@@ -177,8 +178,8 @@ void nt_noise_handshake_init(struct nt_noise_handshake *hs,
  * @hs: the handshake, in a peer of a device
  *
  * Computes DH(the device's private key, the peer's public key) once, for
- * every handshake to come in either role. nt_noise_handshake_init() calls
- * it; call it again for every peer after the device's key changed.
+ * every handshake to come in either role. Call it for a new peer before it
+ * can be found, and again for every peer after the device's key changed.
  *
  * Context: process context; takes the device's identity lock for reading,
  * then @hs->lock.

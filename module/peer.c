@@ -9,6 +9,7 @@
 #include <linux/lockdep.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -26,19 +27,35 @@ static struct kmem_cache *peer_cache;
 /* Never reused while the module is loaded, so the debug log pairs up. */
 static atomic64_t peer_counter = ATOMIC64_INIT(0);
 
-/* The kernel's helper inits each CPU's syncp; the drops have their own. */
-static struct nt_peer_stats __percpu *alloc_stats(void)
+int nt_peer_run(struct nt_peer *peer)
 {
 	struct nt_peer_stats __percpu *stats;
 	int cpu;
 
-	stats = __netdev_alloc_pcpu_stats(struct nt_peer_stats,
-					  GFP_KERNEL_ACCOUNT);
+	ASSERT_RTNL();
+	lockdep_assert_held(&peer->device->device_update_lock);
+	if (peer->stats)
+		return 0;
+	stats = alloc_percpu_gfp(struct nt_peer_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
-		return NULL;
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(stats, cpu)->drops.syncp);
-	return stats;
+		return -ENOMEM;
+	/*
+	 * No sender looks the route up yet: the device is not running, or
+	 * the peer is not in any lookup structure.
+	 */
+	if (dst_cache_init(&peer->endpoint_cache, GFP_KERNEL_ACCOUNT)) {
+		free_percpu(stats);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		struct nt_peer_stats *one = per_cpu_ptr(stats, cpu);
+
+		u64_stats_init(&one->syncp);
+		u64_stats_init(&one->drops.syncp);
+	}
+	/* Initialised before seen: paired with READ_ONCE() of the readers. */
+	smp_store_release(&peer->stats, stats);
+	return 0;
 }
 
 struct nt_peer *nt_peer_create(struct nt_device *ntd,
@@ -51,13 +68,11 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	peer = kmem_cache_zalloc(peer_cache, GFP_KERNEL_ACCOUNT);
 	if (unlikely(!peer))
 		return ERR_PTR(-ENOMEM);
-	peer->stats = alloc_stats();
-	if (unlikely(!peer->stats))
-		goto err_free_peer;
-	if (unlikely(dst_cache_init(&peer->endpoint_cache, GFP_KERNEL_ACCOUNT)))
-		goto err_free_stats;
-
 	peer->device = ntd;
+	/* A running device may count for the peer at once. */
+	if (netif_running(ntd->dev) && unlikely(nt_peer_run(peer)))
+		goto err_free_peer;
+
 	nt_noise_handshake_init(&peer->handshake, peer, public_key);
 	nt_noise_keypairs_init(&peer->keypairs);
 	nt_cookie_init(&peer->latest_cookie, public_key);
@@ -79,8 +94,6 @@ struct nt_peer *nt_peer_create(struct nt_device *ntd,
 	pr_debug("%s: Peer %llu created\n", ntd->dev->name, peer->internal_id);
 	return peer;
 
-err_free_stats:
-	free_percpu(peer->stats);
 err_free_peer:
 	kmem_cache_free(peer_cache, peer);
 	return ERR_PTR(-ENOMEM);
@@ -125,9 +138,13 @@ static void release_rcu(struct rcu_head *rcu)
 	 */
 	pr_debug("%s: Peer %llu destroyed\n", peer->device->dev->name,
 		 peer->internal_id);
-	free_percpu(peer->stats);
-	dst_cache_destroy(&peer->endpoint_cache);
+	/* Both allocated by nt_peer_run(), or neither. */
+	if (peer->stats) {
+		free_percpu(peer->stats);
+		dst_cache_destroy(&peer->endpoint_cache);
+	}
 	nt_cookie_uninit(&peer->latest_cookie);
+	kfree(peer->description);
 	/* The preshared key and the handshake state live inline. */
 	memzero_explicit(peer, sizeof(*peer));
 	kmem_cache_free(peer_cache, peer);
@@ -290,15 +307,20 @@ void nt_peer_purge_staged_packets(struct nt_peer *peer)
 
 void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
 {
-	struct nt_peer_stats *mine = get_cpu_ptr(peer->stats);
+	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
 	u64 now = ktime_get_coarse_real();
+	struct nt_peer_stats *mine;
 	unsigned long flags;
 
-	flags = u64_stats_update_begin_irqsave(&mine->syncp);
-	u64_stats_add(&mine->rx_bytes, len);
-	u64_stats_inc(&mine->rx_packets);
-	u64_stats_update_end_irqrestore(&mine->syncp, flags);
-	put_cpu_ptr(peer->stats);
+	/* Never NULL here: only a running device counts (peer.h). */
+	if (likely(stats)) {
+		mine = get_cpu_ptr(stats);
+		flags = u64_stats_update_begin_irqsave(&mine->syncp);
+		u64_stats_add(&mine->rx_bytes, len);
+		u64_stats_inc(&mine->rx_packets);
+		u64_stats_update_end_irqrestore(&mine->syncp, flags);
+		put_cpu_ptr(stats);
+	}
 	/* The coarse clock moves once a tick: one write per tick at most. */
 	if (atomic64_read(&peer->walltime_last_rx_ns) != now)
 		atomic64_set(&peer->walltime_last_rx_ns, now);
@@ -306,9 +328,13 @@ void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
 
 void nt_peer_count_event(struct nt_peer *peer, enum nt_peer_event_count what)
 {
-	struct nt_peer_stats *mine = get_cpu_ptr(peer->stats);
+	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
+	struct nt_peer_stats *mine;
 	unsigned long flags;
 
+	if (unlikely(!stats))
+		return;
+	mine = get_cpu_ptr(stats);
 	flags = u64_stats_update_begin_irqsave(&mine->syncp);
 	switch (what) {
 	case NT_PEER_COUNT_HANDSHAKE_COMPLETED:
@@ -322,7 +348,7 @@ void nt_peer_count_event(struct nt_peer *peer, enum nt_peer_event_count what)
 		break;
 	}
 	u64_stats_update_end_irqrestore(&mine->syncp, flags);
-	put_cpu_ptr(peer->stats);
+	put_cpu_ptr(stats);
 }
 
 void nt_peer_handshake_completed(struct nt_peer *peer, bool initiator)
@@ -339,26 +365,33 @@ void nt_peer_handshake_completed(struct nt_peer *peer, bool initiator)
 void nt_peer_count_tx(struct nt_peer *peer, unsigned int len,
 		      bool is_initiation)
 {
-	struct nt_peer_stats *mine = get_cpu_ptr(peer->stats);
+	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
+	struct nt_peer_stats *mine;
 	unsigned long flags;
 
+	if (unlikely(!stats))
+		return;
+	mine = get_cpu_ptr(stats);
 	flags = u64_stats_update_begin_irqsave(&mine->syncp);
 	u64_stats_add(&mine->tx_bytes, len);
 	u64_stats_inc(&mine->tx_packets);
 	if (is_initiation)
 		u64_stats_inc(&mine->handshake_attempts);
 	u64_stats_update_end_irqrestore(&mine->syncp, flags);
-	put_cpu_ptr(peer->stats);
+	put_cpu_ptr(stats);
 }
 
 void nt_peer_read_traffic(struct nt_peer *peer,
 			  struct nt_peer_traffic *traffic)
 {
+	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
 	int cpu;
 
 	memset(traffic, 0, sizeof(*traffic));
+	if (!stats)
+		return;
 	for_each_possible_cpu(cpu) {
-		const struct nt_peer_stats *one = per_cpu_ptr(peer->stats, cpu);
+		const struct nt_peer_stats *one = per_cpu_ptr(stats, cpu);
 		u64 rx_bytes, rx_packets, tx_bytes, tx_packets, attempts;
 		u64 completed, failed, cookies;
 		unsigned int start;

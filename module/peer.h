@@ -145,8 +145,14 @@ enum nt_peer_event_count {
  *                 for writing by netlink SET and by roaming on receive,
  *                 for reading across every send, so always with BHs off.
  * @endpoint: where to send to; also the endpoint netlink reports
+ * @handshake_retries: initiations sent by @retransmit_handshake since the
+ *                     last new attempt; the retries stop after
+ *                     MAX_TIMER_HANDSHAKES + 1. Written by the timer and by
+ *                     new attempts, read with READ_ONCE().
  * @endpoint_cache: the route to @endpoint, per CPU; emptied whenever the
- *                  endpoint or its source changes
+ *                  endpoint or its source changes. Its per-CPU part is
+ *                  allocated with @stats (until then dst_cache's own calls
+ *                  find nothing and store nothing).
  * @staged_packet_queue: packets waiting for a session, at most
  *                       MAX_STAGED_PACKETS, oldest dropped first. Its own
  *                       spinlock (BH) protects it.
@@ -161,6 +167,10 @@ enum nt_peer_event_count {
  * @persistent_keepalive_interval: seconds, 0 = off. Written under
  *                                 device_update_lock; read by the timers
  *                                 with READ_ONCE().
+ * @timer_need_another_keepalive: data arrived while a passive keepalive
+ *                                was already pending: arm it once more
+ * @sent_lastminute_handshake: the receive path already asked for the rekey
+ *                             of an old session; reset when one completes
  * @walltime_last_handshake_ns: wall-clock time of the last completed
  *                              handshake, ns since the epoch, 0 = never
  * @walltime_last_rx_ns: wall-clock time (coarse: one tick) of the last
@@ -171,7 +181,15 @@ enum nt_peer_event_count {
  *                         as initiator, initiation sent to response
  *                         received; as responder, response sent to the
  *                         first data on the session; 0 = none yet
- * @stats: traffic and drop counters, per CPU
+ * @stats: traffic and drop counters, per CPU; NULL (all zero) until the
+ *         device first runs with the peer. Only the data path, which needs
+ *         a running device, counts or looks routes up, so nt_peer_run()
+ *         allocates @stats and @endpoint_cache's per-CPU part when the
+ *         device opens, or when a peer joins a running one (both under
+ *         RTNL and device_update_lock), and they stay until the peer is
+ *         freed: the peers of a device that never ran, as in a
+ *         configuration loaded before the device is set up, cost no
+ *         per-CPU memory.
  * @transmit_handshake_work: sends an initiation from process context
  *                           (creating one may sleep); queued on the
  *                           device's handshake_wq by send.c
@@ -182,14 +200,6 @@ enum nt_peer_event_count {
  * @new_handshake: timers.h
  * @zero_key_material: timers.h
  * @persistent_keepalive: timers.h
- * @handshake_retries: initiations sent by @retransmit_handshake since the
- *                     last new attempt; the retries stop after
- *                     MAX_TIMER_HANDSHAKES + 1. Written by the timer and by
- *                     new attempts, read with READ_ONCE().
- * @timer_need_another_keepalive: data arrived while a passive keepalive
- *                                was already pending: arm it once more
- * @sent_lastminute_handshake: the receive path already asked for the rekey
- *                             of an old session; reset when one completes
  * @last_sent_handshake_ns: boot time of the last initiation sent, so that
  *                          none goes out more often than every
  *                          REKEY_TIMEOUT; atomic, no lock
@@ -199,6 +209,10 @@ enum nt_peer_event_count {
  *                    responder's round trip
  * @endpoint_event_jiffies: when the last endpoint-changed event was sent;
  *                          at most one a second (cmpxchg, no lock)
+ * @description: the peer's name given by configuration, UTF-8, NUL
+ *               terminated, at most NOISETUN_DESCRIPTION_MAX bytes,
+ *               allocated (kmalloc) when set; NULL when none. Written and
+ *               read under device_update_lock; freed with the peer.
  * @endpoint_event_held: a change came within that second and was not
  *                       announced; the first authenticated packet after it
  *                       announces the endpoint then in use (READ_ONCE and
@@ -206,8 +220,6 @@ enum nt_peer_event_count {
  * @disabled: the peer is switched off by configuration: no session, no
  *            handshake either way, its traffic dropped (peer_disabled).
  *            Written under device_update_lock; read with READ_ONCE().
- * @description: the peer's name given by configuration, UTF-8, NUL
- *               terminated, "" when none; under device_update_lock
  * @is_dead: set once the peer is unlinked from every lookup structure;
  *           whoever holds a reference and might hand it to another context
  *           checks it first (READ_ONCE()), inside an RCU-bh section that
@@ -233,6 +245,7 @@ struct nt_peer {
 	struct nt_cookie latest_cookie;
 	rwlock_t endpoint_lock;
 	struct nt_endpoint endpoint;
+	unsigned int handshake_retries;
 	struct dst_cache endpoint_cache;
 	struct sk_buff_head staged_packet_queue;
 	struct nt_peer_queue tx_queue;
@@ -241,6 +254,8 @@ struct nt_peer {
 	struct work_struct transmit_packet_work;
 	int serial_work_cpu;
 	u16 persistent_keepalive_interval;
+	bool timer_need_another_keepalive;
+	bool sent_lastminute_handshake;
 	atomic64_t walltime_last_handshake_ns;
 	atomic64_t walltime_last_rx_ns;
 	atomic64_t last_handshake_rtt_ns;
@@ -252,16 +267,13 @@ struct nt_peer {
 	struct timer_list new_handshake;
 	struct timer_list zero_key_material;
 	struct timer_list persistent_keepalive;
-	unsigned int handshake_retries;
-	bool timer_need_another_keepalive;
-	bool sent_lastminute_handshake;
 	atomic64_t last_sent_handshake_ns;
 	atomic64_t initiation_sent_ns;
 	atomic64_t response_sent_ns;
 	unsigned long endpoint_event_jiffies;
+	char *description;
 	bool endpoint_event_held;
 	bool disabled;
-	char description[NOISETUN_DESCRIPTION_MAX + 1];
 	bool is_dead;
 	struct kref refcount;
 	struct rcu_head rcu;
@@ -280,6 +292,8 @@ struct nt_peer {
  * The peer starts with no endpoint, no preshared key (zeros), no allowed
  * IPs, and one reference owned by the caller. It is not in any lookup
  * structure until nt_peer_add(); dropping that reference instead frees it.
+ * Its static-static secret is not computed yet: the caller runs
+ * nt_noise_handshake_precompute_static_static() before nt_peer_add().
  * May sleep.
  *
  * Return: the peer, or ERR_PTR(-ENOMEM).
@@ -394,9 +408,26 @@ void nt_peer_purge_staged_packets(struct nt_peer *peer);
 static inline void nt_peer_count_drop(struct nt_peer *peer,
 				      enum noisetun_drop_attr reason)
 {
-	nt_drop_counters_inc(&peer->stats->drops, reason);
+	/* Paired with the release in nt_peer_run(). */
+	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
+
+	/* Never NULL here: only a running device drops (see @stats). */
+	if (likely(stats))
+		nt_drop_counters_inc(&stats->drops, reason);
 	nt_device_count_drop(peer->device, reason);
 }
+
+/**
+ * nt_peer_run() - give a peer what only a running device uses
+ * @peer: the peer; caller holds RTNL and its device's device_update_lock,
+ *        and the device runs or is being opened
+ *
+ * Allocates the per-CPU counters and route cache (struct nt_peer, @stats),
+ * unless the peer has them already. May sleep.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nt_peer_run(struct nt_peer *peer);
 
 /**
  * nt_peer_count_rx() - count a message received from a peer

@@ -113,16 +113,18 @@ struct nt_packet_cb {
  * @lock: protects @head, @tail and @len; BH-safe, taken by the entry path
  *        (enqueue) and the serial stage (dequeue), never around anything
  *        else (lock order: below the keypair update lock, device.h)
+ * @len: packets (batches) queued, at most MAX_QUEUED_PACKETS
  * @head: the oldest packet; packets link through skb->prev, because
  *        skb->next chains the packets of a TX batch
  * @tail: the newest packet
- * @len: packets (batches) queued, at most MAX_QUEUED_PACKETS
+ *
+ * @len next to @lock: 24 bytes instead of 32 on 64-bit machines.
  */
 struct nt_peer_queue {
 	spinlock_t lock; /* see above */
+	unsigned int len;
 	struct sk_buff *head;
 	struct sk_buff *tail;
-	unsigned int len;
 };
 
 /**

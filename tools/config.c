@@ -57,6 +57,7 @@ struct parser {
 	unsigned int interface_line;
 	unsigned int key_line[K_COUNT];	/* where each key was seen, 0 = not */
 	unsigned int *peer_lines;	/* the [Peer] line of each peer */
+	size_t peer_lines_cap;		/* room in peer_lines */
 	const struct nt_config_extra *extra;	/* keys of another format */
 	const char *raw;		/* the line as written, */
 	size_t raw_len;			/* without its newline */
@@ -83,11 +84,14 @@ static bool start_section(struct parser *p, const char *text)
 	} else if (!strcasecmp(text, "[Peer]")) {
 		if (!nt_model_peer_add(p->dev, zero))
 			goto err_nomem;
-		lines = realloc(p->peer_lines,
-				p->dev->peers_cap * sizeof(*lines));
-		if (!lines)
-			goto err_nomem;
-		p->peer_lines = lines;
+		if (p->peer_lines_cap < p->dev->peers_cap) {
+			lines = realloc(p->peer_lines,
+					p->dev->peers_cap * sizeof(*lines));
+			if (!lines)
+				goto err_nomem;
+			p->peer_lines = lines;
+			p->peer_lines_cap = p->dev->peers_cap;
+		}
 		p->peer_lines[p->dev->peers_len - 1] = p->line;
 		p->dev->peers[p->dev->peers_len - 1].flags |=
 			TUNCTL_PEER_REPLACE_ALLOWEDIPS;
@@ -348,8 +352,8 @@ struct tunctl_device *nt_config_parse_extra(const char *where, const char *text,
 					    const struct nt_config_extra *extra)
 {
 	struct parser p = { .extra = extra };
-	char pos[512], *line = NULL;
-	size_t start, end, i, n;
+	size_t start, end, i, n, sections = 0;
+	char *line = NULL;
 	bool ok = true;
 
 	p.dev = nt_model_device_new();
@@ -368,12 +372,26 @@ struct tunctl_device *nt_config_parse_extra(const char *where, const char *text,
 		nt_error("out of memory");
 		goto err;
 	}
+	/*
+	 * Room for the peers at once, rather than growing the array (and
+	 * copying and wiping it) as they come: each [Peer] begins a line
+	 * with '[', so the lines that do are as many or more.
+	 */
+	for (i = 0; i < len; i++)
+		sections += text[i] == '[' && (!i || text[i - 1] == '\n');
+	if (nt_model_peers_reserve(p.dev, sections)) {
+		nt_error("out of memory");
+		goto err;
+	}
+	nt_error_file = where;
 	for (start = 0; ok && start < len; start = end + 1) {
-		for (end = start; end < len && text[end] != '\n'; end++)
-			;
-		p.line++;
-		snprintf(pos, sizeof(pos), "%s:%u", where, p.line);
-		nt_error_where = pos;
+		end = start;
+		if (start < len) {
+			const char *nl = memchr(text + start, '\n', len - start);
+
+			end = nl ? (size_t)(nl - text) : len;
+		}
+		nt_error_line = ++p.line;
 		p.raw = text + start;
 		p.raw_len = end - start;
 		n = 0;
@@ -392,7 +410,7 @@ struct tunctl_device *nt_config_parse_extra(const char *where, const char *text,
 		if (ok && n)
 			ok = process(&p, line);
 	}
-	nt_error_where = NULL;
+	nt_error_file = NULL;
 	if (line) {
 		sodium_memzero(line, len + 1);
 		free(line);
@@ -402,7 +420,7 @@ struct tunctl_device *nt_config_parse_extra(const char *where, const char *text,
 	free(p.peer_lines);
 	return p.dev;
 err:
-	nt_error_where = NULL;
+	nt_error_file = NULL;
 	free(p.peer_lines);
 	nt_model_device_free(p.dev);
 	return NULL;

@@ -10,6 +10,8 @@
 FILE *nt_error_stream;
 const char *nt_error_subcommand;
 const char *nt_error_where;
+const char *nt_error_file;
+unsigned int nt_error_line;
 
 static void report(const char *kind, const char *fmt, va_list ap)
 {
@@ -20,6 +22,8 @@ static void report(const char *kind, const char *fmt, va_list ap)
 		fprintf(out, "%s: ", nt_error_subcommand);
 	if (nt_error_where)
 		fprintf(out, "%s: ", nt_error_where);
+	else if (nt_error_file)
+		fprintf(out, "%s:%u: ", nt_error_file, nt_error_line);
 	fputs(kind, out);
 	vfprintf(out, fmt, ap);
 	fputc('\n', out);

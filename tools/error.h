@@ -19,6 +19,14 @@ extern const char *nt_error_subcommand;
 /* The input position ("wg0.conf:3"), or NULL outside a file. */
 extern const char *nt_error_where;
 
+/*
+ * The same as a file and a line, for a reader that moves line by line
+ * (the configuration parser): no text to format for every line. Used
+ * when nt_error_where is NULL and nt_error_file is not.
+ */
+extern const char *nt_error_file;
+extern unsigned int nt_error_line;
+
 /**
  * nt_error() - print one error line with the prefixes above
  * @fmt: printf format of the message, without a trailing newline

@@ -31,9 +31,41 @@ char *nt_format_endpoint(char *buf, size_t len, const union tunctl_endpoint *ep)
 	return buf;
 }
 
+char *nt_format_u32(char *buf, uint32_t value)
+{
+	char digits[10];
+	size_t n = 0;
+
+	do {
+		digits[n++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	while (n)
+		*buf++ = digits[--n];
+	*buf = '\0';
+	return buf;
+}
+
 char *nt_format_allowedip(char *buf, size_t len,
 			  const struct tunctl_allowedip *aip)
 {
+	const uint8_t *b = (const uint8_t *)&aip->addr.ip4;
+	char *end = buf;
+	int i;
+
+	/*
+	 * IPv4 by hand, as inet_ntop() spells it ("%u.%u.%u.%u"): through
+	 * sprintf() it was most of the time showconf spent on its own for
+	 * a device of many ranges.
+	 */
+	if (aip->family == AF_INET && len >= INET_ADDRSTRLEN) {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				*end++ = '.';
+			end = nt_format_u32(end, b[i]);
+		}
+		return buf;
+	}
 	if (!inet_ntop(aip->family, &aip->addr, buf, len) && len)
 		buf[0] = '\0';
 	return buf;

@@ -7,6 +7,7 @@
 #define TUNCTL_FORMAT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 union tunctl_endpoint;
 struct tunctl_allowedip;
@@ -32,5 +33,14 @@ char *nt_format_endpoint(char *buf, size_t len,
  */
 char *nt_format_allowedip(char *buf, size_t len,
 			  const struct tunctl_allowedip *aip);
+
+/**
+ * nt_format_u32() - a number in decimal, as printf's "%u"
+ * @buf: receives the digits and a NUL, at least 11 bytes
+ * @value: the number
+ *
+ * Return: the end of the digits in @buf (its NUL).
+ */
+char *nt_format_u32(char *buf, uint32_t value);
 
 #endif /* TUNCTL_FORMAT_H */

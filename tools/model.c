@@ -33,37 +33,48 @@ void nt_model_device_free(struct tunctl_device *dev)
 	free(dev);
 }
 
+/* Move the peers to an array of @cap (more than peers_cap) peers. */
+static int grow_peers(struct tunctl_device *dev, size_t cap)
+{
+	struct tunctl_peer *grown;
+
+	if (cap > SIZE_MAX / sizeof(*grown)) {
+		errno = ENOMEM;
+		return -ENOMEM;
+	}
+	/*
+	 * Not realloc(): it would leave a copy of the preshared keys behind
+	 * in freed memory.
+	 */
+	grown = calloc(cap, sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	if (dev->peers) {
+		memcpy(grown, dev->peers, dev->peers_len * sizeof(*grown));
+		sodium_memzero(dev->peers, dev->peers_cap * sizeof(*grown));
+		free(dev->peers);
+	}
+	dev->peers = grown;
+	dev->peers_cap = cap;
+	return 0;
+}
+
+int nt_model_peers_reserve(struct tunctl_device *dev, size_t peers)
+{
+	if (peers <= dev->peers_cap)
+		return 0;
+	return grow_peers(dev, peers);
+}
+
 struct tunctl_peer *
 nt_model_peer_add(struct tunctl_device *dev,
 		  const uint8_t public_key[NOISETUN_KEY_LEN])
 {
 	struct tunctl_peer *peer;
 
-	if (dev->peers_len == dev->peers_cap) {
-		size_t cap = dev->peers_cap ? dev->peers_cap * 2 : 8;
-		struct tunctl_peer *grown;
-
-		if (cap > SIZE_MAX / sizeof(*grown)) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		/*
-		 * Not realloc(): it would leave a copy of the preshared keys
-		 * behind in freed memory.
-		 */
-		grown = calloc(cap, sizeof(*grown));
-		if (!grown)
-			return NULL;
-		if (dev->peers) {
-			memcpy(grown, dev->peers,
-			       dev->peers_len * sizeof(*grown));
-			sodium_memzero(dev->peers,
-				       dev->peers_cap * sizeof(*grown));
-			free(dev->peers);
-		}
-		dev->peers = grown;
-		dev->peers_cap = cap;
-	}
+	if (dev->peers_len == dev->peers_cap &&
+	    grow_peers(dev, dev->peers_cap ? dev->peers_cap * 2 : 8))
+		return NULL;
 	peer = &dev->peers[dev->peers_len++];
 	memset(peer, 0, sizeof(*peer));
 	memcpy(peer->public_key, public_key, NOISETUN_KEY_LEN);

@@ -220,6 +220,17 @@ struct tunctl_device *nt_model_device_new(void);
 void nt_model_device_free(struct tunctl_device *dev);
 
 /**
+ * nt_model_peers_reserve() - make room for peers in advance
+ * @dev: the device
+ * @peers: how many peers the array should hold without growing
+ *
+ * As growing does: the peers move, and the old array is wiped.
+ *
+ * Return: 0 or -ENOMEM (errno set).
+ */
+int nt_model_peers_reserve(struct tunctl_device *dev, size_t peers);
+
+/**
  * nt_model_peer_add() - append a zeroed peer
  * @dev: the device
  * @public_key: the new peer's public key

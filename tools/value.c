@@ -160,12 +160,6 @@ bool nt_value_parse_key(const char *name, const char *text,
 	return false;
 }
 
-bool nt_value_is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	       c == '\v' || c == '\f';
-}
-
 const char *nt_value_read_key(FILE *f, uint8_t key[NOISETUN_KEY_LEN],
 			      bool empty_ok)
 {

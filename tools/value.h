@@ -135,7 +135,11 @@ const char *nt_value_read_key(FILE *f, uint8_t key[NOISETUN_KEY_LEN],
  *
  * Return: true for whitespace.
  */
-bool nt_value_is_space(int c);
+static inline bool nt_value_is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       c == '\v' || c == '\f';
+}
 
 /**
  * nt_value_parse_endpoint() - HOST:PORT or [IPv6]:PORT, names resolved

@@ -274,11 +274,14 @@ static bool __init check_trie(struct selftest *t, u8 bits,
 		stats->depth = max(stats->depth, depth);
 		child0 = deref_writer(node->child[0], &t->lock);
 		child1 = deref_writer(node->child[1], &t->lock);
-		memcpy(masked, node->key, sizeof(masked));
-		key_mask(masked, node->cidr);
 		expect_trie(t, node->bits == bits && node->cidr <= bits,
 			    "bad family or prefix length", node->cidr);
-		expect_trie(t, !memcmp(masked, node->key, sizeof(masked)),
+		/* An IPv4 node holds key[0] only. */
+		masked[1] = 0;
+		memcpy(masked, node->key, key_words(bits) * sizeof(u64));
+		key_mask(masked, node->cidr);
+		expect_trie(t, !memcmp(masked, node->key,
+				       key_words(bits) * sizeof(u64)),
 			    "host bits set in a key", node->cidr);
 		if (rcu_access_pointer(node->peer)) {
 			++stats->owned;
@@ -296,7 +299,7 @@ static bool __init check_trie(struct selftest *t, u8 bits,
 		parent = node->parent;
 		if (parent) {
 			expect_trie(t, parent->cidr < node->cidr &&
-				    common_bits(parent->key, node->key) >= parent->cidr,
+				    common_bits(parent->key, node->key, bits) >= parent->cidr,
 				    "child not below its parent", node->cidr);
 			expect_trie(t, deref_writer(parent->child[bit_at(node->key, parent->cidr)],
 						    &t->lock) == node,
@@ -900,7 +903,10 @@ static bool __init random_insert(struct selftest *t, struct ref_table *ref,
 	memcpy(host, key, sizeof(host));
 	rand_key_from(t, host, cidr, ref->bits);
 	if (pool && rand_below(t, 2)) {
-		if (!expect_trie(t, !nt_allowedips_pool_fill(pool, 1), "pool fill", 1))
+		bool v4 = ref->bits == 32;
+
+		if (!expect_trie(t, !nt_allowedips_pool_fill(pool, v4, !v4),
+				 "pool fill", 1))
 			return false;
 	} else {
 		pool = NULL;

@@ -77,6 +77,7 @@ static bool selftest_peer_add(struct selftest_party *p,
 	INIT_HLIST_NODE(&peer->pubkey_hash);
 	nt_noise_handshake_init(&peer->handshake, peer,
 				remote->ntd->static_identity.public_key);
+	nt_noise_handshake_precompute_static_static(&peer->handshake);
 	nt_noise_keypairs_init(&peer->keypairs);
 	mutex_lock(&p->ntd->device_update_lock);
 	nt_pubkey_hashtable_add(p->ntd->peer_hashtable, peer,

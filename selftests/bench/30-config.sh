@@ -136,6 +136,31 @@ for r in $(seq 1 "$bench_rounds"); do
 	rm -f "$tmp/steps"
 done
 
+# With NT_BENCH_PROFILE=1 (make bench PROFILE=1): one more setconf and
+# showconf of each module under perf, sampling the whole VM (cpu-clock:
+# TCG has no hardware counters), and the hottest symbols into the log, as
+# 10-throughput does for tcp-1. Not a figure.
+profile() {	# profile KIND STEP COMMAND...: COMMAND under perf, its top symbols
+	local k=$1 step=$2
+	shift 2
+	perf record -q -a -e cpu-clock -F 499 -o "$tmp/perf.data" -- "$@" \
+		>/dev/null 2>"$tmp/perf.err" || cat "$tmp/perf.err" >&2
+	nt_diag "profile of $k, $step, hottest symbols:"
+	perf report -q -i "$tmp/perf.data" --stdio --no-children --sort sym,dso \
+		2>/dev/null | head -n 45 | sed 's/^/#   /'
+	perf report -q -i "$tmp/perf.data" --stdio --no-children --sort dso \
+		2>/dev/null | head -n 12 | sed 's/^/#   /'
+}
+if [ "${NT_BENCH_PROFILE:-0}" = 1 ]; then
+	for k in noisetun wireguard; do
+		ctl=$(bench_ctl "$k")
+		ip -n "$ns" link add cfg type "$k"
+		profile "$k" setconf ip netns exec "$ns" "$ctl" setconf cfg "$tmp/cfg.conf"
+		profile "$k" showconf ip netns exec "$ns" "$ctl" showconf cfg
+		ip -n "$ns" link del cfg
+	done
+fi
+
 row() {	# row ID BETTER UNIT LABEL: record the row and check it has every round
 	bench_row "$1" "$2" "$3" "${fig[$1,noisetun]:-}" "${fig[$1,wireguard]:-}" "${@:4}"
 }

@@ -123,6 +123,8 @@ typedef struct { long counter; } atomic_long_t;
 #define ATOMIC_LONG_INIT(i) { (i) }
 #define atomic_long_inc(v) __atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
 #define atomic_long_dec(v) __atomic_sub_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
+#define atomic_long_add(i, v) __atomic_add_fetch(&(v)->counter, (i), __ATOMIC_SEQ_CST)
+#define atomic_long_sub(i, v) __atomic_sub_fetch(&(v)->counter, (i), __ATOMIC_SEQ_CST)
 #define atomic_long_read(v) __atomic_load_n(&(v)->counter, __ATOMIC_SEQ_CST)
 
 /* Lists. */
@@ -522,6 +524,36 @@ static inline void kmem_cache_free(struct kmem_cache *c, void *p)
 {
 	__atomic_sub_fetch(&c->live, 1, __ATOMIC_RELAXED);
 	free(p);
+}
+
+/*
+ * As the kernel's: all @n objects or none (0). Each object counts as one
+ * allocation for shim_fail_nth(); the memory is always zeroed, so the
+ * callers' __GFP_ZERO needs no meaning here.
+ */
+#define __GFP_ZERO 0U
+
+static inline int kmem_cache_alloc_bulk(struct kmem_cache *c, gfp_t gfp,
+					size_t n, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = kmem_cache_zalloc(c, gfp);
+		if (!p[i]) {
+			while (i--)
+				kmem_cache_free(c, p[i]);
+			return 0;
+		}
+	}
+	return (int)n;
+}
+
+static inline void kmem_cache_free_bulk(struct kmem_cache *c, size_t n,
+					void **p)
+{
+	while (n--)
+		kmem_cache_free(c, p[n]);
 }
 
 /* As the kernel does, complain about objects still allocated. */

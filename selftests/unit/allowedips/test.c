@@ -189,7 +189,7 @@ static u64 table_hash(struct selftest *t)
 		bits = f ? 128 : 32;
 		node = deref_writer(*t_root(t, bits), &t->lock);
 		for (; node; node = preorder_next(node, &depth, &t->lock)) {
-			h = fnv(h, node->key, sizeof(node->key));
+			h = fnv(h, node->key, key_words(node->bits) * sizeof(u64));
 			h = fnv(h, &node->cidr, 1);
 			h = fnv(h, &depth, sizeof(depth));
 			ptr = rcu_access_pointer(node->peer);
@@ -254,12 +254,13 @@ static bool test_alloc_failure(u64 seed)
 	 */
 	for (i = 0; i < 200 && !t.errors; ++i) {
 		f = i % 2;
-		expect_trie(&t, !nt_allowedips_pool_fill(&pool, 1), "pool fill", i);
+		expect_trie(&t, !nt_allowedips_pool_fill(&pool, f == 0, f == 1),
+			    "pool fill", i);
 		rand_key(&t, key, ref[f].bits);
 		cidr = ref[f].bits;
 		expect_trie(&t, !t_insert(&t, ref[f].bits, key, cidr, t.peers[0], &pool),
 			    "pool insert", i);
-		if (pool.count != 1)
+		if (pool.count[f] != 1)
 			continue;
 		before = table_hash(&t);
 		shim_fail_all(true);
@@ -267,7 +268,7 @@ static bool test_alloc_failure(u64 seed)
 		err = t_insert(&t, ref[f].bits, key, ref[f].bits, t.peers[1], &pool);
 		shim_fail_all(false);
 		if (err) {
-			expect_trie(&t, pool.count == 1, "node not given back to the pool", i);
+			expect_trie(&t, pool.count[f] == 1, "node not given back to the pool", i);
 			expect_trie(&t, table_hash(&t) == before, "pool failure changed the table", i);
 		}
 	}
@@ -276,8 +277,9 @@ static bool test_alloc_failure(u64 seed)
 	/* A filled pool serves all its insertions with no allocation at all;
 	 * a failed fill leaves a pool that drains cleanly.
 	 */
-	expect_trie(&t, !nt_allowedips_pool_fill(&pool, 3000), "pool fill", 3000);
-	expect_trie(&t, pool.count == 6000, "pool size", pool.count);
+	expect_trie(&t, !nt_allowedips_pool_fill(&pool, 3000, 3000), "pool fill", 3000);
+	expect_trie(&t, pool.count[0] == 6000 && pool.count[1] == 6000, "pool size",
+		    pool.count[0]);
 	shim_fail_all(true);
 	for (i = 0; i < 3000 && !t.errors; ++i) {
 		f = rand_below(&t, 2);
@@ -289,12 +291,24 @@ static bool test_alloc_failure(u64 seed)
 	}
 	shim_fail_all(false);
 	nt_allowedips_pool_drain(&pool);
+	/* Nodes come in batches of POOL_BATCH, each whole or not at all: the
+	 * 100th allocation failing leaves the batches before its own.
+	 */
 	shim_fail_nth(100);
-	expect_trie(&t, nt_allowedips_pool_fill(&pool, 1000) == -ENOMEM, "fill fails", 0);
+	expect_trie(&t, nt_allowedips_pool_fill(&pool, 1000, 1000) == -ENOMEM, "fill fails", 0);
 	shim_fail_nth(0);
-	expect_trie(&t, pool.count == 99, "partial fill", pool.count);
+	expect_trie(&t, pool.count[0] == 99 / POOL_BATCH * POOL_BATCH && !pool.count[1],
+		    "partial fill", pool.count[0]);
 	nt_allowedips_pool_drain(&pool);
-	expect_trie(&t, nt_allowedips_pool_fill(&pool, UINT_MAX) == -ENOMEM, "huge fill", 0);
+	shim_fail_nth(2000 + 100);
+	expect_trie(&t, nt_allowedips_pool_fill(&pool, 1000, 1000) == -ENOMEM, "fill fails", 0);
+	shim_fail_nth(0);
+	expect_trie(&t, pool.count[0] == 2000 && pool.count[1] == 99 / POOL_BATCH * POOL_BATCH,
+		    "partial fill", pool.count[1]);
+	nt_allowedips_pool_drain(&pool);
+	expect_trie(&t, nt_allowedips_pool_fill(&pool, UINT_MAX, 0) == -ENOMEM, "huge fill", 0);
+	nt_allowedips_pool_drain(&pool);
+	expect_trie(&t, nt_allowedips_pool_fill(&pool, 0, UINT_MAX) == -ENOMEM, "huge fill", 0);
 	nt_allowedips_pool_drain(&pool);
 	check_trie(&t, 32, &(struct trie_stats){});
 	check_trie(&t, 128, &(struct trie_stats){});
@@ -509,7 +523,9 @@ static bool test_concurrency(u64 seed, unsigned int writer_ops,
 				memcpy(churn[j].key, key, sizeof(key));
 				churn[j].peer = 4 + rand_below(&t, 4);
 				if (rand_below(&t, 2))
-					expect_trie(&t, !nt_allowedips_pool_fill(&pool, 1), "fill", i);
+					expect_trie(&t, !nt_allowedips_pool_fill(&pool, bits == 32,
+										 bits == 128),
+						    "fill", i);
 				expect_trie(&t, !t_insert(&t, bits, key, cidr,
 							  t.peers[churn[j].peer],
 							  rand_below(&t, 2) ? &pool : NULL),
