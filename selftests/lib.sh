@@ -198,6 +198,22 @@ nt_load_module() {
 	modprobe noisetun
 }
 
+# nt_noisetun_devices: every noisetun device of every namespace, a line
+# each; nothing when there is none (then the module can be unloaded).
+nt_noisetun_devices() {
+	local ns
+	for ns in "" $(ip netns list | cut -d' ' -f1); do
+		ip ${ns:+-n "$ns"} -o link show type noisetun 2>/dev/null
+	done
+}
+
+# nt_reload_module [PARAM=VALUE...]: noisetun unloaded (when loaded) and
+# loaded again with those module parameters.
+nt_reload_module() {
+	{ [ ! -d /sys/module/noisetun ] || nt_wait_until 10 rmmod noisetun; } &&
+		modprobe noisetun "$@"
+}
+
 # nt_veth_link NS1 NS2 PREFIX [DEV1 DEV2 [HOST2]]: a veth pair, DEV1
 # (default veth1) in NS1 as PREFIX.1/24 and DEV2 (default veth2) in NS2 as
 # PREFIX.HOST2/24 (default 2), PREFIX like 192.168.60, both up.

@@ -32,10 +32,8 @@ nt_load_module
 	nt_skip "this noisetun has no aead parameter"
 
 # Reloading needs the module free: no noisetun device anywhere.
-others=$(for ns in "" $(ip netns list | cut -d' ' -f1); do
-	ip ${ns:+-n "$ns"} -o link show type noisetun 2>/dev/null
-done)
-[ -z "$others" ] || nt_skip "other noisetun devices exist; the module cannot be reloaded"
+[ -z "$(nt_noisetun_devices)" ] ||
+	nt_skip "other noisetun devices exist; the module cannot be reloaded"
 
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.43
@@ -47,12 +45,6 @@ ip -n "$ns2" addr add 10.43.0.2/24 dev wg0
 ip -n "$ns2" link set wg0 up
 nt_bg ip netns exec "$ns2" iperf3 -s -B 10.43.0.2
 nt_wait_until 10 nt_listening "$ns2" t 5201
-
-# reload ARGS...: the module again (unloaded first if loaded), with ARGS.
-reload() {
-	{ [ ! -d /sys/module/noisetun ] || nt_wait_until 10 rmmod noisetun; } &&
-		modprobe noisetun "$@"
-}
 
 # the_choice: what the last load logged about its AEAD.
 the_choice() {
@@ -95,7 +87,7 @@ tcp_both_ways() {
 
 # Whether this build has the portable implementation: auto then times
 # both; without it, auto says only "library (aead=auto)".
-nt_check "the default (auto) loads" reload
+nt_check "the default (auto) loads" nt_reload_module
 portable_built=1
 [ "$(the_choice)" != "library (aead=auto)" ] || portable_built=0
 
@@ -103,7 +95,7 @@ for impl in library portable; do
 	if [ "$impl" = portable ] && [ "$portable_built" = 0 ]; then
 		# Test that a kernel without it refuses aead=portable, saying why.
 		nt_check "aead=portable is refused on this kernel" \
-			nt_fails_saying "Invalid argument" reload aead=portable || true
+			nt_fails_saying "Invalid argument" nt_reload_module aead=portable || true
 		nt_check "aead=portable: the log says the kernel lacks it" \
 			eval "nt_kmsg | grep -qF 'aead=portable: this kernel'\''s library does not export'" || true
 		nt_skip_check "aead=portable carries traffic to wireguard.ko" \
@@ -111,7 +103,7 @@ for impl in library portable; do
 		continue
 	fi
 	# Test that the module loads with this implementation and says so.
-	nt_check "aead=$impl: the module loads" reload aead="$impl"
+	nt_check "aead=$impl: the module loads" nt_reload_module aead="$impl"
 	nt_check "aead=$impl: the parameter reads $impl" \
 		nt_is "$impl" cat /sys/module/noisetun/parameters/aead || true
 	nt_check "aead=$impl: the log names it" nt_is "$impl (aead=$impl)" the_choice || true
@@ -131,13 +123,13 @@ for impl in library portable; do
 done
 
 # Test that a value the module does not know is refused, with the reason.
-nt_check "aead=bogus is refused" nt_fails_saying "Invalid argument" reload aead=bogus || true
+nt_check "aead=bogus is refused" nt_fails_saying "Invalid argument" nt_reload_module aead=bogus || true
 nt_check "aead=bogus: the log says what is allowed" \
 	eval "nt_kmsg | grep -qF 'aead=bogus: not one of auto, library, portable'" || true
 
 # Test that the default loads again and tells its choice (with both
 # timings where there is a choice).
-nt_check "aead=auto (the default) loads" eval "modprobe noisetun || reload" || true
+nt_check "aead=auto (the default) loads" eval "modprobe noisetun || nt_reload_module" || true
 if [ "$portable_built" = 1 ]; then
 	nt_check "aead=auto: the log gives the choice and both timings" \
 		eval "the_choice | grep -E '^(library|portable) \\(per 1420-byte message: library [0-9]+ ns, portable [0-9]+ ns\\)'" || true

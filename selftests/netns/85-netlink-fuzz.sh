@@ -370,10 +370,7 @@ nt_check "every object created during the fuzzing was destroyed ($created peers 
 	eval "[ -z '$bad' ] && [ '$created' -gt 0 ]" || true
 
 # Test that the module unloads (nothing holds it) and loads again.
-others=$(for ns in "" $(ip netns list | cut -d' ' -f1); do
-	ip ${ns:+-n "$ns"} -o link show type noisetun 2>/dev/null
-done)
-if [ -n "$others" ]; then
+if [ -n "$(nt_noisetun_devices)" ]; then
 	nt_skip_check "rmmod and modprobe noisetun" "other noisetun devices exist"
 else
 	nt_check "rmmod and modprobe noisetun" eval "nt_wait_until 10 rmmod noisetun && modprobe noisetun" || true
