@@ -86,8 +86,7 @@ bench_kinds() {
 	nt_require tunctl wg "$@"
 	if [ -n "${NT_BENCH_AEAD:-}" ]; then
 		# make bench AEAD=...: noisetun with that implementation.
-		{ [ ! -d /sys/module/noisetun ] || rmmod noisetun; } &&
-			modprobe noisetun aead="$NT_BENCH_AEAD"
+		nt_reload_module aead="$NT_BENCH_AEAD"
 	else
 		nt_load_module
 	fi
