@@ -214,6 +214,70 @@ nt_reload_module() {
 		modprobe noisetun "$@"
 }
 
+# NT_SLAB_CACHES: our kmem caches, as /proc/slabinfo names them (slub_debug
+# on the stock kernel's command line keeps them unmerged, so each has a
+# line of its own).
+NT_SLAB_CACHES="nt_peer nt_allowedips_node4 nt_allowedips_node6"
+
+# nt_slab_counts: "CACHE=ACTIVE ..." for each of NT_SLAB_CACHES, its
+# active objects, or "missing" for a cache that has no line.
+nt_slab_counts() {
+	awk -v want="$NT_SLAB_CACHES" '
+		{ act[$1] = $2 }
+		END {
+			n = split(want, w, " ")
+			for (i = 1; i <= n; i++)
+				printf "%s%s=%s", (i > 1 ? " " : ""), w[i], ((w[i] in act) ? act[w[i]] : "missing")
+			print ""
+		}' /proc/slabinfo
+}
+
+# nt_slab_slack: "CACHE=N ..." for each of NT_SLAB_CACHES, the objects
+# that may still count as active once freed: none with slub_debug (SLUB
+# then keeps no per-CPU slabs for our caches), else one slab per CPU.
+nt_slab_slack() {
+	awk -v want="$NT_SLAB_CACHES" -v cpus="$(nproc)" \
+		-v debug="$(grep -c -w 'slub_debug=[A-Z]*' /proc/cmdline)" '
+		{ per[$1] = $5 }
+		END {
+			n = split(want, w, " ")
+			for (i = 1; i <= n; i++)
+				printf "%s%s=%d", (i > 1 ? " " : ""), w[i], (debug ? 0 : per[w[i]] * cpus)
+			print ""
+		}' /proc/slabinfo
+}
+
+# nt_slab_at_most BASE [SLACK]: succeeds when each of NT_SLAB_CACHES has
+# at most as many active objects as BASE gives it (nt_slab_counts's
+# form), plus what SLACK gives it (nt_slab_slack's form); prints the
+# counts. A cache missing now or in BASE fails.
+nt_slab_at_most() {
+	awk -v want="$NT_SLAB_CACHES" -v base="$1" -v slack="${2:-}" '
+		function parse(s, into,   kv, p, i, n) {
+			n = split(s, kv, " ")
+			for (i = 1; i <= n; i++) {
+				split(kv[i], p, "=")
+				into[p[1]] = p[2]
+			}
+		}
+		BEGIN { parse(base, b); parse(slack, sl) }
+		{ act[$1] = $2 }
+		END {
+			ok = 1
+			n = split(want, w, " ")
+			for (i = 1; i <= n; i++) {
+				c = w[i]
+				cur = (c in act) ? act[c] : "missing"
+				printf "%s %s (base %s%s)%s", c, cur, ((c in b) ? b[c] : "missing"),
+					(sl[c] + 0 ? ", slack " sl[c] : ""), (i < n ? ", " : "\n")
+				if (cur == "missing" || !(c in b) || b[c] == "missing" ||
+				    cur + 0 > b[c] + sl[c])
+					ok = 0
+			}
+			exit !ok
+		}' /proc/slabinfo
+}
+
 # nt_veth_link NS1 NS2 PREFIX [DEV1 DEV2 [HOST2]]: a veth pair, DEV1
 # (default veth1) in NS1 as PREFIX.1/24 and DEV2 (default veth2) in NS2 as
 # PREFIX.HOST2/24 (default 2), PREFIX like 192.168.60, both up.

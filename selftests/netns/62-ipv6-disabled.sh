@@ -45,13 +45,7 @@ nt_check "ipv6.disable=1 is in effect (no /proc/sys/net/ipv6)" \
 nt_load_module
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 
-# slab_active CACHE: active objects of one of our kmem caches (slub_debug
-# keeps them unmerged, so they have their own line).
-slab_active() {
-	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print "missing" }' /proc/slabinfo
-}
-peers0=$(slab_active nt_peer)
-nodes0=$(slab_active nt_allowedips_node)
+slab0=$(nt_slab_counts)
 kmsg_start=$(stat -c %s "$NT_KMSG" 2>/dev/null || echo 0)
 klog() {
 	tail -c +$((kmsg_start + 1)) "$NT_KMSG" | sed 's/^[^;]*;//'
@@ -153,12 +147,7 @@ objects_paired() {
 	[ "$(klog | grep -c -E "noisetun: $dev: Peer [0-9]+ created\$")" -ge 2 ]
 }
 nt_check "every interface, peer and keypair of $dev freed" nt_wait_until 10 objects_paired
-slab_back() {
-	echo "nt_peer $(slab_active nt_peer) (was $peers0)," \
-		"nt_allowedips_node $(slab_active nt_allowedips_node) (was $nodes0)"
-	[ "$(slab_active nt_peer)" -le "$peers0" ] &&
-		[ "$(slab_active nt_allowedips_node)" -le "$nodes0" ]
-}
-nt_check "slab caches nt_peer and nt_allowedips_node back to their start" \
-	nt_wait_until 10 slab_back
+nt_check "our slab caches ($NT_SLAB_CACHES) back to their start" \
+	nt_wait_until 10 nt_slab_at_most "$slab0" ||
+	nt_diag "$(nt_slab_at_most "$slab0" || true)"
 [ "$NT_FAILED" -eq 0 ]

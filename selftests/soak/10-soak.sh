@@ -52,9 +52,6 @@ nt_require tunctl wg ping iperf3
 nt_load_module
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 
-slab_active() {	# slab_active CACHE: its active objects ("missing" if none)
-	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print "missing" }' /proc/slabinfo
-}
 meminfo() {	# meminfo KEY: the value in kB
 	awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo
 }
@@ -62,8 +59,7 @@ kmsg_start=$(stat -c %s "$NT_KMSG" 2>/dev/null || echo 0)
 klog() {
 	tail -c +$((kmsg_start + 1)) "$NT_KMSG" | sed 's/^[^;]*;//'
 }
-peers_start=$(slab_active nt_peer)
-nodes_start=$(slab_active nt_allowedips_node)
+slab_start=$(nt_slab_counts)
 
 hub="sk$(($$ % 100000))"
 nt_netns_new "$ns1" "$ns2" "$ns3"
@@ -139,26 +135,15 @@ nt_bg ip netns exec "$ns2" bash -c 'while :; do iperf3 -c 10.13.0.1 -t 60 -b 20M
 nt_bg ip netns exec "$ns2" ping -q -i 0.05 10.13.0.1
 nt_bg ip netns exec "$ns3" ping -q -i 0.05 10.13.0.1
 
-base_peers=$(slab_active nt_peer)
-base_nodes=$(slab_active nt_allowedips_node)
-# With slub_debug (the stock kernel's profile) SLUB keeps no per-CPU slabs
-# for our caches and the active counts are exact; without it (the debug
-# kernel), objects freed into a CPU's slab still count as active: allow
-# one slab per CPU.
-slack() {	# slack CACHE
-	if grep -q -w 'slub_debug=[A-Z]*' /proc/cmdline; then
-		echo 0
-	else
-		awk -v c="$1" -v n="$(nproc)" '$1 == c { print $5 * n }' /proc/slabinfo
-	fi
-}
-slack_peers=$(slack nt_peer) slack_nodes=$(slack nt_allowedips_node)
+# With slub_debug (the stock kernel's profile) the active counts are
+# exact; without it (the debug kernel), objects freed into a CPU's slab
+# still count as active: nt_slab_slack allows one slab per CPU.
+slab_base=$(nt_slab_counts) slab_slack=$(nt_slab_slack)
 at_base() {	# our caches at their base counts (plus the slack)
-	[ "$(slab_active nt_peer)" -le $((base_peers + slack_peers)) ] &&
-		[ "$(slab_active nt_allowedips_node)" -le $((base_nodes + slack_nodes)) ]
+	nt_slab_at_most "$slab_base" "$slab_slack"
 }
 unrecl0=$(meminfo SUnreclaim) avail0=$(meminfo MemAvailable)
-nt_diag "base: nt_peer $base_peers (slack $slack_peers), nt_allowedips_node $base_nodes (slack $slack_nodes), SUnreclaim $unrecl0 kB, MemAvailable $avail0 kB"
+nt_diag "base: $slab_base (slack: $slab_slack), SUnreclaim $unrecl0 kB, MemAvailable $avail0 kB"
 
 have_kmemleak=0
 if [ -w "$kmemleak" ]; then
@@ -209,8 +194,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 		flat_checks=$((flat_checks + 1))
 		if ! nt_wait_until 10 at_base; then
 			notflat=$((notflat + 1))
-			nt_diag "step $step ($what): nt_peer $(slab_active nt_peer) (base $base_peers)," \
-				"nt_allowedips_node $(slab_active nt_allowedips_node) (base $base_nodes)"
+			nt_diag "step $step ($what): $(at_base || true)"
 		fi
 	fi
 	if [ "$have_kmemleak" = 1 ] && [ $(($(date +%s) - last_scan)) -ge 300 ]; then
@@ -232,7 +216,7 @@ nt_diag "$step changes in $minutes min; SUnreclaim $unrecl0 -> $(meminfo SUnrecl
 # Test that the tunnel came back after every change.
 nt_check "both peers reach the hub after each of $step changes" test "$broken" = 0 || true
 # Test that our slab caches are flat over the run.
-nt_check "nt_peer and nt_allowedips_node at base after each of $flat_checks base configurations" \
+nt_check "our slab caches at base after each of $flat_checks base configurations" \
 	test "$notflat" = 0 || true
 # Test that kmemleak found nothing (only the debug kernel has it).
 if [ "$have_kmemleak" = 1 ]; then
@@ -262,10 +246,8 @@ objects_paired() {
 }
 nt_check "every interface, peer and keypair freed" nt_wait_until 30 objects_paired || true
 caches_back() {
-	echo "nt_peer $(slab_active nt_peer) (start $peers_start)," \
-		"nt_allowedips_node $(slab_active nt_allowedips_node) (start $nodes_start)"
-	[ "$(slab_active nt_peer)" -le $((peers_start + slack_peers)) ] &&
-		[ "$(slab_active nt_allowedips_node)" -le $((nodes_start + slack_nodes)) ]
+	nt_slab_at_most "$slab_start" "$slab_slack"
 }
-nt_check "slab caches back at their start" nt_wait_until 30 caches_back
+nt_check "slab caches back at their start" nt_wait_until 30 caches_back ||
+	nt_diag "$(caches_back || true)"
 [ "$NT_FAILED" -eq 0 ]
