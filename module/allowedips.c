@@ -553,7 +553,7 @@ static int pool_fill_family(struct nt_allowedips_pool *pool,
 			    unsigned int inserts, u8 bits)
 {
 	struct kmem_cache *cache = node_cache[family_index(bits)];
-	unsigned int f = family_index(bits), want, got, i;
+	unsigned int f = family_index(bits), want, i;
 	void *batch[POOL_BATCH];
 
 	if (inserts > UINT_MAX / 2)
@@ -561,19 +561,23 @@ static int pool_fill_family(struct nt_allowedips_pool *pool,
 	while (pool->count[f] < 2 * inserts) {
 		want = min_t(unsigned int, 2 * inserts - pool->count[f],
 			     POOL_BATCH);
-		got = kmem_cache_alloc_bulk(cache,
-					    GFP_KERNEL_ACCOUNT | __GFP_ZERO,
-					    want, batch);
-		if (unlikely(!got))
+		/*
+		 * All or nothing on every kernel; only the type of the answer
+		 * differs (a count on 6.1 and 6.12, a bool on 7.2), so it is
+		 * read as a truth value and never as a count.
+		 */
+		if (unlikely(!kmem_cache_alloc_bulk(cache,
+						    GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+						    want, batch)))
 			return -ENOMEM;
-		atomic_long_add(got, &live_nodes);
-		for (i = 0; i < got; ++i) {
+		atomic_long_add(want, &live_nodes);
+		for (i = 0; i < want; ++i) {
 			struct nt_allowedips_node *node = batch[i];
 
 			node->bits = bits;
 			list_add(&node->peer_list, &pool->nodes[f]);
 		}
-		pool->count[f] += got;
+		pool->count[f] += want;
 		cond_resched();
 	}
 	return 0;
