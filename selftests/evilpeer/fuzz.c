@@ -64,6 +64,7 @@
 
 #include "crypto.h"
 #include "inner.h"
+#include "noisetun.h"
 #include "transport.h"
 
 #ifndef UDP_SEGMENT
@@ -87,21 +88,21 @@
 #define COOKIE_LEN_MSG	sizeof(struct message_cookie_reply)
 #define DATA_HDR	sizeof(struct message_data)
 
-const char *const ep_fuzz_reason_names[FZR__COUNT] = {
-	[FZR_BAD_TYPE] = "bad_type",
-	[FZR_BAD_SIZE] = "bad_size",
-	[FZR_BAD_MAC1] = "bad_mac1",
-	[FZR_HANDSHAKE_INVALID] = "handshake_invalid",
-	[FZR_HANDSHAKE_REPLAY] = "handshake_replay",
-	[FZR_UNKNOWN_INDEX] = "unknown_index",
-	[FZR_COOKIE_INVALID] = "cookie_invalid",
-	[FZR_BAD_KEYPAIR] = "bad_keypair",
-	[FZR_AUTH_FAIL] = "auth_fail",
-	[FZR_REPLAY] = "replay",
-	[FZR_TOO_OLD] = "too_old",
-	[FZR_INNER_PROTOCOL] = "inner_protocol",
-	[FZR_INNER_LENGTH] = "inner_length",
-	[FZR_SOURCE_NOT_ALLOWED] = "source_not_allowed",
+const uint16_t ep_fuzz_reason_attrs[FZR__COUNT] = {
+	[FZR_BAD_TYPE] = NOISETUN_A_DROP_BAD_TYPE,
+	[FZR_BAD_SIZE] = NOISETUN_A_DROP_BAD_SIZE,
+	[FZR_BAD_MAC1] = NOISETUN_A_DROP_BAD_MAC1,
+	[FZR_HANDSHAKE_INVALID] = NOISETUN_A_DROP_HANDSHAKE_INVALID,
+	[FZR_HANDSHAKE_REPLAY] = NOISETUN_A_DROP_HANDSHAKE_REPLAY,
+	[FZR_UNKNOWN_INDEX] = NOISETUN_A_DROP_UNKNOWN_INDEX,
+	[FZR_COOKIE_INVALID] = NOISETUN_A_DROP_COOKIE_INVALID,
+	[FZR_BAD_KEYPAIR] = NOISETUN_A_DROP_BAD_KEYPAIR,
+	[FZR_AUTH_FAIL] = NOISETUN_A_DROP_AUTH_FAIL,
+	[FZR_REPLAY] = NOISETUN_A_DROP_REPLAY,
+	[FZR_TOO_OLD] = NOISETUN_A_DROP_TOO_OLD,
+	[FZR_INNER_PROTOCOL] = NOISETUN_A_DROP_INNER_PROTOCOL,
+	[FZR_INNER_LENGTH] = NOISETUN_A_DROP_INNER_LENGTH,
+	[FZR_SOURCE_NOT_ALLOWED] = NOISETUN_A_DROP_SOURCE_NOT_ALLOWED,
 };
 
 const char *const ep_fuzz_class_names[FZ__CLASSES] = {
