@@ -305,21 +305,43 @@ void nt_peer_purge_staged_packets(struct nt_peer *peer)
 	__skb_queue_purge(&purged);
 }
 
-void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
+/*
+ * This CPU's counters of @peer, open for update (preemption off, @flags
+ * saved): NULL, with nothing to close, when the peer has none yet (its
+ * device never ran, peer.h). Closed by peer_stats_update_end().
+ */
+static struct nt_peer_stats *peer_stats_update_begin(struct nt_peer *peer,
+						     unsigned long *flags)
 {
 	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
+	struct nt_peer_stats *mine;
+
+	if (unlikely(!stats))
+		return NULL;
+	mine = get_cpu_ptr(stats);
+	*flags = u64_stats_update_begin_irqsave(&mine->syncp);
+	return mine;
+}
+
+static void peer_stats_update_end(struct nt_peer_stats *mine,
+				  unsigned long flags)
+{
+	u64_stats_update_end_irqrestore(&mine->syncp, flags);
+	put_cpu_ptr(mine);
+}
+
+void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
+{
 	u64 now = ktime_get_coarse_real();
 	struct nt_peer_stats *mine;
 	unsigned long flags;
 
 	/* Never NULL here: only a running device counts (peer.h). */
-	if (likely(stats)) {
-		mine = get_cpu_ptr(stats);
-		flags = u64_stats_update_begin_irqsave(&mine->syncp);
+	mine = peer_stats_update_begin(peer, &flags);
+	if (likely(mine)) {
 		u64_stats_add(&mine->rx_bytes, len);
 		u64_stats_inc(&mine->rx_packets);
-		u64_stats_update_end_irqrestore(&mine->syncp, flags);
-		put_cpu_ptr(stats);
+		peer_stats_update_end(mine, flags);
 	}
 	/* The coarse clock moves once a tick: one write per tick at most. */
 	if (atomic64_read(&peer->walltime_last_rx_ns) != now)
@@ -328,14 +350,12 @@ void nt_peer_count_rx(struct nt_peer *peer, unsigned int len)
 
 void nt_peer_count_event(struct nt_peer *peer, enum nt_peer_event_count what)
 {
-	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
 	struct nt_peer_stats *mine;
 	unsigned long flags;
 
-	if (unlikely(!stats))
+	mine = peer_stats_update_begin(peer, &flags);
+	if (!mine)
 		return;
-	mine = get_cpu_ptr(stats);
-	flags = u64_stats_update_begin_irqsave(&mine->syncp);
 	switch (what) {
 	case NT_PEER_COUNT_HANDSHAKE_COMPLETED:
 		u64_stats_inc(&mine->handshakes_completed);
@@ -347,8 +367,7 @@ void nt_peer_count_event(struct nt_peer *peer, enum nt_peer_event_count what)
 		u64_stats_inc(&mine->cookies_received);
 		break;
 	}
-	u64_stats_update_end_irqrestore(&mine->syncp, flags);
-	put_cpu_ptr(stats);
+	peer_stats_update_end(mine, flags);
 }
 
 void nt_peer_handshake_completed(struct nt_peer *peer, bool initiator)
@@ -365,20 +384,17 @@ void nt_peer_handshake_completed(struct nt_peer *peer, bool initiator)
 void nt_peer_count_tx(struct nt_peer *peer, unsigned int len,
 		      bool is_initiation)
 {
-	struct nt_peer_stats __percpu *stats = READ_ONCE(peer->stats);
 	struct nt_peer_stats *mine;
 	unsigned long flags;
 
-	if (unlikely(!stats))
+	mine = peer_stats_update_begin(peer, &flags);
+	if (!mine)
 		return;
-	mine = get_cpu_ptr(stats);
-	flags = u64_stats_update_begin_irqsave(&mine->syncp);
 	u64_stats_add(&mine->tx_bytes, len);
 	u64_stats_inc(&mine->tx_packets);
 	if (is_initiation)
 		u64_stats_inc(&mine->handshake_attempts);
-	u64_stats_update_end_irqrestore(&mine->syncp, flags);
-	put_cpu_ptr(stats);
+	peer_stats_update_end(mine, flags);
 }
 
 void nt_peer_read_traffic(struct nt_peer *peer,

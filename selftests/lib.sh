@@ -207,6 +207,28 @@ nt_noisetun_devices() {
 	done
 }
 
+# nt_module_reloadable: succeeds when nothing keeps noisetun from being
+# unloaded and loaded again by nt_reload_module: no noisetun device exists
+# in any namespace.
+nt_module_reloadable() {
+	[ -z "$(nt_noisetun_devices)" ]
+}
+
+# nt_can_reload_with PARAM: succeeds when the loaded noisetun has module
+# parameter PARAM and can be reloaded to set it (nt_module_reloadable).
+nt_can_reload_with() {
+	[ -e "/sys/module/noisetun/parameters/$1" ] && nt_module_reloadable
+}
+
+# nt_require_reload_with PARAM: skip the scenario, saying which, unless
+# nt_can_reload_with PARAM.
+nt_require_reload_with() {
+	[ -e "/sys/module/noisetun/parameters/$1" ] ||
+		nt_skip "this noisetun has no $1 parameter"
+	nt_module_reloadable ||
+		nt_skip "other noisetun devices exist; the module cannot be reloaded"
+}
+
 # nt_reload_module [PARAM=VALUE...]: noisetun unloaded (when loaded) and
 # loaded again with those module parameters.
 nt_reload_module() {

@@ -108,17 +108,6 @@ err_nomem:
 	return false;
 }
 
-static int lookup_key(const char *name)
-{
-	int i;
-
-	for (i = 0; i < K_COUNT; i++) {
-		if (!strcasecmp(keys[i].name, name))
-			return i;
-	}
-	return -1;
-}
-
 /*
  * Description is free text: its value is taken from the line as written
  * (p->raw), not from the copy without spaces, up to a '#' (a comment) and
@@ -240,7 +229,7 @@ static bool process(struct parser *p, char *text)
 		return false;
 	}
 	*eq = '\0';
-	k = lookup_key(text);
+	k = NT_VALUE_FIND_NAME(keys, text, true);
 	if (k < 0 && p->extra) {
 		static const char *const names[] = {
 			[S_NONE] = NULL,

@@ -13,6 +13,7 @@
 #include "format.h"
 #include "key.h"
 #include "model.h"
+#include "value.h"
 
 const char nt_dump_field_list[] =
 	"public-key, private-key, listen-port, fwmark, peers, preshared-keys, endpoints, allowed-ips, latest-handshakes, persistent-keepalive, transfer, dump";
@@ -25,13 +26,7 @@ static const char *const fields[] = {
 
 bool nt_dump_is_field(const char *field)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (!strcmp(fields[i], field))
-			return true;
-	}
-	return false;
+	return NT_VALUE_FIND_NAME(fields, field, false) >= 0;
 }
 
 static const char *format_key(char *buf, const uint8_t key[NOISETUN_KEY_LEN],

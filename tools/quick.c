@@ -395,16 +395,13 @@ static bool lookup_table_name(const char *name, uint32_t *id)
 
 static bool parse_table(struct nt_quick_config *q, const char *value)
 {
-	static const struct {
-		const char *name;
-		uint32_t id;
-	} builtin[] = {
+	static const struct nt_value_named builtin[] = {
 		{ "main", RT_TABLE_MAIN },
 		{ "local", RT_TABLE_LOCAL },
 		{ "default", RT_TABLE_DEFAULT },
 	};
 	uint64_t v;
-	size_t i;
+	int i;
 
 	q->table_text = strdup(value);
 	if (!q->table_text) {
@@ -420,11 +417,10 @@ static bool parse_table(struct nt_quick_config *q, const char *value)
 		return true;
 	}
 	q->table = NT_QUICK_TABLE_ID;
-	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
-		if (!strcmp(value, builtin[i].name)) {
-			q->table_id = builtin[i].id;
-			return true;
-		}
+	i = NT_VALUE_FIND_NAME(builtin, value, false);
+	if (i >= 0) {
+		q->table_id = builtin[i].value;
+		return true;
 	}
 	if (parse_decimal(value, UINT32_MAX, &v) && v) {
 		q->table_id = (uint32_t)v;

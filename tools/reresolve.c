@@ -63,8 +63,6 @@ static int skip_quick_key(void *ctx, unsigned int line, const char *section,
 		"Address", "DNS", "MTU", "Table", "PreUp", "PostUp",
 		"PreDown", "PostDown", "SaveConfig",
 	};
-	size_t i;
-
 	(void)ctx;
 	(void)line;
 	(void)value;
@@ -72,11 +70,7 @@ static int skip_quick_key(void *ctx, unsigned int line, const char *section,
 	(void)raw_len;
 	if (!section || strcmp(section, "[Interface]"))
 		return 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcasecmp(key, names[i]))
-			return 1;
-	}
-	return 0;
+	return NT_VALUE_FIND_NAME(names, key, true) >= 0;
 }
 
 static bool keep_endpoint(void *ctx, unsigned int line, size_t peer,

@@ -47,12 +47,22 @@ static int run(struct nlmsghdr *nlh, nt_ipc_reply_cb cb, void *data)
 	return ret;
 }
 
-static struct nlmsghdr *put_header(char *buf, uint16_t type, uint16_t flags)
+/*
+ * A request of @type with its family header (struct ifinfomsg, rtmsg, ...)
+ * of @header_len bytes, zeroed but for its first field, @family: every
+ * rtnetlink family header starts as struct rtgenmsg does.
+ * mnl_nlmsg_get_payload() gives the header.
+ */
+static struct nlmsghdr *put_header(char *buf, uint16_t type, uint16_t flags,
+				   size_t header_len, uint8_t family)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *gen;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	gen = mnl_nlmsg_put_extra_header(nlh, header_len);
+	gen->rtgen_family = family;
 	return nlh;
 }
 
@@ -102,11 +112,10 @@ static int read_link(const struct nlmsghdr *nlh, void *data)
 static struct nlmsghdr *put_link(char *buf, uint16_t type, uint16_t flags,
 				 uint32_t ifindex)
 {
-	struct nlmsghdr *nlh = put_header(buf, type, flags);
-	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = put_header(buf, type, flags,
+					  sizeof(struct ifinfomsg), AF_UNSPEC);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = (int)ifindex;
 	return nlh;
 }
@@ -196,9 +205,9 @@ int nt_rtnl_addr_add(uint32_t ifindex, const struct tunctl_allowedip *addr)
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
-	nlh = put_header(buf, RTM_NEWADDR, ADD_FLAGS);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (uint8_t)addr->family;
+	nlh = put_header(buf, RTM_NEWADDR, ADD_FLAGS, sizeof(*ifa),
+			 (uint8_t)addr->family);
+	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_prefixlen = addr->cidr;
 	ifa->ifa_index = ifindex;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
@@ -223,9 +232,9 @@ int nt_rtnl_route_add(uint32_t ifindex, const struct tunctl_allowedip *dst,
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 
-	nlh = put_header(buf, RTM_NEWROUTE, ADD_FLAGS);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)dst->family;
+	nlh = put_header(buf, RTM_NEWROUTE, ADD_FLAGS, sizeof(*rtm),
+			 (uint8_t)dst->family);
+	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_dst_len = dst->cidr;
 	rtm->rtm_protocol = RTPROT_BOOT;
 	/* As ip(8): a route without a gateway is on-link (IPv4 only). */
@@ -321,9 +330,9 @@ int nt_rtnl_route_get(const struct tunctl_allowedip *dst, uint32_t *oif,
 	struct rtmsg *rtm;
 	int ret;
 
-	nlh = put_header(buf, RTM_GETROUTE, NLM_F_ACK);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)dst->family;
+	nlh = put_header(buf, RTM_GETROUTE, NLM_F_ACK, sizeof(*rtm),
+			 (uint8_t)dst->family);
+	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_dst_len = dst->family == AF_INET6 ? 128 : 32;
 	put_addr(nlh, RTA_DST, dst);
 	ret = run(nlh, got_route, &r);
@@ -338,15 +347,11 @@ int nt_rtnl_route_get(const struct tunctl_allowedip *dst, uint32_t *oif,
 static int dump_routes(uint8_t family, nt_ipc_reply_cb cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int ret, tries;
 
 	for (tries = 0; tries < DUMP_RETRIES; tries++) {
-		nlh = put_header(buf, RTM_GETROUTE, NLM_F_DUMP);
-		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-		rtm->rtm_family = family;
-		ret = run(nlh, cb, data);
+		ret = run(put_header(buf, RTM_GETROUTE, NLM_F_DUMP,
+				     sizeof(struct rtmsg), family), cb, data);
 		if (ret != -EINTR)
 			break;
 	}
@@ -465,11 +470,11 @@ int nt_rtnl_table_used(uint32_t table, bool *used)
 static struct nlmsghdr *put_rule(char *buf, uint16_t type, uint16_t flags,
 				 const struct nt_rtnl_rule *rule)
 {
-	struct nlmsghdr *nlh = put_header(buf, type, flags);
-	struct fib_rule_hdr *frh;
+	struct nlmsghdr *nlh = put_header(buf, type, flags,
+					  sizeof(struct fib_rule_hdr),
+					  rule->family);
+	struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 
-	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = rule->family;
 	frh->action = FR_ACT_TO_TBL;
 	put_table(nlh, &frh->table, FRA_TABLE, rule->table);
 	if (rule->fwmark) {
@@ -584,13 +589,11 @@ int nt_rtnl_rule_del(const struct nt_rtnl_rule *rule)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct rule_walk walk = { .want = rule };
 	struct nlmsghdr *nlh;
-	struct fib_rule_hdr *frh;
 	int ret, tries;
 
 	for (tries = 0; tries < DUMP_RETRIES; tries++) {
-		nlh = put_header(buf, RTM_GETRULE, NLM_F_DUMP);
-		frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-		frh->family = rule->family;
+		nlh = put_header(buf, RTM_GETRULE, NLM_F_DUMP,
+				 sizeof(struct fib_rule_hdr), rule->family);
 		ret = run(nlh, find_rule, &walk);
 		if (ret != -EINTR)
 			break;

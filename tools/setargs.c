@@ -50,17 +50,6 @@ static const struct {
 	[W_UNKNOWN_PEER_EVENTS] = { "unknown-peer-events", false, "'on' or 'off'", TUNCTL_DEVICE_HAS_UNKNOWN_PEER_EVENTS },
 };
 
-static int lookup(const char *word)
-{
-	int i;
-
-	for (i = 0; i < W_COUNT; i++) {
-		if (!strcmp(words[i].word, word))
-			return i;
-	}
-	return -1;
-}
-
 /* Apply word @w with value @value (NULL for `remove`) to the change. */
 static bool apply(struct tunctl_device *dev, struct tunctl_peer *peer,
 		  enum word w, const char *value)
@@ -139,7 +128,7 @@ struct tunctl_device *nt_setargs_parse(int argc, const char *const argv[])
 	for (i = 0; i < argc; i++) {
 		const char *value = NULL;
 
-		w = lookup(argv[i]);
+		w = NT_VALUE_FIND_NAME(words, argv[i], false);
 		if (w < 0) {
 			nt_error("unknown word '%s'; expected %s", argv[i],
 				 peer ? "remove, preshared-key, endpoint, persistent-keepalive, allowed-ips, disable, enable, description or peer" :

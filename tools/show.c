@@ -50,10 +50,7 @@ static int show_interfaces(bool json)
 /* What the kernel must send for @field (NULL: the human or JSON form). */
 static uint32_t field_query_flags(const char *field)
 {
-	static const struct {
-		const char *field;
-		uint32_t flags;
-	} table[] = {
+	static const struct nt_value_named table[] = {
 		{ "public-key", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
 		{ "listen-port", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
 		{ "fwmark", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
@@ -64,14 +61,10 @@ static uint32_t field_query_flags(const char *field)
 		{ "persistent-keepalive", NOISETUN_QUERY_F_NO_ALLOWEDIPS },
 		{ "transfer", NOISETUN_QUERY_F_STATS_ONLY },
 	};
-	size_t i;
+	int i = field ? NT_VALUE_FIND_NAME(table, field, false) : -1;
 
-	for (i = 0; field && i < sizeof(table) / sizeof(table[0]); i++) {
-		if (!strcmp(table[i].field, field))
-			return table[i].flags;
-	}
 	/* private-key, preshared-keys, dump, and the whole forms. */
-	return NOISETUN_QUERY_F_KEYS;
+	return i >= 0 ? table[i].value : NOISETUN_QUERY_F_KEYS;
 }
 
 static int get_for_field(const char *name, const char *field,

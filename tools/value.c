@@ -491,3 +491,19 @@ char *nt_value_strip_spaces(const char *text)
 	*o = '\0';
 	return out;
 }
+
+int nt_value_find_name(const void *table, size_t count, size_t size,
+		       const char *name, bool ignore_case)
+{
+	const char *entry = table;
+	const char *entry_name;
+	size_t i;
+
+	for (i = 0; i < count; i++, entry += size) {
+		memcpy(&entry_name, entry, sizeof(entry_name));
+		if (!(ignore_case ? strcasecmp(entry_name, name) :
+				    strcmp(entry_name, name)))
+			return (int)i;
+	}
+	return -1;
+}

@@ -9,6 +9,9 @@
  *   'listen-port' expects a port 0-65535, got '70000'
  * Each returns true on success; on failure it has reported the error and
  * left its output in an unspecified (but wiped, for keys) state.
+ *
+ * At the end, the lookup of a word in a table of names (keys, words,
+ * fields), which every parser of tunctl shares.
  */
 #ifndef TUNCTL_VALUE_H
 #define TUNCTL_VALUE_H
@@ -175,5 +178,37 @@ bool nt_value_parse_allowedips(const char *name, const char *text,
  * Return: a new string to free(), or NULL on allocation failure.
  */
 char *nt_value_strip_spaces(const char *text);
+
+/**
+ * struct nt_value_named - a number and its name, the entry of a table
+ *                         that nt_value_find_name() searches
+ * @name: the name
+ * @value: the number
+ */
+struct nt_value_named {
+	const char *name;
+	uint32_t value;
+};
+
+/**
+ * nt_value_find_name() - look a word up in a table of named entries
+ * @table: the entries, each starting with its name (a const char *), or
+ *         an array of names
+ * @count: how many entries
+ * @size: the size of one
+ * @name: the word
+ * @ignore_case: compare as strcasecmp() does (a file's keys), else
+ *               exactly
+ *
+ * NT_VALUE_FIND_NAME() gives @count and @size of an array.
+ *
+ * Return: the index of the first entry so named, or -1 when none is.
+ */
+int nt_value_find_name(const void *table, size_t count, size_t size,
+		       const char *name, bool ignore_case);
+
+#define NT_VALUE_FIND_NAME(table, name, ignore_case)			\
+	nt_value_find_name(table, sizeof(table) / sizeof((table)[0]),	\
+			   sizeof((table)[0]), name, ignore_case)
 
 #endif /* TUNCTL_VALUE_H */

@@ -131,6 +131,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "drop_names.h"
 #include "evilpeer.h"
 #include "fuzz.h"
 #include "inner.h"
@@ -858,7 +859,8 @@ static void cmd_fuzz(struct ep *ep, struct args *a, struct reply *r)
 #undef RES
 	for (i = 0; i < FZR__COUNT; i++)
 		if (res.drop[i])
-			reply_add(r, "drop.%s=%llu", ep_fuzz_reason_names[i],
+			reply_add(r, "drop.%s=%llu",
+				  nt_drop_names[ep_fuzz_reason_attrs[i]],
 				  (unsigned long long)res.drop[i]);
 	if (o.cls == FZ_MIX) {
 		reply_add(r, "handshakes=%llu", (unsigned long long)res.handshakes);

@@ -64,6 +64,7 @@
 
 #include "crypto.h"
 #include "inner.h"
+#include "noisetun.h"
 #include "transport.h"
 
 #ifndef UDP_SEGMENT
@@ -87,21 +88,21 @@
 #define COOKIE_LEN_MSG	sizeof(struct message_cookie_reply)
 #define DATA_HDR	sizeof(struct message_data)
 
-const char *const ep_fuzz_reason_names[FZR__COUNT] = {
-	[FZR_BAD_TYPE] = "bad_type",
-	[FZR_BAD_SIZE] = "bad_size",
-	[FZR_BAD_MAC1] = "bad_mac1",
-	[FZR_HANDSHAKE_INVALID] = "handshake_invalid",
-	[FZR_HANDSHAKE_REPLAY] = "handshake_replay",
-	[FZR_UNKNOWN_INDEX] = "unknown_index",
-	[FZR_COOKIE_INVALID] = "cookie_invalid",
-	[FZR_BAD_KEYPAIR] = "bad_keypair",
-	[FZR_AUTH_FAIL] = "auth_fail",
-	[FZR_REPLAY] = "replay",
-	[FZR_TOO_OLD] = "too_old",
-	[FZR_INNER_PROTOCOL] = "inner_protocol",
-	[FZR_INNER_LENGTH] = "inner_length",
-	[FZR_SOURCE_NOT_ALLOWED] = "source_not_allowed",
+const uint16_t ep_fuzz_reason_attrs[FZR__COUNT] = {
+	[FZR_BAD_TYPE] = NOISETUN_A_DROP_BAD_TYPE,
+	[FZR_BAD_SIZE] = NOISETUN_A_DROP_BAD_SIZE,
+	[FZR_BAD_MAC1] = NOISETUN_A_DROP_BAD_MAC1,
+	[FZR_HANDSHAKE_INVALID] = NOISETUN_A_DROP_HANDSHAKE_INVALID,
+	[FZR_HANDSHAKE_REPLAY] = NOISETUN_A_DROP_HANDSHAKE_REPLAY,
+	[FZR_UNKNOWN_INDEX] = NOISETUN_A_DROP_UNKNOWN_INDEX,
+	[FZR_COOKIE_INVALID] = NOISETUN_A_DROP_COOKIE_INVALID,
+	[FZR_BAD_KEYPAIR] = NOISETUN_A_DROP_BAD_KEYPAIR,
+	[FZR_AUTH_FAIL] = NOISETUN_A_DROP_AUTH_FAIL,
+	[FZR_REPLAY] = NOISETUN_A_DROP_REPLAY,
+	[FZR_TOO_OLD] = NOISETUN_A_DROP_TOO_OLD,
+	[FZR_INNER_PROTOCOL] = NOISETUN_A_DROP_INNER_PROTOCOL,
+	[FZR_INNER_LENGTH] = NOISETUN_A_DROP_INNER_LENGTH,
+	[FZR_SOURCE_NOT_ALLOWED] = NOISETUN_A_DROP_SOURCE_NOT_ALLOWED,
 };
 
 const char *const ep_fuzz_class_names[FZ__CLASSES] = {
@@ -396,6 +397,47 @@ static void flip_remac(struct fz *f, uint8_t *m, size_t macd, size_t len)
 {
 	flip_bit(f, m + 4, macd);
 	set_mac1(f, m, len);
+}
+
+/*
+ * A handshake message and the shared mutations a draw of below(f, 8)
+ * picks for it: @how[draw]; MUT_OWN is the caller's (the draw is its
+ * case). @macd and @refill_from are flip_remac()'s and refill()'s.
+ */
+enum mutation { MUT_SAME, MUT_FLIP, MUT_FLIP_REMAC, MUT_CUT, MUT_EXTEND,
+		MUT_JUNK_HEADER, MUT_REFILL, MUT_OWN };
+
+struct mutations {
+	size_t len, macd, refill_from;
+	enum mutation how[8];
+};
+
+/* @m (@mu->len bytes) mutated by @how; returns its new length. */
+static size_t mutate(struct fz *f, uint8_t *m, const struct mutations *mu,
+		     enum mutation how)
+{
+	switch (how) {
+	case MUT_FLIP:
+		flip_bit(f, m, mu->len);
+		break;
+	case MUT_FLIP_REMAC:
+		flip_remac(f, m, mu->macd, mu->len);
+		break;
+	case MUT_CUT:
+		return below(f, mu->len);
+	case MUT_EXTEND:
+		return extend(f, m, mu->len);
+	case MUT_JUNK_HEADER:
+		junk_header(f, m);
+		break;
+	case MUT_REFILL:
+		refill(f, m, mu->refill_from, mu->len);
+		break;
+	case MUT_SAME:
+	case MUT_OWN:
+		break;
+	}
+	return mu->len;
 }
 
 static void predict_init(struct fz *f, const uint8_t *m, struct expect *e)
@@ -811,13 +853,23 @@ static size_t make_good_inner(struct fz *f, size_t size, uint8_t *out)
 
 /* --- the classes ---------------------------------------------------------- */
 
+/*
+ * A bit flipped anywhere (macs left as they are) or in the MAC'd part
+ * (mac1 made again), cut, extended, the same again, a junk header, random
+ * with a good header and mac1 (half the time).
+ */
+static const struct mutations init_mutations = {
+	.len = INIT_LEN, .macd = 112, .refill_from = 4,
+	.how = { MUT_FLIP, MUT_FLIP, MUT_FLIP_REMAC, MUT_CUT, MUT_EXTEND,
+		 MUT_SAME, MUT_JUNK_HEADER, MUT_REFILL },
+};
+
 static void run_init(struct fz *f, uint64_t count)
 {
 	static uint8_t m[EXTEND_MAX + 16];
 	struct message_initiation base;
 	uint8_t last_mac1[MAC_LEN];
 	uint64_t i;
-	size_t len;
 
 	/* Our handshake's cookie AD stays that of its own initiation. */
 	memcpy(last_mac1, f->ep->id.last_mac1, MAC_LEN);
@@ -837,31 +889,8 @@ static void run_init(struct fz *f, uint64_t count)
 	send_msg(f, f->init_base, INIT_LEN);
 	for (i = 1; i < count; i++) {
 		memcpy(m, f->init_base, INIT_LEN);
-		len = INIT_LEN;
-		switch (below(f, 8)) {
-		case 0:		/* a bit flipped anywhere, macs left as they are */
-		case 1:
-			flip_bit(f, m, INIT_LEN);
-			break;
-		case 2:		/* a bit flipped in the MAC'd part, mac1 made again */
-			flip_remac(f, m, 112, INIT_LEN);
-			break;
-		case 3:
-			len = below(f, INIT_LEN);
-			break;
-		case 4:
-			len = extend(f, m, INIT_LEN);
-			break;
-		case 5:		/* the same again */
-			break;
-		case 6:
-			junk_header(f, m);
-			break;
-		default:	/* random, with a good header and mac1 */
-			refill(f, m, 4, INIT_LEN);
-			break;
-		}
-		send_msg(f, m, len);
+		send_msg(f, m, mutate(f, m, &init_mutations,
+				      init_mutations.how[below(f, 8)]));
 	}
 }
 
@@ -870,11 +899,23 @@ static bool initiation_came(struct ep *ep, const void *arg)
 	return ep->dev_init_ms > *(const uint64_t *)arg;
 }
 
+/*
+ * As it is (garbage the device must refuse), a bit flipped anywhere or in
+ * the MAC'd part (mac1 made again), another receiver index, cut,
+ * extended, a junk header, random behind the indices.
+ */
+static const struct mutations response_mutations = {
+	.len = RESP_LEN, .macd = 56, .refill_from = 12,
+	.how = { MUT_SAME, MUT_FLIP, MUT_FLIP_REMAC, MUT_OWN, MUT_CUT,
+		 MUT_EXTEND, MUT_JUNK_HEADER, MUT_REFILL },
+};
+
 static bool run_response(struct fz *f, uint64_t count, const char **why)
 {
 	static uint8_t m[EXTEND_MAX + 16];
 	struct message_response base;
 	uint8_t eph[KEY_LEN];
+	enum mutation how;
 	uint64_t i, since;
 	size_t len;
 
@@ -905,44 +946,34 @@ static bool run_response(struct fz *f, uint64_t count, const char **why)
 	set_mac1(f, (uint8_t *)&base, RESP_LEN);
 	for (i = 0; i < count; i++) {
 		memcpy(m, &base, RESP_LEN);
-		len = RESP_LEN;
-		switch (below(f, 8)) {
-		case 0:		/* as it is: garbage the device must refuse */
-			break;
-		case 1:
-			flip_bit(f, m, RESP_LEN);
-			break;
-		case 2:		/* a bit flipped in the MAC'd part, mac1 made again */
-			flip_remac(f, m, 56, RESP_LEN);
-			break;
-		case 3:		/* another receiver index */
+		how = response_mutations.how[below(f, 8)];
+		len = mutate(f, m, &response_mutations, how);
+		if (how == MUT_OWN) {
+			/* another receiver index */
 			put_le32(m + 8, (uint32_t)rnd(f));
 			set_mac1(f, m, RESP_LEN);
-			break;
-		case 4:
-			len = below(f, RESP_LEN);
-			break;
-		case 5:
-			len = extend(f, m, RESP_LEN);
-			break;
-		case 6:
-			junk_header(f, m);
-			break;
-		default:
-			refill(f, m, 12, RESP_LEN);
-			break;
 		}
 		send_msg(f, m, len);
 	}
 	return true;
 }
 
+/*
+ * The same again, a bit flipped, another valid one (draw 3), another
+ * receiver index (draw 4), cut, extended, a junk header. No mac1 here.
+ */
+static const struct mutations cookie_mutations = {
+	.len = COOKIE_LEN_MSG,
+	.how = { MUT_SAME, MUT_FLIP, MUT_FLIP, MUT_OWN, MUT_OWN, MUT_CUT,
+		 MUT_EXTEND, MUT_JUNK_HEADER },
+};
+
 static bool run_cookie(struct fz *f, uint64_t count, const char **why)
 {
 	static uint8_t m[EXTEND_MAX + 16];
 	struct message_cookie_reply base;
 	uint8_t cookie[COOKIE_LEN];
-	uint64_t i;
+	uint64_t i, k;
 	size_t len;
 
 	/* The device's answer to our last handshake message, if on its way. */
@@ -962,33 +993,18 @@ static bool run_cookie(struct fz *f, uint64_t count, const char **why)
 	send_msg(f, (const uint8_t *)&base, COOKIE_LEN_MSG);
 	for (i = 1; i < count; i++) {
 		memcpy(m, &base, COOKIE_LEN_MSG);
-		len = COOKIE_LEN_MSG;
-		switch (below(f, 8)) {
-		case 0:		/* the same again */
-			break;
-		case 1:
-		case 2:
-			flip_bit(f, m, COOKIE_LEN_MSG);
-			break;
-		case 3:		/* another valid one, a new nonce */
+		k = below(f, 8);
+		len = mutate(f, m, &cookie_mutations, cookie_mutations.how[k]);
+		if (k == 3) {
+			/* another valid one, a new nonce */
 			fill(f, m + 8, COOKIE_NONCE_LEN);
 			fill(f, cookie, sizeof(cookie));
 			ep_xaead_seal(m + 32, cookie, COOKIE_LEN,
 				      f->ep->dev_mac1, MAC_LEN, m + 8,
 				      f->cookie_key);
-			break;
-		case 4:
+		} else if (k == 4) {
+			/* another receiver index */
 			put_le32(m + 4, (uint32_t)rnd(f));
-			break;
-		case 5:
-			len = below(f, COOKIE_LEN_MSG);
-			break;
-		case 6:
-			len = extend(f, m, COOKIE_LEN_MSG);
-			break;
-		default:
-			junk_header(f, m);
-			break;
 		}
 		send_msg(f, m, len);
 	}

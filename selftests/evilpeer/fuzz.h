@@ -46,7 +46,11 @@ enum ep_fuzz_class {
 	FZ__CLASSES
 };
 
-/* The drop reasons predicted, named as tunctl names the counters. */
+/*
+ * The drop reasons predicted; ep_fuzz_reason_attrs gives each one's
+ * counter (enum noisetun_drop_attr), named by tools/drop_names.h as tunctl
+ * names it.
+ */
 enum ep_fuzz_reason {
 	FZR_BAD_TYPE,
 	FZR_BAD_SIZE,
@@ -65,7 +69,7 @@ enum ep_fuzz_reason {
 	FZR__COUNT
 };
 
-extern const char *const ep_fuzz_reason_names[FZR__COUNT];
+extern const uint16_t ep_fuzz_reason_attrs[FZR__COUNT];
 extern const char *const ep_fuzz_class_names[FZ__CLASSES];
 
 /**

@@ -28,12 +28,7 @@ nt_tmpdir
 nt_require tunctl wg ping iperf3
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 nt_load_module
-[ -e /sys/module/noisetun/parameters/aead ] ||
-	nt_skip "this noisetun has no aead parameter"
-
-# Reloading needs the module free: no noisetun device anywhere.
-[ -z "$(nt_noisetun_devices)" ] ||
-	nt_skip "other noisetun devices exist; the module cannot be reloaded"
+nt_require_reload_with aead
 
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.43

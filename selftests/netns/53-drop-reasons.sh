@@ -63,7 +63,7 @@ nt_kind noisetun
 # the portable AEAD (Documentation/architecture.md, "Choosing the AEAD")
 # keeps up with both, so the module runs with the library's here, when
 # it can be reloaded.
-if [ -e /sys/module/noisetun/parameters/aead ] && [ -z "$(nt_noisetun_devices)" ]; then
+if nt_can_reload_with aead; then
 	nt_reload_module aead=library
 	aead_forced=1
 fi

@@ -45,13 +45,17 @@ bool blake2s_selftest(void)
 	return true;
 }
 
-/* The kernel's 96-bit nonce for a u64 counter: 4 zero bytes, then le64. */
-static void ietf_nonce(u8 out[12], u64 nonce)
+/*
+ * The kernel's 96-bit nonce for a u64 counter: 4 zero bytes, then le64,
+ * in @out, which is returned.
+ */
+static const u8 *ietf_nonce(u8 out[12], u64 nonce)
 {
 	u64 le = htole64(nonce);
 
 	memset(out, 0, 4);
 	memcpy(out + 4, &le, 8);
+	return out;
 }
 
 void chacha20poly1305_encrypt(u8 *dst, const u8 *src, const size_t src_len,
@@ -61,9 +65,9 @@ void chacha20poly1305_encrypt(u8 *dst, const u8 *src, const size_t src_len,
 {
 	u8 npub[12];
 
-	ietf_nonce(npub, nonce);
 	crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, src_len, ad,
-						  ad_len, NULL, npub, key);
+						  ad_len, NULL,
+						  ietf_nonce(npub, nonce), key);
 }
 
 bool chacha20poly1305_decrypt(u8 *dst, const u8 *src, const size_t src_len,
@@ -73,10 +77,10 @@ bool chacha20poly1305_decrypt(u8 *dst, const u8 *src, const size_t src_len,
 {
 	u8 npub[12];
 
-	ietf_nonce(npub, nonce);
 	return crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src,
 							 src_len, ad, ad_len,
-							 npub, key) == 0;
+							 ietf_nonce(npub, nonce),
+							 key) == 0;
 }
 
 void xchacha20poly1305_encrypt(u8 *dst, const u8 *src, const size_t src_len,
@@ -98,34 +102,37 @@ bool xchacha20poly1305_decrypt(u8 *dst, const u8 *src, const size_t src_len,
 							  nonce, key) == 0;
 }
 
-/* The scatterlist forms: gather, work on the flat copy, scatter back. */
-static u8 *sg_gather(struct scatterlist *sg, size_t len)
-{
-	u8 *flat = malloc(len ? len : 1), *p = flat;
-
-	for (; len; sg++) {
-		size_t n = sg->length < len ? sg->length : len;
-
-		memcpy(p, sg->buf, n);
-		p += n;
-		len -= n;
-		if (sg->end)
-			break;
-	}
-	return flat;
-}
-
-static void sg_scatter(struct scatterlist *sg, const u8 *flat, size_t len)
+/*
+ * The scatterlist forms: gather, work on the flat copy, scatter back.
+ * sg_copy: the first @len bytes of @sg into @flat, or back with @to_sg.
+ */
+static void sg_copy(struct scatterlist *sg, u8 *flat, size_t len, bool to_sg)
 {
 	for (; len; sg++) {
 		size_t n = sg->length < len ? sg->length : len;
 
-		memcpy(sg->buf, flat, n);
+		if (to_sg)
+			memcpy(sg->buf, flat, n);
+		else
+			memcpy(flat, sg->buf, n);
 		flat += n;
 		len -= n;
 		if (sg->end)
 			break;
 	}
+}
+
+static u8 *sg_gather(struct scatterlist *sg, size_t len)
+{
+	u8 *flat = malloc(len ? len : 1);
+
+	sg_copy(sg, flat, len, false);
+	return flat;
+}
+
+static void sg_scatter(struct scatterlist *sg, u8 *flat, size_t len)
+{
+	sg_copy(sg, flat, len, true);
 }
 
 bool chacha20poly1305_encrypt_sg_inplace(struct scatterlist *src,
