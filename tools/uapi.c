@@ -83,6 +83,50 @@ struct nlmsghdr *nt_uapi_build_query(void *buf, size_t len, uint16_t family,
 /* ---- reading one attribute ---- */
 
 /*
+ * The reply parser's attribute accessors and nested walk: what libmnl's
+ * mnl_attr_get_type(), _get_payload_len(), _get_payload() and
+ * _parse_nested() do, as static inline functions of this file. A GET of
+ * a large device has about a million attributes, and through the shared
+ * library's PLT these one-line calls were a quarter of showconf's busy
+ * time under make bench's emulated CPU (bench/README.md). The rest of
+ * tunctl, and the cold paths here, call libmnl.
+ */
+static inline uint16_t attr_type(const struct nlattr *attr)
+{
+	return attr->nla_type & NLA_TYPE_MASK;
+}
+
+static inline uint16_t attr_len(const struct nlattr *attr)
+{
+	return attr->nla_len - MNL_ATTR_HDRLEN;
+}
+
+static inline const void *attr_data(const struct nlattr *attr)
+{
+	return (const char *)attr + MNL_ATTR_HDRLEN;
+}
+
+/* @cb on each attribute of @nest that fits in it, as libmnl walks them. */
+static int parse_nested(const struct nlattr *nest, mnl_attr_cb_t cb,
+			void *data)
+{
+	const char *end = (const char *)attr_data(nest) + attr_len(nest);
+	const struct nlattr *attr = attr_data(nest);
+	int ret = MNL_CB_OK;
+
+	while (end - (const char *)attr >= (int)sizeof(struct nlattr) &&
+	       attr->nla_len >= sizeof(struct nlattr) &&
+	       (int)attr->nla_len <= end - (const char *)attr) {
+		ret = cb(attr, data);
+		if (ret <= MNL_CB_STOP)
+			return ret;
+		attr = (const struct nlattr *)((const char *)attr +
+					       MNL_ALIGN(attr->nla_len));
+	}
+	return ret;
+}
+
+/*
  * The readers below each read one attribute's payload into @dst, where
  * the table of its nest says (see struct attr_rule). They return 0 once
  * it is read, 1 when it is well formed but says "nothing" (skipped, not
@@ -91,22 +135,22 @@ struct nlmsghdr *nt_uapi_build_query(void *buf, size_t len, uint16_t family,
 
 static int parse_key(const struct nlattr *attr, void *dst)
 {
-	if (mnl_attr_get_payload_len(attr) != NOISETUN_KEY_LEN)
+	if (attr_len(attr) != NOISETUN_KEY_LEN)
 		return -EINVAL;
-	memcpy(dst, mnl_attr_get_payload(attr), NOISETUN_KEY_LEN);
+	memcpy(dst, attr_data(attr), NOISETUN_KEY_LEN);
 	return 0;
 }
 
 /*
  * parse_u8() .. parse_u64(): the attribute is a uN, of exactly that size
- * (mnl_attr_validate()); its value goes to *value, a uintN_t.
+ * (as mnl_attr_validate() checks); its value goes to *value, a uintN_t.
  */
 #define DEFINE_PARSE_UINT(bits)						\
 	static int parse_u##bits(const struct nlattr *attr, void *value) \
 	{								\
-		if (mnl_attr_validate(attr, MNL_TYPE_U##bits) < 0)	\
+		if (attr_len(attr) != sizeof(uint##bits##_t))		\
 			return -EINVAL;					\
-		*(uint##bits##_t *)value = mnl_attr_get_u##bits(attr);	\
+		memcpy(value, attr_data(attr), sizeof(uint##bits##_t));	\
 		return 0;						\
 	}
 
@@ -130,7 +174,7 @@ static int parse_bool(const struct nlattr *attr, void *dst)
 static int parse_drop(const struct nlattr *attr, void *data)
 {
 	uint64_t *drops = data;
-	unsigned int type = mnl_attr_get_type(attr);
+	unsigned int type = attr_type(attr);
 
 	if (type == 0 || type > NOISETUN_A_DROP_MAX)
 		return MNL_CB_OK;	/* a newer kernel's counter */
@@ -140,17 +184,17 @@ static int parse_drop(const struct nlattr *attr, void *data)
 /* A drops nest into @dst, uint64_t[NOISETUN_A_DROP_MAX + 1]. */
 static int parse_drops(const struct nlattr *attr, void *dst)
 {
-	if (mnl_attr_parse_nested(attr, parse_drop, dst) != MNL_CB_OK)
+	if (parse_nested(attr, parse_drop, dst) != MNL_CB_OK)
 		return -EINVAL;
 	return 0;
 }
 
 static int parse_ifname(const struct nlattr *attr, void *dst)
 {
-	const char *payload = mnl_attr_get_payload(attr);
+	const char *payload = attr_data(attr);
 
 	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
-	    strnlen(payload, mnl_attr_get_payload_len(attr)) >= IFNAMSIZ)
+	    strnlen(payload, attr_len(attr)) >= IFNAMSIZ)
 		return -EINVAL;
 	strcpy(dst, payload);
 	return 0;
@@ -170,8 +214,8 @@ static int parse_preshared_key(const struct nlattr *attr, void *dst)
  */
 static int parse_endpoint(const struct nlattr *attr, void *dst)
 {
-	uint16_t len = mnl_attr_get_payload_len(attr);
-	const struct sockaddr *sa = mnl_attr_get_payload(attr);
+	uint16_t len = attr_len(attr);
+	const struct sockaddr *sa = attr_data(attr);
 
 	if ((len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) ||
 	    (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6)) {
@@ -243,8 +287,8 @@ static int parse_device_flags(const struct nlattr *attr, void *dst)
  */
 static int parse_description(const struct nlattr *attr, void *dst)
 {
-	const char *text = mnl_attr_get_payload(attr);
-	size_t len = mnl_attr_get_payload_len(attr);
+	const char *text = attr_data(attr);
+	size_t len = attr_len(attr);
 	char *description = dst;
 
 	if (len && !text[len - 1])
@@ -262,9 +306,9 @@ static int parse_timespec(const struct nlattr *attr, int64_t *sec,
 {
 	struct kernel_timespec ts;
 
-	if (mnl_attr_get_payload_len(attr) != sizeof(ts))
+	if (attr_len(attr) != sizeof(ts))
 		return -EINVAL;
-	memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
+	memcpy(&ts, attr_data(attr), sizeof(ts));
 	*sec = ts.tv_sec;
 	*nsec = ts.tv_nsec;
 	return 0;
@@ -398,7 +442,7 @@ static int read_by_rule(const struct nlattr *attr,
 			const struct attr_rule *rules, unsigned int max,
 			void *target, uint32_t *flags, void *each_data)
 {
-	unsigned int type = mnl_attr_get_type(attr);
+	unsigned int type = attr_type(attr);
 	const struct attr_rule *rule;
 	int ret;
 
@@ -406,7 +450,7 @@ static int read_by_rule(const struct nlattr *attr,
 		return 0;
 	rule = &rules[type];
 	if (rule->each)
-		ret = mnl_attr_parse_nested(attr, rule->each, each_data) ==
+		ret = parse_nested(attr, rule->each, each_data) ==
 		      MNL_CB_OK ? 0 : -EINVAL;
 	else if (rule->read)
 		ret = rule->read(attr, (char *)target + rule->offset);
@@ -649,12 +693,12 @@ struct allowedip_parse {
 /* NOISETUN_A_ALLOWEDIP_IPADDR into @dst, the struct allowedip_parse. */
 static int parse_allowedip_addr(const struct nlattr *attr, void *dst)
 {
-	uint16_t len = mnl_attr_get_payload_len(attr);
+	uint16_t len = attr_len(attr);
 	struct allowedip_parse *ap = dst;
 
 	if (len != 4 && len != 16)
 		return -EINVAL;
-	memcpy(&ap->aip.addr, mnl_attr_get_payload(attr), len);
+	memcpy(&ap->aip.addr, attr_data(attr), len);
 	ap->addr_len = len;
 	return 0;
 }
@@ -717,7 +761,7 @@ static int parse_allowedip(const struct nlattr *attr, void *data)
 	struct parse_ctx *ctx = data;
 	struct allowedip_parse ap = { 0 };
 
-	if (mnl_attr_parse_nested(attr, parse_allowedip_attr, &ap) != MNL_CB_OK)
+	if (parse_nested(attr, parse_allowedip_attr, &ap) != MNL_CB_OK)
 		return fail(ctx, -EINVAL);
 	if (!is_valid_allowedip(&ap))
 		return fail(ctx, -EINVAL);
@@ -788,7 +832,7 @@ static int parse_peer(const struct nlattr *attr, void *data)
 
 	memset(&scratch, 0, sizeof(scratch));
 	ctx->peer = &scratch;
-	ret = mnl_attr_parse_nested(attr, parse_peer_attr, ctx);
+	ret = parse_nested(attr, parse_peer_attr, ctx);
 	ctx->peer = NULL;
 	if (ret != MNL_CB_OK || !(scratch.flags & TUNCTL_PEER_HAS_PUBLIC_KEY))
 		err = ctx->err ? ctx->err : -EINVAL;
