@@ -169,13 +169,15 @@ soak: deps
 # the rounds, one tcp-1 run of each module under perf (cpu-clock samples of
 # the whole VM), and one setconf and one showconf of each, and logs the
 # hottest symbols. AEAD=library|portable loads noisetun with that aead=
-# (the report then stays in .cache/bench/). Logs in .cache/bench/.
+# (the report then stays in .cache/bench/). GRO=1 turns GRO on at the
+# veth pair under the tunnels of 10-throughput (bench/README.md, "The
+# rows"; the report stays in .cache/bench/ too). Logs in .cache/bench/.
 # Not part of make check or CI.
 bench: deps
 	@NT_SUITE=bench NT_BENCH_QUICK=$(if $(filter 1 y yes,$(QUICK)),1,0) \
 		NT_BENCH_ROWS='$(ROWS)' NT_BENCH_ROUNDS='$(ROUNDS)' NT_BENCH_SECONDS='$(SECS)' \
 		NT_BENCH_PROFILE=$(if $(filter 1 y yes,$(PROFILE)),1,0) NT_BENCH_AEAD='$(AEAD)' \
-		scripts/check.sh; rc=$$?; \
+		NT_BENCH_GRO=$(if $(filter 1 y yes,$(GRO)),1,0) scripts/check.sh; rc=$$?; \
 	scripts/bench-report.sh $$([ $$rc = 0 ] || echo --failed) || rc=1; exit $$rc
 
 # make deb: the Debian packages, noisetun-dkms_VERSION_all.deb (the module's

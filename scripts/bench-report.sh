@@ -14,9 +14,9 @@
 # (default bench/, the published results). The published results are
 # only replaced by a whole run that passed: with --failed (make bench saw
 # a failure), a T, ROWS, ROUNDS or SECS filter, the quick profile (too
-# few figures to publish), or when a row has no figure of one kind, the
-# files go to the --in directory instead and the exit status is 1 for a
-# failure. A row: "# nt-bench: ID better=higher|lower unit=U
+# few figures to publish), GRO at the underlay (GRO=1), or when a row has
+# no figure of one kind, the files go to the --in directory instead and
+# the exit status is 1 for a failure. A row: "# nt-bench: ID better=higher|lower unit=U
 # noisetun=V,V,... wireguard=V,V,... label=TEXT"; "# nt-bench: vm
 # KEY=VALUE..." describes the VM and the profile.
 set -euo pipefail
@@ -40,6 +40,7 @@ sed -n 's/^[[:space:]]*# nt-bench: //p' "$results" >"$in/bench-lines"
 partial=0
 [ -n "${T:-}${ROWS:-}${ROUNDS:-}${SECS:-}${AEAD:-}" ] && partial=1
 grep -q '^vm .* quick=1' "$in/bench-lines" && partial=1
+grep -q '^vm .* gro=1' "$in/bench-lines" && partial=1
 if [ "$failed" = 1 ] || [ "$partial" = 1 ]; then
 	out=$in
 fi
@@ -90,6 +91,7 @@ accel=$(grep -a -m1 -o -- '-accel [a-z]*' "$in/qemu.log" 2>/dev/null | cut -d' '
 version=${NOISETUN_VERSION:-$(cd "$top" && scripts/version.sh 2>/dev/null || echo unknown)}
 profile="default"
 [ "$(vm quick)" = 1 ] && profile="QUICK=1"
+[ "$(vm gro)" = 1 ] && profile="$profile, GRO=1 (GRO on at the veth pair under the tunnels)"
 fmt() {	# fmt NUMBER: at most 3 significant decimals, no exponent
 	awk -v v="$1" 'BEGIN { if (v == "") { print "-"; exit }
 		if (v >= 100 || v == int(v)) printf "%d\n", v + 0.5; else printf "%.3g\n", v }'

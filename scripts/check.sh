@@ -71,12 +71,13 @@ fi
 # NT_BENCH_QUICK=1 for the short profile; NT_BENCH_ROWS, NT_BENCH_ROUNDS
 # and NT_BENCH_SECONDS pick workloads and override the profile
 # (selftests/bench/common.sh); NT_BENCH_PROFILE=1 adds perf profiles
-# (10-throughput.sh); NT_BENCH_AEAD loads noisetun with that aead=. Logs in .cache/bench/.
+# (10-throughput.sh); NT_BENCH_AEAD loads noisetun with that aead=;
+# NT_BENCH_GRO=1 turns GRO on at 10-throughput's veth pair. Logs in .cache/bench/.
 : "${NT_SUITE:=netns}"
 : "${NT_SOAK_MINUTES:=30}"
 : "${NT_BENCH_QUICK:=0}"
 : "${NT_BENCH_ROWS:=}" "${NT_BENCH_ROUNDS:=}" "${NT_BENCH_SECONDS:=}" "${NT_BENCH_PROFILE:=0}"
-: "${NT_BENCH_AEAD:=}"
+: "${NT_BENCH_AEAD:=}" "${NT_BENCH_GRO:=0}"
 NT_TIMEOUT_EXTRA=0
 if [ "$NT_SUITE" = soak ]; then
 	NT_TIMEOUT_EXTRA=$((NT_SOAK_MINUTES * 60))
@@ -506,7 +507,7 @@ else
 	      --config "NT_TIMEOUT_EXTRA=$NT_TIMEOUT_EXTRA" --config "NT_BENCH_QUICK=$NT_BENCH_QUICK"
 	      --config "NT_BENCH_ROWS=$NT_BENCH_ROWS" --config "NT_BENCH_ROUNDS=$NT_BENCH_ROUNDS"
 	      --config "NT_BENCH_SECONDS=$NT_BENCH_SECONDS" --config "NT_BENCH_PROFILE=$NT_BENCH_PROFILE"
-	      --config "NT_BENCH_AEAD=$NT_BENCH_AEAD"
+	      --config "NT_BENCH_AEAD=$NT_BENCH_AEAD" --config "NT_BENCH_GRO=$NT_BENCH_GRO"
 	      "${modroot_args[@]+"${modroot_args[@]}"}")
 	# The fuzzers' time, when a lane sets it (80-packet-fuzz, 85-netlink-fuzz).
 	[ -n "${NT_FUZZ_SECONDS:-}" ] && args+=(--config "NT_FUZZ_SECONDS=$NT_FUZZ_SECONDS")

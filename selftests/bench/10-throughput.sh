@@ -13,6 +13,7 @@
 #     the quick profile), on an idle tunnel and under one TCP flow the
 #     same way.
 # Every figure is also a check: a run that yields no figure fails its row.
+# NT_BENCH_GRO=1 (make bench GRO=1): GRO on at the veth pair (below).
 #
 #   +----------- ntbt1-$$ -----------+          +----------- ntbt2-$$ -----------+
 #   | nt0 10.91.0.1 (port 9101)      |          | nt0 10.91.0.2 (port 9102)      |
@@ -29,9 +30,22 @@ ns1="ntbt1-$$"
 ns2="ntbt2-$$"
 nt_tmpdir
 
-bench_kinds iperf3 ping
+gro=${NT_BENCH_GRO:-0}
+if [ "$gro" = 1 ]; then bench_kinds iperf3 ping ethtool; else bench_kinds iperf3 ping; fi
 nt_netns_new "$ns1" "$ns2"
 nt_veth_link "$ns1" "$ns2" 192.168.91
+# GRO=1: GRO at both ends of the veth pair, as a server's NIC has it by
+# default (a veth has it off). A veth does GRO only in its NAPI mode,
+# which turning GRO on starts, and passes a packet that way only when
+# the sending end has TSO off (or the packet is a local socket's UDP,
+# which the tunnels' packets are not); the pair carries nothing but the
+# tunnels' datagrams, so TSO goes off at both ends. Both modules alike.
+if [ "$gro" = 1 ]; then
+	ip netns exec "$ns1" ethtool -K veth1 gro on tso off
+	ip netns exec "$ns2" ethtool -K veth2 gro on tso off
+	nt_diag "underlay GRO: $(ip netns exec "$ns1" ethtool -k veth1 |
+		grep -E '^(generic-receive-offload|tcp-segmentation-offload):' | tr -s ' \n' ' ')"
+fi
 nt_keys "$tmp" 1 2
 nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.91 10.91.0 910 "" noisetun nt0
 nt_tunnel_pair "$ns1" "$ns2" "$tmp" 192.168.91 10.92.0 920 "" wireguard wg0
@@ -159,6 +173,35 @@ if [ "${NT_BENCH_PROFILE:-0}" = 1 ]; then
 				2>/dev/null | head -n 12 | sed 's/^/#   /'
 		done
 	done
+fi
+
+# gro_merges: with GRO=1, whether GRO merged the tunnels' datagrams, from
+# one more tcp-1 run of each module (not a figure): the packets veth1
+# handed up (net:netif_receive_skb) and how many of them were longer than
+# one datagram. Only a socket that asks for UDP GRO gets merged ones.
+gro_merges() {
+	local t tr= k v
+	for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -d "$t/instances" ] || mount -t tracefs nodev "$t" 2>/dev/null || continue
+		[ -d "$t/instances" ] && { tr=$t/instances/ntbt-$$; break; }
+	done
+	[ -n "$tr" ] && mkdir "$tr" || return 1
+	echo 8192 >"$tr/buffer_size_kb"
+	echo 'name == "veth1"' >"$tr/events/net/netif_receive_skb/filter" || return 1
+	for k in noisetun wireguard; do
+		echo >"$tr/trace"
+		echo 1 >"$tr/events/net/netif_receive_skb/enable"
+		v=$(tcp "$k" 1) || v=none
+		echo 0 >"$tr/events/net/netif_receive_skb/enable"
+		nt_diag "underlay GRO, $k tcp-1 ($v Mbit/s traced): $(awk '
+			/netif_receive_skb/ && match($0, /len=[0-9]+/) {
+				n++; if (substr($0, RSTART + 4, RLENGTH - 4) + 0 > 1500) m++ }
+			END { printf "%d packets up from veth1, %d of them merged", n, m }' "$tr/trace")"
+	done
+	rmdir "$tr"
+}
+if [ "$gro" = 1 ]; then
+	gro_merges || nt_diag "underlay GRO: no tracefs, merges not counted"
 fi
 
 # row ID BETTER UNIT LABEL: record the row and check it has every round.

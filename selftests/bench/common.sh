@@ -99,7 +99,7 @@ bench_kinds() {
 # scripts/bench-report.sh takes the first).
 echo "# nt-bench: vm vcpus=$(nproc) kernel=$(uname -r)" \
 	"memory_mib=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)" \
-	"rounds=$bench_rounds seconds=$bench_secs quick=$bench_quick"
+	"rounds=$bench_rounds seconds=$bench_secs quick=$bench_quick gro=${NT_BENCH_GRO:-0}"
 
 # bench_row ID BETTER UNIT NOISETUN WIREGUARD LABEL...: record a row (each
 # kind's figures of every round, comma separated) and check that each

@@ -30,7 +30,8 @@
 # NT_BENCH_QUICK=1 (make bench QUICK=1: the benchmarks' short profile),
 # NT_BENCH_ROWS, NT_BENCH_ROUNDS, NT_BENCH_SECONDS (selftests/bench/common.sh),
 # NT_BENCH_PROFILE=1 (make bench PROFILE=1: perf profiles in 10-throughput),
-# NT_BENCH_AEAD (make bench AEAD=: noisetun's aead= parameter).
+# NT_BENCH_AEAD (make bench AEAD=: noisetun's aead= parameter),
+# NT_BENCH_GRO=1 (make bench GRO=1: GRO at 10-throughput's veth pair).
 #
 # Boot words: a scenario whose first 30 lines hold "# nt-boot: WORDS"
 # (kernel command-line words, e.g. ipv6.disable=1) runs only in a VM
@@ -42,7 +43,7 @@ set -u
 NT_MODE=check NT_FILTER='' NT_TIMEOUT=300 NT_KVER=$(uname -r) NT_SLOW=0
 NT_TIMEOUT_SCALE=1 NT_KMEMLEAK_AGE=6 NT_SUITE=netns NT_SOAK_MINUTES=30
 NT_TIMEOUT_EXTRA=0 NT_INTEROP_PEERS='' NT_BENCH_QUICK=0 NT_BENCH_PROFILE=0
-NT_BENCH_AEAD=''
+NT_BENCH_AEAD='' NT_BENCH_GRO=0
 NT_BENCH_ROWS='' NT_BENCH_ROUNDS='' NT_BENCH_SECONDS=''
 # shellcheck disable=SC1091
 . /nt/config
@@ -51,6 +52,7 @@ NT_BENCH_ROWS='' NT_BENCH_ROUNDS='' NT_BENCH_SECONDS=''
 . /nt/selftests/ktap.sh
 export NT_SELFTESTS=/nt/selftests NT_KVER NT_IN_VM=1 NT_SLOW NT_TIMEOUT_SCALE
 export NT_SOAK_MINUTES NT_INTEROP_PEERS NT_BENCH_QUICK NT_BENCH_PROFILE NT_BENCH_AEAD
+export NT_BENCH_GRO
 # Empty means the profile's own (common.sh tests :-, not -).
 [ -n "$NT_BENCH_ROWS" ] && export NT_BENCH_ROWS
 [ -n "$NT_BENCH_ROUNDS" ] && export NT_BENCH_ROUNDS
