@@ -192,6 +192,14 @@ static int create_sock(struct net *net, struct udp_port_cfg *port_cfg,
 	 * also sets ACCEPT_L4: we take no GSO packet whole.
 	 */
 	udp_set_bit(GRO_ENABLED, sock->sk);
+	/*
+	 * setup_udp_tunnel_sock() asked for checksum conversion, for
+	 * tunnels that hand the outer checksum state on to the inner
+	 * packet; ours is set from the AEAD (deliver_data()). Without it
+	 * the cut of a merged packet leaves each datagram's checksum as
+	 * GRO checked it instead of summing every one again in software.
+	 */
+	inet_dec_convert_csum(sock->sk);
 	*sk = sock->sk;
 	return 0;
 }
