@@ -181,25 +181,6 @@ static int create_sock(struct net *net, struct udp_port_cfg *port_cfg,
 		return ret;
 	set_sock_opts(sock->sk);
 	nt_compat_setup_udp_tunnel_sock(net, sock, &tunnel_cfg);
-	/*
-	 * UDP GRO for our port: a receiving device that does GRO merges a
-	 * run of datagrams of one flow and one length into one packet, which
-	 * then crosses the IP layer, the route and the socket lookup once.
-	 * The UDP stack cuts it again before encap_recv() (an encapsulation
-	 * socket never gets a GSO packet whole: udp_unexpected_gso()), so
-	 * the messages still arrive one by one, as they do from a sender's
-	 * UDP_SEGMENT batch. Only the bit, not the UDP_GRO option, which
-	 * also sets ACCEPT_L4: we take no GSO packet whole.
-	 */
-	udp_set_bit(GRO_ENABLED, sock->sk);
-	/*
-	 * setup_udp_tunnel_sock() asked for checksum conversion, for
-	 * tunnels that hand the outer checksum state on to the inner
-	 * packet; ours is set from the AEAD (deliver_data()). Without it
-	 * the cut of a merged packet leaves each datagram's checksum as
-	 * GRO checked it instead of summing every one again in software.
-	 */
-	inet_dec_convert_csum(sock->sk);
 	*sk = sock->sk;
 	return 0;
 }

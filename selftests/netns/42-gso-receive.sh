@@ -19,12 +19,7 @@
 # respectively), with nt0's counters exact: the peer's rx_packets and
 # rx_bytes grow by what evilpeer sent, with no drop;
 #   (c) the peer removed from nt0 in the middle of a burst;
-#   (d) nt0 deleted in the middle of a burst;
-#   (e) (a) and (b) again with GRO at nt0's end of the underlay: veth2
-#       cuts evilpeer's batches itself, so each batch's datagrams reach
-#       veth1's GRO together, which merges them again for nt0's socket
-#       (it asks for UDP GRO); the UDP stack cuts the merged packet
-#       before nt0 sees it. Counted: merged packets did arrive.
+#   (d) nt0 deleted in the middle of a burst.
 # Then the same bursts at an in-tree wireguard device (wg0): it survives
 # them and counts the same bytes, a check of this scenario itself.
 #
@@ -53,12 +48,11 @@ race_ms=3000		# (c), (d): a blast this long, the change in its middle
 
 cleanup() {
 	nt_ep_stop
-	[ -z "$trace" ] || { trace_stop; rmdir "$trace"; }
 	nt_cleanup
 }
 trap cleanup EXIT
 
-nt_kind noisetun wg nc ss ping ethtool
+nt_kind noisetun wg nc ss ping
 modprobe wireguard 2>/dev/null || nt_skip "the in-tree wireguard module does not load"
 
 n1() { ip netns exec "$ns1" "$@"; }
@@ -260,66 +254,6 @@ bursts() {
 	nt_ep_stop
 }
 
-# --- (e) GRO at the underlay ---------------------------------------------------
-# underlay_gro on|off: GRO at veth1 (in its NAPI mode, which a veth enters
-# with GRO on, and uses for what a sender without TSO passes it), and
-# veth2 cutting UDP GSO batches in software: the datagrams of one batch
-# reach veth1 in one transmit, before its NAPI poll runs.
-underlay_gro() {
-	local on=$1 off=on
-	[ "$on" = on ] && off=off
-	ip netns exec "$ns1" ethtool -K veth1 gro "$on"
-	ip netns exec "$ns2" ethtool -K veth2 tso "$off" tx-udp-segmentation "$off"
-}
-
-# Where veth1's receive events are traced (tracefs), for merged_seen.
-trace=
-trace_start() {
-	local t
-	[ -n "$trace" ] || for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
-		[ -d "$t/instances" ] || mount -t tracefs nodev "$t" 2>/dev/null || continue
-		if [ -d "$t/instances" ] && mkdir "$t/instances/nt42-$$"; then
-			trace=$t/instances/nt42-$$
-			echo 'name == "veth1"' >"$trace/events/net/netif_receive_skb/filter"
-			break
-		fi
-	done
-	[ -n "$trace" ] || return 1
-	echo >"$trace/trace"
-	echo 1 >"$trace/events/net/netif_receive_skb/enable"
-}
-trace_stop() {
-	[ -z "$trace" ] || echo 0 >"$trace/events/net/netif_receive_skb/enable"
-}
-
-# merged_seen: since trace_start, veth1 handed up packets longer than one
-# datagram (at most 1500 bytes here): GRO merged some.
-merged_seen() {
-	awk '/netif_receive_skb/ && match($0, /len=[0-9]+/) {
-		n++; if (substr($0, RSTART + 4, RLENGTH - 4) + 0 > 1500) m++ }
-		END { printf "veth1 handed up %d packets, %d of them merged\n", n, m; exit !(m > 0) }' \
-		"$trace/trace"
-}
-
-# gro_bursts LABEL OUTER: bursts LABEL OUTER with GRO at the underlay,
-# and (noisetun only, the one whose socket asks for UDP GRO) a check
-# that GRO merged some of evilpeer's datagrams.
-gro_bursts() {
-	local have_trace=0
-	underlay_gro on
-	trace_start && have_trace=1
-	bursts "$1" "$2"
-	trace_stop
-	underlay_gro off
-	if [ "$have_trace" = 0 ]; then
-		nt_skip_check "$1: GRO merged datagrams for $dev" "no tracefs in the VM"
-	elif [ "$kind" = noisetun ]; then
-		nt_check "$1: GRO merged datagrams for $dev" merged_seen
-	else
-		nt_diag "$1: $(merged_seen || true)"
-	fi
-}
-
 # rst_merged: the blast in $NT_EP_REPLY drew RSTs, fewer than its segments.
 rst_merged() {
 	echo "$NT_EP_REPLY"
@@ -387,16 +321,12 @@ races() {
 dev_up noisetun
 bursts "nt0, IPv4 outer" 4
 bursts "nt0, IPv6 outer" 6
-gro_bursts "nt0, IPv4 outer, (e) GRO" 4
-gro_bursts "nt0, IPv6 outer, (e) GRO" 6
 races "nt0"
 
 # --- wireguard.ko: the same bursts ------------------------------------------
 dev_up wireguard
 bursts "wg0, IPv4 outer" 4
 bursts "wg0, IPv6 outer" 6
-gro_bursts "wg0, IPv4 outer, (e) GRO" 4
-gro_bursts "wg0, IPv6 outer, (e) GRO" 6
 races "wg0"
 
 [ "$NT_FAILED" -eq 0 ] || exit 1
