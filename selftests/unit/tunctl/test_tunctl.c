@@ -1152,6 +1152,90 @@ static void test_dedupe_peers(void)
 	nt_model_device_free(dev);
 }
 
+/* ---- statistics read back from a GET_DEVICE reply ---- */
+
+/* A reply carrying every statistic of the device and of one peer. */
+static struct nlmsghdr *stats_reply(uint8_t *buf, bool short_counter)
+{
+	/* struct __kernel_timespec: seconds, nanoseconds */
+	const int64_t last_rx[2] = { 1700000000, 5 };
+	struct nlattr *drops, *peers, *peer;
+	struct nlmsghdr *nlh;
+
+	nlh = nt_uapi_put_header(buf, 0x42, 0, 0, NOISETUN_CMD_GET_DEVICE, 1);
+	mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_IFINDEX, 7);
+	mnl_attr_put_strz(nlh, NOISETUN_A_DEVICE_IFNAME, "nt0");
+	if (short_counter)
+		mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_COOKIES_SENT, 11);
+	else
+		mnl_attr_put_u64(nlh, NOISETUN_A_DEVICE_COOKIES_SENT, 11);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED, 12);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DEVICE_UNDER_LOAD_NS, 1ULL << 40);
+	mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN, 13);
+	drops = mnl_attr_nest_start(nlh, NOISETUN_A_DEVICE_DROPS);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_BAD_HEADER, 14);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_MAX, 15);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_MAX + 1, 99);	/* a newer kernel's */
+	mnl_attr_nest_end(nlh, drops);
+	peers = mnl_attr_nest_start(nlh, NOISETUN_A_DEVICE_PEERS);
+	peer = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put(nlh, NOISETUN_A_PEER_PUBLIC_KEY, NOISETUN_KEY_LEN, buf + 2048);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_RX_PACKETS, 21);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_TX_PACKETS, 22);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS, 23);
+	mnl_attr_put(nlh, NOISETUN_A_PEER_LAST_RX_TIME, sizeof(last_rx), last_rx);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS, 24);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_HANDSHAKES_COMPLETED, 25);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_HANDSHAKES_FAILED, 26);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_COOKIES_RECEIVED, 27);
+	drops = mnl_attr_nest_start(nlh, NOISETUN_A_PEER_DROPS);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_BAD_HEADER, 28);
+	mnl_attr_nest_end(nlh, drops);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, peers);
+	return nlh;
+}
+
+static void test_stats_read_back(void)
+{
+	static uint8_t buf[4096];
+	struct tunctl_device *dev = nt_model_device_new();
+	const struct tunctl_peer *p;
+	int ret;
+
+	memset(buf + 2048, 0x5a, NOISETUN_KEY_LEN);
+	ret = dev ? nt_uapi_parse_device(stats_reply(buf, false), dev) : -ENOMEM;
+	report(!ret && dev->ifindex == 7 && !strcmp(dev->name, "nt0") &&
+	       dev->cookies_sent == 11 && dev->handshakes_answered == 12 &&
+	       dev->under_load_ns == 1ULL << 40 &&
+	       dev->handshake_queue_len == 13 &&
+	       (dev->flags & TUNCTL_DEVICE_HAS_STATS),
+	       "GET reply: the device's statistics read back, flagged");
+	report(!ret && (dev->flags & TUNCTL_DEVICE_HAS_DROPS) &&
+	       dev->drops[NOISETUN_A_DROP_BAD_HEADER] == 14 &&
+	       dev->drops[NOISETUN_A_DROP_MAX] == 15 &&
+	       dev->drops[NOISETUN_A_DROP_UNSPEC] == 0,
+	       "GET reply: the device's drops by reason, a newer kernel's reason skipped");
+	p = !ret && dev->peers_len == 1 ? &dev->peers[0] : NULL;
+	report(p && p->rx_packets == 21 && p->tx_packets == 22 &&
+	       p->handshake_attempts == 23 && p->last_rx_sec == 1700000000 &&
+	       p->last_rx_nsec == 5 && p->last_handshake_rtt_ns == 24 &&
+	       p->handshakes_completed == 25 && p->handshakes_failed == 26 &&
+	       p->cookies_received == 27 &&
+	       (p->flags & TUNCTL_PEER_HAS_STATS),
+	       "GET reply: a peer's statistics read back, flagged");
+	report(p && (p->flags & TUNCTL_PEER_HAS_DROPS) &&
+	       p->drops[NOISETUN_A_DROP_BAD_HEADER] == 28,
+	       "GET reply: a peer's drops by reason");
+	nt_model_device_free(dev);
+
+	dev = nt_model_device_new();
+	ret = dev ? nt_uapi_parse_device(stats_reply(buf, true), dev) : -ENOMEM;
+	report(ret == -EINVAL,
+	       "GET reply: a 4-byte COOKIES_SENT (a u64 counter) is -EINVAL");
+	nt_model_device_free(dev);
+}
+
 static void test_peer_flags(void)
 {
 	static const struct bad_conf bad[] = {
@@ -1822,6 +1906,7 @@ int main(int argc, char *argv[])
 	test_peer_flags();
 	test_unknown_peer_events();
 	test_dedupe_peers();
+	test_stats_read_back();
 	test_events();
 	test_bad_quick();
 	test_good_quick();
