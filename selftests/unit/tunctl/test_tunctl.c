@@ -14,10 +14,14 @@
  *    CTRL_CMD_GETFAMILY reply.
  *  - the wg-quick file parser of `tunctl up`: its keys, errors naming
  *    their line, what `strip` prints and what `save` writes.
+ *  - the reader of rtnetlink's RTM_NEWLINK, on a message built with
+ *    libmnl, with attributes of the wrong type skipped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/genetlink.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +38,7 @@
 #include "error.h"
 #include "format.h"
 #include "human.h"
+#include "ipc.h"
 #include "json.h"
 #include "key.h"
 #include "model.h"
@@ -1801,6 +1806,53 @@ static void test_endpoint_texts(void)
 	nt_model_device_free(dev);
 }
 
+/* ---- rtnetlink: a link as RTM_NEWLINK says it ---- */
+
+/* An RTM_NEWLINK of link 7 in @buf, its attributes to be put. */
+static struct nlmsghdr *link_msg(char *buf)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_index = 7;
+	return nlh;
+}
+
+static void test_link_message(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = link_msg(buf);
+	struct nt_ipc_link link;
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(nlh, IFLA_MAX + 1, 1);	/* a newer kernel's */
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "nt0");
+	mnl_attr_put_u32(nlh, IFLA_MTU, 1420);
+	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "noisetun");
+	mnl_attr_nest_end(nlh, nest);
+	report(!nt_ipc_parse_link(nlh, &link) && link.ifindex == 7 &&
+	       link.name && !strcmp(link.name, "nt0") && link.mtu == 1420 &&
+	       link.kind && !strcmp(link.kind, "noisetun"),
+	       "RTM_NEWLINK: the link's index, name, MTU and kind");
+
+	nlh = link_msg(buf);
+	mnl_attr_put(nlh, IFLA_IFNAME, 3, "nt0");
+	mnl_attr_put_u16(nlh, IFLA_MTU, 1420);
+	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put(nlh, IFLA_INFO_KIND, 8, "noisetun");
+	mnl_attr_nest_end(nlh, nest);
+	report(!nt_ipc_parse_link(nlh, &link) && link.ifindex == 7 &&
+	       !link.name && !link.mtu && !link.kind,
+	       "RTM_NEWLINK: a name without its NUL, a u16 MTU are skipped");
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	report(nt_ipc_parse_link(nlh, &link) == -EINVAL,
+	       "RTM_NEWLINK: another message is refused");
+}
+
 int main(int argc, char *argv[])
 {
 	tunctl_bin = argc > 1 ? argv[1] : "../../../tools/tunctl";
@@ -1826,6 +1878,7 @@ int main(int argc, char *argv[])
 	test_bad_quick();
 	test_good_quick();
 	test_endpoint_texts();
+	test_link_message();
 	remove_keyfiles();
 	printf("1..%d\n", test_number);
 	printf("# %d passed, %d failed\n", test_number - failed_tests, failed_tests);
