@@ -262,37 +262,30 @@ struct route {
 	} dst;
 };
 
-static int parse_metric(const struct nlattr *attr, void *data)
-{
-	if (mnl_attr_get_type(attr) == RTAX_MTU)
-		nt_ipc_attr_u32(attr, data);
-	return MNL_CB_OK;
-}
-
-static int parse_route_attr(const struct nlattr *attr, void *data)
+/* RTA_DST, when it has the length of the route's family: @data, the route. */
+static void read_route_dst(const struct nlattr *attr, void *data)
 {
 	struct route *r = data;
 
-	switch (mnl_attr_get_type(attr)) {
-	case RTA_TABLE:
-		nt_ipc_attr_u32(attr, &r->table);
-		break;
-	case RTA_OIF:
-		nt_ipc_attr_u32(attr, &r->oif);
-		break;
-	case RTA_DST:
-		if (mnl_attr_get_payload_len(attr) == addr_len(r->family)) {
-			memcpy(&r->dst, mnl_attr_get_payload(attr),
-			       addr_len(r->family));
-			r->has_dst = true;
-		}
-		break;
-	case RTA_METRICS:
-		mnl_attr_parse_nested(attr, parse_metric, &r->mtu);
-		break;
+	if (mnl_attr_get_payload_len(attr) == addr_len(r->family)) {
+		memcpy(&r->dst, mnl_attr_get_payload(attr),
+		       addr_len(r->family));
+		r->has_dst = true;
 	}
-	return MNL_CB_OK;
 }
+
+#define ROUTE(member, reader) NT_IPC_FIELD(struct route, member, reader)
+
+static const struct nt_ipc_attr_rule metric_rules[] = {
+	[RTAX_MTU] = ROUTE(mtu, nt_ipc_attr_u32),
+};
+
+static const struct nt_ipc_attr_rule route_rules[] = {
+	[RTA_DST] = { .read = read_route_dst },
+	[RTA_OIF] = ROUTE(oif, nt_ipc_attr_u32),
+	[RTA_METRICS] = NT_IPC_NEST(metric_rules),
+	[RTA_TABLE] = ROUTE(table, nt_ipc_attr_u32),
+};
 
 static bool read_route(const struct nlmsghdr *nlh, struct route *r)
 {
@@ -308,7 +301,8 @@ static bool read_route(const struct nlmsghdr *nlh, struct route *r)
 	r->dst_len = rtm->rtm_dst_len;
 	r->type = rtm->rtm_type;
 	r->table = rtm->rtm_table;
-	mnl_attr_parse(nlh, sizeof(*rtm), parse_route_attr, r);
+	nt_ipc_parse_attrs(nlh, sizeof(*rtm), route_rules,
+			   NT_IPC_RULES_LEN(route_rules), r);
 	return true;
 }
 
