@@ -225,24 +225,35 @@ static void put_table(struct nlmsghdr *nlh, uint8_t *hdr_table, uint16_t attr,
 	mnl_attr_put_u32(nlh, attr, table);
 }
 
+/* A route request for the first @dst_len bits of @dst, with its rtmsg. */
+static struct nlmsghdr *put_route(char *buf, uint16_t type, uint16_t flags,
+				  const struct tunctl_allowedip *dst,
+				  uint8_t dst_len)
+{
+	struct nlmsghdr *nlh = put_header(buf, type, flags,
+					  sizeof(struct rtmsg),
+					  (uint8_t)dst->family);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	rtm->rtm_dst_len = dst_len;
+	put_addr(nlh, RTA_DST, dst);
+	return nlh;
+}
+
 int nt_rtnl_route_add(uint32_t ifindex, const struct tunctl_allowedip *dst,
 		      uint32_t table)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
+	struct nlmsghdr *nlh = put_route(buf, RTM_NEWROUTE, ADD_FLAGS, dst,
+					 dst->cidr);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
-	nlh = put_header(buf, RTM_NEWROUTE, ADD_FLAGS, sizeof(*rtm),
-			 (uint8_t)dst->family);
-	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_dst_len = dst->cidr;
 	rtm->rtm_protocol = RTPROT_BOOT;
 	/* As ip(8): a route without a gateway is on-link (IPv4 only). */
 	rtm->rtm_scope = dst->family == AF_INET ? RT_SCOPE_LINK :
 						  RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
 	put_table(nlh, &rtm->rtm_table, RTA_TABLE, table);
-	put_addr(nlh, RTA_DST, dst);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	return run(nlh, NULL, NULL);
 }
@@ -320,16 +331,12 @@ int nt_rtnl_route_get(const struct tunctl_allowedip *dst, uint32_t *oif,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct route r = { 0 };
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int ret;
 
-	nlh = put_header(buf, RTM_GETROUTE, NLM_F_ACK, sizeof(*rtm),
-			 (uint8_t)dst->family);
-	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_dst_len = dst->family == AF_INET6 ? 128 : 32;
-	put_addr(nlh, RTA_DST, dst);
-	ret = run(nlh, got_route, &r);
+	/* The route of the whole address. */
+	ret = run(put_route(buf, RTM_GETROUTE, NLM_F_ACK, dst,
+			    (uint8_t)(addr_len(dst->family) * 8)),
+		  got_route, &r);
 	if (ret)
 		return ret;
 	*oif = r.oif;
