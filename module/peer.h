@@ -418,6 +418,42 @@ static inline void nt_peer_count_drop(struct nt_peer *peer,
 }
 
 /**
+ * nt_peer_queue_finish_one() - hand on the head of a peer's queue if done
+ * @queue: @peer's tx_queue or rx_queue; called by its serial stage only
+ *         (send.c's transmit worker, receive.c's NAPI poll)
+ * @peer: the peer
+ * @crypted: takes a packet (TX: batch) whose crypto succeeded
+ * @failed: takes one whose crypto failed, with NT_PACKET_CB()'s reason
+ *
+ * Both serial stages drain their queue this way, in order; the keypair
+ * reference the packet held is dropped once its handler has run. Always
+ * inlined, so that the handlers are direct calls.
+ *
+ * Return: false when the queue is empty or its head is not crypted yet.
+ */
+static __always_inline bool
+nt_peer_queue_finish_one(struct nt_peer_queue *queue, struct nt_peer *peer,
+			 void (*crypted)(struct nt_peer *, struct sk_buff *),
+			 void (*failed)(struct nt_peer *, struct sk_buff *,
+					enum noisetun_drop_attr))
+{
+	struct sk_buff *skb = nt_peer_queue_dequeue_done(queue);
+	struct nt_noise_keypair *keypair;
+	struct nt_packet_cb *cb;
+
+	if (!skb)
+		return false;
+	cb = NT_PACKET_CB(skb);
+	keypair = cb->keypair;
+	if (likely(atomic_read(&cb->state) == NT_PACKET_CRYPTED))
+		crypted(peer, skb);
+	else
+		failed(peer, skb, cb->drop_reason);
+	nt_noise_keypair_put(keypair);
+	return true;
+}
+
+/**
  * nt_peer_run() - give a peer what only a running device uses
  * @peer: the peer; caller holds RTNL and its device's device_update_lock,
  *        and the device runs or is being opened
