@@ -422,8 +422,8 @@ bool nt_ipc_check_name(const char *name)
 }
 
 /* Explain a failed GET or SET in words, naming the device. */
-static void report(const char *verb, const char *name, int err,
-		   const char *extack)
+static void report_request_error(const char *verb, const char *name,
+				 int err, const char *extack)
 {
 	char detail[600] = "";
 	struct link_walk walk = { .want = name };
@@ -519,7 +519,7 @@ int nt_ipc_query_device(const char *name, const struct nt_uapi_query *query,
 		nt_error("device '%s' has no peer %s", name, b64);
 		nt_model_device_free(dev);
 	} else if (ret) {
-		report("read", name, ret, req.extack);
+		report_request_error("read", name, ret, req.extack);
 		nt_model_device_free(dev);
 	} else {
 		if (!dev->name[0])
@@ -569,7 +569,7 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 		}
 		ret = nt_ipc_transact(&req, (struct nlmsghdr *)buf, NULL, NULL);
 		if (ret) {
-			report("configure", dev->name, ret, req.extack);
+			report_request_error("configure", dev->name, ret, req.extack);
 			if (sent)
 				nt_error("the first %u of the requests were applied before this one failed",
 					 sent);
