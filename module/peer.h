@@ -248,9 +248,9 @@ struct nt_peer {
 	unsigned int handshake_retries;
 	struct dst_cache endpoint_cache;
 	struct sk_buff_head staged_packet_queue;
-	struct nt_peer_queue tx_queue;
 	struct nt_peer_queue rx_queue;
 	struct napi_struct napi;
+	struct nt_peer_queue tx_queue;
 	struct work_struct transmit_packet_work;
 	int serial_work_cpu;
 	u16 persistent_keepalive_interval;
