@@ -248,6 +248,11 @@ struct nt_peer {
 	unsigned int handshake_retries;
 	struct dst_cache endpoint_cache;
 	struct sk_buff_head staged_packet_queue;
+	/*
+	 * The receive side writes @rx_queue and @napi's head, the send side
+	 * @tx_queue and @transmit_packet_work: @napi (400 bytes) keeps the
+	 * two on separate cache lines without padding (bench/README.md).
+	 */
 	struct nt_peer_queue rx_queue;
 	struct napi_struct napi;
 	struct nt_peer_queue tx_queue;
