@@ -95,6 +95,11 @@ static int validate_endpoint(const struct nlattr *attr,
 
 #define READ_ONLY(name) \
 	{ .type = NLA_REJECT, .reject_message = name " is read-only" }
+/* A read-only attribute, named once: [NOISETUN_A_PEER_RX_BYTES] etc. */
+#define PEER_READ_ONLY(attr) \
+	[NOISETUN_A_PEER_##attr] = READ_ONLY("peer " #attr)
+#define DEVICE_READ_ONLY(attr) \
+	[NOISETUN_A_DEVICE_##attr] = READ_ONLY("device " #attr)
 
 /*
  * IPADDR and CIDR_MASK are checked against FAMILY by the first pass of SET,
@@ -117,30 +122,24 @@ static const struct nla_policy peer_policy[NOISETUN_A_PEER_MAX + 1] = {
 	[NOISETUN_A_PEER_ENDPOINT]	=
 		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint),
 	[NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
-	[NOISETUN_A_PEER_LAST_HANDSHAKE_TIME] =
-		READ_ONLY("peer LAST_HANDSHAKE_TIME"),
-	[NOISETUN_A_PEER_RX_BYTES]	= READ_ONLY("peer RX_BYTES"),
-	[NOISETUN_A_PEER_TX_BYTES]	= READ_ONLY("peer TX_BYTES"),
+	PEER_READ_ONLY(LAST_HANDSHAKE_TIME),
+	PEER_READ_ONLY(RX_BYTES),
+	PEER_READ_ONLY(TX_BYTES),
 	[NOISETUN_A_PEER_ALLOWEDIPS]	=
 		NLA_POLICY_NESTED_ARRAY(allowedip_policy),
 	[NOISETUN_A_PEER_PROTOCOL_VERSION] = { .type = NLA_U32 },
-	[NOISETUN_A_PEER_RX_PACKETS]	= READ_ONLY("peer RX_PACKETS"),
-	[NOISETUN_A_PEER_TX_PACKETS]	= READ_ONLY("peer TX_PACKETS"),
-	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] =
-		READ_ONLY("peer HANDSHAKE_ATTEMPTS"),
-	[NOISETUN_A_PEER_DROPS]		= READ_ONLY("peer DROPS"),
+	PEER_READ_ONLY(RX_PACKETS),
+	PEER_READ_ONLY(TX_PACKETS),
+	PEER_READ_ONLY(HANDSHAKE_ATTEMPTS),
+	PEER_READ_ONLY(DROPS),
 	/* Their values are checked by the first pass of SET. */
 	[NOISETUN_A_PEER_DISABLED]	= { .type = NLA_U8 },
 	[NOISETUN_A_PEER_DESCRIPTION]	= { .type = NLA_BINARY },
-	[NOISETUN_A_PEER_LAST_RX_TIME]	= READ_ONLY("peer LAST_RX_TIME"),
-	[NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS] =
-		READ_ONLY("peer LAST_HANDSHAKE_RTT_NS"),
-	[NOISETUN_A_PEER_HANDSHAKES_COMPLETED] =
-		READ_ONLY("peer HANDSHAKES_COMPLETED"),
-	[NOISETUN_A_PEER_HANDSHAKES_FAILED] =
-		READ_ONLY("peer HANDSHAKES_FAILED"),
-	[NOISETUN_A_PEER_COOKIES_RECEIVED] =
-		READ_ONLY("peer COOKIES_RECEIVED"),
+	PEER_READ_ONLY(LAST_RX_TIME),
+	PEER_READ_ONLY(LAST_HANDSHAKE_RTT_NS),
+	PEER_READ_ONLY(HANDSHAKES_COMPLETED),
+	PEER_READ_ONLY(HANDSHAKES_FAILED),
+	PEER_READ_ONLY(COOKIES_RECEIVED),
 };
 
 static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
@@ -149,12 +148,12 @@ static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 					    .len = IFNAMSIZ - 1 },
 	[NOISETUN_A_DEVICE_PRIVATE_KEY]	=
 		NLA_POLICY_EXACT_LEN(NOISETUN_KEY_LEN),
-	[NOISETUN_A_DEVICE_PUBLIC_KEY]	= READ_ONLY("device PUBLIC_KEY"),
+	DEVICE_READ_ONLY(PUBLIC_KEY),
 	[NOISETUN_A_DEVICE_FLAGS]	= { .type = NLA_U32 },
 	[NOISETUN_A_DEVICE_LISTEN_PORT]	= { .type = NLA_U16 },
 	[NOISETUN_A_DEVICE_FWMARK]	= { .type = NLA_U32 },
 	[NOISETUN_A_DEVICE_PEERS]	= NLA_POLICY_NESTED_ARRAY(peer_policy),
-	[NOISETUN_A_DEVICE_DROPS]	= READ_ONLY("device DROPS"),
+	DEVICE_READ_ONLY(DROPS),
 	[NOISETUN_A_DEVICE_QUERY_PEER]	= {
 		.type = NLA_REJECT,
 		.reject_message = "QUERY_PEER is for GET_DEVICE only",
@@ -163,13 +162,10 @@ static const struct nla_policy set_device_policy[NOISETUN_A_DEVICE_MAX + 1] = {
 		.type = NLA_REJECT,
 		.reject_message = "QUERY_FLAGS is for GET_DEVICE only",
 	},
-	[NOISETUN_A_DEVICE_COOKIES_SENT] = READ_ONLY("device COOKIES_SENT"),
-	[NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED] =
-		READ_ONLY("device HANDSHAKES_ANSWERED"),
-	[NOISETUN_A_DEVICE_UNDER_LOAD_NS] =
-		READ_ONLY("device UNDER_LOAD_NS"),
-	[NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN] =
-		READ_ONLY("device HANDSHAKE_QUEUE_LEN"),
+	DEVICE_READ_ONLY(COOKIES_SENT),
+	DEVICE_READ_ONLY(HANDSHAKES_ANSWERED),
+	DEVICE_READ_ONLY(UNDER_LOAD_NS),
+	DEVICE_READ_ONLY(HANDSHAKE_QUEUE_LEN),
 	[NOISETUN_A_DEVICE_UNKNOWN_PEER_EVENTS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
@@ -269,6 +265,23 @@ static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
 	return (struct dump_ctx *)cb->ctx;
 }
 
+/*
+ * Close @nest if @keep, else take it back out of @skb: it is empty, or
+ * filling it ran out of room.
+ *
+ * Return: 0 if kept, else -EMSGSIZE.
+ */
+static int nest_keep_or_cancel(struct sk_buff *skb, struct nlattr *nest,
+			       bool keep)
+{
+	if (!keep) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int put_drops(struct sk_buff *skb, int attrtype,
 		     struct nt_drop_counters __percpu *drops)
 {
@@ -283,13 +296,10 @@ static int put_drops(struct sk_buff *skb, int attrtype,
 	for (reason = NOISETUN_A_DROP_UNSPEC + 1;
 	     reason <= NOISETUN_A_DROP_MAX; ++reason) {
 		if (nla_put_u64_64bit(skb, reason, sum[reason],
-				      NOISETUN_A_DROP_UNSPEC)) {
-			nla_nest_cancel(skb, nest);
-			return -EMSGSIZE;
-		}
+				      NOISETUN_A_DROP_UNSPEC))
+			break;
 	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return nest_keep_or_cancel(skb, nest, reason > NOISETUN_A_DROP_MAX);
 }
 
 static int put_device_attrs(struct sk_buff *skb, struct nt_device *ntd,
@@ -357,16 +367,12 @@ static int put_allowedip(struct sk_buff *skb,
 	nest = nla_nest_start(skb, index);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u16(skb, NOISETUN_A_ALLOWEDIP_FAMILY, family) ||
-	    nla_put(skb, NOISETUN_A_ALLOWEDIP_IPADDR,
-		    family == AF_INET6 ? sizeof(struct in6_addr) :
-					 sizeof(struct in_addr), ip) ||
-	    nla_put_u8(skb, NOISETUN_A_ALLOWEDIP_CIDR_MASK, cidr)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return nest_keep_or_cancel(skb, nest,
+		!nla_put_u16(skb, NOISETUN_A_ALLOWEDIP_FAMILY, family) &&
+		!nla_put(skb, NOISETUN_A_ALLOWEDIP_IPADDR,
+			 family == AF_INET6 ? sizeof(struct in6_addr) :
+					      sizeof(struct in_addr), ip) &&
+		!nla_put_u8(skb, NOISETUN_A_ALLOWEDIP_CIDR_MASK, cidr));
 }
 
 /*
@@ -516,10 +522,7 @@ static enum put_peer_result dump_peer(struct sk_buff *skb, struct dump_ctx *ctx,
 			++count;
 		}
 		ctx->next_allowedip_index += count;
-		if (count)
-			nla_nest_end(skb, ips);
-		else
-			nla_nest_cancel(skb, ips);
+		nest_keep_or_cancel(skb, ips, count);
 		if (list_entry_is_head(node, &peer->allowedips_list, peer_list))
 			goto complete;
 	}
@@ -578,10 +581,7 @@ static struct nt_peer *put_peers(struct sk_buff *skb, struct dump_ctx *ctx,
 		nla_nest_end(skb, nest);
 		return peer;
 	}
-	if (index)
-		nla_nest_end(skb, nest);
-	else
-		nla_nest_cancel(skb, nest);
+	nest_keep_or_cancel(skb, nest, index);
 	return NULL;
 }
 

@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "device.h"
 #include "indexhash.h"
+#include "lifetime.h"
 #include "noise.h"
 #include "noise_core.h"
 #include "peer.h"
@@ -411,9 +412,7 @@ static void keypair_release(struct kref *refcount)
 
 struct nt_noise_keypair *nt_noise_keypair_get(struct nt_noise_keypair *keypair)
 {
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held() && !rcu_read_lock_bh_held(),
-			 "noisetun: keypair reference taken outside RCU");
-	if (unlikely(!keypair || !kref_get_unless_zero(&keypair->refcount)))
+	if (unlikely(!keypair || !nt_lifetime_get_if_alive(&keypair->refcount)))
 		return NULL;
 	return keypair;
 }

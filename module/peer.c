@@ -15,6 +15,7 @@
 
 #include "allowedips.h"
 #include "device.h"
+#include "lifetime.h"
 #include "noise.h"
 #include "peer.h"
 #include "peerlookup.h"
@@ -121,9 +122,7 @@ void nt_peer_add(struct nt_peer *peer)
 
 struct nt_peer *nt_peer_get_maybe_zero(struct nt_peer *peer)
 {
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held() && !rcu_read_lock_bh_held(),
-			 "noisetun: peer reference taken outside RCU");
-	if (unlikely(!peer || !kref_get_unless_zero(&peer->refcount)))
+	if (unlikely(!peer || !nt_lifetime_get_if_alive(&peer->refcount)))
 		return NULL;
 	return peer;
 }

@@ -636,23 +636,14 @@ static void consume_data(struct nt_peer *peer, struct sk_buff *skb)
 int nt_receive_poll(struct napi_struct *napi, int budget)
 {
 	struct nt_peer *peer = container_of(napi, struct nt_peer, napi);
-	struct sk_buff *skb;
 	int done = 0;
 
 	if (unlikely(budget <= 0))
 		return 0;
 	while (done < budget &&
-	       (skb = nt_peer_queue_dequeue_done(&peer->rx_queue)) != NULL) {
-		struct nt_packet_cb *cb = NT_PACKET_CB(skb);
-		struct nt_noise_keypair *keypair = cb->keypair;
-
-		if (likely(atomic_read(&cb->state) == NT_PACKET_CRYPTED))
-			consume_data(peer, skb);
-		else
-			drop_data(peer, skb, cb->drop_reason);
-		nt_noise_keypair_put(keypair);
+	       nt_peer_queue_finish_one(&peer->rx_queue, peer, consume_data,
+					drop_data))
 		++done;
-	}
 	if (done < budget)
 		napi_complete_done(napi, done);
 	return done;

@@ -391,17 +391,8 @@ void nt_send_tx_worker(struct work_struct *work)
 {
 	struct nt_peer *peer = container_of(work, struct nt_peer,
 					    transmit_packet_work);
-	struct sk_buff *first;
 
-	while ((first = nt_peer_queue_dequeue_done(&peer->tx_queue)) != NULL) {
-		struct nt_packet_cb *cb = NT_PACKET_CB(first);
-		struct nt_noise_keypair *keypair = cb->keypair;
-
-		if (likely(atomic_read(&cb->state) == NT_PACKET_CRYPTED))
-			send_batch(peer, first);
-		else
-			drop_batch(peer, first, cb->drop_reason);
-		nt_noise_keypair_put(keypair);
+	while (nt_peer_queue_finish_one(&peer->tx_queue, peer, send_batch,
+					drop_batch))
 		cond_resched();
-	}
 }

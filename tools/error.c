@@ -13,7 +13,7 @@ const char *nt_error_where;
 const char *nt_error_file;
 unsigned int nt_error_line;
 
-static void report(const char *kind, const char *fmt, va_list ap)
+static void print_message(const char *kind, const char *fmt, va_list ap)
 {
 	FILE *out = nt_error_stream ? nt_error_stream : stderr;
 
@@ -35,13 +35,13 @@ void nt_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	report("", fmt, ap);
+	print_message("", fmt, ap);
 	va_end(ap);
 }
 
 void nt_verror(const char *fmt, va_list ap)
 {
-	report("", fmt, ap);
+	print_message("", fmt, ap);
 }
 
 void nt_warning(const char *fmt, ...)
@@ -49,6 +49,6 @@ void nt_warning(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	report("warning: ", fmt, ap);
+	print_message("warning: ", fmt, ap);
 	va_end(ap);
 }

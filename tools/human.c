@@ -186,7 +186,8 @@ static void print_transfer(const struct human *h,
 	fputs(" sent", h->out);
 }
 
-static void print_peer(const struct human *h, const struct tunctl_peer *peer)
+static void print_human_peer(const struct human *h,
+			     const struct tunctl_peer *peer)
 {
 	char b64[NT_KEY_B64_LEN + 1], text[INET6_ADDRSTRLEN + 64];
 	size_t i;
@@ -264,7 +265,7 @@ void nt_human_print(FILE *out, const struct tunctl_device *dev, bool colour)
 		qsort_r(order, dev->peers_len, sizeof(*order), newer_first,
 			(void *)dev);
 	for (i = 0; i < dev->peers_len; i++) {
-		print_peer(&h, &dev->peers[order ? order[i] : i]);
+		print_human_peer(&h, &dev->peers[order ? order[i] : i]);
 		if (i + 1 < dev->peers_len)
 			fputc('\n', out);
 	}

@@ -238,44 +238,67 @@ struct link_walk {
 	int err;
 };
 
-void nt_ipc_attr_u32(const struct nlattr *attr, uint32_t *value)
+void nt_ipc_attr_u32(const struct nlattr *attr, void *value)
 {
 	if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-		*value = mnl_attr_get_u32(attr);
+		*(uint32_t *)value = mnl_attr_get_u32(attr);
 }
 
-void nt_ipc_attr_str(const struct nlattr *attr, const char **value)
+void nt_ipc_attr_str(const struct nlattr *attr, void *value)
 {
 	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		*value = mnl_attr_get_str(attr);
+		*(const char **)value = mnl_attr_get_str(attr);
 }
 
-static int parse_linkinfo(const struct nlattr *attr, void *data)
+/* A table of rules, and the struct it fills. */
+struct attr_walk {
+	const struct nt_ipc_attr_rule *rules;
+	size_t len;
+	void *target;
+};
+
+static int read_attr_by_rule(const struct nlattr *attr, void *data)
 {
-	struct nt_ipc_link *link = data;
+	const struct attr_walk *walk = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	const struct nt_ipc_attr_rule *rule;
 
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND)
-		nt_ipc_attr_str(attr, &link->kind);
-	return MNL_CB_OK;
-}
+	if (type >= walk->len)
+		return MNL_CB_OK;
+	rule = &walk->rules[type];
+	if (rule->nest) {
+		struct attr_walk nest = { .rules = rule->nest,
+					  .len = rule->nest_len,
+					  .target = walk->target };
 
-static int parse_link_attr(const struct nlattr *attr, void *data)
-{
-	struct nt_ipc_link *link = data;
-
-	switch (mnl_attr_get_type(attr)) {
-	case IFLA_IFNAME:
-		nt_ipc_attr_str(attr, &link->name);
-		break;
-	case IFLA_MTU:
-		nt_ipc_attr_u32(attr, &link->mtu);
-		break;
-	case IFLA_LINKINFO:
-		mnl_attr_parse_nested(attr, parse_linkinfo, link);
-		break;
+		mnl_attr_parse_nested(attr, read_attr_by_rule, &nest);
+	} else if (rule->read) {
+		rule->read(attr, (char *)walk->target + rule->offset);
 	}
 	return MNL_CB_OK;
 }
+
+void nt_ipc_parse_attrs(const struct nlmsghdr *nlh, size_t header_len,
+			const struct nt_ipc_attr_rule *rules, size_t len,
+			void *target)
+{
+	struct attr_walk walk = { .rules = rules, .len = len,
+				  .target = target };
+
+	mnl_attr_parse(nlh, header_len, read_attr_by_rule, &walk);
+}
+
+#define LINK(member, reader) NT_IPC_FIELD(struct nt_ipc_link, member, reader)
+
+static const struct nt_ipc_attr_rule linkinfo_rules[] = {
+	[IFLA_INFO_KIND] = LINK(kind, nt_ipc_attr_str),
+};
+
+static const struct nt_ipc_attr_rule link_rules[] = {
+	[IFLA_IFNAME] = LINK(name, nt_ipc_attr_str),
+	[IFLA_MTU] = LINK(mtu, nt_ipc_attr_u32),
+	[IFLA_LINKINFO] = NT_IPC_NEST(linkinfo_rules),
+};
 
 int nt_ipc_parse_link(const struct nlmsghdr *nlh, struct nt_ipc_link *link)
 {
@@ -286,7 +309,8 @@ int nt_ipc_parse_link(const struct nlmsghdr *nlh, struct nt_ipc_link *link)
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
 		return -EINVAL;
 	link->ifindex = (uint32_t)ifm->ifi_index;
-	mnl_attr_parse(nlh, sizeof(*ifm), parse_link_attr, link);
+	nt_ipc_parse_attrs(nlh, sizeof(*ifm), link_rules,
+			   NT_IPC_RULES_LEN(link_rules), link);
 	return 0;
 }
 
@@ -398,8 +422,8 @@ bool nt_ipc_check_name(const char *name)
 }
 
 /* Explain a failed GET or SET in words, naming the device. */
-static void report(const char *verb, const char *name, int err,
-		   const char *extack)
+static void report_request_error(const char *verb, const char *name,
+				 int err, const char *extack)
 {
 	char detail[600] = "";
 	struct link_walk walk = { .want = name };
@@ -495,7 +519,7 @@ int nt_ipc_query_device(const char *name, const struct nt_uapi_query *query,
 		nt_error("device '%s' has no peer %s", name, b64);
 		nt_model_device_free(dev);
 	} else if (ret) {
-		report("read", name, ret, req.extack);
+		report_request_error("read", name, ret, req.extack);
 		nt_model_device_free(dev);
 	} else {
 		if (!dev->name[0])
@@ -545,7 +569,7 @@ int nt_ipc_set_device(const struct tunctl_device *dev)
 		}
 		ret = nt_ipc_transact(&req, (struct nlmsghdr *)buf, NULL, NULL);
 		if (ret) {
-			report("configure", dev->name, ret, req.extack);
+			report_request_error("configure", dev->name, ret, req.extack);
 			if (sent)
 				nt_error("the first %u of the requests were applied before this one failed",
 					 sent);

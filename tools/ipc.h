@@ -2,7 +2,8 @@
 /*
  * The one layer that talks to the kernel: generic netlink family
  * "noisetun" for the device model, rtnetlink for the list of devices,
- * and the socket and request/reply loop that rtnl.c builds on.
+ * and the socket, request/reply loop and table-driven reply reader that
+ * rtnl.c builds on.
  * Built on the real libmnl; the messages it sends and receives are
  * built and parsed by uapi.h's functions.
  */
@@ -11,6 +12,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct nt_uapi_event;
@@ -82,16 +84,59 @@ int nt_ipc_parse_link(const struct nlmsghdr *nlh, struct nt_ipc_link *link);
 /**
  * nt_ipc_attr_u32() - read a u32 attribute
  * @attr: the attribute
- * @value: receives its value, when it is exactly a u32 (else left as it is)
+ * @value: a uint32_t, receives its value when it is exactly a u32 (else
+ *         left as it is)
  */
-void nt_ipc_attr_u32(const struct nlattr *attr, uint32_t *value);
+void nt_ipc_attr_u32(const struct nlattr *attr, void *value);
 
 /**
  * nt_ipc_attr_str() - read a NUL-terminated string attribute
  * @attr: the attribute
- * @value: points into @attr when it is one (else left as it is)
+ * @value: a const char *, points into @attr when it is one (else left as
+ *         it is)
  */
-void nt_ipc_attr_str(const struct nlattr *attr, const char **value);
+void nt_ipc_attr_str(const struct nlattr *attr, void *value);
+
+/**
+ * struct nt_ipc_attr_rule - where one attribute of an rtnetlink reply goes
+ * @read: its reader (nt_ipc_attr_u32(), nt_ipc_attr_str() or the
+ *        caller's), given the attribute and where its value goes
+ * @offset: where in the caller's struct its value goes (0 for a reader
+ *          given the whole struct)
+ * @nest: for a nest, the rules of its attributes, which go into the same
+ *        struct; @nest_len of them
+ * @nest_len: see @nest
+ *
+ * A table of rules is indexed by attribute type. An attribute without a
+ * rule is skipped, and readers skip a value of the wrong type: a reply is
+ * read for what it says, not checked.
+ */
+struct nt_ipc_attr_rule {
+	void (*read)(const struct nlattr *attr, void *dst);
+	size_t offset;
+	const struct nt_ipc_attr_rule *nest;
+	size_t nest_len;
+};
+
+#define NT_IPC_RULES_LEN(rules) (sizeof(rules) / sizeof((rules)[0]))
+/* The rule of @member of @type, read by @reader. */
+#define NT_IPC_FIELD(type, member, reader) \
+	{ .read = (reader), .offset = offsetof(type, member) }
+/* The rule of a nest whose attributes the table @rules reads. */
+#define NT_IPC_NEST(rules) \
+	{ .nest = (rules), .nest_len = NT_IPC_RULES_LEN(rules) }
+
+/**
+ * nt_ipc_parse_attrs() - read the attributes of a reply by a table
+ * @nlh: the message
+ * @header_len: the size of its family header (struct ifinfomsg, rtmsg, ...)
+ * @rules: the table (struct nt_ipc_attr_rule), indexed by type
+ * @len: how many rules it has
+ * @target: the struct that the rules' offsets are in
+ */
+void nt_ipc_parse_attrs(const struct nlmsghdr *nlh, size_t header_len,
+			const struct nt_ipc_attr_rule *rules, size_t len,
+			void *target);
 
 /**
  * nt_ipc_close() - close the socket of nt_ipc_open(), if open

@@ -78,7 +78,7 @@ static void print_drops(FILE *out, const uint64_t *counts, const char *indent)
 	fprintf(out, "\n%s}", indent);
 }
 
-static void print_peer(FILE *out, const struct tunctl_peer *p)
+static void print_json_peer(FILE *out, const struct tunctl_peer *p)
 {
 	char text[NI_MAXHOST + NI_MAXSERV + 4];
 	size_t i;
@@ -162,7 +162,7 @@ static void print_device(FILE *out, const struct tunctl_device *dev)
 	fputs(",\n      \"peers\": [", out);
 	for (i = 0; i < dev->peers_len; i++) {
 		fputs(i ? ",\n" : "\n", out);
-		print_peer(out, &dev->peers[i]);
+		print_json_peer(out, &dev->peers[i]);
 	}
 	fputs(dev->peers_len ? "\n      ]\n    }" : "]\n    }", out);
 }

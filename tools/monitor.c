@@ -240,7 +240,7 @@ static int on_lost(void *data)
 
 static volatile sig_atomic_t stop_signal;
 
-static void on_signal(int sig)
+static void monitor_on_signal(int sig)
 {
 	stop_signal = sig;
 }
@@ -248,7 +248,7 @@ static void on_signal(int sig)
 int nt_monitor_main(int argc, const char *argv[])
 {
 	struct monitor m = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = monitor_on_signal };
 	sigset_t block, wait_mask;
 	int i, ret;
 

@@ -210,20 +210,6 @@ static bool parse_address(struct quick_parser *p, char *entry,
 	return true;
 }
 
-/* Clears the host bits of @ip, as the kernel keeps an allowed IP. */
-static void clear_host_bits(struct tunctl_allowedip *ip)
-{
-	uint8_t *b = ip->family == AF_INET ? (uint8_t *)&ip->addr.ip4 :
-					     (uint8_t *)&ip->addr.ip6;
-	unsigned int len = ip->family == AF_INET ? 4 : 16, i;
-
-	for (i = 0; i < len; i++) {
-		if (ip->cidr >= (i + 1) * 8)
-			continue;
-		b[i] &= ip->cidr > i * 8 ? (uint8_t)(0xff << (8 - (ip->cidr - i * 8))) : 0;
-	}
-}
-
 /*
  * A peer's AllowedIPs entries, noted with their line for the messages of
  * route errors. The configuration parser reads the key itself and says
@@ -248,7 +234,7 @@ static bool note_allowed(struct nt_quick_config *q, char *value,
 			return false;
 		a = &q->allowed[q->allowed_len];
 		if (*entry && !parse_prefix(entry, &a->ip)) {
-			clear_host_bits(&a->ip);
+			nt_value_clear_host_bits(&a->ip);
 			a->line = line;
 			q->allowed_len++;
 		}
@@ -1608,14 +1594,14 @@ static bool link_is_ours(const char *name, uint32_t *ifindex)
 /* A signal that asks up to stop: what was done is undone, as wg-quick. */
 static volatile sig_atomic_t quick_signal;
 
-static void on_signal(int sig)
+static void quick_on_signal(int sig)
 {
 	quick_signal = sig;
 }
 
 static void catch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = quick_on_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

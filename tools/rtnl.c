@@ -225,24 +225,35 @@ static void put_table(struct nlmsghdr *nlh, uint8_t *hdr_table, uint16_t attr,
 	mnl_attr_put_u32(nlh, attr, table);
 }
 
+/* A route request for the first @dst_len bits of @dst, with its rtmsg. */
+static struct nlmsghdr *put_route(char *buf, uint16_t type, uint16_t flags,
+				  const struct tunctl_allowedip *dst,
+				  uint8_t dst_len)
+{
+	struct nlmsghdr *nlh = put_header(buf, type, flags,
+					  sizeof(struct rtmsg),
+					  (uint8_t)dst->family);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	rtm->rtm_dst_len = dst_len;
+	put_addr(nlh, RTA_DST, dst);
+	return nlh;
+}
+
 int nt_rtnl_route_add(uint32_t ifindex, const struct tunctl_allowedip *dst,
 		      uint32_t table)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
+	struct nlmsghdr *nlh = put_route(buf, RTM_NEWROUTE, ADD_FLAGS, dst,
+					 dst->cidr);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
-	nlh = put_header(buf, RTM_NEWROUTE, ADD_FLAGS, sizeof(*rtm),
-			 (uint8_t)dst->family);
-	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_dst_len = dst->cidr;
 	rtm->rtm_protocol = RTPROT_BOOT;
 	/* As ip(8): a route without a gateway is on-link (IPv4 only). */
 	rtm->rtm_scope = dst->family == AF_INET ? RT_SCOPE_LINK :
 						  RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
 	put_table(nlh, &rtm->rtm_table, RTA_TABLE, table);
-	put_addr(nlh, RTA_DST, dst);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	return run(nlh, NULL, NULL);
 }
@@ -262,37 +273,30 @@ struct route {
 	} dst;
 };
 
-static int parse_metric(const struct nlattr *attr, void *data)
-{
-	if (mnl_attr_get_type(attr) == RTAX_MTU)
-		nt_ipc_attr_u32(attr, data);
-	return MNL_CB_OK;
-}
-
-static int parse_route_attr(const struct nlattr *attr, void *data)
+/* RTA_DST, when it has the length of the route's family: @data, the route. */
+static void read_route_dst(const struct nlattr *attr, void *data)
 {
 	struct route *r = data;
 
-	switch (mnl_attr_get_type(attr)) {
-	case RTA_TABLE:
-		nt_ipc_attr_u32(attr, &r->table);
-		break;
-	case RTA_OIF:
-		nt_ipc_attr_u32(attr, &r->oif);
-		break;
-	case RTA_DST:
-		if (mnl_attr_get_payload_len(attr) == addr_len(r->family)) {
-			memcpy(&r->dst, mnl_attr_get_payload(attr),
-			       addr_len(r->family));
-			r->has_dst = true;
-		}
-		break;
-	case RTA_METRICS:
-		mnl_attr_parse_nested(attr, parse_metric, &r->mtu);
-		break;
+	if (mnl_attr_get_payload_len(attr) == addr_len(r->family)) {
+		memcpy(&r->dst, mnl_attr_get_payload(attr),
+		       addr_len(r->family));
+		r->has_dst = true;
 	}
-	return MNL_CB_OK;
 }
+
+#define ROUTE(member, reader) NT_IPC_FIELD(struct route, member, reader)
+
+static const struct nt_ipc_attr_rule metric_rules[] = {
+	[RTAX_MTU] = ROUTE(mtu, nt_ipc_attr_u32),
+};
+
+static const struct nt_ipc_attr_rule route_rules[] = {
+	[RTA_DST] = { .read = read_route_dst },
+	[RTA_OIF] = ROUTE(oif, nt_ipc_attr_u32),
+	[RTA_METRICS] = NT_IPC_NEST(metric_rules),
+	[RTA_TABLE] = ROUTE(table, nt_ipc_attr_u32),
+};
 
 static bool read_route(const struct nlmsghdr *nlh, struct route *r)
 {
@@ -308,7 +312,8 @@ static bool read_route(const struct nlmsghdr *nlh, struct route *r)
 	r->dst_len = rtm->rtm_dst_len;
 	r->type = rtm->rtm_type;
 	r->table = rtm->rtm_table;
-	mnl_attr_parse(nlh, sizeof(*rtm), parse_route_attr, r);
+	nt_ipc_parse_attrs(nlh, sizeof(*rtm), route_rules,
+			   NT_IPC_RULES_LEN(route_rules), r);
 	return true;
 }
 
@@ -326,16 +331,12 @@ int nt_rtnl_route_get(const struct tunctl_allowedip *dst, uint32_t *oif,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct route r = { 0 };
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int ret;
 
-	nlh = put_header(buf, RTM_GETROUTE, NLM_F_ACK, sizeof(*rtm),
-			 (uint8_t)dst->family);
-	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_dst_len = dst->family == AF_INET6 ? 128 : 32;
-	put_addr(nlh, RTA_DST, dst);
-	ret = run(nlh, got_route, &r);
+	/* The route of the whole address. */
+	ret = run(put_route(buf, RTM_GETROUTE, NLM_F_ACK, dst,
+			    (uint8_t)(addr_len(dst->family) * 8)),
+		  got_route, &r);
 	if (ret)
 		return ret;
 	*oif = r.oif;

@@ -23,7 +23,7 @@
  * fprintf(): a large device's showconf spent most of its own time parsing
  * formats. The bytes are the same.
  */
-static void put_allowedips(FILE *out, const struct tunctl_peer *peer)
+static void write_allowedips(FILE *out, const struct tunctl_peer *peer)
 {
 	char text[INET6_ADDRSTRLEN + 16], *end;
 	size_t j;
@@ -69,7 +69,7 @@ void nt_showconf_print(FILE *out, const struct tunctl_device *dev)
 			nt_key_to_base64(b64, peer->preshared_key);
 			fprintf(out, "PresharedKey = %s\n", b64);
 		}
-		put_allowedips(out, peer);
+		write_allowedips(out, peer);
 		if (peer->flags & TUNCTL_PEER_HAS_ENDPOINT)
 			fprintf(out, "Endpoint = %s\n",
 				nt_format_endpoint(text, sizeof(text),

@@ -360,8 +360,7 @@ out:
 	return ok;
 }
 
-/* Clear the bits beyond the prefix; return whether any was set. */
-static bool clear_host_bits(struct tunctl_allowedip *aip)
+bool nt_value_clear_host_bits(struct tunctl_allowedip *aip)
 {
 	uint8_t *bytes = aip->family == AF_INET ?
 			 (uint8_t *)&aip->addr.ip4 : aip->addr.ip6.s6_addr;
@@ -383,8 +382,9 @@ static bool clear_host_bits(struct tunctl_allowedip *aip)
 	return had;
 }
 
-static bool parse_allowedip(const char *name, char *entry,
-			    struct tunctl_allowedip *aip, bool *incremental)
+static bool parse_allowedip_text(const char *name, char *entry,
+				 struct tunctl_allowedip *aip,
+				 bool *incremental)
 {
 	const char *shown = entry, *why;
 	char *slash, *addr = entry;
@@ -428,7 +428,7 @@ static bool parse_allowedip(const char *name, char *entry,
 	aip->cidr = cidr;
 	if (slash)
 		*slash = '/';
-	if (clear_host_bits(aip)) {
+	if (nt_value_clear_host_bits(aip)) {
 		char buf[INET6_ADDRSTRLEN];
 
 		inet_ntop(aip->family, &aip->addr, buf, sizeof(buf));
@@ -465,7 +465,7 @@ bool nt_value_parse_allowedips(const char *name, const char *text,
 			nt_error("'%s' expects [+|-]IP[/CIDR][,...], got '%s' (an empty entry)",
 				 name, text);
 			ok = false;
-		} else if (!parse_allowedip(name, entry, &aip, &incremental)) {
+		} else if (!parse_allowedip_text(name, entry, &aip, &incremental)) {
 			ok = false;
 		} else if (nt_model_allowedip_add(peer, &aip)) {
 			nt_error("out of memory");

@@ -172,6 +172,14 @@ bool nt_value_parse_allowedips(const char *name, const char *text,
 			       struct tunctl_peer *peer);
 
 /**
+ * nt_value_clear_host_bits() - clear an allowed IP's bits beyond its prefix
+ * @aip: the range, its family and cidr valid
+ *
+ * Return: whether any of those bits was set.
+ */
+bool nt_value_clear_host_bits(struct tunctl_allowedip *aip);
+
+/**
  * nt_value_strip_spaces() - copy a string without its whitespace
  * @text: the input
  *

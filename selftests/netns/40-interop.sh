@@ -81,13 +81,9 @@ nt_self_kind ping nc ss sha256sum timeout iperf3
 nt_diag "wireguard.ko: version $(cat /sys/module/wireguard/version 2>/dev/null || echo '?') in $(uname -r); $(wg --version)"
 
 nt_netns_new "$ns1" "$ns2"
-ip link add veth1 netns "$ns1" type veth peer name veth2 netns "$ns2"
-ip -n "$ns1" addr add 192.168.241.1/24 dev veth1
-ip -n "$ns2" addr add 192.168.241.2/24 dev veth2
+nt_veth_link "$ns1" "$ns2" 192.168.241
 ip -n "$ns1" addr add fd00:241::1/64 dev veth1 nodad
 ip -n "$ns2" addr add fd00:241::2/64 dev veth2 nodad
-ip -n "$ns1" link set veth1 up
-ip -n "$ns2" link set veth2 up
 
 pub=()
 for i in 1 2; do

@@ -565,11 +565,12 @@ static void print_key(const char *label, const struct nlattr *attr)
 	printf("%s %s\n", label, b64);
 }
 
-static void print_drops(const char *indent, const struct nlattr *nest)
+/* "@label NAME=COUNT...", a drops nest, the reasons this build names. */
+static void print_drops(const char *label, const struct nlattr *nest)
 {
 	const struct nlattr *attr;
 
-	printf("%sdrops", indent);
+	printf("%s", label);
 	mnl_attr_for_each_nested(attr, nest) {
 		unsigned int t = mnl_attr_get_type(attr);
 
@@ -578,6 +579,131 @@ static void print_drops(const char *indent, const struct nlattr *nest)
 			       mnl_attr_get_u64(attr));
 	}
 	printf("\n");
+}
+
+/* "@label ADDRESS:PORT" or "@label [ADDRESS]:PORT", a sockaddr attribute. */
+static void print_endpoint(const char *label, const struct nlattr *attr)
+{
+	const struct sockaddr *sa = mnl_attr_get_payload(attr);
+	char text[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, text, sizeof(text));
+		printf("%s %s:%u\n", label, text, ntohs(s4->sin_port));
+	} else {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof(text));
+		printf("%s [%s]:%u\n", label, text, ntohs(s6->sin6_port));
+	}
+}
+
+/* How `get` prints an attribute's value after its label. */
+enum print_kind {
+	PRINT_U8,
+	PRINT_U16,
+	PRINT_U32,
+	PRINT_STR,
+	PRINT_KEY,		/* base64 */
+	PRINT_ENDPOINT,
+	PRINT_TIME,		/* a timespec: SECONDS.NANOSECONDS */
+	PRINT_COUNTER,		/* a u64, the label followed by the type */
+	PRINT_DROPS,
+};
+
+/*
+ * How `get` prints one attribute type, on a line of its own; a type
+ * without a label is not printed. @stats: only with --stats (counters,
+ * and what differs between runs).
+ */
+struct print_rule {
+	const char *label;
+	enum print_kind kind;
+	bool stats;
+};
+
+static const struct print_rule device_prints[NOISETUN_A_DEVICE_MAX + 1] = {
+	[NOISETUN_A_DEVICE_IFINDEX] = { "ifindex", PRINT_U32, .stats = true },
+	[NOISETUN_A_DEVICE_IFNAME] = { "ifname", PRINT_STR },
+	[NOISETUN_A_DEVICE_PRIVATE_KEY] = { "private_key", PRINT_KEY },
+	[NOISETUN_A_DEVICE_PUBLIC_KEY] = { "public_key", PRINT_KEY },
+	[NOISETUN_A_DEVICE_LISTEN_PORT] = { "listen_port", PRINT_U16 },
+	[NOISETUN_A_DEVICE_FWMARK] = { "fwmark", PRINT_U32 },
+	[NOISETUN_A_DEVICE_DROPS] = { "drops", PRINT_DROPS, .stats = true },
+};
+
+#define PEER_COUNTER { "  counter", PRINT_COUNTER, .stats = true }
+
+static const struct print_rule peer_prints[NOISETUN_A_PEER_MAX + 1] = {
+	[NOISETUN_A_PEER_PRESHARED_KEY] = { "  preshared_key", PRINT_KEY },
+	[NOISETUN_A_PEER_ENDPOINT] = { "  endpoint", PRINT_ENDPOINT },
+	[NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL] = {
+		"  persistent_keepalive", PRINT_U16 },
+	[NOISETUN_A_PEER_LAST_HANDSHAKE_TIME] = {
+		"  last_handshake", PRINT_TIME, .stats = true },
+	[NOISETUN_A_PEER_RX_BYTES] = PEER_COUNTER,
+	[NOISETUN_A_PEER_TX_BYTES] = PEER_COUNTER,
+	[NOISETUN_A_PEER_PROTOCOL_VERSION] = { "  protocol_version", PRINT_U32 },
+	[NOISETUN_A_PEER_RX_PACKETS] = PEER_COUNTER,
+	[NOISETUN_A_PEER_TX_PACKETS] = PEER_COUNTER,
+	[NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS] = PEER_COUNTER,
+	[NOISETUN_A_PEER_DROPS] = { "  drops", PRINT_DROPS, .stats = true },
+	[NOISETUN_A_PEER_DISABLED] = { "  disabled", PRINT_U8 },
+	[NOISETUN_A_PEER_DESCRIPTION] = { "  description", PRINT_STR },
+};
+
+/* The value of a u8, u16 or u32 attribute, as @kind says it is. */
+static unsigned int attr_uint(enum print_kind kind, const struct nlattr *attr)
+{
+	if (kind == PRINT_U8)
+		return mnl_attr_get_u8(attr);
+	if (kind == PRINT_U16)
+		return mnl_attr_get_u16(attr);
+	return mnl_attr_get_u32(attr);
+}
+
+/* @attr as @rules (@max + 1 of them, by type) say, if they print it. */
+static void print_attr(const struct print_rule *rules, unsigned int max,
+		       const struct nlattr *attr)
+{
+	unsigned int t = mnl_attr_get_type(attr);
+	const struct print_rule *r;
+	const int64_t *ts;
+
+	if (t > max)
+		return;
+	r = &rules[t];
+	if (!r->label || (r->stats && !opt_stats))
+		return;
+	switch (r->kind) {
+	case PRINT_U8:
+	case PRINT_U16:
+	case PRINT_U32:
+		printf("%s %u\n", r->label, attr_uint(r->kind, attr));
+		break;
+	case PRINT_STR:
+		printf("%s %s\n", r->label, mnl_attr_get_str(attr));
+		break;
+	case PRINT_KEY:
+		print_key(r->label, attr);
+		break;
+	case PRINT_ENDPOINT:
+		print_endpoint(r->label, attr);
+		break;
+	case PRINT_TIME:
+		ts = mnl_attr_get_payload(attr);
+		printf("%s %" PRId64 ".%09" PRId64 "\n", r->label, ts[0], ts[1]);
+		break;
+	case PRINT_COUNTER:
+		printf("%s%u %" PRIu64 "\n", r->label, t,
+		       mnl_attr_get_u64(attr));
+		break;
+	case PRINT_DROPS:
+		print_drops(r->label, attr);
+		break;
+	}
 }
 
 /* The attributes of @nest by type up to @max, the last of each; NULL: none. */
@@ -662,71 +788,9 @@ static void walk_peer(struct dump_state *st, const struct nlattr *nest,
 		if (st->print) {
 			key_to_b64(b64, key);
 			printf("peer %s\n", b64);
-			mnl_attr_for_each_nested(attr, nest) {
-				unsigned int t = mnl_attr_get_type(attr);
-
-				switch (t) {
-				case NOISETUN_A_PEER_PRESHARED_KEY:
-					print_key("  preshared_key", attr);
-					break;
-				case NOISETUN_A_PEER_ENDPOINT: {
-					const struct sockaddr *sa =
-						mnl_attr_get_payload(attr);
-					char text[INET6_ADDRSTRLEN];
-
-					if (sa->sa_family == AF_INET) {
-						const struct sockaddr_in *s4 = (const void *)sa;
-
-						inet_ntop(AF_INET, &s4->sin_addr, text, sizeof(text));
-						printf("  endpoint %s:%u\n", text, ntohs(s4->sin_port));
-					} else {
-						const struct sockaddr_in6 *s6 = (const void *)sa;
-
-						inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof(text));
-						printf("  endpoint [%s]:%u\n", text, ntohs(s6->sin6_port));
-					}
-					break;
-				}
-				case NOISETUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
-					printf("  persistent_keepalive %u\n",
-					       mnl_attr_get_u16(attr));
-					break;
-				case NOISETUN_A_PEER_PROTOCOL_VERSION:
-					printf("  protocol_version %u\n",
-					       mnl_attr_get_u32(attr));
-					break;
-				case NOISETUN_A_PEER_DISABLED:
-					printf("  disabled %u\n",
-					       mnl_attr_get_u8(attr));
-					break;
-				case NOISETUN_A_PEER_DESCRIPTION:
-					printf("  description %s\n",
-					       mnl_attr_get_str(attr));
-					break;
-				case NOISETUN_A_PEER_LAST_HANDSHAKE_TIME:
-				case NOISETUN_A_PEER_RX_BYTES:
-				case NOISETUN_A_PEER_TX_BYTES:
-				case NOISETUN_A_PEER_RX_PACKETS:
-				case NOISETUN_A_PEER_TX_PACKETS:
-				case NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS:
-					if (!opt_stats)
-						break;
-					if (t == NOISETUN_A_PEER_LAST_HANDSHAKE_TIME) {
-						const int64_t *ts = mnl_attr_get_payload(attr);
-
-						printf("  last_handshake %" PRId64 ".%09" PRId64 "\n",
-						       ts[0], ts[1]);
-					} else {
-						printf("  counter%u %" PRIu64 "\n", t,
-						       mnl_attr_get_u64(attr));
-					}
-					break;
-				case NOISETUN_A_PEER_DROPS:
-					if (opt_stats)
-						print_drops("  ", attr);
-					break;
-				}
-			}
+			mnl_attr_for_each_nested(attr, nest)
+				print_attr(peer_prints, NOISETUN_A_PEER_MAX,
+					   attr);
 		}
 	}
 	memcpy(st->last_key, key, KEY_LEN);
@@ -751,34 +815,8 @@ static void dump_msg(const struct nlmsghdr *nlh, void *data)
 			}
 			continue;
 		}
-		if (!st->print)
-			continue;
-		switch (t) {
-		case NOISETUN_A_DEVICE_IFINDEX:
-			/* Differs between runs; shown only with --stats. */
-			if (opt_stats)
-				printf("ifindex %u\n", mnl_attr_get_u32(attr));
-			break;
-		case NOISETUN_A_DEVICE_IFNAME:
-			printf("ifname %s\n", mnl_attr_get_str(attr));
-			break;
-		case NOISETUN_A_DEVICE_PRIVATE_KEY:
-			print_key("private_key", attr);
-			break;
-		case NOISETUN_A_DEVICE_PUBLIC_KEY:
-			print_key("public_key", attr);
-			break;
-		case NOISETUN_A_DEVICE_LISTEN_PORT:
-			printf("listen_port %u\n", mnl_attr_get_u16(attr));
-			break;
-		case NOISETUN_A_DEVICE_FWMARK:
-			printf("fwmark %u\n", mnl_attr_get_u32(attr));
-			break;
-		case NOISETUN_A_DEVICE_DROPS:
-			if (opt_stats)
-				print_drops("", attr);
-			break;
-		}
+		if (st->print)
+			print_attr(device_prints, NOISETUN_A_DEVICE_MAX, attr);
 	}
 }
 

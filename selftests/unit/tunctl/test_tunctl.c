@@ -14,10 +14,14 @@
  *    CTRL_CMD_GETFAMILY reply.
  *  - the wg-quick file parser of `tunctl up`: its keys, errors naming
  *    their line, what `strip` prints and what `save` writes.
+ *  - the reader of rtnetlink's RTM_NEWLINK, on a message built with
+ *    libmnl, with attributes of the wrong type skipped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/genetlink.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +38,7 @@
 #include "error.h"
 #include "format.h"
 #include "human.h"
+#include "ipc.h"
 #include "json.h"
 #include "key.h"
 #include "model.h"
@@ -51,6 +56,15 @@ static void diag_diff(const char *want, const char *got)
 {
 	printf("# expected:\n# %s\n# got:\n# %s\n", want, got ? got : "(null)");
 }
+
+/*
+ * What value.c's parsers say they expect, in every error of theirs:
+ * "'WORD' expects WHAT, got ...".
+ */
+#define EXPECTS_KEY "expects a base64 key (44 characters ending in '='), got "
+#define EXPECTS_PORT "expects a port 0-65535, got "
+#define EXPECTS_ALLOWEDIPS "expects [+|-]IP[/CIDR][,...], got "
+#define EXPECTS_ENDPOINT "expects HOST:PORT or [IPv6]:PORT, got "
 
 /* Fixed keys made with wg genkey / wg pubkey. */
 #define PRIV1 "uKZ7OilsoTmfYzoMX/UhOya8S5taTTKAl3ZEFOyd5l8="
@@ -95,45 +109,45 @@ static const struct {
 	const char *error;
 } bad_configs[] = {
 	{ "short private key", "[Interface]\nPrivateKey = abc\n",
-	  "tunctl: setconf: t.conf:2: 'PrivateKey' expects a base64 key (44 characters ending in '='), got a value not shown here (it is secret): not 44 characters long" },
+	  "tunctl: setconf: t.conf:2: 'PrivateKey' " EXPECTS_KEY "a value not shown here (it is secret): not 44 characters long" },
 	{ "long public key", "[Peer]\nPublicKey = " PUB1 "AAAA\n",
-	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got '" PUB1 "AAAA' (not 44 characters long)" },
+	  "tunctl: setconf: t.conf:2: 'PublicKey' " EXPECTS_KEY "'" PUB1 "AAAA' (not 44 characters long)" },
 	{ "public key with a bad base64 character",
 	  "[Peer]\nPublicKey = P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l!EwKW2ZQQ=\n",
-	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l!EwKW2ZQQ=' (a character outside the base64 alphabet)" },
+	  "tunctl: setconf: t.conf:2: 'PublicKey' " EXPECTS_KEY "'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l!EwKW2ZQQ=' (a character outside the base64 alphabet)" },
 	{ "public key with non-canonical padding bits",
 	  "[Peer]\nPublicKey = P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=\n",
-	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=' (non-canonical base64: the character before '=' must be one of AEIMQUYcgkosw048)" },
+	  "tunctl: setconf: t.conf:2: 'PublicKey' " EXPECTS_KEY "'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=' (non-canonical base64: the character before '=' must be one of AEIMQUYcgkosw048)" },
 	{ "public key without '=' padding",
 	  "[Peer]\nPublicKey = P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQA\n",
-	  "tunctl: setconf: t.conf:2: 'PublicKey' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQA' (no '=' at the end)" },
+	  "tunctl: setconf: t.conf:2: 'PublicKey' " EXPECTS_KEY "'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQQA' (no '=' at the end)" },
 	{ "preshared key of the wrong length",
 	  "[Peer]\nPublicKey = " PUB1 "\nPresharedKey = AAAA=\n",
-	  "tunctl: setconf: t.conf:3: 'PresharedKey' expects a base64 key (44 characters ending in '='), got a value not shown here (it is secret): not 44 characters long" },
+	  "tunctl: setconf: t.conf:3: 'PresharedKey' " EXPECTS_KEY "a value not shown here (it is secret): not 44 characters long" },
 	{ "IPv4 prefix /33", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.0/33\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
 	{ "IPv6 prefix /129", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = fd00::/129\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got 'fd00::/129' (the IPv6 prefix length must be 0-128)" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'fd00::/129' (the IPv6 prefix length must be 0-128)" },
 	{ "garbage allowed IP", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/32, banana\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got 'banana' (not an IPv4 address)" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'banana' (not an IPv4 address)" },
 	{ "allowed IP with an empty prefix length", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.1/' (the IPv4 prefix length must be 0-32)" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'10.0.0.1/' (the IPv4 prefix length must be 0-32)" },
 	{ "allowed IP with a negative prefix length", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/-1\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.1/-1' (the IPv4 prefix length must be 0-32)" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'10.0.0.1/-1' (the IPv4 prefix length must be 0-32)" },
 	{ "allowed IPs with an empty entry", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.1/32,,10.0.0.2/32\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.1/32,,10.0.0.2/32' (an empty entry)" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'10.0.0.1/32,,10.0.0.2/32' (an empty entry)" },
 	{ "empty AllowedIPs", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs =\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got ''" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "''" },
 	{ "IPv4 with three parts", "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.1/24\n",
-	  "tunctl: setconf: t.conf:3: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.1/24' (not an IPv4 address)" },
+	  "tunctl: setconf: t.conf:3: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'10.0.1/24' (not an IPv4 address)" },
 	{ "port 70000", "[Interface]\nListenPort = 70000\n",
-	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got '70000'" },
+	  "tunctl: setconf: t.conf:2: 'ListenPort' " EXPECTS_PORT "'70000'" },
 	{ "port -1", "[Interface]\nListenPort = -1\n",
-	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got '-1'" },
+	  "tunctl: setconf: t.conf:2: 'ListenPort' " EXPECTS_PORT "'-1'" },
 	{ "port abc", "[Interface]\nListenPort = abc\n",
-	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got 'abc'" },
+	  "tunctl: setconf: t.conf:2: 'ListenPort' " EXPECTS_PORT "'abc'" },
 	{ "empty port", "[Interface]\nListenPort =\n",
-	  "tunctl: setconf: t.conf:2: 'ListenPort' expects a port 0-65535, got ''" },
+	  "tunctl: setconf: t.conf:2: 'ListenPort' " EXPECTS_PORT "''" },
 	{ "fwmark beyond 32 bits", "[Interface]\nFwMark = 0x100000000\n",
 	  "tunctl: setconf: t.conf:2: 'FwMark' expects a mark 0-4294967295 (decimal or 0x hex) or 'off', got '0x100000000'" },
 	{ "fwmark 'on'", "[Interface]\nFwMark = on\n",
@@ -141,17 +155,17 @@ static const struct {
 	{ "keepalive 65536", "[Peer]\nPublicKey = " PUB1 "\nPersistentKeepalive = 65536\n",
 	  "tunctl: setconf: t.conf:3: 'PersistentKeepalive' expects seconds 0-65535 or 'off', got '65536'" },
 	{ "endpoint without a port", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1\n",
-	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1' (no ':PORT')" },
+	  "tunctl: setconf: t.conf:3: 'Endpoint' " EXPECTS_ENDPOINT "'192.0.2.1' (no ':PORT')" },
 	{ "endpoint with an empty port", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1:\n",
-	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:' (the port must be 1-65535)" },
+	  "tunctl: setconf: t.conf:3: 'Endpoint' " EXPECTS_ENDPOINT "'192.0.2.1:' (the port must be 1-65535)" },
 	{ "endpoint without a closing bracket", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = [2001:db8::1:51820\n",
-	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '[2001:db8::1:51820' (no closing ']')" },
+	  "tunctl: setconf: t.conf:3: 'Endpoint' " EXPECTS_ENDPOINT "'[2001:db8::1:51820' (no closing ']')" },
 	{ "endpoint with no colon after the bracket", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = [2001:db8::1]51820\n",
-	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '[2001:db8::1]51820' (no ':PORT' after ']')" },
+	  "tunctl: setconf: t.conf:3: 'Endpoint' " EXPECTS_ENDPOINT "'[2001:db8::1]51820' (no ':PORT' after ']')" },
 	{ "IPv6 endpoint without brackets", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 2001:db8::1:51820\n",
-	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '2001:db8::1:51820' (an IPv6 address needs brackets: [ADDRESS]:PORT)" },
+	  "tunctl: setconf: t.conf:3: 'Endpoint' " EXPECTS_ENDPOINT "'2001:db8::1:51820' (an IPv6 address needs brackets: [ADDRESS]:PORT)" },
 	{ "endpoint port 0", "[Peer]\nPublicKey = " PUB1 "\nEndpoint = 192.0.2.1:0\n",
-	  "tunctl: setconf: t.conf:3: 'Endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:0' (the port must be 1-65535)" },
+	  "tunctl: setconf: t.conf:3: 'Endpoint' " EXPECTS_ENDPOINT "'192.0.2.1:0' (the port must be 1-65535)" },
 	{ "unknown key in [Interface]", "[Interface]\nAddress = 10.0.0.1/24\n",
 	  "tunctl: setconf: t.conf:2: unknown key 'Address'; expected PrivateKey, ListenPort, FwMark or UnknownPeerEvents in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
 	{ "unknown key in [Peer]", "[Peer]\nPublicKey = " PUB1 "\nKeepalive = 25\n",
@@ -383,11 +397,11 @@ static void test_bad_set(void)
 		{ "an unknown peer word", { "peer", PUB1, "keepalive", "5" },
 		  "tunctl: set: unknown word 'keepalive'; expected remove, preshared-key, endpoint, persistent-keepalive, allowed-ips, disable, enable, description or peer" },
 		{ "a word without its value", { "listen-port" },
-		  "tunctl: set: 'listen-port' expects a port 0-65535, got nothing" },
+		  "tunctl: set: 'listen-port' " EXPECTS_PORT "nothing" },
 		{ "listen-port 70000", { "listen-port", "70000" },
-		  "tunctl: set: 'listen-port' expects a port 0-65535, got '70000'" },
+		  "tunctl: set: 'listen-port' " EXPECTS_PORT "'70000'" },
 		{ "listen-port with a sign", { "listen-port", "+5" },
-		  "tunctl: set: 'listen-port' expects a port 0-65535, got '+5'" },
+		  "tunctl: set: 'listen-port' " EXPECTS_PORT "'+5'" },
 		{ "fwmark of 36 bits", { "fwmark", "0xfffffffff" },
 		  "tunctl: set: 'fwmark' expects a mark 0-4294967295 (decimal or 0x hex) or 'off', got '0xfffffffff'" },
 		{ "a peer setting before any peer", { "endpoint", "192.0.2.1:1" },
@@ -399,22 +413,22 @@ static void test_bad_set(void)
 		{ "a peer setting twice", { "peer", PUB1, "remove", "remove" },
 		  "tunctl: set: 'remove' is given twice for the same peer" },
 		{ "a bad peer key", { "peer", "P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=" },
-		  "tunctl: set: 'peer' expects a base64 key (44 characters ending in '='), got 'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=' (non-canonical base64: the character before '=' must be one of AEIMQUYcgkosw048)" },
+		  "tunctl: set: 'peer' " EXPECTS_KEY "'P4uC4tVsLTgOpa1pl7vbAaDCva8qRytf7l+EwKW2ZQR=' (non-canonical base64: the character before '=' must be one of AEIMQUYcgkosw048)" },
 		{ "a missing key file", { "private-key", "/nonexistent/key" },
 		  "tunctl: set: 'private-key' expects a readable key file, got '/nonexistent/key' (No such file or directory)" },
 		{ "a key file holding two keys", { "private-key", keyfile_bad }, err_bad_file },
 		{ "a bad allowed IP in a list", { "peer", PUB1, "allowed-ips", "10.0.0.0/8, zzz" },
-		  "tunctl: set: 'allowed-ips' expects [+|-]IP[/CIDR][,...], got 'zzz' (not an IPv4 address)" },
+		  "tunctl: set: 'allowed-ips' " EXPECTS_ALLOWEDIPS "'zzz' (not an IPv4 address)" },
 		{ "a bad IPv6 allowed IP", { "peer", PUB1, "allowed-ips", "fd00:::1/64" },
-		  "tunctl: set: 'allowed-ips' expects [+|-]IP[/CIDR][,...], got 'fd00:::1/64' (not an IPv6 address)" },
+		  "tunctl: set: 'allowed-ips' " EXPECTS_ALLOWEDIPS "'fd00:::1/64' (not an IPv6 address)" },
 		{ "a negative keepalive", { "peer", PUB1, "persistent-keepalive", "-5" },
 		  "tunctl: set: 'persistent-keepalive' expects seconds 0-65535 or 'off', got '-5'" },
 		{ "an endpoint port beyond 65535", { "peer", PUB1, "endpoint", "192.0.2.1:65536" },
-		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got '192.0.2.1:65536' (the port must be 1-65535)" },
+		  "tunctl: set: 'endpoint' " EXPECTS_ENDPOINT "'192.0.2.1:65536' (the port must be 1-65535)" },
 		{ "an endpoint with an empty host", { "peer", PUB1, "endpoint", ":51820" },
-		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got ':51820' (no host)" },
+		  "tunctl: set: 'endpoint' " EXPECTS_ENDPOINT "':51820' (no host)" },
 		{ "an IPv4 address in brackets", { "peer", PUB1, "endpoint", "[192.0.2.1]:1" },
-		  "tunctl: set: 'endpoint' expects HOST:PORT or [IPv6]:PORT, got '[192.0.2.1]:1' (brackets are for IPv6 addresses)" },
+		  "tunctl: set: 'endpoint' " EXPECTS_ENDPOINT "'[192.0.2.1]:1' (brackets are for IPv6 addresses)" },
 	};
 	size_t i;
 
@@ -1152,6 +1166,90 @@ static void test_dedupe_peers(void)
 	nt_model_device_free(dev);
 }
 
+/* ---- statistics read back from a GET_DEVICE reply ---- */
+
+/* A reply carrying every statistic of the device and of one peer. */
+static struct nlmsghdr *stats_reply(uint8_t *buf, bool short_counter)
+{
+	/* struct __kernel_timespec: seconds, nanoseconds */
+	const int64_t last_rx[2] = { 1700000000, 5 };
+	struct nlattr *drops, *peers, *peer;
+	struct nlmsghdr *nlh;
+
+	nlh = nt_uapi_put_header(buf, 0x42, 0, 0, NOISETUN_CMD_GET_DEVICE, 1);
+	mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_IFINDEX, 7);
+	mnl_attr_put_strz(nlh, NOISETUN_A_DEVICE_IFNAME, "nt0");
+	if (short_counter)
+		mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_COOKIES_SENT, 11);
+	else
+		mnl_attr_put_u64(nlh, NOISETUN_A_DEVICE_COOKIES_SENT, 11);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DEVICE_HANDSHAKES_ANSWERED, 12);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DEVICE_UNDER_LOAD_NS, 1ULL << 40);
+	mnl_attr_put_u32(nlh, NOISETUN_A_DEVICE_HANDSHAKE_QUEUE_LEN, 13);
+	drops = mnl_attr_nest_start(nlh, NOISETUN_A_DEVICE_DROPS);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_BAD_HEADER, 14);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_MAX, 15);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_MAX + 1, 99);	/* a newer kernel's */
+	mnl_attr_nest_end(nlh, drops);
+	peers = mnl_attr_nest_start(nlh, NOISETUN_A_DEVICE_PEERS);
+	peer = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put(nlh, NOISETUN_A_PEER_PUBLIC_KEY, NOISETUN_KEY_LEN, buf + 2048);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_RX_PACKETS, 21);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_TX_PACKETS, 22);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_HANDSHAKE_ATTEMPTS, 23);
+	mnl_attr_put(nlh, NOISETUN_A_PEER_LAST_RX_TIME, sizeof(last_rx), last_rx);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_LAST_HANDSHAKE_RTT_NS, 24);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_HANDSHAKES_COMPLETED, 25);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_HANDSHAKES_FAILED, 26);
+	mnl_attr_put_u64(nlh, NOISETUN_A_PEER_COOKIES_RECEIVED, 27);
+	drops = mnl_attr_nest_start(nlh, NOISETUN_A_PEER_DROPS);
+	mnl_attr_put_u64(nlh, NOISETUN_A_DROP_BAD_HEADER, 28);
+	mnl_attr_nest_end(nlh, drops);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, peers);
+	return nlh;
+}
+
+static void test_stats_read_back(void)
+{
+	static uint8_t buf[4096];
+	struct tunctl_device *dev = nt_model_device_new();
+	const struct tunctl_peer *p;
+	int ret;
+
+	memset(buf + 2048, 0x5a, NOISETUN_KEY_LEN);
+	ret = dev ? nt_uapi_parse_device(stats_reply(buf, false), dev) : -ENOMEM;
+	report(!ret && dev->ifindex == 7 && !strcmp(dev->name, "nt0") &&
+	       dev->cookies_sent == 11 && dev->handshakes_answered == 12 &&
+	       dev->under_load_ns == 1ULL << 40 &&
+	       dev->handshake_queue_len == 13 &&
+	       (dev->flags & TUNCTL_DEVICE_HAS_STATS),
+	       "GET reply: the device's statistics read back, flagged");
+	report(!ret && (dev->flags & TUNCTL_DEVICE_HAS_DROPS) &&
+	       dev->drops[NOISETUN_A_DROP_BAD_HEADER] == 14 &&
+	       dev->drops[NOISETUN_A_DROP_MAX] == 15 &&
+	       dev->drops[NOISETUN_A_DROP_UNSPEC] == 0,
+	       "GET reply: the device's drops by reason, a newer kernel's reason skipped");
+	p = !ret && dev->peers_len == 1 ? &dev->peers[0] : NULL;
+	report(p && p->rx_packets == 21 && p->tx_packets == 22 &&
+	       p->handshake_attempts == 23 && p->last_rx_sec == 1700000000 &&
+	       p->last_rx_nsec == 5 && p->last_handshake_rtt_ns == 24 &&
+	       p->handshakes_completed == 25 && p->handshakes_failed == 26 &&
+	       p->cookies_received == 27 &&
+	       (p->flags & TUNCTL_PEER_HAS_STATS),
+	       "GET reply: a peer's statistics read back, flagged");
+	report(p && (p->flags & TUNCTL_PEER_HAS_DROPS) &&
+	       p->drops[NOISETUN_A_DROP_BAD_HEADER] == 28,
+	       "GET reply: a peer's drops by reason");
+	nt_model_device_free(dev);
+
+	dev = nt_model_device_new();
+	ret = dev ? nt_uapi_parse_device(stats_reply(buf, true), dev) : -ENOMEM;
+	report(ret == -EINVAL,
+	       "GET reply: a 4-byte COOKIES_SENT (a u64 counter) is -EINVAL");
+	nt_model_device_free(dev);
+}
+
 static void test_peer_flags(void)
 {
 	static const struct bad_conf bad[] = {
@@ -1567,7 +1665,7 @@ static const struct {
 	  "tunctl: up: q.conf:1: 'PostUp' must be inside an [Interface] section" },
 	{ "an error of the wg part on line 7",
 	  "[Interface]\nAddress = 10.0.0.1/24\nPostUp = true\nDNS = 1.1.1.1\n\n[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.0/33\n",
-	  "tunctl: up: q.conf:8: 'AllowedIPs' expects [+|-]IP[/CIDR][,...], got '10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
+	  "tunctl: up: q.conf:8: 'AllowedIPs' " EXPECTS_ALLOWEDIPS "'10.0.0.0/33' (the IPv4 prefix length must be 0-32)" },
 	{ "an unknown key after the wg-quick keys",
 	  "[Interface]\nMTU = 1420\nTable = off\nAdress = 10.0.0.1\n",
 	  "tunctl: up: q.conf:4: unknown key 'Adress'; expected PrivateKey, ListenPort, FwMark or UnknownPeerEvents in [Interface], or PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive, Disabled or Description in [Peer]" },
@@ -1801,6 +1899,53 @@ static void test_endpoint_texts(void)
 	nt_model_device_free(dev);
 }
 
+/* ---- rtnetlink: a link as RTM_NEWLINK says it ---- */
+
+/* An RTM_NEWLINK of link 7 in @buf, its attributes to be put. */
+static struct nlmsghdr *link_msg(char *buf)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_index = 7;
+	return nlh;
+}
+
+static void test_link_message(void)
+{
+	static char buf[4096];
+	struct nlmsghdr *nlh = link_msg(buf);
+	struct nt_ipc_link link;
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(nlh, IFLA_MAX + 1, 1);	/* a newer kernel's */
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "nt0");
+	mnl_attr_put_u32(nlh, IFLA_MTU, 1420);
+	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "noisetun");
+	mnl_attr_nest_end(nlh, nest);
+	report(!nt_ipc_parse_link(nlh, &link) && link.ifindex == 7 &&
+	       link.name && !strcmp(link.name, "nt0") && link.mtu == 1420 &&
+	       link.kind && !strcmp(link.kind, "noisetun"),
+	       "RTM_NEWLINK: the link's index, name, MTU and kind");
+
+	nlh = link_msg(buf);
+	mnl_attr_put(nlh, IFLA_IFNAME, 3, "nt0");
+	mnl_attr_put_u16(nlh, IFLA_MTU, 1420);
+	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put(nlh, IFLA_INFO_KIND, 8, "noisetun");
+	mnl_attr_nest_end(nlh, nest);
+	report(!nt_ipc_parse_link(nlh, &link) && link.ifindex == 7 &&
+	       !link.name && !link.mtu && !link.kind,
+	       "RTM_NEWLINK: a name without its NUL, a u16 MTU are skipped");
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	report(nt_ipc_parse_link(nlh, &link) == -EINVAL,
+	       "RTM_NEWLINK: another message is refused");
+}
+
 int main(int argc, char *argv[])
 {
 	tunctl_bin = argc > 1 ? argv[1] : "../../../tools/tunctl";
@@ -1822,10 +1967,12 @@ int main(int argc, char *argv[])
 	test_peer_flags();
 	test_unknown_peer_events();
 	test_dedupe_peers();
+	test_stats_read_back();
 	test_events();
 	test_bad_quick();
 	test_good_quick();
 	test_endpoint_texts();
+	test_link_message();
 	remove_keyfiles();
 	printf("1..%d\n", test_number);
 	printf("# %d passed, %d failed\n", test_number - failed_tests, failed_tests);
