@@ -180,7 +180,7 @@ fi
 # handed up (net:netif_receive_skb) and how many of them were longer than
 # one datagram. Only a socket that asks for UDP GRO gets merged ones.
 gro_merges() {
-	local t tr= k v
+	local t tr='' k v
 	for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
 		[ -d "$t/instances" ] || mount -t tracefs nodev "$t" 2>/dev/null || continue
 		[ -d "$t/instances" ] && { tr=$t/instances/ntbt-$$; break; }
