@@ -360,6 +360,7 @@ static int put_allowedip(struct sk_buff *skb,
 {
 	u8 ip[16] __aligned(__alignof__(u64));
 	struct nlattr *nest;
+	bool fits;
 	int family;
 	u8 cidr;
 
@@ -367,12 +368,12 @@ static int put_allowedip(struct sk_buff *skb,
 	nest = nla_nest_start(skb, index);
 	if (!nest)
 		return -EMSGSIZE;
-	return nest_keep_or_cancel(skb, nest,
-		!nla_put_u16(skb, NOISETUN_A_ALLOWEDIP_FAMILY, family) &&
-		!nla_put(skb, NOISETUN_A_ALLOWEDIP_IPADDR,
-			 family == AF_INET6 ? sizeof(struct in6_addr) :
-					      sizeof(struct in_addr), ip) &&
-		!nla_put_u8(skb, NOISETUN_A_ALLOWEDIP_CIDR_MASK, cidr));
+	fits = !nla_put_u16(skb, NOISETUN_A_ALLOWEDIP_FAMILY, family) &&
+	       !nla_put(skb, NOISETUN_A_ALLOWEDIP_IPADDR,
+			family == AF_INET6 ? sizeof(struct in6_addr) :
+					     sizeof(struct in_addr), ip) &&
+	       !nla_put_u8(skb, NOISETUN_A_ALLOWEDIP_CIDR_MASK, cidr);
+	return nest_keep_or_cancel(skb, nest, fits);
 }
 
 /*
